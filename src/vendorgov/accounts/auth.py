@@ -1,0 +1,58 @@
+"""Authentication (sessions for pages, bearer tokens for the API) and role guards."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from vendorgov.accounts import service
+from vendorgov.accounts.roles import Principal, Role
+
+SESSION_KEY = "uid"
+API_PREFIX = "/api/"
+# Paths anyone may open: the login page, static files, the API description, health.
+PUBLIC_PATHS = ["^/login", "^/static/", "^/schema", "^/healthz", "^/favicon.ico"]
+
+
+class AccountAuthMiddleware(AbstractAuthenticationMiddleware):
+    """API routes take only `Authorization: Bearer <token>` (so they need no CSRF token and
+    cookies never authorise them); pages take only the server-side session."""
+
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        if connection.scope["path"].startswith(API_PREFIX):
+            scheme, _, token = connection.headers.get("authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise NotAuthorizedException(
+                    "send your API token as 'Authorization: Bearer <token>' (create one under "
+                    "'API tokens' after logging in)")
+            principal = await service.principal_for_token(token.strip())
+            if principal is None:
+                raise NotAuthorizedException("the API token is unknown, revoked, or its account "
+                                             "is inactive")
+            return AuthenticationResult(user=principal, auth="token")
+        session = connection.scope.get("session") or {}
+        principal = await service.principal_for_user(session.get(SESSION_KEY))
+        if principal is None:
+            raise NotAuthorizedException("please log in")
+        return AuthenticationResult(user=principal, auth="session")
+
+
+def allow(*roles: Role) -> Callable[[ASGIConnection, BaseRouteHandler], None]:
+    """A guard admitting only the given roles."""
+    names = ", ".join(r.value for r in roles)
+
+    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        user: Principal = connection.user
+        if user.role not in roles:
+            raise PermissionDeniedException(
+                f"the {user.role.value} role may not do this (allowed: {names})")
+
+    guard.__name__ = f"allow_{'_'.join(r.value for r in roles)}"
+    return guard
+
+
+EVERY_ROLE = tuple(Role)

@@ -1,0 +1,58 @@
+"""Roles (domain rules §1) and the logged-in principal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Optional
+
+
+class Role(StrEnum):
+    admin = "admin"
+    procurement = "procurement"
+    evaluator = "evaluator"
+    supervisor = "supervisor"
+    auditor = "auditor"
+    finance = "finance"
+    vendor = "vendor"
+
+
+ROLE_LABELS: dict[Role, tuple[str, str]] = {
+    Role.admin: ("Administrator", "系统管理员"),
+    Role.procurement: ("Procurement officer", "采购专员"),
+    Role.evaluator: ("Evaluator", "评标专家"),
+    Role.supervisor: ("Supervisor", "后勤督导"),
+    Role.auditor: ("Third-party auditor", "第三方审核"),
+    Role.finance: ("Finance", "财务"),
+    Role.vendor: ("Vendor user", "服务商用户"),
+}
+
+# Hospital staff who may read the vendor registry.
+REGISTRY_READERS = (Role.admin, Role.procurement, Role.supervisor, Role.finance)
+# Who keeps the registry: create, edit, status changes.
+REGISTRY_KEEPERS = (Role.admin, Role.procurement)
+
+
+def parse_role(value: str) -> Optional[Role]:
+    try:
+        return Role(value)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is making a request: what guards, services and the audit trail see."""
+
+    user_id: int
+    username: str
+    display_name: str
+    role: Role
+    vendor_id: Optional[int] = None
+
+    @property
+    def is_vendor(self) -> bool:
+        return self.role is Role.vendor
+
+    def can(self, *roles: Role) -> bool:
+        return self.role in roles

@@ -1,0 +1,235 @@
+"""Accounts: who can log in, with which role, and their API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta, timezone
+from typing import Optional
+
+import anyio
+from piccolo.apps.user.tables import BaseUser
+
+from vendorgov import db
+from vendorgov.accounts.roles import ROLE_LABELS, Principal, Role, parse_role
+from vendorgov.accounts.tables import Account, ApiToken
+from vendorgov.audit import service as audit
+from vendorgov.errors import Collector, Conflict, NotFound
+
+MIN_PASSWORD_LENGTH = 10
+TOKEN_PREFIX = "vg_"
+# last_used_at is a hint for the owner, not a log: refresh it at most this often.
+_TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
+_DUMMY_HASH = BaseUser.hash_password("not a password")
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+async def principal_for_user(user_id: object) -> Optional[Principal]:
+    if not isinstance(user_id, int):
+        return None
+    row = await (
+        Account.select(
+            Account.user.id.as_alias("user_id"),
+            Account.user.username.as_alias("username"),
+            Account.user.active.as_alias("active"),
+            Account.role,
+            Account.display_name,
+            Account.vendor.as_alias("vendor_id"),
+        )
+        .where(Account.user == user_id)
+        .first()
+    )
+    if row is None or not row["active"] or parse_role(row["role"]) is None:
+        return None
+    return Principal(
+        user_id=row["user_id"], username=row["username"], display_name=row["display_name"],
+        role=Role(row["role"]), vendor_id=row["vendor_id"],
+    )
+
+
+def _verify_password(password: str, stored: str) -> bool:
+    _, iterations, salt, _ = BaseUser.split_stored_password(stored)
+    candidate = BaseUser.hash_password(password, salt, int(iterations))
+    return hmac.compare_digest(candidate, stored)
+
+
+async def authenticate(username: str, password: str) -> Optional[Principal]:
+    """Check a password with Piccolo's PBKDF2 hashing, in a worker thread (it takes ~0.3 s
+    by design), comparing against a dummy hash for unknown names so timing tells nothing."""
+    row = await (
+        BaseUser.select(BaseUser.id, BaseUser.password, BaseUser.active)
+        .where(BaseUser.username == username.strip())
+        .first()
+    )
+    stored = row["password"] if row else _DUMMY_HASH
+    ok = await anyio.to_thread.run_sync(_verify_password, password, stored)
+    if not (row and ok and row["active"]):
+        return None
+    await BaseUser.update({BaseUser.last_login: _now()}).where(BaseUser.id == row["id"])
+    return await principal_for_user(row["id"])
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def principal_for_token(token: str) -> Optional[Principal]:
+    row = await (
+        ApiToken.select(ApiToken.id, ApiToken.user, ApiToken.last_used_at)
+        .where((ApiToken.token_hash == _token_digest(token)) & ApiToken.revoked_at.is_null())
+        .first()
+    )
+    if row is None:
+        return None
+    now = _now()
+    if row["last_used_at"] is None or now - row["last_used_at"] > _TOKEN_TOUCH_INTERVAL:
+        await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["id"])
+    return await principal_for_user(row["user"])
+
+
+def _account_errors(username: str, password: Optional[str], role: str, display_name: str,
+                    vendor_id: Optional[int]) -> Collector:
+    errors = Collector()
+    if not username or len(username) > 100 or not username.replace("_", "").replace(
+            ".", "").replace("-", "").isalnum():
+        errors.add("username", "format", "use 1–100 letters, digits, '.', '-' or '_'")
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        errors.add("password", "min_length",
+                   f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    parsed = parse_role(role)
+    if parsed is None:
+        errors.add("role", "unknown_role",
+                   f"unknown role {role!r}; one of {', '.join(r.value for r in Role)}")
+    if not display_name.strip():
+        errors.add("display_name", "required", "is required")
+    if parsed is Role.vendor and vendor_id is None:
+        errors.add("vendor_id", "required_for_vendor_role", "a vendor user must name its vendor")
+    if parsed is not None and parsed is not Role.vendor and vendor_id is not None:
+        errors.add("vendor_id", "only_for_vendor_role", "only vendor users belong to a vendor")
+    return errors
+
+
+async def create_account(
+    actor: audit.Actor, *, username: str, password: str, role: str, display_name: str,
+    email: str = "", vendor_id: Optional[int] = None,
+) -> int:
+    from vendorgov.vendors import service as vendors
+
+    username = username.strip()
+    errors = _account_errors(username, password, role, display_name, vendor_id)
+    errors.raise_if_any()
+    if vendor_id is not None:
+        await vendors.require_vendor(vendor_id)
+    async with db.transaction():
+        if await BaseUser.exists().where(BaseUser.username == username):
+            raise Conflict(f"username {username!r} is taken")
+        user = BaseUser(
+            username=username, password=password, email=email or f"{username}@invalid",
+            active=True, admin=role == Role.admin, superuser=role == Role.admin,
+        )
+        await user.save()
+        account = Account(user=user.id, role=role, display_name=display_name.strip(),
+                          vendor=vendor_id)
+        await account.save()
+        await audit.record(actor, "account", user.id, "create", None, {
+            "username": username, "role": role, "display_name": display_name,
+            "vendor_id": vendor_id, "active": True,
+        })
+    return user.id
+
+
+async def list_accounts() -> list[dict]:
+    rows = await Account.select(
+        Account.user.id.as_alias("user_id"),
+        Account.user.username.as_alias("username"),
+        Account.user.active.as_alias("active"),
+        Account.user.last_login.as_alias("last_login"),
+        Account.role, Account.display_name,
+        Account.vendor.as_alias("vendor_id"),
+        Account.vendor.name.as_alias("vendor_name"),
+    ).order_by(Account.role).order_by(Account.user.username)
+    for row in rows:
+        row["role_label"] = ROLE_LABELS[Role(row["role"])]
+    return rows
+
+
+async def set_active(actor: audit.Actor, user_id: int, active: bool) -> None:
+    async with db.transaction():
+        row = await BaseUser.select(BaseUser.active).where(BaseUser.id == user_id).first()
+        if row is None:
+            raise NotFound("account", user_id)
+        if row["active"] == active:
+            return
+        if not active and user_id == actor.user_id:
+            raise Conflict("you cannot deactivate your own account")
+        await BaseUser.update({BaseUser.active: active}).where(BaseUser.id == user_id)
+        await audit.record(actor, "account", user_id, "activate" if active else "deactivate",
+                           {"active": row["active"]}, {"active": active})
+
+
+async def set_password(actor: audit.Actor, user_id: int, password: str) -> None:
+    errors = Collector()
+    if len(password) < MIN_PASSWORD_LENGTH:
+        errors.add("password", "min_length",
+                   f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    errors.raise_if_any()
+    async with db.transaction():
+        if not await BaseUser.exists().where(BaseUser.id == user_id):
+            raise NotFound("account", user_id)
+        await BaseUser.update({BaseUser.password: BaseUser.hash_password(password)}).where(
+            BaseUser.id == user_id)
+        await audit.record(actor, "account", user_id, "set_password", None, None)
+
+
+async def create_token(actor: Principal, name: str) -> tuple[int, str]:
+    """Return the new token's id and its text, which is never shown again."""
+    name = name.strip()
+    errors = Collector()
+    if not name or len(name) > 100:
+        errors.add("name", "required", "give the token a name of 1–100 characters")
+    errors.raise_if_any()
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    async with db.transaction():
+        row = ApiToken(user=actor.user_id, name=name, prefix=token[:10],
+                       token_hash=_token_digest(token), created_at=_now())
+        await row.save()
+        await audit.record(actor, "api_token", row.id, "create", None,
+                           {"name": name, "prefix": row.prefix, "user_id": actor.user_id})
+    return row.id, token
+
+
+async def list_tokens(user_id: int) -> list[dict]:
+    return await ApiToken.select(
+        ApiToken.id, ApiToken.name, ApiToken.prefix, ApiToken.created_at,
+        ApiToken.last_used_at, ApiToken.revoked_at,
+    ).where(ApiToken.user == user_id).order_by(ApiToken.id, ascending=False)
+
+
+async def revoke_token(actor: Principal, token_id: int) -> None:
+    async with db.transaction():
+        row = await ApiToken.select(ApiToken.user, ApiToken.revoked_at).where(
+            ApiToken.id == token_id).first()
+        # Someone else's token is reported as missing, not forbidden: ids reveal nothing.
+        if row is None or (row["user"] != actor.user_id and actor.role is not Role.admin):
+            raise NotFound("API token", token_id)
+        if row["revoked_at"] is not None:
+            return
+        await ApiToken.update({ApiToken.revoked_at: _now()}).where(ApiToken.id == token_id)
+        await audit.record(actor, "api_token", token_id, "revoke", None, None)
+
+
+async def user_id_for(username: str) -> Optional[int]:
+    row = await BaseUser.select(BaseUser.id).where(BaseUser.username == username).first()
+    return row["id"] if row else None
+
+
+async def has_accounts() -> bool:
+    return await Account.exists()
+
+
+async def vendor_has_accounts(vendor_id: int) -> bool:
+    return await Account.exists().where(Account.vendor == vendor_id)

@@ -1,0 +1,139 @@
+"""Log in and out, API tokens, and the administrator's account pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.plugins.flash import flash
+from litestar.response import Redirect, Template
+
+from vendorgov.accounts import service
+from vendorgov.accounts.auth import EVERY_ROLE, SESSION_KEY, allow
+from vendorgov.accounts.roles import ROLE_LABELS, Role
+from vendorgov.errors import DomainError
+from vendorgov.vendors import service as vendors
+from vendorgov.web.forms import Form, error_map
+
+ROTATE_SESSION = "_rotate"
+
+
+def _safe_next(target: str) -> str:
+    """Only same-site paths: never redirect a login to another host."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+class LoginPages(Controller):
+    include_in_schema = False
+
+    @get("/login")
+    async def login_form(self, request: Request, next: str = "/") -> Template:
+        return Template("login.html", context={"next": _safe_next(next), "error": "",
+                                               "username": ""})
+
+    @post("/login")
+    async def login(self, request: Request) -> Any:
+        form = await Form.read(request)
+        target = _safe_next(form.text("next") or "/")
+        principal = await service.authenticate(form.text("username"),
+                                               str(form.data.get("password", "")))
+        if principal is None:
+            return Template("login.html", status_code=401, context={
+                "next": target, "username": form.text("username"),
+                "error": "Wrong username or password, or the account is inactive."})
+        # A fresh session id at login, so an id planted before it is worthless.
+        request.set_session({SESSION_KEY: principal.user_id, ROTATE_SESSION: True})
+        return Redirect(target)
+
+    @post("/logout", guards=[allow(*EVERY_ROLE)])
+    async def logout(self, request: Request) -> Redirect:
+        request.clear_session()
+        return Redirect("/login")
+
+
+class TokenPages(Controller):
+    path = "/tokens"
+    include_in_schema = False
+    guards = [allow(*EVERY_ROLE)]
+
+    async def _page(self, request: Request, status_code: int = 200, **extra: Any) -> Template:
+        return Template("accounts/tokens.html", status_code=status_code, context={
+            "tokens": await service.list_tokens(request.user.user_id), "new_token": None,
+            "errors": {}, **extra})
+
+    @get("/")
+    async def index(self, request: Request) -> Template:
+        return await self._page(request)
+
+    @post("/")
+    async def create(self, request: Request) -> Template:
+        form = await Form.read(request)
+        try:
+            _, token = await service.create_token(request.user, form.text("name"))
+        except DomainError as error:
+            return await self._page(request, error.status_code, errors=error_map(error))
+        return await self._page(request, 201, new_token=token)
+
+    @post("/{token_id:int}/revoke")
+    async def revoke(self, request: Request, token_id: int) -> Redirect:
+        await service.revoke_token(request.user, token_id)
+        flash(request, "Token revoked.", category="ok")
+        return Redirect("/tokens")
+
+
+class AccountPages(Controller):
+    path = "/accounts"
+    include_in_schema = False
+    guards = [allow(Role.admin)]
+
+    async def _page(self, status_code: int = 200, **extra: Any) -> Template:
+        context = {"accounts": await service.list_accounts(), "roles": ROLE_LABELS,
+                   "vendors": await vendors.vendor_choices(), "errors": {}, "values": {}}
+        context.update(extra)
+        return Template("accounts/list.html", status_code=status_code, context=context)
+
+    @get("/")
+    async def index(self) -> Template:
+        return await self._page()
+
+    @post("/")
+    async def create(self, request: Request) -> Any:
+        form = await Form.read(request)
+        vendor_id = form.integer("vendor_id")
+        try:
+            form.errors.raise_if_any()
+            await service.create_account(
+                request.user, username=form.text("username"),
+                password=str(form.data.get("password", "")), role=form.text("role"),
+                display_name=form.text("display_name"), email=form.text("email"),
+                vendor_id=vendor_id)
+        except DomainError as error:
+            return await self._page(error.status_code, errors=error_map(error),
+                                    values=form.values())
+        flash(request, f"Account {form.text('username')} created.", category="ok")
+        return Redirect("/accounts")
+
+    @post("/{user_id:int}/active")
+    async def set_active(self, request: Request, user_id: int) -> Any:
+        form = await Form.read(request)
+        try:
+            await service.set_active(request.user, user_id, form.flag("active"))
+        except DomainError as error:
+            if error.status_code == 404:
+                raise
+            return await self._page(error.status_code, errors=error_map(error))
+        return Redirect("/accounts")
+
+    @post("/{user_id:int}/password")
+    async def set_password(self, request: Request, user_id: int) -> Any:
+        form = await Form.read(request)
+        try:
+            await service.set_password(request.user, user_id, str(form.data.get("password", "")))
+        except DomainError as error:
+            if error.status_code == 404:
+                raise
+            return await self._page(error.status_code, errors=error_map(error))
+        flash(request, "Password changed.", category="ok")
+        return Redirect("/accounts")

@@ -1,0 +1,79 @@
+"""The hash chain: how an entry's digest is computed and how a sequence is verified."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any, Iterable, Mapping, Optional
+from uuid import UUID
+
+GENESIS = "0" * 64
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return format_instant(value)
+    if isinstance(value, (date, Decimal, UUID)):
+        return str(value)
+    if hasattr(value, "value"):  # enums
+        return value.value
+    raise TypeError(f"cannot put {type(value).__name__} in the audit trail")
+
+
+def canonical_json(data: Optional[Mapping[str, Any]]) -> Optional[str]:
+    """Sorted keys, no spaces: the same data always gives the same text, hence the same hash."""
+    if data is None:
+        return None
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      default=_plain)
+
+
+def format_instant(at: datetime) -> str:
+    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def entry_hash(
+    *, at: datetime, actor_id: Optional[int], actor: str, entity: str, entity_id: str,
+    action: str, before: Optional[str], after: Optional[str], prev_hash: str,
+) -> str:
+    content = json.dumps(
+        [format_instant(at), actor_id, actor, entity, entity_id, action, before, after,
+         prev_hash],
+        separators=(",", ":"), ensure_ascii=False,
+    )
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Break:
+    entry_id: int
+    reason: str
+
+
+def find_first_break(entries: Iterable[Mapping[str, Any]], prev_hash: str = GENESIS
+                     ) -> tuple[Optional[Break], str, int]:
+    """Walk entries in id order; return the first broken link, the last hash and the count.
+
+    A link breaks when an entry's content no longer gives its stored hash (the row was
+    altered) or its prev_hash is not the hash of the entry before it (a row was removed or
+    inserted).
+    """
+    checked = 0
+    for entry in entries:
+        checked += 1
+        if entry["prev_hash"] != prev_hash:
+            return Break(entry["id"], "prev_hash does not match the entry before it "
+                                      "(an entry was removed or inserted)"), prev_hash, checked
+        expected = entry_hash(
+            at=entry["at"], actor_id=entry["actor_id"], actor=entry["actor"],
+            entity=entry["entity"], entity_id=entry["entity_id"], action=entry["action"],
+            before=entry["before"], after=entry["after"], prev_hash=entry["prev_hash"],
+        )
+        if expected != entry["hash"]:
+            return Break(entry["id"], "content does not match its hash (the entry was altered)"
+                         ), prev_hash, checked
+        prev_hash = entry["hash"]
+    return None, prev_hash, checked

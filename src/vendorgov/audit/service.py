@@ -1,0 +1,109 @@
+"""Recording and reading the audit trail."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Mapping, Optional, Protocol
+
+from vendorgov import db
+from vendorgov.audit.chain import GENESIS, Break, canonical_json, entry_hash, find_first_break
+from vendorgov.audit.tables import AuditEntry
+
+_VERIFY_BATCH = 5000
+
+
+class Actor(Protocol):
+    user_id: Optional[int]
+    username: str
+
+
+@dataclass(frozen=True)
+class SystemActor:
+    """Changes made by commands (migrations, demo data) rather than a logged-in person."""
+
+    user_id: Optional[int] = None
+    username: str = "system"
+
+
+SYSTEM = SystemActor()
+
+
+async def record(
+    actor: Actor, entity: str, entity_id: object, action: str,
+    before: Optional[Mapping[str, Any]] = None, after: Optional[Mapping[str, Any]] = None,
+) -> None:
+    """Append one entry. Call inside the transaction that makes the change, so both or
+    neither are stored."""
+    assert db.engine().transaction_exists(), "audit.record must run inside a transaction"
+    await db.lock_for_append("audit_entry")
+    last = await (
+        AuditEntry.select(AuditEntry.hash).order_by(AuditEntry.id, ascending=False).first()
+    )
+    prev_hash = last["hash"] if last else GENESIS
+    at = datetime.now(timezone.utc)
+    values = dict(
+        at=at, actor_id=actor.user_id, actor=actor.username, entity=entity,
+        entity_id=str(entity_id), action=action, before=canonical_json(before),
+        after=canonical_json(after), prev_hash=prev_hash,
+    )
+    await AuditEntry.insert(AuditEntry(**values, hash=entry_hash(**values)))
+
+
+def _decoded(row: dict) -> dict:
+    row["before"] = json.loads(row["before"]) if row["before"] else None
+    row["after"] = json.loads(row["after"]) if row["after"] else None
+    row["changes"] = changed_fields(row["before"], row["after"])
+    return row
+
+
+def changed_fields(before: Optional[dict], after: Optional[dict]) -> list[tuple[str, Any, Any]]:
+    """(field, old, new) for every field that differs, for the history panel."""
+    before, after = before or {}, after or {}
+    keys = sorted(set(before) | set(after))
+    return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+async def history(entity: str, entity_id: object, limit: int = 200) -> list[dict]:
+    rows = await (
+        AuditEntry.select()
+        .where((AuditEntry.entity == entity) & (AuditEntry.entity_id == str(entity_id)))
+        .order_by(AuditEntry.id, ascending=False)
+        .limit(limit)
+    )
+    return [_decoded(r) for r in rows]
+
+
+async def recent(limit: int = 50) -> list[dict]:
+    rows = await AuditEntry.select().order_by(AuditEntry.id, ascending=False).limit(limit)
+    return [_decoded(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class Verification:
+    checked: int
+    first_break: Optional[Break]
+
+    @property
+    def intact(self) -> bool:
+        return self.first_break is None
+
+
+async def verify() -> Verification:
+    """Re-hash the whole trail in id order, in batches, and report the first broken link."""
+    prev_hash, checked, after_id = GENESIS, 0, 0
+    while True:
+        batch = await (
+            AuditEntry.select()
+            .where(AuditEntry.id > after_id)
+            .order_by(AuditEntry.id)
+            .limit(_VERIFY_BATCH)
+        )
+        if not batch:
+            return Verification(checked, None)
+        broken, prev_hash, count = find_first_break(batch, prev_hash)
+        checked += count
+        if broken:
+            return Verification(checked, broken)
+        after_id = batch[-1]["id"]

@@ -1,0 +1,159 @@
+"""The demo hospital: a Wuhan teaching hospital's outsourced logistics vendors and its staff.
+
+Loaded through the services, so the audit trail tells how it came to be. Dates are relative
+to today, so some qualifications are always about to expire and one has lapsed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from vendorgov.accounts import service as accounts
+from vendorgov.audit.service import SYSTEM
+from vendorgov.files.service import Upload
+from vendorgov.settings import get_settings
+from vendorgov.vendors import service as vendors
+from vendorgov.vendors.rules import ContactInput, QualificationInput, VendorInput, \
+    uscc_check_character
+
+DEMO_PASSWORD = "vendorgov-demo"
+
+# username, role, display name, index of the vendor (for vendor users)
+ACCOUNTS: list[tuple[str, str, str, int | None]] = [
+    ("admin", "admin", "系统管理员 Admin", None),
+    ("wang.min", "procurement", "王敏 (采购办)", None),
+    ("li.qiang", "supervisor", "李强 (后勤督导)", None),
+    ("zhao.li", "finance", "赵丽 (财务科)", None),
+    ("sun.yan", "finance", "孙燕 (财务科复核)", None),
+    ("expert1", "evaluator", "陈教授 (评标专家)", None),
+    ("expert2", "evaluator", "刘工 (评标专家)", None),
+    ("expert3", "evaluator", "周主任 (评标专家)", None),
+    ("expert4", "evaluator", "吴老师 (评标专家)", None),
+    ("expert5", "evaluator", "郑经理 (评标专家)", None),
+    ("audit.hx", "auditor", "华信第三方审核", None),
+    ("jiekang", "vendor", "洁康保洁 客户经理", 0),
+    ("antai", "vendor", "安泰保安 项目经理", 1),
+]
+
+# name, first 17 characters of the USCC (authority 9 + type 1 + Wuhan/Hubei division +
+# organisation code), categories, legal representative, phone, address, contact
+VENDORS = [
+    ("武汉洁康医院保洁服务有限公司", "91420100MA4K2J8L3", ["cleaning"], "张洁",
+     "027-8366 1201", "武汉市江汉区解放大道 1095 号", ("刘芳", "项目经理", "138 0710 2231")),
+    ("湖北安泰保安服务有限公司", "91420000177570439", ["security"], "黄志刚",
+     "027-8577 3300", "武汉市武昌区中北路 86 号", ("彭军", "驻院队长", "139 7100 5521")),
+    ("武汉膳源餐饮管理有限公司", "91420106MA4KX3RT2", ["catering"], "何丽萍",
+     "027-8731 6688", "武汉市武昌区友谊大道 303 号", ("邓勇", "营养食堂经理", "135 5402 7710")),
+    ("武汉速达医疗运送服务有限公司", "91420103MA49C7NQ0", ["porter"], "冯涛",
+     "027-8588 2100", "武汉市江汉区新华路 218 号", ("胡斌", "调度主管", "186 2711 0932")),
+    ("湖北仁心护理服务有限公司", "91420102MA4F1P6W5", ["caregiving"], "许静",
+     "027-8270 1919", "武汉市江岸区建设大道 737 号", ("曹敏", "护理部主管", "137 2003 8846")),
+    ("武汉净衣医用织物洗涤有限公司", "91420112MA4KN8YD7", ["laundry"], "罗建华",
+     "027-8390 4455", "武汉市东西湖区金银湖路 16 号", ("熊伟", "生产经理", "158 2740 6618")),
+    ("湖北通力电梯工程有限公司", "91420100722075806", ["elevator"], "袁立新",
+     "027-8479 5200", "武汉市洪山区珞喻路 456 号", ("蒋磊", "维保站长", "133 9715 0287")),
+    ("武汉恒温暖通设备维保有限公司", "91420111MA4L0T5H9", ["hvac"], "沈国平",
+     "027-8781 3366", "武汉市洪山区光谷大道 77 号", ("韩冬", "技术主管", "189 7152 4409")),
+    ("湖北华康物业管理有限公司", "91420000MA48Y2UC1", ["cleaning", "porter", "security"],
+     "叶红", "027-8562 9090", "武汉市硚口区解放大道 558 号", ("杨帆", "院区经理", "150 7177 3025")),
+    ("武汉绿源后勤服务集团有限公司", "91420105MA4KP9GX6", ["catering", "cleaning", "laundry"],
+     "吕明", "027-8489 7711", "武汉市汉阳区龙阳大道 8 号", ("郭亮", "商务经理", "136 1727 5580")),
+]
+
+# Qualification kinds each category needs besides the business licence.
+PERMITS = {
+    "security": "security_service_permit", "catering": "food_business_licence",
+    "elevator": "special_equipment_licence", "hvac": "refrigeration_service_cert",
+    "laundry": "linen_hygiene_permit", "caregiving": "caregiver_training_cert",
+    "cleaning": "iso9001", "porter": "iso45001",
+}
+
+
+def uscc(first17: str) -> str:
+    return first17 + uscc_check_character(first17)
+
+
+def scan_pdf(title: str) -> bytes:
+    """A one-page PDF standing in for the scanned certificate."""
+    text = title.encode("ascii", "replace").decode()
+    stream = f"BT /F1 18 Tf 72 760 Td (Scanned certificate: {text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref)
+    return bytes(out)
+
+
+async def is_loaded() -> bool:
+    return await accounts.user_id_for(ACCOUNTS[0][0]) is not None
+
+
+async def load(if_empty: bool = False) -> bool:
+    if if_empty and await accounts.has_accounts():
+        return False
+    admin_id = await accounts.create_account(
+        SYSTEM, username="admin", password=DEMO_PASSWORD, role="admin",
+        display_name=ACCOUNTS[0][2])
+    admin = await accounts.principal_for_user(admin_id)
+    today = vendors.today()
+    vendor_ids = []
+    for index, (name, prefix, cats, rep, phone, address, contact) in enumerate(VENDORS):
+        vendor_id = await vendors.create_vendor(admin, VendorInput(
+            name=name, uscc=uscc(prefix), categories=cats, legal_representative=rep,
+            phone=phone, address=address, email=f"service{index + 1}@vendor{index + 1}.cn"))
+        vendor_ids.append(vendor_id)
+        await vendors.add_contact(admin, vendor_id, ContactInput(
+            name=contact[0], title=contact[1], phone=contact[2], is_primary=True))
+        await _qualifications(admin, vendor_id, index, prefix, cats, today)
+    await vendors.change_status(
+        admin, vendor_ids[9], "suspend",
+        "食堂抽检大肠菌群超标，暂停参与新项目投标，待整改复查 (coliform failure in canteen check)",
+        today + timedelta(days=45))
+    for username, role, display, vendor_index in ACCOUNTS[1:]:
+        await accounts.create_account(
+            admin, username=username, password=DEMO_PASSWORD, role=role, display_name=display,
+            vendor_id=vendor_ids[vendor_index] if vendor_index is not None else None)
+    return True
+
+
+async def _qualifications(admin, vendor_id: int, index: int, prefix: str, cats: list[str],
+                          today: date) -> None:
+    code = uscc(prefix)
+    items = [("business_licence", code, today - timedelta(days=2900), date(2045, 12, 31))]
+    for offset, category in enumerate(cats):
+        # Spread expiry dates: vendors 2 and 6 have a permit expiring within 60 days,
+        # vendor 5's permit lapsed last month; the rest run for years.
+        if index in (2, 6) and offset == 0:
+            expires = today + timedelta(days=20 + 15 * index // 2)
+        elif index == 5 and offset == 0:
+            expires = today - timedelta(days=25)
+        else:
+            expires = today + timedelta(days=400 + 90 * index + 30 * offset)
+        number = f"鄂{PERMITS[category][:3].upper()}-{2021 + index % 4}-{1000 + 37 * index}"
+        items.append((PERMITS[category], number, expires - timedelta(days=3 * 365), expires))
+    for kind, number, issued, expires in items:
+        await vendors.add_qualification(
+            admin, vendor_id, QualificationInput(kind=kind, number=number, issued_on=issued,
+                                                 expires_on=expires),
+            Upload(filename=f"{kind}.pdf", data=scan_pdf(f"{kind} {number}")))
+
+
+def logins_text() -> str:
+    width = max(len(a[0]) for a in ACCOUNTS)
+    lines = [f"Demo logins (password for all: {DEMO_PASSWORD}):"]
+    lines += [f"  {u.ljust(width)}  {r:<12} {d}" for u, r, d, _ in ACCOUNTS]
+    lines.append(f"Data dir: {get_settings().data_dir}")
+    return "\n".join(lines)

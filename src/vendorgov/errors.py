@@ -1,0 +1,71 @@
+"""Errors raised by services, independent of HTTP; web/errors.py maps them to responses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    rule: str
+    message: str
+
+
+class DomainError(Exception):
+    status_code = 400
+    title = "Bad request"
+
+    def __init__(self, message: str, errors: list[FieldError] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or []
+
+
+class InvalidInput(DomainError):
+    """One or more fields break a rule; nothing was changed."""
+
+    status_code = 422
+    title = "Invalid input"
+
+    def __init__(self, errors: list[FieldError] | FieldError, message: str | None = None):
+        errors = [errors] if isinstance(errors, FieldError) else errors
+        super().__init__(message or "; ".join(f"{e.field}: {e.message}" for e in errors), errors)
+
+    @classmethod
+    def single(cls, field: str, rule: str, message: str) -> "InvalidInput":
+        return cls(FieldError(field, rule, message))
+
+
+class NotFound(DomainError):
+    status_code = 404
+    title = "Not found"
+
+    def __init__(self, entity: str, key: object):
+        super().__init__(f"{entity} {key} does not exist")
+
+
+class Conflict(DomainError):
+    """The change clashes with the current state (duplicate, stale revision, wrong status)."""
+
+    status_code = 409
+    title = "Conflict"
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    title = "Forbidden"
+
+
+@dataclass
+class Collector:
+    """Gathers every rule a submission breaks, so the user sees all of them at once."""
+
+    errors: list[FieldError] = field(default_factory=list)
+
+    def add(self, field: str, rule: str, message: str) -> None:
+        self.errors.append(FieldError(field, rule, message))
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise InvalidInput(self.errors)

@@ -1,0 +1,1 @@
+"""Uploaded files, stored by content hash under the data dir and served only after a check."""

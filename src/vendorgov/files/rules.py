@@ -1,0 +1,35 @@
+"""What an upload may be: recognised by its first bytes, never by its name or declared type."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+    (b"%PDF-", "application/pdf", "pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+)
+DOCUMENT_TYPES = ("application/pdf", "image/png", "image/jpeg", "image/webp")
+
+
+def sniff(data: bytes) -> Optional[str]:
+    for magic, content_type, _ in SIGNATURES:
+        if data.startswith(magic):
+            return content_type
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def upload_problem(data: bytes, max_bytes: int, allowed: tuple[str, ...]) -> Optional[tuple[str, str]]:
+    """(rule, message) when the upload is refused, else None."""
+    if not data:
+        return "required", "the file is empty"
+    if len(data) > max_bytes:
+        return "max_size", (f"the file is {len(data) / 1048576:.1f} MB; the limit is "
+                            f"{max_bytes / 1048576:.0f} MB")
+    kind = sniff(data)
+    if kind not in allowed:
+        names = ", ".join(t.split("/")[1].upper() for t in allowed)
+        return "file_type", f"the file is not one of {names}"
+    return None

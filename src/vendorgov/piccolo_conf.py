@@ -1,0 +1,19 @@
+"""Piccolo's configuration: the engine from VENDORGOV_DATABASE_URL and the apps' migrations."""
+
+from piccolo.conf.apps import AppRegistry
+
+from vendorgov.db import make_engine
+from vendorgov.settings import get_settings
+
+DB = make_engine(get_settings().database_url)
+
+APP_REGISTRY = AppRegistry(
+    apps=[
+        "piccolo.apps.user.piccolo_app",
+        "piccolo_api.session_auth.piccolo_app",
+        "vendorgov.audit.piccolo_app",
+        "vendorgov.files.piccolo_app",
+        "vendorgov.vendors.piccolo_app",
+        "vendorgov.accounts.piccolo_app",
+    ]
+)

@@ -1,0 +1,87 @@
+"""Settings, read once from environment variables (see README "Configuration")."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    timezone: str = "Asia/Shanghai"
+    secret_key: str = field(default="", repr=False)
+    # Logins allowed per client address and minute before 429.
+    login_attempts_per_minute: int = 10
+    max_upload_bytes: int = 10 * 1024 * 1024
+    qualification_warning_days: int = 60
+    session_hours: int = 10
+    secure_cookies: bool = False
+    templates_dir: Path = PROJECT_ROOT / "templates"
+    static_dir: Path = PROJECT_ROOT / "static"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    @property
+    def sessions_dir(self) -> Path:
+        return self.data_dir / "sessions"
+
+
+def _secret_key(data_dir: Path) -> str:
+    """The configured key, else one generated once and kept under the data dir."""
+    configured = os.environ.get("VENDORGOV_SECRET_KEY")
+    if configured:
+        return configured
+    path = data_dir / "secret_key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load_settings() -> Settings:
+    data_dir = Path(os.environ.get("VENDORGOV_DATA_DIR", PROJECT_ROOT / "var")).resolve()
+    database_url = os.environ.get(
+        "VENDORGOV_DATABASE_URL", f"sqlite:///{data_dir / 'vendorgov.sqlite3'}"
+    )
+    timezone = os.environ.get("VENDORGOV_TIMEZONE", "Asia/Shanghai")
+    ZoneInfo(timezone)  # fail at start-up, not on the first deadline, if the zone is unknown
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        timezone=timezone,
+        secret_key=_secret_key(data_dir),
+        login_attempts_per_minute=_int("VENDORGOV_LOGIN_ATTEMPTS_PER_MINUTE", 10),
+        max_upload_bytes=_int("VENDORGOV_MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
+        qualification_warning_days=_int("VENDORGOV_QUALIFICATION_WARNING_DAYS", 60),
+        session_hours=_int("VENDORGOV_SESSION_HOURS", 10),
+        secure_cookies=os.environ.get("VENDORGOV_SECURE_COOKIES", "") in ("1", "true", "yes"),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,1 @@
+"""The vendor registry (domain rules §2)."""

@@ -1,0 +1,242 @@
+"""Vendor rules with no I/O: USCC check digits, categories, qualifications, status changes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Optional
+
+from vendorgov.errors import Collector
+
+# GB 32100-2015: the 31 characters a USCC may use, and the weights of its first 17.
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def normalise_uscc(raw: str) -> str:
+    """Codes are printed in upper case, often with spaces; compare them without."""
+    return re.sub(r"\s+", "", raw or "").upper()
+
+
+def uscc_check_character(first17: str) -> str:
+    total = sum(USCC_ALPHABET.index(ch) * w for ch, w in zip(first17, USCC_WEIGHTS))
+    return USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def uscc_problem(code: str) -> Optional[str]:
+    """Why a (normalised) code is not a valid USCC, or None when it is."""
+    if len(code) != 18:
+        return f"must be 18 characters, got {len(code)}"
+    bad = sorted({ch for ch in code if ch not in USCC_ALPHABET})
+    if bad:
+        return (f"contains {', '.join(repr(c) for c in bad)}; only digits and the letters "
+                "A–H, J–N, P, Q, R, T, U, W, X, Y are used")
+    expected = uscc_check_character(code[:17])
+    if code[17] != expected:
+        return f"check character is {code[17]!r} but the first 17 characters give {expected!r}"
+    return None
+
+
+class Category(StrEnum):
+    cleaning = "cleaning"
+    security = "security"
+    catering = "catering"
+    porter = "porter"
+    caregiving = "caregiving"
+    laundry = "laundry"
+    elevator = "elevator"
+    hvac = "hvac"
+
+
+CATEGORY_LABELS: dict[str, tuple[str, str]] = {
+    Category.cleaning: ("Cleaning", "保洁"),
+    Category.security: ("Security", "安保"),
+    Category.catering: ("Catering", "餐饮"),
+    Category.porter: ("Porters and deliveries", "运送"),
+    Category.caregiving: ("Caregiving", "护工陪护"),
+    Category.laundry: ("Laundry", "医用织物洗涤"),
+    Category.elevator: ("Elevator maintenance", "电梯维保"),
+    Category.hvac: ("HVAC maintenance", "暖通空调维保"),
+}
+
+QUALIFICATION_KINDS: dict[str, tuple[str, str]] = {
+    "business_licence": ("Business licence", "营业执照"),
+    "security_service_permit": ("Security service permit", "保安服务许可证"),
+    "food_business_licence": ("Food business licence", "食品经营许可证"),
+    "special_equipment_licence": ("Special equipment (elevator) maintenance licence",
+                                  "特种设备安装改造修理许可证"),
+    "refrigeration_service_cert": ("Refrigeration and HVAC service certificate",
+                                   "制冷空调设备维修资质证书"),
+    "linen_hygiene_permit": ("Medical linen washing hygiene permit", "医用织物洗涤消毒卫生许可"),
+    "caregiver_training_cert": ("Medical caregiver training certificate",
+                                "医疗护理员培训合格证明"),
+    "iso9001": ("ISO 9001 quality management", "质量管理体系认证证书"),
+    "iso14001": ("ISO 14001 environmental management", "环境管理体系认证证书"),
+    "iso45001": ("ISO 45001 occupational health and safety", "职业健康安全管理体系认证证书"),
+}
+
+
+class Status(StrEnum):
+    active = "active"
+    suspended = "suspended"
+    blacklisted = "blacklisted"
+
+
+class StatusAction(StrEnum):
+    suspend = "suspend"
+    blacklist = "blacklist"
+    reinstate = "reinstate"
+
+
+_ALLOWED_FROM: dict[StatusAction, tuple[Status, ...]] = {
+    StatusAction.suspend: (Status.active, Status.suspended),
+    StatusAction.blacklist: (Status.active, Status.suspended),
+    StatusAction.reinstate: (Status.suspended, Status.blacklisted),
+}
+_RESULT: dict[StatusAction, Status] = {
+    StatusAction.suspend: Status.suspended,
+    StatusAction.blacklist: Status.blacklisted,
+    StatusAction.reinstate: Status.active,
+}
+
+
+def status_change(current: Status, action: StatusAction, reason: str, until: Optional[date],
+                  today: date) -> Status:
+    """Check a status change and return the new status; raises InvalidInput listing every
+    broken rule. The caller reports a disallowed transition as a conflict."""
+    errors = Collector()
+    if current not in _ALLOWED_FROM[action]:
+        errors.add("action", "transition",
+                   f"cannot {action.value} a vendor that is {current.value}")
+    if len(reason.strip()) < 5:
+        errors.add("reason", "required", "give the reason (at least 5 characters)")
+    if action is StatusAction.suspend:
+        if until is None:
+            errors.add("until", "required", "a suspension needs an end date")
+        elif until <= today:
+            errors.add("until", "future", "the suspension must end after today")
+    elif until is not None:
+        errors.add("until", "only_for_suspend", "only a suspension has an end date")
+    errors.raise_if_any()
+    return _RESULT[action]
+
+
+def effective_status(status: Status, suspended_until: Optional[date], today: date) -> Status:
+    """A suspension ends by itself after its until-date."""
+    if status is Status.suspended and suspended_until is not None and suspended_until < today:
+        return Status.active
+    return status
+
+
+class Expiry(StrEnum):
+    valid = "valid"
+    expiring = "expiring"
+    expired = "expired"
+
+
+def qualification_expiry(expires_on: date, today: date, warning_days: int = 60) -> Expiry:
+    if expires_on < today:
+        return Expiry.expired
+    if expires_on <= today + timedelta(days=warning_days):
+        return Expiry.expiring
+    return Expiry.valid
+
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE_RE = re.compile(r"^[0-9+()\- ]{5,30}$")
+
+
+@dataclass
+class VendorInput:
+    """What a procurement officer fills in for a vendor (§2)."""
+
+    name: str
+    uscc: str
+    categories: list[str] = field(default_factory=list)
+    legal_representative: str = ""
+    address: str = ""
+    phone: str = ""
+    email: str = ""
+
+    def cleaned(self) -> "VendorInput":
+        return VendorInput(
+            name=self.name.strip(), uscc=normalise_uscc(self.uscc),
+            categories=sorted(set(self.categories)),
+            legal_representative=self.legal_representative.strip(),
+            address=self.address.strip(), phone=self.phone.strip(), email=self.email.strip(),
+        )
+
+
+def vendor_errors(data: VendorInput) -> Collector:
+    """Every rule a (cleaned) vendor submission breaks."""
+    errors = Collector()
+    if not data.name:
+        errors.add("name", "required", "is required")
+    elif len(data.name) > 200:
+        errors.add("name", "max_length", "must be at most 200 characters")
+    problem = uscc_problem(data.uscc)
+    if problem:
+        errors.add("uscc", "uscc_check", f"not a valid unified social credit code: {problem}")
+    if not data.categories:
+        errors.add("categories", "required", "choose at least one service category")
+    unknown = [c for c in data.categories if c not in CATEGORY_LABELS]
+    if unknown:
+        errors.add("categories", "unknown_category",
+                   f"unknown {', '.join(unknown)}; one of {', '.join(CATEGORY_LABELS)}")
+    if data.email and not EMAIL_RE.match(data.email):
+        errors.add("email", "format", "is not an e-mail address")
+    if data.phone and not PHONE_RE.match(data.phone):
+        errors.add("phone", "format", "use digits, spaces, +, - and parentheses")
+    for name, limit in (("legal_representative", 100), ("address", 300)):
+        if len(getattr(data, name)) > limit:
+            errors.add(name, "max_length", f"must be at most {limit} characters")
+    return errors
+
+
+@dataclass
+class ContactInput:
+    name: str
+    title: str = ""
+    phone: str = ""
+    email: str = ""
+    is_primary: bool = False
+
+
+def contact_errors(data: ContactInput) -> Collector:
+    errors = Collector()
+    if not data.name.strip():
+        errors.add("name", "required", "is required")
+    if data.email and not EMAIL_RE.match(data.email.strip()):
+        errors.add("email", "format", "is not an e-mail address")
+    if data.phone and not PHONE_RE.match(data.phone.strip()):
+        errors.add("phone", "format", "use digits, spaces, +, - and parentheses")
+    if not (data.phone.strip() or data.email.strip()):
+        errors.add("phone", "required", "give a phone number or an e-mail address")
+    return errors
+
+
+@dataclass
+class QualificationInput:
+    kind: str
+    number: str
+    issued_on: Optional[date]
+    expires_on: Optional[date]
+
+
+def qualification_errors(data: QualificationInput) -> Collector:
+    errors = Collector()
+    if data.kind not in QUALIFICATION_KINDS:
+        errors.add("kind", "unknown_kind",
+                   f"unknown qualification type {data.kind!r}; one of "
+                   f"{', '.join(QUALIFICATION_KINDS)}")
+    if not data.number.strip():
+        errors.add("number", "required", "is required")
+    if data.issued_on is None:
+        errors.add("issued_on", "required", "is required (YYYY-MM-DD)")
+    if data.expires_on is None:
+        errors.add("expires_on", "required", "is required (YYYY-MM-DD)")
+    if data.issued_on and data.expires_on and data.expires_on <= data.issued_on:
+        errors.add("expires_on", "after_issue", "must be after the issue date")
+    return errors

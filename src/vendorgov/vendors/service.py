@@ -1,0 +1,394 @@
+"""The vendor registry: reads scoped to the principal, changes in transactions with audit."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, datetime, timezone
+from typing import Any, Optional
+
+from piccolo.query.functions.aggregate import Count
+
+from vendorgov import db
+from vendorgov.accounts.roles import REGISTRY_KEEPERS, REGISTRY_READERS, Principal, Role
+from vendorgov.audit import service as audit
+from vendorgov.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from vendorgov.files import service as files
+from vendorgov.settings import get_settings
+from vendorgov.vendors import rules
+from vendorgov.vendors.rules import (
+    CATEGORY_LABELS, QUALIFICATION_KINDS, ContactInput, Expiry, QualificationInput, Status,
+    StatusAction, VendorInput,
+)
+from vendorgov.vendors.tables import Contact, Qualification, Vendor, VendorCategory
+
+VENDOR_FIELDS = ("name", "uscc", "legal_representative", "address", "phone", "email")
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def today() -> date:
+    """Today in the hospital's time zone: expiry and suspension dates are local dates."""
+    return datetime.now(get_settings().zone).date()
+
+
+# --- who may see and change what -------------------------------------------------------------
+
+def _ensure_reader(principal: Principal, vendor_id: int) -> None:
+    """Hospital staff with registry access read every vendor; a vendor user reads only its
+    own, and other vendors look to it as if they did not exist."""
+    if principal.role in REGISTRY_READERS:
+        return
+    if principal.is_vendor and principal.vendor_id == vendor_id:
+        return
+    if principal.is_vendor:
+        raise NotFound("vendor", vendor_id)
+    raise Forbidden(f"the {principal.role.value} role has no access to the vendor registry")
+
+
+def _ensure_keeper(principal: Principal) -> None:
+    if principal.role not in REGISTRY_KEEPERS:
+        raise Forbidden("only procurement officers and administrators change the registry")
+
+
+def _ensure_qualification_uploader(principal: Principal, vendor_id: int) -> None:
+    """Vendors keep their own licences current; the registry keepers may upload for anyone."""
+    if principal.is_vendor and principal.vendor_id == vendor_id:
+        return
+    _ensure_reader(principal, vendor_id)
+    _ensure_keeper(principal)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def _snapshot(row: dict, categories: list[str]) -> dict:
+    """The fields the audit trail keeps for a vendor."""
+    snap = {name: row[name] for name in VENDOR_FIELDS}
+    snap.update(categories=categories, status=row["status"], status_reason=row["status_reason"],
+                suspended_until=row["suspended_until"])
+    return snap
+
+
+async def require_vendor(vendor_id: int) -> dict:
+    row = await Vendor.select().where(Vendor.id == vendor_id).first()
+    if row is None:
+        raise NotFound("vendor", vendor_id)
+    return row
+
+
+async def _categories(vendor_ids: list[int]) -> dict[int, list[str]]:
+    result: dict[int, list[str]] = {vid: [] for vid in vendor_ids}
+    if vendor_ids:
+        rows = await VendorCategory.select(VendorCategory.vendor, VendorCategory.category).where(
+            VendorCategory.vendor.is_in(vendor_ids)).order_by(VendorCategory.category)
+        for row in rows:
+            result[row["vendor"]].append(row["category"])
+    return result
+
+
+def _decorate_vendor(row: dict, categories: list[str], on: date) -> dict:
+    row["categories"] = categories
+    row["category_labels"] = [CATEGORY_LABELS[c] for c in categories]
+    row["effective_status"] = rules.effective_status(
+        Status(row["status"]), row["suspended_until"], on).value
+    return row
+
+
+def _decorate_qualification(row: dict, on: date) -> dict:
+    row["kind_label"] = QUALIFICATION_KINDS.get(row["kind"], (row["kind"], row["kind"]))
+    row["expiry"] = rules.qualification_expiry(
+        row["expires_on"], on, get_settings().qualification_warning_days).value
+    return row
+
+
+async def list_vendors(
+    principal: Principal, *, q: str = "", category: str = "", status: str = "",
+    expiring_only: bool = False, limit: int = 500,
+) -> list[dict]:
+    """Vendors the principal may see, filtered; each with categories and qualification flags."""
+    if principal.role not in REGISTRY_READERS and not principal.is_vendor:
+        raise Forbidden(f"the {principal.role.value} role has no access to the vendor registry")
+    query = Vendor.select().order_by(Vendor.name).limit(limit)
+    if principal.is_vendor:
+        query = query.where(Vendor.id == principal.vendor_id)
+    q = q.strip()
+    if q:
+        query = query.where(Vendor.name.ilike(f"%{q}%") | Vendor.uscc.ilike(f"%{q}%"))
+    if status:
+        query = query.where(Vendor.status == status)
+    if category:
+        query = query.where(Vendor.id.is_in(
+            VendorCategory.select(VendorCategory.vendor).where(
+                VendorCategory.category == category)))
+    rows = await query
+    on = today()
+    ids = [r["id"] for r in rows]
+    categories = await _categories(ids)
+    flags = await _qualification_flags(ids, on)
+    result = []
+    for row in rows:
+        _decorate_vendor(row, categories[row["id"]], on)
+        row["qualifications_expiring"], row["qualifications_expired"] = flags.get(
+            row["id"], (0, 0))
+        if expiring_only and not (row["qualifications_expiring"] or
+                                  row["qualifications_expired"]):
+            continue
+        result.append(row)
+    return result
+
+
+async def _qualification_flags(vendor_ids: list[int], on: date) -> dict[int, tuple[int, int]]:
+    """Per vendor: (qualifications expiring within the warning window, already expired)."""
+    if not vendor_ids:
+        return {}
+    rows = await Qualification.select(Qualification.vendor, Qualification.expires_on).where(
+        Qualification.vendor.is_in(vendor_ids))
+    flags: dict[int, list[int]] = {}
+    days = get_settings().qualification_warning_days
+    for row in rows:
+        state = rules.qualification_expiry(row["expires_on"], on, days)
+        counts = flags.setdefault(row["vendor"], [0, 0])
+        if state is Expiry.expiring:
+            counts[0] += 1
+        elif state is Expiry.expired:
+            counts[1] += 1
+    return {vid: (c[0], c[1]) for vid, c in flags.items()}
+
+
+async def get_vendor(principal: Principal, vendor_id: int) -> dict:
+    _ensure_reader(principal, vendor_id)
+    row = await require_vendor(vendor_id)
+    on = today()
+    _decorate_vendor(row, (await _categories([vendor_id]))[vendor_id], on)
+    row["contacts"] = await Contact.select().where(Contact.vendor == vendor_id).order_by(
+        Contact.is_primary, ascending=False).order_by(Contact.name)
+    quals = await Qualification.select().where(Qualification.vendor == vendor_id).order_by(
+        Qualification.expires_on)
+    row["qualifications"] = [_decorate_qualification(q, on) for q in quals]
+    return row
+
+
+async def expiring_qualifications(principal: Principal) -> list[dict]:
+    """Qualifications expired or expiring within the warning window, soonest first, for the
+    principal's dashboard."""
+    if principal.role not in REGISTRY_READERS and not principal.is_vendor:
+        return []
+    on = today()
+    limit_day = date.fromordinal(on.toordinal() + get_settings().qualification_warning_days)
+    query = Qualification.select(
+        Qualification.all_columns(), Qualification.vendor.name.as_alias("vendor_name"),
+    ).where(Qualification.expires_on <= limit_day).order_by(Qualification.expires_on)
+    if principal.is_vendor:
+        query = query.where(Qualification.vendor == principal.vendor_id)
+    return [_decorate_qualification(q, on) for q in await query]
+
+
+async def history(principal: Principal, vendor_id: int) -> list[dict]:
+    _ensure_reader(principal, vendor_id)
+    await require_vendor(vendor_id)
+    return await audit.history("vendor", vendor_id)
+
+
+async def status_counts() -> dict[str, int]:
+    rows = await Vendor.select(Vendor.status, Count(alias="n")).group_by(Vendor.status)
+    return {row["status"]: row["n"] for row in rows}
+
+
+async def vendor_choices() -> list[dict]:
+    """(id, name) of every vendor, for pickers such as a vendor user's account form."""
+    return await Vendor.select(Vendor.id, Vendor.name).order_by(Vendor.name)
+
+
+# --- changing --------------------------------------------------------------------------------
+
+async def _ensure_uscc_free(uscc: str, except_id: Optional[int] = None) -> None:
+    query = Vendor.select(Vendor.id, Vendor.name).where(Vendor.uscc == uscc)
+    if except_id is not None:
+        query = query.where(Vendor.id != except_id)
+    clash = await query.first()
+    if clash:
+        raise Conflict(f"uscc: {uscc} is already registered to vendor {clash['name']} "
+                       f"(#{clash['id']})",
+                       [FieldError("uscc", "unique", "already registered to vendor "
+                                         f"{clash['name']}")])
+
+
+async def create_vendor(actor: Principal, data: VendorInput) -> int:
+    _ensure_keeper(actor)
+    data = data.cleaned()
+    rules.vendor_errors(data).raise_if_any()
+    async with db.transaction():
+        await _ensure_uscc_free(data.uscc)
+        now = _now()
+        fields = {k: v for k, v in asdict(data).items() if k != "categories"}
+        rows = await Vendor.insert(Vendor(**fields, status=Status.active.value, created_at=now,
+                                          updated_at=now, revision=1))
+        vendor_id = rows[0]["id"]
+        await VendorCategory.insert(*[VendorCategory(vendor=vendor_id, category=c)
+                                      for c in data.categories])
+        await audit.record(actor, "vendor", vendor_id, "create", None, {
+            **fields, "categories": data.categories, "status": Status.active.value,
+            "status_reason": "", "suspended_until": None})
+    return vendor_id
+
+
+async def update_vendor(actor: Principal, vendor_id: int, data: VendorInput,
+                        revision: Optional[int] = None) -> int:
+    """Save the vendor's details; returns the new revision. A save based on an older
+    revision than the stored one is refused with what changed in between."""
+    _ensure_keeper(actor)
+    data = data.cleaned()
+    rules.vendor_errors(data).raise_if_any()
+    async with db.transaction():
+        row = await require_vendor(vendor_id)
+        before = _snapshot(row, (await _categories([vendor_id]))[vendor_id])
+        if revision is not None and revision != row["revision"]:
+            changes = await audit.history("vendor", vendor_id, limit=5)
+            newer = [c for c in changes if c["action"] == "update"][:1]
+            fields = ", ".join(f for f, _, _ in newer[0]["changes"]) if newer else "details"
+            raise Conflict(
+                f"revision: this vendor was changed by someone else since you opened it "
+                f"(now revision {row['revision']}, yours {revision}; changed: {fields}). "
+                "Reload and apply your changes again.")
+        await _ensure_uscc_free(data.uscc, except_id=vendor_id)
+        fields = {k: v for k, v in asdict(data).items() if k != "categories"}
+        after = {**before, **fields, "categories": data.categories}
+        if after == before:
+            return row["revision"]
+        new_revision = row["revision"] + 1
+        await Vendor.update({**{getattr(Vendor, k): v for k, v in fields.items()},
+                             Vendor.updated_at: _now(), Vendor.revision: new_revision}
+                            ).where(Vendor.id == vendor_id)
+        if data.categories != before["categories"]:
+            await VendorCategory.delete().where(VendorCategory.vendor == vendor_id)
+            await VendorCategory.insert(*[VendorCategory(vendor=vendor_id, category=c)
+                                          for c in data.categories])
+        await audit.record(actor, "vendor", vendor_id, "update", before, after)
+    return new_revision
+
+
+async def change_status(actor: Principal, vendor_id: int, action: str, reason: str,
+                        until: Optional[date] = None) -> str:
+    _ensure_keeper(actor)
+    try:
+        parsed = StatusAction(action)
+    except ValueError:
+        raise InvalidInput.single("action", "unknown_action",
+                                  f"one of {', '.join(a.value for a in StatusAction)}")
+    async with db.transaction():
+        row = await require_vendor(vendor_id)
+        current = rules.effective_status(Status(row["status"]), row["suspended_until"], today())
+        try:
+            new = rules.status_change(current, parsed, reason, until, today())
+        except InvalidInput as error:
+            if any(e.rule == "transition" for e in error.errors):
+                raise Conflict(error.message, error.errors)
+            raise
+        before = {"status": row["status"], "status_reason": row["status_reason"],
+                  "suspended_until": row["suspended_until"]}
+        after = {"status": new.value, "status_reason": reason.strip(), "suspended_until": until}
+        await Vendor.update({
+            Vendor.status: new.value, Vendor.status_reason: reason.strip(),
+            Vendor.suspended_until: until, Vendor.updated_at: _now(),
+            Vendor.revision: row["revision"] + 1,
+        }).where(Vendor.id == vendor_id)
+        await audit.record(actor, "vendor", vendor_id, parsed.value, before, after)
+    return new.value
+
+
+async def delete_vendor(actor: Principal, vendor_id: int) -> None:
+    """Only a vendor nothing refers to yet (no user accounts) may be deleted; otherwise
+    blacklist or suspend it, which keeps the record."""
+    from vendorgov.accounts import service as accounts
+
+    _ensure_keeper(actor)
+    async with db.transaction():
+        row = await require_vendor(vendor_id)
+        if await accounts.vendor_has_accounts(vendor_id):
+            raise Conflict("this vendor has user accounts; deactivate them, or suspend or "
+                           "blacklist the vendor instead of deleting it")
+        before = _snapshot(row, (await _categories([vendor_id]))[vendor_id])
+        await Vendor.delete().where(Vendor.id == vendor_id)
+        await audit.record(actor, "vendor", vendor_id, "delete", before, None)
+
+
+async def add_contact(actor: Principal, vendor_id: int, data: ContactInput) -> int:
+    _ensure_keeper(actor)
+    rules.contact_errors(data).raise_if_any()
+    async with db.transaction():
+        await require_vendor(vendor_id)
+        values = {k: (v.strip() if isinstance(v, str) else v) for k, v in asdict(data).items()}
+        if data.is_primary:
+            await Contact.update({Contact.is_primary: False}).where(Contact.vendor == vendor_id)
+        rows = await Contact.insert(Contact(vendor=vendor_id, **values))
+        contact_id = rows[0]["id"]
+        await audit.record(actor, "vendor", vendor_id, "add_contact", None,
+                           {"contact_id": contact_id, **values})
+    return contact_id
+
+
+async def remove_contact(actor: Principal, vendor_id: int, contact_id: int) -> None:
+    _ensure_keeper(actor)
+    async with db.transaction():
+        row = await Contact.select().where(
+            (Contact.id == contact_id) & (Contact.vendor == vendor_id)).first()
+        if row is None:
+            raise NotFound("contact", contact_id)
+        await Contact.delete().where(Contact.id == contact_id)
+        before = {k: row[k] for k in ("name", "title", "phone", "email", "is_primary")}
+        await audit.record(actor, "vendor", vendor_id, "remove_contact",
+                           {"contact_id": contact_id, **before}, None)
+
+
+async def add_qualification(actor: Principal, vendor_id: int, data: QualificationInput,
+                            scan: Optional[files.Upload]) -> int:
+    _ensure_qualification_uploader(actor, vendor_id)
+    errors = rules.qualification_errors(data)
+    if scan is None:
+        errors.add("scan", "required", "upload the scanned licence (PDF, PNG or JPEG)")
+    errors.raise_if_any()
+    files.check_upload("scan", scan)
+    async with db.transaction():
+        await require_vendor(vendor_id)
+        file_id = await files.store(scan, actor.user_id)
+        values = {"kind": data.kind, "number": data.number.strip(),
+                  "issued_on": data.issued_on, "expires_on": data.expires_on}
+        rows = await Qualification.insert(Qualification(
+            vendor=vendor_id, scan=file_id, created_at=_now(), **values))
+        qualification_id = rows[0]["id"]
+        await audit.record(actor, "vendor", vendor_id, "add_qualification", None, {
+            "qualification_id": qualification_id, **values, "scan": scan.filename,
+            "scan_size": len(scan.data)})
+    return qualification_id
+
+
+async def qualification_scan(principal: Principal, vendor_id: int,
+                             qualification_id: int) -> files.StoredContent:
+    _ensure_reader(principal, vendor_id)
+    row = await Qualification.select(Qualification.scan).where(
+        (Qualification.id == qualification_id) & (Qualification.vendor == vendor_id)).first()
+    if row is None or row["scan"] is None:
+        raise NotFound("qualification scan", qualification_id)
+    return await files.content(row["scan"])
+
+
+async def remove_qualification(actor: Principal, vendor_id: int, qualification_id: int) -> None:
+    _ensure_keeper(actor)
+    async with db.transaction():
+        row = await Qualification.select().where(
+            (Qualification.id == qualification_id) & (Qualification.vendor == vendor_id)
+        ).first()
+        if row is None:
+            raise NotFound("qualification", qualification_id)
+        await Qualification.delete().where(Qualification.id == qualification_id)
+        await audit.record(actor, "vendor", vendor_id, "remove_qualification", {
+            "qualification_id": qualification_id,
+            **{k: row[k] for k in ("kind", "number", "issued_on", "expires_on")}}, None)
+
+
+def choices() -> dict[str, Any]:
+    """Labels for forms and filters."""
+    return {"categories": CATEGORY_LABELS, "qualification_kinds": QUALIFICATION_KINDS,
+            "statuses": [s.value for s in Status],
+            "status_actions": [a.value for a in StatusAction], "roles": list(Role)}

@@ -1,0 +1,1 @@
+"""What all pages and API routes share: errors, templates, the home page."""

@@ -1,0 +1,70 @@
+"""Reading submitted forms: typed values with the field named when one does not parse."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Optional
+
+from litestar import Request
+from litestar.datastructures import UploadFile
+
+from vendorgov.errors import Collector, DomainError, FieldError
+from vendorgov.files.service import Upload
+
+
+class Form:
+    def __init__(self, data):
+        self.data = data
+        self.errors = Collector()
+
+    @classmethod
+    async def read(cls, request: Request) -> "Form":
+        return cls(await request.form())
+
+    def text(self, name: str) -> str:
+        value = self.data.get(name, "")
+        return value.strip() if isinstance(value, str) else ""
+
+    def texts(self, name: str) -> list[str]:
+        return [v for v in self.data.getall(name, []) if isinstance(v, str) and v]
+
+    def flag(self, name: str) -> bool:
+        return self.text(name) in ("on", "1", "true", "yes")
+
+    def date(self, name: str) -> Optional[date]:
+        raw = self.text(name)
+        if not raw:
+            return None
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            self.errors.add(name, "date", f"{raw!r} is not a date (YYYY-MM-DD)")
+            return None
+
+    def integer(self, name: str) -> Optional[int]:
+        raw = self.text(name)
+        if not raw:
+            return None
+        try:
+            return int(raw)
+        except ValueError:
+            self.errors.add(name, "integer", f"{raw!r} is not a whole number")
+            return None
+
+    async def upload(self, name: str) -> Optional[Upload]:
+        value = self.data.get(name)
+        if not isinstance(value, UploadFile) or not value.filename:
+            return None
+        return Upload(filename=value.filename, data=await value.read())
+
+    def values(self) -> dict[str, str]:
+        """What was typed, to refill the form after an error."""
+        return {k: v for k, v in self.data.items() if isinstance(v, str)}
+
+
+def error_map(error: DomainError) -> dict[str, str]:
+    """field → message, for inline messages; errors without a field go under '_'."""
+    result: dict[str, str] = {}
+    for item in error.errors or [FieldError("_", "", error.message)]:
+        result.setdefault(item.field, item.message)
+    return result

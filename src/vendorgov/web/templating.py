@@ -1,0 +1,57 @@
+"""Jinja set-up: filters in the hospital's time zone and navigation by role."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Optional
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
+
+from vendorgov.accounts.roles import ROLE_LABELS, Principal, Role
+from vendorgov.settings import Settings
+from vendorgov.vendors.rules import CATEGORY_LABELS, QUALIFICATION_KINDS
+
+# (label, path, roles that see it)
+NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
+    ("Dashboard", "/", tuple(Role)),
+    ("Vendors", "/vendors", (Role.admin, Role.procurement, Role.supervisor, Role.finance)),
+    ("My company", "/vendors/mine", (Role.vendor,)),
+    ("Accounts", "/accounts", (Role.admin,)),
+    ("Audit trail", "/audit", (Role.admin,)),
+    ("API tokens", "/tokens", tuple(Role)),
+]
+
+
+def nav_for(principal: Optional[Principal]) -> list[tuple[str, str]]:
+    if principal is None:
+        return []
+    return [(label, path) for label, path, roles in NAVIGATION if principal.role in roles]
+
+
+def make_template_config(settings: Settings) -> TemplateConfig:
+    environment = Environment(
+        loader=FileSystemLoader(str(settings.templates_dir)),
+        autoescape=select_autoescape(["html", "xml"]),
+        trim_blocks=True, lstrip_blocks=True,
+    )
+    zone = settings.zone
+
+    def local(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        if value is None or value == "":
+            return ""
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if isinstance(value, datetime):
+            return value.astimezone(zone).strftime(fmt)
+        if isinstance(value, date):
+            return value.isoformat()
+        return str(value)
+
+    environment.filters["local"] = local
+    environment.globals.update(
+        nav_for=nav_for, ROLE_LABELS=ROLE_LABELS, CATEGORY_LABELS=CATEGORY_LABELS,
+        QUALIFICATION_KINDS=QUALIFICATION_KINDS, timezone_name=settings.timezone,
+    )
+    return TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment))
