@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from litestar import Litestar, asgi
 from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.middleware.session.server_side import (ServerSideSessionBackend,
-                                                     ServerSideSessionConfig)
+from litestar.middleware.session.server_side import (
+    ServerSideSessionBackend,
+    ServerSideSessionConfig,
+)
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -47,8 +49,9 @@ class RotatingSessionBackend(ServerSideSessionBackend):
         if isinstance(scope_session, dict) and scope_session.pop(ROTATE_SESSION, None):
             old = connection.cookies.get(self.config.key)
             if old:
-                await self.delete(old, store=self.config.get_store_from_app(
-                    connection.scope["app"]))
+                await self.delete(
+                    old, store=self.config.get_store_from_app(connection.scope["app"])
+                )
             connection.scope[_FRESH_SESSION_ID] = self.generate_session_id()  # type: ignore
         await super().store_in_message(scope_session, message, connection)
 
@@ -63,9 +66,9 @@ def _is_login_attempt(request: Any) -> bool:
 
 def _admin_app():
     """Piccolo Admin, read-only: every change goes through vendorgov so it is audited."""
+    from piccolo.apps.user.tables import BaseUser
     from piccolo_admin.endpoints import create_admin
     from piccolo_api.session_auth.tables import SessionsBase
-    from piccolo.apps.user.tables import BaseUser
 
     from vendorgov.accounts.tables import Account, ApiToken
     from vendorgov.audit.tables import AuditEntry
@@ -74,17 +77,34 @@ def _admin_app():
 
     settings = get_settings()
     return create_admin(
-        tables=[Vendor, VendorCategory, Contact, Qualification, Account, ApiToken, StoredFile,
-                AuditEntry],
-        auth_table=BaseUser, session_table=SessionsBase, read_only=True,
-        site_name="vendorgov admin", production=settings.secure_cookies,
+        tables=[
+            Vendor,
+            VendorCategory,
+            Contact,
+            Qualification,
+            Account,
+            ApiToken,
+            StoredFile,
+            AuditEntry,
+        ],
+        auth_table=BaseUser,
+        session_table=SessionsBase,
+        read_only=True,
+        site_name="vendorgov admin",
+        production=settings.secure_cookies,
     )
 
 
 def _mount_admin():
     app_holder: dict[str, Any] = {}
 
-    @asgi("/admin", is_mount=True, guards=[allow(Role.admin)], include_in_schema=False)
+    @asgi(
+        "/admin",
+        is_mount=True,
+        copy_scope=True,
+        guards=[allow(Role.admin)],
+        include_in_schema=False,
+    )
     async def admin(scope: Scope, receive: Receive, send: Send) -> None:
         if "app" not in app_holder:
             app_holder["app"] = _admin_app()
@@ -93,25 +113,40 @@ def _mount_admin():
     return admin
 
 
-def create_app(settings: Optional[Settings] = None, extra_route_handlers: list | None = None
-               ) -> Litestar:
+def create_app(
+    settings: Settings | None = None, extra_route_handlers: list | None = None
+) -> Litestar:
     settings = settings or get_settings()
     settings.sessions_dir.mkdir(parents=True, exist_ok=True)
     template_config = make_template_config(settings)
     session = RotatingSessionConfig(
-        key="vg_session", store="sessions", max_age=settings.session_hours * 3600,
-        httponly=True, samesite="lax", secure=settings.secure_cookies,
+        key="vg_session",
+        store="sessions",
+        max_age=settings.session_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
     )
     rate_limit = RateLimitConfig(
         rate_limit=("minute", settings.login_attempts_per_minute),
-        check_throttle_handler=_is_login_attempt, store="rate_limit",
+        check_throttle_handler=_is_login_attempt,
+        store="rate_limit",
     )
     return Litestar(
         route_handlers=[
-            LoginPages, HomePages, VendorPages, AccountPages, TokenPages, AuditPages,
-            VendorApi, AccountApi, AuditApi, _mount_admin(),
-            create_static_files_router(path="/static", directories=[settings.static_dir],
-                                       include_in_schema=False),
+            LoginPages,
+            HomePages,
+            VendorPages,
+            AccountPages,
+            TokenPages,
+            AuditPages,
+            VendorApi,
+            AccountApi,
+            AuditApi,
+            _mount_admin(),
+            create_static_files_router(
+                path="/static", directories=[settings.static_dir], include_in_schema=False
+            ),
             *(extra_route_handlers or []),
         ],
         middleware=[
@@ -120,7 +155,9 @@ def create_app(settings: Optional[Settings] = None, extra_route_handlers: list |
             DefineMiddleware(AccountAuthMiddleware, exclude=PUBLIC_PATHS),
         ],
         csrf_config=CSRFConfig(
-            secret=settings.secret_key, cookie_name="vg_csrf", cookie_secure=settings.secure_cookies,
+            secret=settings.secret_key,
+            cookie_name="vg_csrf",
+            cookie_secure=settings.secure_cookies,
             # The API authenticates by bearer token only, never by cookie, so cross-site
             # requests cannot ride on it; Piccolo Admin checks its own CSRF header.
             exclude=["^/api/", "^/admin"],
@@ -130,15 +167,25 @@ def create_app(settings: Optional[Settings] = None, extra_route_handlers: list |
         plugins=[FlashPlugin(FlashConfig(template_config=template_config))],
         exception_handlers={Exception: errors.handle},
         openapi_config=OpenAPIConfig(
-            title="vendorgov API", version="0.1.0", description=about, path="/schema",
-            render_plugins=[SwaggerRenderPlugin(
-                path="/", js_url="/static/vendor/swagger/swagger-ui-bundle.js",
-                css_url="/static/vendor/swagger/swagger-ui.css",
-                standalone_preset_js_url="/static/vendor/swagger/swagger-ui-standalone-preset.js",
-            )],
-            components=Components(security_schemes={
-                "BearerToken": SecurityScheme(type="http", scheme="bearer",
-                                              description="A personal API token (vg_…)")}),
+            title="vendorgov API",
+            version="0.1.0",
+            description=about,
+            path="/schema",
+            render_plugins=[
+                SwaggerRenderPlugin(
+                    path="/",
+                    js_url="/static/vendor/swagger/swagger-ui-bundle.js",
+                    css_url="/static/vendor/swagger/swagger-ui.css",
+                    standalone_preset_js_url="/static/vendor/swagger/swagger-ui-standalone-preset.js",
+                )
+            ],
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(
+                        type="http", scheme="bearer", description="A personal API token (vg_…)"
+                    )
+                }
+            ),
             security=[{"BearerToken": []}],
         ),
         lifespan=[lambda app: db.lifespan_connections()],

@@ -62,8 +62,15 @@ def serve(host: str, port: int, workers: int) -> None:
     if _run(demo_data.is_loaded()):
         click.echo(demo_data.logins_text())
     click.echo(f"vendorgov on http://{host}:{port}/  (API docs: http://{host}:{port}/schema)")
-    uvicorn.run("vendorgov.app:create_app", factory=True, host=host, port=port,
-                workers=workers, log_level="info", proxy_headers=True)
+    uvicorn.run(
+        "vendorgov.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        proxy_headers=True,
+    )
 
 
 @main.group()
@@ -80,8 +87,11 @@ def audit_verify() -> None:
     if result.intact:
         click.echo(f"audit trail intact: {result.checked} entries verified")
         return
-    click.echo(f"audit trail BROKEN at entry {result.first_break.entry_id}: "
-               f"{result.first_break.reason} ({result.checked} entries read)", err=True)
+    click.echo(
+        f"audit trail BROKEN at entry {result.first_break.entry_id}: "
+        f"{result.first_break.reason} ({result.checked} entries read)",
+        err=True,
+    )
     sys.exit(1)
 
 
@@ -92,26 +102,39 @@ def user() -> None:
 
 @user.command("create")
 @click.argument("username")
-@click.option("--role", required=True, help="admin, procurement, evaluator, supervisor, "
-                                              "auditor, finance or vendor")
+@click.option(
+    "--role",
+    required=True,
+    help="admin, procurement, evaluator, supervisor, auditor, finance or vendor",
+)
 @click.option("--name", "display_name", required=True, help="Name shown in the app.")
 @click.option("--vendor-id", type=int, default=None, help="For vendor users: their vendor.")
 @click.option("--email", default="")
-def user_create(username: str, role: str, display_name: str, vendor_id: int | None,
-                email: str) -> None:
+def user_create(
+    username: str, role: str, display_name: str, vendor_id: int | None, email: str
+) -> None:
     """Create an account; the password is asked for (or read from stdin when piped)."""
     from vendorgov.accounts import service
     from vendorgov.audit.service import SYSTEM
     from vendorgov.errors import DomainError
 
-    password = (getpass.getpass("Password: ") if sys.stdin.isatty()
-                else sys.stdin.readline().rstrip("\n"))
+    password = (
+        getpass.getpass("Password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+    )
     try:
-        user_id = _run(service.create_account(
-            SYSTEM, username=username, password=password, role=role,
-            display_name=display_name, email=email, vendor_id=vendor_id))
+        user_id = _run(
+            service.create_account(
+                SYSTEM,
+                username=username,
+                password=password,
+                role=role,
+                display_name=display_name,
+                email=email,
+                vendor_id=vendor_id,
+            )
+        )
     except DomainError as error:
-        raise click.ClickException(error.message)
+        raise click.ClickException(error.message) from None
     click.echo(f"account {username} created (id {user_id})")
 
 

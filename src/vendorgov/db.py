@@ -22,8 +22,9 @@ import asyncio
 import sqlite3
 import time
 import zlib
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Optional
+from typing import Any
 from urllib.parse import urlparse
 
 from piccolo.engine.base import Engine
@@ -56,18 +57,18 @@ class _Cursor:
     async def fetchone(self) -> Any:
         return self._cursor.fetchone()
 
-    async def execute(self, sql: str, args: Any = ()) -> "_Cursor":
+    async def execute(self, sql: str, args: Any = ()) -> _Cursor:
         self._cursor.execute(sql, args)
         return self
 
     @property
-    def lastrowid(self) -> Optional[int]:
+    def lastrowid(self) -> int | None:
         return self._cursor.lastrowid
 
     async def close(self) -> None:
         self._cursor.close()
 
-    async def __aenter__(self) -> "_Cursor":
+    async def __aenter__(self) -> _Cursor:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -77,11 +78,11 @@ class _Cursor:
 class _Statement:
     """Awaitable and async-context-managed, like aiosqlite's ``connection.execute``."""
 
-    def __init__(self, connection: "_Connection", sql: str, args: Any):
+    def __init__(self, connection: _Connection, sql: str, args: Any):
         self._connection = connection
         self._sql = sql
         self._args = args
-        self._cursor: Optional[_Cursor] = None
+        self._cursor: _Cursor | None = None
 
     async def _run(self) -> _Cursor:
         deadline = time.monotonic() + _BUSY_TIMEOUT_S
@@ -125,8 +126,8 @@ class _Connection:
 class VendorgovSQLiteEngine(SQLiteEngine):
     def __init__(self, path: str, **connection_kwargs: Any) -> None:
         super().__init__(path=path, check_same_thread=False, **connection_kwargs)
-        self._reader: Optional[_Connection] = None
-        self._writer: Optional[_Connection] = None
+        self._reader: _Connection | None = None
+        self._writer: _Connection | None = None
         self._locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
 
     def _open(self) -> _Connection:
@@ -171,17 +172,20 @@ class VendorgovSQLiteEngine(SQLiteEngine):
         return self.reader
 
     async def _run_in_new_connection(
-        self, query: str, args: Optional[list[Any]] = None, query_type: str = "generic", table=None
+        self, query: str, args: list[Any] | None = None, query_type: str = "generic", table=None
     ):
         if query.lstrip()[:6].upper() == "SELECT":
             async with self.reader.execute(query, args or ()) as cursor:
                 return await cursor.fetchall()
-        async with self.write_lock():
-            async with self.writer.execute(query, args or ()) as cursor:
-                return await cursor.fetchall()
+        async with self.write_lock(), self.writer.execute(query, args or ()) as cursor:
+            return await cursor.fetchall()
 
     async def _run_in_existing_connection(
-        self, connection, query: str, args: Optional[list[Any]] = None, query_type="generic",
+        self,
+        connection,
+        query: str,
+        args: list[Any] | None = None,
+        query_type="generic",
         table=None,
     ):
         async with connection.execute(query, args or ()) as cursor:
@@ -189,7 +193,7 @@ class VendorgovSQLiteEngine(SQLiteEngine):
 
     def transaction(  # type: ignore[override]
         self, transaction_type: TransactionType = TransactionType.immediate, allow_nested=True
-    ) -> "_WriterTransaction":
+    ) -> _WriterTransaction:
         # Every transaction here writes, so it takes the write lock up front (IMMEDIATE):
         # a DEFERRED one that upgrades later can deadlock with another writer.
         return _WriterTransaction(self, TransactionType.immediate, allow_nested)
@@ -259,16 +263,24 @@ async def lock_for_append(name: str) -> None:
         await db.run_ddl(f"SELECT pg_advisory_xact_lock({zlib.crc32(name.encode())})")
 
 
+_open_users = 0
+
+
 @asynccontextmanager
 async def lifespan_connections() -> AsyncIterator[None]:
-    """Open the PostgreSQL pool for the app's lifetime; close SQLite handles at the end."""
+    """Open the PostgreSQL pool while anything (the app, a command, a test session) needs it;
+    close it, or SQLite's handles, when the last user leaves. Nesting is allowed."""
+    global _open_users
     db = engine()
-    if isinstance(db, PostgresEngine):
+    if _open_users == 0 and isinstance(db, PostgresEngine):
         await db.start_connection_pool(min_size=2, max_size=20)
+    _open_users += 1
     try:
         yield
     finally:
-        if isinstance(db, PostgresEngine):
-            await db.close_connection_pool()
-        elif isinstance(db, VendorgovSQLiteEngine):
-            db.close()
+        _open_users -= 1
+        if _open_users == 0:
+            if isinstance(db, PostgresEngine):
+                await db.close_connection_pool()
+            elif isinstance(db, VendorgovSQLiteEngine):
+                db.close()

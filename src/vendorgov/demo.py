@@ -13,8 +13,12 @@ from vendorgov.audit.service import SYSTEM
 from vendorgov.files.service import Upload
 from vendorgov.settings import get_settings
 from vendorgov.vendors import service as vendors
-from vendorgov.vendors.rules import ContactInput, QualificationInput, VendorInput, \
-    uscc_check_character
+from vendorgov.vendors.rules import (
+    ContactInput,
+    QualificationInput,
+    VendorInput,
+    uscc_check_character,
+)
 
 DEMO_PASSWORD = "vendorgov-demo"
 
@@ -38,34 +42,108 @@ ACCOUNTS: list[tuple[str, str, str, int | None]] = [
 # name, first 17 characters of the USCC (authority 9 + type 1 + Wuhan/Hubei division +
 # organisation code), categories, legal representative, phone, address, contact
 VENDORS = [
-    ("武汉洁康医院保洁服务有限公司", "91420100MA4K2J8L3", ["cleaning"], "张洁",
-     "027-8366 1201", "武汉市江汉区解放大道 1095 号", ("刘芳", "项目经理", "138 0710 2231")),
-    ("湖北安泰保安服务有限公司", "91420000177570439", ["security"], "黄志刚",
-     "027-8577 3300", "武汉市武昌区中北路 86 号", ("彭军", "驻院队长", "139 7100 5521")),
-    ("武汉膳源餐饮管理有限公司", "91420106MA4KX3RT2", ["catering"], "何丽萍",
-     "027-8731 6688", "武汉市武昌区友谊大道 303 号", ("邓勇", "营养食堂经理", "135 5402 7710")),
-    ("武汉速达医疗运送服务有限公司", "91420103MA49C7NQ0", ["porter"], "冯涛",
-     "027-8588 2100", "武汉市江汉区新华路 218 号", ("胡斌", "调度主管", "186 2711 0932")),
-    ("湖北仁心护理服务有限公司", "91420102MA4F1P6W5", ["caregiving"], "许静",
-     "027-8270 1919", "武汉市江岸区建设大道 737 号", ("曹敏", "护理部主管", "137 2003 8846")),
-    ("武汉净衣医用织物洗涤有限公司", "91420112MA4KN8YD7", ["laundry"], "罗建华",
-     "027-8390 4455", "武汉市东西湖区金银湖路 16 号", ("熊伟", "生产经理", "158 2740 6618")),
-    ("湖北通力电梯工程有限公司", "91420100722075806", ["elevator"], "袁立新",
-     "027-8479 5200", "武汉市洪山区珞喻路 456 号", ("蒋磊", "维保站长", "133 9715 0287")),
-    ("武汉恒温暖通设备维保有限公司", "91420111MA4L0T5H9", ["hvac"], "沈国平",
-     "027-8781 3366", "武汉市洪山区光谷大道 77 号", ("韩冬", "技术主管", "189 7152 4409")),
-    ("湖北华康物业管理有限公司", "91420000MA48Y2UC1", ["cleaning", "porter", "security"],
-     "叶红", "027-8562 9090", "武汉市硚口区解放大道 558 号", ("杨帆", "院区经理", "150 7177 3025")),
-    ("武汉绿源后勤服务集团有限公司", "91420105MA4KP9GX6", ["catering", "cleaning", "laundry"],
-     "吕明", "027-8489 7711", "武汉市汉阳区龙阳大道 8 号", ("郭亮", "商务经理", "136 1727 5580")),
+    (
+        "武汉洁康医院保洁服务有限公司",
+        "91420100MA4K2J8L3",
+        ["cleaning"],
+        "张洁",
+        "027-8366 1201",
+        "武汉市江汉区解放大道 1095 号",
+        ("刘芳", "项目经理", "138 0710 2231"),
+    ),
+    (
+        "湖北安泰保安服务有限公司",
+        "91420000177570439",
+        ["security"],
+        "黄志刚",
+        "027-8577 3300",
+        "武汉市武昌区中北路 86 号",
+        ("彭军", "驻院队长", "139 7100 5521"),
+    ),
+    (
+        "武汉膳源餐饮管理有限公司",
+        "91420106MA4KX3RT2",
+        ["catering"],
+        "何丽萍",
+        "027-8731 6688",
+        "武汉市武昌区友谊大道 303 号",
+        ("邓勇", "营养食堂经理", "135 5402 7710"),
+    ),
+    (
+        "武汉速达医疗运送服务有限公司",
+        "91420103MA49C7NQ0",
+        ["porter"],
+        "冯涛",
+        "027-8588 2100",
+        "武汉市江汉区新华路 218 号",
+        ("胡斌", "调度主管", "186 2711 0932"),
+    ),
+    (
+        "湖北仁心护理服务有限公司",
+        "91420102MA4F1P6W5",
+        ["caregiving"],
+        "许静",
+        "027-8270 1919",
+        "武汉市江岸区建设大道 737 号",
+        ("曹敏", "护理部主管", "137 2003 8846"),
+    ),
+    (
+        "武汉净衣医用织物洗涤有限公司",
+        "91420112MA4KN8YD7",
+        ["laundry"],
+        "罗建华",
+        "027-8390 4455",
+        "武汉市东西湖区金银湖路 16 号",
+        ("熊伟", "生产经理", "158 2740 6618"),
+    ),
+    (
+        "湖北通力电梯工程有限公司",
+        "91420100722075806",
+        ["elevator"],
+        "袁立新",
+        "027-8479 5200",
+        "武汉市洪山区珞喻路 456 号",
+        ("蒋磊", "维保站长", "133 9715 0287"),
+    ),
+    (
+        "武汉恒温暖通设备维保有限公司",
+        "91420111MA4L0T5H9",
+        ["hvac"],
+        "沈国平",
+        "027-8781 3366",
+        "武汉市洪山区光谷大道 77 号",
+        ("韩冬", "技术主管", "189 7152 4409"),
+    ),
+    (
+        "湖北华康物业管理有限公司",
+        "91420000MA48Y2UC1",
+        ["cleaning", "porter", "security"],
+        "叶红",
+        "027-8562 9090",
+        "武汉市硚口区解放大道 558 号",
+        ("杨帆", "院区经理", "150 7177 3025"),
+    ),
+    (
+        "武汉绿源后勤服务集团有限公司",
+        "91420105MA4KP9GX6",
+        ["catering", "cleaning", "laundry"],
+        "吕明",
+        "027-8489 7711",
+        "武汉市汉阳区龙阳大道 8 号",
+        ("郭亮", "商务经理", "136 1727 5580"),
+    ),
 ]
 
 # Qualification kinds each category needs besides the business licence.
 PERMITS = {
-    "security": "security_service_permit", "catering": "food_business_licence",
-    "elevator": "special_equipment_licence", "hvac": "refrigeration_service_cert",
-    "laundry": "linen_hygiene_permit", "caregiving": "caregiver_training_cert",
-    "cleaning": "iso9001", "porter": "iso45001",
+    "security": "security_service_permit",
+    "catering": "food_business_licence",
+    "elevator": "special_equipment_licence",
+    "hvac": "refrigeration_service_cert",
+    "laundry": "linen_hygiene_permit",
+    "caregiving": "caregiver_training_cert",
+    "cleaning": "iso9001",
+    "porter": "iso45001",
 }
 
 
@@ -93,7 +171,9 @@ def scan_pdf(title: str) -> bytes:
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
+        len(objects) + 1,
+        xref,
+    )
     return bytes(out)
 
 
@@ -105,32 +185,53 @@ async def load(if_empty: bool = False) -> bool:
     if if_empty and await accounts.has_accounts():
         return False
     admin_id = await accounts.create_account(
-        SYSTEM, username="admin", password=DEMO_PASSWORD, role="admin",
-        display_name=ACCOUNTS[0][2])
+        SYSTEM, username="admin", password=DEMO_PASSWORD, role="admin", display_name=ACCOUNTS[0][2]
+    )
     admin = await accounts.principal_for_user(admin_id)
     today = vendors.today()
     vendor_ids = []
     for index, (name, prefix, cats, rep, phone, address, contact) in enumerate(VENDORS):
-        vendor_id = await vendors.create_vendor(admin, VendorInput(
-            name=name, uscc=uscc(prefix), categories=cats, legal_representative=rep,
-            phone=phone, address=address, email=f"service{index + 1}@vendor{index + 1}.cn"))
+        vendor_id = await vendors.create_vendor(
+            admin,
+            VendorInput(
+                name=name,
+                uscc=uscc(prefix),
+                categories=cats,
+                legal_representative=rep,
+                phone=phone,
+                address=address,
+                email=f"service{index + 1}@vendor{index + 1}.cn",
+            ),
+        )
         vendor_ids.append(vendor_id)
-        await vendors.add_contact(admin, vendor_id, ContactInput(
-            name=contact[0], title=contact[1], phone=contact[2], is_primary=True))
+        await vendors.add_contact(
+            admin,
+            vendor_id,
+            ContactInput(name=contact[0], title=contact[1], phone=contact[2], is_primary=True),
+        )
         await _qualifications(admin, vendor_id, index, prefix, cats, today)
     await vendors.change_status(
-        admin, vendor_ids[9], "suspend",
+        admin,
+        vendor_ids[9],
+        "suspend",
         "食堂抽检大肠菌群超标，暂停参与新项目投标，待整改复查 (coliform failure in canteen check)",
-        today + timedelta(days=45))
+        today + timedelta(days=45),
+    )
     for username, role, display, vendor_index in ACCOUNTS[1:]:
         await accounts.create_account(
-            admin, username=username, password=DEMO_PASSWORD, role=role, display_name=display,
-            vendor_id=vendor_ids[vendor_index] if vendor_index is not None else None)
+            admin,
+            username=username,
+            password=DEMO_PASSWORD,
+            role=role,
+            display_name=display,
+            vendor_id=vendor_ids[vendor_index] if vendor_index is not None else None,
+        )
     return True
 
 
-async def _qualifications(admin, vendor_id: int, index: int, prefix: str, cats: list[str],
-                          today: date) -> None:
+async def _qualifications(
+    admin, vendor_id: int, index: int, prefix: str, cats: list[str], today: date
+) -> None:
     code = uscc(prefix)
     items = [("business_licence", code, today - timedelta(days=2900), date(2045, 12, 31))]
     for offset, category in enumerate(cats):
@@ -146,9 +247,11 @@ async def _qualifications(admin, vendor_id: int, index: int, prefix: str, cats: 
         items.append((PERMITS[category], number, expires - timedelta(days=3 * 365), expires))
     for kind, number, issued, expires in items:
         await vendors.add_qualification(
-            admin, vendor_id, QualificationInput(kind=kind, number=number, issued_on=issued,
-                                                 expires_on=expires),
-            Upload(filename=f"{kind}.pdf", data=scan_pdf(f"{kind} {number}")))
+            admin,
+            vendor_id,
+            QualificationInput(kind=kind, number=number, issued_on=issued, expires_on=expires),
+            Upload(filename=f"{kind}.pdf", data=scan_pdf(f"{kind} {number}")),
+        )
 
 
 def logins_text() -> str:

@@ -33,7 +33,7 @@ class InvalidInput(DomainError):
         super().__init__(message or "; ".join(f"{e.field}: {e.message}" for e in errors), errors)
 
     @classmethod
-    def single(cls, field: str, rule: str, message: str) -> "InvalidInput":
+    def single(cls, field: str, rule: str, message: str) -> InvalidInput:
         return cls(FieldError(field, rule, message))
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import msgspec
 from litestar import Controller, Request, get
 
@@ -15,7 +13,7 @@ class MeOut(msgspec.Struct):
     username: str
     display_name: str
     role: str
-    vendor_id: Optional[int]
+    vendor_id: int | None
 
 
 class AccountApi(Controller):
@@ -25,5 +23,10 @@ class AccountApi(Controller):
     @get("/", guards=[allow(*EVERY_ROLE)], summary="The account the token belongs to")
     async def me(self, request: Request) -> MeOut:
         p = request.user
-        return MeOut(user_id=p.user_id, username=p.username, display_name=p.display_name,
-                     role=p.role.value, vendor_id=p.vendor_id)
+        return MeOut(
+            user_id=p.user_id,
+            username=p.username,
+            display_name=p.display_name,
+            role=p.role.value,
+            vendor_id=p.vendor_id,
+        )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
@@ -28,11 +28,13 @@ class AccountAuthMiddleware(AbstractAuthenticationMiddleware):
             if scheme.lower() != "bearer" or not token.strip():
                 raise NotAuthorizedException(
                     "send your API token as 'Authorization: Bearer <token>' (create one under "
-                    "'API tokens' after logging in)")
+                    "'API tokens' after logging in)"
+                )
             principal = await service.principal_for_token(token.strip())
             if principal is None:
-                raise NotAuthorizedException("the API token is unknown, revoked, or its account "
-                                             "is inactive")
+                raise NotAuthorizedException(
+                    "the API token is unknown, revoked, or its account is inactive"
+                )
             return AuthenticationResult(user=principal, auth="token")
         session = connection.scope.get("session") or {}
         principal = await service.principal_for_user(session.get(SESSION_KEY))
@@ -49,7 +51,8 @@ def allow(*roles: Role) -> Callable[[ASGIConnection, BaseRouteHandler], None]:
         user: Principal = connection.user
         if user.role not in roles:
             raise PermissionDeniedException(
-                f"the {user.role.value} role may not do this (allowed: {names})")
+                f"the {user.role.value} role may not do this (allowed: {names})"
+            )
 
     guard.__name__ = f"allow_{'_'.join(r.value for r in roles)}"
     return guard

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Optional
 
 
 class Role(StrEnum):
@@ -33,7 +32,7 @@ REGISTRY_READERS = (Role.admin, Role.procurement, Role.supervisor, Role.finance)
 REGISTRY_KEEPERS = (Role.admin, Role.procurement)
 
 
-def parse_role(value: str) -> Optional[Role]:
+def parse_role(value: str) -> Role | None:
     try:
         return Role(value)
     except ValueError:
@@ -48,7 +47,7 @@ class Principal:
     username: str
     display_name: str
     role: Role
-    vendor_id: Optional[int] = None
+    vendor_id: int | None = None
 
     @property
     def is_vendor(self) -> bool:

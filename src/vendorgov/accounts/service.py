@@ -5,8 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime, timedelta, timezone
-from typing import Optional
+from datetime import UTC, datetime, timedelta
 
 import anyio
 from piccolo.apps.user.tables import BaseUser
@@ -25,10 +24,10 @@ _DUMMY_HASH = BaseUser.hash_password("not a password")
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
-async def principal_for_user(user_id: object) -> Optional[Principal]:
+async def principal_for_user(user_id: object) -> Principal | None:
     if not isinstance(user_id, int):
         return None
     row = await (
@@ -46,8 +45,11 @@ async def principal_for_user(user_id: object) -> Optional[Principal]:
     if row is None or not row["active"] or parse_role(row["role"]) is None:
         return None
     return Principal(
-        user_id=row["user_id"], username=row["username"], display_name=row["display_name"],
-        role=Role(row["role"]), vendor_id=row["vendor_id"],
+        user_id=row["user_id"],
+        username=row["username"],
+        display_name=row["display_name"],
+        role=Role(row["role"]),
+        vendor_id=row["vendor_id"],
     )
 
 
@@ -57,7 +59,7 @@ def _verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(candidate, stored)
 
 
-async def authenticate(username: str, password: str) -> Optional[Principal]:
+async def authenticate(username: str, password: str) -> Principal | None:
     """Check a password with Piccolo's PBKDF2 hashing, in a worker thread (it takes ~0.3 s
     by design), comparing against a dummy hash for unknown names so timing tells nothing."""
     row = await (
@@ -77,7 +79,7 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def principal_for_token(token: str) -> Optional[Principal]:
+async def principal_for_token(token: str) -> Principal | None:
     row = await (
         ApiToken.select(ApiToken.id, ApiToken.user, ApiToken.last_used_at)
         .where((ApiToken.token_hash == _token_digest(token)) & ApiToken.revoked_at.is_null())
@@ -91,19 +93,25 @@ async def principal_for_token(token: str) -> Optional[Principal]:
     return await principal_for_user(row["user"])
 
 
-def _account_errors(username: str, password: Optional[str], role: str, display_name: str,
-                    vendor_id: Optional[int]) -> Collector:
+def _account_errors(
+    username: str, password: str | None, role: str, display_name: str, vendor_id: int | None
+) -> Collector:
     errors = Collector()
-    if not username or len(username) > 100 or not username.replace("_", "").replace(
-            ".", "").replace("-", "").isalnum():
+    if (
+        not username
+        or len(username) > 100
+        or not username.replace("_", "").replace(".", "").replace("-", "").isalnum()
+    ):
         errors.add("username", "format", "use 1–100 letters, digits, '.', '-' or '_'")
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        errors.add("password", "min_length",
-                   f"must be at least {MIN_PASSWORD_LENGTH} characters")
+        errors.add("password", "min_length", f"must be at least {MIN_PASSWORD_LENGTH} characters")
     parsed = parse_role(role)
     if parsed is None:
-        errors.add("role", "unknown_role",
-                   f"unknown role {role!r}; one of {', '.join(r.value for r in Role)}")
+        errors.add(
+            "role",
+            "unknown_role",
+            f"unknown role {role!r}; one of {', '.join(r.value for r in Role)}",
+        )
     if not display_name.strip():
         errors.add("display_name", "required", "is required")
     if parsed is Role.vendor and vendor_id is None:
@@ -114,8 +122,14 @@ def _account_errors(username: str, password: Optional[str], role: str, display_n
 
 
 async def create_account(
-    actor: audit.Actor, *, username: str, password: str, role: str, display_name: str,
-    email: str = "", vendor_id: Optional[int] = None,
+    actor: audit.Actor,
+    *,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str,
+    email: str = "",
+    vendor_id: int | None = None,
 ) -> int:
     from vendorgov.vendors import service as vendors
 
@@ -128,30 +142,50 @@ async def create_account(
         if await BaseUser.exists().where(BaseUser.username == username):
             raise Conflict(f"username {username!r} is taken")
         user = BaseUser(
-            username=username, password=password, email=email or f"{username}@invalid",
-            active=True, admin=role == Role.admin, superuser=role == Role.admin,
+            username=username,
+            password=password,
+            email=email or f"{username}@invalid",
+            active=True,
+            admin=role == Role.admin,
+            superuser=role == Role.admin,
         )
         await user.save()
-        account = Account(user=user.id, role=role, display_name=display_name.strip(),
-                          vendor=vendor_id)
+        account = Account(
+            user=user.id, role=role, display_name=display_name.strip(), vendor=vendor_id
+        )
         await account.save()
-        await audit.record(actor, "account", user.id, "create", None, {
-            "username": username, "role": role, "display_name": display_name,
-            "vendor_id": vendor_id, "active": True,
-        })
+        await audit.record(
+            actor,
+            "account",
+            user.id,
+            "create",
+            None,
+            {
+                "username": username,
+                "role": role,
+                "display_name": display_name,
+                "vendor_id": vendor_id,
+                "active": True,
+            },
+        )
     return user.id
 
 
 async def list_accounts() -> list[dict]:
-    rows = await Account.select(
-        Account.user.id.as_alias("user_id"),
-        Account.user.username.as_alias("username"),
-        Account.user.active.as_alias("active"),
-        Account.user.last_login.as_alias("last_login"),
-        Account.role, Account.display_name,
-        Account.vendor.as_alias("vendor_id"),
-        Account.vendor.name.as_alias("vendor_name"),
-    ).order_by(Account.role).order_by(Account.user.username)
+    rows = (
+        await Account.select(
+            Account.user.id.as_alias("user_id"),
+            Account.user.username.as_alias("username"),
+            Account.user.active.as_alias("active"),
+            Account.user.last_login.as_alias("last_login"),
+            Account.role,
+            Account.display_name,
+            Account.vendor.as_alias("vendor_id"),
+            Account.vendor.name.as_alias("vendor_name"),
+        )
+        .order_by(Account.role)
+        .order_by(Account.user.username)
+    )
     for row in rows:
         row["role_label"] = ROLE_LABELS[Role(row["role"])]
     return rows
@@ -167,21 +201,27 @@ async def set_active(actor: audit.Actor, user_id: int, active: bool) -> None:
         if not active and user_id == actor.user_id:
             raise Conflict("you cannot deactivate your own account")
         await BaseUser.update({BaseUser.active: active}).where(BaseUser.id == user_id)
-        await audit.record(actor, "account", user_id, "activate" if active else "deactivate",
-                           {"active": row["active"]}, {"active": active})
+        await audit.record(
+            actor,
+            "account",
+            user_id,
+            "activate" if active else "deactivate",
+            {"active": row["active"]},
+            {"active": active},
+        )
 
 
 async def set_password(actor: audit.Actor, user_id: int, password: str) -> None:
     errors = Collector()
     if len(password) < MIN_PASSWORD_LENGTH:
-        errors.add("password", "min_length",
-                   f"must be at least {MIN_PASSWORD_LENGTH} characters")
+        errors.add("password", "min_length", f"must be at least {MIN_PASSWORD_LENGTH} characters")
     errors.raise_if_any()
     async with db.transaction():
         if not await BaseUser.exists().where(BaseUser.id == user_id):
             raise NotFound("account", user_id)
         await BaseUser.update({BaseUser.password: BaseUser.hash_password(password)}).where(
-            BaseUser.id == user_id)
+            BaseUser.id == user_id
+        )
         await audit.record(actor, "account", user_id, "set_password", None, None)
 
 
@@ -194,25 +234,47 @@ async def create_token(actor: Principal, name: str) -> tuple[int, str]:
     errors.raise_if_any()
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     async with db.transaction():
-        row = ApiToken(user=actor.user_id, name=name, prefix=token[:10],
-                       token_hash=_token_digest(token), created_at=_now())
+        row = ApiToken(
+            user=actor.user_id,
+            name=name,
+            prefix=token[:10],
+            token_hash=_token_digest(token),
+            created_at=_now(),
+        )
         await row.save()
-        await audit.record(actor, "api_token", row.id, "create", None,
-                           {"name": name, "prefix": row.prefix, "user_id": actor.user_id})
+        await audit.record(
+            actor,
+            "api_token",
+            row.id,
+            "create",
+            None,
+            {"name": name, "prefix": row.prefix, "user_id": actor.user_id},
+        )
     return row.id, token
 
 
 async def list_tokens(user_id: int) -> list[dict]:
-    return await ApiToken.select(
-        ApiToken.id, ApiToken.name, ApiToken.prefix, ApiToken.created_at,
-        ApiToken.last_used_at, ApiToken.revoked_at,
-    ).where(ApiToken.user == user_id).order_by(ApiToken.id, ascending=False)
+    return (
+        await ApiToken.select(
+            ApiToken.id,
+            ApiToken.name,
+            ApiToken.prefix,
+            ApiToken.created_at,
+            ApiToken.last_used_at,
+            ApiToken.revoked_at,
+        )
+        .where(ApiToken.user == user_id)
+        .order_by(ApiToken.id, ascending=False)
+    )
 
 
 async def revoke_token(actor: Principal, token_id: int) -> None:
     async with db.transaction():
-        row = await ApiToken.select(ApiToken.user, ApiToken.revoked_at).where(
-            ApiToken.id == token_id).first()
+        row = (
+            await ApiToken.select(ApiToken.user, ApiToken.revoked_at)
+            .where(ApiToken.id == token_id)
+            .first()
+        )
         # Someone else's token is reported as missing, not forbidden: ids reveal nothing.
         if row is None or (row["user"] != actor.user_id and actor.role is not Role.admin):
             raise NotFound("API token", token_id)
@@ -222,7 +284,7 @@ async def revoke_token(actor: Principal, token_id: int) -> None:
         await audit.record(actor, "api_token", token_id, "revoke", None, None)
 
 
-async def user_id_for(username: str) -> Optional[int]:
+async def user_id_for(username: str) -> int | None:
     row = await BaseUser.select(BaseUser.id).where(BaseUser.username == username).first()
     return row["id"] if row else None
 

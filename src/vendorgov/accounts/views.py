@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
@@ -29,20 +30,28 @@ class LoginPages(Controller):
     include_in_schema = False
 
     @get("/login")
-    async def login_form(self, request: Request, next: str = "/") -> Template:
-        return Template("login.html", context={"next": _safe_next(next), "error": "",
-                                               "username": ""})
+    async def login_form(self, request: Request, next: FromQuery[str] = "/") -> Template:
+        return Template(
+            "login.html", context={"next": _safe_next(next), "error": "", "username": ""}
+        )
 
     @post("/login")
     async def login(self, request: Request) -> Any:
         form = await Form.read(request)
         target = _safe_next(form.text("next") or "/")
-        principal = await service.authenticate(form.text("username"),
-                                               str(form.data.get("password", "")))
+        principal = await service.authenticate(
+            form.text("username"), str(form.data.get("password", ""))
+        )
         if principal is None:
-            return Template("login.html", status_code=401, context={
-                "next": target, "username": form.text("username"),
-                "error": "Wrong username or password, or the account is inactive."})
+            return Template(
+                "login.html",
+                status_code=401,
+                context={
+                    "next": target,
+                    "username": form.text("username"),
+                    "error": "Wrong username or password, or the account is inactive.",
+                },
+            )
         # A fresh session id at login, so an id planted before it is worthless.
         request.set_session({SESSION_KEY: principal.user_id, ROTATE_SESSION: True})
         return Redirect(target)
@@ -59,9 +68,16 @@ class TokenPages(Controller):
     guards = [allow(*EVERY_ROLE)]
 
     async def _page(self, request: Request, status_code: int = 200, **extra: Any) -> Template:
-        return Template("accounts/tokens.html", status_code=status_code, context={
-            "tokens": await service.list_tokens(request.user.user_id), "new_token": None,
-            "errors": {}, **extra})
+        return Template(
+            "accounts/tokens.html",
+            status_code=status_code,
+            context={
+                "tokens": await service.list_tokens(request.user.user_id),
+                "new_token": None,
+                "errors": {},
+                **extra,
+            },
+        )
 
     @get("/")
     async def index(self, request: Request) -> Template:
@@ -77,7 +93,7 @@ class TokenPages(Controller):
         return await self._page(request, 201, new_token=token)
 
     @post("/{token_id:int}/revoke")
-    async def revoke(self, request: Request, token_id: int) -> Redirect:
+    async def revoke(self, request: Request, token_id: FromPath[int]) -> Redirect:
         await service.revoke_token(request.user, token_id)
         flash(request, "Token revoked.", category="ok")
         return Redirect("/tokens")
@@ -89,8 +105,13 @@ class AccountPages(Controller):
     guards = [allow(Role.admin)]
 
     async def _page(self, status_code: int = 200, **extra: Any) -> Template:
-        context = {"accounts": await service.list_accounts(), "roles": ROLE_LABELS,
-                   "vendors": await vendors.vendor_choices(), "errors": {}, "values": {}}
+        context = {
+            "accounts": await service.list_accounts(),
+            "roles": ROLE_LABELS,
+            "vendors": await vendors.vendor_choices(),
+            "errors": {},
+            "values": {},
+        }
         context.update(extra)
         return Template("accounts/list.html", status_code=status_code, context=context)
 
@@ -105,18 +126,23 @@ class AccountPages(Controller):
         try:
             form.errors.raise_if_any()
             await service.create_account(
-                request.user, username=form.text("username"),
-                password=str(form.data.get("password", "")), role=form.text("role"),
-                display_name=form.text("display_name"), email=form.text("email"),
-                vendor_id=vendor_id)
+                request.user,
+                username=form.text("username"),
+                password=str(form.data.get("password", "")),
+                role=form.text("role"),
+                display_name=form.text("display_name"),
+                email=form.text("email"),
+                vendor_id=vendor_id,
+            )
         except DomainError as error:
-            return await self._page(error.status_code, errors=error_map(error),
-                                    values=form.values())
+            return await self._page(
+                error.status_code, errors=error_map(error), values=form.values()
+            )
         flash(request, f"Account {form.text('username')} created.", category="ok")
         return Redirect("/accounts")
 
     @post("/{user_id:int}/active")
-    async def set_active(self, request: Request, user_id: int) -> Any:
+    async def set_active(self, request: Request, user_id: FromPath[int]) -> Any:
         form = await Form.read(request)
         try:
             await service.set_active(request.user, user_id, form.flag("active"))
@@ -127,7 +153,7 @@ class AccountPages(Controller):
         return Redirect("/accounts")
 
     @post("/{user_id:int}/password")
-    async def set_password(self, request: Request, user_id: int) -> Any:
+    async def set_password(self, request: Request, user_id: FromPath[int]) -> Any:
         form = await Form.read(request)
         try:
             await service.set_password(request.user, user_id, str(form.data.get("password", "")))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any
 from uuid import UUID
 
 GENESIS = "0" * 64
@@ -23,26 +24,35 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"cannot put {type(value).__name__} in the audit trail")
 
 
-def canonical_json(data: Optional[Mapping[str, Any]]) -> Optional[str]:
+def canonical_json(data: Mapping[str, Any] | None) -> str | None:
     """Sorted keys, no spaces: the same data always gives the same text, hence the same hash."""
     if data is None:
         return None
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=_plain)
+    return json.dumps(
+        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain
+    )
 
 
 def format_instant(at: datetime) -> str:
-    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def entry_hash(
-    *, at: datetime, actor_id: Optional[int], actor: str, entity: str, entity_id: str,
-    action: str, before: Optional[str], after: Optional[str], prev_hash: str,
+    *,
+    at: datetime,
+    actor_id: int | None,
+    actor: str,
+    entity: str,
+    entity_id: str,
+    action: str,
+    before: str | None,
+    after: str | None,
+    prev_hash: str,
 ) -> str:
     content = json.dumps(
-        [format_instant(at), actor_id, actor, entity, entity_id, action, before, after,
-         prev_hash],
-        separators=(",", ":"), ensure_ascii=False,
+        [format_instant(at), actor_id, actor, entity, entity_id, action, before, after, prev_hash],
+        separators=(",", ":"),
+        ensure_ascii=False,
     )
     return hashlib.sha256(content.encode()).hexdigest()
 
@@ -53,8 +63,9 @@ class Break:
     reason: str
 
 
-def find_first_break(entries: Iterable[Mapping[str, Any]], prev_hash: str = GENESIS
-                     ) -> tuple[Optional[Break], str, int]:
+def find_first_break(
+    entries: Iterable[Mapping[str, Any]], prev_hash: str = GENESIS
+) -> tuple[Break | None, str, int]:
     """Walk entries in id order; return the first broken link, the last hash and the count.
 
     A link breaks when an entry's content no longer gives its stored hash (the row was
@@ -65,15 +76,31 @@ def find_first_break(entries: Iterable[Mapping[str, Any]], prev_hash: str = GENE
     for entry in entries:
         checked += 1
         if entry["prev_hash"] != prev_hash:
-            return Break(entry["id"], "prev_hash does not match the entry before it "
-                                      "(an entry was removed or inserted)"), prev_hash, checked
+            return (
+                Break(
+                    entry["id"],
+                    "prev_hash does not match the entry before it "
+                    "(an entry was removed or inserted)",
+                ),
+                prev_hash,
+                checked,
+            )
         expected = entry_hash(
-            at=entry["at"], actor_id=entry["actor_id"], actor=entry["actor"],
-            entity=entry["entity"], entity_id=entry["entity_id"], action=entry["action"],
-            before=entry["before"], after=entry["after"], prev_hash=entry["prev_hash"],
+            at=entry["at"],
+            actor_id=entry["actor_id"],
+            actor=entry["actor"],
+            entity=entry["entity"],
+            entity_id=entry["entity_id"],
+            action=entry["action"],
+            before=entry["before"],
+            after=entry["after"],
+            prev_hash=entry["prev_hash"],
         )
         if expected != entry["hash"]:
-            return Break(entry["id"], "content does not match its hash (the entry was altered)"
-                         ), prev_hash, checked
+            return (
+                Break(entry["id"], "content does not match its hash (the entry was altered)"),
+                prev_hash,
+                checked,
+            )
         prev_hash = entry["hash"]
     return None, prev_hash, checked

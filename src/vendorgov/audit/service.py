@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Mapping, Optional, Protocol
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from vendorgov import db
 from vendorgov.audit.chain import GENESIS, Break, canonical_json, entry_hash, find_first_break
@@ -15,7 +16,7 @@ _VERIFY_BATCH = 5000
 
 
 class Actor(Protocol):
-    user_id: Optional[int]
+    user_id: int | None
     username: str
 
 
@@ -23,7 +24,7 @@ class Actor(Protocol):
 class SystemActor:
     """Changes made by commands (migrations, demo data) rather than a logged-in person."""
 
-    user_id: Optional[int] = None
+    user_id: int | None = None
     username: str = "system"
 
 
@@ -31,22 +32,30 @@ SYSTEM = SystemActor()
 
 
 async def record(
-    actor: Actor, entity: str, entity_id: object, action: str,
-    before: Optional[Mapping[str, Any]] = None, after: Optional[Mapping[str, Any]] = None,
+    actor: Actor,
+    entity: str,
+    entity_id: object,
+    action: str,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
 ) -> None:
     """Append one entry. Call inside the transaction that makes the change, so both or
     neither are stored."""
     assert db.engine().transaction_exists(), "audit.record must run inside a transaction"
     await db.lock_for_append("audit_entry")
-    last = await (
-        AuditEntry.select(AuditEntry.hash).order_by(AuditEntry.id, ascending=False).first()
-    )
+    last = await AuditEntry.select(AuditEntry.hash).order_by(AuditEntry.id, ascending=False).first()
     prev_hash = last["hash"] if last else GENESIS
-    at = datetime.now(timezone.utc)
+    at = datetime.now(UTC)
     values = dict(
-        at=at, actor_id=actor.user_id, actor=actor.username, entity=entity,
-        entity_id=str(entity_id), action=action, before=canonical_json(before),
-        after=canonical_json(after), prev_hash=prev_hash,
+        at=at,
+        actor_id=actor.user_id,
+        actor=actor.username,
+        entity=entity,
+        entity_id=str(entity_id),
+        action=action,
+        before=canonical_json(before),
+        after=canonical_json(after),
+        prev_hash=prev_hash,
     )
     await AuditEntry.insert(AuditEntry(**values, hash=entry_hash(**values)))
 
@@ -58,7 +67,7 @@ def _decoded(row: dict) -> dict:
     return row
 
 
-def changed_fields(before: Optional[dict], after: Optional[dict]) -> list[tuple[str, Any, Any]]:
+def changed_fields(before: dict | None, after: dict | None) -> list[tuple[str, Any, Any]]:
     """(field, old, new) for every field that differs, for the history panel."""
     before, after = before or {}, after or {}
     keys = sorted(set(before) | set(after))
@@ -83,7 +92,7 @@ async def recent(limit: int = 50) -> list[dict]:
 @dataclass(frozen=True)
 class Verification:
     checked: int
-    first_break: Optional[Break]
+    first_break: Break | None
 
     @property
     def intact(self) -> bool:

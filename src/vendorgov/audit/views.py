@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import msgspec
 from litestar import Controller, get
+from litestar.params import FromQuery
 from litestar.response import Template
 
 from vendorgov.accounts.auth import allow
@@ -16,8 +15,8 @@ from vendorgov.audit import service
 class VerificationOut(msgspec.Struct):
     intact: bool
     checked: int
-    first_broken_entry: Optional[int]
-    reason: Optional[str]
+    first_broken_entry: int | None
+    reason: str | None
 
 
 class AuditPages(Controller):
@@ -26,10 +25,14 @@ class AuditPages(Controller):
     guards = [allow(Role.admin)]
 
     @get("/")
-    async def index(self, verify: bool = False) -> Template:
-        return Template("audit/index.html", context={
-            "verification": await service.verify() if verify else None,
-            "history": await service.recent(100)})
+    async def index(self, verify: FromQuery[bool] = False) -> Template:
+        return Template(
+            "audit/index.html",
+            context={
+                "verification": await service.verify() if verify else None,
+                "history": await service.recent(100),
+            },
+        )
 
 
 class AuditApi(Controller):
@@ -41,6 +44,9 @@ class AuditApi(Controller):
     async def verify(self) -> VerificationOut:
         result = await service.verify()
         broken = result.first_break
-        return VerificationOut(intact=result.intact, checked=result.checked,
-                               first_broken_entry=broken.entry_id if broken else None,
-                               reason=broken.reason if broken else None)
+        return VerificationOut(
+            intact=result.intact,
+            checked=result.checked,
+            first_broken_entry=broken.entry_id if broken else None,
+            reason=broken.reason if broken else None,
+        )

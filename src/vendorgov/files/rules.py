@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
     (b"%PDF-", "application/pdf", "pdf"),
     (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
@@ -12,7 +10,7 @@ SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
 DOCUMENT_TYPES = ("application/pdf", "image/png", "image/jpeg", "image/webp")
 
 
-def sniff(data: bytes) -> Optional[str]:
+def sniff(data: bytes) -> str | None:
     for magic, content_type, _ in SIGNATURES:
         if data.startswith(magic):
             return content_type
@@ -21,13 +19,14 @@ def sniff(data: bytes) -> Optional[str]:
     return None
 
 
-def upload_problem(data: bytes, max_bytes: int, allowed: tuple[str, ...]) -> Optional[tuple[str, str]]:
+def upload_problem(data: bytes, max_bytes: int, allowed: tuple[str, ...]) -> tuple[str, str] | None:
     """(rule, message) when the upload is refused, else None."""
     if not data:
         return "required", "the file is empty"
     if len(data) > max_bytes:
-        return "max_size", (f"the file is {len(data) / 1048576:.1f} MB; the limit is "
-                            f"{max_bytes / 1048576:.0f} MB")
+        return "max_size", (
+            f"the file is {len(data) / 1048576:.1f} MB; the limit is {max_bytes / 1048576:.0f} MB"
+        )
     kind = sniff(data)
     if kind not in allowed:
         names = ", ".join(t.split("/")[1].upper() for t in allowed)

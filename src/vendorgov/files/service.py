@@ -6,7 +6,7 @@ import hashlib
 import os
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from vendorgov.errors import InvalidInput, NotFound
@@ -49,9 +49,12 @@ async def store(upload: Upload, uploaded_by: int | None) -> uuid.UUID:
         tmp.write_bytes(upload.data)
         os.replace(tmp, path)
     row = StoredFile(
-        sha256=digest, filename=os.path.basename(upload.filename)[:255] or "upload",
-        content_type=sniff(upload.data) or "application/octet-stream", size=len(upload.data),
-        uploaded_at=datetime.now(timezone.utc), uploaded_by=uploaded_by,
+        sha256=digest,
+        filename=os.path.basename(upload.filename)[:255] or "upload",
+        content_type=sniff(upload.data) or "application/octet-stream",
+        size=len(upload.data),
+        uploaded_at=datetime.now(UTC),
+        uploaded_by=uploaded_by,
     )
     await row.save()
     return row.id

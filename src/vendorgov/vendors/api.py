@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Optional
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
 from litestar.response import File
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
@@ -20,6 +19,7 @@ from vendorgov.vendors import service
 from vendorgov.vendors.rules import ContactInput, QualificationInput, VendorInput
 from vendorgov.vendors.views import KEEPERS, READERS, scan_response
 
+
 class VendorIn(msgspec.Struct):
     name: str
     uscc: str
@@ -29,22 +29,25 @@ class VendorIn(msgspec.Struct):
     phone: str = ""
     email: str = ""
 
+
 class VendorPatch(msgspec.Struct, omit_defaults=True):
     """Fields to change; `revision`, when given, must be the current one (else 409)."""
 
-    name: Optional[str] = None
-    uscc: Optional[str] = None
-    categories: Optional[list[str]] = None
-    legal_representative: Optional[str] = None
-    address: Optional[str] = None
-    phone: Optional[str] = None
-    email: Optional[str] = None
-    revision: Optional[int] = None
+    name: str | None = None
+    uscc: str | None = None
+    categories: list[str] | None = None
+    legal_representative: str | None = None
+    address: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    revision: int | None = None
+
 
 class StatusChangeIn(msgspec.Struct):
     action: Annotated[str, msgspec.Meta(description="suspend, blacklist or reinstate")]
     reason: str
-    until: Optional[date] = None
+    until: date | None = None
+
 
 class ContactIn(msgspec.Struct):
     name: str
@@ -52,6 +55,7 @@ class ContactIn(msgspec.Struct):
     phone: str = ""
     email: str = ""
     is_primary: bool = False
+
 
 class ContactOut(msgspec.Struct):
     id: int
@@ -61,14 +65,17 @@ class ContactOut(msgspec.Struct):
     email: str
     is_primary: bool
 
+
 class QualificationOut(msgspec.Struct):
     id: int
     kind: str
     number: str
     issued_on: date
     expires_on: date
-    expiry: Annotated[str, msgspec.Meta(description="valid, expiring (within the warning "
-                                                    "window) or expired")]
+    expiry: Annotated[
+        str, msgspec.Meta(description="valid, expiring (within the warning window) or expired")
+    ]
+
 
 class VendorOut(msgspec.Struct):
     id: int
@@ -82,38 +89,45 @@ class VendorOut(msgspec.Struct):
     status: str
     effective_status: str
     status_reason: str
-    suspended_until: Optional[date]
+    suspended_until: date | None
     revision: int
     created_at: datetime
     updated_at: datetime
+
 
 class VendorSummaryOut(VendorOut):
     qualifications_expiring: int
     qualifications_expired: int
 
+
 class VendorDetailOut(VendorOut):
     contacts: list[ContactOut]
     qualifications: list[QualificationOut]
 
+
 class CreatedOut(msgspec.Struct):
     id: int
+
 
 class RevisionOut(msgspec.Struct):
     id: int
     revision: int
 
+
 class StatusOut(msgspec.Struct):
     id: int
     status: str
+
 
 class HistoryEntryOut(msgspec.Struct):
     id: int
     at: datetime
     actor: str
     action: str
-    before: Optional[dict]
-    after: Optional[dict]
+    before: dict | None
+    after: dict | None
     hash: str
+
 
 class QualificationForm(msgspec.Struct):
     kind: str
@@ -122,87 +136,129 @@ class QualificationForm(msgspec.Struct):
     expires_on: str
     scan: UploadFile
 
+
 def _out(row: dict, kind: type[msgspec.Struct]):
     return msgspec.convert(row, kind, from_attributes=True, strict=False)
 
-def _parse_date(name: str, raw: str, errors: Collector) -> Optional[date]:
+
+def _parse_date(name: str, raw: str, errors: Collector) -> date | None:
     try:
         return date.fromisoformat(raw.strip())
     except ValueError:
         errors.add(name, "date", f"{raw!r} is not a date (YYYY-MM-DD)")
         return None
 
+
 class VendorApi(Controller):
     path = "/api/vendors"
     tags = ["vendors"]
 
     @get("/", guards=[READERS], summary="List vendors (a vendor user sees only its own)")
-    async def list_vendors(self, request: Request, q: str = "", category: str = "",
-                           status: str = "", expiring: bool = False) -> list[VendorSummaryOut]:
-        rows = await service.list_vendors(request.user, q=q, category=category, status=status,
-                                          expiring_only=expiring)
+    async def list_vendors(
+        self,
+        request: Request,
+        q: FromQuery[str] = "",
+        category: FromQuery[str] = "",
+        status: FromQuery[str] = "",
+        expiring: FromQuery[bool] = False,
+    ) -> list[VendorSummaryOut]:
+        rows = await service.list_vendors(
+            request.user, q=q, category=category, status=status, expiring_only=expiring
+        )
         return [_out(r, VendorSummaryOut) for r in rows]
 
     @post("/", guards=[KEEPERS], status_code=HTTP_201_CREATED, summary="Register a vendor")
-    async def create(self, request: Request, data: VendorIn) -> CreatedOut:
+    async def create(self, request: Request, data: JSONBody[VendorIn]) -> CreatedOut:
         vendor_id = await service.create_vendor(
-            request.user, VendorInput(**msgspec.structs.asdict(data)))
+            request.user, VendorInput(**msgspec.structs.asdict(data))
+        )
         return CreatedOut(id=vendor_id)
 
-    @get("/{vendor_id:int}", guards=[READERS], summary="A vendor with contacts and "
-                                                       "qualifications")
-    async def detail(self, request: Request, vendor_id: int) -> VendorDetailOut:
+    @get("/{vendor_id:int}", guards=[READERS], summary="A vendor with contacts and qualifications")
+    async def detail(self, request: Request, vendor_id: FromPath[int]) -> VendorDetailOut:
         return _out(await service.get_vendor(request.user, vendor_id), VendorDetailOut)
 
     @patch("/{vendor_id:int}", guards=[KEEPERS], summary="Change a vendor's details")
-    async def update(self, request: Request, vendor_id: int, data: VendorPatch) -> RevisionOut:
+    async def update(
+        self, request: Request, vendor_id: FromPath[int], data: JSONBody[VendorPatch]
+    ) -> RevisionOut:
         current = await service.get_vendor(request.user, vendor_id)
         given = msgspec.structs.asdict(data)
         revision = given.pop("revision")
-        merged = {k: current[k] for k in ("name", "uscc", "categories", "legal_representative",
-                                          "address", "phone", "email")}
+        merged = {
+            k: current[k]
+            for k in (
+                "name",
+                "uscc",
+                "categories",
+                "legal_representative",
+                "address",
+                "phone",
+                "email",
+            )
+        }
         merged.update({k: v for k, v in given.items() if v is not None})
-        new_revision = await service.update_vendor(request.user, vendor_id,
-                                                   VendorInput(**merged), revision)
+        new_revision = await service.update_vendor(
+            request.user, vendor_id, VendorInput(**merged), revision
+        )
         return RevisionOut(id=vendor_id, revision=new_revision)
 
-    @delete("/{vendor_id:int}", guards=[KEEPERS], status_code=HTTP_200_OK,
-            summary="Delete a vendor nothing refers to")
-    async def remove(self, request: Request, vendor_id: int) -> CreatedOut:
+    @delete(
+        "/{vendor_id:int}",
+        guards=[KEEPERS],
+        status_code=HTTP_200_OK,
+        summary="Delete a vendor nothing refers to",
+    )
+    async def remove(self, request: Request, vendor_id: FromPath[int]) -> CreatedOut:
         await service.delete_vendor(request.user, vendor_id)
         return CreatedOut(id=vendor_id)
 
-    @post("/{vendor_id:int}/status", guards=[KEEPERS], status_code=HTTP_200_OK,
-          summary="Suspend, blacklist or reinstate, with a reason")
-    async def change_status(self, request: Request, vendor_id: int, data: StatusChangeIn
-                            ) -> StatusOut:
-        new = await service.change_status(request.user, vendor_id, data.action, data.reason,
-                                          data.until)
+    @post(
+        "/{vendor_id:int}/status",
+        guards=[KEEPERS],
+        status_code=HTTP_200_OK,
+        summary="Suspend, blacklist or reinstate, with a reason",
+    )
+    async def change_status(
+        self, request: Request, vendor_id: FromPath[int], data: JSONBody[StatusChangeIn]
+    ) -> StatusOut:
+        new = await service.change_status(
+            request.user, vendor_id, data.action, data.reason, data.until
+        )
         return StatusOut(id=vendor_id, status=new)
 
     @get("/{vendor_id:int}/history", guards=[READERS], summary="The vendor's audit trail")
-    async def history(self, request: Request, vendor_id: int) -> list[HistoryEntryOut]:
+    async def history(self, request: Request, vendor_id: FromPath[int]) -> list[HistoryEntryOut]:
         return [_out(r, HistoryEntryOut) for r in await service.history(request.user, vendor_id)]
 
     @post("/{vendor_id:int}/contacts", guards=[KEEPERS], status_code=HTTP_201_CREATED)
-    async def add_contact(self, request: Request, vendor_id: int, data: ContactIn) -> CreatedOut:
+    async def add_contact(
+        self, request: Request, vendor_id: FromPath[int], data: JSONBody[ContactIn]
+    ) -> CreatedOut:
         contact_id = await service.add_contact(
-            request.user, vendor_id, ContactInput(**msgspec.structs.asdict(data)))
+            request.user, vendor_id, ContactInput(**msgspec.structs.asdict(data))
+        )
         return CreatedOut(id=contact_id)
 
-    @delete("/{vendor_id:int}/contacts/{contact_id:int}", guards=[KEEPERS],
-            status_code=HTTP_200_OK)
-    async def remove_contact(self, request: Request, vendor_id: int, contact_id: int
-                             ) -> CreatedOut:
+    @delete("/{vendor_id:int}/contacts/{contact_id:int}", guards=[KEEPERS], status_code=HTTP_200_OK)
+    async def remove_contact(
+        self, request: Request, vendor_id: FromPath[int], contact_id: FromPath[int]
+    ) -> CreatedOut:
         await service.remove_contact(request.user, vendor_id, contact_id)
         return CreatedOut(id=contact_id)
 
-    @post("/{vendor_id:int}/qualifications", guards=[READERS], status_code=HTTP_201_CREATED,
-          summary="Add a qualification with its scan (multipart: kind, number, issued_on, "
-                  "expires_on, scan)")
+    @post(
+        "/{vendor_id:int}/qualifications",
+        guards=[READERS],
+        status_code=HTTP_201_CREATED,
+        summary="Add a qualification with its scan (multipart: kind, number, issued_on, "
+        "expires_on, scan)",
+    )
     async def add_qualification(
-        self, request: Request, vendor_id: int,
-        data: Annotated[QualificationForm, Body(media_type=RequestEncodingType.MULTI_PART)],
+        self,
+        request: Request,
+        vendor_id: FromPath[int],
+        data: MultipartBody[QualificationForm],
     ) -> CreatedOut:
         errors = Collector()
         issued = _parse_date("issued_on", data.issued_on, errors)
@@ -210,23 +266,37 @@ class VendorApi(Controller):
         errors.raise_if_any()
         upload = Upload(filename=data.scan.filename or "scan", data=await data.scan.read())
         qualification_id = await service.add_qualification(
-            request.user, vendor_id,
-            QualificationInput(kind=data.kind, number=data.number, issued_on=issued,
-                               expires_on=expires),
-            upload)
+            request.user,
+            vendor_id,
+            QualificationInput(
+                kind=data.kind, number=data.number, issued_on=issued, expires_on=expires
+            ),
+            upload,
+        )
         return CreatedOut(id=qualification_id)
 
-    @delete("/{vendor_id:int}/qualifications/{qualification_id:int}", guards=[KEEPERS],
-            status_code=HTTP_200_OK)
-    async def remove_qualification(self, request: Request, vendor_id: int,
-                                   qualification_id: int) -> CreatedOut:
+    @delete(
+        "/{vendor_id:int}/qualifications/{qualification_id:int}",
+        guards=[KEEPERS],
+        status_code=HTTP_200_OK,
+    )
+    async def remove_qualification(
+        self, request: Request, vendor_id: FromPath[int], qualification_id: FromPath[int]
+    ) -> CreatedOut:
         await service.remove_qualification(request.user, vendor_id, qualification_id)
         return CreatedOut(id=qualification_id)
 
-    @get("/{vendor_id:int}/qualifications/{qualification_id:int}/scan", guards=[READERS],
-         summary="Download a qualification's scan")
-    async def scan(self, request: Request, vendor_id: int, qualification_id: int) -> File:
+    @get(
+        "/{vendor_id:int}/qualifications/{qualification_id:int}/scan",
+        guards=[READERS],
+        summary="Download a qualification's scan",
+    )
+    async def scan(
+        self, request: Request, vendor_id: FromPath[int], qualification_id: FromPath[int]
+    ) -> File:
         return scan_response(
-            await service.qualification_scan(request.user, vendor_id, qualification_id))
+            await service.qualification_scan(request.user, vendor_id, qualification_id)
+        )
+
 
 ROLE_NAMES = [r.value for r in Role]

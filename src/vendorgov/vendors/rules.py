@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Optional
 
 from vendorgov.errors import Collector
 
@@ -21,18 +20,20 @@ def normalise_uscc(raw: str) -> str:
 
 
 def uscc_check_character(first17: str) -> str:
-    total = sum(USCC_ALPHABET.index(ch) * w for ch, w in zip(first17, USCC_WEIGHTS))
+    total = sum(USCC_ALPHABET.index(ch) * w for ch, w in zip(first17, USCC_WEIGHTS, strict=True))
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 
-def uscc_problem(code: str) -> Optional[str]:
+def uscc_problem(code: str) -> str | None:
     """Why a (normalised) code is not a valid USCC, or None when it is."""
     if len(code) != 18:
         return f"must be 18 characters, got {len(code)}"
     bad = sorted({ch for ch in code if ch not in USCC_ALPHABET})
     if bad:
-        return (f"contains {', '.join(repr(c) for c in bad)}; only digits and the letters "
-                "A–H, J–N, P, Q, R, T, U, W, X, Y are used")
+        return (
+            f"contains {', '.join(repr(c) for c in bad)}; only digits and the letters "
+            "A–H, J–N, P, Q, R, T, U, W, X, Y are used"
+        )
     expected = uscc_check_character(code[:17])
     if code[17] != expected:
         return f"check character is {code[17]!r} but the first 17 characters give {expected!r}"
@@ -65,13 +66,16 @@ QUALIFICATION_KINDS: dict[str, tuple[str, str]] = {
     "business_licence": ("Business licence", "营业执照"),
     "security_service_permit": ("Security service permit", "保安服务许可证"),
     "food_business_licence": ("Food business licence", "食品经营许可证"),
-    "special_equipment_licence": ("Special equipment (elevator) maintenance licence",
-                                  "特种设备安装改造修理许可证"),
-    "refrigeration_service_cert": ("Refrigeration and HVAC service certificate",
-                                   "制冷空调设备维修资质证书"),
+    "special_equipment_licence": (
+        "Special equipment (elevator) maintenance licence",
+        "特种设备安装改造修理许可证",
+    ),
+    "refrigeration_service_cert": (
+        "Refrigeration and HVAC service certificate",
+        "制冷空调设备维修资质证书",
+    ),
     "linen_hygiene_permit": ("Medical linen washing hygiene permit", "医用织物洗涤消毒卫生许可"),
-    "caregiver_training_cert": ("Medical caregiver training certificate",
-                                "医疗护理员培训合格证明"),
+    "caregiver_training_cert": ("Medical caregiver training certificate", "医疗护理员培训合格证明"),
     "iso9001": ("ISO 9001 quality management", "质量管理体系认证证书"),
     "iso14001": ("ISO 14001 environmental management", "环境管理体系认证证书"),
     "iso45001": ("ISO 45001 occupational health and safety", "职业健康安全管理体系认证证书"),
@@ -102,14 +106,16 @@ _RESULT: dict[StatusAction, Status] = {
 }
 
 
-def status_change(current: Status, action: StatusAction, reason: str, until: Optional[date],
-                  today: date) -> Status:
+def status_change(
+    current: Status, action: StatusAction, reason: str, until: date | None, today: date
+) -> Status:
     """Check a status change and return the new status; raises InvalidInput listing every
     broken rule. The caller reports a disallowed transition as a conflict."""
     errors = Collector()
     if current not in _ALLOWED_FROM[action]:
-        errors.add("action", "transition",
-                   f"cannot {action.value} a vendor that is {current.value}")
+        errors.add(
+            "action", "transition", f"cannot {action.value} a vendor that is {current.value}"
+        )
     if len(reason.strip()) < 5:
         errors.add("reason", "required", "give the reason (at least 5 characters)")
     if action is StatusAction.suspend:
@@ -123,7 +129,7 @@ def status_change(current: Status, action: StatusAction, reason: str, until: Opt
     return _RESULT[action]
 
 
-def effective_status(status: Status, suspended_until: Optional[date], today: date) -> Status:
+def effective_status(status: Status, suspended_until: date | None, today: date) -> Status:
     """A suspension ends by itself after its until-date."""
     if status is Status.suspended and suspended_until is not None and suspended_until < today:
         return Status.active
@@ -160,12 +166,15 @@ class VendorInput:
     phone: str = ""
     email: str = ""
 
-    def cleaned(self) -> "VendorInput":
+    def cleaned(self) -> VendorInput:
         return VendorInput(
-            name=self.name.strip(), uscc=normalise_uscc(self.uscc),
+            name=self.name.strip(),
+            uscc=normalise_uscc(self.uscc),
             categories=sorted(set(self.categories)),
             legal_representative=self.legal_representative.strip(),
-            address=self.address.strip(), phone=self.phone.strip(), email=self.email.strip(),
+            address=self.address.strip(),
+            phone=self.phone.strip(),
+            email=self.email.strip(),
         )
 
 
@@ -183,8 +192,11 @@ def vendor_errors(data: VendorInput) -> Collector:
         errors.add("categories", "required", "choose at least one service category")
     unknown = [c for c in data.categories if c not in CATEGORY_LABELS]
     if unknown:
-        errors.add("categories", "unknown_category",
-                   f"unknown {', '.join(unknown)}; one of {', '.join(CATEGORY_LABELS)}")
+        errors.add(
+            "categories",
+            "unknown_category",
+            f"unknown {', '.join(unknown)}; one of {', '.join(CATEGORY_LABELS)}",
+        )
     if data.email and not EMAIL_RE.match(data.email):
         errors.add("email", "format", "is not an e-mail address")
     if data.phone and not PHONE_RE.match(data.phone):
@@ -221,16 +233,18 @@ def contact_errors(data: ContactInput) -> Collector:
 class QualificationInput:
     kind: str
     number: str
-    issued_on: Optional[date]
-    expires_on: Optional[date]
+    issued_on: date | None
+    expires_on: date | None
 
 
 def qualification_errors(data: QualificationInput) -> Collector:
     errors = Collector()
     if data.kind not in QUALIFICATION_KINDS:
-        errors.add("kind", "unknown_kind",
-                   f"unknown qualification type {data.kind!r}; one of "
-                   f"{', '.join(QUALIFICATION_KINDS)}")
+        errors.add(
+            "kind",
+            "unknown_kind",
+            f"unknown qualification type {data.kind!r}; one of {', '.join(QUALIFICATION_KINDS)}",
+        )
     if not data.number.strip():
         errors.add("number", "required", "is required")
     if data.issued_on is None:

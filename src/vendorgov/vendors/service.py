@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date, datetime, timezone
-from typing import Any, Optional
+from datetime import UTC, date, datetime
+from typing import Any
 
 from piccolo.query.functions.aggregate import Count
 
@@ -16,8 +16,14 @@ from vendorgov.files import service as files
 from vendorgov.settings import get_settings
 from vendorgov.vendors import rules
 from vendorgov.vendors.rules import (
-    CATEGORY_LABELS, QUALIFICATION_KINDS, ContactInput, Expiry, QualificationInput, Status,
-    StatusAction, VendorInput,
+    CATEGORY_LABELS,
+    QUALIFICATION_KINDS,
+    ContactInput,
+    Expiry,
+    QualificationInput,
+    Status,
+    StatusAction,
+    VendorInput,
 )
 from vendorgov.vendors.tables import Contact, Qualification, Vendor, VendorCategory
 
@@ -25,7 +31,7 @@ VENDOR_FIELDS = ("name", "uscc", "legal_representative", "address", "phone", "em
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def today() -> date:
@@ -34,6 +40,7 @@ def today() -> date:
 
 
 # --- who may see and change what -------------------------------------------------------------
+
 
 def _ensure_reader(principal: Principal, vendor_id: int) -> None:
     """Hospital staff with registry access read every vendor; a vendor user reads only its
@@ -62,11 +69,16 @@ def _ensure_qualification_uploader(principal: Principal, vendor_id: int) -> None
 
 # --- reading ---------------------------------------------------------------------------------
 
+
 def _snapshot(row: dict, categories: list[str]) -> dict:
     """The fields the audit trail keeps for a vendor."""
     snap = {name: row[name] for name in VENDOR_FIELDS}
-    snap.update(categories=categories, status=row["status"], status_reason=row["status_reason"],
-                suspended_until=row["suspended_until"])
+    snap.update(
+        categories=categories,
+        status=row["status"],
+        status_reason=row["status_reason"],
+        suspended_until=row["suspended_until"],
+    )
     return snap
 
 
@@ -80,8 +92,11 @@ async def require_vendor(vendor_id: int) -> dict:
 async def _categories(vendor_ids: list[int]) -> dict[int, list[str]]:
     result: dict[int, list[str]] = {vid: [] for vid in vendor_ids}
     if vendor_ids:
-        rows = await VendorCategory.select(VendorCategory.vendor, VendorCategory.category).where(
-            VendorCategory.vendor.is_in(vendor_ids)).order_by(VendorCategory.category)
+        rows = (
+            await VendorCategory.select(VendorCategory.vendor, VendorCategory.category)
+            .where(VendorCategory.vendor.is_in(vendor_ids))
+            .order_by(VendorCategory.category)
+        )
         for row in rows:
             result[row["vendor"]].append(row["category"])
     return result
@@ -91,20 +106,27 @@ def _decorate_vendor(row: dict, categories: list[str], on: date) -> dict:
     row["categories"] = categories
     row["category_labels"] = [CATEGORY_LABELS[c] for c in categories]
     row["effective_status"] = rules.effective_status(
-        Status(row["status"]), row["suspended_until"], on).value
+        Status(row["status"]), row["suspended_until"], on
+    ).value
     return row
 
 
 def _decorate_qualification(row: dict, on: date) -> dict:
     row["kind_label"] = QUALIFICATION_KINDS.get(row["kind"], (row["kind"], row["kind"]))
     row["expiry"] = rules.qualification_expiry(
-        row["expires_on"], on, get_settings().qualification_warning_days).value
+        row["expires_on"], on, get_settings().qualification_warning_days
+    ).value
     return row
 
 
 async def list_vendors(
-    principal: Principal, *, q: str = "", category: str = "", status: str = "",
-    expiring_only: bool = False, limit: int = 500,
+    principal: Principal,
+    *,
+    q: str = "",
+    category: str = "",
+    status: str = "",
+    expiring_only: bool = False,
+    limit: int = 500,
 ) -> list[dict]:
     """Vendors the principal may see, filtered; each with categories and qualification flags."""
     if principal.role not in REGISTRY_READERS and not principal.is_vendor:
@@ -118,9 +140,13 @@ async def list_vendors(
     if status:
         query = query.where(Vendor.status == status)
     if category:
-        query = query.where(Vendor.id.is_in(
-            VendorCategory.select(VendorCategory.vendor).where(
-                VendorCategory.category == category)))
+        query = query.where(
+            Vendor.id.is_in(
+                VendorCategory.select(VendorCategory.vendor).where(
+                    VendorCategory.category == category
+                )
+            )
+        )
     rows = await query
     on = today()
     ids = [r["id"] for r in rows]
@@ -129,10 +155,8 @@ async def list_vendors(
     result = []
     for row in rows:
         _decorate_vendor(row, categories[row["id"]], on)
-        row["qualifications_expiring"], row["qualifications_expired"] = flags.get(
-            row["id"], (0, 0))
-        if expiring_only and not (row["qualifications_expiring"] or
-                                  row["qualifications_expired"]):
+        row["qualifications_expiring"], row["qualifications_expired"] = flags.get(row["id"], (0, 0))
+        if expiring_only and not (row["qualifications_expiring"] or row["qualifications_expired"]):
             continue
         result.append(row)
     return result
@@ -143,7 +167,8 @@ async def _qualification_flags(vendor_ids: list[int], on: date) -> dict[int, tup
     if not vendor_ids:
         return {}
     rows = await Qualification.select(Qualification.vendor, Qualification.expires_on).where(
-        Qualification.vendor.is_in(vendor_ids))
+        Qualification.vendor.is_in(vendor_ids)
+    )
     flags: dict[int, list[int]] = {}
     days = get_settings().qualification_warning_days
     for row in rows:
@@ -161,10 +186,17 @@ async def get_vendor(principal: Principal, vendor_id: int) -> dict:
     row = await require_vendor(vendor_id)
     on = today()
     _decorate_vendor(row, (await _categories([vendor_id]))[vendor_id], on)
-    row["contacts"] = await Contact.select().where(Contact.vendor == vendor_id).order_by(
-        Contact.is_primary, ascending=False).order_by(Contact.name)
-    quals = await Qualification.select().where(Qualification.vendor == vendor_id).order_by(
-        Qualification.expires_on)
+    row["contacts"] = (
+        await Contact.select()
+        .where(Contact.vendor == vendor_id)
+        .order_by(Contact.is_primary, ascending=False)
+        .order_by(Contact.name)
+    )
+    quals = (
+        await Qualification.select()
+        .where(Qualification.vendor == vendor_id)
+        .order_by(Qualification.expires_on)
+    )
     row["qualifications"] = [_decorate_qualification(q, on) for q in quals]
     return row
 
@@ -176,9 +208,14 @@ async def expiring_qualifications(principal: Principal) -> list[dict]:
         return []
     on = today()
     limit_day = date.fromordinal(on.toordinal() + get_settings().qualification_warning_days)
-    query = Qualification.select(
-        Qualification.all_columns(), Qualification.vendor.name.as_alias("vendor_name"),
-    ).where(Qualification.expires_on <= limit_day).order_by(Qualification.expires_on)
+    query = (
+        Qualification.select(
+            Qualification.all_columns(),
+            Qualification.vendor.name.as_alias("vendor_name"),
+        )
+        .where(Qualification.expires_on <= limit_day)
+        .order_by(Qualification.expires_on)
+    )
     if principal.is_vendor:
         query = query.where(Qualification.vendor == principal.vendor_id)
     return [_decorate_qualification(q, on) for q in await query]
@@ -202,16 +239,17 @@ async def vendor_choices() -> list[dict]:
 
 # --- changing --------------------------------------------------------------------------------
 
-async def _ensure_uscc_free(uscc: str, except_id: Optional[int] = None) -> None:
+
+async def _ensure_uscc_free(uscc: str, except_id: int | None = None) -> None:
     query = Vendor.select(Vendor.id, Vendor.name).where(Vendor.uscc == uscc)
     if except_id is not None:
         query = query.where(Vendor.id != except_id)
     clash = await query.first()
     if clash:
-        raise Conflict(f"uscc: {uscc} is already registered to vendor {clash['name']} "
-                       f"(#{clash['id']})",
-                       [FieldError("uscc", "unique", "already registered to vendor "
-                                         f"{clash['name']}")])
+        raise Conflict(
+            f"uscc: {uscc} is already registered to vendor {clash['name']} (#{clash['id']})",
+            [FieldError("uscc", "unique", f"already registered to vendor {clash['name']}")],
+        )
 
 
 async def create_vendor(actor: Principal, data: VendorInput) -> int:
@@ -222,19 +260,33 @@ async def create_vendor(actor: Principal, data: VendorInput) -> int:
         await _ensure_uscc_free(data.uscc)
         now = _now()
         fields = {k: v for k, v in asdict(data).items() if k != "categories"}
-        rows = await Vendor.insert(Vendor(**fields, status=Status.active.value, created_at=now,
-                                          updated_at=now, revision=1))
+        rows = await Vendor.insert(
+            Vendor(**fields, status=Status.active.value, created_at=now, updated_at=now, revision=1)
+        )
         vendor_id = rows[0]["id"]
-        await VendorCategory.insert(*[VendorCategory(vendor=vendor_id, category=c)
-                                      for c in data.categories])
-        await audit.record(actor, "vendor", vendor_id, "create", None, {
-            **fields, "categories": data.categories, "status": Status.active.value,
-            "status_reason": "", "suspended_until": None})
+        await VendorCategory.insert(
+            *[VendorCategory(vendor=vendor_id, category=c) for c in data.categories]
+        )
+        await audit.record(
+            actor,
+            "vendor",
+            vendor_id,
+            "create",
+            None,
+            {
+                **fields,
+                "categories": data.categories,
+                "status": Status.active.value,
+                "status_reason": "",
+                "suspended_until": None,
+            },
+        )
     return vendor_id
 
 
-async def update_vendor(actor: Principal, vendor_id: int, data: VendorInput,
-                        revision: Optional[int] = None) -> int:
+async def update_vendor(
+    actor: Principal, vendor_id: int, data: VendorInput, revision: int | None = None
+) -> int:
     """Save the vendor's details; returns the new revision. A save based on an older
     revision than the stored one is refused with what changed in between."""
     _ensure_keeper(actor)
@@ -250,32 +302,40 @@ async def update_vendor(actor: Principal, vendor_id: int, data: VendorInput,
             raise Conflict(
                 f"revision: this vendor was changed by someone else since you opened it "
                 f"(now revision {row['revision']}, yours {revision}; changed: {fields}). "
-                "Reload and apply your changes again.")
+                "Reload and apply your changes again."
+            )
         await _ensure_uscc_free(data.uscc, except_id=vendor_id)
         fields = {k: v for k, v in asdict(data).items() if k != "categories"}
         after = {**before, **fields, "categories": data.categories}
         if after == before:
             return row["revision"]
         new_revision = row["revision"] + 1
-        await Vendor.update({**{getattr(Vendor, k): v for k, v in fields.items()},
-                             Vendor.updated_at: _now(), Vendor.revision: new_revision}
-                            ).where(Vendor.id == vendor_id)
+        await Vendor.update(
+            {
+                **{getattr(Vendor, k): v for k, v in fields.items()},
+                Vendor.updated_at: _now(),
+                Vendor.revision: new_revision,
+            }
+        ).where(Vendor.id == vendor_id)
         if data.categories != before["categories"]:
             await VendorCategory.delete().where(VendorCategory.vendor == vendor_id)
-            await VendorCategory.insert(*[VendorCategory(vendor=vendor_id, category=c)
-                                          for c in data.categories])
+            await VendorCategory.insert(
+                *[VendorCategory(vendor=vendor_id, category=c) for c in data.categories]
+            )
         await audit.record(actor, "vendor", vendor_id, "update", before, after)
     return new_revision
 
 
-async def change_status(actor: Principal, vendor_id: int, action: str, reason: str,
-                        until: Optional[date] = None) -> str:
+async def change_status(
+    actor: Principal, vendor_id: int, action: str, reason: str, until: date | None = None
+) -> str:
     _ensure_keeper(actor)
     try:
         parsed = StatusAction(action)
     except ValueError:
-        raise InvalidInput.single("action", "unknown_action",
-                                  f"one of {', '.join(a.value for a in StatusAction)}")
+        raise InvalidInput.single(
+            "action", "unknown_action", f"one of {', '.join(a.value for a in StatusAction)}"
+        ) from None
     async with db.transaction():
         row = await require_vendor(vendor_id)
         current = rules.effective_status(Status(row["status"]), row["suspended_until"], today())
@@ -283,16 +343,23 @@ async def change_status(actor: Principal, vendor_id: int, action: str, reason: s
             new = rules.status_change(current, parsed, reason, until, today())
         except InvalidInput as error:
             if any(e.rule == "transition" for e in error.errors):
-                raise Conflict(error.message, error.errors)
+                raise Conflict(error.message, error.errors) from None
             raise
-        before = {"status": row["status"], "status_reason": row["status_reason"],
-                  "suspended_until": row["suspended_until"]}
+        before = {
+            "status": row["status"],
+            "status_reason": row["status_reason"],
+            "suspended_until": row["suspended_until"],
+        }
         after = {"status": new.value, "status_reason": reason.strip(), "suspended_until": until}
-        await Vendor.update({
-            Vendor.status: new.value, Vendor.status_reason: reason.strip(),
-            Vendor.suspended_until: until, Vendor.updated_at: _now(),
-            Vendor.revision: row["revision"] + 1,
-        }).where(Vendor.id == vendor_id)
+        await Vendor.update(
+            {
+                Vendor.status: new.value,
+                Vendor.status_reason: reason.strip(),
+                Vendor.suspended_until: until,
+                Vendor.updated_at: _now(),
+                Vendor.revision: row["revision"] + 1,
+            }
+        ).where(Vendor.id == vendor_id)
         await audit.record(actor, "vendor", vendor_id, parsed.value, before, after)
     return new.value
 
@@ -306,8 +373,10 @@ async def delete_vendor(actor: Principal, vendor_id: int) -> None:
     async with db.transaction():
         row = await require_vendor(vendor_id)
         if await accounts.vendor_has_accounts(vendor_id):
-            raise Conflict("this vendor has user accounts; deactivate them, or suspend or "
-                           "blacklist the vendor instead of deleting it")
+            raise Conflict(
+                "this vendor has user accounts; deactivate them, or suspend or "
+                "blacklist the vendor instead of deleting it"
+            )
         before = _snapshot(row, (await _categories([vendor_id]))[vendor_id])
         await Vendor.delete().where(Vendor.id == vendor_id)
         await audit.record(actor, "vendor", vendor_id, "delete", before, None)
@@ -323,26 +392,32 @@ async def add_contact(actor: Principal, vendor_id: int, data: ContactInput) -> i
             await Contact.update({Contact.is_primary: False}).where(Contact.vendor == vendor_id)
         rows = await Contact.insert(Contact(vendor=vendor_id, **values))
         contact_id = rows[0]["id"]
-        await audit.record(actor, "vendor", vendor_id, "add_contact", None,
-                           {"contact_id": contact_id, **values})
+        await audit.record(
+            actor, "vendor", vendor_id, "add_contact", None, {"contact_id": contact_id, **values}
+        )
     return contact_id
 
 
 async def remove_contact(actor: Principal, vendor_id: int, contact_id: int) -> None:
     _ensure_keeper(actor)
     async with db.transaction():
-        row = await Contact.select().where(
-            (Contact.id == contact_id) & (Contact.vendor == vendor_id)).first()
+        row = (
+            await Contact.select()
+            .where((Contact.id == contact_id) & (Contact.vendor == vendor_id))
+            .first()
+        )
         if row is None:
             raise NotFound("contact", contact_id)
         await Contact.delete().where(Contact.id == contact_id)
         before = {k: row[k] for k in ("name", "title", "phone", "email", "is_primary")}
-        await audit.record(actor, "vendor", vendor_id, "remove_contact",
-                           {"contact_id": contact_id, **before}, None)
+        await audit.record(
+            actor, "vendor", vendor_id, "remove_contact", {"contact_id": contact_id, **before}, None
+        )
 
 
-async def add_qualification(actor: Principal, vendor_id: int, data: QualificationInput,
-                            scan: Optional[files.Upload]) -> int:
+async def add_qualification(
+    actor: Principal, vendor_id: int, data: QualificationInput, scan: files.Upload | None
+) -> int:
     _ensure_qualification_uploader(actor, vendor_id)
     errors = rules.qualification_errors(data)
     if scan is None:
@@ -352,22 +427,41 @@ async def add_qualification(actor: Principal, vendor_id: int, data: Qualificatio
     async with db.transaction():
         await require_vendor(vendor_id)
         file_id = await files.store(scan, actor.user_id)
-        values = {"kind": data.kind, "number": data.number.strip(),
-                  "issued_on": data.issued_on, "expires_on": data.expires_on}
-        rows = await Qualification.insert(Qualification(
-            vendor=vendor_id, scan=file_id, created_at=_now(), **values))
+        values = {
+            "kind": data.kind,
+            "number": data.number.strip(),
+            "issued_on": data.issued_on,
+            "expires_on": data.expires_on,
+        }
+        rows = await Qualification.insert(
+            Qualification(vendor=vendor_id, scan=file_id, created_at=_now(), **values)
+        )
         qualification_id = rows[0]["id"]
-        await audit.record(actor, "vendor", vendor_id, "add_qualification", None, {
-            "qualification_id": qualification_id, **values, "scan": scan.filename,
-            "scan_size": len(scan.data)})
+        await audit.record(
+            actor,
+            "vendor",
+            vendor_id,
+            "add_qualification",
+            None,
+            {
+                "qualification_id": qualification_id,
+                **values,
+                "scan": scan.filename,
+                "scan_size": len(scan.data),
+            },
+        )
     return qualification_id
 
 
-async def qualification_scan(principal: Principal, vendor_id: int,
-                             qualification_id: int) -> files.StoredContent:
+async def qualification_scan(
+    principal: Principal, vendor_id: int, qualification_id: int
+) -> files.StoredContent:
     _ensure_reader(principal, vendor_id)
-    row = await Qualification.select(Qualification.scan).where(
-        (Qualification.id == qualification_id) & (Qualification.vendor == vendor_id)).first()
+    row = (
+        await Qualification.select(Qualification.scan)
+        .where((Qualification.id == qualification_id) & (Qualification.vendor == vendor_id))
+        .first()
+    )
     if row is None or row["scan"] is None:
         raise NotFound("qualification scan", qualification_id)
     return await files.content(row["scan"])
@@ -376,19 +470,33 @@ async def qualification_scan(principal: Principal, vendor_id: int,
 async def remove_qualification(actor: Principal, vendor_id: int, qualification_id: int) -> None:
     _ensure_keeper(actor)
     async with db.transaction():
-        row = await Qualification.select().where(
-            (Qualification.id == qualification_id) & (Qualification.vendor == vendor_id)
-        ).first()
+        row = (
+            await Qualification.select()
+            .where((Qualification.id == qualification_id) & (Qualification.vendor == vendor_id))
+            .first()
+        )
         if row is None:
             raise NotFound("qualification", qualification_id)
         await Qualification.delete().where(Qualification.id == qualification_id)
-        await audit.record(actor, "vendor", vendor_id, "remove_qualification", {
-            "qualification_id": qualification_id,
-            **{k: row[k] for k in ("kind", "number", "issued_on", "expires_on")}}, None)
+        await audit.record(
+            actor,
+            "vendor",
+            vendor_id,
+            "remove_qualification",
+            {
+                "qualification_id": qualification_id,
+                **{k: row[k] for k in ("kind", "number", "issued_on", "expires_on")},
+            },
+            None,
+        )
 
 
 def choices() -> dict[str, Any]:
     """Labels for forms and filters."""
-    return {"categories": CATEGORY_LABELS, "qualification_kinds": QUALIFICATION_KINDS,
-            "statuses": [s.value for s in Status],
-            "status_actions": [a.value for a in StatusAction], "roles": list(Role)}
+    return {
+        "categories": CATEGORY_LABELS,
+        "qualification_kinds": QUALIFICATION_KINDS,
+        "statuses": [s.value for s in Status],
+        "status_actions": [a.value for a in StatusAction],
+        "roles": list(Role),
+    }

@@ -1,5 +1,4 @@
-from piccolo.columns import (Boolean, Date, ForeignKey, Integer, OnDelete, Text, Timestamptz,
-                             Varchar)
+from piccolo.columns import Boolean, Date, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from vendorgov.files.tables import StoredFile

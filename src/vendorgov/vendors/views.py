@@ -3,10 +3,11 @@ create and edit forms, status changes."""
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
 from litestar.plugins.flash import flash
 from litestar.response import File, Redirect, Template
 
@@ -23,24 +24,40 @@ KEEPERS = allow(*REGISTRY_KEEPERS)
 
 def _vendor_input(form: Form) -> VendorInput:
     return VendorInput(
-        name=form.text("name"), uscc=form.text("uscc"), categories=form.texts("categories"),
-        legal_representative=form.text("legal_representative"), address=form.text("address"),
-        phone=form.text("phone"), email=form.text("email"),
+        name=form.text("name"),
+        uscc=form.text("uscc"),
+        categories=form.texts("categories"),
+        legal_representative=form.text("legal_representative"),
+        address=form.text("address"),
+        phone=form.text("phone"),
+        email=form.text("email"),
     )
 
 
-async def _detail(request: Request, vendor_id: int, status_code: int = 200,
-                  errors: Optional[dict[str, str]] = None, form_name: str = "",
-                  values: Optional[dict[str, Any]] = None) -> Template:
+async def _detail(
+    request: Request,
+    vendor_id: int,
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
+    form_name: str = "",
+    values: dict[str, Any] | None = None,
+) -> Template:
     principal: Principal = request.user
     vendor = await service.get_vendor(principal, vendor_id)
-    return Template("vendors/detail.html", status_code=status_code, context={
-        "vendor": vendor, "history": await service.history(principal, vendor_id),
-        "can_edit": principal.role in REGISTRY_KEEPERS,
-        "can_upload": principal.role in REGISTRY_KEEPERS or principal.vendor_id == vendor_id,
-        "errors": errors or {}, "form_name": form_name, "values": values or {},
-        **service.choices(),
-    })
+    return Template(
+        "vendors/detail.html",
+        status_code=status_code,
+        context={
+            "vendor": vendor,
+            "history": await service.history(principal, vendor_id),
+            "can_edit": principal.role in REGISTRY_KEEPERS,
+            "can_upload": principal.role in REGISTRY_KEEPERS or principal.vendor_id == vendor_id,
+            "errors": errors or {},
+            "form_name": form_name,
+            "values": values or {},
+            **service.choices(),
+        },
+    )
 
 
 class VendorPages(Controller):
@@ -48,20 +65,35 @@ class VendorPages(Controller):
     include_in_schema = False
 
     @get("/", guards=[READERS])
-    async def index(self, request: Request, q: str = "", category: str = "", status: str = "",
-                    expiring: bool = False) -> Template:
+    async def index(
+        self,
+        request: Request,
+        q: FromQuery[str] = "",
+        category: FromQuery[str] = "",
+        status: FromQuery[str] = "",
+        expiring: FromQuery[bool] = False,
+    ) -> Template:
         principal: Principal = request.user
         if principal.is_vendor:
             return Redirect(f"/vendors/{principal.vendor_id}")  # type: ignore[return-value]
-        vendors = await service.list_vendors(principal, q=q, category=category, status=status,
-                                             expiring_only=expiring)
-        template = "vendors/_rows.html" if request.headers.get("hx-request") else \
-            "vendors/list.html"
-        return Template(template, context={
-            "vendors": vendors, "q": q, "category": category, "status": status,
-            "expiring": expiring, "can_edit": principal.role in REGISTRY_KEEPERS,
-            **service.choices(),
-        })
+        vendors = await service.list_vendors(
+            principal, q=q, category=category, status=status, expiring_only=expiring
+        )
+        template = (
+            "vendors/_rows.html" if request.headers.get("hx-request") else "vendors/list.html"
+        )
+        return Template(
+            template,
+            context={
+                "vendors": vendors,
+                "q": q,
+                "category": category,
+                "status": status,
+                "expiring": expiring,
+                "can_edit": principal.role in REGISTRY_KEEPERS,
+                **service.choices(),
+            },
+        )
 
     @get("/mine", guards=[allow(Role.vendor)])
     async def mine(self, request: Request) -> Redirect:
@@ -69,8 +101,16 @@ class VendorPages(Controller):
 
     @get("/new", guards=[KEEPERS])
     async def new(self) -> Template:
-        return Template("vendors/form.html", context={
-            "vendor": None, "values": {}, "selected": [], "errors": {}, **service.choices()})
+        return Template(
+            "vendors/form.html",
+            context={
+                "vendor": None,
+                "values": {},
+                "selected": [],
+                "errors": {},
+                **service.choices(),
+            },
+        )
 
     @post("/", guards=[KEEPERS])
     async def create(self, request: Request) -> Any:
@@ -79,30 +119,47 @@ class VendorPages(Controller):
         try:
             vendor_id = await service.create_vendor(request.user, data)
         except DomainError as error:
-            return Template("vendors/form.html", status_code=error.status_code, context={
-                "vendor": None, "values": form.values(), "selected": data.categories,
-                "errors": error_map(error), **service.choices()})
+            return Template(
+                "vendors/form.html",
+                status_code=error.status_code,
+                context={
+                    "vendor": None,
+                    "values": form.values(),
+                    "selected": data.categories,
+                    "errors": error_map(error),
+                    **service.choices(),
+                },
+            )
         flash(request, f"Vendor {data.name} registered.", category="ok")
         return Redirect(f"/vendors/{vendor_id}")
 
     @get("/{vendor_id:int}", guards=[READERS])
-    async def detail(self, request: Request, vendor_id: int) -> Template:
+    async def detail(self, request: Request, vendor_id: FromPath[int]) -> Template:
         return await _detail(request, vendor_id)
 
     @get("/{vendor_id:int}/history", guards=[READERS])
-    async def history(self, request: Request, vendor_id: int) -> Template:
-        return Template("audit/_history.html", context={
-            "history": await service.history(request.user, vendor_id)})
+    async def history(self, request: Request, vendor_id: FromPath[int]) -> Template:
+        return Template(
+            "audit/_history.html",
+            context={"history": await service.history(request.user, vendor_id)},
+        )
 
     @get("/{vendor_id:int}/edit", guards=[KEEPERS])
-    async def edit(self, request: Request, vendor_id: int) -> Template:
+    async def edit(self, request: Request, vendor_id: FromPath[int]) -> Template:
         vendor = await service.get_vendor(request.user, vendor_id)
-        return Template("vendors/form.html", context={
-            "vendor": vendor, "values": vendor, "selected": vendor["categories"], "errors": {},
-            **service.choices()})
+        return Template(
+            "vendors/form.html",
+            context={
+                "vendor": vendor,
+                "values": vendor,
+                "selected": vendor["categories"],
+                "errors": {},
+                **service.choices(),
+            },
+        )
 
     @post("/{vendor_id:int}/edit", guards=[KEEPERS])
-    async def update(self, request: Request, vendor_id: int) -> Any:
+    async def update(self, request: Request, vendor_id: FromPath[int]) -> Any:
         form = await Form.read(request)
         data = _vendor_input(form)
         revision = form.integer("revision")
@@ -110,91 +167,118 @@ class VendorPages(Controller):
             await service.update_vendor(request.user, vendor_id, data, revision)
         except DomainError as error:
             vendor = await service.get_vendor(request.user, vendor_id)
-            return Template("vendors/form.html", status_code=error.status_code, context={
-                "vendor": vendor, "values": {**form.values(), "revision": revision},
-                "selected": data.categories, "errors": error_map(error),
-                **service.choices()})
+            return Template(
+                "vendors/form.html",
+                status_code=error.status_code,
+                context={
+                    "vendor": vendor,
+                    "values": {**form.values(), "revision": revision},
+                    "selected": data.categories,
+                    "errors": error_map(error),
+                    **service.choices(),
+                },
+            )
         flash(request, "Changes saved.", category="ok")
         return Redirect(f"/vendors/{vendor_id}")
 
     @post("/{vendor_id:int}/delete", guards=[KEEPERS])
-    async def delete(self, request: Request, vendor_id: int) -> Any:
+    async def delete(self, request: Request, vendor_id: FromPath[int]) -> Any:
         try:
             await service.delete_vendor(request.user, vendor_id)
         except DomainError as error:
             if error.status_code == 404:
                 raise
-            return await _detail(request, vendor_id, error.status_code, error_map(error),
-                                 "delete")
+            return await _detail(request, vendor_id, error.status_code, error_map(error), "delete")
         flash(request, "Vendor deleted.", category="ok")
         return Redirect("/vendors")
 
     @post("/{vendor_id:int}/status", guards=[KEEPERS])
-    async def change_status(self, request: Request, vendor_id: int) -> Any:
+    async def change_status(self, request: Request, vendor_id: FromPath[int]) -> Any:
         form = await Form.read(request)
         until = form.date("until")
         try:
             form.errors.raise_if_any()
-            new = await service.change_status(request.user, vendor_id, form.text("action"),
-                                              form.text("reason"), until)
+            new = await service.change_status(
+                request.user, vendor_id, form.text("action"), form.text("reason"), until
+            )
         except DomainError as error:
             if error.status_code == 404:
                 raise
-            return await _detail(request, vendor_id, error.status_code, error_map(error),
-                                 "status", form.values())
+            return await _detail(
+                request, vendor_id, error.status_code, error_map(error), "status", form.values()
+            )
         flash(request, f"Vendor is now {new}.", category="ok")
         return Redirect(f"/vendors/{vendor_id}")
 
     @post("/{vendor_id:int}/contacts", guards=[KEEPERS])
-    async def add_contact(self, request: Request, vendor_id: int) -> Any:
+    async def add_contact(self, request: Request, vendor_id: FromPath[int]) -> Any:
         form = await Form.read(request)
-        data = ContactInput(name=form.text("name"), title=form.text("title"),
-                            phone=form.text("phone"), email=form.text("email"),
-                            is_primary=form.flag("is_primary"))
+        data = ContactInput(
+            name=form.text("name"),
+            title=form.text("title"),
+            phone=form.text("phone"),
+            email=form.text("email"),
+            is_primary=form.flag("is_primary"),
+        )
         try:
             await service.add_contact(request.user, vendor_id, data)
         except DomainError as error:
             if error.status_code == 404:
                 raise
-            return await _detail(request, vendor_id, error.status_code, error_map(error),
-                                 "contact", form.values())
+            return await _detail(
+                request, vendor_id, error.status_code, error_map(error), "contact", form.values()
+            )
         flash(request, f"Contact {data.name} added.", category="ok")
         return Redirect(f"/vendors/{vendor_id}#contacts")
 
     @post("/{vendor_id:int}/contacts/{contact_id:int}/delete", guards=[KEEPERS])
-    async def remove_contact(self, request: Request, vendor_id: int, contact_id: int
-                             ) -> Redirect:
+    async def remove_contact(
+        self, request: Request, vendor_id: FromPath[int], contact_id: FromPath[int]
+    ) -> Redirect:
         await service.remove_contact(request.user, vendor_id, contact_id)
         flash(request, "Contact removed.", category="ok")
         return Redirect(f"/vendors/{vendor_id}#contacts")
 
     @post("/{vendor_id:int}/qualifications", guards=[READERS])
-    async def add_qualification(self, request: Request, vendor_id: int) -> Any:
+    async def add_qualification(self, request: Request, vendor_id: FromPath[int]) -> Any:
         form = await Form.read(request)
-        data = QualificationInput(kind=form.text("kind"), number=form.text("number"),
-                                  issued_on=form.date("issued_on"),
-                                  expires_on=form.date("expires_on"))
+        data = QualificationInput(
+            kind=form.text("kind"),
+            number=form.text("number"),
+            issued_on=form.date("issued_on"),
+            expires_on=form.date("expires_on"),
+        )
         try:
             form.errors.raise_if_any()
-            await service.add_qualification(request.user, vendor_id, data,
-                                            await form.upload("scan"))
+            await service.add_qualification(
+                request.user, vendor_id, data, await form.upload("scan")
+            )
         except DomainError as error:
             if error.status_code == 404:
                 raise
-            return await _detail(request, vendor_id, error.status_code, error_map(error),
-                                 "qualification", form.values())
+            return await _detail(
+                request,
+                vendor_id,
+                error.status_code,
+                error_map(error),
+                "qualification",
+                form.values(),
+            )
         flash(request, "Qualification added.", category="ok")
         return Redirect(f"/vendors/{vendor_id}#qualifications")
 
     @post("/{vendor_id:int}/qualifications/{qualification_id:int}/delete", guards=[KEEPERS])
-    async def remove_qualification(self, request: Request, vendor_id: int,
-                                   qualification_id: int) -> Redirect:
+    async def remove_qualification(
+        self, request: Request, vendor_id: FromPath[int], qualification_id: FromPath[int]
+    ) -> Redirect:
         await service.remove_qualification(request.user, vendor_id, qualification_id)
         flash(request, "Qualification removed.", category="ok")
         return Redirect(f"/vendors/{vendor_id}#qualifications")
 
     @get("/{vendor_id:int}/qualifications/{qualification_id:int}/scan", guards=[READERS])
-    async def scan(self, request: Request, vendor_id: int, qualification_id: int) -> File:
+    async def scan(
+        self, request: Request, vendor_id: FromPath[int], qualification_id: FromPath[int]
+    ) -> File:
         stored = await service.qualification_scan(request.user, vendor_id, qualification_id)
         return scan_response(stored)
 
@@ -202,7 +286,10 @@ class VendorPages(Controller):
 def scan_response(stored) -> File:
     if not stored.path.exists():
         raise NotFoundException("the stored file is missing")
-    return File(path=stored.path, filename=stored.filename, media_type=stored.content_type,
-                content_disposition_type="inline",
-                headers={"X-Content-Type-Options": "nosniff",
-                         "Content-Security-Policy": "sandbox"})
+    return File(
+        path=stored.path,
+        filename=stored.filename,
+        media_type=stored.content_type,
+        content_disposition_type="inline",
+        headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"},
+    )

@@ -10,8 +10,12 @@ import logging
 from urllib.parse import quote
 
 from litestar import MediaType, Request, Response
-from litestar.exceptions import (HTTPException, NotAuthorizedException, NotFoundException,
-                                 ValidationException)
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    ValidationException,
+)
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
@@ -36,20 +40,30 @@ def _validation_errors(exc: ValidationException) -> list[dict]:
     return errors
 
 
-def problem(request: Request, status: int, title: str, detail: str,
-            errors: list[dict] | None = None) -> Response:
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail,
-            "instance": request.url.path}
+def problem(
+    request: Request, status: int, title: str, detail: str, errors: list[dict] | None = None
+) -> Response:
+    body = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
     if errors:
         body["errors"] = errors
     return Response(body, status_code=status, media_type=PROBLEM_JSON)
 
 
-def _page(request: Request, status: int, title: str, detail: str,
-          errors: list[dict] | None = None) -> Response:
-    return Template("error.html", context={"status": status, "title": title, "detail": detail,
-                                           "errors": errors or []},
-                    status_code=status, media_type=MediaType.HTML)
+def _page(
+    request: Request, status: int, title: str, detail: str, errors: list[dict] | None = None
+) -> Response:
+    return Template(
+        "error.html",
+        context={"status": status, "title": title, "detail": detail, "errors": errors or []},
+        status_code=status,
+        media_type=MediaType.HTML,
+    )
 
 
 def handle(request: Request, exc: Exception) -> Response:
@@ -71,8 +85,7 @@ def handle(request: Request, exc: Exception) -> Response:
         if isinstance(exc.extra, dict) and exc.extra.get("errors"):
             errors = exc.extra["errors"]
     else:
-        log.exception("unhandled error on %s %s", request.method, request.url.path,
-                      exc_info=exc)
+        log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         status, title = HTTP_500_INTERNAL_SERVER_ERROR, "Internal server error"
         detail, errors = "something went wrong on our side; it has been logged", []
     render = problem if _wants_problem(request) else _page

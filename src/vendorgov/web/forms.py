@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Optional
 
 from litestar import Request
 from litestar.datastructures import UploadFile
@@ -18,7 +17,7 @@ class Form:
         self.errors = Collector()
 
     @classmethod
-    async def read(cls, request: Request) -> "Form":
+    async def read(cls, request: Request) -> Form:
         return cls(await request.form())
 
     def text(self, name: str) -> str:
@@ -31,7 +30,7 @@ class Form:
     def flag(self, name: str) -> bool:
         return self.text(name) in ("on", "1", "true", "yes")
 
-    def date(self, name: str) -> Optional[date]:
+    def date(self, name: str) -> date | None:
         raw = self.text(name)
         if not raw:
             return None
@@ -41,7 +40,7 @@ class Form:
             self.errors.add(name, "date", f"{raw!r} is not a date (YYYY-MM-DD)")
             return None
 
-    def integer(self, name: str) -> Optional[int]:
+    def integer(self, name: str) -> int | None:
         raw = self.text(name)
         if not raw:
             return None
@@ -51,7 +50,7 @@ class Form:
             self.errors.add(name, "integer", f"{raw!r} is not a whole number")
             return None
 
-    async def upload(self, name: str) -> Optional[Upload]:
+    async def upload(self, name: str) -> Upload | None:
         value = self.data.get(name)
         if not isinstance(value, UploadFile) or not value.filename:
             return None

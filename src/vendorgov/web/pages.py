@@ -17,11 +17,14 @@ class HomePages(Controller):
     async def home(self, request: Request) -> Template:
         principal = request.user
         registry = principal.role in REGISTRY_READERS
-        return Template("home.html", context={
-            "expiring": await vendors.expiring_qualifications(principal),
-            "status_counts": await vendors.status_counts() if registry else {},
-            "registry": registry,
-        })
+        return Template(
+            "home.html",
+            context={
+                "expiring": await vendors.expiring_qualifications(principal),
+                "status_counts": await vendors.status_counts() if registry else {},
+                "registry": registry,
+            },
+        )
 
     @get("/healthz")
     async def health(self) -> dict[str, str]:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Optional
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from vendorgov.accounts.roles import ROLE_LABELS, Principal, Role
@@ -24,7 +24,7 @@ NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
 ]
 
 
-def nav_for(principal: Optional[Principal]) -> list[tuple[str, str]]:
+def nav_for(principal: Principal | None) -> list[tuple[str, str]]:
     if principal is None:
         return []
     return [(label, path) for label, path, roles in NAVIGATION if principal.role in roles]
@@ -34,7 +34,8 @@ def make_template_config(settings: Settings) -> TemplateConfig:
     environment = Environment(
         loader=FileSystemLoader(str(settings.templates_dir)),
         autoescape=select_autoescape(["html", "xml"]),
-        trim_blocks=True, lstrip_blocks=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
     zone = settings.zone
 
@@ -51,7 +52,10 @@ def make_template_config(settings: Settings) -> TemplateConfig:
 
     environment.filters["local"] = local
     environment.globals.update(
-        nav_for=nav_for, ROLE_LABELS=ROLE_LABELS, CATEGORY_LABELS=CATEGORY_LABELS,
-        QUALIFICATION_KINDS=QUALIFICATION_KINDS, timezone_name=settings.timezone,
+        nav_for=nav_for,
+        ROLE_LABELS=ROLE_LABELS,
+        CATEGORY_LABELS=CATEGORY_LABELS,
+        QUALIFICATION_KINDS=QUALIFICATION_KINDS,
+        timezone_name=settings.timezone,
     )
     return TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment))
