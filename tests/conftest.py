@@ -23,7 +23,7 @@ os.environ["VENDORGOV_LOGIN_ATTEMPTS_PER_MINUTE"] = "100000"
 os.environ.setdefault("VENDORGOV_TIMEZONE", "Asia/Shanghai")
 
 import pytest
-from litestar.testing import AsyncTestClient
+import httpx  # noqa: E402
 from piccolo.apps.user.tables import BaseUser
 
 # 600,000 PBKDF2 rounds per login is right for production and needlessly slow for tests.
@@ -124,24 +124,32 @@ async def app(world):
     return create_app()
 
 
+def http_client(app) -> httpx.AsyncClient:
+    """A client calling the app in the test's own event loop (Litestar's AsyncTestClient runs
+    it in a portal thread, where PostgreSQL pool connections made in this loop cannot go).
+    The `world` fixture keeps the database open, so the app's lifespan is not needed."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                             base_url="http://testserver.local", follow_redirects=True)
+
+
 @pytest.fixture
 async def client(app):
     """An anonymous browser-like client (cookies kept)."""
-    async with AsyncTestClient(app=app) as c:
+    async with http_client(app) as c:
         yield c
 
 
 CSRF_RE = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
 
-async def csrf_token(client: AsyncTestClient, path: str = "/login") -> str:
+async def csrf_token(client: httpx.AsyncClient, path: str = "/login") -> str:
     page = await client.get(path)
     match = CSRF_RE.search(page.text)
     assert match, f"no CSRF field on {path}"
     return match.group(1)
 
 
-async def log_in(client: AsyncTestClient, username: str, password: str = PASSWORD):
+async def log_in(client: httpx.AsyncClient, username: str, password: str = PASSWORD):
     token = await csrf_token(client)
     return await client.post(
         "/login",
@@ -157,7 +165,7 @@ def login(app):
 
     @asynccontextmanager
     async def _login(role: str):
-        async with AsyncTestClient(app=app) as c:
+        async with http_client(app) as c:
             response = await log_in(c, f"t.{role}")
             assert response.status_code in (302, 303), response.text
             yield c
@@ -172,7 +180,7 @@ def api(app, world):
 
     @asynccontextmanager
     async def _api(role: str):
-        async with AsyncTestClient(app=app) as c:
+        async with http_client(app) as c:
             c.headers["Authorization"] = f"Bearer {world.tokens[role]}"
             yield c
 

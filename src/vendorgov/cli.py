@@ -159,3 +159,7 @@ def token_create(username: str, name: str) -> None:
 
     _, text = _run(create())
     click.echo(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -284,3 +284,10 @@ async def lifespan_connections() -> AsyncIterator[None]:
                 await db.close_connection_pool()
             elif isinstance(db, VendorgovSQLiteEngine):
                 db.close()
+
+
+def icontains(column, text: str):
+    """Case-insensitive substring match: ILIKE on PostgreSQL; SQLite's LIKE already ignores
+    ASCII case (and Piccolo warns when asked for ILIKE there)."""
+    pattern = f"%{text}%"
+    return column.like(pattern) if isinstance(engine(), SQLiteEngine) else column.ilike(pattern)

@@ -71,7 +71,8 @@ async def authenticate(username: str, password: str) -> Principal | None:
     ok = await anyio.to_thread.run_sync(_verify_password, password, stored)
     if not (row and ok and row["active"]):
         return None
-    await BaseUser.update({BaseUser.last_login: _now()}).where(BaseUser.id == row["id"])
+    # Piccolo's user table keeps last_login as a naive timestamp: store UTC without zone.
+    await BaseUser.update({BaseUser.last_login: _now().replace(tzinfo=None)}).where(BaseUser.id == row["id"])
     return await principal_for_user(row["id"])
 
 

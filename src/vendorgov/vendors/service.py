@@ -136,7 +136,7 @@ async def list_vendors(
         query = query.where(Vendor.id == principal.vendor_id)
     q = q.strip()
     if q:
-        query = query.where(Vendor.name.ilike(f"%{q}%") | Vendor.uscc.ilike(f"%{q}%"))
+        query = query.where(db.icontains(Vendor.name, q) | db.icontains(Vendor.uscc, q))
     if status:
         query = query.where(Vendor.status == status)
     if category:

@@ -76,8 +76,9 @@ def handle(request: Request, exc: Exception) -> Response:
         status, title, detail = exc.status_code, exc.title, exc.message
         errors = [{"field": e.field, "rule": e.rule, "message": e.message} for e in exc.errors]
     elif isinstance(exc, ValidationException):
-        status, title, detail = 400, "Invalid request", exc.detail
         errors = _validation_errors(exc)
+        status, title = 400, "Invalid request"
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or exc.detail
     elif isinstance(exc, NotFoundException):
         status, title, detail, errors = 404, "Not found", exc.detail, []
     elif isinstance(exc, HTTPException):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -45,6 +45,8 @@ def make_template_config(settings: Settings) -> TemplateConfig:
         if isinstance(value, str):
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
         if isinstance(value, datetime):
+            if value.tzinfo is None:  # naive timestamps here are UTC
+                value = value.replace(tzinfo=UTC)
             return value.astimezone(zone).strftime(fmt)
         if isinstance(value, date):
             return value.isoformat()
