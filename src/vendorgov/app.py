@@ -29,6 +29,7 @@ from vendorgov.accounts.auth import PUBLIC_PATHS, AccountAuthMiddleware, allow
 from vendorgov.accounts.roles import Role
 from vendorgov.accounts.views import ROTATE_SESSION, AccountPages, LoginPages, TokenPages
 from vendorgov.audit.views import AuditApi, AuditPages
+from vendorgov.contracts.api import ContractApi
 from vendorgov.settings import Settings, get_settings
 from vendorgov.vendors.api import VendorApi
 from vendorgov.vendors.views import VendorPages
@@ -141,6 +142,7 @@ def create_app(
             TokenPages,
             AuditPages,
             VendorApi,
+            ContractApi,
             AccountApi,
             AuditApi,
             _mount_admin(),

@@ -15,5 +15,6 @@ APP_REGISTRY = AppRegistry(
         "vendorgov.files.piccolo_app",
         "vendorgov.vendors.piccolo_app",
         "vendorgov.accounts.piccolo_app",
+        "vendorgov.contracts.piccolo_app",
     ]
 )

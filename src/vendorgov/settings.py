@@ -22,6 +22,9 @@ class Settings:
     data_dir: Path
     database_url: str
     timezone: str = "Asia/Shanghai"
+    hospital_name: str = "示范医院 Demo Teaching Hospital"
+    # OCDS identifiers: ocid = prefix + "-" + contract number (register a real prefix to publish).
+    ocds_prefix: str = "ocds-vgov00"
     secret_key: str = field(default="", repr=False)
     # Logins allowed per client address and minute before 429.
     login_attempts_per_minute: int = 10
@@ -73,6 +76,8 @@ def load_settings() -> Settings:
         data_dir=data_dir,
         database_url=database_url,
         timezone=timezone,
+        hospital_name=os.environ.get("VENDORGOV_HOSPITAL_NAME", Settings.hospital_name),
+        ocds_prefix=os.environ.get("VENDORGOV_OCDS_PREFIX", Settings.ocds_prefix),
         secret_key=_secret_key(data_dir),
         login_attempts_per_minute=_int("VENDORGOV_LOGIN_ATTEMPTS_PER_MINUTE", 10),
         max_upload_bytes=_int("VENDORGOV_MAX_UPLOAD_BYTES", 10 * 1024 * 1024),

@@ -10,6 +10,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from vendorgov.accounts.roles import ROLE_LABELS, Principal, Role
+from vendorgov.money import cents
 from vendorgov.settings import Settings
 from vendorgov.vendors.rules import CATEGORY_LABELS, QUALIFICATION_KINDS
 
@@ -30,7 +31,8 @@ def nav_for(principal: Principal | None) -> list[tuple[str, str]]:
     return [(label, path) for label, path, roles in NAVIGATION if principal.role in roles]
 
 
-def make_template_config(settings: Settings) -> TemplateConfig:
+def make_environment(settings: Settings) -> Environment:
+    """The Jinja environment of pages and printed documents alike."""
     environment = Environment(
         loader=FileSystemLoader(str(settings.templates_dir)),
         autoescape=select_autoescape(["html", "xml"]),
@@ -60,4 +62,16 @@ def make_template_config(settings: Settings) -> TemplateConfig:
         QUALIFICATION_KINDS=QUALIFICATION_KINDS,
         timezone_name=settings.timezone,
     )
-    return TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment))
+    environment.filters["money"] = money
+    return environment
+
+
+def money(value: Any) -> str:
+    """1,234,567.89 from a Decimal (never through float)."""
+    if value is None or value == "":
+        return ""
+    return f"{cents(value):,}"
+
+
+def make_template_config(settings: Settings) -> TemplateConfig:
+    return TemplateConfig(engine=JinjaTemplateEngine.from_environment(make_environment(settings)))

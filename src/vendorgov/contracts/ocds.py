@@ -1,0 +1,117 @@
+"""The contract as an OCDS 1.1 release: contract stage with its amendments (and, from the
+month-end issue on, payments as implementation transactions)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from vendorgov.contracts import rules
+from vendorgov.contracts.rules import ContractStatus
+from vendorgov.settings import get_settings
+
+CURRENCY = "CNY"
+
+
+def _instant(value: datetime | date | None) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time(0), get_settings().zone)
+    return value.isoformat(timespec="seconds")
+
+
+def term_months(start: date, end: date) -> int:
+    """Whole calendar months the term covers (2026-01-01 … 2027-12-31 → 24)."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    return months + (1 if end.day >= start.day - 1 else 0)
+
+
+def _amount(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"))
+
+
+def _present(fields: dict) -> dict:
+    """OCDS leaves unknown fields out rather than empty."""
+    return {k: v for k, v in fields.items() if v}
+
+
+def contract_release(contract: dict, vendor: dict) -> dict[str, Any]:
+    """`contract` as from service.get_contract (with versions); `vendor` from the registry."""
+    settings = get_settings()
+    number = contract["number"]
+    versions = contract["versions"]
+    signed = [v for v in versions if v["signed"]]
+    latest = signed[-1] if signed else versions[-1]
+    award_id = f"{number}-award"
+    supplier = {"id": f"CN-USCC-{vendor['uscc']}", "name": vendor["name"]}
+    status = ContractStatus(contract["effective_status"])
+    amendments = [
+        {
+            "id": f"{number}-v{v['number']}",
+            "date": _instant(v["signed_at"]),
+            "rationale": v["amendment_reason"],
+            "description": "; ".join(
+                rules.diff_terms(previous["terms_obj"], v["terms_obj"]).summary()
+            )
+            or "no change of terms",
+        }
+        for previous, v in zip(signed, signed[1:], strict=False)
+    ]
+    total = _amount(
+        latest["terms_obj"].monthly_fee * term_months(contract["start_date"], contract["end_date"])
+    )
+    release_contract: dict[str, Any] = {
+        "id": number,
+        "awardID": award_id,
+        "title": contract["title"],
+        "description": contract["scope"] or contract["title"],
+        "status": rules.OCDS_STATUS[status],
+        "period": {
+            "startDate": _instant(contract["start_date"]),
+            "endDate": _instant(contract["end_date"]),
+        },
+        "value": {"amount": total, "currency": CURRENCY},
+    }
+    if signed:
+        release_contract["dateSigned"] = _instant(signed[0]["signed_at"])
+    if amendments:
+        release_contract["amendments"] = amendments
+    updated = max([contract["updated_at"], *[v["updated_at"] for v in versions]])
+    return {
+        "ocid": f"{settings.ocds_prefix}-{number}",
+        "id": f"{number}-contract-v{latest['number']}",
+        "date": _instant(updated),
+        "tag": ["contract", "contractAmendment"] if amendments else ["contract"],
+        "initiationType": "tender",
+        "language": "zh",
+        "buyer": {"id": "buyer", "name": settings.hospital_name},
+        "parties": [
+            {
+                "id": "buyer",
+                "name": settings.hospital_name,
+                "roles": ["buyer", "procuringEntity", "payer"],
+            },
+            {
+                **supplier,
+                "roles": ["supplier", "payee"],
+                "identifier": {
+                    "scheme": "CN-USCC",
+                    "id": vendor["uscc"],
+                    "legalName": vendor["name"],
+                },
+                "address": _present({"streetAddress": vendor["address"], "countryName": "China"}),
+                "contactPoint": _present({"telephone": vendor["phone"], "email": vendor["email"]}),
+            },
+        ],
+        "awards": [
+            {
+                "id": award_id,
+                "status": "active",
+                "suppliers": [supplier],
+                "value": {"amount": total, "currency": CURRENCY},
+            }
+        ],
+        "contracts": [release_contract],
+    }

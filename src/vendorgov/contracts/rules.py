@@ -1,0 +1,555 @@
+"""Contract rules with no I/O (domain rules §4–§7): clause kinds, the assessment scheme, grade
+bands, penalties, rectification deadlines, which version is in force, and version diffs."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+
+from vendorgov.errors import Collector
+from vendorgov.money import CENT
+
+
+class ClauseKind(StrEnum):
+    response_within = "response_within"
+    resolution_within = "resolution_within"
+    p90_response_minutes = "p90_response_minutes"
+    satisfaction_rate = "satisfaction_rate"
+    complaint_count = "complaint_count"
+
+
+CLAUSE_KINDS: dict[ClauseKind, dict[str, Any]] = {
+    ClauseKind.response_within: {
+        "label": ("Responded within threshold", "响应及时率"),
+        "unit": "%",
+        "higher_is_better": True,
+        "threshold": True,
+    },
+    ClauseKind.resolution_within: {
+        "label": ("Resolved within threshold", "处理及时率"),
+        "unit": "%",
+        "higher_is_better": True,
+        "threshold": True,
+    },
+    ClauseKind.p90_response_minutes: {
+        "label": ("90th percentile response time", "90%响应时间"),
+        "unit": "min",
+        "higher_is_better": False,
+        "threshold": False,
+    },
+    ClauseKind.satisfaction_rate: {
+        "label": ("Satisfied (4–5 of 5)", "满意率"),
+        "unit": "%",
+        "higher_is_better": True,
+        "threshold": False,
+    },
+    ClauseKind.complaint_count: {
+        "label": ("Complaints", "投诉次数"),
+        "unit": "",
+        "higher_is_better": False,
+        "threshold": False,
+    },
+}
+
+PRIORITIES = ("emergency", "urgent", "routine")
+GRADES = ("A", "B", "C", "D")
+GRADE_LABELS = {"A": "优秀", "B": "良好", "C": "合格", "D": "不合格"}
+SEVERITIES = ("critical", "major", "minor")
+PENALTY_TRIGGERS: dict[str, tuple[str, str]] = {
+    "critical_finding": ("per critical finding", "每项严重问题"),
+    "major_finding": ("per major finding", "每项较重问题"),
+    "minor_finding": ("per minor finding", "每项一般问题"),
+    "overdue_notice": ("per notice overdue at month end", "每份逾期未整改通知"),
+    "failed_verification": ("per failed verification", "每次整改复查不合格"),
+    "complaint": ("per substantiated complaint", "每次有效投诉"),
+}
+
+
+@dataclass
+class Clause:
+    code: str
+    name: str
+    kind: str
+    target: Decimal
+    minimum: Decimal
+    weight: Decimal
+    threshold_minutes: int | None = None
+    category: str = ""
+    priority: str = ""
+
+
+@dataclass
+class Scheme:
+    """Assessment component weights, percent (§6)."""
+
+    sla: Decimal = Decimal(40)
+    inspection: Decimal = Decimal(30)
+    satisfaction: Decimal = Decimal(20)
+    audit: Decimal = Decimal(10)
+
+
+@dataclass
+class Band:
+    grade: str
+    min_score: Decimal
+    pay_percent: Decimal
+
+
+@dataclass
+class Penalty:
+    trigger: str
+    amount: Decimal
+    description: str = ""
+
+
+@dataclass
+class Deadlines:
+    """Rectification deadlines in hours from the notice, by severity (§5)."""
+
+    critical: int = 24
+    major: int = 72
+    minor: int = 168
+
+
+def default_bands() -> list[Band]:
+    return [
+        Band("A", Decimal(95), Decimal(100)),
+        Band("B", Decimal(90), Decimal(98)),
+        Band("C", Decimal(80), Decimal(95)),
+        Band("D", Decimal(0), Decimal(90)),
+    ]
+
+
+@dataclass
+class Terms:
+    """Everything a contract version fixes; editable while draft, immutable once signed."""
+
+    effective_from: date
+    monthly_fee: Decimal
+    clauses: list[Clause] = field(default_factory=list)
+    scheme: Scheme = field(default_factory=Scheme)
+    bands: list[Band] = field(default_factory=default_bands)
+    penalties: list[Penalty] = field(default_factory=list)
+    deadlines: Deadlines = field(default_factory=Deadlines)
+    deduction_cap_percent: Decimal | None = None
+    terms_text: str = ""
+
+
+# --- converting to and from plain data (JSON columns, API bodies, audit snapshots) ---------
+
+
+def _dec(value: Any) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return Decimal(str(value).strip().replace(",", ""))
+
+
+def to_plain(terms: Terms) -> dict:
+    """JSON-ready: Decimals as strings (never floats), dates as ISO text."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        return value
+
+    return plain(asdict(terms))
+
+
+def clause_from(data: dict) -> Clause:
+    threshold = data.get("threshold_minutes")
+    return Clause(
+        code=str(data.get("code", "")).strip(),
+        name=str(data.get("name", "")).strip(),
+        kind=str(data.get("kind", "")),
+        target=_dec(data["target"]),
+        minimum=_dec(data["minimum"]),
+        weight=_dec(data["weight"]),
+        threshold_minutes=int(threshold) if threshold not in (None, "") else None,
+        category=str(data.get("category") or "").strip(),
+        priority=str(data.get("priority") or "").strip(),
+    )
+
+
+def terms_from(data: dict) -> Terms:
+    """From plain data (as stored or as sent); raises KeyError/ValueError/InvalidOperation on
+    malformed values, which callers turn into field errors via `parse_terms`."""
+    scheme = data.get("scheme") or {}
+    deadlines = data.get("deadlines") or {}
+    cap = data.get("deduction_cap_percent")
+    return Terms(
+        effective_from=(
+            data["effective_from"]
+            if isinstance(data["effective_from"], date)
+            else date.fromisoformat(str(data["effective_from"]))
+        ),
+        monthly_fee=_dec(data["monthly_fee"]),
+        clauses=[clause_from(c) for c in data.get("clauses") or []],
+        scheme=Scheme(**{f.name: _dec(scheme.get(f.name, f.default)) for f in fields(Scheme)}),
+        bands=[
+            Band(str(b["grade"]), _dec(b["min_score"]), _dec(b["pay_percent"]))
+            for b in data.get("bands") or []
+        ]
+        if "bands" in data
+        else default_bands(),
+        penalties=[
+            Penalty(str(p["trigger"]), _dec(p["amount"]), str(p.get("description", "")))
+            for p in data.get("penalties") or []
+        ],
+        deadlines=Deadlines(
+            **{f.name: int(deadlines.get(f.name, f.default)) for f in fields(Deadlines)}
+        ),
+        deduction_cap_percent=_dec(cap) if cap not in (None, "") else None,
+        terms_text=str(data.get("terms_text") or ""),
+    )
+
+
+def parse_terms(data: dict) -> Terms:
+    """terms_from, with malformed values reported as field errors (InvalidInput)."""
+    errors = Collector()
+    try:
+        return terms_from(data)
+    except KeyError as missing:
+        errors.add(str(missing.args[0]), "required", "is required")
+    except (ValueError, InvalidOperation, TypeError) as error:
+        errors.add("terms", "format", f"a value is not a number or date: {error}")
+    errors.raise_if_any()
+    raise AssertionError("unreachable")
+
+
+# --- validation ----------------------------------------------------------------------------
+
+
+def _better_or_equal(kind: ClauseKind, a: Decimal, b: Decimal) -> bool:
+    return a >= b if CLAUSE_KINDS[kind]["higher_is_better"] else a <= b
+
+
+def clause_errors(clause: Clause, prefix: str, errors: Collector) -> None:
+    try:
+        kind = ClauseKind(clause.kind)
+    except ValueError:
+        errors.add(
+            f"{prefix}.kind",
+            "unknown_kind",
+            f"unknown clause kind {clause.kind!r}; one of {', '.join(ClauseKind)}",
+        )
+        return
+    if not clause.code:
+        errors.add(f"{prefix}.code", "required", "give the clause a short code, e.g. SLA-1")
+    if not clause.name:
+        errors.add(f"{prefix}.name", "required", "is required")
+    if clause.weight <= 0:
+        errors.add(f"{prefix}.weight", "positive", "must be greater than 0")
+    percent = CLAUSE_KINDS[kind]["unit"] == "%"
+    for name in ("target", "minimum"):
+        value = getattr(clause, name)
+        if value < 0 or (percent and value > 100):
+            errors.add(
+                f"{prefix}.{name}",
+                "range",
+                "must be between 0 and 100 (percent)" if percent else "must be ≥ 0",
+            )
+    if not _better_or_equal(kind, clause.target, clause.minimum) or (
+        clause.target == clause.minimum
+    ):
+        direction = "above" if CLAUSE_KINDS[kind]["higher_is_better"] else "below"
+        errors.add(
+            f"{prefix}.target",
+            "target_better_than_minimum",
+            f"the target must be {direction} the minimum for {kind.value} "
+            f"(target {clause.target}, minimum {clause.minimum})",
+        )
+    if CLAUSE_KINDS[kind]["threshold"]:
+        if clause.threshold_minutes is None or clause.threshold_minutes <= 0:
+            errors.add(
+                f"{prefix}.threshold_minutes",
+                "required",
+                f"{kind.value} needs a threshold in minutes greater than 0",
+            )
+    elif clause.threshold_minutes is not None:
+        errors.add(
+            f"{prefix}.threshold_minutes", "not_applicable", f"{kind.value} has no threshold"
+        )
+    if clause.priority and clause.priority not in PRIORITIES:
+        errors.add(
+            f"{prefix}.priority",
+            "unknown_priority",
+            f"one of {', '.join(PRIORITIES)} or empty for all",
+        )
+
+
+def bands_errors(bands: Sequence[Band], errors: Collector) -> None:
+    if not bands:
+        errors.add("bands", "required", "give at least one grade band")
+        return
+    grades = [b.grade for b in bands]
+    if len(set(grades)) != len(grades) or any(g not in GRADES for g in grades):
+        errors.add("bands", "grades", f"grades must be distinct, from {', '.join(GRADES)}")
+    mins = [b.min_score for b in bands]
+    if any(a <= b for a, b in zip(mins, mins[1:], strict=False)):
+        errors.add("bands", "descending", "band minimum scores must strictly descend")
+    if mins[0] > 100 or mins[-1] != 0:
+        errors.add(
+            "bands",
+            "cover_0_100",
+            "the bands must cover 0–100: the first starts at most at 100, the last at 0",
+        )
+    pays = [b.pay_percent for b in bands]
+    if any(p < 0 or p > 100 for p in pays):
+        errors.add("bands", "pay_range", "pay percentages must be between 0 and 100")
+    if any(a < b for a, b in zip(pays, pays[1:], strict=False)):
+        errors.add("bands", "pay_descending", "a lower grade cannot pay more than a higher one")
+
+
+def terms_errors(
+    terms: Terms, term_start: date | None = None, term_end: date | None = None
+) -> Collector:
+    """Every rule a version's terms break (§4–§7)."""
+    errors = Collector()
+    if terms.monthly_fee <= 0:
+        errors.add("monthly_fee", "positive", "the monthly fee must be greater than 0")
+    elif terms.monthly_fee != terms.monthly_fee.quantize(CENT):
+        errors.add("monthly_fee", "cents", "the monthly fee has at most 2 decimals")
+    if term_start and terms.effective_from < term_start:
+        errors.add(
+            "effective_from", "within_term", f"must be on or after the contract start {term_start}"
+        )
+    if term_end and terms.effective_from > term_end:
+        errors.add(
+            "effective_from", "within_term", f"must be on or before the contract end {term_end}"
+        )
+    codes = [c.code for c in terms.clauses]
+    duplicates = sorted({c for c in codes if c and codes.count(c) > 1})
+    if duplicates:
+        errors.add("clauses", "unique_code", f"clause codes repeat: {', '.join(duplicates)}")
+    for index, clause in enumerate(terms.clauses):
+        clause_errors(clause, f"clauses[{index}]", errors)
+    weights = [getattr(terms.scheme, f.name) for f in fields(Scheme)]
+    if any(w < 0 for w in weights):
+        errors.add("scheme", "non_negative", "component weights cannot be negative")
+    if sum(weights) != 100:
+        errors.add(
+            "scheme", "sum_100", f"component weights must sum to 100, they sum to {sum(weights)}"
+        )
+    bands_errors(terms.bands, errors)
+    for index, penalty in enumerate(terms.penalties):
+        if penalty.trigger not in PENALTY_TRIGGERS:
+            errors.add(
+                f"penalties[{index}].trigger",
+                "unknown_trigger",
+                f"one of {', '.join(PENALTY_TRIGGERS)}",
+            )
+        if penalty.amount <= 0 or penalty.amount != penalty.amount.quantize(CENT):
+            errors.add(
+                f"penalties[{index}].amount",
+                "positive",
+                "must be greater than 0, in yuan with at most 2 decimals",
+            )
+    d = terms.deadlines
+    if min(d.critical, d.major, d.minor) <= 0:
+        errors.add("deadlines", "positive", "deadlines must be at least 1 hour")
+    elif not d.critical <= d.major <= d.minor:
+        errors.add(
+            "deadlines",
+            "ordered",
+            "a more severe finding cannot have a longer deadline (critical ≤ major ≤ minor)",
+        )
+    cap = terms.deduction_cap_percent
+    if cap is not None and not (0 < cap <= 100):
+        errors.add("deduction_cap_percent", "range", "must be above 0 and at most 100, or empty")
+    return errors
+
+
+# --- which version is in force ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VersionRef:
+    id: int
+    number: int
+    effective_from: date
+    signed: bool
+
+
+def version_in_force(versions: Iterable[VersionRef], day: date) -> VersionRef | None:
+    """The latest signed version whose effective-from is on or before the day (§4)."""
+    candidates = [v for v in versions if v.signed and v.effective_from <= day]
+    return max(candidates, key=lambda v: (v.effective_from, v.number), default=None)
+
+
+def signing_problem(version: VersionRef, others: Iterable[VersionRef]) -> str | None:
+    """A version signs only if it starts after every signed version: a signed history is a
+    sequence of non-overlapping periods, each running until the next one starts."""
+    latest = max(
+        (v.effective_from for v in others if v.signed and v.id != version.id), default=None
+    )
+    if latest is not None and version.effective_from <= latest:
+        return (
+            f"effective from {version.effective_from} overlaps the signed version "
+            f"effective from {latest}; an amendment must start after it"
+        )
+    return None
+
+
+# --- comparing two versions ----------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    field: str
+    before: Any
+    after: Any
+
+
+@dataclass
+class ClauseDiff:
+    added: list[Clause] = field(default_factory=list)
+    removed: list[Clause] = field(default_factory=list)
+    changed: list[tuple[str, str, list[Change]]] = field(default_factory=list)  # code, name
+
+
+@dataclass
+class VersionDiff:
+    general: list[Change]
+    clauses: ClauseDiff
+    scheme: list[Change]
+    bands: list[Change]
+    penalties: list[Change]
+    deadlines: list[Change]
+    terms_text: list[str]
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.general
+            or self.clauses.added
+            or self.clauses.removed
+            or self.clauses.changed
+            or self.scheme
+            or self.bands
+            or self.penalties
+            or self.deadlines
+            or self.terms_text
+        )
+
+    def summary(self) -> list[str]:
+        """One line per change, for messages such as a 409 on a concurrent edit."""
+        lines = [f"{c.field}: {c.before} → {c.after}" for c in self.general]
+        lines += [f"clause {c.code} added" for c in self.clauses.added]
+        lines += [f"clause {c.code} removed" for c in self.clauses.removed]
+        lines += [
+            f"clause {code} {ch.field}: {ch.before} → {ch.after}"
+            for code, _, changes in self.clauses.changed
+            for ch in changes
+        ]
+        for section in ("scheme", "bands", "penalties", "deadlines"):
+            lines += [
+                f"{section} {c.field}: {c.before} → {c.after}" for c in getattr(self, section)
+            ]
+        if self.terms_text:
+            lines.append("terms text edited")
+        return lines
+
+
+def _changes(before: dict, after: dict) -> list[Change]:
+    keys = list(dict.fromkeys([*before, *after]))
+    return [Change(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+def diff_terms(a: Terms, b: Terms) -> VersionDiff:
+    """What changed from version a to version b, field by field, clauses matched by code."""
+    general = _changes(
+        {
+            "effective_from": a.effective_from,
+            "monthly_fee": a.monthly_fee,
+            "deduction_cap_percent": a.deduction_cap_percent,
+        },
+        {
+            "effective_from": b.effective_from,
+            "monthly_fee": b.monthly_fee,
+            "deduction_cap_percent": b.deduction_cap_percent,
+        },
+    )
+    old = {c.code: c for c in a.clauses}
+    new = {c.code: c for c in b.clauses}
+    clauses = ClauseDiff(
+        added=[c for code, c in new.items() if code not in old],
+        removed=[c for code, c in old.items() if code not in new],
+    )
+    for code in old.keys() & new.keys():
+        changes = _changes(asdict(old[code]), asdict(new[code]))
+        if changes:
+            clauses.changed.append((code, new[code].name, changes))
+    clauses.changed.sort()
+
+    def band_map(bands: list[Band]) -> dict:
+        return {f"{x.grade} min score": x.min_score for x in bands} | {
+            f"{x.grade} pay %": x.pay_percent for x in bands
+        }
+
+    def penalty_map(penalties: list[Penalty]) -> dict:
+        return {p.trigger: p.amount for p in penalties}
+
+    text = list(
+        difflib.unified_diff(
+            a.terms_text.splitlines(),
+            b.terms_text.splitlines(),
+            "before",
+            "after",
+            lineterm="",
+            n=1,
+        )
+    )
+    return VersionDiff(
+        general=general,
+        clauses=clauses,
+        scheme=_changes(asdict(a.scheme), asdict(b.scheme)),
+        bands=_changes(band_map(a.bands), band_map(b.bands)),
+        penalties=_changes(penalty_map(a.penalties), penalty_map(b.penalties)),
+        deadlines=_changes(asdict(a.deadlines), asdict(b.deadlines)),
+        terms_text=text[2:],
+    )
+
+
+# --- status --------------------------------------------------------------------------------
+
+
+class ContractStatus(StrEnum):
+    draft = "draft"
+    active = "active"
+    suspended = "suspended"
+    expired = "expired"
+    terminated = "terminated"
+
+
+def effective_contract_status(status: ContractStatus, end: date, today: date) -> ContractStatus:
+    """An active or suspended contract past its end date has expired."""
+    if status in (ContractStatus.active, ContractStatus.suspended) and end < today:
+        return ContractStatus.expired
+    return status
+
+
+def expiry_notice_due(end: date, today: date, notice_days: int) -> bool:
+    """Within the notice window before the end date (§4, default 90 days)."""
+    return today <= end and (end - today).days <= notice_days
+
+
+OCDS_STATUS = {
+    ContractStatus.draft: "pending",
+    ContractStatus.active: "active",
+    ContractStatus.suspended: "active",
+    ContractStatus.expired: "terminated",
+    ContractStatus.terminated: "terminated",
+}
