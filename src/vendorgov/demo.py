@@ -7,13 +7,17 @@ to today, so some qualifications are always about to expire and one has lapsed.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from vendorgov.accounts import service as accounts
 from vendorgov.audit.service import SYSTEM
+from vendorgov.contracts import service as contracts
+from vendorgov.contracts.rules import Clause, Penalty, Terms
 from vendorgov.files.service import Upload
 from vendorgov.settings import get_settings
 from vendorgov.vendors import service as vendors
 from vendorgov.vendors.rules import (
+    CATEGORY_LABELS,
     ContactInput,
     QualificationInput,
     VendorInput,
@@ -217,6 +221,7 @@ async def load(if_empty: bool = False) -> bool:
         "食堂抽检大肠菌群超标，暂停参与新项目投标，待整改复查 (coliform failure in canteen check)",
         today + timedelta(days=45),
     )
+    await _contracts(admin, vendor_ids, today)
     for username, role, display, vendor_index in ACCOUNTS[1:]:
         await accounts.create_account(
             admin,
@@ -252,6 +257,129 @@ async def _qualifications(
             QualificationInput(kind=kind, number=number, issued_on=issued, expires_on=expires),
             Upload(filename=f"{kind}.pdf", data=scan_pdf(f"{kind} {number}")),
         )
+
+
+# Service-level clauses the hospital uses per category: (code, name, kind, threshold minutes,
+# target, minimum, weight, priority).
+SLA_TEMPLATES: dict[str, list[tuple]] = {
+    "cleaning": [
+        ("SLA-1", "保洁呼叫15分钟响应", "response_within", 15, "95", "80", "2", ""),
+        ("SLA-2", "保洁呼叫2小时内处理完毕", "resolution_within", 120, "92", "75", "2", ""),
+        ("SLA-3", "病区满意率", "satisfaction_rate", None, "90", "70", "1", ""),
+        ("SLA-4", "有效投诉次数", "complaint_count", None, "1", "5", "1", ""),
+    ],
+    "security": [
+        ("SLA-1", "紧急警情5分钟到场", "response_within", 5, "98", "90", "3", "emergency"),
+        ("SLA-2", "巡逻工单90%响应时间", "p90_response_minutes", None, "10", "30", "1", ""),
+        ("SLA-3", "有效投诉次数", "complaint_count", None, "0", "3", "1", ""),
+    ],
+    "catering": [
+        ("SLA-1", "病员餐准时送达", "resolution_within", 30, "97", "85", "2", ""),
+        ("SLA-2", "就餐满意率", "satisfaction_rate", None, "88", "70", "2", ""),
+        ("SLA-3", "有效投诉次数", "complaint_count", None, "2", "8", "1", ""),
+    ],
+    "porter": [
+        ("SLA-1", "急诊标本10分钟内接单", "response_within", 10, "98", "90", "3", "emergency"),
+        ("SLA-2", "常规运送60分钟内完成", "resolution_within", 60, "95", "80", "2", "routine"),
+        ("SLA-3", "运送工单90%响应时间", "p90_response_minutes", None, "15", "40", "1", ""),
+    ],
+    "caregiving": [
+        ("SLA-1", "陪护需求30分钟响应", "response_within", 30, "95", "80", "2", ""),
+        ("SLA-2", "患者及家属满意率", "satisfaction_rate", None, "92", "75", "2", ""),
+    ],
+    "laundry": [
+        ("SLA-1", "污衣收取4小时内完成", "resolution_within", 240, "96", "85", "2", ""),
+        ("SLA-2", "科室满意率", "satisfaction_rate", None, "90", "70", "1", ""),
+    ],
+    "elevator": [
+        ("SLA-1", "困人故障15分钟到场", "response_within", 15, "100", "95", "3", "emergency"),
+        ("SLA-2", "一般故障4小时内修复", "resolution_within", 240, "95", "80", "2", ""),
+    ],
+    "hvac": [
+        ("SLA-1", "报修30分钟响应", "response_within", 30, "95", "80", "2", ""),
+        ("SLA-2", "报修24小时内修复", "resolution_within", 1440, "92", "75", "2", ""),
+    ],
+}
+MONTHLY_FEES = [
+    "128000.00",
+    "96500.00",
+    "210000.00",
+    "74800.00",
+    "156000.00",
+    "58600.00",
+    "45000.00",
+    "39800.00",
+    "268000.00",
+    "182000.00",
+]
+
+
+def sla_clauses(category: str) -> list[Clause]:
+    return [
+        Clause(
+            code=code,
+            name=name,
+            kind=kind,
+            threshold_minutes=threshold,
+            target=Decimal(target),
+            minimum=Decimal(minimum),
+            weight=Decimal(weight),
+            priority=priority,
+        )
+        for code, name, kind, threshold, target, minimum, weight, priority in SLA_TEMPLATES[
+            category
+        ]
+    ]
+
+
+async def _contracts(admin, vendor_ids: list[int], today: date) -> None:
+    """One signed contract per vendor for its first category. The elevator contract ends
+    within the notice window; the cleaning one has a signed amendment from this month."""
+    year_start = date(today.year, 1, 1)
+    for index, (vendor_id, vendor) in enumerate(zip(vendor_ids, VENDORS, strict=True)):
+        category = vendor[2][0]
+        start = year_start if index != 6 else today - timedelta(days=2 * 365 - 60)
+        end = (
+            (start.replace(year=start.year + 2) - timedelta(days=1))
+            if index != 6
+            else (today + timedelta(days=60))
+        )
+        fee = Decimal(MONTHLY_FEES[index])
+        terms = Terms(
+            effective_from=start,
+            monthly_fee=fee,
+            clauses=sla_clauses(category),
+            penalties=[
+                Penalty("critical_finding", Decimal("2000.00"), "每发现一项严重问题扣款"),
+                Penalty("overdue_notice", Decimal("1000.00"), "整改通知逾期未完成，每份扣款"),
+            ],
+            deduction_cap_percent=Decimal(10),
+            terms_text="乙方应按照附件一服务水平协议提供服务，甲方按月考核并据考核结果支付服务费。",
+        )
+        contract_id, version_id = await contracts.create_contract(
+            admin,
+            contracts.ContractInput(
+                number=f"HT-{start.year}-{index + 1:03d}",
+                title=f"{CATEGORY_LABELS[category][1]}服务外包合同",
+                vendor_id=vendor_id,
+                category=category,
+                start_date=start,
+                end_date=end,
+                monthly_fee=fee,
+                scope=f"{vendor[0]}承担本院{CATEGORY_LABELS[category][1]}服务。",
+            ),
+            terms,
+        )
+        await contracts.sign(admin, version_id)
+        if index == 0 and today.replace(day=1) > start:
+            amended = await contracts.amend(
+                admin, contract_id, "年度调价3%并提高响应及时率目标", today.replace(day=1)
+            )
+            terms.effective_from = today.replace(day=1)
+            terms.monthly_fee = (fee * Decimal("1.03")).quantize(Decimal("0.01"))
+            terms.clauses[0].target = Decimal(97)
+            await contracts.update_draft(admin, amended, terms, None)
+            await contracts.sign(admin, amended)
 
 
 def logins_text() -> str:

@@ -106,7 +106,9 @@ def test_vendor_input_lists_every_broken_rule():
 
 def test_vendor_input_cleaning_normalises():
     data = VendorInput(
-        name=" 华为 ", uscc="9144 0300 1922 0382 16", categories=["security", "cleaning", "security"]
+        name=" 华为 ",
+        uscc="9144 0300 1922 0382 16",
+        categories=["security", "cleaning", "security"],
     ).cleaned()
     assert data.name == "华为" and data.uscc == "914403001922038216"
     assert data.categories == ["cleaning", "security"]

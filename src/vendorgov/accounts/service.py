@@ -72,7 +72,9 @@ async def authenticate(username: str, password: str) -> Principal | None:
     if not (row and ok and row["active"]):
         return None
     # Piccolo's user table keeps last_login as a naive timestamp: store UTC without zone.
-    await BaseUser.update({BaseUser.last_login: _now().replace(tzinfo=None)}).where(BaseUser.id == row["id"])
+    await BaseUser.update({BaseUser.last_login: _now().replace(tzinfo=None)}).where(
+        BaseUser.id == row["id"]
+    )
     return await principal_for_user(row["id"])
 
 
