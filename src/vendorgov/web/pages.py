@@ -6,7 +6,8 @@ from litestar import Controller, Request, get
 from litestar.response import Template
 
 from vendorgov.accounts.auth import EVERY_ROLE, allow
-from vendorgov.accounts.roles import REGISTRY_READERS
+from vendorgov.accounts.roles import REGISTRY_READERS, Role
+from vendorgov.contracts import service as contracts
 from vendorgov.vendors import service as vendors
 
 
@@ -17,12 +18,21 @@ class HomePages(Controller):
     async def home(self, request: Request) -> Template:
         principal = request.user
         registry = principal.role in REGISTRY_READERS
+        sees_contracts = registry or principal.role is Role.vendor
+        contract_rows = await contracts.list_contracts(principal) if sees_contracts else []
         return Template(
             "home.html",
             context={
                 "expiring": await vendors.expiring_qualifications(principal),
                 "status_counts": await vendors.status_counts() if registry else {},
                 "registry": registry,
+                "sees_contracts": sees_contracts,
+                "contracts_expiring": [c for c in contract_rows if c["expiry_notice"]],
+                "contracts_flagged": [
+                    c
+                    for c in contract_rows
+                    if c["vendor_flagged"] and c["effective_status"] in ("active", "suspended")
+                ],
             },
         )
 
