@@ -22,8 +22,8 @@ os.environ["VENDORGOV_DATABASE_URL"] = os.environ.get(
 os.environ["VENDORGOV_LOGIN_ATTEMPTS_PER_MINUTE"] = "100000"
 os.environ.setdefault("VENDORGOV_TIMEZONE", "Asia/Shanghai")
 
-import pytest
 import httpx  # noqa: E402
+import pytest
 from piccolo.apps.user.tables import BaseUser
 
 # 600,000 PBKDF2 rounds per login is right for production and needlessly slow for tests.

@@ -5,7 +5,6 @@ import subprocess
 import sys
 
 from conftest import new_vendor
-
 from vendorgov.audit import service as audit
 from vendorgov.audit.tables import AuditEntry
 

@@ -7,7 +7,6 @@ import sys
 import textwrap
 
 from conftest import random_uscc, unique
-
 from vendorgov.audit import service as audit
 
 OTHER_PROCESS = textwrap.dedent("""
