@@ -128,8 +128,11 @@ def http_client(app) -> httpx.AsyncClient:
     """A client calling the app in the test's own event loop (Litestar's AsyncTestClient runs
     it in a portal thread, where PostgreSQL pool connections made in this loop cannot go).
     The `world` fixture keeps the database open, so the app's lifespan is not needed."""
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                             base_url="http://testserver.local", follow_redirects=True)
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://testserver.local",
+        follow_redirects=True,
+    )
 
 
 @pytest.fixture

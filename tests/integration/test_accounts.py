@@ -39,8 +39,12 @@ async def test_login_redirects_only_within_the_site(client):
     token = await csrf_token(client)
     response = await client.post(
         "/login",
-        data={"username": "t.finance", "password": PASSWORD, "_csrf_token": token,
-              "next": "//evil.example/steal"},
+        data={
+            "username": "t.finance",
+            "password": PASSWORD,
+            "_csrf_token": token,
+            "next": "//evil.example/steal",
+        },
         follow_redirects=False,
     )
     assert response.headers["location"] == "/"
@@ -58,17 +62,25 @@ async def test_login_attempts_are_rate_limited(world):
 
 async def test_form_without_csrf_token_is_refused_and_changes_nothing(login, world):
     async with login("procurement") as c:
-        response = await c.post("/vendors", data={
-            "name": "无令牌提交", "uscc": "91110108551385082Q", "categories": "cleaning"})
+        response = await c.post(
+            "/vendors",
+            data={"name": "无令牌提交", "uscc": "91110108551385082Q", "categories": "cleaning"},
+        )
         assert response.status_code == 403
     assert await vendors.list_vendors(world.principals["admin"], q="无令牌提交") == []
 
 
 async def test_stale_csrf_token_is_refused(login):
     async with login("procurement") as c:
-        response = await c.post("/vendors", data={
-            "_csrf_token": "0" * 128, "name": "过期令牌", "uscc": "91110108551385082Q",
-            "categories": "cleaning"})
+        response = await c.post(
+            "/vendors",
+            data={
+                "_csrf_token": "0" * 128,
+                "name": "过期令牌",
+                "uscc": "91110108551385082Q",
+                "categories": "cleaning",
+            },
+        )
         assert response.status_code == 403
 
 
@@ -81,8 +93,11 @@ async def test_api_tokens_are_shown_once_stored_hashed_and_revocable(login, clie
         assert text.startswith("vg_")
     me = await client.get("/api/me", headers={"Authorization": f"Bearer {text}"})
     assert me.status_code == 200 and me.json()["role"] == "finance"
-    stored = [t for t in await accounts.list_tokens(me.json()["user_id"])
-              if t["name"] == "accounting sync"][0]
+    stored = [
+        t
+        for t in await accounts.list_tokens(me.json()["user_id"])
+        if t["name"] == "accounting sync"
+    ][0]
     assert text not in str(stored) and stored["prefix"] == text[:10]
     async with login("finance") as c:
         token = await csrf_token(c, "/tokens")
@@ -103,23 +118,52 @@ async def test_admin_creates_accounts_and_bad_input_is_named(login, world):
     username = unique("new.supervisor")
     async with login("admin") as c:
         token = await csrf_token(c, "/accounts")
-        bad = await c.post("/accounts", data={
-            "_csrf_token": token, "username": username, "display_name": "X",
-            "password": "short", "role": "janitor"})
+        bad = await c.post(
+            "/accounts",
+            data={
+                "_csrf_token": token,
+                "username": username,
+                "display_name": "X",
+                "password": "short",
+                "role": "janitor",
+            },
+        )
         assert bad.status_code == 422
         assert "unknown role" in bad.text and "at least 10 characters" in bad.text
         assert await accounts.user_id_for(username) is None
-        vendor_without = await c.post("/accounts", data={
-            "_csrf_token": token, "username": username, "display_name": "X",
-            "password": PASSWORD, "role": "vendor"})
+        vendor_without = await c.post(
+            "/accounts",
+            data={
+                "_csrf_token": token,
+                "username": username,
+                "display_name": "X",
+                "password": PASSWORD,
+                "role": "vendor",
+            },
+        )
         assert vendor_without.status_code == 422 and "must name its vendor" in vendor_without.text
-        ok = await c.post("/accounts", data={
-            "_csrf_token": token, "username": username, "display_name": "新督导",
-            "password": PASSWORD, "role": "supervisor"}, follow_redirects=False)
+        ok = await c.post(
+            "/accounts",
+            data={
+                "_csrf_token": token,
+                "username": username,
+                "display_name": "新督导",
+                "password": PASSWORD,
+                "role": "supervisor",
+            },
+            follow_redirects=False,
+        )
         assert ok.status_code == 302
-        taken = await c.post("/accounts", data={
-            "_csrf_token": token, "username": username, "display_name": "dup",
-            "password": PASSWORD, "role": "supervisor"})
+        taken = await c.post(
+            "/accounts",
+            data={
+                "_csrf_token": token,
+                "username": username,
+                "display_name": "dup",
+                "password": PASSWORD,
+                "role": "supervisor",
+            },
+        )
         assert taken.status_code == 409
     async with http_client(c._transport.app) as fresh:  # type: ignore[attr-defined]
         assert (await log_in(fresh, username)).status_code == 302
@@ -135,13 +179,15 @@ async def test_only_admins_manage_accounts(login, role):
 async def test_deactivated_account_loses_its_session_and_tokens(login, world, client):
     username = unique("temp.finance")
     admin = world.principals["admin"]
-    user_id = await accounts.create_account(admin, username=username, password=PASSWORD,
-                                            role="finance", display_name="临时")
+    user_id = await accounts.create_account(
+        admin, username=username, password=PASSWORD, role="finance", display_name="临时"
+    )
     principal = await accounts.principal_for_user(user_id)
     _, token = await accounts.create_token(principal, "temp")
     assert (await log_in(client, username)).status_code == 302
     await accounts.set_active(admin, user_id, False)
     assert (await client.get("/", follow_redirects=False)).status_code == 302
-    assert (await client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
-            ).status_code == 401
+    assert (
+        await client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+    ).status_code == 401
     assert (await log_in(client, username)).status_code == 401

@@ -11,9 +11,14 @@ from vendorgov.audit.tables import AuditEntry
 
 async def test_vendor_changes_are_recorded_with_before_and_after(api, world):
     async with api("procurement") as c:
-        created = await c.post("/api/vendors", json={
-            "name": "武汉审计测试物业有限公司", "uscc": "91110108551385082Q",
-            "categories": ["porter"]})
+        created = await c.post(
+            "/api/vendors",
+            json={
+                "name": "武汉审计测试物业有限公司",
+                "uscc": "91110108551385082Q",
+                "categories": ["porter"],
+            },
+        )
         assert created.status_code == 201, created.text
         vendor_id = created.json()["id"]
         changed = await c.patch(f"/api/vendors/{vendor_id}", json={"phone": "027-8888 0000"})
@@ -28,12 +33,18 @@ async def test_vendor_changes_are_recorded_with_before_and_after(api, world):
 
 async def _tamper(entry_id: int, **values):
     await AuditEntry.update({getattr(AuditEntry, k): v for k, v in values.items()}).where(
-        AuditEntry.id == entry_id)
+        AuditEntry.id == entry_id
+    )
 
 
 def _cli_verify() -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "vendorgov.cli", "audit", "verify"],
-                          capture_output=True, text=True, env=os.environ.copy(), timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "vendorgov.cli", "audit", "verify"],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=120,
+    )
 
 
 async def test_tampering_is_reported_at_the_first_broken_link(world, login):

@@ -33,9 +33,15 @@ OTHER_PROCESS = textwrap.dedent("""
 async def test_twenty_concurrent_api_creates_all_succeed(api):
     names = [unique("并发服务商") for _ in range(20)]
     async with api("procurement") as c:
-        responses = await asyncio.gather(*[
-            c.post("/api/vendors", json={"name": n, "uscc": random_uscc(),
-                                         "categories": ["cleaning"]}) for n in names])
+        responses = await asyncio.gather(
+            *[
+                c.post(
+                    "/api/vendors",
+                    json={"name": n, "uscc": random_uscc(), "categories": ["cleaning"]},
+                )
+                for n in names
+            ]
+        )
         assert [r.status_code for r in responses] == [201] * 20, [r.text for r in responses]
         listed = (await c.get("/api/vendors", params={"q": "并发服务商"})).json()
     assert set(names) <= {v["name"] for v in listed}
@@ -46,14 +52,24 @@ async def test_writes_from_another_process_at_the_same_time(api):
     """The CLI or a second worker writing while the server writes: both wait their turn."""
     env = os.environ.copy()
     other = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", OTHER_PROCESS, env=env, stderr=subprocess.PIPE)
+        sys.executable, "-c", OTHER_PROCESS, env=env, stderr=subprocess.PIPE
+    )
     async with api("procurement") as c:
         responses = []
         for _ in range(4):
-            responses += await asyncio.gather(*[
-                c.post("/api/vendors", json={"name": unique("本进程服务商"),
-                                             "uscc": random_uscc(), "categories": ["hvac"]})
-                for _ in range(5)])
+            responses += await asyncio.gather(
+                *[
+                    c.post(
+                        "/api/vendors",
+                        json={
+                            "name": unique("本进程服务商"),
+                            "uscc": random_uscc(),
+                            "categories": ["hvac"],
+                        },
+                    )
+                    for _ in range(5)
+                ]
+            )
     _, stderr = await other.communicate()
     assert other.returncode == 0, stderr.decode()
     assert [r.status_code for r in responses] == [201] * 20, [r.text for r in responses]

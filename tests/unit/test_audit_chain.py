@@ -14,8 +14,14 @@ def build_chain(changes):
     entries, prev = [], GENESIS
     for i, (action, after) in enumerate(changes, start=1):
         values = dict(
-            at=T0 + timedelta(seconds=i), actor_id=1, actor="wang.min", entity="vendor",
-            entity_id="7", action=action, before=None, after=canonical_json(after),
+            at=T0 + timedelta(seconds=i),
+            actor_id=1,
+            actor="wang.min",
+            entity="vendor",
+            entity_id="7",
+            action=action,
+            before=None,
+            after=canonical_json(after),
             prev_hash=prev,
         )
         entry = {"id": i, **values, "hash": entry_hash(**values)}
@@ -60,8 +66,12 @@ def test_canonical_json_is_order_independent_and_keeps_chinese():
     assert "保洁" in canonical_json({"a": "保洁"})
 
 
-@given(st.lists(st.dictionaries(st.text(max_size=5), st.integers(), max_size=3), min_size=1,
-                max_size=8), st.data())
+@given(
+    st.lists(
+        st.dictionaries(st.text(max_size=5), st.integers(), max_size=3), min_size=1, max_size=8
+    ),
+    st.data(),
+)
 def test_any_single_alteration_is_detected(afters, data):
     chain = build_chain([("update", a) for a in afters])
     victim = data.draw(st.integers(0, len(chain) - 1))

@@ -117,7 +117,9 @@ def test_vendor_input_cleaning_normalises():
 
 def test_qualification_expiry_must_follow_issue():
     data = QualificationInput(
-        kind="security_service_permit", number="鄂公保服 2024-001", issued_on=TODAY,
+        kind="security_service_permit",
+        number="鄂公保服 2024-001",
+        issued_on=TODAY,
         expires_on=TODAY - timedelta(days=1),
     )
     assert rules_broken(qualification_errors(data)) == {("expires_on", "after_issue")}

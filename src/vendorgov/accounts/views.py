@@ -36,7 +36,7 @@ class LoginPages(Controller):
         )
 
     @post("/login")
-    async def login(self, request: Request) -> Any:
+    async def login(self, request: Request) -> Template | Redirect:
         form = await Form.read(request)
         target = _safe_next(form.text("next") or "/")
         principal = await service.authenticate(
@@ -120,7 +120,7 @@ class AccountPages(Controller):
         return await self._page()
 
     @post("/")
-    async def create(self, request: Request) -> Any:
+    async def create(self, request: Request) -> Template | Redirect:
         form = await Form.read(request)
         vendor_id = form.integer("vendor_id")
         try:
@@ -142,7 +142,7 @@ class AccountPages(Controller):
         return Redirect("/accounts")
 
     @post("/{user_id:int}/active")
-    async def set_active(self, request: Request, user_id: FromPath[int]) -> Any:
+    async def set_active(self, request: Request, user_id: FromPath[int]) -> Template | Redirect:
         form = await Form.read(request)
         try:
             await service.set_active(request.user, user_id, form.flag("active"))
@@ -153,7 +153,7 @@ class AccountPages(Controller):
         return Redirect("/accounts")
 
     @post("/{user_id:int}/password")
-    async def set_password(self, request: Request, user_id: FromPath[int]) -> Any:
+    async def set_password(self, request: Request, user_id: FromPath[int]) -> Template | Redirect:
         form = await Form.read(request)
         try:
             await service.set_password(request.user, user_id, str(form.data.get("password", "")))

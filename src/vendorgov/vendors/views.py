@@ -113,7 +113,7 @@ class VendorPages(Controller):
         )
 
     @post("/", guards=[KEEPERS])
-    async def create(self, request: Request) -> Any:
+    async def create(self, request: Request) -> Template | Redirect:
         form = await Form.read(request)
         data = _vendor_input(form)
         try:
@@ -159,7 +159,7 @@ class VendorPages(Controller):
         )
 
     @post("/{vendor_id:int}/edit", guards=[KEEPERS])
-    async def update(self, request: Request, vendor_id: FromPath[int]) -> Any:
+    async def update(self, request: Request, vendor_id: FromPath[int]) -> Template | Redirect:
         form = await Form.read(request)
         data = _vendor_input(form)
         revision = form.integer("revision")
@@ -182,7 +182,7 @@ class VendorPages(Controller):
         return Redirect(f"/vendors/{vendor_id}")
 
     @post("/{vendor_id:int}/delete", guards=[KEEPERS])
-    async def delete(self, request: Request, vendor_id: FromPath[int]) -> Any:
+    async def delete(self, request: Request, vendor_id: FromPath[int]) -> Template | Redirect:
         try:
             await service.delete_vendor(request.user, vendor_id)
         except DomainError as error:
@@ -193,7 +193,9 @@ class VendorPages(Controller):
         return Redirect("/vendors")
 
     @post("/{vendor_id:int}/status", guards=[KEEPERS])
-    async def change_status(self, request: Request, vendor_id: FromPath[int]) -> Any:
+    async def change_status(
+        self, request: Request, vendor_id: FromPath[int]
+    ) -> Template | Redirect:
         form = await Form.read(request)
         until = form.date("until")
         try:
@@ -211,7 +213,7 @@ class VendorPages(Controller):
         return Redirect(f"/vendors/{vendor_id}")
 
     @post("/{vendor_id:int}/contacts", guards=[KEEPERS])
-    async def add_contact(self, request: Request, vendor_id: FromPath[int]) -> Any:
+    async def add_contact(self, request: Request, vendor_id: FromPath[int]) -> Template | Redirect:
         form = await Form.read(request)
         data = ContactInput(
             name=form.text("name"),
@@ -240,7 +242,9 @@ class VendorPages(Controller):
         return Redirect(f"/vendors/{vendor_id}#contacts")
 
     @post("/{vendor_id:int}/qualifications", guards=[READERS])
-    async def add_qualification(self, request: Request, vendor_id: FromPath[int]) -> Any:
+    async def add_qualification(
+        self, request: Request, vendor_id: FromPath[int]
+    ) -> Template | Redirect:
         form = await Form.read(request)
         data = QualificationInput(
             kind=form.text("kind"),
