@@ -3,9 +3,9 @@
 import random
 
 import pytest
-from conftest import log_in
 from playwright.sync_api import expect
 
+from tests.browser.conftest import log_in
 from vendorgov.vendors.rules import USCC_ALPHABET, uscc_check_character
 
 pytestmark = pytest.mark.browser

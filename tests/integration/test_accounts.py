@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from conftest import PASSWORD, csrf_token, http_client, log_in, unique
+from tests.conftest import PASSWORD, csrf_token, http_client, log_in, unique
 from vendorgov.accounts import service as accounts
 from vendorgov.app import create_app
 from vendorgov.settings import get_settings

@@ -4,7 +4,7 @@ import os
 import subprocess
 import sys
 
-from conftest import new_vendor
+from tests.conftest import new_vendor
 from vendorgov.audit import service as audit
 from vendorgov.audit.tables import AuditEntry
 

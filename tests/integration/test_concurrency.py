@@ -6,7 +6,7 @@ import subprocess
 import sys
 import textwrap
 
-from conftest import random_uscc, unique
+from tests.conftest import random_uscc, unique
 from vendorgov.audit import service as audit
 
 OTHER_PROCESS = textwrap.dedent("""

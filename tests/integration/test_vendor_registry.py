@@ -3,7 +3,7 @@ foundation issue: each gets a clear 4xx naming the field and rule, and changes n
 
 from datetime import timedelta
 
-from conftest import PDF, PNG, csrf_token, new_vendor, random_uscc, unique
+from tests.conftest import PDF, PNG, csrf_token, new_vendor, random_uscc, unique
 from vendorgov.files.tables import StoredFile
 from vendorgov.settings import get_settings
 from vendorgov.vendors import service as vendors
