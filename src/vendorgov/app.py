@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Litestar, asgi
+from litestar import Litestar, Router, asgi
 from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
 from litestar.middleware import DefineMiddleware
@@ -40,28 +40,48 @@ from vendorgov.web.templating import make_template_config
 _FRESH_SESSION_ID = "vendorgov.fresh_session_id"
 
 
-class RotatingSessionBackend(ServerSideSessionBackend):
-    """Gives a session a new id when the login handler asks, dropping the old one."""
+_LOADED_SESSION = "vendorgov.loaded_session"
+
+
+class SessionBackend(ServerSideSessionBackend):
+    """Litestar's server-side sessions, writing only when there is something to write.
+
+    The stock backend stores every request's session, even an empty one for a client with no
+    cookie (a new file per anonymous request) and an unchanged one on every page view. This one
+    skips both, and gives a session a new id when the login handler asks, dropping the old one
+    so an id planted before login is worthless.
+    """
+
+    async def load_from_connection(self, connection: ASGIConnection) -> dict[str, Any]:
+        data = await super().load_from_connection(connection)
+        connection.scope[_LOADED_SESSION] = dict(data)  # type: ignore[literal-required]
+        return data
 
     def get_session_id(self, connection: ASGIConnection) -> str:
         return connection.scope.get(_FRESH_SESSION_ID) or super().get_session_id(connection)
 
     async def store_in_message(self, scope_session, message, connection) -> None:
-        if isinstance(scope_session, dict) and scope_session.pop(ROTATE_SESSION, None):
-            old = connection.cookies.get(self.config.key)
-            if old:
-                await self.delete(
-                    old, store=self.config.get_store_from_app(connection.scope["app"])
-                )
-            connection.scope[_FRESH_SESSION_ID] = self.generate_session_id()  # type: ignore
+        if isinstance(scope_session, dict):
+            if scope_session.pop(ROTATE_SESSION, None):
+                old = connection.cookies.get(self.config.key)
+                if old:
+                    await self.delete(
+                        old, store=self.config.get_store_from_app(connection.scope["app"])
+                    )
+                connection.scope[_FRESH_SESSION_ID] = self.generate_session_id()  # type: ignore
+            elif scope_session == connection.scope.get(_LOADED_SESSION) and (
+                scope_session or not connection.cookies.get(self.config.key)
+            ):
+                return  # unchanged, or empty with nothing to clear
         await super().store_in_message(scope_session, message, connection)
 
 
-class RotatingSessionConfig(ServerSideSessionConfig):
-    _backend_class = RotatingSessionBackend
+class SessionConfig(ServerSideSessionConfig):
+    _backend_class = SessionBackend
 
 
-def _is_login_attempt(request: Any) -> bool:
+async def _is_login_attempt(request: Any) -> bool:
+    # async: Litestar would run a sync check in a worker thread on every request
     return request.method == "POST" and request.url.path == "/login"
 
 
@@ -120,13 +140,15 @@ def create_app(
     settings = settings or get_settings()
     settings.sessions_dir.mkdir(parents=True, exist_ok=True)
     template_config = make_template_config(settings)
-    session = RotatingSessionConfig(
+    session = SessionConfig(
         key="vg_session",
         store="sessions",
         max_age=settings.session_hours * 3600,
         httponly=True,
         samesite="lax",
         secure=settings.secure_cookies,
+        # The API authenticates by token; static files and health checks need no session.
+        exclude=["^/api/", "^/static/", "^/healthz", "^/schema"],
     )
     rate_limit = RateLimitConfig(
         rate_limit=("minute", settings.login_attempts_per_minute),
@@ -135,7 +157,8 @@ def create_app(
     )
     return Litestar(
         route_handlers=[
-            LoginPages,
+            # Only the login form is throttled, so the middleware wraps only its routes.
+            Router(path="/", route_handlers=[LoginPages], middleware=[rate_limit.middleware]),
             HomePages,
             VendorPages,
             AccountPages,
@@ -153,7 +176,6 @@ def create_app(
         ],
         middleware=[
             session.middleware,
-            rate_limit.middleware,
             DefineMiddleware(AccountAuthMiddleware, exclude=PUBLIC_PATHS),
         ],
         csrf_config=CSRFConfig(

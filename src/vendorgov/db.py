@@ -24,6 +24,7 @@ import time
 import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlparse
 
@@ -284,6 +285,35 @@ async def lifespan_connections() -> AsyncIterator[None]:
                 await db.close_connection_pool()
             elif isinstance(db, VendorgovSQLiteEngine):
                 db.close()
+
+
+@lru_cache(maxsize=512)
+def _placeholders(template: str, postgres: bool) -> str:
+    """'… {} … {}' → '… ? … ?' (SQLite) or '… $1 … $2' (PostgreSQL)."""
+    if not postgres:
+        return template.replace("{}", "?")
+    parts = template.split("{}")
+    return "".join(f"{part}${i}" for i, part in enumerate(parts[:-1], start=1)) + parts[-1]
+
+
+async def fetch(template: str, *args: Any) -> list[dict]:
+    """Run one statement with '{}' placeholders in the current transaction (or outside one)
+    and return its rows as dicts. For the few hot paths where Piccolo's query building costs
+    more than the database: the SQL text is compiled once and the driver called directly.
+    Argument and result types go through the same adapters as Piccolo's queries."""
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        sql = _placeholders(template, postgres=True)
+        current = db.current_transaction.get()
+        if current is not None:
+            return [dict(r) for r in await current.connection.fetch(sql, *args)]
+        async with db.pool.acquire() as connection:
+            return [dict(r) for r in await connection.fetch(sql, *args)]
+    sql = _placeholders(template, postgres=False)
+    current = db.current_transaction.get()
+    if current is not None:
+        return await db._run_in_existing_connection(current.connection, sql, list(args))
+    return await db._run_in_new_connection(sql, list(args))
 
 
 def icontains(column, text: str):

@@ -43,21 +43,30 @@ async def record(
     neither are stored."""
     assert db.engine().transaction_exists(), "audit.record must run inside a transaction"
     await db.lock_for_append("audit_entry")
-    last = await AuditEntry.select(AuditEntry.hash).order_by(AuditEntry.id, ascending=False).first()
-    prev_hash = last["hash"] if last else GENESIS
+    # Every change passes here: plain SQL, as Piccolo's query builder costs several times
+    # what the database does for these two statements.
+    last = await db.fetch(_CHAIN_HEAD)
+    prev_hash = last[0]["hash"] if last else GENESIS
     at = datetime.now(UTC)
-    values = dict(
-        at=at,
-        actor_id=actor.user_id,
-        actor=actor.username,
-        entity=entity,
-        entity_id=str(entity_id),
-        action=action,
-        before=canonical_json(before),
-        after=canonical_json(after),
-        prev_hash=prev_hash,
-    )
-    await AuditEntry.insert(AuditEntry(**values, hash=entry_hash(**values)))
+    values = {
+        "at": at,
+        "actor_id": actor.user_id,
+        "actor": actor.username,
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "action": action,
+        "before": canonical_json(before),
+        "after": canonical_json(after),
+        "prev_hash": prev_hash,
+    }
+    await db.fetch(_APPEND, *values.values(), entry_hash(**values))
+
+
+_CHAIN_HEAD = "SELECT hash FROM audit_entry ORDER BY id DESC LIMIT 1"
+_APPEND = (
+    "INSERT INTO audit_entry (at, actor_id, actor, entity, entity_id, action, before, after, "
+    "prev_hash, hash) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {})"
+)
 
 
 def _decoded(row: dict) -> dict:
