@@ -201,6 +201,7 @@ def create_app(
                     js_url="/static/vendor/swagger/swagger-ui-bundle.js",
                     css_url="/static/vendor/swagger/swagger-ui.css",
                     standalone_preset_js_url="/static/vendor/swagger/swagger-ui-standalone-preset.js",
+                    favicon="",  # the default points at a CDN
                 )
             ],
             components=Components(
