@@ -59,7 +59,13 @@ def serve(host: str, port: int, workers: int) -> None:
 
     from vendorgov import demo as demo_data
 
-    if _run(demo_data.is_loaded()):
+    try:
+        loaded = _run(demo_data.is_loaded())
+    except Exception as error:  # the driver's own "no such table" / "relation does not exist"
+        raise click.ClickException(
+            f"the database is not ready ({error}); run `vendorgov migrate` first"
+        ) from None
+    if loaded:
         click.echo(demo_data.logins_text())
     click.echo(f"vendorgov on http://{host}:{port}/  (API docs: http://{host}:{port}/schema)")
     uvicorn.run(
