@@ -31,6 +31,7 @@ from vendorgov.accounts.views import ROTATE_SESSION, AccountPages, LoginPages, T
 from vendorgov.audit.views import AuditApi, AuditPages
 from vendorgov.contracts.api import ContractApi
 from vendorgov.settings import Settings, get_settings
+from vendorgov.sla.api import EventTemplateApi, SlaApi
 from vendorgov.vendors.api import VendorApi
 from vendorgov.vendors.views import VendorPages
 from vendorgov.web import errors
@@ -166,6 +167,8 @@ def create_app(
             AuditPages,
             VendorApi,
             ContractApi,
+            SlaApi,
+            EventTemplateApi,
             AccountApi,
             AuditApi,
             _mount_admin(),

@@ -316,6 +316,18 @@ async def fetch(template: str, *args: Any) -> list[dict]:
     return await db._run_in_new_connection(sql, list(args))
 
 
+async def execute_many(template: str, rows: list[tuple]) -> None:
+    """One statement with '{}' placeholders for many rows, inside the current transaction:
+    the driver's executemany, for bulk imports."""
+    db = engine()
+    current = db.current_transaction.get()
+    assert current is not None, "execute_many runs inside a transaction"
+    if isinstance(db, PostgresEngine):
+        await current.connection.executemany(_placeholders(template, postgres=True), rows)
+    else:
+        current.connection.raw.executemany(_placeholders(template, postgres=False), rows)
+
+
 def icontains(column, text: str):
     """Case-insensitive substring match: ILIKE on PostgreSQL; SQLite's LIKE already ignores
     ASCII case (and Piccolo warns when asked for ILIKE there)."""

@@ -16,5 +16,6 @@ APP_REGISTRY = AppRegistry(
         "vendorgov.vendors.piccolo_app",
         "vendorgov.accounts.piccolo_app",
         "vendorgov.contracts.piccolo_app",
+        "vendorgov.sla.piccolo_app",
     ]
 )

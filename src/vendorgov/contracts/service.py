@@ -154,6 +154,34 @@ async def list_contracts(
     return rows
 
 
+async def signed_versions(contract_id: int) -> list[tuple[int, int, date, Terms]]:
+    """(version id, number, effective from, terms) of every signed version, oldest first:
+    what the SLA measurement evaluates events against."""
+    rows = (
+        await ContractVersion.select()
+        .where((ContractVersion.contract == contract_id) & (ContractVersion.status == "signed"))
+        .order_by(ContractVersion.effective_from)
+    )
+    return [
+        (r["id"], r["number"], r["effective_from"], rules.terms_from(json.loads(r["terms"])))
+        for r in rows
+    ]
+
+
+async def require_readable(principal: Principal, contract_id: int) -> dict:
+    """The contract row if the principal may read it (NotFound/Forbidden otherwise)."""
+    row = await _contract_row(contract_id)
+    _ensure_reader(principal, row)
+    return row
+
+
+async def contract_id_for(number: str) -> int:
+    row = await Contract.select(Contract.id).where(Contract.number == number).first()
+    if row is None:
+        raise NotFound("contract", number)
+    return row["id"]
+
+
 def version_by_number(contract: dict, number: int) -> dict:
     for version in contract["versions"]:
         if version["number"] == number:

@@ -1,0 +1,187 @@
+"""JSON API: service events in, SLA month results out (bearer tokens; see /schema)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
+from litestar.status_codes import HTTP_200_OK
+
+from vendorgov.accounts.auth import allow
+from vendorgov.accounts.roles import Role
+from vendorgov.errors import InvalidInput
+from vendorgov.sla import service
+from vendorgov.sla.measure import Month
+from vendorgov.sla.service import IMPORTERS
+
+
+class EventIn(msgspec.Struct):
+    """One help-desk request. Times: ISO 8601 with offset, or hospital-local without."""
+
+    external_id: str
+    category: str
+    priority: str
+    reported_at: str
+    location: str = ""
+    responded_at: str | None = None
+    resolved_at: str | None = None
+    satisfaction: int | None = None
+    complaint: bool = False
+
+
+class RowErrorOut(msgspec.Struct):
+    row: int
+    column: str
+    rule: str
+    message: str
+
+
+class ImportOut(msgspec.Struct):
+    received: int
+    inserted: int
+    updated: int
+    invalid: int
+    errors: list[RowErrorOut]
+    notes: list[str]
+
+
+class ImportForm(msgspec.Struct):
+    file: UploadFile
+
+
+class ClauseResultOut(msgspec.Struct):
+    code: str
+    name: str
+    kind: str
+    version_number: int
+    events: int
+    attained: Decimal
+    target: Decimal
+    minimum: Decimal
+    weight: Decimal
+    share: Decimal
+    score: Decimal
+    met: bool
+    missed_event_ids: list[int]
+
+
+class MonthOut(msgspec.Struct):
+    month: str
+    computed: bool
+    sla_component: Decimal | None
+    events: int
+    clauses: list[ClauseResultOut]
+
+
+def _report(report: service.ImportReport) -> ImportOut:
+    return ImportOut(
+        report.received,
+        report.inserted,
+        report.updated,
+        report.invalid,
+        [RowErrorOut(e.row, e.column, e.rule, e.message) for e in report.errors],
+        report.notes,
+    )
+
+
+def _month(text: str) -> Month:
+    try:
+        return Month.parse(text)
+    except ValueError as error:
+        raise InvalidInput.single("month", "format", str(error)) from None
+
+
+class SlaApi(Controller):
+    path = "/api/contracts/{contract_id:int}"
+    tags = ["sla"]
+
+    @post(
+        "/events",
+        guards=[allow(*IMPORTERS)],
+        status_code=HTTP_200_OK,
+        summary="Add or update service events (one or a batch; re-sent ids update)",
+    )
+    async def push(
+        self,
+        request: Request,
+        contract_id: FromPath[int],
+        data: JSONBody[list[EventIn]],
+        skip_invalid: FromQuery[bool] = False,
+    ) -> ImportOut:
+        records: list[dict[str, Any]] = [msgspec.structs.asdict(e) for e in data]
+        for record in records:
+            record["complaint"] = "yes" if record["complaint"] else "no"
+        return _report(
+            await service.import_events(request.user, contract_id, records, skip_invalid)
+        )
+
+    @post(
+        "/events/import",
+        guards=[allow(*IMPORTERS)],
+        status_code=HTTP_200_OK,
+        summary="Import service events from a CSV or XLSX file (see /api/events/template.csv)",
+    )
+    async def upload(
+        self,
+        request: Request,
+        contract_id: FromPath[int],
+        data: MultipartBody[ImportForm],
+        skip_invalid: FromQuery[bool] = False,
+    ) -> ImportOut:
+        records = service.read_table(data.file.filename or "", await data.file.read())
+        return _report(
+            await service.import_events(
+                request.user, contract_id, records, skip_invalid, source="file"
+            )
+        )
+
+    @post(
+        "/sla/{month:str}",
+        status_code=HTTP_200_OK,
+        guards=[allow(Role.admin, Role.procurement, Role.supervisor, Role.finance)],
+        summary="Compute (or recompute) the SLA results of a month, YYYY-MM",
+    )
+    async def compute(
+        self, request: Request, contract_id: FromPath[int], month: FromPath[str]
+    ) -> MonthOut:
+        parsed = _month(month)
+        await service.compute_month(request.user, contract_id, parsed)
+        return msgspec.convert(
+            await service.month_results(request.user, contract_id, parsed), MonthOut, strict=False
+        )
+
+    @get(
+        "/sla/{month:str}",
+        summary="The stored SLA results of a month",
+        guards=[allow(Role.admin, Role.procurement, Role.supervisor, Role.finance, Role.vendor)],
+    )
+    async def results(
+        self, request: Request, contract_id: FromPath[int], month: FromPath[str]
+    ) -> MonthOut:
+        return msgspec.convert(
+            await service.month_results(request.user, contract_id, _month(month)),
+            MonthOut,
+            strict=False,
+        )
+
+
+class EventTemplateApi(Controller):
+    path = "/api/events"
+    tags = ["sla"]
+
+    @get(
+        "/template.csv",
+        guards=[allow(*IMPORTERS)],
+        media_type="text/csv",
+        summary="The CSV import template with its columns and two example rows",
+    )
+    async def template(self) -> Response[str]:
+        return Response(
+            service.template_csv(),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="events.csv"'},
+        )

@@ -1,0 +1,311 @@
+"""Service events in (CSV/XLSX/JSON, idempotent by external id), SLA month results out."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from vendorgov import db
+from vendorgov.accounts.roles import Principal, Role
+from vendorgov.audit import service as audit
+from vendorgov.contracts import service as contracts
+from vendorgov.errors import FieldError, Forbidden, InvalidInput
+from vendorgov.settings import get_settings
+from vendorgov.sla.measure import (
+    EVENT_COLUMNS,
+    ClauseResult,
+    Month,
+    VersionClauses,
+    measure_month,
+    sla_component,
+)
+from vendorgov.sla.rows import COLUMNS, RowError, parse_rows
+from vendorgov.sla.tables import ClauseResult as ClauseResultRow
+from vendorgov.sla.tables import MonthMeasure
+
+# Who may feed events in: the help-desk integration runs as one of these accounts.
+IMPORTERS = (Role.admin, Role.procurement, Role.supervisor)
+# At most this many row errors are listed; the count says how many there were.
+MAX_LISTED_ERRORS = 200
+
+
+@dataclass
+class ImportReport:
+    received: int
+    inserted: int
+    updated: int
+    invalid: int
+    errors: list[RowError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _ensure_importer(principal: Principal) -> None:
+    if principal.role not in IMPORTERS:
+        raise Forbidden(
+            "only administrators, procurement officers and supervisors (or an "
+            "integration token of theirs) import service events"
+        )
+
+
+def _row_errors(errors: list[RowError]) -> InvalidInput:
+    listed = [
+        FieldError(f"rows[{e.row}].{e.column}", e.rule, e.message)
+        for e in errors[:MAX_LISTED_ERRORS]
+    ]
+    more = f" (first {MAX_LISTED_ERRORS} listed)" if len(errors) > MAX_LISTED_ERRORS else ""
+    rows = len({e.row for e in errors})
+    return InvalidInput(
+        listed,
+        f"{len(errors)} problems in {rows} rows{more}; nothing was "
+        "imported (use skip_invalid to import the good rows)",
+    )
+
+
+def read_table(filename: str, data: bytes) -> list[dict[str, Any]]:
+    """Records from an uploaded CSV (UTF-8, with or without BOM, or GB18030 as Excel in
+    Chinese saves it) or XLSX. Raises InvalidInput on an unreadable file or missing columns."""
+    if not data.strip():
+        raise InvalidInput.single("file", "required", "the file is empty")
+    try:
+        if data[:4] == b"PK\x03\x04":
+            frame = pd.read_excel(io.BytesIO(data), dtype=object, engine="openpyxl")
+        elif filename.lower().endswith((".xlsx", ".xls")):
+            raise ValueError("not an XLSX workbook")
+        else:
+            for encoding in ("utf-8-sig", "gb18030"):
+                try:
+                    text = data.decode(encoding)
+                    break
+                except UnicodeDecodeError:
+                    continue
+            else:
+                raise ValueError("not text in UTF-8 or GB18030")
+            if "\x00" in text:
+                raise ValueError("binary content")
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (ValueError, pd.errors.ParserError, KeyError) as error:
+        raise InvalidInput.single(
+            "file", "file_type", f"not a CSV or XLSX file of events: {error}"
+        ) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    missing = [
+        c for c in ("external_id", "category", "priority", "reported_at") if c not in frame.columns
+    ]
+    if missing:
+        raise InvalidInput.single(
+            "file",
+            "columns",
+            f"missing column(s) {', '.join(missing)}; expected "
+            f"{', '.join(COLUMNS)} (download the template)",
+        )
+    if frame.empty:
+        raise InvalidInput.single("file", "required", "the file has a header but no rows")
+    return frame.to_dict("records")
+
+
+_UPSERT = (
+    "INSERT INTO service_event (contract, external_id, category, priority, location, "
+    "reported_at, responded_at, resolved_at, satisfaction, complaint, updated_at) "
+    "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "
+    "ON CONFLICT (contract, external_id) DO UPDATE SET category = excluded.category, "
+    "priority = excluded.priority, location = excluded.location, "
+    "reported_at = excluded.reported_at, responded_at = excluded.responded_at, "
+    "resolved_at = excluded.resolved_at, satisfaction = excluded.satisfaction, "
+    "complaint = excluded.complaint, updated_at = excluded.updated_at"
+)
+
+
+async def import_events(
+    actor: Principal,
+    contract_id: int,
+    records: list[dict[str, Any]],
+    skip_invalid: bool = False,
+    source: str = "api",
+) -> ImportReport:
+    """All or nothing by default: any bad row and nothing is written (InvalidInput lists every
+    problem by row and column). With skip_invalid the good rows go in and the report lists the
+    bad ones. Re-importing an external id updates that event."""
+    _ensure_importer(actor)
+    await contracts.require_readable(actor, contract_id)
+    parsed = parse_rows(records, get_settings().zone)
+    if parsed.errors and not skip_invalid:
+        raise _row_errors(parsed.errors)
+    now = datetime.now(UTC)
+    values = [
+        (
+            contract_id,
+            r.external_id,
+            r.category,
+            r.priority,
+            r.location,
+            r.reported_at,
+            r.responded_at,
+            r.resolved_at,
+            r.satisfaction,
+            r.complaint,
+            now,
+        )
+        for r in parsed.rows
+    ]
+    async with db.transaction():
+        before = (
+            await db.fetch(
+                "SELECT COUNT(*) AS n FROM service_event WHERE contract = {}", contract_id
+            )
+        )[0]["n"]
+        if values:
+            await db.execute_many(_UPSERT, values)
+        after = (
+            await db.fetch(
+                "SELECT COUNT(*) AS n FROM service_event WHERE contract = {}", contract_id
+            )
+        )[0]["n"]
+        report = ImportReport(
+            received=len(records),
+            inserted=after - before,
+            updated=len(values) - (after - before),
+            invalid=len({e.row for e in parsed.errors}),
+            errors=parsed.errors,
+            notes=parsed.notes,
+        )
+        # One entry per import, not per event: the help desk keeps the events' own history.
+        await audit.record(
+            actor,
+            "contract",
+            contract_id,
+            "import_events",
+            None,
+            {
+                "source": source,
+                "received": report.received,
+                "inserted": report.inserted,
+                "updated": report.updated,
+                "invalid": report.invalid,
+            },
+        )
+    return report
+
+
+async def _month_events(contract_id: int, month: Month) -> pd.DataFrame:
+    zone = get_settings().zone
+    rows = await db.fetch(
+        "SELECT id, " + ", ".join(EVENT_COLUMNS) + " FROM service_event "
+        "WHERE contract = {} AND reported_at >= {} AND reported_at < {}",
+        contract_id,
+        month.previous().start_utc(zone).to_pydatetime(),
+        month.end_utc(zone).to_pydatetime(),
+    )
+    frame = pd.DataFrame(rows, columns=["id", *EVENT_COLUMNS])
+    for column in ("reported_at", "responded_at", "resolved_at"):
+        frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+    frame["satisfaction"] = pd.to_numeric(frame["satisfaction"]).astype("float")
+    frame["complaint"] = frame["complaint"].astype(bool)
+    return frame
+
+
+@dataclass
+class MonthOutcome:
+    contract_id: int
+    month: str
+    sla_component: Decimal | None
+    events: int
+    results: list[ClauseResult]
+
+
+async def compute_month(actor: Principal, contract_id: int, month: Month) -> MonthOutcome:
+    """Measure every clause for the month and store the results, replacing earlier ones.
+    The outcome depends only on the stored events, so recomputing gives the same numbers."""
+    if actor.role not in (Role.admin, Role.procurement, Role.supervisor, Role.finance):
+        raise Forbidden(f"the {actor.role.value} role does not compute SLA results")
+    await contracts.require_readable(actor, contract_id)
+    versions = [
+        VersionClauses(vid, number, start, terms.clauses)
+        for vid, number, start, terms in await contracts.signed_versions(contract_id)
+    ]
+    events = await _month_events(contract_id, month)
+    zone = get_settings().zone
+    results = measure_month(events, versions, month, zone) if versions else []
+    component = sla_component(results)
+    in_month = int((events["reported_at"] >= month.start_utc(zone)).sum()) if len(events) else 0
+    async with db.transaction():
+        await ClauseResultRow.delete().where(
+            (ClauseResultRow.contract == contract_id) & (ClauseResultRow.month == str(month))
+        )
+        await MonthMeasure.delete().where(
+            (MonthMeasure.contract == contract_id) & (MonthMeasure.month == str(month))
+        )
+        if results:
+            await ClauseResultRow.insert(
+                *[
+                    ClauseResultRow(
+                        contract=contract_id,
+                        month=str(month),
+                        version_id=r.version_id,
+                        version_number=r.version_number,
+                        code=r.code,
+                        name=r.name,
+                        kind=r.kind,
+                        events=r.events,
+                        attained=r.attained,
+                        target=r.target,
+                        minimum=r.minimum,
+                        weight=r.weight,
+                        share=r.share,
+                        score=r.score,
+                        met=r.met,
+                        missed_event_ids=json.dumps(r.missed_event_ids),
+                    )
+                    for r in results
+                ]
+            )
+        await MonthMeasure.insert(
+            MonthMeasure(
+                contract=contract_id,
+                month=str(month),
+                sla_component=component,
+                events=in_month,
+                computed_at=datetime.now(UTC),
+            )
+        )
+    return MonthOutcome(contract_id, str(month), component, in_month, results)
+
+
+async def month_results(principal: Principal, contract_id: int, month: Month) -> dict:
+    """Stored results of a month (compute_month first), for pages and the month-end run."""
+    await contracts.require_readable(principal, contract_id)
+    measure = (
+        await MonthMeasure.select()
+        .where((MonthMeasure.contract == contract_id) & (MonthMeasure.month == str(month)))
+        .first()
+    )
+    rows = (
+        await ClauseResultRow.select()
+        .where((ClauseResultRow.contract == contract_id) & (ClauseResultRow.month == str(month)))
+        .order_by(ClauseResultRow.code)
+        .order_by(ClauseResultRow.version_number)
+    )
+    for row in rows:
+        row["missed_event_ids"] = json.loads(row["missed_event_ids"])
+    return {
+        "month": str(month),
+        "computed": measure is not None,
+        "sla_component": measure["sla_component"] if measure else None,
+        "events": measure["events"] if measure else 0,
+        "clauses": rows,
+    }
+
+
+def template_csv() -> str:
+    """The import template: the header and two example rows (hospital local times)."""
+    return (
+        ",".join(COLUMNS) + "\n"
+        "HD-2026-000123,repair,urgent,住院部5楼东区,2026-10-08 09:12,2026-10-08 09:20,"
+        "2026-10-08 10:05,5,no\n"
+        "HD-2026-000124,cleaning,routine,门诊2楼卫生间,2026-10-08T10:00:00+08:00,,,,yes\n"
+    )
