@@ -23,7 +23,10 @@ class AccountAuthMiddleware(AbstractAuthenticationMiddleware):
     cookies never authorise them); pages take only the server-side session."""
 
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
-        if connection.scope["path"].startswith(API_PREFIX):
+        # raw_path, not path: inside a mounted app (Piccolo Admin at /admin) "path" is
+        # relative to the mount, and /admin/api/… would pass for our token-only API.
+        raw_path = connection.scope.get("raw_path") or connection.scope["path"].encode()
+        if raw_path.startswith(API_PREFIX.encode()):
             scheme, _, token = connection.headers.get("authorization", "").partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 raise NotAuthorizedException(
