@@ -145,6 +145,110 @@ def user_create(
 
 
 @main.group()
+def events() -> None:
+    """Service events from the help desk."""
+
+
+@events.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--contract", "number", required=True, help="Contract number, e.g. HT-2026-001.")
+@click.option(
+    "--as",
+    "username",
+    default="admin",
+    show_default=True,
+    help="The account the import is recorded under.",
+)
+@click.option("--skip-invalid", is_flag=True, help="Import the good rows, report the bad ones.")
+def events_import(file: str, number: str, username: str, skip_invalid: bool) -> None:
+    """Import a CSV or XLSX file of service events (columns: see README)."""
+    from pathlib import Path
+
+    from vendorgov.contracts import service as contracts
+    from vendorgov.errors import DomainError
+    from vendorgov.sla import service as sla
+
+    async def run():
+        principal = await _principal(username)
+        contract_id = await contracts.contract_id_for(number)
+        with click.progressbar(length=3, label="reading, checking, writing") as bar:
+            records = sla.read_table(file, Path(file).read_bytes())
+            bar.update(1)
+            report = await sla.import_events(
+                principal, contract_id, records, skip_invalid, source=f"cli:{Path(file).name}"
+            )
+            bar.update(2)
+        return report
+
+    try:
+        report = _run(run())
+    except DomainError as error:
+        for item in error.errors[:50]:
+            click.echo(f"  {item.field}: {item.message} [{item.rule}]", err=True)
+        raise click.ClickException(error.message) from None
+    click.echo(
+        f"{report.received} rows: {report.inserted} new, {report.updated} updated, "
+        f"{report.invalid} invalid"
+    )
+    for note in report.notes:
+        click.echo(f"  note: {note}")
+    for item in report.errors[:50]:
+        click.echo(f"  row {item.row}, {item.column}: {item.message} [{item.rule}]", err=True)
+
+
+@main.group()
+def sla() -> None:
+    """SLA measurement."""
+
+
+@sla.command("compute")
+@click.argument("month")
+@click.option("--contract", "number", default=None, help="One contract; default: all active.")
+@click.option("--as", "username", default="admin", show_default=True)
+def sla_compute(month: str, number: str | None, username: str) -> None:
+    """Compute the SLA results of MONTH (YYYY-MM) for one or every active contract."""
+    from vendorgov.contracts import service as contracts
+    from vendorgov.sla import service as sla_service
+    from vendorgov.sla.measure import Month
+
+    try:
+        parsed = Month.parse(month)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+    async def run():
+        principal = await _principal(username)
+        if number:
+            ids = [await contracts.contract_id_for(number)]
+        else:
+            ids = [
+                c["id"]
+                for c in await contracts.list_contracts(principal)
+                if c["effective_status"] in ("active", "suspended", "expired")
+            ]
+        outcomes = []
+        with click.progressbar(ids, label=f"SLA {parsed}") as bar:
+            for contract_id in bar:
+                outcomes.append(await sla_service.compute_month(principal, contract_id, parsed))
+        return outcomes
+
+    for outcome in _run(run()):
+        component = "no data" if outcome.sla_component is None else outcome.sla_component
+        click.echo(
+            f"contract {outcome.contract_id}: {outcome.events} events, SLA component {component}"
+        )
+
+
+async def _principal(username: str):
+    from vendorgov.accounts import service
+
+    principal = await service.principal_for_user(await service.user_id_for(username))
+    if principal is None:
+        raise click.ClickException(f"no active account {username!r}")
+    return principal
+
+
+@main.group()
 def token() -> None:
     """API tokens."""
 
@@ -157,11 +261,7 @@ def token_create(username: str, name: str) -> None:
     from vendorgov.accounts import service
 
     async def create():
-        user_id = await service.user_id_for(username)
-        principal = await service.principal_for_user(user_id)
-        if principal is None:
-            raise click.ClickException(f"no active account {username!r}")
-        return await service.create_token(principal, name)
+        return await service.create_token(await _principal(username), name)
 
     _, text = _run(create())
     click.echo(text)
