@@ -31,7 +31,7 @@ from vendorgov.accounts.views import ROTATE_SESSION, AccountPages, LoginPages, T
 from vendorgov.audit.views import AuditApi, AuditPages
 from vendorgov.contracts.api import ContractApi
 from vendorgov.settings import Settings, get_settings
-from vendorgov.sla.api import EventTemplateApi, SlaApi
+from vendorgov.sla.api import EventTemplateApi, SlaApi, SurveyApi
 from vendorgov.vendors.api import VendorApi
 from vendorgov.vendors.views import VendorPages
 from vendorgov.web import errors
@@ -168,6 +168,7 @@ def create_app(
             VendorApi,
             ContractApi,
             SlaApi,
+            SurveyApi,
             EventTemplateApi,
             AccountApi,
             AuditApi,

@@ -197,3 +197,38 @@ async def test_only_importers_push_events(api, world, role):
         )
     assert response.status_code in (403, 404)
     assert await stored(contract_id) == []
+
+
+async def test_surveys_are_checked_all_or_nothing_and_give_the_satisfaction_share(api, world):
+    from vendorgov.sla import service as sla
+    from vendorgov.sla.measure import Month
+
+    contract_id = await signed_contract(world, [RESPOND])
+    url = f"/api/contracts/{contract_id}/surveys"
+    async with api("supervisor") as c:
+        bad = await c.post(
+            url,
+            json=[
+                {"respondent_type": "patient", "score": 5, "responded_on": "2026-10-03"},
+                {"respondent_type": "visitor", "score": 6, "responded_on": "2026-10-33"},
+            ],
+        )
+        assert bad.status_code == 422
+        assert {(e["field"], e["rule"]) for e in bad.json()["errors"]} == {
+            ("responses[2].respondent_type", "one_of"),
+            ("responses[2].score", "range_1_5"),
+            ("responses[2].responded_on", "date"),
+        }
+        assert await sla.satisfaction_share(contract_id, Month(2026, 10)) is None
+        ok = await c.post(
+            url,
+            json=[
+                {"respondent_type": "patient", "score": s, "responded_on": f"2026-10-0{i + 1}"}
+                for i, s in enumerate([5, 4, 3])
+            ]
+            + [{"respondent_type": "staff", "score": 4, "responded_on": "2026-11-01"}],
+        )
+        assert ok.status_code == 201 and ok.json() == {"stored": 4}
+    # October: 2 of 3 responses score 4 or 5
+    assert await sla.satisfaction_share(contract_id, Month(2026, 10)) == Decimal("66.67")
+    assert await sla.satisfaction_share(contract_id, Month(2026, 11)) == Decimal("100.00")

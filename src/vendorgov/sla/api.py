@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
-from litestar.status_codes import HTTP_200_OK
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
@@ -167,6 +167,34 @@ class SlaApi(Controller):
             MonthOut,
             strict=False,
         )
+
+
+class SurveyIn(msgspec.Struct):
+    respondent_type: Annotated[str, msgspec.Meta(description="patient or staff")]
+    score: Annotated[int, msgspec.Meta(description="1 (very dissatisfied) to 5")]
+    responded_on: Annotated[str, msgspec.Meta(description="YYYY-MM-DD")]
+    comment: str = ""
+
+
+class SurveyApi(Controller):
+    path = "/api/contracts/{contract_id:int}/surveys"
+    tags = ["sla"]
+
+    @post(
+        "/",
+        guards=[allow(*IMPORTERS)],
+        status_code=HTTP_201_CREATED,
+        summary="Record satisfaction survey responses (patients, staff), all or nothing",
+    )
+    async def add(
+        self, request: Request, contract_id: FromPath[int], data: JSONBody[list[SurveyIn]]
+    ) -> dict[str, int]:
+        stored = await service.add_surveys(
+            request.user,
+            contract_id,
+            [service.SurveyInput(**msgspec.structs.asdict(r)) for r in data],
+        )
+        return {"stored": stored}
 
 
 class EventTemplateApi(Controller):

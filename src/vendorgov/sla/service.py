@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from decimal import Decimal
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pandas as pd
@@ -27,7 +27,7 @@ from vendorgov.sla.measure import (
 )
 from vendorgov.sla.rows import COLUMNS, RowError, parse_rows
 from vendorgov.sla.tables import ClauseResult as ClauseResultRow
-from vendorgov.sla.tables import MonthMeasure
+from vendorgov.sla.tables import MonthMeasure, SurveyResponse
 
 # Who may feed events in: the help-desk integration runs as one of these accounts.
 IMPORTERS = (Role.admin, Role.procurement, Role.supervisor)
@@ -299,6 +299,83 @@ async def month_results(principal: Principal, contract_id: int, month: Month) ->
         "events": measure["events"] if measure else 0,
         "clauses": rows,
     }
+
+
+RESPONDENT_TYPES = ("patient", "staff")
+
+
+@dataclass
+class SurveyInput:
+    respondent_type: str
+    score: int
+    responded_on: str
+    comment: str = ""
+
+
+async def add_surveys(actor: Principal, contract_id: int, responses: list[SurveyInput]) -> int:
+    """Record satisfaction survey responses (all or nothing); returns how many were stored."""
+    _ensure_importer(actor)
+    await contracts.require_readable(actor, contract_id)
+    errors: list[FieldError] = []
+    rows = []
+    now = datetime.now(UTC)
+    for index, response in enumerate(responses, start=1):
+        prefix = f"responses[{index}]"
+        if response.respondent_type not in RESPONDENT_TYPES:
+            errors.append(
+                FieldError(f"{prefix}.respondent_type", "one_of", "must be patient or staff")
+            )
+        if not isinstance(response.score, int) or not 1 <= response.score <= 5:
+            errors.append(
+                FieldError(f"{prefix}.score", "range_1_5", "must be a whole number from 1 to 5")
+            )
+        try:
+            day = date.fromisoformat(str(response.responded_on))
+        except ValueError:
+            errors.append(
+                FieldError(
+                    f"{prefix}.responded_on",
+                    "date",
+                    f"{response.responded_on!r} is not a date (YYYY-MM-DD)",
+                )
+            )
+            continue
+        rows.append(
+            SurveyResponse(
+                contract=contract_id,
+                respondent_type=response.respondent_type,
+                score=response.score,
+                responded_on=day,
+                comment=response.comment.strip()[:2000],
+                created_at=now,
+            )
+        )
+    if not responses:
+        errors.append(FieldError("responses", "required", "send at least one response"))
+    if errors:
+        raise InvalidInput(errors)
+    async with db.transaction():
+        await SurveyResponse.insert(*rows)
+        await audit.record(
+            actor, "contract", contract_id, "add_surveys", None, {"responses": len(rows)}
+        )
+    return len(rows)
+
+
+async def satisfaction_share(contract_id: int, month: Month) -> Decimal | None:
+    """Percent of the month's survey responses scoring 4 or 5 (§6), or None without any."""
+    rows = await db.fetch(
+        "SELECT COUNT(*) AS n, SUM(CASE WHEN score >= 4 THEN 1 ELSE 0 END) AS happy "
+        "FROM survey_response WHERE contract = {} AND responded_on >= {} "
+        "AND responded_on < {}",
+        contract_id,
+        month.first_day,
+        month.next().first_day,
+    )
+    total, happy = rows[0]["n"], rows[0]["happy"] or 0
+    if not total:
+        return None
+    return (Decimal(100) * happy / total).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def template_csv() -> str:
