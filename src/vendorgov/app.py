@@ -32,6 +32,7 @@ from vendorgov.audit.views import AuditApi, AuditPages
 from vendorgov.contracts.api import ContractApi
 from vendorgov.settings import Settings, get_settings
 from vendorgov.sla.api import EventTemplateApi, SlaApi, SurveyApi
+from vendorgov.sla.views import ScorecardPages
 from vendorgov.vendors.api import VendorApi
 from vendorgov.vendors.views import VendorPages
 from vendorgov.web import errors
@@ -162,6 +163,7 @@ def create_app(
             Router(path="/", route_handlers=[LoginPages], middleware=[rate_limit.middleware]),
             HomePages,
             VendorPages,
+            ScorecardPages,
             AccountPages,
             TokenPages,
             AuditPages,

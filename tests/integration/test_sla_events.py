@@ -232,3 +232,31 @@ async def test_surveys_are_checked_all_or_nothing_and_give_the_satisfaction_shar
     # October: 2 of 3 responses score 4 or 5
     assert await sla.satisfaction_share(contract_id, Month(2026, 10)) == Decimal("66.67")
     assert await sla.satisfaction_share(contract_id, Month(2026, 11)) == Decimal("100.00")
+
+
+async def test_scorecard_page_with_chart_and_missed_event_drill_down(api, login, world):
+    contract_id = await signed_contract(world, [RESPOND])
+    async with api("supervisor") as c:
+        await c.post(
+            f"/api/contracts/{contract_id}/events",
+            json=[
+                event("SC-1", "2026-10-05 08:00", "2026-10-05 08:04"),
+                event("SC-2", "2026-10-06 08:00", "2026-10-06 08:30"),
+            ],
+        )
+    async with login("supervisor") as c:
+        page = await c.get(f"/contracts/{contract_id}/scorecard", params={"month": "2026-10"})
+        assert page.status_code == 200 and "has not been computed yet" in page.text
+        token = page.text.split('name="_csrf_token" value="')[1].split('"')[0]
+        await c.post(
+            f"/contracts/{contract_id}/scorecard", data={"_csrf_token": token, "month": "2026-10"}
+        )
+        page = await c.get(f"/contracts/{contract_id}/scorecard", params={"month": "2026-10"})
+        assert "<svg" in page.text and "50.0%" in page.text and "SC-2" in page.text
+        assert "SC-1</a>" not in page.text  # only missed events are listed
+        event_id = page.text.split('href="/events/')[1].split('"')[0]
+        detail = await c.get(f"/events/{event_id}")
+        assert "30.0 min" in detail.text and "2026-10-06 08:00:00" in detail.text
+    async with login("vendor") as c:  # another vendor's contract is hidden
+        assert (await c.get(f"/contracts/{contract_id}/scorecard")).status_code == 404
+        assert (await c.get(f"/events/{event_id}")).status_code == 404

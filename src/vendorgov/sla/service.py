@@ -15,7 +15,7 @@ from vendorgov import db
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
 from vendorgov.contracts import service as contracts
-from vendorgov.errors import FieldError, Forbidden, InvalidInput
+from vendorgov.errors import FieldError, Forbidden, InvalidInput, NotFound
 from vendorgov.settings import get_settings
 from vendorgov.sla.measure import (
     EVENT_COLUMNS,
@@ -299,6 +299,80 @@ async def month_results(principal: Principal, contract_id: int, month: Month) ->
         "events": measure["events"] if measure else 0,
         "clauses": rows,
     }
+
+
+async def scorecard(
+    principal: Principal, contract_id: int, last: Month, count: int = 6
+) -> dict[str, Any]:
+    """The stored results of the `count` months ending with `last`: SLA component per month,
+    each clause's attainment per month, the worst clauses, and the missed events of `last`."""
+    contract = await contracts.require_readable(principal, contract_id)
+    months = [last]
+    while len(months) < count:
+        months.insert(0, months[0].previous())
+    labels = [str(m) for m in months]
+    measures = {
+        r["month"]: r
+        for r in await MonthMeasure.select().where(
+            (MonthMeasure.contract == contract_id) & MonthMeasure.month.is_in(labels)
+        )
+    }
+    results = (
+        await ClauseResultRow.select()
+        .where((ClauseResultRow.contract == contract_id) & ClauseResultRow.month.is_in(labels))
+        .order_by(ClauseResultRow.code)
+    )
+    clauses: dict[str, dict[str, Any]] = {}
+    for row in results:
+        clause = clauses.setdefault(
+            row["code"],
+            {"code": row["code"], "name": row["name"], "kind": row["kind"], "by_month": {}},
+        )
+        # With a mid-month amendment a clause has one row per version: show the latest.
+        clause["by_month"][row["month"]] = row
+    for clause in clauses.values():
+        scores = [r["score"] for r in clause["by_month"].values()]
+        clause["mean_score"] = sum(scores) / len(scores)
+    missed_ids = sorted(
+        {i for r in results if r["month"] == str(last) for i in json.loads(r["missed_event_ids"])}
+    )
+    missed = (
+        await db.fetch(
+            "SELECT id, external_id, category, priority, location, reported_at, responded_at, "
+            "resolved_at, satisfaction, complaint FROM service_event "
+            "WHERE contract = {} AND id IN ("
+            + ", ".join(["{}"] * len(missed_ids))
+            + ") ORDER BY reported_at",
+            contract_id,
+            *missed_ids,
+        )
+        if missed_ids
+        else []
+    )
+    return {
+        "contract": contract,
+        "months": labels,
+        "last": str(last),
+        "components": [measures[m]["sla_component"] if m in measures else None for m in labels],
+        "computed": [m in measures for m in labels],
+        "clauses": list(clauses.values()),
+        "worst": sorted(clauses.values(), key=lambda c: c["mean_score"])[:3],
+        "missed": missed,
+    }
+
+
+async def event_detail(principal: Principal, event_id: int) -> dict[str, Any]:
+    rows = await db.fetch("SELECT * FROM service_event WHERE id = {}", event_id)
+    if not rows:
+        raise NotFound("service event", event_id)
+    event = rows[0]
+    event["contract_row"] = await contracts.require_readable(principal, event["contract"])
+    for column in ("responded_at", "resolved_at"):
+        done = event[column]
+        event[column.replace("_at", "_minutes")] = (
+            round((done - event["reported_at"]).total_seconds() / 60, 1) if done else None
+        )
+    return event
 
 
 RESPONDENT_TYPES = ("patient", "staff")
