@@ -6,7 +6,7 @@ to today, so some qualifications are always about to expire and one has lapsed.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from vendorgov.accounts import service as accounts
@@ -222,6 +222,7 @@ async def load(if_empty: bool = False) -> bool:
         today + timedelta(days=45),
     )
     await _contracts(admin, vendor_ids, today)
+    await _service_events(admin, today)
     for username, role, display, vendor_index in ACCOUNTS[1:]:
         await accounts.create_account(
             admin,
@@ -380,6 +381,82 @@ async def _contracts(admin, vendor_ids: list[int], today: date) -> None:
             terms.clauses[0].target = Decimal(97)
             await contracts.update_draft(admin, amended, terms, None)
             await contracts.sign(admin, amended)
+
+
+EVENT_CATEGORIES = {
+    "cleaning": ["cleaning"],
+    "security": ["patrol", "alarm"],
+    "catering": ["meal"],
+    "porter": ["delivery", "specimen"],
+    "caregiving": ["care"],
+    "laundry": ["linen"],
+    "elevator": ["elevator"],
+    "hvac": ["repair"],
+}
+
+
+async def _service_events(admin, today: date) -> None:
+    """Three months of help-desk events per contract (seeded, so every demo is the same for a
+    given day), measured month by month; some vendors do noticeably worse than others."""
+    import random
+
+    from vendorgov.sla import service as sla
+    from vendorgov.sla.measure import Month
+
+    this_month = Month(today.year, today.month)
+    months = [
+        this_month.previous().previous().previous(),
+        this_month.previous().previous(),
+        this_month.previous(),
+    ]
+    for contract in await contracts.list_contracts(admin):
+        rng = random.Random(contract["id"])
+        sluggish = contract["id"] % 3 == 0  # a third of the vendors respond slowly
+        records = []
+        for month in months:
+            start = datetime.combine(month.first_day, datetime.min.time())
+            for n in range(120):
+                reported = start + timedelta(days=rng.randrange(28), minutes=rng.randrange(1440))
+                respond = rng.expovariate(1 / (14 if sluggish else 6))
+                resolve = respond + rng.expovariate(1 / (150 if sluggish else 70))
+                records.append(
+                    {
+                        "external_id": f"HD-{month}-{contract['id']:02d}-{n:04d}",
+                        "category": rng.choice(EVENT_CATEGORIES[contract["category"]]),
+                        "priority": rng.choices(PRIORITIES, weights=(1, 3, 8))[0],
+                        "location": rng.choice(LOCATIONS),
+                        "reported_at": reported.strftime("%Y-%m-%d %H:%M"),
+                        "responded_at": (reported + timedelta(minutes=respond)).strftime(
+                            "%Y-%m-%d %H:%M"
+                        ),
+                        "resolved_at": (reported + timedelta(minutes=resolve)).strftime(
+                            "%Y-%m-%d %H:%M"
+                        ),
+                        "satisfaction": rng.choices(
+                            (5, 4, 3, 2), weights=((4, 4, 2, 1) if sluggish else (7, 3, 1, 0.3))
+                        )[0],
+                        "complaint": "yes"
+                        if rng.random() < (0.02 if sluggish else 0.005)
+                        else "no",
+                    }
+                )
+        await sla.import_events(admin, contract["id"], records, source="demo")
+        for month in months:
+            await sla.compute_month(admin, contract["id"], month)
+
+
+PRIORITIES = ("emergency", "urgent", "routine")
+LOCATIONS = (
+    "门诊楼1层",
+    "住院部5楼东区",
+    "住院部8楼西区",
+    "急诊科",
+    "检验科",
+    "手术室",
+    "食堂",
+    "医技楼电梯厅",
+    "行政楼",
+)
 
 
 def logins_text() -> str:
