@@ -55,17 +55,33 @@ def parse_wrk(output: str) -> Result:
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     p99 = _ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), "
-                              r"timeout (\d+)", output)
-    return Result(rps, p99, int(non_2xx.group(1)) if non_2xx else 0,
-                  sum(map(int, socket_errors.groups())) if socket_errors else 0)
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), "
+        r"timeout (\d+)",
+        output,
+    )
+    return Result(
+        rps,
+        p99,
+        int(non_2xx.group(1)) if non_2xx else 0,
+        sum(map(int, socket_errors.groups())) if socket_errors else 0,
+    )
 
 
 def wrk(url: str, env: dict, duration: int, connections: int) -> Result:
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency",
-               "-s", str(HERE / "vendor_create.lua"), url]
-    output = subprocess.run(command, env=env, capture_output=True, text=True, check=True,
-                            timeout=duration + 60).stdout
+    command = [
+        "wrk",
+        "-t2",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--latency",
+        "-s",
+        str(HERE / "vendor_create.lua"),
+        url,
+    ]
+    output = subprocess.run(
+        command, env=env, capture_output=True, text=True, check=True, timeout=duration + 60
+    ).stdout
     return parse_wrk(output)
 
 
@@ -97,16 +113,38 @@ def run_backend(backend: str, duration: int, connections: int) -> tuple[Result, 
         env["VENDORGOV_DATABASE_URL"] = asyncio.run(_reset_postgres())
     cli = [sys.executable, "-m", "vendorgov.cli"]
     subprocess.run(cli + ["migrate"], env=env, check=True, capture_output=True)
-    subprocess.run(cli + ["user", "create", "bench.officer", "--role", "procurement",
-                          "--name", "Benchmark officer"],
-                   env=env, check=True, capture_output=True, input="bench-password-2026\n",
-                   text=True)
-    token = subprocess.run(cli + ["token", "create", "bench.officer", "--name", "bench"],
-                           env=env, check=True, capture_output=True, text=True).stdout.strip()
+    subprocess.run(
+        cli
+        + [
+            "user",
+            "create",
+            "bench.officer",
+            "--role",
+            "procurement",
+            "--name",
+            "Benchmark officer",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        input="bench-password-2026\n",
+        text=True,
+    )
+    token = subprocess.run(
+        cli + ["token", "create", "bench.officer", "--name", "bench"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, str(HERE / "server.py"), "--port", str(port)],
-                              env=env, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, str(HERE / "server.py"), "--port", str(port)],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -119,16 +157,22 @@ def run_backend(backend: str, duration: int, connections: int) -> tuple[Result, 
                 raise RuntimeError("the benchmark server did not start")
             time.sleep(0.2)
         load_env = {**env, "VENDORGOV_BENCH_TOKEN": token}
-        sample = httpx.post(f"{base}/api/vendors", headers={"Authorization": f"Bearer {token}"},
-                            json={"name": "预热", "uscc": "91350100M000100Y43",
-                                  "categories": ["cleaning"]})
+        sample = httpx.post(
+            f"{base}/api/vendors",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"name": "预热", "uscc": "91350100M000100Y43", "categories": ["cleaning"]},
+        )
         if sample.status_code != 201:
             raise RuntimeError(f"vendor create answered {sample.status_code}: {sample.text}")
         results = []
         for index, path in enumerate(("/healthz/bench-floor", "/api/vendors")):
             load_env["VENDORGOV_BENCH_RUN"] = f"{index}{os.getpid() % 100000:05d}"
-            wrk(base + path, {**load_env, "VENDORGOV_BENCH_RUN": "9" + load_env[
-                "VENDORGOV_BENCH_RUN"][1:]}, 3, connections)  # warm-up
+            wrk(
+                base + path,
+                {**load_env, "VENDORGOV_BENCH_RUN": "9" + load_env["VENDORGOV_BENCH_RUN"][1:]},
+                3,
+                connections,
+            )  # warm-up
             results.append(wrk(base + path, load_env, duration, connections))
         return results[0], results[1]
     finally:
@@ -144,29 +188,43 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=64)
     args = parser.parse_args()
     if not shutil.which("wrk"):
-        print("wrk is not installed (apt-get install wrk; `make bench` does it)",
-              file=sys.stderr)
+        print("wrk is not installed (apt-get install wrk; `make bench` does it)", file=sys.stderr)
         return 2
     backends = ["sqlite", "postgres"] if args.backend == "all" else [args.backend]
     if "postgres" in backends and not postgres_available():
         print("PostgreSQL does not answer on 127.0.0.1:5432: skipping it")
         backends.remove("postgres")
-    print(f"vendor create vs raw insert floor: {args.connections} connections, "
-          f"{args.duration} s each, {os.cpu_count()} cores, one server worker")
-    print(f"{'backend':<9} {'endpoint':<15} {'req/s':>9} {'p99 ms':>8} {'non-2xx':>8} "
-          f"{'errors':>7}  ratio to floor")
+    print(
+        f"vendor create vs raw insert floor: {args.connections} connections, "
+        f"{args.duration} s each, {os.cpu_count()} cores, one server worker"
+    )
+    print(
+        f"{'backend':<9} {'endpoint':<15} {'req/s':>9} {'p99 ms':>8} {'non-2xx':>8} "
+        f"{'errors':>7}  ratio to floor"
+    )
     for backend in backends:
         floor, vendor = run_backend(backend, args.duration, args.connections)
         ratio_target, p99_limit = TARGETS[backend]
         ratio = vendor.rps / floor.rps
-        ok = ratio >= ratio_target and (p99_limit is None or vendor.p99_ms < p99_limit) and \
-            vendor.non_2xx == 0 and vendor.errors == 0
+        ok = (
+            ratio >= ratio_target
+            and (p99_limit is None or vendor.p99_ms < p99_limit)
+            and vendor.non_2xx == 0
+            and vendor.errors == 0
+        )
         for name, result in (("raw floor", floor), ("vendor create", vendor)):
-            print(f"{backend:<9} {name:<15} {result.rps:>9.0f} {result.p99_ms:>8.1f} "
-                  f"{result.non_2xx:>8} {result.errors:>7}", end="")
-            print(f"  {ratio:.2f} (target ≥ {ratio_target:.2f}"
-                  + (f", p99 < {p99_limit:.0f} ms" if p99_limit else "")
-                  + f") {'PASS' if ok else 'FAIL'}" if name == "vendor create" else "")
+            print(
+                f"{backend:<9} {name:<15} {result.rps:>9.0f} {result.p99_ms:>8.1f} "
+                f"{result.non_2xx:>8} {result.errors:>7}",
+                end="",
+            )
+            print(
+                f"  {ratio:.2f} (target ≥ {ratio_target:.2f}"
+                + (f", p99 < {p99_limit:.0f} ms" if p99_limit else "")
+                + f") {'PASS' if ok else 'FAIL'}"
+                if name == "vendor create"
+                else ""
+            )
     return 0
 
 

@@ -36,7 +36,8 @@ def sqlite_floor():
     async def floor(data: dict) -> dict:
         cursor = connection.execute(
             "INSERT INTO bench_floor (name, uscc, created_at) VALUES (?, ?, ?)",
-            (data["name"], data["uscc"], datetime.now(UTC).isoformat()))
+            (data["name"], data["uscc"], datetime.now(UTC).isoformat()),
+        )
         return {"id": cursor.lastrowid}
 
     return floor
@@ -49,17 +50,22 @@ def postgres_floor():
 
     async def pool():
         if "pool" not in state:
-            state["pool"] = await asyncpg.create_pool(get_settings().database_url, min_size=2,
-                                                      max_size=20)
-            await state["pool"].execute(FLOOR_TABLE.replace("INTEGER PRIMARY KEY",
-                                                            "SERIAL PRIMARY KEY"))
+            state["pool"] = await asyncpg.create_pool(
+                get_settings().database_url, min_size=2, max_size=20
+            )
+            await state["pool"].execute(
+                FLOOR_TABLE.replace("INTEGER PRIMARY KEY", "SERIAL PRIMARY KEY")
+            )
         return state["pool"]
 
     @post(FLOOR_PATH, include_in_schema=False, exclude_from_csrf=True)
     async def floor(data: dict) -> dict:
         row = await (await pool()).fetchrow(
             "INSERT INTO bench_floor (name, uscc, created_at) VALUES ($1, $2, $3) RETURNING id",
-            data["name"], data["uscc"], datetime.now(UTC).isoformat())
+            data["name"],
+            data["uscc"],
+            datetime.now(UTC).isoformat(),
+        )
         return {"id": row["id"]}
 
     return floor

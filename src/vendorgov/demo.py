@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+import pandas as pd
+
 from vendorgov.accounts import service as accounts
 from vendorgov.audit.service import SYSTEM
 from vendorgov.contracts import service as contracts
@@ -440,7 +442,7 @@ async def _service_events(admin, today: date) -> None:
                         else "no",
                     }
                 )
-        await sla.import_events(admin, contract["id"], records, source="demo")
+        await sla.import_events(admin, contract["id"], pd.DataFrame(records), source="demo")
         for month in months:
             await sla.compute_month(admin, contract["id"], month)
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
+import pandas as pd
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
@@ -112,12 +113,11 @@ class SlaApi(Controller):
         data: JSONBody[list[EventIn]],
         skip_invalid: FromQuery[bool] = False,
     ) -> ImportOut:
-        records: list[dict[str, Any]] = [msgspec.structs.asdict(e) for e in data]
-        for record in records:
-            record["complaint"] = "yes" if record["complaint"] else "no"
-        return _report(
-            await service.import_events(request.user, contract_id, records, skip_invalid)
+        table = pd.DataFrame(
+            [msgspec.structs.asdict(e) for e in data], columns=list(EventIn.__struct_fields__)
         )
+        table["complaint"] = table["complaint"].map({True: "yes", False: "no"})
+        return _report(await service.import_events(request.user, contract_id, table, skip_invalid))
 
     @post(
         "/events/import",

@@ -1,4 +1,5 @@
 """Reading service events from CSV/XLSX or JSON into checked rows (domain rules §5), no I/O.
+Vectorised with pandas: a million-row file is checked in seconds.
 
 Columns (the downloadable template has them in this order):
 
@@ -19,11 +20,11 @@ A time without offset is read in the hospital's zone; every time is stored in UT
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
 
 COLUMNS = [
     "external_id",
@@ -37,6 +38,7 @@ COLUMNS = [
     "complaint",
 ]
 REQUIRED = ("external_id", "category", "priority", "reported_at")
+TIMES = ("reported_at", "responded_at", "resolved_at")
 PRIORITY_ALIASES = {
     "emergency": "emergency",
     "urgent": "urgent",
@@ -45,144 +47,170 @@ PRIORITY_ALIASES = {
     "加急": "urgent",
     "常规": "routine",
 }
-TRUE = {"1", "true", "yes", "y", "是", "t"}
-FALSE = {"", "0", "false", "no", "n", "否", "f"}
-_LOCAL_FORMATS = (
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%dT%H:%M",
-    "%Y/%m/%d %H:%M:%S",
-    "%Y/%m/%d %H:%M",
-)
+FLAGS = {
+    "1": True,
+    "true": True,
+    "yes": True,
+    "y": True,
+    "是": True,
+    "t": True,
+    "": False,
+    "0": False,
+    "false": False,
+    "no": False,
+    "n": False,
+    "否": False,
+    "f": False,
+}
+_OFFSET = r"(?:[+-]\d\d:?\d\d|Z)$"
 
 
 @dataclass(frozen=True)
 class RowError:
-    row: int  # 1-based data row (the header is row 0), or the index in a JSON batch
+    row: int  # 1-based data row (the header is row 0), or the position in a JSON batch
     column: str
     rule: str
     message: str
 
 
 @dataclass
-class EventRow:
-    external_id: str
-    category: str
-    priority: str
-    location: str
-    reported_at: datetime
-    responded_at: datetime | None
-    resolved_at: datetime | None
-    satisfaction: int | None
-    complaint: bool
-
-
-@dataclass
 class Parsed:
-    rows: list[EventRow] = field(default_factory=list)
+    """Good rows (times as UTC timestamps, satisfaction as nullable Int64, complaint bool),
+    every broken rule, and notes that change nothing (an id repeated in one file)."""
+
+    rows: pd.DataFrame
     errors: list[RowError] = field(default_factory=list)
-    # Notes that change nothing: an external id repeated in one file (the later row wins).
     notes: list[str] = field(default_factory=list)
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value != value:  # NaN from an empty spreadsheet cell
-        return ""
-    return str(value).strip()
+def _text(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame:
+        return pd.Series("", index=frame.index, dtype=object)
+    values = frame[column]
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.astype(object).where(values.notna(), "")
+    return values.astype(object).where(values.notna(), "").astype(str).str.strip()
 
 
-def parse_instant(value: Any, zone: ZoneInfo) -> datetime:
-    """A UTC datetime from an aware value, an ISO text with offset, or a local text/value."""
-    if isinstance(value, datetime):
-        moment = value
+def parse_times(raw: pd.Series, zone: ZoneInfo) -> pd.Series:
+    """UTC timestamps from ISO texts with an offset, local texts without one (read in the
+    hospital's zone) or spreadsheet datetimes; NaT where empty or unreadable."""
+    result = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns, UTC]")
+    if pd.api.types.is_datetime64_any_dtype(raw):
+        is_stamp = pd.Series(True, index=raw.index)
+    elif raw.dtype == object:  # a spreadsheet column may mix datetimes and text
+        is_stamp = raw.map(lambda v: hasattr(v, "year"))
     else:
-        text = _text(value).replace("Z", "+00:00")
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            for fmt in _LOCAL_FORMATS:
-                try:
-                    moment = datetime.strptime(text, fmt)
-                    break
-                except ValueError:
-                    continue
-            else:
-                raise ValueError(
-                    f"{text!r} is not a time (e.g. 2026-10-01 08:30 or 2026-10-01T08:30:00+08:00)"
-                ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zone)
-    return moment.astimezone(UTC)
-
-
-def parse_rows(records: Iterable[dict[str, Any]], zone: ZoneInfo) -> Parsed:
-    """Check every record; keep the good ones, list every broken rule with row and column."""
-    result = Parsed()
-    by_id: dict[str, int] = {}
-    chosen: dict[str, EventRow] = {}
-    for number, record in enumerate(records, start=1):
-        errors = len(result.errors)
-
-        def bad(column: str, rule: str, message: str, number: int = number) -> None:
-            result.errors.append(RowError(number, column, rule, message))
-
-        values = {c: _text(record.get(c)) for c in COLUMNS}
-        for column in REQUIRED:
-            if not values[column]:
-                bad(column, "required", "is required")
-        priority = PRIORITY_ALIASES.get(values["priority"].lower())
-        if values["priority"] and priority is None:
-            bad("priority", "one_of", "must be emergency, urgent or routine")
-        times: dict[str, datetime | None] = {}
-        for column in ("reported_at", "responded_at", "resolved_at"):
-            raw = record.get(column)
-            if not _text(raw) and not isinstance(raw, datetime):
-                times[column] = None
-                continue
-            try:
-                times[column] = parse_instant(raw, zone)
-            except ValueError as error:
-                bad(column, "time", str(error))
-                times[column] = None
-        reported = times["reported_at"]
-        for column in ("responded_at", "resolved_at"):
-            if reported and times[column] and times[column] < reported:
-                bad(column, "not_before_reported", f"{column} is before reported_at")
-        satisfaction = None
-        if values["satisfaction"]:
-            try:
-                satisfaction = int(float(values["satisfaction"]))
-                if satisfaction != float(values["satisfaction"]) or not 1 <= satisfaction <= 5:
-                    raise ValueError
-            except ValueError:
-                bad("satisfaction", "range_1_5", "must be a whole number from 1 to 5")
-        flag = values["complaint"].lower()
-        if flag not in TRUE | FALSE:
-            bad("complaint", "boolean", "use yes/no, true/false, 1/0 or 是/否")
-        if len(values["external_id"]) > 100:
-            bad("external_id", "max_length", "must be at most 100 characters")
-        if len(result.errors) > errors:
-            continue
-        row = EventRow(
-            external_id=values["external_id"],
-            category=values["category"],
-            priority=priority,
-            location=values["location"],
-            reported_at=reported,
-            responded_at=times["responded_at"],
-            resolved_at=times["resolved_at"],
-            satisfaction=satisfaction,
-            complaint=flag in TRUE,
+        is_stamp = pd.Series(False, index=raw.index)
+    if is_stamp.any():
+        stamps = pd.to_datetime(raw[is_stamp], errors="coerce")
+        local = (
+            stamps.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+            if stamps.dt.tz is None
+            else stamps
         )
-        if row.external_id in by_id:
-            result.notes.append(
-                f"row {number}: external_id {row.external_id} repeats row "
-                f"{by_id[row.external_id]}; the later row wins"
-            )
-        by_id[row.external_id] = number
-        chosen[row.external_id] = row
-    result.rows = list(chosen.values())
+        result[is_stamp] = local.dt.tz_convert("UTC")
+    text = raw[~is_stamp].astype(str).str.strip().str.replace("/", "-", regex=False)
+    offset = text.str.contains(_OFFSET, regex=True)
+    if offset.any():
+        result[offset[offset].index] = pd.to_datetime(
+            text[offset], utc=True, errors="coerce", format="ISO8601"
+        )
+    naive = (~offset) & (text != "")
+    if naive.any():
+        parsed = pd.to_datetime(text[naive], errors="coerce", format="ISO8601")
+        result[naive[naive].index] = parsed.dt.tz_localize(
+            zone, ambiguous="NaT", nonexistent="NaT"
+        ).dt.tz_convert("UTC")
     return result
+
+
+def parse_frame(frame: pd.DataFrame, zone: ZoneInfo) -> Parsed:
+    """Check every row at once; keep the good ones, list every broken rule by row and column."""
+    frame = frame.reset_index(drop=True)
+    rows = pd.Series(np.arange(1, len(frame) + 1), index=frame.index)
+    problems: list[tuple[pd.Series, str, str, str]] = []  # mask, column, rule, message
+    text = {c: _text(frame, c) for c in COLUMNS}
+    for column in REQUIRED:
+        problems.append((text[column].map(lambda v: v == ""), column, "required", "is required"))
+    priority = text["priority"].str.lower().map(PRIORITY_ALIASES)
+    problems.append(
+        (
+            priority.isna() & (text["priority"] != ""),
+            "priority",
+            "one_of",
+            "must be emergency, urgent or routine",
+        )
+    )
+    times = {}
+    for column in TIMES:
+        times[column] = parse_times(frame[column] if column in frame else text[column], zone)
+        unreadable = times[column].isna() & (text[column].astype(str) != "")
+        problems.append(
+            (
+                unreadable,
+                column,
+                "time",
+                "is not a time (e.g. 2026-10-01 08:30 or 2026-10-01T08:30:00+08:00)",
+            )
+        )
+    for column in ("responded_at", "resolved_at"):
+        problems.append(
+            (
+                times[column] < times["reported_at"],
+                column,
+                "not_before_reported",
+                f"{column} is before reported_at",
+            )
+        )
+    score = pd.to_numeric(text["satisfaction"].replace("", np.nan), errors="coerce")
+    bad_score = (text["satisfaction"] != "") & ~(score.between(1, 5) & (score % 1 == 0))
+    problems.append((bad_score, "satisfaction", "range_1_5", "must be a whole number from 1 to 5"))
+    complaint = text["complaint"].str.lower().map(FLAGS)
+    problems.append(
+        (complaint.isna(), "complaint", "boolean", "use yes/no, true/false, 1/0 or 是/否")
+    )
+    problems.append(
+        (
+            text["external_id"].str.len() > 100,
+            "external_id",
+            "max_length",
+            "must be at most 100 characters",
+        )
+    )
+
+    errors: list[RowError] = []
+    bad = pd.Series(False, index=frame.index)
+    for mask, column, rule, message in problems:
+        mask = mask.fillna(False).astype(bool)
+        bad |= mask
+        errors += [RowError(int(r), column, rule, message) for r in rows[mask]]
+    errors.sort(key=lambda e: (e.row, COLUMNS.index(e.column)))
+
+    good = pd.DataFrame(
+        {
+            "row": rows,
+            "external_id": text["external_id"],
+            "category": text["category"],
+            "priority": priority,
+            "location": text["location"],
+            **times,
+            "satisfaction": score.astype("Int64"),
+            "complaint": complaint.fillna(False).astype(bool),
+        }
+    )[~bad]
+    notes = []
+    repeated = good["external_id"].duplicated(keep="last")
+    if repeated.any():
+        last_row = good.drop_duplicates("external_id", keep="last").set_index("external_id")["row"]
+        notes = [
+            f"row {int(r)}: external_id {eid} repeats row {int(first)}; the later row wins"
+            for eid, first, r in zip(
+                good.loc[repeated, "external_id"],
+                good.loc[repeated, "row"],
+                last_row[good.loc[repeated, "external_id"]],
+                strict=True,
+            )
+        ]
+        good = good[~repeated]
+    return Parsed(good.drop(columns="row"), errors, notes)

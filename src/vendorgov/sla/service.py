@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from vendorgov import db
@@ -25,7 +26,7 @@ from vendorgov.sla.measure import (
     measure_month,
     sla_component,
 )
-from vendorgov.sla.rows import COLUMNS, RowError, parse_rows
+from vendorgov.sla.rows import COLUMNS, RowError, parse_frame
 from vendorgov.sla.tables import ClauseResult as ClauseResultRow
 from vendorgov.sla.tables import MonthMeasure, SurveyResponse
 
@@ -67,7 +68,7 @@ def _row_errors(errors: list[RowError]) -> InvalidInput:
     )
 
 
-def read_table(filename: str, data: bytes) -> list[dict[str, Any]]:
+def read_table(filename: str, data: bytes) -> pd.DataFrame:
     """Records from an uploaded CSV (UTF-8, with or without BOM, or GB18030 as Excel in
     Chinese saves it) or XLSX. Raises InvalidInput on an unreadable file or missing columns."""
     if not data.strip():
@@ -106,7 +107,7 @@ def read_table(filename: str, data: bytes) -> list[dict[str, Any]]:
         )
     if frame.empty:
         raise InvalidInput.single("file", "required", "the file has a header but no rows")
-    return frame.to_dict("records")
+    return frame
 
 
 _UPSERT = (
@@ -121,10 +122,46 @@ _UPSERT = (
 )
 
 
+def _driver_values(rows: pd.DataFrame, contract_id: int, now: datetime) -> list[tuple]:
+    """Rows as the driver takes them: on SQLite, times as the text Piccolo writes for a
+    Timestamptz (UTC, 'YYYY-MM-DD HH:MM:SS[.ffffff]+00:00') so range queries compare alike;
+    on PostgreSQL, aware datetimes."""
+    postgres = not get_settings().is_sqlite
+    columns: list[Any] = []
+    for name in ("reported_at", "responded_at", "resolved_at"):
+        times = rows[name]
+        if postgres:
+            columns.append([None if pd.isna(t) else t.to_pydatetime() for t in times])
+            continue
+        micro = times.dt.microsecond.fillna(0).astype(int)
+        text = (
+            times.dt.strftime("%Y-%m-%d %H:%M:%S")
+            + np.where(micro > 0, "." + micro.astype(str).str.zfill(6), "")
+            + "+00:00"
+        )
+        columns.append(text.where(times.notna(), None).tolist())
+    satisfaction = [None if pd.isna(v) else int(v) for v in rows["satisfaction"]]
+    stamp = now if postgres else str(now)
+    return list(
+        zip(
+            [contract_id] * len(rows),
+            rows["external_id"].tolist(),
+            rows["category"].tolist(),
+            rows["priority"].tolist(),
+            rows["location"].tolist(),
+            *columns,
+            satisfaction,
+            rows["complaint"].tolist(),
+            [stamp] * len(rows),
+            strict=True,
+        )
+    )
+
+
 async def import_events(
     actor: Principal,
     contract_id: int,
-    records: list[dict[str, Any]],
+    table: pd.DataFrame,
     skip_invalid: bool = False,
     source: str = "api",
 ) -> ImportReport:
@@ -133,43 +170,20 @@ async def import_events(
     bad ones. Re-importing an external id updates that event."""
     _ensure_importer(actor)
     await contracts.require_readable(actor, contract_id)
-    parsed = parse_rows(records, get_settings().zone)
+    parsed = parse_frame(table, get_settings().zone)
     if parsed.errors and not skip_invalid:
         raise _row_errors(parsed.errors)
-    now = datetime.now(UTC)
-    values = [
-        (
-            contract_id,
-            r.external_id,
-            r.category,
-            r.priority,
-            r.location,
-            r.reported_at,
-            r.responded_at,
-            r.resolved_at,
-            r.satisfaction,
-            r.complaint,
-            now,
-        )
-        for r in parsed.rows
-    ]
+    values = _driver_values(parsed.rows, contract_id, datetime.now(UTC))
     async with db.transaction():
-        before = (
-            await db.fetch(
-                "SELECT COUNT(*) AS n FROM service_event WHERE contract = {}", contract_id
-            )
-        )[0]["n"]
+        count = "SELECT COUNT(*) AS n FROM service_event WHERE contract = {}"
+        before = (await db.fetch(count, contract_id))[0]["n"]
         if values:
             await db.execute_many(_UPSERT, values)
-        after = (
-            await db.fetch(
-                "SELECT COUNT(*) AS n FROM service_event WHERE contract = {}", contract_id
-            )
-        )[0]["n"]
+        inserted = (await db.fetch(count, contract_id))[0]["n"] - before
         report = ImportReport(
-            received=len(records),
-            inserted=after - before,
-            updated=len(values) - (after - before),
+            received=len(table),
+            inserted=inserted,
+            updated=len(values) - inserted,
             invalid=len({e.row for e in parsed.errors}),
             errors=parsed.errors,
             notes=parsed.notes,
