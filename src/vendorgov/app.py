@@ -30,6 +30,7 @@ from vendorgov.accounts.roles import Role
 from vendorgov.accounts.views import ROTATE_SESSION, AccountPages, LoginPages, TokenPages
 from vendorgov.audit.views import AuditApi, AuditPages
 from vendorgov.contracts.api import ContractApi
+from vendorgov.contracts.views import ContractPages
 from vendorgov.settings import Settings, get_settings
 from vendorgov.sla.api import EventTemplateApi, SlaApi, SurveyApi
 from vendorgov.sla.views import ScorecardPages
@@ -163,6 +164,7 @@ def create_app(
             Router(path="/", route_handlers=[LoginPages], middleware=[rate_limit.middleware]),
             HomePages,
             VendorPages,
+            ContractPages,
             ScorecardPages,
             AccountPages,
             TokenPages,

@@ -19,6 +19,11 @@ NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
     ("Dashboard", "/", tuple(Role)),
     ("Vendors", "/vendors", (Role.admin, Role.procurement, Role.supervisor, Role.finance)),
     ("My company", "/vendors/mine", (Role.vendor,)),
+    (
+        "Contracts",
+        "/contracts",
+        (Role.admin, Role.procurement, Role.supervisor, Role.finance, Role.vendor),
+    ),
     ("Accounts", "/accounts", (Role.admin,)),
     ("Audit trail", "/audit", (Role.admin,)),
     ("API tokens", "/tokens", tuple(Role)),
