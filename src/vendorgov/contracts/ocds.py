@@ -3,7 +3,7 @@ month-end issue on, payments as implementation transactions)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,9 +23,11 @@ def _instant(value: datetime | date | None) -> str | None:
 
 
 def term_months(start: date, end: date) -> int:
-    """Whole calendar months the term covers (2026-01-01 … 2027-12-31 → 24)."""
-    months = (end.year - start.year) * 12 + end.month - start.month
-    return months + (1 if end.day >= start.day - 1 else 0)
+    """Calendar months the term covers, a part month counting whole
+    (2026-01-01 … 2027-12-31 → 24, 2026-03-15 … 2026-09-14 → 6)."""
+    after = end + timedelta(days=1)
+    months = (after.year - start.year) * 12 + after.month - start.month
+    return months + (1 if after.day > start.day else 0)
 
 
 def _amount(value: Decimal) -> Decimal:

@@ -156,7 +156,7 @@ def to_plain(terms: Terms) -> dict:
 
     def plain(value: Any) -> Any:
         if isinstance(value, Decimal):
-            return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+            return str(value)  # as entered: 128000.00 stays money-shaped, 95 stays 95
         if isinstance(value, date):
             return value.isoformat()
         if isinstance(value, dict):

@@ -344,6 +344,12 @@ async def _version_for_change(version_id: int) -> tuple[dict, dict]:
     return row, await _contract_row(row["contract"])
 
 
+def ensure_draft(version: dict) -> None:
+    """Signed versions never change: refuse before looking at what was sent."""
+    if version["status"] == "signed":
+        raise _immutable(version)
+
+
 def _immutable(row: dict) -> Conflict:
     return Conflict(
         f"version {row['number']} is signed and cannot change; amend the contract "

@@ -298,6 +298,7 @@ class ContractPages(Controller):
         version = service.version_by_number(contract, number)
         form = await Form.read(request)
         try:
+            service.ensure_draft(version)
             terms = _terms_from_form(form)
             await service.update_draft(request.user, version["id"], terms, form.integer("revision"))
         except DomainError as error:
