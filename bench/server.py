@@ -8,6 +8,7 @@ python bench/server.py --port 8765
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sqlite3
 from datetime import UTC, datetime
 
@@ -15,6 +16,7 @@ import uvicorn
 from litestar import post
 
 from vendorgov.app import create_app
+from vendorgov.cli import SERVER_OPTIONS
 from vendorgov.settings import get_settings
 
 FLOOR_PATH = "/healthz/bench-floor"
@@ -47,15 +49,18 @@ def postgres_floor():
     import asyncpg
 
     state: dict = {}
+    # The first requests arrive together: one pool for all of them, not one each.
+    opening = asyncio.Lock()
 
     async def pool():
-        if "pool" not in state:
-            state["pool"] = await asyncpg.create_pool(
-                get_settings().database_url, min_size=2, max_size=20
-            )
-            await state["pool"].execute(
-                FLOOR_TABLE.replace("INTEGER PRIMARY KEY", "SERIAL PRIMARY KEY")
-            )
+        async with opening:
+            if "pool" not in state:
+                state["pool"] = await asyncpg.create_pool(
+                    get_settings().database_url, min_size=2, max_size=20
+                )
+                await state["pool"].execute(
+                    FLOOR_TABLE.replace("INTEGER PRIMARY KEY", "SERIAL PRIMARY KEY")
+                )
         return state["pool"]
 
     @post(FLOOR_PATH, include_in_schema=False, exclude_from_csrf=True)
@@ -78,7 +83,14 @@ def main() -> None:
     floor = sqlite_floor() if get_settings().is_sqlite else postgres_floor()
     app = create_app(extra_route_handlers=[floor])
     # As `vendorgov serve` runs in production: one worker; access log off on both endpoints.
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        **SERVER_OPTIONS,
+    )
 
 
 if __name__ == "__main__":

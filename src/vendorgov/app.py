@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from litestar import Litestar, Router, asgi
@@ -137,6 +138,14 @@ def _mount_admin():
     return admin
 
 
+def _settle_memory() -> None:
+    """What start-up built (routes, schemas, templates) lives as long as the process: move it
+    out of the garbage collector's sight, so that the full collections made under load stay
+    short (they took 50 ms each, a pause every request in flight waited for)."""
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(
     settings: Settings | None = None, extra_route_handlers: list | None = None
 ) -> Litestar:
@@ -222,5 +231,6 @@ def create_app(
             security=[{"BearerToken": []}],
         ),
         lifespan=[lambda app: db.lifespan_connections()],
+        on_startup=[_settle_memory],
         request_max_body_size=settings.max_upload_bytes + 1024 * 1024,
     )

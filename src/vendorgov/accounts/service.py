@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from datetime import UTC, datetime, timedelta
 
 import anyio
@@ -21,6 +22,12 @@ TOKEN_PREFIX = "vg_"
 # last_used_at is a hint for the owner, not a log: refresh it at most this often.
 _TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
 _DUMMY_HASH = BaseUser.hash_password("not a password")
+# Integrations call the API in bursts with the same token; looking it up on every call was a
+# sixth of a vendor create under load. A known token's principal is kept this long. Revoking a
+# token or deactivating an account empties the cache of this process at once; other worker
+# processes (and changes made with the CLI) take effect within this delay.
+TOKEN_CACHE_SECONDS = 10.0
+_token_cache: dict[str, tuple[float, Principal]] = {}
 
 
 def _now() -> datetime:
@@ -92,7 +99,11 @@ def _token_digest(token: str) -> str:
 
 
 async def principal_for_token(token: str) -> Principal | None:
-    rows = await db.fetch(_PRINCIPAL_BY_TOKEN, _token_digest(token))
+    digest = _token_digest(token)
+    cached = _token_cache.get(digest)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    rows = await db.fetch(_PRINCIPAL_BY_TOKEN, digest)
     if not rows:
         return None
     row, now = rows[0], _now()
@@ -101,7 +112,15 @@ async def principal_for_token(token: str) -> Principal | None:
         last_used = datetime.fromisoformat(last_used)
     if last_used is None or now - last_used > _TOKEN_TOUCH_INTERVAL:
         await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["token_id"])
-    return _principal(row)
+    principal = _principal(row)
+    if principal is not None:
+        _token_cache[digest] = (time.monotonic() + TOKEN_CACHE_SECONDS, principal)
+    return principal
+
+
+def forget_tokens() -> None:
+    """Drop the cached token principals (after a revocation or an account change)."""
+    _token_cache.clear()
 
 
 def _account_errors(
@@ -212,6 +231,7 @@ async def set_active(actor: audit.Actor, user_id: int, active: bool) -> None:
         if not active and user_id == actor.user_id:
             raise Conflict("you cannot deactivate your own account")
         await BaseUser.update({BaseUser.active: active}).where(BaseUser.id == user_id)
+        forget_tokens()
         await audit.record(
             actor,
             "account",
@@ -292,6 +312,7 @@ async def revoke_token(actor: Principal, token_id: int) -> None:
         if row["revoked_at"] is not None:
             return
         await ApiToken.update({ApiToken.revoked_at: _now()}).where(ApiToken.id == token_id)
+        forget_tokens()
         await audit.record(actor, "api_token", token_id, "revoke", None, None)
 
 

@@ -44,9 +44,13 @@ async def record(
     assert db.engine().transaction_exists(), "audit.record must run inside a transaction"
     await db.lock_for_append("audit_entry")
     # Every change passes here: plain SQL, as Piccolo's query builder costs several times
-    # what the database does for these two statements.
-    last = await db.fetch(_CHAIN_HEAD)
-    prev_hash = last[0]["hash"] if last else GENESIS
+    # what the database does for these two statements. The head is read once per SQLite write
+    # batch: no one else can append while the batch holds the write lock.
+    memo = db.transaction_memo()
+    prev_hash = memo.get(_HEAD_KEY) if memo is not None else None
+    if prev_hash is None:
+        last = await db.fetch(_CHAIN_HEAD)
+        prev_hash = last[0]["hash"] if last else GENESIS
     at = datetime.now(UTC)
     values = {
         "at": at,
@@ -59,9 +63,13 @@ async def record(
         "after": canonical_json(after),
         "prev_hash": prev_hash,
     }
-    await db.fetch(_APPEND, *values.values(), entry_hash(**values))
+    digest = entry_hash(**values)
+    await db.fetch(_APPEND, *values.values(), digest)
+    if memo is not None:
+        memo[_HEAD_KEY] = digest
 
 
+_HEAD_KEY = "audit_entry.head"
 _CHAIN_HEAD = "SELECT hash FROM audit_entry ORDER BY id DESC LIMIT 1"
 _APPEND = (
     "INSERT INTO audit_entry (at, actor_id, actor, entity, entity_id, action, before, after, "

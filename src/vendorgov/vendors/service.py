@@ -264,31 +264,37 @@ async def create_vendor(actor: Principal, data: VendorInput) -> int:
     _ensure_keeper(actor)
     data = data.cleaned()
     rules.vendor_errors(data).raise_if_any()
-    async with db.transaction():
-        await _ensure_uscc_free(data.uscc)
-        now = _now()
-        fields = {k: v for k, v in asdict(data).items() if k != "categories"}
-        rows = await db.fetch(_INSERT_VENDOR, *(fields[k] for k in VENDOR_FIELDS), now, now)
-        vendor_id = rows[0]["id"]
-        await db.fetch(
-            "INSERT INTO vendor_category (vendor, category) VALUES "
-            + ", ".join(["({}, {})"] * len(data.categories)),
-            *[value for c in data.categories for value in (vendor_id, c)],
-        )
-        await audit.record(
-            actor,
-            "vendor",
-            vendor_id,
-            "create",
-            None,
-            {
-                **fields,
-                "categories": data.categories,
-                "status": Status.active.value,
-                "status_reason": "",
-                "suspended_until": None,
-            },
-        )
+    fields = {k: getattr(data, k) for k in VENDOR_FIELDS}
+    try:
+        async with db.transaction():
+            # No look-up first: the unique index on uscc decides, and a clash is explained
+            # below, after the rollback.
+            now = _now()
+            rows = await db.fetch(_INSERT_VENDOR, *fields.values(), now, now)
+            vendor_id = rows[0]["id"]
+            await db.fetch(
+                "INSERT INTO vendor_category (vendor, category) VALUES "
+                + ", ".join(["({}, {})"] * len(data.categories)),
+                *[value for c in data.categories for value in (vendor_id, c)],
+            )
+            await audit.record(
+                actor,
+                "vendor",
+                vendor_id,
+                "create",
+                None,
+                {
+                    **fields,
+                    "categories": data.categories,
+                    "status": Status.active.value,
+                    "status_reason": "",
+                    "suspended_until": None,
+                },
+            )
+    except Exception as error:
+        if db.is_unique_violation(error):
+            await _ensure_uscc_free(data.uscc)
+        raise
     return vendor_id
 
 
