@@ -30,7 +30,6 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import lru_cache
@@ -368,18 +367,19 @@ def transaction():
     return engine().transaction()
 
 
-async def lock_for_append(name: str) -> None:
-    """Serialise appends to an ordered chain (the audit trail) within a transaction.
-
-    SQLite transactions here already hold the single write lock; PostgreSQL takes a
-    transaction-scoped advisory lock keyed by the name.
-    """
-    db = engine()
-    if isinstance(db, PostgresEngine):
-        await db.run_ddl(f"SELECT pg_advisory_xact_lock({zlib.crc32(name.encode())})")
+def is_postgres() -> bool:
+    return isinstance(engine(), PostgresEngine)
 
 
 _open_users = 0
+
+
+async def _keep_session(connection: object) -> None:
+    """asyncpg resets every connection it takes back into the pool with a query (RESET ALL,
+    UNLISTEN *, CLOSE ALL, unlock advisory locks): one more round trip per request, a tenth of
+    a vendor create. vendorgov leaves no session state behind (no SET, LISTEN, cursors or
+    session-level locks: only transaction-scoped ones), and asyncpg still rolls back any open
+    transaction before calling this, so there is nothing to reset."""
 
 
 @asynccontextmanager
@@ -389,7 +389,7 @@ async def lifespan_connections() -> AsyncIterator[None]:
     global _open_users
     db = engine()
     if _open_users == 0 and isinstance(db, PostgresEngine):
-        await db.start_connection_pool(min_size=2, max_size=20)
+        await db.start_connection_pool(min_size=2, max_size=20, reset=_keep_session)
     _open_users += 1
     try:
         yield

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
+
+import msgspec
 
 GENESIS = "0" * 64
 
@@ -24,17 +25,44 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"cannot put {type(value).__name__} in the audit trail")
 
 
+# Sorted keys, no spaces, UTF-8 as is: the same data always gives the same text. msgspec, as it
+# takes a tenth of the json module's time on the path of every change.
+_CANONICAL = msgspec.json.Encoder(enc_hook=_plain, order="sorted")
+
+
 def canonical_json(data: Mapping[str, Any] | None) -> str | None:
-    """Sorted keys, no spaces: the same data always gives the same text, hence the same hash."""
+    """The stored text of a before/after snapshot; the hash covers this text as stored."""
     if data is None:
         return None
-    return json.dumps(
-        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain
-    )
+    return _CANONICAL.encode(data).decode()
 
 
 def format_instant(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def content_digest(
+    *,
+    at: datetime,
+    actor_id: int | None,
+    actor: str,
+    entity: str,
+    action: str,
+    before: str | None,
+    after: str | None,
+) -> str:
+    """SHA-256 of what an entry says, apart from which entity it is about: a new row's id is
+    known only in the statement that inserts it, where link() completes the hash."""
+    content = _CANONICAL.encode(
+        [format_instant(at), actor_id, actor, entity, action, before, after]
+    )
+    return hashlib.sha256(content).hexdigest()
+
+
+def link(prev_hash: str, entity_id: str, digest: str) -> str:
+    """An entry's hash: its entity id and content digest chained to the previous hash. Simple
+    enough to compute in SQL too (audit_append() on PostgreSQL)."""
+    return hashlib.sha256(f"{prev_hash}|{entity_id}|{digest}".encode()).hexdigest()
 
 
 def entry_hash(
@@ -49,12 +77,16 @@ def entry_hash(
     after: str | None,
     prev_hash: str,
 ) -> str:
-    content = json.dumps(
-        [format_instant(at), actor_id, actor, entity, entity_id, action, before, after, prev_hash],
-        separators=(",", ":"),
-        ensure_ascii=False,
+    digest = content_digest(
+        at=at,
+        actor_id=actor_id,
+        actor=actor,
+        entity=entity,
+        action=action,
+        before=before,
+        after=after,
     )
-    return hashlib.sha256(content.encode()).hexdigest()
+    return link(prev_hash, entity_id, digest)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,14 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from vendorgov import db
-from vendorgov.audit.chain import GENESIS, Break, canonical_json, entry_hash, find_first_break
+from vendorgov.audit.chain import (
+    GENESIS,
+    Break,
+    canonical_json,
+    content_digest,
+    find_first_break,
+    link,
+)
 from vendorgov.audit.tables import AuditEntry
 
 _VERIFY_BATCH = 5000
@@ -31,6 +38,53 @@ class SystemActor:
 SYSTEM = SystemActor()
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """An entry ready to append, but for its entity id and its place in the chain."""
+
+    at: datetime
+    actor_id: int | None
+    actor: str
+    entity: str
+    action: str
+    before: str | None
+    after: str | None
+    digest: str
+
+    def append_args(self, entity_id: str | None = None) -> tuple:
+        """Arguments for append_sql(): with entity_id unless the SQL supplies it."""
+        head = (self.at, self.actor_id, self.actor, self.entity)
+        tail = (self.action, self.before, self.after, self.digest)
+        return head + tail if entity_id is None else (*head, entity_id, *tail)
+
+
+def prepare(
+    actor: Actor,
+    entity: str,
+    action: str,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+) -> Prepared:
+    values = {
+        "at": datetime.now(UTC),
+        "actor_id": actor.user_id,
+        "actor": actor.username,
+        "entity": entity,
+        "action": action,
+        "before": canonical_json(before),
+        "after": canonical_json(after),
+    }
+    return Prepared(**values, digest=content_digest(**values))
+
+
+def append_sql(entity_id_sql: str = "{}") -> str:
+    """PostgreSQL: the call that appends a prepared entry in one statement (see the audit
+    migration "append_function"); entity_id_sql may be an expression of the enclosing
+    statement, e.g. the id an INSERT … RETURNING gave, so that a row and its audit entry
+    are written by a single statement."""
+    return f"audit_append({{}}, {{}}, {{}}, {{}}, {entity_id_sql}, {{}}, {{}}, {{}}, {{}})"
+
+
 async def record(
     actor: Actor,
     entity: str,
@@ -41,30 +95,37 @@ async def record(
 ) -> None:
     """Append one entry. Call inside the transaction that makes the change, so both or
     neither are stored."""
+    await record_prepared(prepare(actor, entity, action, before, after), entity_id)
+
+
+async def record_prepared(entry: Prepared, entity_id: object) -> None:
     assert db.engine().transaction_exists(), "audit.record must run inside a transaction"
-    await db.lock_for_append("audit_entry")
-    # Every change passes here: plain SQL, as Piccolo's query builder costs several times
-    # what the database does for these two statements. The head is read once per SQLite write
-    # batch: no one else can append while the batch holds the write lock.
+    if db.is_postgres():
+        # One round trip: the function takes the chain lock (held to the commit), reads the
+        # head and inserts.
+        await db.fetch(f"SELECT {append_sql()}", *entry.append_args(str(entity_id)))
+        return
+    # SQLite: the head is read once per write batch, as no one else can append while the
+    # batch holds the write lock.
     memo = db.transaction_memo()
     prev_hash = memo.get(_HEAD_KEY) if memo is not None else None
     if prev_hash is None:
         last = await db.fetch(_CHAIN_HEAD)
         prev_hash = last[0]["hash"] if last else GENESIS
-    at = datetime.now(UTC)
-    values = {
-        "at": at,
-        "actor_id": actor.user_id,
-        "actor": actor.username,
-        "entity": entity,
-        "entity_id": str(entity_id),
-        "action": action,
-        "before": canonical_json(before),
-        "after": canonical_json(after),
-        "prev_hash": prev_hash,
-    }
-    digest = entry_hash(**values)
-    await db.fetch(_APPEND, *values.values(), digest)
+    digest = link(prev_hash, str(entity_id), entry.digest)
+    await db.fetch(
+        _APPEND,
+        entry.at,
+        entry.actor_id,
+        entry.actor,
+        entry.entity,
+        str(entity_id),
+        entry.action,
+        entry.before,
+        entry.after,
+        prev_hash,
+        digest,
+    )
     if memo is not None:
         memo[_HEAD_KEY] = digest
 
