@@ -65,7 +65,7 @@ help:
 	@echo "make test           tests on SQLite (browser tests excluded)"
 	@echo "make test-postgres  tests on PostgreSQL, PG_URL=$(PG_URL)"
 	@echo "make test-browser   Playwright tests in $(CHROMIUM)"
-	@echo "make bench          load benchmark (bench/run.py, uses wrk)"
+	@echo "make bench          benchmarks: vendor create (wrk), event import, SLA month"
 	@echo "make lint           ruff check src tests"
 	@echo "make migrate        apply database migrations"
 	@echo "make venv           create .venv and pip install -e '.[test]'"
@@ -117,6 +117,8 @@ bench: venv
 	@command -v wrk >/dev/null || { $(call apt_ensure,wrk); }
 	@command -v wrk >/dev/null || { echo "bench: ERROR: wrk not installed" >&2; exit 1; }
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/sla_import.py
+	$(BIN)/python bench/sla_month.py
 
 lint: venv
 	$(BIN)/ruff check src tests

@@ -233,11 +233,8 @@ def sla_compute(month: str, number: str | None, username: str) -> None:
                 for c in await contracts.list_contracts(principal)
                 if c["effective_status"] in ("active", "suspended", "expired")
             ]
-        outcomes = []
-        with click.progressbar(ids, label=f"SLA {parsed}") as bar:
-            for contract_id in bar:
-                outcomes.append(await sla_service.compute_month(principal, contract_id, parsed))
-        return outcomes
+        with click.progressbar(length=len(ids), label=f"SLA {parsed}") as bar:
+            return await sla_service.compute_months(principal, parsed, ids, bar.update)
 
     for outcome in _run(run()):
         component = "no data" if outcome.sla_component is None else outcome.sla_component

@@ -260,3 +260,44 @@ async def test_scorecard_page_with_chart_and_missed_event_drill_down(api, login,
     async with login("vendor") as c:  # another vendor's contract is hidden
         assert (await c.get(f"/contracts/{contract_id}/scorecard")).status_code == 404
         assert (await c.get(f"/events/{event_id}")).status_code == 404
+
+
+async def test_several_contracts_in_one_run_match_each_computed_alone(api, world):
+    """The month-end run reads every contract's events in one query: each contract's results
+    must be the ones it gets alone, and a September event still open at 1 October is read."""
+    from vendorgov.sla import service as sla
+    from vendorgov.sla.measure import Month
+
+    first = await signed_contract(world, [RESPOND])
+    second = await signed_contract(world, [RESPOND])
+    async with api("supervisor") as c:
+        await c.post(
+            f"/api/contracts/{first}/events",
+            json=[
+                event("A1", "2026-10-03 09:00", "2026-10-03 09:04"),
+                event("A2", "2026-10-04 09:00", "2026-10-04 09:30"),  # a miss
+            ],
+        )
+        await c.post(
+            f"/api/contracts/{second}/events",
+            json=[
+                # Reported 23:55 on 30 September, answered on 1 October within 10 minutes:
+                # measured in October (open and young at September's end).
+                event("B1", "2026-09-30 23:55", "2026-10-01 00:02"),
+                event("B2", "2026-10-05 10:00", "2026-10-05 10:05"),
+                event("B3", "2026-09-12 10:00", "2026-09-12 10:01"),  # done in September
+            ],
+        )
+    supervisor = world.principals["supervisor"]
+    month = Month.parse("2026-10")
+    together = await sla.compute_months(supervisor, month, [first, second])
+    alone = [await sla.compute_month(supervisor, cid, month) for cid in (first, second)]
+    assert [(o.contract_id, o.sla_component, o.events) for o in together] == [
+        (o.contract_id, o.sla_component, o.events) for o in alone
+    ]
+    by_contract = {o.contract_id: o for o in together}
+    assert by_contract[first].results[0].events == 2
+    assert by_contract[first].results[0].attained == Decimal(50)
+    assert by_contract[second].results[0].events == 2  # B1 and B2; B3 belongs to September
+    assert by_contract[second].results[0].attained == Decimal(100)
+    assert by_contract[second].events == 1  # reported in October: B2 only

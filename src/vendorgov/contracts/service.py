@@ -168,6 +168,23 @@ async def signed_versions(contract_id: int) -> list[tuple[int, int, date, Terms]
     ]
 
 
+async def signed_versions_of(
+    contract_ids: list[int],
+) -> dict[int, list[tuple[int, int, date, Terms]]]:
+    """signed_versions() of several contracts in one query, by contract id."""
+    rows = (
+        await ContractVersion.select()
+        .where(ContractVersion.contract.is_in(contract_ids) & (ContractVersion.status == "signed"))
+        .order_by(ContractVersion.effective_from)
+    )
+    found: dict[int, list[tuple[int, int, date, Terms]]] = {}
+    for r in rows:
+        found.setdefault(r["contract"], []).append(
+            (r["id"], r["number"], r["effective_from"], rules.terms_from(json.loads(r["terms"])))
+        )
+    return found
+
+
 async def require_readable(principal: Principal, contract_id: int) -> dict:
     """The contract row if the principal may read it (NotFound/Forbidden otherwise)."""
     row = await _contract_row(contract_id)

@@ -85,10 +85,11 @@ class Parsed:
 
 def _text(frame: pd.DataFrame, column: str) -> pd.Series:
     if column not in frame:
-        return pd.Series("", index=frame.index, dtype=object)
+        return pd.Series("", index=frame.index, dtype="str")
     values = frame[column]
-    if pd.api.types.is_datetime64_any_dtype(values):
-        return values.astype(object).where(values.notna(), "")
+    if pd.api.types.is_string_dtype(values) and not pd.api.types.is_object_dtype(values):
+        return values.fillna("").str.strip()  # a CSV column: stays a vectorised string array
+    # A spreadsheet column may hold numbers and datetimes: their text, as the cell shows it.
     return values.astype(object).where(values.notna(), "").astype(str).str.strip()
 
 
@@ -132,7 +133,7 @@ def parse_frame(frame: pd.DataFrame, zone: ZoneInfo) -> Parsed:
     problems: list[tuple[pd.Series, str, str, str]] = []  # mask, column, rule, message
     text = {c: _text(frame, c) for c in COLUMNS}
     for column in REQUIRED:
-        problems.append((text[column].map(lambda v: v == ""), column, "required", "is required"))
+        problems.append((text[column] == "", column, "required", "is required"))
     priority = text["priority"].str.lower().map(PRIORITY_ALIASES)
     problems.append(
         (
@@ -145,7 +146,7 @@ def parse_frame(frame: pd.DataFrame, zone: ZoneInfo) -> Parsed:
     times = {}
     for column in TIMES:
         times[column] = parse_times(frame[column] if column in frame else text[column], zone)
-        unreadable = times[column].isna() & (text[column].astype(str) != "")
+        unreadable = times[column].isna() & (text[column] != "")
         problems.append(
             (
                 unreadable,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -122,6 +123,24 @@ _UPSERT = (
 )
 
 
+_COPY_TARGET = (
+    "service_event",
+    [
+        "contract",
+        "external_id",
+        "category",
+        "priority",
+        "location",
+        "reported_at",
+        "responded_at",
+        "resolved_at",
+        "satisfaction",
+        "complaint",
+        "updated_at",
+    ],
+)
+
+
 def _driver_values(rows: pd.DataFrame, contract_id: int, now: datetime) -> list[tuple]:
     """Rows as the driver takes them: on SQLite, times as the text Piccolo writes for a
     Timestamptz (UTC, 'YYYY-MM-DD HH:MM:SS[.ffffff]+00:00') so range queries compare alike;
@@ -131,16 +150,20 @@ def _driver_values(rows: pd.DataFrame, contract_id: int, now: datetime) -> list[
     for name in ("reported_at", "responded_at", "resolved_at"):
         times = rows[name]
         if postgres:
-            columns.append([None if pd.isna(t) else t.to_pydatetime() for t in times])
+            aware = pd.Series(times.dt.to_pydatetime(), index=times.index, dtype=object)
+            columns.append(aware.where(times.notna(), None).tolist())
             continue
-        micro = times.dt.microsecond.fillna(0).astype(int)
-        text = (
-            times.dt.strftime("%Y-%m-%d %H:%M:%S")
-            + np.where(micro > 0, "." + micro.astype(str).str.zfill(6), "")
-            + "+00:00"
-        )
-        columns.append(text.where(times.notna(), None).tolist())
-    satisfaction = [None if pd.isna(v) else int(v) for v in rows["satisfaction"]]
+        instants = times.dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
+        text = pd.Series(np.datetime_as_string(instants, unit="s"), dtype="str")
+        text = text.str.replace("T", " ", regex=False)
+        micro = instants.astype(np.int64) % 1_000_000
+        if (micro[times.notna().to_numpy()] > 0).any():
+            fraction = pd.Series(micro).astype(str).str.zfill(6)
+            text = text.where(micro == 0, text + "." + fraction)
+        text = (text + "+00:00").astype(object)
+        columns.append(text.where(times.notna().to_numpy(), None).tolist())
+    scores = rows["satisfaction"]
+    satisfaction = scores.astype(object).where(scores.notna(), None).tolist()
     stamp = now if postgres else str(now)
     return list(
         zip(
@@ -177,7 +200,9 @@ async def import_events(
     async with db.transaction():
         count = "SELECT COUNT(*) AS n FROM service_event WHERE contract = {}"
         before = (await db.fetch(count, contract_id))[0]["n"]
-        if values:
+        # New events (the usual case) are copied in on PostgreSQL; when some exist already the
+        # copy is undone and every row goes through the upsert.
+        if values and not (db.is_postgres() and await db.copy_rows(*_COPY_TARGET, values)):
             await db.execute_many(_UPSERT, values)
         inserted = (await db.fetch(count, contract_id))[0]["n"] - before
         report = ImportReport(
@@ -206,18 +231,39 @@ async def import_events(
     return report
 
 
-async def _month_events(contract_id: int, month: Month) -> pd.DataFrame:
+# The events a month's measurement needs: those reported in the month, and those of the month
+# before that were still open (no response or no resolution) when the month began, which a
+# `_within` clause may measure in this month (measure.py). Done-before-the-month events of the
+# previous month can never count, so they are not read.
+_MONTH_EVENTS = (
+    "SELECT contract, id, " + ", ".join(EVENT_COLUMNS) + " FROM service_event "
+    "WHERE reported_at >= {} AND reported_at < {} AND (reported_at >= {} "
+    "OR responded_at IS NULL OR responded_at >= {} OR resolved_at IS NULL OR resolved_at >= {})"
+)
+
+
+async def _month_events(contract_ids: list[int], month: Month) -> pd.DataFrame:
     zone = get_settings().zone
-    rows = await db.fetch(
-        "SELECT id, " + ", ".join(EVENT_COLUMNS) + " FROM service_event "
-        "WHERE contract = {} AND reported_at >= {} AND reported_at < {}",
-        contract_id,
-        month.previous().start_utc(zone).to_pydatetime(),
-        month.end_utc(zone).to_pydatetime(),
-    )
-    frame = pd.DataFrame(rows, columns=["id", *EVENT_COLUMNS])
+    start = month.start_utc(zone).to_pydatetime()
+    template = _MONTH_EVENTS
+    args = [month.previous().start_utc(zone).to_pydatetime(), month.end_utc(zone).to_pydatetime()]
+    args += [start] * 3
+    if len(contract_ids) == 1:
+        template += " AND contract = {}"
+        args.append(contract_ids[0])
+    # In chunks, each turned into typed columns before the next is read, so that the rows
+    # never all exist as Python tuples at once: that made a ten times larger month take
+    # fifteen times longer.
+    frames = [_events_frame(rows, contract_ids) async for rows in db.fetch_chunks(template, *args)]
+    return pd.concat(frames, ignore_index=True) if frames else _events_frame([], contract_ids)
+
+
+def _events_frame(rows: list[tuple], contract_ids: list[int]) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(rows, columns=["contract", "id", *EVENT_COLUMNS])
+    if len(contract_ids) > 1:
+        frame = frame[frame["contract"].isin(contract_ids)]
     for column in ("reported_at", "responded_at", "resolved_at"):
-        frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+        frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601", cache=False)
     frame["satisfaction"] = pd.to_numeric(frame["satisfaction"]).astype("float")
     frame["complaint"] = frame["complaint"].astype(bool)
     return frame
@@ -233,61 +279,93 @@ class MonthOutcome:
 
 
 async def compute_month(actor: Principal, contract_id: int, month: Month) -> MonthOutcome:
-    """Measure every clause for the month and store the results, replacing earlier ones.
+    """Measure every clause of one contract for the month and store the results."""
+    await contracts.require_readable(actor, contract_id)
+    return (await compute_months(actor, month, [contract_id]))[0]
+
+
+async def compute_months(
+    actor: Principal,
+    month: Month,
+    contract_ids: list[int],
+    progress: Callable[[int], None] | None = None,
+) -> list[MonthOutcome]:
+    """Measure every clause of the given contracts for the month and store the results,
+    replacing earlier ones, in one transaction. The events of all the contracts are read in
+    one query and measured contract by contract; progress(n) is called after each contract.
     The outcome depends only on the stored events, so recomputing gives the same numbers."""
     if actor.role not in (Role.admin, Role.procurement, Role.supervisor, Role.finance):
         raise Forbidden(f"the {actor.role.value} role does not compute SLA results")
-    await contracts.require_readable(actor, contract_id)
-    versions = [
-        VersionClauses(vid, number, start, terms.clauses)
-        for vid, number, start, terms in await contracts.signed_versions(contract_id)
-    ]
-    events = await _month_events(contract_id, month)
     zone = get_settings().zone
-    results = measure_month(events, versions, month, zone) if versions else []
-    component = sla_component(results)
-    in_month = int((events["reported_at"] >= month.start_utc(zone)).sum()) if len(events) else 0
+    signed = await contracts.signed_versions_of(contract_ids)
+    events = await _month_events(contract_ids, month)
+    by_contract = dict(tuple(events.groupby("contract", sort=False)))
+    empty = events.iloc[0:0]
+    start = month.start_utc(zone)
+    outcomes = []
+    for contract_id in contract_ids:
+        own = by_contract.get(contract_id, empty)
+        versions = [
+            VersionClauses(vid, number, effective, terms.clauses)
+            for vid, number, effective, terms in signed.get(contract_id, [])
+        ]
+        results = measure_month(own, versions, month, zone) if versions and len(own) else []
+        in_month = int((own["reported_at"] >= start).sum())
+        outcomes.append(
+            MonthOutcome(contract_id, str(month), sla_component(results), in_month, results)
+        )
+        if progress:
+            progress(1)
+    await _store_outcomes(month, outcomes)
+    return outcomes
+
+
+async def _store_outcomes(month: Month, outcomes: list[MonthOutcome]) -> None:
+    ids = [o.contract_id for o in outcomes]
     async with db.transaction():
         await ClauseResultRow.delete().where(
-            (ClauseResultRow.contract == contract_id) & (ClauseResultRow.month == str(month))
+            ClauseResultRow.contract.is_in(ids) & (ClauseResultRow.month == str(month))
         )
         await MonthMeasure.delete().where(
-            (MonthMeasure.contract == contract_id) & (MonthMeasure.month == str(month))
+            MonthMeasure.contract.is_in(ids) & (MonthMeasure.month == str(month))
         )
-        if results:
-            await ClauseResultRow.insert(
-                *[
-                    ClauseResultRow(
-                        contract=contract_id,
-                        month=str(month),
-                        version_id=r.version_id,
-                        version_number=r.version_number,
-                        code=r.code,
-                        name=r.name,
-                        kind=r.kind,
-                        events=r.events,
-                        attained=r.attained,
-                        target=r.target,
-                        minimum=r.minimum,
-                        weight=r.weight,
-                        share=r.share,
-                        score=r.score,
-                        met=r.met,
-                        missed_event_ids=json.dumps(r.missed_event_ids),
-                    )
-                    for r in results
-                ]
-            )
-        await MonthMeasure.insert(
-            MonthMeasure(
-                contract=contract_id,
+        rows = [
+            ClauseResultRow(
+                contract=o.contract_id,
                 month=str(month),
-                sla_component=component,
-                events=in_month,
-                computed_at=datetime.now(UTC),
+                version_id=r.version_id,
+                version_number=r.version_number,
+                code=r.code,
+                name=r.name,
+                kind=r.kind,
+                events=r.events,
+                attained=r.attained,
+                target=r.target,
+                minimum=r.minimum,
+                weight=r.weight,
+                share=r.share,
+                score=r.score,
+                met=r.met,
+                missed_event_ids=json.dumps(r.missed_event_ids),
             )
+            for o in outcomes
+            for r in o.results
+        ]
+        if rows:
+            await ClauseResultRow.insert(*rows)
+        now = datetime.now(UTC)
+        await MonthMeasure.insert(
+            *[
+                MonthMeasure(
+                    contract=o.contract_id,
+                    month=str(month),
+                    sla_component=o.sla_component,
+                    events=o.events,
+                    computed_at=now,
+                )
+                for o in outcomes
+            ]
         )
-    return MonthOutcome(contract_id, str(month), component, in_month, results)
 
 
 async def month_results(principal: Principal, contract_id: int, month: Month) -> dict:
