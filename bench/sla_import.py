@@ -51,12 +51,12 @@ def make_csv(path: Path, rows: int) -> None:
     frame.to_csv(path, index=False)
 
 
-async def vendorgov_import(path: Path) -> tuple[float, int]:
+async def setup() -> int:
+    """An account and a signed-off contract to import into; returns the contract's id."""
     from vendorgov import db
     from vendorgov.accounts import service as accounts
     from vendorgov.audit.service import SYSTEM
     from vendorgov.contracts import service as contracts
-    from vendorgov.sla import service as sla
     from vendorgov.vendors import service as vendors
     from vendorgov.vendors.rules import VendorInput
 
@@ -80,13 +80,23 @@ async def vendorgov_import(path: Path) -> tuple[float, int]:
                 monthly_fee=Decimal("1000.00"),
             ),
         )
+    return contract_id
+
+
+async def vendorgov_import(path: Path, contract_id: int) -> tuple[float, int]:
+    from vendorgov import db
+    from vendorgov.accounts import service as accounts
+    from vendorgov.sla import service as sla
+
+    async with db.lifespan_connections():
+        admin = await accounts.principal_for_user(await accounts.user_id_for("bench"))
         began = time.perf_counter()
         table = sla.read_table(path.name, path.read_bytes())
         report = await sla.import_events(admin, contract_id, table)
         return time.perf_counter() - began, report.inserted
 
 
-def pg_floor(path: Path, url: str) -> float:
+def pg_floor(path: Path, url: str, contract_id: int) -> float:
     """asyncpg COPY of the same rows, typed as the driver takes them, into a copy of the table."""
     import asyncpg
 
@@ -101,7 +111,7 @@ def pg_floor(path: Path, url: str) -> float:
     now = datetime.now(UTC)
     rows = list(
         zip(
-            [1] * len(table),
+            [contract_id] * len(table),
             table["external_id"],
             table["category"],
             table["priority"],
@@ -119,8 +129,12 @@ def pg_floor(path: Path, url: str) -> float:
     async def copy() -> float:
         connection = await asyncpg.connect(url)
         try:
+            # The same columns, defaults, indexes and foreign key (LIKE leaves that one out).
             await connection.execute(
                 "CREATE TABLE service_event_floor (LIKE service_event INCLUDING ALL)"
+            )
+            await connection.execute(
+                "ALTER TABLE service_event_floor ADD FOREIGN KEY (contract) REFERENCES contract"
             )
             began = time.perf_counter()
             async with connection.transaction():
@@ -149,12 +163,12 @@ COPY_COLUMNS = [
 ]
 
 
-def floor(path: Path, database: Path) -> float:
+def floor(path: Path, database: Path, contract_id: int) -> float:
     """Raw executemany of the same rows (already in memory) into the same table."""
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
     rows = list(
         zip(
-            [1] * len(table),
+            [contract_id] * len(table),
             table["external_id"],
             table["category"],
             table["priority"],
@@ -169,6 +183,7 @@ def floor(path: Path, database: Path) -> float:
         )
     )
     connection = sqlite3.connect(database, isolation_level=None)
+    connection.execute("PRAGMA foreign_keys = ON")  # as vendorgov runs
     connection.execute("PRAGMA journal_mode = WAL")
     connection.execute("PRAGMA synchronous = NORMAL")
     columns = (
@@ -196,24 +211,26 @@ def run(backend: str, rows: int) -> None:
     )
     csv = data_dir / "events.csv"
     make_csv(csv, rows)
+    contract_id = asyncio.run(setup())
     if backend == "postgres":
-        raw = pg_floor(csv, os.environ["VENDORGOV_DATABASE_URL"])
+        raw = pg_floor(csv, os.environ["VENDORGOV_DATABASE_URL"], contract_id)
         what = "raw asyncpg copy_records_to_table floor"
     else:
         database = data_dir / "vendorgov.sqlite3"
-        # The floor's table: the same columns and indexes (each costs the insert), empty.
+        # The floor's table: service_event's own DDL (columns, foreign key) and indexes.
         with sqlite3.connect(database) as c:
-            c.execute("CREATE TABLE service_event_floor AS SELECT * FROM service_event WHERE 0")
-            indexes = c.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
-                "AND tbl_name = 'service_event' AND sql IS NOT NULL"
-            ).fetchall()
-            for name, sql in indexes:
-                on = re.sub(r'ON "?service_event"? ', "ON service_event_floor ", sql)
-                c.execute(on.replace(name, f"{name}_floor", 1))
-        raw = floor(csv, database)
+            for name, sql in c.execute(
+                "SELECT name, sql FROM sqlite_master WHERE tbl_name = 'service_event' "
+                "AND sql IS NOT NULL ORDER BY type DESC"
+            ).fetchall():
+                renamed = re.sub(r'"?service_event"? ', '"service_event_floor" ', sql, count=1)
+                if name != "service_event":
+                    renamed = renamed.replace(name, f"{name}_floor", 1)
+                    renamed = re.sub(r'ON "?service_event"? ', "ON service_event_floor ", renamed)
+                c.execute(renamed)
+        raw = floor(csv, database, contract_id)
         what = "raw executemany floor"
-    ours, inserted = asyncio.run(vendorgov_import(csv))
+    ours, inserted = asyncio.run(vendorgov_import(csv, contract_id))
     assert inserted == rows, inserted
     print(
         f"import {rows:,} events from CSV into {backend}: vendorgov {ours:.1f} s, "

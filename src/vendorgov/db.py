@@ -28,6 +28,7 @@ PostgreSQL uses Piccolo's engine with an asyncpg connection pool opened at start
 from __future__ import annotations
 
 import asyncio
+import io
 import sqlite3
 import time
 from collections.abc import AsyncIterator
@@ -477,15 +478,18 @@ async def execute_many(template: str, rows: list[tuple]) -> None:
         current.connection.raw.executemany(_placeholders(template, postgres=False), rows)
 
 
-async def copy_rows(table: str, columns: list[str], rows: list[tuple]) -> bool:
-    """PostgreSQL: COPY rows into a table inside the current transaction, in a savepoint;
-    False (and nothing written) when a row breaks a unique index. The fastest way in."""
+async def copy_csv(table: str, columns: list[str], data: bytes) -> bool:
+    """PostgreSQL: COPY rows given as CSV (no header; unquoted empty is NULL) into a table
+    inside the current transaction, in a savepoint; False (and nothing written) when a row
+    breaks a unique index. The fastest way in: the server parses the text."""
     current = engine().current_transaction.get()
     assert isinstance(engine(), PostgresEngine) and current is not None
     connection = current.connection
     try:
         async with connection.transaction():  # a savepoint inside the open transaction
-            await connection.copy_records_to_table(table, records=rows, columns=columns)
+            await connection.copy_to_table(
+                table, source=io.BytesIO(data), columns=columns, format="csv"
+            )
     except Exception as error:
         if is_unique_violation(error):
             return False
