@@ -475,7 +475,11 @@ async def execute_many(template: str, rows: list[tuple]) -> None:
     if isinstance(db, PostgresEngine):
         await current.connection.executemany(_placeholders(template, postgres=True), rows)
     else:
-        current.connection.raw.executemany(_placeholders(template, postgres=False), rows)
+        # In a worker thread, so that requests keep being served during a big import. Safe: no
+        # one else touches the writer while this transaction holds the write queue.
+        await asyncio.to_thread(
+            current.connection.raw.executemany, _placeholders(template, postgres=False), rows
+        )
 
 
 async def copy_csv(table: str, columns: list[str], data: bytes) -> bool:

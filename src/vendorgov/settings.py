@@ -29,6 +29,8 @@ class Settings:
     # Logins allowed per client address and minute before 429.
     login_attempts_per_minute: int = 10
     max_upload_bytes: int = 10 * 1024 * 1024
+    # Service-event files (CSV/XLSX) may be larger: a million events is about 100 MB of CSV.
+    max_import_bytes: int = 150 * 1024 * 1024
     qualification_warning_days: int = 60
     session_hours: int = 10
     secure_cookies: bool = False
@@ -81,6 +83,7 @@ def load_settings() -> Settings:
         secret_key=_secret_key(data_dir),
         login_attempts_per_minute=_int("VENDORGOV_LOGIN_ATTEMPTS_PER_MINUTE", 10),
         max_upload_bytes=_int("VENDORGOV_MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
+        max_import_bytes=_int("VENDORGOV_MAX_IMPORT_BYTES", 150 * 1024 * 1024),
         qualification_warning_days=_int("VENDORGOV_QUALIFICATION_WARNING_DAYS", 60),
         session_hours=_int("VENDORGOV_SESSION_HOURS", 10),
         secure_cookies=os.environ.get("VENDORGOV_SECURE_COOKIES", "") in ("1", "true", "yes"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from typing import Annotated
 
@@ -15,6 +16,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
 from vendorgov.errors import InvalidInput
+from vendorgov.settings import get_settings
 from vendorgov.sla import service
 from vendorgov.sla.measure import Month
 from vendorgov.sla.service import IMPORTERS
@@ -122,6 +124,7 @@ class SlaApi(Controller):
     @post(
         "/events/import",
         guards=[allow(*IMPORTERS)],
+        request_max_body_size=get_settings().max_import_bytes + 2**20,
         status_code=HTTP_200_OK,
         summary="Import service events from a CSV or XLSX file (see /api/events/template.csv)",
     )
@@ -132,7 +135,9 @@ class SlaApi(Controller):
         data: MultipartBody[ImportForm],
         skip_invalid: FromQuery[bool] = False,
     ) -> ImportOut:
-        records = service.read_table(data.file.filename or "", await data.file.read())
+        content = await data.file.read()
+        # A worker thread: decoding a 100 MB file takes a while; other requests go on.
+        records = await asyncio.to_thread(service.read_table, data.file.filename or "", content)
         return _report(
             await service.import_events(
                 request.user, contract_id, records, skip_invalid, source="file"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -19,7 +22,7 @@ from vendorgov import db
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
 from vendorgov.contracts import service as contracts
-from vendorgov.errors import FieldError, Forbidden, InvalidInput, NotFound
+from vendorgov.errors import DomainError, FieldError, Forbidden, InvalidInput, NotFound
 from vendorgov.settings import get_settings
 from vendorgov.sla.measure import (
     EVENT_COLUMNS,
@@ -32,6 +35,8 @@ from vendorgov.sla.measure import (
 from vendorgov.sla.rows import COLUMNS, RowError, parse_frame
 from vendorgov.sla.tables import ClauseResult as ClauseResultRow
 from vendorgov.sla.tables import MonthMeasure, SurveyResponse
+
+log = logging.getLogger("vendorgov")
 
 # Who may feed events in: the help-desk integration runs as one of these accounts.
 IMPORTERS = (Role.admin, Role.procurement, Role.supervisor)
@@ -226,7 +231,8 @@ async def import_events(
     bad ones. Re-importing an external id updates that event."""
     _ensure_importer(actor)
     await contracts.require_readable(actor, contract_id)
-    parsed = parse_frame(table, get_settings().zone)
+    # In a worker thread: a big file takes seconds to check, and requests keep being served.
+    parsed = await asyncio.to_thread(parse_frame, table, get_settings().zone)
     if parsed.errors and not skip_invalid:
         raise _row_errors(parsed.errors)
     now = datetime.now(UTC)
@@ -277,6 +283,69 @@ _MONTH_EVENTS = (
     "WHERE reported_at >= {} AND reported_at < {} AND (reported_at >= {} "
     "OR responded_at IS NULL OR responded_at >= {} OR resolved_at IS NULL OR resolved_at >= {})"
 )
+
+
+@dataclass
+class ImportJob:
+    """An import started from the upload page, run in the background so the page can show
+    where it stands. Kept in this process's memory (the last MAX_JOBS)."""
+
+    id: str
+    user_id: int | None
+    contract_id: int
+    filename: str
+    skip_invalid: bool
+    stage: str = "reading"  # reading → checking and writing → done | failed
+    report: ImportReport | None = None
+    error: DomainError | None = None
+    task: asyncio.Task | None = field(default=None, repr=False)
+
+    @property
+    def finished(self) -> bool:
+        return self.stage in ("done", "failed")
+
+
+MAX_JOBS = 100
+_jobs: dict[str, ImportJob] = {}
+
+
+async def start_import(
+    actor: Principal, contract_id: int, filename: str, data: bytes, skip_invalid: bool
+) -> ImportJob:
+    """Check who may import into what now (4xx at once), then read, check and write the file
+    in the background; import_job() tells how it went."""
+    _ensure_importer(actor)
+    await contracts.require_readable(actor, contract_id)
+    job = ImportJob(secrets.token_urlsafe(12), actor.user_id, contract_id, filename, skip_invalid)
+    while len(_jobs) >= MAX_JOBS:
+        _jobs.pop(next(iter(_jobs)))
+    _jobs[job.id] = job
+    job.task = asyncio.get_running_loop().create_task(_run_import(actor, job, data))
+    return job
+
+
+async def _run_import(actor: Principal, job: ImportJob, data: bytes) -> None:
+    try:
+        table = await asyncio.to_thread(read_table, job.filename, data)
+        job.stage = "checking and writing"
+        job.report = await import_events(
+            actor, job.contract_id, table, job.skip_invalid, source="file"
+        )
+        job.stage = "done"
+    except DomainError as error:
+        job.error, job.stage = error, "failed"
+    except Exception:
+        log.exception("event import %s failed", job.id)
+        job.error = InvalidInput.single("file", "import", "the import failed; it has been logged")
+        job.stage = "failed"
+
+
+def import_job(actor: Principal, job_id: str) -> ImportJob:
+    """A job of this user's (any, for an administrator)."""
+    job = _jobs.get(job_id)
+    if job is None or (job.user_id != actor.user_id and actor.role is not Role.admin):
+        raise NotFound("import", job_id)
+    return job
 
 
 async def _month_events(contract_ids: list[int], month: Month) -> pd.DataFrame:

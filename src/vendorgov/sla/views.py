@@ -1,10 +1,12 @@
-"""SLA pages: a contract's scorecard (vendors see their own) and an event's details."""
+"""SLA pages: a contract's scorecard (vendors see their own), an event's details, and the
+upload of a help-desk file, imported in the background with its progress shown."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from litestar import Controller, Request, get, post
+from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
@@ -12,6 +14,7 @@ from litestar.response import Redirect, Template
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
 from vendorgov.charts import Series, line_chart
+from vendorgov.contracts import service as contracts
 from vendorgov.contracts.rules import CLAUSE_KINDS, ClauseKind
 from vendorgov.errors import InvalidInput
 from vendorgov.settings import get_settings
@@ -65,6 +68,7 @@ class ScorecardPages(Controller):
                 "chart": chart,
                 "clause_kinds": CLAUSE_KINDS,
                 "can_compute": request.user.role in COMPUTERS,
+                "can_import": request.user.role in service.IMPORTERS,
             },
         )
 
@@ -80,6 +84,45 @@ class ScorecardPages(Controller):
             category="ok",
         )
         return Redirect(f"/contracts/{contract_id}/scorecard?month={month}")
+
+    @get("/contracts/{contract_id:int}/events/import", guards=[allow(*service.IMPORTERS)])
+    async def import_form(self, request: Request, contract_id: FromPath[int]) -> Template:
+        contract = await contracts.require_readable(request.user, contract_id)
+        return Template(
+            "sla/import.html",
+            context={
+                "contract": contract,
+                "limit_mb": get_settings().max_import_bytes // 2**20,
+                "columns": service.COLUMNS,
+            },
+        )
+
+    @post(
+        "/contracts/{contract_id:int}/events/import",
+        guards=[allow(*service.IMPORTERS)],
+        request_max_body_size=get_settings().max_import_bytes + 2**20,
+    )
+    async def start_import(self, request: Request, contract_id: FromPath[int]) -> Redirect:
+        form = await request.form()
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise InvalidInput.single("file", "required", "choose a CSV or XLSX file")
+        job = await service.start_import(
+            request.user,
+            contract_id,
+            upload.filename,
+            await upload.read(),
+            skip_invalid=form.get("skip_invalid") == "on",
+        )
+        return Redirect(f"/imports/{job.id}")
+
+    @get("/imports/{job_id:str}", guards=[allow(*service.IMPORTERS)])
+    async def import_status(self, request: Request, job_id: FromPath[str]) -> Template:
+        job = service.import_job(request.user, job_id)
+        partial = bool(request.headers.get("hx-request"))
+        return Template(
+            "sla/import_status.html" if partial else "sla/import_job.html", context={"job": job}
+        )
 
     @get("/events/{event_id:int}", guards=[READERS])
     async def event(self, request: Request, event_id: FromPath[int]) -> Template:

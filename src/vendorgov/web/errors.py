@@ -21,6 +21,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from vendorgov.accounts.auth import API_PREFIX
 from vendorgov.errors import DomainError
+from vendorgov.settings import get_settings
 
 log = logging.getLogger("vendorgov")
 PROBLEM_JSON = "application/problem+json"
@@ -81,6 +82,13 @@ def handle(request: Request, exc: Exception) -> Response:
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or exc.detail
     elif isinstance(exc, NotFoundException):
         status, title, detail, errors = 404, "Not found", exc.detail, []
+    elif isinstance(exc, HTTPException) and exc.status_code == 413:
+        status, title, errors = 413, "Request too large", []
+        limits = get_settings()
+        detail = (
+            f"the request is larger than the limit: {limits.max_import_bytes // 2**20} MB for "
+            f"service-event files, {limits.max_upload_bytes // 2**20} MB for other uploads"
+        )
     elif isinstance(exc, HTTPException):
         status, title, detail, errors = exc.status_code, exc.detail, exc.detail, []
         if isinstance(exc.extra, dict) and exc.extra.get("errors"):
