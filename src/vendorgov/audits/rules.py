@@ -1,0 +1,135 @@
+"""Findings and rectification notices with no I/O (domain rules §5 and the audit and
+rectification component of §6): deadlines, the notice life cycle, overdue at month-ends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+from vendorgov.contracts.rules import Deadlines
+
+
+class Severity(StrEnum):
+    minor = "minor"
+    major = "major"
+    critical = "critical"
+
+
+class NoticeStatus(StrEnum):
+    issued = "issued"
+    acknowledged = "acknowledged"
+    responded = "responded"
+    closed = "closed"
+
+
+class NoticeAction(StrEnum):
+    acknowledge = "acknowledge"  # the vendor
+    respond = "respond"  # the vendor, with evidence
+    verify_passed = "verify_passed"  # a supervisor
+    verify_failed = "verify_failed"  # a supervisor: back to issued with a new deadline
+
+
+# Which action is allowed from which status, by whom ("vendor" or "supervisor"), and where it
+# leads. Anything else is refused with the reason.
+TRANSITIONS: dict[NoticeAction, tuple[frozenset[NoticeStatus], str, NoticeStatus]] = {
+    NoticeAction.acknowledge: (
+        frozenset({NoticeStatus.issued}),
+        "vendor",
+        NoticeStatus.acknowledged,
+    ),
+    NoticeAction.respond: (
+        frozenset({NoticeStatus.issued, NoticeStatus.acknowledged}),
+        "vendor",
+        NoticeStatus.responded,
+    ),
+    NoticeAction.verify_passed: (
+        frozenset({NoticeStatus.responded}),
+        "supervisor",
+        NoticeStatus.closed,
+    ),
+    NoticeAction.verify_failed: (
+        frozenset({NoticeStatus.responded}),
+        "supervisor",
+        NoticeStatus.issued,
+    ),
+}
+
+
+class TransitionRefused(ValueError):
+    """The action is not possible now, or not by this party; the message says why."""
+
+
+def next_status(status: NoticeStatus, action: NoticeAction, party: str) -> NoticeStatus:
+    allowed_from, by, target = TRANSITIONS[action]
+    if party != by:
+        raise TransitionRefused(f"only the {by} may {action.value.replace('_', ' ')} a notice")
+    if status not in allowed_from:
+        if status is NoticeStatus.closed:
+            raise TransitionRefused("the notice is closed: nothing more can be done with it")
+        raise TransitionRefused(
+            f"a notice that is {status.value} cannot be {action.value.replace('_', ' ')}ed now "
+            f"(possible from: {', '.join(sorted(s.value for s in allowed_from))})"
+        )
+    return target
+
+
+def deadline_hours(severity: Severity, deadlines: Deadlines) -> int:
+    return getattr(deadlines, severity.value)
+
+
+def notice_deadline(
+    issued_at: datetime, severities: Iterable[Severity], deadlines: Deadlines
+) -> datetime:
+    """The earliest of the grouped findings' deadlines: issue time plus the shortest window
+    among their severities (hours of elapsed time, so the same in any zone). UTC."""
+    hours = min(deadline_hours(s, deadlines) for s in severities)
+    return issued_at.astimezone(UTC) + timedelta(hours=hours)
+
+
+@dataclass(frozen=True)
+class NoticeTimeline:
+    """What the month-end needs of a notice: when each deadline was set (the first at issue, a
+    new one at every failed verification), when verifications failed, when it was closed."""
+
+    deadlines: Sequence[tuple[datetime, datetime]]  # (set at, deadline), in order
+    failed_verifications: Sequence[datetime] = ()
+    closed_at: datetime | None = None
+
+
+def deadline_in_force(timeline: NoticeTimeline, at: datetime) -> datetime | None:
+    current = None
+    for set_at, deadline in timeline.deadlines:
+        if set_at <= at:
+            current = deadline
+    return current
+
+
+def overdue_at(timeline: NoticeTimeline, at: datetime) -> bool:
+    """Past the deadline in force at that instant and not closed by then."""
+    if timeline.closed_at is not None and timeline.closed_at <= at:
+        return False
+    deadline = deadline_in_force(timeline, at)
+    return deadline is not None and deadline < at
+
+
+def failed_in(timeline: NoticeTimeline, start: datetime, end: datetime) -> int:
+    return sum(1 for t in timeline.failed_verifications if start <= t < end)
+
+
+def audit_component(
+    findings: dict[Severity, int], overdue_notices: int, failed_verifications: int
+) -> Decimal:
+    """100 − 20 per critical, − 5 per major, − 1 per minor finding (third-party audits and
+    complaints in the month), − 10 per notice overdue at month-end, − 5 per failed verification
+    in the month; never below 0 (§6)."""
+    penalty = (
+        20 * findings.get(Severity.critical, 0)
+        + 5 * findings.get(Severity.major, 0)
+        + findings.get(Severity.minor, 0)
+        + 10 * overdue_notices
+        + 5 * failed_verifications
+    )
+    return Decimal(max(0, 100 - penalty))

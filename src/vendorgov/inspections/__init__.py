@@ -1,0 +1,1 @@
+"""Inspections: checklist templates, inspections and their scores (domain rules §5)."""

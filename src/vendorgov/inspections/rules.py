@@ -1,0 +1,61 @@
+"""Inspection rules with no I/O (domain rules §5): item results and the inspection score."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+from vendorgov.errors import Collector
+
+TWO = Decimal("0.01")
+
+
+class ItemResult(StrEnum):
+    passed = "pass"
+    failed = "fail"
+    not_applicable = "na"
+
+
+class InspectionKind(StrEnum):
+    routine = "routine"
+    spot_check = "spot_check"  # 抽查
+    comprehensive = "comprehensive"  # 月度全面检查
+
+
+@dataclass(frozen=True)
+class ItemOutcome:
+    weight: Decimal
+    result: ItemResult
+
+
+def inspection_score(items: Iterable[ItemOutcome]) -> Decimal | None:
+    """100 × Σ weight(passed) / Σ weight(passed + failed), 2 decimals, half up; items not
+    applicable count in neither sum. None when no item was passed or failed (nothing to score).
+    """
+    passed = failed = Decimal(0)
+    for item in items:
+        if item.result is ItemResult.passed:
+            passed += item.weight
+        elif item.result is ItemResult.failed:
+            failed += item.weight
+    if passed + failed == 0:
+        return None
+    return (Decimal(100) * passed / (passed + failed)).quantize(TWO, rounding=ROUND_HALF_UP)
+
+
+def results_errors(item_ids: Iterable[int], results: dict[int, str]) -> Collector:
+    """Every checklist item needs a result, and only pass / fail / na: a missing one is an
+    error naming the item, not a silent pass."""
+    errors = Collector()
+    expected = list(item_ids)
+    for item_id in expected:
+        value = results.get(item_id)
+        if value is None or value == "":
+            errors.add(f"items.{item_id}", "required", "choose pass, fail or not applicable")
+        elif value not in {r.value for r in ItemResult}:
+            errors.add(f"items.{item_id}", "one_of", f"{value!r} is not pass, fail or na")
+    for item_id in results.keys() - set(expected):
+        errors.add(f"items.{item_id}", "unknown_item", "is not on this checklist")
+    return errors

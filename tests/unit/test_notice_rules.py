@@ -1,0 +1,120 @@
+"""Rectification notices (domain rules §5, §6): deadlines, life cycle, overdue at month-ends."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from vendorgov.audits.rules import (
+    NoticeAction,
+    NoticeStatus,
+    NoticeTimeline,
+    Severity,
+    TransitionRefused,
+    audit_component,
+    failed_in,
+    next_status,
+    notice_deadline,
+    overdue_at,
+)
+from vendorgov.contracts.rules import Deadlines
+from vendorgov.sla.measure import Month
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # no daylight saving: hours of elapsed time are wall hours
+
+
+def local(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
+
+
+def month_end(text: str) -> datetime:
+    return Month.parse(text).end_utc(SHANGHAI).to_pydatetime()
+
+
+def test_deadline_is_the_earliest_of_the_grouped_findings_across_a_month_end():
+    issued = local("2026-10-30 20:00")
+    deadlines = Deadlines()  # critical 24 h, major 72 h, minor 168 h
+    major_and_minor = notice_deadline(issued, [Severity.minor, Severity.major], deadlines)
+    assert major_and_minor == local("2026-11-02 20:00").astimezone(UTC)
+    assert major_and_minor.astimezone(SHANGHAI).month == 11
+    with_critical = notice_deadline(issued, [Severity.major, Severity.critical], deadlines)
+    assert with_critical == local("2026-10-31 20:00")
+    # The contract version's own deadlines apply.
+    strict = Deadlines(critical=4, major=12, minor=48)
+    assert notice_deadline(issued, [Severity.minor], strict) == local("2026-11-01 20:00")
+
+
+def test_the_vendor_acknowledges_and_responds_a_supervisor_verifies():
+    status = NoticeStatus.issued
+    status = next_status(status, NoticeAction.acknowledge, "vendor")
+    assert status is NoticeStatus.acknowledged
+    status = next_status(status, NoticeAction.respond, "vendor")
+    assert status is NoticeStatus.responded
+    assert next_status(status, NoticeAction.verify_failed, "supervisor") is NoticeStatus.issued
+    assert next_status(status, NoticeAction.verify_passed, "supervisor") is NoticeStatus.closed
+
+
+@pytest.mark.parametrize(
+    ("status", "action", "party", "reason"),
+    [
+        (NoticeStatus.responded, NoticeAction.verify_passed, "vendor", "only the supervisor"),
+        (NoticeStatus.issued, NoticeAction.acknowledge, "supervisor", "only the vendor"),
+        (NoticeStatus.closed, NoticeAction.respond, "vendor", "closed"),
+        (NoticeStatus.acknowledged, NoticeAction.verify_passed, "supervisor", "responded"),
+        (NoticeStatus.acknowledged, NoticeAction.acknowledge, "vendor", "issued"),
+    ],
+)
+def test_refused_transitions_say_why(status, action, party, reason):
+    with pytest.raises(TransitionRefused, match=reason):
+        next_status(status, action, party)
+
+
+def test_a_notice_overdue_at_two_consecutive_month_ends_counts_in_both():
+    issued = local("2026-10-20 09:00")
+    timeline = NoticeTimeline(
+        deadlines=[(issued, notice_deadline(issued, [Severity.major], Deadlines()))],
+        closed_at=local("2026-12-05 10:00"),
+    )
+    assert overdue_at(timeline, month_end("2026-10"))
+    assert overdue_at(timeline, month_end("2026-11"))
+    assert not overdue_at(timeline, month_end("2026-12"))  # closed on 5 December
+    assert not overdue_at(timeline, month_end("2026-09"))  # not issued yet
+
+
+def test_a_failed_verification_reopens_with_a_new_deadline_and_counts_in_its_month():
+    issued = local("2026-10-28 09:00")
+    first = notice_deadline(issued, [Severity.critical], Deadlines())  # 29 Oct 09:00
+    failed = local("2026-10-29 08:00")  # the fix did not hold
+    second = notice_deadline(failed, [Severity.critical], Deadlines())  # 30 Oct 08:00
+    timeline = NoticeTimeline(
+        deadlines=[(issued, first), (failed, second)], failed_verifications=[failed]
+    )
+    assert not overdue_at(timeline, local("2026-10-29 12:00"))  # the new deadline runs
+    assert overdue_at(timeline, local("2026-10-30 09:00"))
+    october = Month.parse("2026-10")
+    start, end = october.start_utc(SHANGHAI), october.end_utc(SHANGHAI)
+    assert failed_in(timeline, start, end) == 1
+    assert failed_in(timeline, end, Month.parse("2026-11").end_utc(SHANGHAI)) == 0
+
+
+def test_audit_and_rectification_component():
+    findings = {Severity.critical: 1, Severity.major: 2, Severity.minor: 3}
+    # 100 − 20 − 10 − 3 − 10 × 1 overdue − 5 × 1 failed = 52
+    assert audit_component(findings, 1, 1) == Decimal(52)
+    assert audit_component({}, 0, 0) == Decimal(100)
+    assert audit_component({Severity.critical: 6}, 0, 0) == Decimal(0)  # never below 0
+
+
+instants = st.datetimes(
+    min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)
+)
+
+
+@given(instants, st.integers(min_value=1, max_value=500), instants)
+def test_without_closing_a_notice_is_overdue_exactly_after_its_deadline(issued, hours, at):
+    deadline = issued + timedelta(hours=hours)
+    timeline = NoticeTimeline(deadlines=[(issued, deadline)])
+    assert overdue_at(timeline, at) == (at >= issued and at > deadline)
