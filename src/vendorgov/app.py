@@ -32,6 +32,7 @@ from vendorgov.accounts.views import ROTATE_SESSION, AccountPages, LoginPages, T
 from vendorgov.audit.views import AuditApi, AuditPages
 from vendorgov.contracts.api import ContractApi
 from vendorgov.contracts.views import ContractPages
+from vendorgov.inspections.api import InspectionApi
 from vendorgov.settings import Settings, get_settings
 from vendorgov.sla.api import EventTemplateApi, SlaApi, SurveyApi
 from vendorgov.sla.views import ScorecardPages
@@ -183,6 +184,7 @@ def create_app(
             SlaApi,
             SurveyApi,
             EventTemplateApi,
+            InspectionApi,
             AccountApi,
             AuditApi,
             _mount_admin(),

@@ -17,5 +17,7 @@ APP_REGISTRY = AppRegistry(
         "vendorgov.accounts.piccolo_app",
         "vendorgov.contracts.piccolo_app",
         "vendorgov.sla.piccolo_app",
+        "vendorgov.inspections.piccolo_app",
+        "vendorgov.audits.piccolo_app",
     ]
 )

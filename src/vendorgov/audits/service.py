@@ -1,0 +1,347 @@
+"""Findings and rectification notices: raised, grouped into notices with deadlines from the
+contract version in force, acknowledged and answered by the vendor, verified by a supervisor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from vendorgov import db
+from vendorgov.accounts.roles import Principal, Role
+from vendorgov.audit import service as audit
+from vendorgov.audits import rules
+from vendorgov.audits.rules import NoticeAction, NoticeStatus, NoticeTimeline, Severity
+from vendorgov.audits.tables import Finding, Notice, NoticeStep
+from vendorgov.contracts import service as contracts
+from vendorgov.errors import Collector, Conflict, Forbidden, InvalidInput, NotFound
+from vendorgov.settings import get_settings
+
+SUPERVISORS = (Role.admin, Role.supervisor)
+SOURCES = ("inspection", "audit", "complaint")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class FindingInput:
+    contract_id: int
+    source: str
+    severity: str
+    category: str
+    description: str
+    clause_code: str = ""
+    inspection_id: int | None = None
+    item_key: str = ""
+    found_at: datetime | None = None
+
+
+async def raise_finding(actor: Principal, data: FindingInput) -> int:
+    """Record one finding (inside the caller's transaction, or its own)."""
+    if actor.role not in (*SUPERVISORS, Role.auditor):
+        raise Forbidden(f"the {actor.role.value} role does not raise findings")
+    errors = Collector()
+    if data.source not in SOURCES:
+        errors.add("source", "one_of", "inspection, audit or complaint")
+    if data.severity not in {s.value for s in Severity}:
+        errors.add("severity", "one_of", "minor, major or critical")
+    if not data.description.strip():
+        errors.add("description", "required", "say what is wrong")
+    errors.raise_if_any()
+    async with db.transaction():
+        row = Finding(
+            contract=data.contract_id,
+            source=data.source,
+            inspection_id=data.inspection_id,
+            item_key=data.item_key,
+            clause_code=data.clause_code,
+            category=data.category.strip() or data.description.strip()[:200],
+            severity=data.severity,
+            description=data.description.strip(),
+            found_at=(data.found_at or _now()).astimezone(UTC),
+            status="open",
+            created_by=actor.username,
+        )
+        await row.save()
+        await audit.record(
+            actor,
+            "finding",
+            row.id,
+            "create",
+            None,
+            {
+                "contract": data.contract_id,
+                "source": data.source,
+                "severity": data.severity,
+                "description": data.description.strip(),
+            },
+        )
+    return row.id
+
+
+async def finding_ids_of_inspection(inspection_id: int) -> list[int]:
+    rows = await Finding.select(Finding.id).where(Finding.inspection_id == inspection_id)
+    return [r["id"] for r in rows]
+
+
+async def list_findings(
+    actor: Principal, contract_id: int | None = None, status: str = "", severity: str = ""
+) -> list[dict]:
+    if actor.role not in (*SUPERVISORS, Role.procurement, Role.finance) and not actor.is_vendor:
+        raise Forbidden(f"the {actor.role.value} role has no access to findings")
+    query = Finding.select(
+        Finding.all_columns(), Finding.contract.number.as_alias("contract_number")
+    ).order_by(Finding.found_at, ascending=False)
+    if actor.is_vendor:
+        query = query.where(Finding.contract.vendor == actor.vendor_id)
+    if contract_id:
+        query = query.where(Finding.contract == contract_id)
+    if status:
+        query = query.where(Finding.status == status)
+    if severity:
+        query = query.where(Finding.severity == severity)
+    return await query
+
+
+# --- notices ------------------------------------------------------------------------------
+
+
+async def _next_number(year: int) -> str:
+    prefix = f"ZG-{year}-"
+    rows = await Notice.select(Notice.number).where(Notice.number.like(f"{prefix}%"))
+    used = [int(r["number"].removeprefix(prefix)) for r in rows]
+    return f"{prefix}{max(used, default=0) + 1:04d}"
+
+
+async def issue_notice(actor: Principal, finding_ids: list[int]) -> int:
+    """Group open findings of one contract into a notice; its deadline is the earliest of
+    their severities' deadlines in the contract version in force today."""
+    if actor.role not in SUPERVISORS:
+        raise Forbidden(f"the {actor.role.value} role does not issue notices")
+    if not finding_ids:
+        raise InvalidInput.single("finding_ids", "required", "choose the findings to notify")
+    async with db.transaction():
+        rows = await Finding.select().where(Finding.id.is_in(finding_ids))
+        missing = set(finding_ids) - {r["id"] for r in rows}
+        if missing:
+            raise NotFound("finding", ", ".join(map(str, sorted(missing))))
+        contract_ids = {r["contract"] for r in rows}
+        if len(contract_ids) > 1:
+            raise InvalidInput.single(
+                "finding_ids",
+                "one_contract",
+                "a notice goes to one vendor: these findings belong to "
+                f"{len(contract_ids)} contracts",
+            )
+        taken = [r["id"] for r in rows if r["status"] != "open"]
+        if taken:
+            raise Conflict(
+                f"finding_ids: findings {', '.join(map(str, taken))} are already on a notice"
+            )
+        (contract_id,) = contract_ids
+        contract = await contracts.require_readable(actor, contract_id)
+        now = _now()
+        in_force = await contracts.version_in_force(
+            contract_id, now.astimezone(get_settings().zone).date()
+        )
+        if in_force is None:
+            raise InvalidInput.single(
+                "finding_ids", "in_force", f"contract {contract['number']} has no version in force"
+            )
+        deadline = rules.notice_deadline(
+            now, [Severity(r["severity"]) for r in rows], in_force.terms.deadlines
+        )
+        notice = Notice(
+            number=await _next_number(now.astimezone(get_settings().zone).year),
+            contract=contract_id,
+            status=NoticeStatus.issued.value,
+            issued_at=now,
+            deadline=deadline,
+            issued_by=actor.username,
+        )
+        await notice.save()
+        await NoticeStep(
+            notice=notice.id, at=now, action="issue", actor=actor.username, deadline=deadline
+        ).save()
+        await Finding.update({Finding.status: "noticed", Finding.notice_id: notice.id}).where(
+            Finding.id.is_in(finding_ids)
+        )
+        await audit.record(
+            actor,
+            "notice",
+            notice.id,
+            "issue",
+            None,
+            {"number": notice.number, "findings": sorted(finding_ids), "deadline": deadline},
+        )
+    return notice.id
+
+
+async def _notice_row(notice_id: int) -> dict:
+    row = (
+        await Notice.select(
+            Notice.all_columns(),
+            Notice.contract.number.as_alias("contract_number"),
+            Notice.contract.title.as_alias("contract_title"),
+            Notice.contract.vendor.id.as_alias("vendor_id"),
+            Notice.contract.vendor.name.as_alias("vendor_name"),
+        )
+        .where(Notice.id == notice_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound("notice", notice_id)
+    return row
+
+
+def _ensure_notice_reader(actor: Principal, row: dict) -> None:
+    if actor.is_vendor:
+        if actor.vendor_id != row["vendor_id"]:
+            raise NotFound("notice", row["id"])
+        return
+    if actor.role not in (*SUPERVISORS, Role.procurement, Role.finance):
+        raise Forbidden(f"the {actor.role.value} role has no access to notices")
+
+
+def overdue(row: dict, at: datetime | None = None) -> bool:
+    return row["status"] != NoticeStatus.closed.value and row["deadline"] < (at or _now())
+
+
+async def get_notice(actor: Principal, notice_id: int) -> dict:
+    row = await _notice_row(notice_id)
+    _ensure_notice_reader(actor, row)
+    steps = await NoticeStep.select().where(NoticeStep.notice == notice_id).order_by(NoticeStep.id)
+    found = await Finding.select().where(Finding.notice_id == notice_id).order_by(Finding.id)
+    return {**row, "steps": steps, "findings": found, "overdue": overdue(row)}
+
+
+async def list_notices(
+    actor: Principal, contract_id: int | None = None, open_only=False
+) -> list[dict]:
+    if actor.role not in (*SUPERVISORS, Role.procurement, Role.finance) and not actor.is_vendor:
+        raise Forbidden(f"the {actor.role.value} role has no access to notices")
+    query = Notice.select(
+        Notice.all_columns(),
+        Notice.contract.number.as_alias("contract_number"),
+        Notice.contract.vendor.name.as_alias("vendor_name"),
+    ).order_by(Notice.deadline)
+    if actor.is_vendor:
+        query = query.where(Notice.contract.vendor == actor.vendor_id)
+    if contract_id:
+        query = query.where(Notice.contract == contract_id)
+    if open_only:
+        query = query.where(Notice.status != NoticeStatus.closed.value)
+    now = _now()
+    return [{**r, "overdue": overdue(r, now)} for r in await query]
+
+
+async def act(actor: Principal, notice_id: int, action: str, note: str = "") -> str:
+    """Move a notice along its life cycle (§5); returns the new status. The vendor of the
+    contract acknowledges and responds; a supervisor verifies. A failed verification sends it
+    back to issued with a new deadline, counted from now."""
+    try:
+        step = NoticeAction(action)
+    except ValueError:
+        raise InvalidInput.single(
+            "action", "one_of", f"one of {', '.join(a.value for a in NoticeAction)}"
+        ) from None
+    async with db.transaction():
+        row = await _notice_row(notice_id)
+        _ensure_notice_reader(actor, row)
+        party = "vendor" if actor.is_vendor else "supervisor" if actor.role in SUPERVISORS else ""
+        if not party:
+            raise Forbidden(f"the {actor.role.value} role does not act on notices")
+        try:
+            status = rules.next_status(NoticeStatus(row["status"]), step, party)
+        except rules.TransitionRefused as refused:
+            raise Conflict(f"action: {refused}") from None
+        if step is NoticeAction.respond and not note.strip():
+            raise InvalidInput.single("note", "required", "describe what was done to fix it")
+        now = _now()
+        changes: dict = {Notice.status: status.value}
+        deadline = None
+        if step is NoticeAction.verify_failed:
+            found = await Finding.select(Finding.severity).where(Finding.notice_id == notice_id)
+            in_force = await contracts.version_in_force(
+                row["contract"], now.astimezone(get_settings().zone).date()
+            )
+            deadlines = in_force.terms.deadlines if in_force else rules.Deadlines()
+            deadline = rules.notice_deadline(
+                now, [Severity(f["severity"]) for f in found], deadlines
+            )
+            changes[Notice.deadline] = deadline
+        if status is NoticeStatus.closed:
+            changes[Notice.closed_at] = now
+            await Finding.update({Finding.status: "closed"}).where(Finding.notice_id == notice_id)
+        await Notice.update(changes).where(Notice.id == notice_id)
+        await NoticeStep(
+            notice=notice_id,
+            at=now,
+            action=step.value,
+            actor=actor.username,
+            note=note.strip(),
+            deadline=deadline,
+        ).save()
+        await audit.record(
+            actor,
+            "notice",
+            notice_id,
+            step.value,
+            {"status": row["status"], "deadline": row["deadline"]},
+            {"status": status.value, "deadline": deadline or row["deadline"], "note": note.strip()},
+        )
+    return status.value
+
+
+async def timelines(contract_id: int) -> list[NoticeTimeline]:
+    """Every notice of the contract as the month-end sees it."""
+    notices = await Notice.select().where(Notice.contract == contract_id)
+    if not notices:
+        return []
+    steps = (
+        await NoticeStep.select()
+        .where(NoticeStep.notice.is_in([n["id"] for n in notices]))
+        .order_by(NoticeStep.id)
+    )
+    result = []
+    for notice in notices:
+        own = [s for s in steps if s["notice"] == notice["id"]]
+        result.append(
+            NoticeTimeline(
+                deadlines=[(s["at"], s["deadline"]) for s in own if s["deadline"] is not None],
+                failed_verifications=[s["at"] for s in own if s["action"] == "verify_failed"],
+                closed_at=notice["closed_at"],
+            )
+        )
+    return result
+
+
+@dataclass
+class AuditInputs:
+    findings: dict[Severity, int]
+    overdue_notices: int
+    failed_verifications: int
+    component: Decimal
+
+
+async def audit_inputs(contract_id: int, start: datetime, end: datetime) -> AuditInputs:
+    """The audit-and-rectification component of [start, end) (§6): findings from third-party
+    audits and complaints in the month, notices overdue at its end (again at every later
+    month-end while they stand), verifications failed in the month."""
+    rows = await Finding.select(Finding.severity).where(
+        (Finding.contract == contract_id)
+        & Finding.source.is_in(["audit", "complaint"])
+        & (Finding.found_at >= start)
+        & (Finding.found_at < end)
+    )
+    counts: dict[Severity, int] = {}
+    for r in rows:
+        counts[Severity(r["severity"])] = counts.get(Severity(r["severity"]), 0) + 1
+    lines = await timelines(contract_id)
+    overdue_count = sum(rules.overdue_at(t, end) for t in lines)
+    failed = sum(rules.failed_in(t, start, end) for t in lines)
+    return AuditInputs(
+        counts, overdue_count, failed, rules.audit_component(counts, overdue_count, failed)
+    )

@@ -1,0 +1,44 @@
+from piccolo.columns import ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+from vendorgov.contracts.tables import Contract
+
+
+class Finding(Table, tablename="finding"):
+    """A defect: from an inspection item, a third-party audit or a complaint."""
+
+    contract = ForeignKey(Contract, on_delete=OnDelete.restrict)
+    source = Varchar(length=20)  # inspection, audit, complaint
+    inspection_id = Integer(null=True, default=None)
+    item_key = Varchar(length=20, default="")
+    clause_code = Varchar(length=40, default="")
+    category = Varchar(length=200)  # what the Pareto chart groups by: the checklist item
+    severity = Varchar(length=10)
+    description = Text()
+    found_at = Timestamptz(index=True)
+    status = Varchar(length=10, default="open")  # open, noticed, closed
+    notice_id = Integer(null=True, default=None, index=True)
+    created_by = Varchar(length=150)
+
+
+class Notice(Table, tablename="rectification_notice"):
+    """整改通知单: findings of one contract sent to the vendor with a deadline."""
+
+    number = Varchar(length=40, unique=True)
+    contract = ForeignKey(Contract, on_delete=OnDelete.restrict)
+    status = Varchar(length=15)  # issued, acknowledged, responded, closed
+    issued_at = Timestamptz()
+    deadline = Timestamptz(index=True)
+    closed_at = Timestamptz(null=True, default=None)
+    issued_by = Varchar(length=150)
+
+
+class NoticeStep(Table, tablename="notice_step"):
+    """The notice's timeline: issue, acknowledge, respond, verify (passed or failed)."""
+
+    notice = ForeignKey(Notice, on_delete=OnDelete.restrict)
+    at = Timestamptz()
+    action = Varchar(length=20)
+    actor = Varchar(length=150)
+    note = Text(default="")
+    deadline = Timestamptz(null=True, default=None)  # set by issue and failed verification

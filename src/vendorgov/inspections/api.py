@@ -1,0 +1,254 @@
+"""JSON API for checklists, inspections, findings and rectification notices."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from vendorgov.accounts.auth import allow
+from vendorgov.accounts.roles import Role
+from vendorgov.audits import service as audits
+from vendorgov.contracts import service as contracts
+from vendorgov.errors import InvalidInput
+from vendorgov.inspections import service
+from vendorgov.settings import get_settings
+from vendorgov.sla.measure import Month
+
+READERS = allow(Role.admin, Role.procurement, Role.supervisor, Role.finance, Role.vendor)
+SUPERVISORS = allow(Role.admin, Role.supervisor)
+
+
+class ChecklistItemIn(msgspec.Struct):
+    text: str
+    weight: str
+    severity: str
+    key: str = ""
+    clause: str = ""
+
+
+class ChecklistIn(msgspec.Struct):
+    category: str
+    name: str
+    items: list[ChecklistItemIn]
+
+
+class InspectionIn(msgspec.Struct):
+    contract_id: int
+    template_id: int
+    kind: str
+    location: str
+    inspected_at: str  # ISO 8601; without an offset, hospital-local time
+    results: dict[str, str]
+    notes: dict[str, str] = {}
+    client_token: str = ""
+
+
+class SubmittedOut(msgspec.Struct):
+    id: int
+    score: Decimal | None
+    finding_ids: list[int]
+    created: bool
+
+
+class FindingIn(msgspec.Struct):
+    contract_id: int
+    source: str
+    severity: str
+    description: str
+    category: str = ""
+    clause_code: str = ""
+
+
+class NoticeIn(msgspec.Struct):
+    finding_ids: list[int]
+
+
+class ActionIn(msgspec.Struct):
+    action: str
+    note: str = ""
+
+
+class CreatedOut(msgspec.Struct):
+    id: int
+
+
+class StatusOut(msgspec.Struct):
+    status: str
+
+
+def parse_instant(field: str, text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput.single(
+            field, "time", "is not a time (e.g. 2026-10-01 08:30 or 2026-10-01T08:30:00+08:00)"
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=get_settings().zone)
+
+
+def _plain(value):
+    return msgspec.to_builtins(value, builtin_types=(datetime, Decimal))
+
+
+class InspectionApi(Controller):
+    path = "/api"
+    tags = ["inspections"]
+
+    @get("/checklists", guards=[SUPERVISORS], summary="Active checklists, by category")
+    async def checklists(self, category: FromQuery[str] = "") -> list[dict]:
+        return [
+            {
+                **_plain({k: v for k, v in t.items() if k != "items"}),
+                "items": [
+                    {
+                        "key": i.key,
+                        "text": i.text,
+                        "weight": str(i.weight),
+                        "severity": i.severity.value,
+                        "clause": i.clause,
+                    }
+                    for i in t["items"]
+                ],
+            }
+            for t in await service.templates(category or None)
+        ]
+
+    @post(
+        "/checklists",
+        guards=[SUPERVISORS],
+        status_code=HTTP_201_CREATED,
+        summary="Save a checklist (a new version if the name exists)",
+    )
+    async def save_checklist(self, request: Request, data: JSONBody[ChecklistIn]) -> CreatedOut:
+        items = [msgspec.structs.asdict(i) for i in data.items]
+        return CreatedOut(
+            await service.save_template(request.user, data.category, data.name, items)
+        )
+
+    @post(
+        "/inspections",
+        guards=[SUPERVISORS],
+        status_code=HTTP_201_CREATED,
+        summary="Submit an inspection (a draft re-sent with its client_token is stored once)",
+    )
+    async def submit(self, request: Request, data: JSONBody[InspectionIn]) -> SubmittedOut:
+        done = await service.submit(
+            request.user,
+            service.InspectionInput(
+                contract_id=data.contract_id,
+                template_id=data.template_id,
+                kind=data.kind,
+                location=data.location,
+                inspected_at=parse_instant("inspected_at", data.inspected_at),
+                results=data.results,
+                notes=data.notes,
+                client_token=data.client_token,
+            ),
+        )
+        return SubmittedOut(done.inspection_id, done.score, done.finding_ids, done.created)
+
+    @get("/inspections/{inspection_id:int}", guards=[READERS], summary="An inspection")
+    async def inspection(self, request: Request, inspection_id: FromPath[int]) -> dict:
+        found = await service.get_inspection(request.user, inspection_id)
+        return _plain(
+            {**found, "items": [{**i, "weight": str(i["weight"])} for i in found["items"]]}
+        )
+
+    @get("/findings", guards=[READERS], summary="Findings (a vendor user sees its own)")
+    async def findings(
+        self,
+        request: Request,
+        contract_id: FromQuery[int | None] = None,
+        status: FromQuery[str] = "",
+        severity: FromQuery[str] = "",
+    ) -> list[dict]:
+        rows = await audits.list_findings(request.user, contract_id, status, severity)
+        return [_plain(r) for r in rows]
+
+    @post(
+        "/findings",
+        guards=[allow(Role.admin, Role.supervisor, Role.auditor)],
+        status_code=HTTP_201_CREATED,
+        summary="Record a finding from an audit or a complaint",
+    )
+    async def add_finding(self, request: Request, data: JSONBody[FindingIn]) -> CreatedOut:
+        return CreatedOut(
+            await audits.raise_finding(
+                request.user,
+                audits.FindingInput(
+                    contract_id=data.contract_id,
+                    source=data.source,
+                    severity=data.severity,
+                    category=data.category,
+                    description=data.description,
+                    clause_code=data.clause_code,
+                ),
+            )
+        )
+
+    @post(
+        "/notices",
+        guards=[SUPERVISORS],
+        status_code=HTTP_201_CREATED,
+        summary="Issue a rectification notice for open findings of one contract",
+    )
+    async def issue(self, request: Request, data: JSONBody[NoticeIn]) -> CreatedOut:
+        return CreatedOut(await audits.issue_notice(request.user, data.finding_ids))
+
+    @get("/notices", guards=[READERS], summary="Notices (a vendor user sees its own)")
+    async def notices(
+        self,
+        request: Request,
+        contract_id: FromQuery[int | None] = None,
+        open: FromQuery[bool] = False,
+    ) -> list[dict]:
+        return [_plain(r) for r in await audits.list_notices(request.user, contract_id, open)]
+
+    @get(
+        "/notices/{notice_id:int}",
+        guards=[READERS],
+        summary="A notice with its findings and timeline",
+    )
+    async def notice(self, request: Request, notice_id: FromPath[int]) -> dict:
+        return _plain(await audits.get_notice(request.user, notice_id))
+
+    @post(
+        "/notices/{notice_id:int}/actions",
+        guards=[READERS],
+        status_code=HTTP_200_OK,
+        summary="acknowledge / respond (vendor), verify_passed / verify_failed (supervisor)",
+    )
+    async def act(
+        self, request: Request, notice_id: FromPath[int], data: JSONBody[ActionIn]
+    ) -> StatusOut:
+        return StatusOut(await audits.act(request.user, notice_id, data.action, data.note))
+
+    @get(
+        "/contracts/{contract_id:int}/assessment-inputs/{month:str}",
+        guards=[allow(Role.admin, Role.supervisor, Role.finance)],
+        summary="The month's inspection component and audit-and-rectification component",
+    )
+    async def assessment_inputs(
+        self, request: Request, contract_id: FromPath[int], month: FromPath[str]
+    ) -> dict:
+        try:
+            parsed = Month.parse(month)
+        except ValueError as error:
+            raise InvalidInput.single("month", "format", str(error)) from None
+        zone = get_settings().zone
+        start, end = parsed.start_utc(zone).to_pydatetime(), parsed.end_utc(zone).to_pydatetime()
+        await contracts.require_readable(request.user, contract_id)
+        inputs = await audits.audit_inputs(contract_id, start, end)
+        return {
+            "month": str(parsed),
+            "inspection_component": await service.inspection_component(contract_id, start, end),
+            "audit_component": inputs.component,
+            "findings": {s.value: n for s, n in inputs.findings.items()},
+            "overdue_notices": inputs.overdue_notices,
+            "failed_verifications": inputs.failed_verifications,
+        }

@@ -1,0 +1,290 @@
+"""Checklist templates and inspections: submitted from a phone, scored, failed items raised as
+findings (through the audits service) in the same transaction."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+
+from vendorgov import db
+from vendorgov.accounts.roles import Principal, Role
+from vendorgov.audit import service as audit
+from vendorgov.audits import service as findings
+from vendorgov.audits.rules import Severity
+from vendorgov.contracts import service as contracts
+from vendorgov.errors import Collector, Forbidden, NotFound
+from vendorgov.inspections import rules
+from vendorgov.inspections.rules import InspectionKind, ItemOutcome, ItemResult
+from vendorgov.inspections.tables import ChecklistTemplate, Inspection
+from vendorgov.settings import get_settings
+
+INSPECTORS = (Role.admin, Role.supervisor)
+TEMPLATE_KEEPERS = (Role.admin, Role.supervisor)
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    key: str
+    text: str
+    weight: Decimal
+    severity: Severity
+    clause: str = ""
+
+
+def _items(row: dict) -> list[ChecklistItem]:
+    return [
+        ChecklistItem(
+            i["key"], i["text"], Decimal(i["weight"]), Severity(i["severity"]), i["clause"]
+        )
+        for i in json.loads(row["items"])
+    ]
+
+
+def item_errors(items: list[dict]) -> Collector:
+    errors = Collector()
+    if not items:
+        errors.add("items", "required", "a checklist needs at least one item")
+    keys = set()
+    for n, item in enumerate(items, start=1):
+        where = f"items.{n}"
+        if not str(item.get("text", "")).strip():
+            errors.add(f"{where}.text", "required", "is required")
+        try:
+            if Decimal(str(item.get("weight"))) <= 0:
+                errors.add(f"{where}.weight", "positive", "must be more than 0")
+        except InvalidOperation:
+            errors.add(f"{where}.weight", "number", "must be a number")
+        if item.get("severity") not in {s.value for s in Severity}:
+            errors.add(f"{where}.severity", "one_of", "minor, major or critical")
+        key = str(item.get("key") or n)
+        if key in keys:
+            errors.add(f"{where}.key", "unique", f"key {key} is used twice")
+        keys.add(key)
+    return errors
+
+
+async def save_template(actor: Principal, category: str, name: str, items: list[dict]) -> int:
+    """A new version of the category's checklist called `name` (version 1 if new)."""
+    if actor.role not in TEMPLATE_KEEPERS:
+        raise Forbidden(f"the {actor.role.value} role does not keep checklists")
+    errors = item_errors(items)
+    if not name.strip():
+        errors.add("name", "required", "is required")
+    errors.raise_if_any()
+    stored = [
+        {
+            "key": str(item.get("key") or n),
+            "text": str(item["text"]).strip(),
+            "weight": str(Decimal(str(item["weight"]))),
+            "severity": item["severity"],
+            "clause": str(item.get("clause") or ""),
+        }
+        for n, item in enumerate(items, start=1)
+    ]
+    async with db.transaction():
+        latest = (
+            await ChecklistTemplate.select(ChecklistTemplate.version)
+            .where((ChecklistTemplate.category == category) & (ChecklistTemplate.name == name))
+            .order_by(ChecklistTemplate.version, ascending=False)
+            .first()
+        )
+        version = (latest["version"] + 1) if latest else 1
+        await ChecklistTemplate.update({ChecklistTemplate.active: False}).where(
+            (ChecklistTemplate.category == category) & (ChecklistTemplate.name == name)
+        )
+        row = ChecklistTemplate(
+            category=category,
+            name=name.strip(),
+            version=version,
+            items=json.dumps(stored, ensure_ascii=False),
+            active=True,
+            created_at=datetime.now(UTC),
+        )
+        await row.save()
+        await audit.record(
+            actor,
+            "checklist",
+            row.id,
+            "create",
+            None,
+            {"name": name, "version": version, "items": stored},
+        )
+    return row.id
+
+
+async def templates(category: str | None = None) -> list[dict]:
+    """The active checklists (the latest version of each), with their items."""
+    query = ChecklistTemplate.select().where(ChecklistTemplate.active == True)  # noqa: E712
+    if category:
+        query = query.where(ChecklistTemplate.category == category)
+    rows = await query.order_by(ChecklistTemplate.category).order_by(ChecklistTemplate.name)
+    return [{**r, "items": _items(r)} for r in rows]
+
+
+async def template(template_id: int) -> dict:
+    row = await ChecklistTemplate.select().where(ChecklistTemplate.id == template_id).first()
+    if row is None:
+        raise NotFound("checklist", template_id)
+    return {**row, "items": _items(row)}
+
+
+@dataclass
+class InspectionInput:
+    contract_id: int
+    template_id: int
+    kind: str
+    location: str
+    inspected_at: datetime  # aware
+    results: dict[str, str]  # item key → pass / fail / na
+    notes: dict[str, str] = field(default_factory=dict)
+    client_token: str = ""
+
+
+@dataclass
+class Submitted:
+    inspection_id: int
+    score: Decimal | None
+    finding_ids: list[int]
+    created: bool  # False when the same draft had been stored already
+
+
+async def submit(actor: Principal, data: InspectionInput) -> Submitted:
+    """Store an inspection with its score and raise a finding for every failed item, all in
+    one transaction. Re-sending a draft with the same client token returns the stored one."""
+    if actor.role not in INSPECTORS:
+        raise Forbidden(f"the {actor.role.value} role does not inspect")
+    if data.client_token:
+        existing = (
+            await Inspection.select(Inspection.id, Inspection.score)
+            .where(Inspection.client_token == data.client_token)
+            .first()
+        )
+        if existing:
+            raised = await findings.finding_ids_of_inspection(existing["id"])
+            score = existing["score"]
+            # SQLite keeps NUMERIC as REAL: give it back as the 2-decimal score it was.
+            score = None if score is None else Decimal(str(score)).quantize(rules.TWO)
+            return Submitted(existing["id"], score, raised, created=False)
+    contract = await contracts.require_readable(actor, data.contract_id)
+    checklist = await template(data.template_id)
+    errors = Collector()
+    if data.kind not in {k.value for k in InspectionKind}:
+        errors.add("kind", "one_of", "routine, spot_check or comprehensive")
+    if not data.location.strip():
+        errors.add("location", "required", "where was the inspection?")
+    if checklist["category"] != contract["category"]:
+        errors.add(
+            "template_id",
+            "category",
+            f"a {checklist['category']} checklist for a {contract['category']} contract",
+        )
+    local_day = data.inspected_at.astimezone(get_settings().zone).date()
+    if data.inspected_at > datetime.now(UTC):
+        errors.add("inspected_at", "not_future", "is in the future")
+    in_force = await contracts.version_in_force(data.contract_id, local_day)
+    running = contract["status"] in ("active", "suspended")  # not draft or terminated
+    within = contract["start_date"] <= local_day <= contract["end_date"]
+    if in_force is None or not running or not within:
+        errors.add(
+            "contract_id",
+            "in_force",
+            f"contract {contract['number']} is not in force on {local_day}",
+        )
+    items = checklist["items"]
+    errors.errors += rules.results_errors([i.key for i in items], data.results).errors
+    errors.raise_if_any()
+    outcomes = [ItemOutcome(i.weight, ItemResult(data.results[i.key])) for i in items]
+    score = rules.inspection_score(outcomes)
+    stored = {
+        i.key: {"result": data.results[i.key], "note": data.notes.get(i.key, "").strip()}
+        for i in items
+    }
+    async with db.transaction():
+        row = Inspection(
+            contract=data.contract_id,
+            template=data.template_id,
+            kind=data.kind,
+            location=data.location.strip(),
+            inspector_id=actor.user_id,
+            inspector=actor.username,
+            inspected_at=data.inspected_at.astimezone(UTC),
+            score=score,
+            results=json.dumps(stored, ensure_ascii=False),
+            client_token=data.client_token
+            or f"server-{datetime.now(UTC).timestamp()}-{actor.user_id}",
+            created_at=datetime.now(UTC),
+        )
+        await row.save()
+        raised = [
+            await findings.raise_finding(
+                actor,
+                findings.FindingInput(
+                    contract_id=data.contract_id,
+                    source="inspection",
+                    severity=item.severity.value,
+                    category=item.text,
+                    description=stored[item.key]["note"] or item.text,
+                    clause_code=item.clause,
+                    inspection_id=row.id,
+                    item_key=item.key,
+                    found_at=data.inspected_at,
+                ),
+            )
+            for item in items
+            if data.results[item.key] == ItemResult.failed.value
+        ]
+        await audit.record(
+            actor,
+            "inspection",
+            row.id,
+            "create",
+            None,
+            {
+                "contract": data.contract_id,
+                "template": data.template_id,
+                "score": score,
+                "results": stored,
+            },
+        )
+    return Submitted(row.id, score, raised, created=True)
+
+
+async def get_inspection(actor: Principal, inspection_id: int) -> dict:
+    row = await Inspection.select().where(Inspection.id == inspection_id).first()
+    if row is None:
+        raise NotFound("inspection", inspection_id)
+    await contracts.require_readable(actor, row["contract"])
+    checklist = await template(row["template"])
+    results = json.loads(row["results"])
+    return {
+        **row,
+        "template_name": checklist["name"],
+        "template_version": checklist["version"],
+        "items": [
+            {
+                "key": i.key,
+                "text": i.text,
+                "weight": i.weight,
+                "severity": i.severity.value,
+                **results[i.key],
+            }
+            for i in checklist["items"]
+        ],
+    }
+
+
+async def inspection_component(contract_id: int, start: datetime, end: datetime) -> Decimal | None:
+    """Mean of the scores of the contract's inspections in [start, end), 2 decimals; None
+    when there were none (the component is then left out, §6)."""
+    rows = await Inspection.select(Inspection.score).where(
+        (Inspection.contract == contract_id)
+        & (Inspection.inspected_at >= start)
+        & (Inspection.inspected_at < end)
+        & Inspection.score.is_not_null()
+    )
+    scores = [Decimal(str(r["score"])) for r in rows]
+    if not scores:
+        return None
+    return (sum(scores) / len(scores)).quantize(rules.TWO, rounding="ROUND_HALF_UP")

@@ -1,0 +1,243 @@
+"""Inspections, findings and rectification notices through the API (domain rules §5, §6)."""
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from tests.conftest import new_vendor, unique
+from vendorgov.audits import service as audits
+from vendorgov.audits.tables import Notice, NoticeStep
+from vendorgov.contracts import service as contracts
+from vendorgov.contracts.rules import Terms
+from vendorgov.settings import get_settings
+from vendorgov.sla.measure import Month
+
+WARD_CLEANING = {
+    "category": "cleaning",
+    "name": "病区保洁日常检查",
+    "items": [
+        {"key": "floor", "text": "地面无污渍、无积水", "weight": "3", "severity": "minor"},
+        {"key": "toilet", "text": "卫生间无异味", "weight": "2", "severity": "major"},
+        {"key": "isolation", "text": "隔离病房按规程消毒", "weight": "5", "severity": "critical"},
+    ],
+}
+
+
+async def cleaning_contract(world, vendor_id, start=date(2026, 1, 1)) -> int:
+    officer = world.principals["procurement"]
+    contract_id, version_id = await contracts.create_contract(
+        officer,
+        contracts.ContractInput(
+            number=unique("HT-BJ"),
+            title="病区保洁服务合同",
+            vendor_id=vendor_id,
+            category="cleaning",
+            start_date=start,
+            end_date=date(2027, 12, 31),
+            monthly_fee=Decimal("128000.00"),
+        ),
+        Terms(effective_from=start, monthly_fee=Decimal("128000.00")),
+    )
+    await contracts.sign(officer, version_id)
+    return contract_id
+
+
+async def checklist(c) -> int:
+    response = await c.post("/api/checklists", json={**WARD_CLEANING, "name": unique("病区保洁")})
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def inspection(contract_id, template_id, results, **extra):
+    return {
+        "contract_id": contract_id,
+        "template_id": template_id,
+        "kind": "spot_check",
+        "location": "住院部5楼东区",
+        "inspected_at": "2026-10-15 10:30",
+        "results": results,
+        **extra,
+    }
+
+
+async def test_an_inspection_is_scored_and_its_failed_item_raises_one_finding(api, world):
+    contract_id = await cleaning_contract(world, world.vendor_a)
+    async with api("supervisor") as c:
+        template_id = await checklist(c)
+        body = inspection(
+            contract_id,
+            template_id,
+            {"floor": "pass", "toilet": "fail", "isolation": "na"},
+            notes={"toilet": "男卫生间异味明显"},
+            client_token=unique("draft"),
+        )
+        first = await c.post("/api/inspections", json=body)
+        again = await c.post("/api/inspections", json=body)  # the phone re-sends the draft
+        stored = await c.get(f"/api/inspections/{first.json()['id']}")
+        found = await c.get("/api/findings", params={"contract_id": contract_id})
+    assert first.status_code == 201, first.text
+    done = first.json()
+    assert Decimal(str(done["score"])) == Decimal("60.00")  # 100 × 3 / (3 + 2)
+    assert done["created"] is True and len(done["finding_ids"]) == 1
+    assert again.json() == {**done, "created": False}
+    assert [i["result"] for i in stored.json()["items"]] == ["pass", "fail", "na"]
+    (finding,) = found.json()
+    assert finding["severity"] == "major" and finding["description"] == "男卫生间异味明显"
+    assert finding["source"] == "inspection" and finding["status"] == "open"
+
+
+async def test_bad_inspections_are_refused_and_nothing_is_stored(api, world):
+    contract_id = await cleaning_contract(world, world.vendor_a, start=date(2026, 10, 1))
+    async with api("supervisor") as c:
+        template_id = await checklist(c)
+        missing = await c.post(
+            "/api/inspections", json=inspection(contract_id, template_id, {"floor": "pass"})
+        )
+        too_early = await c.post(
+            "/api/inspections",
+            json=inspection(
+                contract_id,
+                template_id,
+                {"floor": "pass", "toilet": "pass", "isolation": "pass"},
+                inspected_at="2026-09-30 10:00",
+            ),
+        )
+        before = await c.get("/api/findings", params={"contract_id": contract_id})
+    async with api("finance") as c:
+        not_an_inspector = await c.post(
+            "/api/inspections", json=inspection(contract_id, template_id, {})
+        )
+    assert missing.status_code == 422
+    assert {e["field"] for e in missing.json()["errors"]} == {"items.toilet", "items.isolation"}
+    assert too_early.status_code == 422
+    assert too_early.json()["errors"][0]["rule"] == "in_force"
+    assert before.json() == []
+    assert not_an_inspector.status_code == 403
+
+
+async def test_notice_life_cycle_with_a_failed_verification_and_isolation(api, world):
+    contract_id = await cleaning_contract(world, world.vendor_a)
+    other_contract = await cleaning_contract(world, await new_vendor(world))
+    async with api("supervisor") as c:
+        major = (
+            await c.post(
+                "/api/findings",
+                json={
+                    "contract_id": contract_id,
+                    "source": "complaint",
+                    "severity": "major",
+                    "description": "患者投诉病房垃圾未及时清运",
+                },
+            )
+        ).json()["id"]
+        elsewhere = (
+            await c.post(
+                "/api/findings",
+                json={
+                    "contract_id": other_contract,
+                    "source": "audit",
+                    "severity": "minor",
+                    "description": "巡检记录不全",
+                },
+            )
+        ).json()["id"]
+        mixed = await c.post("/api/notices", json={"finding_ids": [major, elsewhere]})
+        issued = await c.post("/api/notices", json={"finding_ids": [major]})
+        twice = await c.post("/api/notices", json={"finding_ids": [major]})
+    assert mixed.status_code == 422 and mixed.json()["errors"][0]["rule"] == "one_contract"
+    assert issued.status_code == 201 and twice.status_code == 409
+    notice_id = issued.json()["id"]
+
+    async with api("vendor") as c:
+        seen = (await c.get(f"/api/notices/{notice_id}")).json()
+        assert (
+            await c.post(f"/api/notices/{notice_id}/actions", json={"action": "acknowledge"})
+        ).json() == {"status": "acknowledged"}
+        empty = await c.post(f"/api/notices/{notice_id}/actions", json={"action": "respond"})
+        answered = await c.post(
+            f"/api/notices/{notice_id}/actions",
+            json={"action": "respond", "note": "已增加清运频次至每日三次"},
+        )
+        self_verify = await c.post(
+            f"/api/notices/{notice_id}/actions", json={"action": "verify_passed"}
+        )
+    issued_at = datetime.fromisoformat(seen["issued_at"])
+    assert datetime.fromisoformat(seen["deadline"]) - issued_at == timedelta(hours=72)
+    assert seen["number"].startswith("ZG-")
+    assert empty.status_code == 422 and answered.json() == {"status": "responded"}
+    assert self_verify.status_code == 409 and "only the supervisor" in self_verify.json()["detail"]
+
+    async with api("vendor_b") as c:
+        assert (await c.get(f"/api/notices/{notice_id}")).status_code == 404
+        hidden = await c.post(f"/api/notices/{notice_id}/actions", json={"action": "acknowledge"})
+        assert hidden.status_code == 404
+    async with api("evaluator") as c:
+        assert (await c.get(f"/api/notices/{notice_id}")).status_code == 403
+
+    async with api("supervisor") as c:
+        failed = await c.post(
+            f"/api/notices/{notice_id}/actions",
+            json={"action": "verify_failed", "note": "复查仍有积存垃圾"},
+        )
+        reopened = (await c.get(f"/api/notices/{notice_id}")).json()
+    assert failed.json() == {"status": "issued"}
+    assert datetime.fromisoformat(reopened["deadline"]) > datetime.fromisoformat(seen["deadline"])
+    assert [s["action"] for s in reopened["steps"]] == [
+        "issue",
+        "acknowledge",
+        "respond",
+        "verify_failed",
+    ]
+    async with api("vendor") as c:
+        await c.post(
+            f"/api/notices/{notice_id}/actions", json={"action": "respond", "note": "已整改"}
+        )
+    async with api("supervisor") as c:
+        closed = await c.post(f"/api/notices/{notice_id}/actions", json={"action": "verify_passed"})
+    async with api("vendor") as c:
+        late = await c.post(
+            f"/api/notices/{notice_id}/actions", json={"action": "respond", "note": "补充"}
+        )
+        findings = (await c.get("/api/findings", params={"contract_id": contract_id})).json()
+    assert closed.json() == {"status": "closed"}
+    assert late.status_code == 409 and "closed" in late.json()["detail"]
+    assert {f["status"] for f in findings} == {"closed"}
+
+
+async def test_a_notice_overdue_at_two_month_ends_counts_in_both_months(api, world):
+    contract_id = await cleaning_contract(world, world.vendor_a)
+    supervisor = world.principals["supervisor"]
+    finding = await audits.raise_finding(
+        supervisor,
+        audits.FindingInput(
+            contract_id, "audit", "critical", "消毒记录", "第三方审计：消毒记录缺失"
+        ),
+    )
+    notice_id = await audits.issue_notice(supervisor, [finding])
+    # As if issued on 20 October (local) and never fixed: its 24-hour deadline passed then.
+    zone = get_settings().zone
+    issued = datetime(2026, 10, 20, 9, 0, tzinfo=zone).astimezone(UTC)
+    await Notice.update(
+        {Notice.issued_at: issued, Notice.deadline: issued + timedelta(hours=24)}
+    ).where(Notice.id == notice_id)
+    await NoticeStep.update(
+        {NoticeStep.at: issued, NoticeStep.deadline: issued + timedelta(hours=24)}
+    ).where(NoticeStep.notice == notice_id)
+    from vendorgov.audits.tables import Finding
+
+    await Finding.update({Finding.found_at: issued}).where(Finding.id == finding)
+
+    def bounds(text):
+        month = Month.parse(text)
+        return month.start_utc(zone).to_pydatetime(), month.end_utc(zone).to_pydatetime()
+
+    october = await audits.audit_inputs(contract_id, *bounds("2026-10"))
+    november = await audits.audit_inputs(contract_id, *bounds("2026-11"))
+    september = await audits.audit_inputs(contract_id, *bounds("2026-09"))
+    # October: the critical audit finding (−20) and the notice overdue at month-end (−10).
+    assert (october.overdue_notices, october.component) == (1, Decimal(70))
+    # November: no new finding, the same notice still overdue (−10).
+    assert (november.overdue_notices, november.component) == (1, Decimal(90))
+    assert (september.overdue_notices, september.component) == (0, Decimal(100))
+    async with api("finance") as c:
+        shown = (await c.get(f"/api/contracts/{contract_id}/assessment-inputs/2026-11")).json()
+    assert shown["overdue_notices"] == 1 and Decimal(str(shown["audit_component"])) == 90
