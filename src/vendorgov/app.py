@@ -30,6 +30,7 @@ from vendorgov.accounts.auth import PUBLIC_PATHS, AccountAuthMiddleware, allow
 from vendorgov.accounts.roles import Role
 from vendorgov.accounts.views import ROTATE_SESSION, AccountPages, LoginPages, TokenPages
 from vendorgov.audit.views import AuditApi, AuditPages
+from vendorgov.audits.views import NoticePages
 from vendorgov.contracts.api import ContractApi
 from vendorgov.contracts.views import ContractPages
 from vendorgov.inspections.api import InspectionApi
@@ -176,6 +177,7 @@ def create_app(
             VendorPages,
             ContractPages,
             ScorecardPages,
+            NoticePages,
             AccountPages,
             TokenPages,
             AuditPages,

@@ -6,7 +6,8 @@ to today, so some qualifications are always about to expire and one has lapsed.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import random
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pandas as pd
@@ -234,7 +235,137 @@ async def load(if_empty: bool = False) -> bool:
             display_name=display,
             vendor_id=vendor_ids[vendor_index] if vendor_index is not None else None,
         )
+    supervisor = await accounts.principal_for_user(await accounts.user_id_for("li.qiang"))
+    await _inspections(admin, supervisor, today)
     return True
+
+
+# (category, checklist name, items: (text, weight, severity if failed))
+CHECKLISTS = [
+    (
+        "cleaning",
+        "病区保洁日常检查 Ward cleaning",
+        [
+            ("地面清洁无污渍、无积水", "3", "minor"),
+            ("卫生间无异味、洁具清洁", "2", "major"),
+            ("医疗废物分类收集、封口规范", "3", "critical"),
+            ("隔离病房按规程消毒并记录", "3", "critical"),
+            ("保洁工具分区使用、标识清楚", "1", "minor"),
+        ],
+    ),
+    (
+        "catering",
+        "营养膳食卫生检查 Catering hygiene",
+        [
+            ("食品留样48小时并记录", "3", "critical"),
+            ("生熟分开、刀具砧板标识", "2", "major"),
+            ("从业人员健康证在有效期内", "2", "major"),
+            ("病员餐按时送达病区", "2", "minor"),
+        ],
+    ),
+    (
+        "security",
+        "安保巡逻检查 Security patrol",
+        [
+            ("按规定路线和频次巡逻并打卡", "3", "major"),
+            ("消防通道畅通无占用", "3", "critical"),
+            ("监控室24小时有人值守", "2", "major"),
+            ("门岗登记完整", "1", "minor"),
+        ],
+    ),
+    (
+        "porter",
+        "运送服务检查 Porter delivery",
+        [
+            ("急诊标本10分钟内接收", "3", "critical"),
+            ("运送工具清洁消毒", "2", "major"),
+            ("交接签收记录完整", "1", "minor"),
+        ],
+    ),
+    (
+        "elevator",
+        "电梯维保检查 Elevator maintenance",
+        [
+            ("每15日维保一次并有记录", "3", "major"),
+            ("轿厢应急电话畅通", "3", "critical"),
+            ("年检合格证在有效期内并张贴", "2", "major"),
+            ("机房整洁、无杂物", "1", "minor"),
+        ],
+    ),
+]
+
+
+async def _inspections(admin, supervisor, today: date) -> None:
+    """The checklists, a month of inspections with a few failed items, and two notices: one
+    answered and waiting for verification, one overdue."""
+    from vendorgov.audits import service as audits
+    from vendorgov.inspections import service as inspections
+
+    template_ids = {}
+    for category, name, items in CHECKLISTS:
+        template_ids[category] = await inspections.save_template(
+            supervisor,
+            category,
+            name,
+            [{"text": t, "weight": w, "severity": sev} for t, w, sev in items],
+        )
+    contracts_by_category = {
+        c["category"]: c
+        for c in await contracts.list_contracts(admin)
+        if c["effective_status"] == "active"
+    }
+    zone = get_settings().zone
+    start = datetime.combine(today.replace(day=1) - timedelta(days=1), time(9), zone)
+    rng = random.Random(11)
+    for category, template_id in template_ids.items():
+        contract = contracts_by_category.get(category)
+        if contract is None:
+            continue
+        checklist = await inspections.template(template_id)
+        for n in range(6):
+            at = start - timedelta(days=5 * n, hours=rng.randint(0, 6))
+            results = {
+                i.key: ("fail" if rng.random() < 0.12 else "na" if rng.random() < 0.05 else "pass")
+                for i in checklist["items"]
+            }
+            await inspections.submit(
+                supervisor,
+                inspections.InspectionInput(
+                    contract_id=contract["id"],
+                    template_id=template_id,
+                    kind="routine" if n else "comprehensive",
+                    location=rng.choice(["住院部5楼东区", "门诊1楼大厅", "急诊科", "手术室外走廊"]),
+                    inspected_at=at,
+                    results=results,
+                    client_token=f"demo-{category}-{n}",
+                ),
+            )
+    open_findings = await audits.list_findings(supervisor, status="open")
+    by_contract: dict[int, list[int]] = {}
+    for finding in open_findings:
+        by_contract.setdefault(finding["contract"], []).append(finding["id"])
+    vendor_users = {}
+    for username, role, _, _ in ACCOUNTS:
+        if role == "vendor":
+            user = await accounts.principal_for_user(await accounts.user_id_for(username))
+            vendor_users[user.vendor_id] = user
+    vendor_of = {c["id"]: c["vendor"] for c in contracts_by_category.values()}
+    # A vendor with a login answers its notice; another notice stays unanswered.
+    answered = next((c for c in by_contract if vendor_of.get(c) in vendor_users), None)
+    unanswered = next((c for c in by_contract if c != answered), None)
+    for contract_id in (answered, unanswered):
+        if contract_id is None:
+            continue
+        notice_id = await audits.issue_notice(supervisor, by_contract[contract_id])
+        if contract_id == answered:
+            vendor_user = vendor_users[vendor_of[contract_id]]
+            await audits.act(vendor_user, notice_id, "acknowledge")
+            await audits.act(
+                vendor_user,
+                notice_id,
+                "respond",
+                "已组织专项整改并加强班组长巡查，附整改前后照片。",
+            )
 
 
 async def _qualifications(

@@ -241,3 +241,63 @@ async def test_a_notice_overdue_at_two_month_ends_counts_in_both_months(api, wor
     async with api("finance") as c:
         shown = (await c.get(f"/api/contracts/{contract_id}/assessment-inputs/2026-11")).json()
     assert shown["overdue_notices"] == 1 and Decimal(str(shown["audit_component"])) == 90
+
+
+async def test_pages_issue_a_notice_print_it_and_let_the_vendor_answer(login, world):
+    import io
+
+    from pypdf import PdfReader
+
+    from tests.conftest import csrf_token
+
+    contract_id = await cleaning_contract(world, world.vendor_a)
+    finding = await audits.raise_finding(
+        world.principals["supervisor"],
+        audits.FindingInput(
+            contract_id,
+            "complaint",
+            "critical",
+            "手术室地面血迹未清",
+            "手术室3号间地面血迹未及时清理",
+        ),
+    )
+    async with login("supervisor") as c:
+        listed = await c.get("/findings", params={"contract_id": contract_id})
+        assert "手术室地面血迹未清" in listed.text
+        token = await csrf_token(c, "/findings")
+        issued = await c.post(
+            "/notices",
+            data={"_csrf_token": token, "finding_id": str(finding)},
+            follow_redirects=False,
+        )
+        assert issued.status_code in (302, 303), issued.text
+        page = await c.get(issued.headers["location"])
+        notice_id = int(issued.headers["location"].rsplit("/", 1)[1])
+        pdf = await c.get(f"/notices/{notice_id}/notice.pdf")
+    notice = await audits.get_notice(world.principals["supervisor"], notice_id)
+    deadline = notice["deadline"].astimezone(get_settings().zone).strftime("%Y-%m-%d %H:%M")
+    assert notice["number"] in page.text and deadline in page.text
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    compact = text.replace(" ", "").replace("\n", "")
+    assert notice["number"] in compact
+    assert "手术室地面血迹未清" in compact and "整改通知单" in compact
+    assert deadline.replace(" ", "") in compact
+
+    async with login("vendor") as c:
+        assert notice["number"] in (await c.get("/notices")).text
+        shown = await c.get(f"/notices/{notice_id}")
+        assert "Acknowledge receipt" in shown.text and "Verified: fixed" not in shown.text
+        token = await csrf_token(c, f"/notices/{notice_id}")
+        await c.post(
+            f"/notices/{notice_id}/actions", data={"_csrf_token": token, "action": "acknowledge"}
+        )
+        await c.post(
+            f"/notices/{notice_id}/actions",
+            data={"_csrf_token": token, "action": "respond", "note": "已全面清洁消毒并加强巡查"},
+        )
+        after = await c.get(f"/notices/{notice_id}")
+    assert "已全面清洁消毒并加强巡查" in after.text and "responded" in after.text
+    async with login("vendor_b") as c:
+        assert (await c.get(f"/notices/{notice_id}")).status_code == 404
+        assert notice["number"] not in (await c.get("/notices")).text

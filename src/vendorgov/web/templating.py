@@ -24,6 +24,12 @@ NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
         "/contracts",
         (Role.admin, Role.procurement, Role.supervisor, Role.finance, Role.vendor),
     ),
+    ("Findings", "/findings", (Role.admin, Role.supervisor, Role.procurement, Role.finance)),
+    (
+        "Notices",
+        "/notices",
+        (Role.admin, Role.supervisor, Role.procurement, Role.finance, Role.vendor),
+    ),
     ("Accounts", "/accounts", (Role.admin,)),
     ("Audit trail", "/audit", (Role.admin,)),
     ("API tokens", "/tokens", tuple(Role)),

@@ -1,0 +1,110 @@
+"""Pages for findings and rectification notices: the supervisor's list and issue form, the
+notice with its timeline and the actions each side may take, the notice PDF."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.plugins.flash import flash
+from litestar.response import Redirect, Template
+
+from vendorgov.accounts.auth import allow
+from vendorgov.accounts.roles import Role
+from vendorgov.audits import documents, service
+from vendorgov.audits.rules import NoticeStatus
+from vendorgov.errors import InvalidInput
+
+READERS = allow(Role.admin, Role.procurement, Role.supervisor, Role.finance, Role.vendor)
+SUPERVISORS = allow(Role.admin, Role.supervisor)
+DUE_SOON = timedelta(hours=24)
+
+
+def _due_soon(notice: dict) -> bool:
+    return (
+        notice["status"] != NoticeStatus.closed.value
+        and not notice["overdue"]
+        and notice["deadline"] - service._now() <= DUE_SOON
+    )
+
+
+class NoticePages(Controller):
+    include_in_schema = False
+
+    @get("/findings", guards=[READERS])
+    async def findings(
+        self,
+        request: Request,
+        contract_id: FromQuery[int | None] = None,
+        status: FromQuery[str] = "open",
+        severity: FromQuery[str] = "",
+    ) -> Template:
+        rows = await service.list_findings(request.user, contract_id, status, severity)
+        return Template(
+            "audits/findings.html",
+            context={
+                "findings": rows,
+                "status": status,
+                "severity": severity,
+                "contract_id": contract_id,
+                "can_issue": request.user.role in (Role.admin, Role.supervisor),
+                **documents.labels(),
+            },
+        )
+
+    @post("/notices", guards=[SUPERVISORS])
+    async def issue(self, request: Request) -> Redirect:
+        form = await request.form()
+        try:
+            ids = [int(v) for v in form.getall("finding_id")] if "finding_id" in form else []
+        except ValueError:
+            raise InvalidInput.single("finding_id", "number", "not a finding") from None
+        notice_id = await service.issue_notice(request.user, ids)
+        flash(request, "Notice issued to the vendor.", category="ok")
+        return Redirect(f"/notices/{notice_id}")
+
+    @get("/notices", guards=[READERS])
+    async def notices(self, request: Request, all: FromQuery[bool] = False) -> Template:
+        rows = await service.list_notices(request.user, open_only=not all)
+        for row in rows:
+            row["due_soon"] = _due_soon(row)
+        return Template(
+            "audits/notices.html",
+            context={"notices": rows, "all": all, **documents.labels()},
+        )
+
+    @get("/notices/{notice_id:int}", guards=[READERS])
+    async def notice(self, request: Request, notice_id: FromPath[int]) -> Template:
+        notice = await service.get_notice(request.user, notice_id)
+        notice["due_soon"] = _due_soon(notice)
+        user = request.user
+        status = notice["status"]
+        return Template(
+            "audits/notice.html",
+            context={
+                "notice": notice,
+                "can_acknowledge": user.is_vendor and status == "issued",
+                "can_respond": user.is_vendor and status in ("issued", "acknowledged"),
+                "can_verify": user.role in (Role.admin, Role.supervisor) and status == "responded",
+                **documents.labels(),
+            },
+        )
+
+    @post("/notices/{notice_id:int}/actions", guards=[READERS])
+    async def act(self, request: Request, notice_id: FromPath[int]) -> Redirect:
+        form = await request.form()
+        status = await service.act(
+            request.user, notice_id, str(form.get("action", "")), str(form.get("note", ""))
+        )
+        flash(request, f"The notice is now {status}.", category="ok")
+        return Redirect(f"/notices/{notice_id}")
+
+    @get("/notices/{notice_id:int}/notice.pdf", guards=[READERS])
+    async def pdf(self, request: Request, notice_id: FromPath[int]) -> Response[bytes]:
+        notice = await service.get_notice(request.user, notice_id)
+        return Response(
+            documents.notice_pdf(notice),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{notice["number"]}.pdf"'},
+        )
