@@ -34,6 +34,7 @@ from vendorgov.audits.views import NoticePages
 from vendorgov.contracts.api import ContractApi
 from vendorgov.contracts.views import ContractPages
 from vendorgov.inspections.api import InspectionApi
+from vendorgov.inspections.views import InspectionPages
 from vendorgov.settings import Settings, get_settings
 from vendorgov.sla.api import EventTemplateApi, SlaApi, SurveyApi
 from vendorgov.sla.views import ScorecardPages
@@ -178,6 +179,7 @@ def create_app(
             ContractPages,
             ScorecardPages,
             NoticePages,
+            InspectionPages,
             AccountPages,
             TokenPages,
             AuditPages,

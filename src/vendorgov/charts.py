@@ -91,3 +91,52 @@ def line_chart(
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def pareto_chart(
+    counts: Sequence[tuple[str, int]], *, title: str = "", width: int = 640, height: int = 280
+) -> str:
+    """Bars of counts, largest first, with the cumulative share as a line (right axis, %):
+    the few categories that make most of the findings stand out."""
+    ordered = sorted(counts, key=lambda c: (-c[1], c[0]))
+    total = sum(n for _, n in ordered)
+    left, right, top, bottom = 40, 40, 24 if title else 10, 70
+    plot_w, plot_h = width - left - right, height - top - bottom
+    peak = max((n for _, n in ordered), default=0) or 1
+    band = plot_w / max(len(ordered), 1)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="100%" role="img" aria-label="{escape(title)}" class="chart" '
+        f'font-family="sans-serif" font-size="11">'
+    ]
+    if title:
+        parts.append(f'<text x="{left}" y="15" font-weight="bold">{escape(title)}</text>')
+    if not total:
+        parts.append(f'<text x="{left}" y="{top + 30}" fill="#5f6b73">No findings.</text></svg>')
+        return "".join(parts)
+    parts.append(
+        f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}" '
+        f'stroke="#5f6b73"/><text x="{width - right + 4}" y="{top + 4}" fill="#5f6b73">100%</text>'
+        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" fill="#5f6b73">{peak}</text>'
+    )
+    cumulative, points = 0, []
+    for i, (label, n) in enumerate(ordered):
+        bar_h = plot_h * n / peak
+        bx = left + i * band + band * 0.15
+        parts.append(
+            f'<rect x="{bx:.1f}" y="{top + plot_h - bar_h:.1f}" width="{band * 0.7:.1f}" '
+            f'height="{bar_h:.1f}" fill="{PALETTE[0]}"><title>{escape(label)}: {n}</title></rect>'
+            f'<text x="{bx + band * 0.35:.1f}" y="{top + plot_h - bar_h - 3:.1f}" '
+            f'text-anchor="middle">{n}</text>'
+            f'<text x="{left + (i + 0.5) * band:.1f}" y="{top + plot_h + 14}" '
+            f'text-anchor="middle" fill="#5f6b73">{escape(label[:10])}</text>'
+        )
+        cumulative += n
+        points.append((left + (i + 0.5) * band, top + plot_h * (1 - cumulative / total)))
+    path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
+    parts.append(f'<polyline points="{path}" fill="none" stroke="{PALETTE[1]}" stroke-width="2"/>')
+    parts += [
+        f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{PALETTE[1]}"/>' for px, py in points
+    ]
+    parts.append("</svg>")
+    return "".join(parts)

@@ -1,5 +1,6 @@
-"""Inspections, findings and rectification notices through the API (domain rules §5, §6)."""
+"""Inspections, findings and rectification notices through the API and pages (§5, §6)."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -301,3 +302,61 @@ async def test_pages_issue_a_notice_print_it_and_let_the_vendor_answer(login, wo
     async with login("vendor_b") as c:
         assert (await c.get(f"/notices/{notice_id}")).status_code == 404
         assert notice["number"] not in (await c.get("/notices")).text
+
+
+async def test_the_phone_form_with_a_photo_sent_twice_stores_one_inspection(login, world):
+    from tests.conftest import PNG, csrf_token
+
+    contract_id = await cleaning_contract(world, world.vendor_a)
+    template_id = await _template(world)
+    async with login("supervisor") as c:
+        dashboard = await c.get("/supervision")
+        assert f"/inspections/new?contract_id={contract_id}" in dashboard.text
+        form = await c.get(f"/inspections/new?contract_id={contract_id}&template_id={template_id}")
+        assert form.status_code == 200
+        draft = re.search(r'name="client_token" value="([^"]+)"', form.text).group(1)
+        token = await csrf_token(c, f"/inspections/new?contract_id={contract_id}")
+        fields = {
+            "_csrf_token": token,
+            "client_token": draft,
+            "contract_id": str(contract_id),
+            "template_id": str(template_id),
+            "kind": "routine",
+            "location": "住院部5楼东区",
+            "inspected_at": "2026-10-15T10:30",
+            "result_floor": "pass",
+            "result_toilet": "fail",
+            "result_isolation": "pass",
+            "note_toilet": "异味",
+        }
+        photo = {"photo_toilet": ("toilet.png", PNG, "image/png")}
+        first = await c.post("/inspections", data=fields, files=photo, follow_redirects=False)
+        second = await c.post("/inspections", data=fields, files=photo, follow_redirects=False)
+        assert first.status_code in (302, 303), first.text
+        assert second.headers["location"] == first.headers["location"]
+        page = await c.get(first.headers["location"])
+        photo_path = re.search(r'src="(/inspections/\d+/photos/[^"]+)"', page.text).group(1)
+        assert (await c.get(photo_path)).headers["content-type"] == "image/png"
+        bad = await c.post(
+            "/inspections",
+            data={**fields, "client_token": draft + "-2"},
+            files={"photo_toilet": ("toilet.png", b"%PDF-1.4 not an image", "image/png")},
+        )
+        pareto = await c.get(
+            f"/contracts/{contract_id}/findings/pareto?month_from=2026-10&month_to=2026-10"
+        )
+    assert "80.00" in page.text  # 100 × (3 + 5) / (3 + 2 + 5)
+    assert bad.status_code == 422 and "photos.toilet" in bad.text
+    assert "<svg" in pareto.text and "卫生间无异味" in pareto.text
+    async with login("vendor") as c:
+        assert (await c.get(photo_path)).status_code == 200
+    async with login("vendor_b") as c:
+        assert (await c.get(photo_path)).status_code == 404
+
+
+async def _template(world) -> int:
+    from vendorgov.inspections import service as inspections
+
+    return await inspections.save_template(
+        world.principals["supervisor"], "cleaning", unique("病区保洁"), WARD_CLEANING["items"]
+    )

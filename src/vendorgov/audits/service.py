@@ -40,7 +40,9 @@ class FindingInput:
 
 async def raise_finding(actor: Principal, data: FindingInput) -> int:
     """Record one finding (inside the caller's transaction, or its own)."""
-    if actor.role not in (*SUPERVISORS, Role.auditor):
+    # Third-party auditors will record theirs once they can be assigned to contracts and a
+    # period (they must see nothing else); until then supervisors enter audit findings.
+    if actor.role not in SUPERVISORS:
         raise Forbidden(f"the {actor.role.value} role does not raise findings")
     errors = Collector()
     if data.source not in SOURCES:
@@ -103,6 +105,21 @@ async def list_findings(
     if severity:
         query = query.where(Finding.severity == severity)
     return await query
+
+
+async def finding_counts(
+    actor: Principal, contract_id: int, start: datetime, end: datetime
+) -> list[tuple[str, int]]:
+    """Findings of the contract found in [start, end), counted by category, most first: what
+    the Pareto chart draws."""
+    await contracts.require_readable(actor, contract_id)
+    rows = await Finding.select(Finding.category).where(
+        (Finding.contract == contract_id) & (Finding.found_at >= start) & (Finding.found_at < end)
+    )
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["category"]] = counts.get(r["category"], 0) + 1
+    return sorted(counts.items(), key=lambda c: (-c[1], c[0]))
 
 
 # --- notices ------------------------------------------------------------------------------

@@ -172,7 +172,7 @@ class InspectionApi(Controller):
 
     @post(
         "/findings",
-        guards=[allow(Role.admin, Role.supervisor, Role.auditor)],
+        guards=[SUPERVISORS],
         status_code=HTTP_201_CREATED,
         summary="Record a finding from an audit or a complaint",
     )

@@ -4,6 +4,7 @@ findings (through the audits service) in the same transaction."""
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -14,13 +15,15 @@ from vendorgov.audit import service as audit
 from vendorgov.audits import service as findings
 from vendorgov.audits.rules import Severity
 from vendorgov.contracts import service as contracts
-from vendorgov.errors import Collector, Forbidden, NotFound
+from vendorgov.errors import Collector, Forbidden, InvalidInput, NotFound
+from vendorgov.files import service as files
 from vendorgov.inspections import rules
 from vendorgov.inspections.rules import InspectionKind, ItemOutcome, ItemResult
 from vendorgov.inspections.tables import ChecklistTemplate, Inspection
 from vendorgov.settings import get_settings
 
 INSPECTORS = (Role.admin, Role.supervisor)
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
 TEMPLATE_KEEPERS = (Role.admin, Role.supervisor)
 
 
@@ -140,6 +143,7 @@ class InspectionInput:
     results: dict[str, str]  # item key → pass / fail / na
     notes: dict[str, str] = field(default_factory=dict)
     client_token: str = ""
+    photos: dict[str, list[files.Upload]] = field(default_factory=dict)  # item key → images
 
 
 @dataclass
@@ -163,10 +167,7 @@ async def submit(actor: Principal, data: InspectionInput) -> Submitted:
         )
         if existing:
             raised = await findings.finding_ids_of_inspection(existing["id"])
-            score = existing["score"]
-            # SQLite keeps NUMERIC as REAL: give it back as the 2-decimal score it was.
-            score = None if score is None else Decimal(str(score)).quantize(rules.TWO)
-            return Submitted(existing["id"], score, raised, created=False)
+            return Submitted(existing["id"], _score(existing["score"]), raised, created=False)
     contract = await contracts.require_readable(actor, data.contract_id)
     checklist = await template(data.template_id)
     errors = Collector()
@@ -194,6 +195,12 @@ async def submit(actor: Principal, data: InspectionInput) -> Submitted:
         )
     items = checklist["items"]
     errors.errors += rules.results_errors([i.key for i in items], data.results).errors
+    for key, uploads in data.photos.items():
+        for upload in uploads:
+            try:
+                files.check_upload(f"photos.{key}", upload, PHOTO_TYPES)
+            except InvalidInput as refused:
+                errors.errors += refused.errors
     errors.raise_if_any()
     outcomes = [ItemOutcome(i.weight, ItemResult(data.results[i.key])) for i in items]
     score = rules.inspection_score(outcomes)
@@ -202,6 +209,11 @@ async def submit(actor: Principal, data: InspectionInput) -> Submitted:
         for i in items
     }
     async with db.transaction():
+        for key, uploads in data.photos.items():
+            if key in stored:
+                stored[key]["photos"] = [
+                    str(await files.store(u, actor.user_id)) for u in uploads if u.data
+                ]
         row = Inspection(
             contract=data.contract_id,
             template=data.template_id,
@@ -251,6 +263,11 @@ async def submit(actor: Principal, data: InspectionInput) -> Submitted:
     return Submitted(row.id, score, raised, created=True)
 
 
+def _score(stored) -> Decimal | None:
+    """SQLite keeps NUMERIC as REAL: give the score back as the 2-decimal value it was."""
+    return None if stored is None else Decimal(str(stored)).quantize(rules.TWO)
+
+
 async def get_inspection(actor: Principal, inspection_id: int) -> dict:
     row = await Inspection.select().where(Inspection.id == inspection_id).first()
     if row is None:
@@ -260,6 +277,7 @@ async def get_inspection(actor: Principal, inspection_id: int) -> dict:
     results = json.loads(row["results"])
     return {
         **row,
+        "score": _score(row["score"]),
         "template_name": checklist["name"],
         "template_version": checklist["version"],
         "items": [
@@ -273,6 +291,32 @@ async def get_inspection(actor: Principal, inspection_id: int) -> dict:
             for i in checklist["items"]
         ],
     }
+
+
+async def photo(actor: Principal, inspection_id: int, file_id: str) -> files.StoredContent:
+    """A photo of the inspection, to whoever may read its contract."""
+    found = await get_inspection(actor, inspection_id)
+    if not any(file_id in item.get("photos", []) for item in found["items"]):
+        raise NotFound("photo", file_id)
+    return await files.content(uuid.UUID(file_id))
+
+
+async def recent(actor: Principal, since: datetime) -> list[dict]:
+    """Inspections since an instant (the supervisor's day), newest first."""
+    if actor.role not in INSPECTORS:
+        raise Forbidden(f"the {actor.role.value} role does not inspect")
+    return await (
+        Inspection.select(
+            Inspection.id,
+            Inspection.inspected_at,
+            Inspection.location,
+            Inspection.score,
+            Inspection.inspector,
+            Inspection.contract.number.as_alias("contract_number"),
+        )
+        .where(Inspection.inspected_at >= since)
+        .order_by(Inspection.inspected_at, ascending=False)
+    )
 
 
 async def inspection_component(contract_id: int, start: datetime, end: datetime) -> Decimal | None:

@@ -24,6 +24,7 @@ NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
         "/contracts",
         (Role.admin, Role.procurement, Role.supervisor, Role.finance, Role.vendor),
     ),
+    ("Supervision", "/supervision", (Role.admin, Role.supervisor)),
     ("Findings", "/findings", (Role.admin, Role.supervisor, Role.procurement, Role.finance)),
     (
         "Notices",

@@ -1,0 +1,183 @@
+"""Pages for supervisors on the ward: the day's dashboard, the inspection form (large targets,
+kept on the phone until it is sent), an inspection with its photos, and the Pareto chart of
+findings."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.params import FromPath, FromQuery
+from litestar.response import File, Redirect, Template
+
+from vendorgov.accounts.auth import allow
+from vendorgov.accounts.roles import Role
+from vendorgov.audits import service as audits
+from vendorgov.charts import pareto_chart
+from vendorgov.contracts import service as contracts
+from vendorgov.errors import InvalidInput
+from vendorgov.files.service import Upload
+from vendorgov.inspections import service
+from vendorgov.inspections.api import parse_instant
+from vendorgov.inspections.rules import InspectionKind
+from vendorgov.settings import get_settings
+from vendorgov.sla.measure import Month
+
+INSPECTORS = allow(Role.admin, Role.supervisor)
+READERS = allow(Role.admin, Role.procurement, Role.supervisor, Role.finance, Role.vendor)
+
+
+def _local_now() -> datetime:
+    return datetime.now(get_settings().zone)
+
+
+class InspectionPages(Controller):
+    include_in_schema = False
+
+    @get("/supervision", guards=[INSPECTORS])
+    async def dashboard(self, request: Request) -> Template:
+        today = _local_now().replace(hour=0, minute=0, second=0, microsecond=0)
+        notices = await audits.list_notices(request.user, open_only=True)
+        now = datetime.now(today.tzinfo)
+        return Template(
+            "inspections/dashboard.html",
+            context={
+                "inspections": await service.recent(request.user, today),
+                "open_findings": await audits.list_findings(request.user, status="open"),
+                "overdue": [n for n in notices if n["overdue"]],
+                "due_soon": [
+                    n
+                    for n in notices
+                    if not n["overdue"] and (n["deadline"] - now).total_seconds() <= 86400
+                ],
+                "contracts": [
+                    c
+                    for c in await contracts.list_contracts(request.user)
+                    if c["effective_status"] in ("active", "suspended")
+                ],
+            },
+        )
+
+    @get("/inspections/new", guards=[INSPECTORS])
+    async def form(
+        self,
+        request: Request,
+        contract_id: FromQuery[int],
+        template_id: FromQuery[int | None] = None,
+    ) -> Template:
+        contract = await contracts.get_contract(request.user, contract_id)
+        checklists = await service.templates(contract["category"])
+        chosen = next((t for t in checklists if t["id"] == template_id), None) or (
+            checklists[0] if checklists else None
+        )
+        return Template(
+            "inspections/form.html",
+            context={
+                "contract": contract,
+                "checklists": checklists,
+                "checklist": chosen,
+                "kinds": [k.value for k in InspectionKind],
+                # One token per draft: sending it again (a flaky connection) stores it once.
+                "client_token": secrets.token_urlsafe(16),
+                "now": _local_now().strftime("%Y-%m-%dT%H:%M"),
+            },
+        )
+
+    @post("/inspections", guards=[INSPECTORS], request_max_body_size=60 * 2**20)
+    async def submit(self, request: Request) -> Response:
+        form = await request.form()
+        try:
+            contract_id = int(form.get("contract_id", ""))
+            template_id = int(form.get("template_id", ""))
+        except ValueError:
+            raise InvalidInput.single("template_id", "required", "choose a checklist") from None
+        checklist = await service.template(template_id)
+        keys = [i.key for i in checklist["items"]]
+        photos: dict[str, list[Upload]] = {}
+        for key in keys:
+            given = form.getall(f"photo_{key}") if f"photo_{key}" in form else []
+            uploads = [u for u in given if isinstance(u, UploadFile)]
+            read = [Upload(u.filename or "photo", await u.read()) for u in uploads if u.filename]
+            if read:
+                photos[key] = read
+        done = await service.submit(
+            request.user,
+            service.InspectionInput(
+                contract_id=contract_id,
+                template_id=template_id,
+                kind=str(form.get("kind", "")),
+                location=str(form.get("location", "")),
+                inspected_at=parse_instant("inspected_at", str(form.get("inspected_at", ""))),
+                results={
+                    k: str(form.get(f"result_{k}", "")) for k in keys if form.get(f"result_{k}")
+                },
+                notes={k: str(form.get(f"note_{k}", "")) for k in keys},
+                client_token=str(form.get("client_token", "")),
+                photos=photos,
+            ),
+        )
+        target = f"/inspections/{done.inspection_id}"
+        if request.headers.get("x-requested-with") == "fetch":  # the form's offline-aware script
+            return Response({"redirect": target})
+        return Redirect(target)
+
+    @get("/inspections/{inspection_id:int}", guards=[READERS])
+    async def show(self, request: Request, inspection_id: FromPath[int]) -> Template:
+        found = await service.get_inspection(request.user, inspection_id)
+        contract = await contracts.get_contract(request.user, found["contract"])
+        raised = await audits.list_findings(request.user, contract_id=found["contract"])
+        return Template(
+            "inspections/show.html",
+            context={
+                "inspection": found,
+                "contract": contract,
+                "findings": [f for f in raised if f["inspection_id"] == inspection_id],
+            },
+        )
+
+    @get("/inspections/{inspection_id:int}/photos/{file_id:str}", guards=[READERS])
+    async def photo(
+        self, request: Request, inspection_id: FromPath[int], file_id: FromPath[str]
+    ) -> File:
+        stored = await service.photo(request.user, inspection_id, file_id)
+        return File(
+            path=stored.path,
+            filename=stored.filename,
+            media_type=stored.content_type,
+            content_disposition_type="inline",
+        )
+
+    @get("/contracts/{contract_id:int}/findings/pareto", guards=[READERS])
+    async def pareto(
+        self,
+        request: Request,
+        contract_id: FromPath[int],
+        month_from: FromQuery[str] = "",
+        month_to: FromQuery[str] = "",
+    ) -> Template:
+        contract = await contracts.get_contract(request.user, contract_id)
+        today = _local_now().date()
+        try:
+            last = Month.parse(month_to) if month_to else Month(today.year, today.month)
+            first = Month.parse(month_from) if month_from else last.previous().previous()
+        except ValueError as error:
+            raise InvalidInput.single("month_from", "format", str(error)) from None
+        zone = get_settings().zone
+        counts = await audits.finding_counts(
+            request.user,
+            contract_id,
+            first.start_utc(zone).to_pydatetime(),
+            last.end_utc(zone).to_pydatetime(),
+        )
+        return Template(
+            "inspections/pareto.html",
+            context={
+                "contract": contract,
+                "first": str(first),
+                "last": str(last),
+                "counts": counts,
+                "chart": pareto_chart(counts, title=f"Findings by category, {first} to {last}"),
+            },
+        )
