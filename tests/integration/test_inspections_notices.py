@@ -360,3 +360,78 @@ async def _template(world) -> int:
     return await inspections.save_template(
         world.principals["supervisor"], "cleaning", unique("病区保洁"), WARD_CLEANING["items"]
     )
+
+
+async def test_an_auditor_works_only_on_its_assigned_contract_and_period(api, world):
+    from tests.conftest import PDF
+
+    assigned = await cleaning_contract(world, world.vendor_a)
+    other = await cleaning_contract(world, await new_vendor(world))
+    auditor_id = world.principals["auditor"].user_id
+    async with api("supervisor") as c:
+        made = await c.post(
+            "/api/audit-assignments",
+            json={
+                "auditor_id": auditor_id,
+                "contract_id": assigned,
+                "period_from": "2026-10-01",
+                "period_to": "2026-10-31",
+            },
+        )
+        not_an_auditor = await c.post(
+            "/api/audit-assignments",
+            json={
+                "auditor_id": world.principals["finance"].user_id,
+                "contract_id": assigned,
+                "period_from": "2026-10-01",
+                "period_to": "2026-10-31",
+            },
+        )
+    assert made.status_code == 201 and not_an_auditor.status_code == 422
+    assignment = made.json()["id"]
+
+    def audit_finding(contract_id, found_at):
+        return {
+            "contract_id": contract_id,
+            "source": "complaint",  # recorded as an audit finding whatever is sent
+            "severity": "major",
+            "description": "医疗废物暂存点未上锁",
+            "found_at": found_at,
+        }
+
+    async with api("auditor") as c:
+        mine = (await c.get("/api/audit-assignments")).json()
+        recorded = await c.post("/api/findings", json=audit_finding(assigned, "2026-10-20 14:00"))
+        outside = await c.post("/api/findings", json=audit_finding(assigned, "2026-11-02 09:00"))
+        elsewhere = await c.post("/api/findings", json=audit_finding(other, "2026-10-20 14:00"))
+        report = await c.post(
+            f"/api/audit-assignments/{assignment}/report",
+            files={"file": ("审计报告.pdf", PDF, "application/pdf")},
+        )
+        refused = [
+            (await c.get(path)).status_code
+            for path in (
+                "/api/findings",
+                "/api/notices",
+                f"/api/contracts/{assigned}",
+                "/api/vendors",
+                f"/api/contracts/{assigned}/assessment-inputs/2026-10",
+            )
+        ]
+    assert [a["contract"] for a in mine] == [assigned]
+    assert recorded.status_code == 201
+    assert outside.status_code == 422 and outside.json()["errors"][0]["rule"] == "in_period"
+    assert elsewhere.status_code == 404
+    assert report.status_code == 200
+    assert refused == [403] * 5
+    found = await audits.list_findings(world.principals["supervisor"], contract_id=assigned)
+    assert [(f["source"], f["created_by"]) for f in found] == [("audit", "t.auditor")]
+    assert await audits.list_findings(world.principals["supervisor"], contract_id=other) == []
+    async with api("vendor") as c:
+        # Another party cannot upload the agency's report.
+        assert (
+            await c.post(
+                f"/api/audit-assignments/{assignment}/report",
+                files={"file": ("x.pdf", PDF, "application/pdf")},
+            )
+        ).status_code == 403

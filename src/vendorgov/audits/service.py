@@ -4,17 +4,19 @@ contract version in force, acknowledged and answered by the vendor, verified by 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from vendorgov import db
+from vendorgov.accounts import service as accounts
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
 from vendorgov.audits import rules
 from vendorgov.audits.rules import NoticeAction, NoticeStatus, NoticeTimeline, Severity
-from vendorgov.audits.tables import Finding, Notice, NoticeStep
+from vendorgov.audits.tables import AuditAssignment, Finding, Notice, NoticeStep
 from vendorgov.contracts import service as contracts
 from vendorgov.errors import Collector, Conflict, Forbidden, InvalidInput, NotFound
+from vendorgov.files import service as files
 from vendorgov.settings import get_settings
 
 SUPERVISORS = (Role.admin, Role.supervisor)
@@ -40,9 +42,11 @@ class FindingInput:
 
 async def raise_finding(actor: Principal, data: FindingInput) -> int:
     """Record one finding (inside the caller's transaction, or its own)."""
-    # Third-party auditors will record theirs once they can be assigned to contracts and a
-    # period (they must see nothing else); until then supervisors enter audit findings.
-    if actor.role not in SUPERVISORS:
+    if actor.role is Role.auditor:
+        # An agency records audit findings on a contract it is assigned to, within the period.
+        await _assignment_covering(actor, data.contract_id, data.found_at or _now())
+        data.source = "audit"
+    elif actor.role not in SUPERVISORS:
         raise Forbidden(f"the {actor.role.value} role does not raise findings")
     errors = Collector()
     if data.source not in SOURCES:
@@ -120,6 +124,108 @@ async def finding_counts(
     for r in rows:
         counts[r["category"]] = counts.get(r["category"], 0) + 1
     return sorted(counts.items(), key=lambda c: (-c[1], c[0]))
+
+
+# --- third-party audits ----------------------------------------------------------------------
+
+
+async def assign_auditor(
+    actor: Principal, auditor_id: int, contract_id: int, period_from: date, period_to: date
+) -> int:
+    """Give an audit agency's account one contract for a period."""
+    if actor.role not in SUPERVISORS:
+        raise Forbidden(f"the {actor.role.value} role does not assign auditors")
+    auditor = await accounts.principal_for_user(auditor_id)
+    errors = Collector()
+    if auditor is None or auditor.role is not Role.auditor:
+        errors.add("auditor_id", "auditor", "is not an active third-party auditor account")
+    if period_to < period_from:
+        errors.add("period_to", "after_from", "the period ends before it starts")
+    errors.raise_if_any()
+    contract = await contracts.require_readable(actor, contract_id)
+    async with db.transaction():
+        row = AuditAssignment(
+            auditor_id=auditor_id,
+            auditor=auditor.username,
+            contract=contract_id,
+            period_from=period_from,
+            period_to=period_to,
+            assigned_by=actor.username,
+            assigned_at=_now(),
+        )
+        await row.save()
+        await audit.record(
+            actor,
+            "audit_assignment",
+            row.id,
+            "create",
+            None,
+            {
+                "auditor": auditor.username,
+                "contract": contract["number"],
+                "period_from": period_from,
+                "period_to": period_to,
+            },
+        )
+    return row.id
+
+
+async def assignments(actor: Principal) -> list[dict]:
+    """An auditor's own assignments; supervisors see all."""
+    query = AuditAssignment.select(
+        AuditAssignment.all_columns(),
+        AuditAssignment.contract.number.as_alias("contract_number"),
+        AuditAssignment.contract.title.as_alias("contract_title"),
+        AuditAssignment.contract.vendor.name.as_alias("vendor_name"),
+    ).order_by(AuditAssignment.period_from, ascending=False)
+    if actor.role is Role.auditor:
+        query = query.where(AuditAssignment.auditor_id == actor.user_id)
+    elif actor.role not in SUPERVISORS:
+        raise Forbidden(f"the {actor.role.value} role has no access to audit assignments")
+    return await query
+
+
+async def _own_assignment(actor: Principal, assignment_id: int) -> dict:
+    row = await AuditAssignment.select().where(AuditAssignment.id == assignment_id).first()
+    if row is None or (actor.role is Role.auditor and row["auditor_id"] != actor.user_id):
+        raise NotFound("audit assignment", assignment_id)
+    return row
+
+
+async def _assignment_covering(actor: Principal, contract_id: int, at: datetime) -> dict:
+    day = at.astimezone(get_settings().zone).date()
+    rows = await AuditAssignment.select().where(
+        (AuditAssignment.auditor_id == actor.user_id) & (AuditAssignment.contract == contract_id)
+    )
+    if not rows:
+        raise NotFound("contract", contract_id)  # unassigned contracts do not exist for them
+    covering = [r for r in rows if r["period_from"] <= day <= r["period_to"]]
+    if not covering:
+        periods = ", ".join(f"{r['period_from']}–{r['period_to']}" for r in rows)
+        raise InvalidInput.single(
+            "found_at", "in_period", f"{day} is outside your audit period ({periods})"
+        )
+    return covering[0]
+
+
+async def upload_report(actor: Principal, assignment_id: int, upload: files.Upload) -> None:
+    if actor.role is not Role.auditor:
+        raise Forbidden("only the assigned audit agency uploads its report")
+    row = await _own_assignment(actor, assignment_id)
+    files.check_upload("report", upload)
+    async with db.transaction():
+        file_id = await files.store(upload, actor.user_id)
+        await AuditAssignment.update(
+            {AuditAssignment.report_file: file_id, AuditAssignment.report_uploaded_at: _now()}
+        ).where(AuditAssignment.id == assignment_id)
+        await audit.record(
+            actor,
+            "audit_assignment",
+            assignment_id,
+            "upload_report",
+            {"report_file": row["report_file"]},
+            {"report_file": file_id, "filename": upload.filename},
+        )
 
 
 # --- notices ------------------------------------------------------------------------------

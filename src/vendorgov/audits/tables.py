@@ -1,4 +1,4 @@
-from piccolo.columns import ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import UUID, Date, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from vendorgov.contracts.tables import Contract
@@ -42,3 +42,18 @@ class NoticeStep(Table, tablename="notice_step"):
     actor = Varchar(length=150)
     note = Text(default="")
     deadline = Timestamptz(null=True, default=None)  # set by issue and failed verification
+
+
+class AuditAssignment(Table, tablename="audit_assignment"):
+    """A third-party audit agency's account, assigned to one contract for a period: all it
+    may see and work on."""
+
+    auditor_id = Integer(index=True)
+    auditor = Varchar(length=150)
+    contract = ForeignKey(Contract, on_delete=OnDelete.restrict)
+    period_from = Date()
+    period_to = Date()
+    assigned_by = Varchar(length=150)
+    assigned_at = Timestamptz()
+    report_file = UUID(null=True, default=None)  # the agency's report, once uploaded
+    report_uploaded_at = Timestamptz(null=True, default=None)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.datastructures import UploadFile
+from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from vendorgov.accounts.auth import allow
@@ -15,6 +16,7 @@ from vendorgov.accounts.roles import Role
 from vendorgov.audits import service as audits
 from vendorgov.contracts import service as contracts
 from vendorgov.errors import InvalidInput
+from vendorgov.files.service import Upload
 from vendorgov.inspections import service
 from vendorgov.settings import get_settings
 from vendorgov.sla.measure import Month
@@ -62,6 +64,18 @@ class FindingIn(msgspec.Struct):
     description: str
     category: str = ""
     clause_code: str = ""
+    found_at: str = ""  # ISO 8601; default now
+
+
+class AssignmentIn(msgspec.Struct):
+    auditor_id: int
+    contract_id: int
+    period_from: date
+    period_to: date
+
+
+class ReportForm(msgspec.Struct):
+    file: UploadFile
 
 
 class NoticeIn(msgspec.Struct):
@@ -172,7 +186,7 @@ class InspectionApi(Controller):
 
     @post(
         "/findings",
-        guards=[SUPERVISORS],
+        guards=[allow(Role.admin, Role.supervisor, Role.auditor)],
         status_code=HTTP_201_CREATED,
         summary="Record a finding from an audit or a complaint",
     )
@@ -187,9 +201,44 @@ class InspectionApi(Controller):
                     category=data.category,
                     description=data.description,
                     clause_code=data.clause_code,
+                    found_at=parse_instant("found_at", data.found_at) if data.found_at else None,
                 ),
             )
         )
+
+    @post(
+        "/audit-assignments",
+        guards=[SUPERVISORS],
+        status_code=HTTP_201_CREATED,
+        summary="Assign a third-party audit agency's account to a contract for a period",
+    )
+    async def assign(self, request: Request, data: JSONBody[AssignmentIn]) -> CreatedOut:
+        return CreatedOut(
+            await audits.assign_auditor(
+                request.user, data.auditor_id, data.contract_id, data.period_from, data.period_to
+            )
+        )
+
+    @get(
+        "/audit-assignments",
+        guards=[allow(Role.admin, Role.supervisor, Role.auditor)],
+        summary="Audit assignments (an auditor sees its own)",
+    )
+    async def assignments(self, request: Request) -> list[dict]:
+        return [_plain(r) for r in await audits.assignments(request.user)]
+
+    @post(
+        "/audit-assignments/{assignment_id:int}/report",
+        guards=[allow(Role.auditor)],
+        status_code=HTTP_200_OK,
+        summary="Upload the audit report (PDF or image) of an assignment",
+    )
+    async def report(
+        self, request: Request, assignment_id: FromPath[int], data: MultipartBody[ReportForm]
+    ) -> StatusOut:
+        upload = Upload(data.file.filename or "report.pdf", await data.file.read())
+        await audits.upload_report(request.user, assignment_id, upload)
+        return StatusOut("uploaded")
 
     @post(
         "/notices",
