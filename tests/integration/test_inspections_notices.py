@@ -204,7 +204,7 @@ async def test_notice_life_cycle_with_a_failed_verification_and_isolation(api, w
     assert {f["status"] for f in findings} == {"closed"}
 
 
-async def test_a_notice_overdue_at_two_month_ends_counts_in_both_months(api, world):
+async def test_a_notice_overdue_at_two_month_ends_counts_in_both_months(api, login, world):
     contract_id = await cleaning_contract(world, world.vendor_a)
     supervisor = world.principals["supervisor"]
     finding = await audits.raise_finding(
@@ -242,6 +242,12 @@ async def test_a_notice_overdue_at_two_month_ends_counts_in_both_months(api, wor
     async with api("finance") as c:
         shown = (await c.get(f"/api/contracts/{contract_id}/assessment-inputs/2026-11")).json()
     assert shown["overdue_notices"] == 1 and Decimal(str(shown["audit_component"])) == 90
+    # Both sides see the reminder on their dashboard.
+    number = (await audits.get_notice(supervisor, notice_id))["number"]
+    for role in ("vendor", "supervisor"):
+        async with login(role) as c:
+            home = (await c.get("/")).text
+        assert number in home and "overdue" in home
 
 
 async def test_pages_issue_a_notice_print_it_and_let_the_vendor_answer(login, world):
@@ -249,7 +255,7 @@ async def test_pages_issue_a_notice_print_it_and_let_the_vendor_answer(login, wo
 
     from pypdf import PdfReader
 
-    from tests.conftest import csrf_token
+    from tests.conftest import PNG, csrf_token
 
     contract_id = await cleaning_contract(world, world.vendor_a)
     finding = await audits.raise_finding(
@@ -296,11 +302,15 @@ async def test_pages_issue_a_notice_print_it_and_let_the_vendor_answer(login, wo
         await c.post(
             f"/notices/{notice_id}/actions",
             data={"_csrf_token": token, "action": "respond", "note": "已全面清洁消毒并加强巡查"},
+            files={"evidence": ("after.png", PNG, "image/png")},
         )
         after = await c.get(f"/notices/{notice_id}")
+        proof = re.search(r'href="(/notices/\d+/evidence/[^"]+)"', after.text).group(1)
+        assert (await c.get(proof)).headers["content-type"] == "image/png"
     assert "已全面清洁消毒并加强巡查" in after.text and "responded" in after.text
     async with login("vendor_b") as c:
         assert (await c.get(f"/notices/{notice_id}")).status_code == 404
+        assert (await c.get(proof)).status_code == 404
         assert notice["number"] not in (await c.get("/notices")).text
 
 

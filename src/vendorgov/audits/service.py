@@ -3,6 +3,8 @@ contract version in force, acknowledged and answered by the vendor, verified by 
 
 from __future__ import annotations
 
+import json
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -336,6 +338,8 @@ async def get_notice(actor: Principal, notice_id: int) -> dict:
     row = await _notice_row(notice_id)
     _ensure_notice_reader(actor, row)
     steps = await NoticeStep.select().where(NoticeStep.notice == notice_id).order_by(NoticeStep.id)
+    for step in steps:
+        step["evidence"] = json.loads(step["evidence"] or "[]")
     found = await Finding.select().where(Finding.notice_id == notice_id).order_by(Finding.id)
     return {**row, "steps": steps, "findings": found, "overdue": overdue(row)}
 
@@ -360,7 +364,13 @@ async def list_notices(
     return [{**r, "overdue": overdue(r, now)} for r in await query]
 
 
-async def act(actor: Principal, notice_id: int, action: str, note: str = "") -> str:
+async def act(
+    actor: Principal,
+    notice_id: int,
+    action: str,
+    note: str = "",
+    evidence: list[files.Upload] | None = None,
+) -> str:
     """Move a notice along its life cycle (§5); returns the new status. The vendor of the
     contract acknowledges and responds; a supervisor verifies. A failed verification sends it
     back to issued with a new deadline, counted from now."""
@@ -382,6 +392,10 @@ async def act(actor: Principal, notice_id: int, action: str, note: str = "") -> 
             raise Conflict(f"action: {refused}") from None
         if step is NoticeAction.respond and not note.strip():
             raise InvalidInput.single("note", "required", "describe what was done to fix it")
+        evidence = [u for u in evidence or [] if u.data]
+        for upload in evidence:
+            files.check_upload("evidence", upload)
+        stored = [str(await files.store(u, actor.user_id)) for u in evidence]
         now = _now()
         changes: dict = {Notice.status: status.value}
         deadline = None
@@ -406,6 +420,7 @@ async def act(actor: Principal, notice_id: int, action: str, note: str = "") -> 
             actor=actor.username,
             note=note.strip(),
             deadline=deadline,
+            evidence=json.dumps(stored),
         ).save()
         await audit.record(
             actor,
@@ -413,9 +428,22 @@ async def act(actor: Principal, notice_id: int, action: str, note: str = "") -> 
             notice_id,
             step.value,
             {"status": row["status"], "deadline": row["deadline"]},
-            {"status": status.value, "deadline": deadline or row["deadline"], "note": note.strip()},
+            {
+                "status": status.value,
+                "deadline": deadline or row["deadline"],
+                "note": note.strip(),
+                "evidence": stored,
+            },
         )
     return status.value
+
+
+async def evidence(actor: Principal, notice_id: int, file_id: str) -> files.StoredContent:
+    """A file the vendor attached to its response, to whoever may read the notice."""
+    notice = await get_notice(actor, notice_id)
+    if not any(file_id in step["evidence"] for step in notice["steps"]):
+        raise NotFound("evidence", file_id)
+    return await files.content(uuid.UUID(file_id))
 
 
 async def timelines(contract_id: int) -> list[NoticeTimeline]:

@@ -42,6 +42,7 @@ class NoticeStep(Table, tablename="notice_step"):
     actor = Varchar(length=150)
     note = Text(default="")
     deadline = Timestamptz(null=True, default=None)  # set by issue and failed verification
+    evidence = Text(default="[]")  # JSON list of stored file ids (photos, documents)
 
 
 class AuditAssignment(Table, tablename="audit_assignment"):

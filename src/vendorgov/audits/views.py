@@ -6,15 +6,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery
 from litestar.plugins.flash import flash
-from litestar.response import Redirect, Template
+from litestar.response import File, Redirect, Template
 
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
 from vendorgov.audits import documents, service
 from vendorgov.audits.rules import NoticeStatus
 from vendorgov.errors import InvalidInput
+from vendorgov.files.service import Upload
 
 READERS = allow(Role.admin, Role.procurement, Role.supervisor, Role.finance, Role.vendor)
 SUPERVISORS = allow(Role.admin, Role.supervisor)
@@ -91,14 +93,36 @@ class NoticePages(Controller):
             },
         )
 
-    @post("/notices/{notice_id:int}/actions", guards=[READERS])
+    @post("/notices/{notice_id:int}/actions", guards=[READERS], request_max_body_size=60 * 2**20)
     async def act(self, request: Request, notice_id: FromPath[int]) -> Redirect:
         form = await request.form()
+        given = form.getall("evidence") if "evidence" in form else []
+        evidence = [
+            Upload(u.filename, await u.read())
+            for u in given
+            if isinstance(u, UploadFile) and u.filename
+        ]
         status = await service.act(
-            request.user, notice_id, str(form.get("action", "")), str(form.get("note", ""))
+            request.user,
+            notice_id,
+            str(form.get("action", "")),
+            str(form.get("note", "")),
+            evidence,
         )
         flash(request, f"The notice is now {status}.", category="ok")
         return Redirect(f"/notices/{notice_id}")
+
+    @get("/notices/{notice_id:int}/evidence/{file_id:str}", guards=[READERS])
+    async def evidence(
+        self, request: Request, notice_id: FromPath[int], file_id: FromPath[str]
+    ) -> File:
+        stored = await service.evidence(request.user, notice_id, file_id)
+        return File(
+            path=stored.path,
+            filename=stored.filename,
+            media_type=stored.content_type,
+            content_disposition_type="inline",
+        )
 
     @get("/notices/{notice_id:int}/notice.pdf", guards=[READERS])
     async def pdf(self, request: Request, notice_id: FromPath[int]) -> Response[bytes]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from litestar import Controller, Request, get
 from litestar.response import Template
 
 from vendorgov.accounts.auth import EVERY_ROLE, allow
 from vendorgov.accounts.roles import REGISTRY_READERS, Role
+from vendorgov.audits import service as notices
 from vendorgov.contracts import service as contracts
 from vendorgov.vendors import service as vendors
 
@@ -20,6 +23,10 @@ class HomePages(Controller):
         registry = principal.role in REGISTRY_READERS
         sees_contracts = registry or principal.role is Role.vendor
         contract_rows = await contracts.list_contracts(principal) if sees_contracts else []
+        open_notices = (
+            await notices.list_notices(principal, open_only=True) if sees_contracts else []
+        )
+        soon = datetime.now(UTC) + timedelta(hours=24)
         return Template(
             "home.html",
             context={
@@ -28,6 +35,11 @@ class HomePages(Controller):
                 "registry": registry,
                 "sees_contracts": sees_contracts,
                 "contracts_expiring": [c for c in contract_rows if c["expiry_notice"]],
+                # Rectification reminders: overdue, or due within 24 hours (§5).
+                "notices_overdue": [n for n in open_notices if n["overdue"]],
+                "notices_due": [
+                    n for n in open_notices if not n["overdue"] and n["deadline"] <= soon
+                ],
                 "contracts_flagged": [
                     c
                     for c in contract_rows
