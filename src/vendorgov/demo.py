@@ -14,6 +14,7 @@ import pandas as pd
 
 from vendorgov.accounts import service as accounts
 from vendorgov.audit.service import SYSTEM
+from vendorgov.audits import service as audits_service
 from vendorgov.contracts import service as contracts
 from vendorgov.contracts.rules import Clause, Penalty, Terms
 from vendorgov.files.service import Upload
@@ -237,6 +238,16 @@ async def load(if_empty: bool = False) -> bool:
         )
     supervisor = await accounts.principal_for_user(await accounts.user_id_for("li.qiang"))
     await _inspections(admin, supervisor, today)
+    # The audit agency's account works on the cleaning contract this quarter.
+    cleaning = next(c for c in await contracts.list_contracts(admin) if c["category"] == "cleaning")
+    quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    await audits_service.assign_auditor(
+        supervisor,
+        await accounts.user_id_for("audit.hx"),
+        cleaning["id"],
+        quarter,
+        (quarter + timedelta(days=92)).replace(day=1) - timedelta(days=1),
+    )
     return True
 
 

@@ -445,3 +445,50 @@ async def test_an_auditor_works_only_on_its_assigned_contract_and_period(api, wo
                 files={"file": ("x.pdf", PDF, "application/pdf")},
             )
         ).status_code == 403
+
+
+async def test_the_auditor_pages_show_only_its_assignments(login, world):
+    from tests.conftest import PDF, csrf_token
+
+    contract_id = await cleaning_contract(world, world.vendor_a)
+    supervisor = world.principals["supervisor"]
+    mine = await audits.assign_auditor(
+        supervisor,
+        world.principals["auditor"].user_id,
+        contract_id,
+        date(2026, 11, 1),
+        date(2026, 11, 30),
+    )
+    async with login("auditor") as c:
+        page = await c.get("/audits")
+        assert page.status_code == 200 and f"/audits/{mine}/findings" in page.text
+        token = await csrf_token(c, "/audits")
+        recorded = await c.post(
+            f"/audits/{mine}/findings",
+            data={
+                "_csrf_token": token,
+                "category": "保洁人员未持证上岗",
+                "description": "抽查3人中1人无健康证",
+                "severity": "major",
+                "found_at": "2026-11-10T10:00",
+            },
+            follow_redirects=False,
+        )
+        uploaded = await c.post(
+            f"/audits/{mine}/report",
+            data={"_csrf_token": token},
+            files={"report": ("report.pdf", PDF, "application/pdf")},
+            follow_redirects=False,
+        )
+        after = await c.get("/audits")
+        nowhere = await c.post(
+            f"/audits/{mine + 999}/findings",
+            data={"_csrf_token": token, "category": "x", "description": "x", "severity": "minor"},
+        )
+        assert (await c.get("/findings")).status_code == 403
+        assert (await c.get(f"/contracts/{contract_id}")).status_code == 403
+    assert recorded.status_code in (302, 303) and uploaded.status_code in (302, 303)
+    assert "report uploaded" in after.text
+    assert nowhere.status_code == 404
+    found = await audits.list_findings(supervisor, contract_id=contract_id)
+    assert [(f["source"], f["category"]) for f in found] == [("audit", "保洁人员未持证上岗")]

@@ -15,8 +15,9 @@ from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
 from vendorgov.audits import documents, service
 from vendorgov.audits.rules import NoticeStatus
-from vendorgov.errors import InvalidInput
+from vendorgov.errors import InvalidInput, NotFound
 from vendorgov.files.service import Upload
+from vendorgov.inspections.api import parse_instant
 
 READERS = allow(Role.admin, Role.procurement, Role.supervisor, Role.finance, Role.vendor)
 SUPERVISORS = allow(Role.admin, Role.supervisor)
@@ -33,6 +34,52 @@ def _due_soon(notice: dict) -> bool:
 
 class NoticePages(Controller):
     include_in_schema = False
+
+    @get("/audits", guards=[allow(Role.admin, Role.supervisor, Role.auditor)])
+    async def audits(self, request: Request) -> Template:
+        return Template(
+            "audits/assignments.html",
+            context={
+                "assignments": await service.assignments(request.user),
+                "is_auditor": request.user.role is Role.auditor,
+                **documents.labels(),
+            },
+        )
+
+    @post("/audits/{assignment_id:int}/report", guards=[allow(Role.auditor)])
+    async def report(self, request: Request, assignment_id: FromPath[int]) -> Redirect:
+        form = await request.form()
+        upload = form.get("report")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise InvalidInput.single("report", "required", "choose the report file")
+        await service.upload_report(
+            request.user, assignment_id, Upload(upload.filename, await upload.read())
+        )
+        flash(request, "Report uploaded.", category="ok")
+        return Redirect("/audits")
+
+    @post("/audits/{assignment_id:int}/findings", guards=[allow(Role.auditor)])
+    async def finding(self, request: Request, assignment_id: FromPath[int]) -> Redirect:
+        form = await request.form()
+        assignment = next(
+            (a for a in await service.assignments(request.user) if a["id"] == assignment_id), None
+        )
+        if assignment is None:
+            raise NotFound("audit assignment", assignment_id)
+        found_at = str(form.get("found_at", ""))
+        await service.raise_finding(
+            request.user,
+            service.FindingInput(
+                contract_id=assignment["contract"],
+                source="audit",
+                severity=str(form.get("severity", "")),
+                category=str(form.get("category", "")),
+                description=str(form.get("description", "")),
+                found_at=parse_instant("found_at", found_at) if found_at else None,
+            ),
+        )
+        flash(request, "Finding recorded.", category="ok")
+        return Redirect("/audits")
 
     @get("/findings", guards=[READERS])
     async def findings(
