@@ -100,6 +100,8 @@ def pg_floor(path: Path, url: str, contract_id: int) -> float:
     """asyncpg COPY of the same rows, typed as the driver takes them, into a copy of the table."""
     import asyncpg
 
+    from vendorgov.sla.service import EVENT_TABLE_COLUMNS
+
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
     times = {
         c: [
@@ -139,28 +141,13 @@ def pg_floor(path: Path, url: str, contract_id: int) -> float:
             began = time.perf_counter()
             async with connection.transaction():
                 await connection.copy_records_to_table(
-                    "service_event_floor", records=rows, columns=COPY_COLUMNS
+                    "service_event_floor", records=rows, columns=EVENT_TABLE_COLUMNS
                 )
             return time.perf_counter() - began
         finally:
             await connection.close()
 
     return asyncio.run(copy())
-
-
-COPY_COLUMNS = [
-    "contract",
-    "external_id",
-    "category",
-    "priority",
-    "location",
-    "reported_at",
-    "responded_at",
-    "resolved_at",
-    "satisfaction",
-    "complaint",
-    "updated_at",
-]
 
 
 def floor(path: Path, database: Path, contract_id: int) -> float:

@@ -32,6 +32,7 @@ COLUMNS = (
     "contract, external_id, category, priority, location, reported_at, responded_at, "
     "resolved_at, satisfaction, complaint, updated_at"
 )
+# The same columns as vendorgov reads (vendorgov.sla.measure.EVENT_COLUMNS).
 FLOOR_SQL = (
     "SELECT contract, id, category, priority, reported_at, responded_at, resolved_at, "
     "satisfaction, complaint FROM service_event WHERE reported_at >= ? AND reported_at < ?"
@@ -142,7 +143,7 @@ def add_events(database: Path, contracts: list[tuple[int, list[str]]], count: in
 
 def floor(database: Path) -> float:
     from vendorgov.settings import get_settings
-    from vendorgov.sla.measure import Month
+    from vendorgov.sla.measure import EVENT_COLUMNS, Month
 
     zone = get_settings().zone
     month = Month.parse(MONTH)
@@ -152,17 +153,7 @@ def floor(database: Path) -> float:
     rows = connection.execute(FLOOR_SQL, bounds).fetchall()
     frame = pd.DataFrame.from_records(
         rows,
-        columns=[
-            "contract",
-            "id",
-            "category",
-            "priority",
-            "reported_at",
-            "responded_at",
-            "resolved_at",
-            "satisfaction",
-            "complaint",
-        ],
+        columns=["contract", "id", *EVENT_COLUMNS],
     )
     frame.groupby("contract").size()
     elapsed = time.perf_counter() - began

@@ -16,6 +16,7 @@ from vendorgov.accounts.roles import Role
 from vendorgov.audits import documents, service
 from vendorgov.audits.rules import NoticeStatus
 from vendorgov.errors import InvalidInput, NotFound
+from vendorgov.files.responses import inline_file
 from vendorgov.files.service import Upload
 from vendorgov.inspections.api import parse_instant
 
@@ -164,12 +165,7 @@ class NoticePages(Controller):
         self, request: Request, notice_id: FromPath[int], file_id: FromPath[str]
     ) -> File:
         stored = await service.evidence(request.user, notice_id, file_id)
-        return File(
-            path=stored.path,
-            filename=stored.filename,
-            media_type=stored.content_type,
-            content_disposition_type="inline",
-        )
+        return inline_file(stored)
 
     @get("/notices/{notice_id:int}/notice.pdf", guards=[READERS])
     async def pdf(self, request: Request, notice_id: FromPath[int]) -> Response[bytes]:

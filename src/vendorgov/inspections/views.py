@@ -18,6 +18,7 @@ from vendorgov.audits import service as audits
 from vendorgov.charts import pareto_chart
 from vendorgov.contracts import service as contracts
 from vendorgov.errors import InvalidInput
+from vendorgov.files.responses import inline_file
 from vendorgov.files.service import Upload
 from vendorgov.inspections import service
 from vendorgov.inspections.api import parse_instant
@@ -142,12 +143,7 @@ class InspectionPages(Controller):
         self, request: Request, inspection_id: FromPath[int], file_id: FromPath[str]
     ) -> File:
         stored = await service.photo(request.user, inspection_id, file_id)
-        return File(
-            path=stored.path,
-            filename=stored.filename,
-            media_type=stored.content_type,
-            content_disposition_type="inline",
-        )
+        return inline_file(stored)
 
     @get("/contracts/{contract_id:int}/findings/pareto", guards=[READERS])
     async def pareto(

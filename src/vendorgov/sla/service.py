@@ -134,22 +134,9 @@ _UPSERT = (
 
 
 TIME_COLUMNS = ("reported_at", "responded_at", "resolved_at")
-_COPY_TARGET = (
-    "service_event",
-    [
-        "contract",
-        "external_id",
-        "category",
-        "priority",
-        "location",
-        "reported_at",
-        "responded_at",
-        "resolved_at",
-        "satisfaction",
-        "complaint",
-        "updated_at",
-    ],
-)
+# service_event's columns as an import writes them (COPY on PostgreSQL).
+EVENT_TABLE_COLUMNS = ["contract", *COLUMNS, "updated_at"]
+_COPY_TARGET = ("service_event", EVENT_TABLE_COLUMNS)
 
 
 def _copy_csv(rows: pd.DataFrame, contract_id: int, now: datetime) -> bytes:

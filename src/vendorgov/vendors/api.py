@@ -14,10 +14,11 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from vendorgov.accounts.roles import Role
 from vendorgov.errors import Collector
+from vendorgov.files.responses import inline_file
 from vendorgov.files.service import Upload
 from vendorgov.vendors import service
 from vendorgov.vendors.rules import ContactInput, QualificationInput, VendorInput
-from vendorgov.vendors.views import KEEPERS, READERS, scan_response
+from vendorgov.vendors.views import KEEPERS, READERS
 
 
 class VendorIn(msgspec.Struct):
@@ -294,7 +295,7 @@ class VendorApi(Controller):
     async def scan(
         self, request: Request, vendor_id: FromPath[int], qualification_id: FromPath[int]
     ) -> File:
-        return scan_response(
+        return inline_file(
             await service.qualification_scan(request.user, vendor_id, qualification_id)
         )
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.plugins.flash import flash
 from litestar.response import File, Redirect, Template
@@ -14,6 +13,7 @@ from litestar.response import File, Redirect, Template
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import REGISTRY_KEEPERS, REGISTRY_READERS, Principal, Role
 from vendorgov.errors import DomainError
+from vendorgov.files.responses import inline_file
 from vendorgov.vendors import service
 from vendorgov.vendors.rules import ContactInput, QualificationInput, VendorInput
 from vendorgov.web.forms import Form, error_map
@@ -284,16 +284,4 @@ class VendorPages(Controller):
         self, request: Request, vendor_id: FromPath[int], qualification_id: FromPath[int]
     ) -> File:
         stored = await service.qualification_scan(request.user, vendor_id, qualification_id)
-        return scan_response(stored)
-
-
-def scan_response(stored) -> File:
-    if not stored.path.exists():
-        raise NotFoundException("the stored file is missing")
-    return File(
-        path=stored.path,
-        filename=stored.filename,
-        media_type=stored.content_type,
-        content_disposition_type="inline",
-        headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"},
-    )
+        return inline_file(stored)
