@@ -1,0 +1,177 @@
+"""Month-end rules (domain rules §6-§7) on hand-computed months, and properties."""
+
+import calendar
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from vendorgov.contracts.rules import Penalty, Scheme, default_bands
+from vendorgov.payments.rules import (
+    Line,
+    assessment_score,
+    base_fee_lines,
+    cap_line,
+    concentration,
+    fee_periods,
+    grade,
+    grade_deduction,
+    net_amount,
+    penalty_lines,
+    termination_review,
+)
+
+D = Decimal
+
+
+def test_proration_across_a_mid_month_amendment():
+    # October 2026 has 31 days; a 3% rise signed to take effect on the 16th.
+    periods = fee_periods(
+        2026,
+        10,
+        [(1, date(2026, 1, 1), D("100000.00")), (2, date(2026, 10, 16), D("103000.00"))],
+        date(2026, 1, 1),
+        date(2027, 12, 31),
+    )
+    assert [(p.version_number, p.first, p.last, p.days) for p in periods] == [
+        (1, date(2026, 10, 1), date(2026, 10, 15), 15),
+        (2, date(2026, 10, 16), date(2026, 10, 31), 16),
+    ]
+    lines = base_fee_lines(periods, 31)
+    # 100,000 × 15 / 31 = 48,387.0967… → 48,387.10; 103,000 × 16 / 31 = 53,161.2903… → 53,161.29
+    assert [amount for _, amount in lines] == [D("48387.10"), D("53161.29")]
+    assert sum(amount for _, amount in lines) == D("101548.39")
+
+
+def test_a_contract_starting_mid_month_pays_for_its_days_only():
+    periods = fee_periods(
+        2026, 11, [(1, date(2026, 11, 20), D("30000.00"))], date(2026, 11, 20), date(2028, 11, 19)
+    )
+    # 11 days of 30: 30,000 × 11 / 30 = 11,000.00
+    assert base_fee_lines(periods, 30)[0][1] == D("11000.00")
+
+
+def test_a_component_without_data_is_left_out_and_the_weights_rescaled():
+    score, weights = assessment_score(
+        {"sla": D(90), "inspection": None, "satisfaction": D(80), "audit": D(100)}, Scheme()
+    )
+    # (40 × 90 + 20 × 80 + 10 × 100) / 70 = 88.5714…
+    assert score == D("88.57")
+    assert weights == {"sla": D("57.14"), "satisfaction": D("28.57"), "audit": D("14.29")}
+    assert assessment_score({c: None for c in ("sla", "inspection")}, Scheme()) == (None, {})
+
+
+@pytest.mark.parametrize(
+    ("component", "expected_score", "expected_grade"),
+    [
+        (D("94.995"), D("95.00"), "A"),  # rounds half up to 95.00 → A
+        (D("94.994"), D("94.99"), "B"),
+        (D("90.00"), D("90.00"), "B"),
+        (D("89.995"), D("90.00"), "B"),
+        (D("89.99"), D("89.99"), "C"),
+        (D("80.00"), D("80.00"), "C"),
+        (D("79.99"), D("79.99"), "D"),
+        (D(0), D("0.00"), "D"),
+        (D(100), D("100.00"), "A"),
+    ],
+)
+def test_each_band_boundary(component, expected_score, expected_grade):
+    score, _ = assessment_score({"sla": component}, Scheme())
+    assert score == expected_score
+    assert grade(score, default_bands()).grade == expected_grade
+
+
+def test_grade_deduction_fixed_penalties_and_the_cap():
+    base = D("100000.00")
+    band = grade(D("85.00"), default_bands())  # C: pay 95%
+    deductions = [Line("grade", "grade C", grade_deduction(base, band))]
+    deductions += penalty_lines(
+        [Penalty("critical_finding", D("2000.00"), "严重问题"), Penalty("complaint", D("300"))],
+        {"critical_finding": ["finding 17", "finding 21"]},
+    )
+    assert [(d.kind, d.amount, d.evidence) for d in deductions] == [
+        ("grade", D("5000.00"), ()),
+        ("penalty", D("2000.00"), ("finding 17",)),
+        ("penalty", D("2000.00"), ("finding 21",)),
+    ]
+    capped = cap_line(base, deductions, D(8))  # at most 8,000.00 in all
+    assert capped is not None and capped.amount == D("-1000.00")
+    assert net_amount(base, [*deductions, capped]) == D("92000.00")
+    assert cap_line(base, deductions, D(10)) is None  # 9,000 is within a 10% cap
+    assert cap_line(base, deductions, None) is None
+
+
+def test_each_line_is_rounded_to_the_cent_and_the_net_from_the_rounded_lines():
+    # 10 days of 31 at 1,000.00: 322.5806… → 322.58; grade B (98%): 2% of 322.58 = 6.4516 → 6.45
+    (period,) = fee_periods(
+        2026, 10, [(1, date(2026, 10, 22), D("1000.00"))], date(2026, 10, 22), date(2027, 1, 1)
+    )
+    base = base_fee_lines([period], 31)[0][1]
+    deduction = grade_deduction(base, grade(D(92), default_bands()))
+    assert (base, deduction, net_amount(base, [Line("grade", "B", deduction)])) == (
+        D("322.58"),
+        D("6.45"),
+        D("316.13"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("grades", "flagged"),
+    [
+        (["A", "D", "D"], True),  # two consecutive
+        (["D", "A", "D"], False),
+        (["D", "B", "D", "C", "D"], True),  # three of the last six
+        (["D", "A", "A", "A", "A", "A", "D", "B", "D"], False),  # the first D is 9 months back
+        (["C"], False),
+    ],
+)
+def test_termination_review(grades, flagged):
+    assert termination_review(grades) is flagged
+
+
+def test_spend_concentration():
+    shares, hhi = concentration({"洁康": D("75000.00"), "安泰": D("25000.00")})
+    assert shares == {"洁康": D("75.00"), "安泰": D("25.00")}
+    assert hhi == D("6250.00")  # 75² + 25²
+    assert concentration({}) == ({}, D(0))
+
+
+scores = st.decimals(min_value=0, max_value=100, places=3)
+
+
+@given(
+    st.fixed_dictionaries(
+        {c: st.none() | scores for c in ("sla", "inspection", "satisfaction", "audit")}
+    )
+)
+def test_the_score_lies_between_its_components(components):
+    score, weights = assessment_score(components, Scheme())
+    present = [v for v in components.values() if v is not None]
+    if not present:
+        assert score is None
+        return
+    assert min(present).quantize(D("0.01")) - D("0.01") <= score <= max(present) + D("0.01")
+    assert abs(sum(weights.values()) - 100) <= D("0.02")
+
+
+@given(
+    st.integers(min_value=1, max_value=12),
+    st.integers(min_value=2, max_value=28),
+    st.decimals(min_value=1, max_value=10**6, places=2),
+    st.decimals(min_value=1, max_value=10**6, places=2),
+)
+def test_versions_covering_the_month_share_its_days_exactly(month, change_day, fee1, fee2):
+    periods = fee_periods(
+        2026,
+        month,
+        [(1, date(2025, 1, 1), fee1), (2, date(2026, month, change_day), fee2)],
+        date(2025, 1, 1),
+        date(2028, 12, 31),
+    )
+    days = calendar.monthrange(2026, month)[1]
+    assert sum(p.days for p in periods) == days
+    total = sum(amount for _, amount in base_fee_lines(periods, days))
+    exact = (fee1 * (change_day - 1) + fee2 * (days - change_day + 1)) / days
+    assert abs(total - exact) <= D("0.01")  # two lines, each within half a cent
