@@ -17,7 +17,8 @@ from vendorgov.contracts import rules, service
 from vendorgov.contracts.tables import ContractVersion
 from vendorgov.errors import Conflict
 
-OCDS = Path(__file__).resolve().parents[3] / "shared" / "ocds"
+# A copy of ../shared/ocds/release-schema.json, so a checkout anywhere validates offline.
+OCDS = Path(__file__).resolve().parents[1] / "data" / "ocds"
 PROBLEM = "application/problem+json"
 
 CLAUSES_V1 = [
