@@ -19,5 +19,6 @@ APP_REGISTRY = AppRegistry(
         "vendorgov.sla.piccolo_app",
         "vendorgov.inspections.piccolo_app",
         "vendorgov.audits.piccolo_app",
+        "vendorgov.payments.piccolo_app",
     ]
 )

@@ -447,8 +447,8 @@ async def evidence(actor: Principal, notice_id: int, file_id: str) -> files.Stor
 
 
 async def timelines(contract_id: int) -> list[NoticeTimeline]:
-    """Every notice of the contract as the month-end sees it."""
-    notices = await Notice.select().where(Notice.contract == contract_id)
+    """Every notice of the contract as the month-end sees it, in the order they were issued."""
+    notices = await Notice.select().where(Notice.contract == contract_id).order_by(Notice.id)
     if not notices:
         return []
     steps = (
@@ -467,6 +467,31 @@ async def timelines(contract_id: int) -> list[NoticeTimeline]:
             )
         )
     return result
+
+
+async def penalty_evidence(
+    contract_id: int, start: datetime, end: datetime
+) -> dict[str, list[str]]:
+    """What each fixed-penalty trigger of §7 rests on in [start, end), by trigger: findings by
+    severity, notices overdue at the end, failed verifications, complaints recorded as
+    findings."""
+    rows = await Finding.select(Finding.id, Finding.severity, Finding.source).where(
+        (Finding.contract == contract_id) & (Finding.found_at >= start) & (Finding.found_at < end)
+    )
+    evidence: dict[str, list[str]] = {}
+    for r in rows:
+        evidence.setdefault(f"{r['severity']}_finding", []).append(f"finding {r['id']}")
+        if r["source"] == "complaint":
+            evidence.setdefault("complaint", []).append(f"finding {r['id']}")
+    notices = (
+        await Notice.select(Notice.number).where(Notice.contract == contract_id).order_by(Notice.id)
+    )
+    for notice, line in zip(notices, await timelines(contract_id), strict=True):
+        if rules.overdue_at(line, end):
+            evidence.setdefault("overdue_notice", []).append(f"notice {notice['number']}")
+        for _ in range(rules.failed_in(line, start, end)):
+            evidence.setdefault("failed_verification", []).append(f"notice {notice['number']}")
+    return evidence
 
 
 @dataclass

@@ -1,0 +1,305 @@
+"""The month-end run: every contract's components, score, grade and payment with traced
+deductions (domain rules §6-§7), computed in one transaction as a revision of the month, then
+approved by a second finance user and locked. Recomputing an approved month makes a new
+revision that needs approval again; an approved revision is never changed."""
+
+from __future__ import annotations
+
+import calendar
+import json
+from dataclasses import asdict
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from vendorgov import db
+from vendorgov.accounts.roles import Principal, Role
+from vendorgov.audit import service as audit
+from vendorgov.audits import service as audits
+from vendorgov.contracts import service as contracts
+from vendorgov.errors import Conflict, Forbidden, InvalidInput, NotFound
+from vendorgov.inspections import service as inspections
+from vendorgov.payments import rules
+from vendorgov.payments.tables import PaymentRun, Statement
+from vendorgov.settings import get_settings
+from vendorgov.sla import service as sla
+from vendorgov.sla.measure import Month
+
+FINANCE = (Role.admin, Role.finance)
+
+
+def _ensure_finance(actor: Principal) -> None:
+    if actor.role not in FINANCE:
+        raise Forbidden(f"the {actor.role.value} role does not run the month-end")
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+async def _contracts_of(month: Month, actor: Principal) -> list[dict]:
+    """Contracts with a signed version governing some day of the month."""
+    first, last = month.first_day, month.next().first_day
+    rows = await contracts.list_contracts(actor)
+    return [
+        c
+        for c in rows
+        if c["status"] in ("active", "suspended", "expired", "terminated")
+        and c["start_date"] < last
+        and c["end_date"] >= first
+    ]
+
+
+async def _grades_before(contract_id: int, month: Month) -> list[str]:
+    """The contract's grades in the approved runs of earlier months, oldest first."""
+    rows = await Statement.select(Statement.grade, Statement.run.month.as_alias("month")).where(
+        (Statement.contract == contract_id)
+        & (Statement.run.status == "approved")
+        & (Statement.run.month < str(month))
+    )
+    latest: dict[str, str] = {}
+    for row in rows:
+        latest[row["month"]] = row["grade"]
+    return [latest[m] for m in sorted(latest)]
+
+
+async def _statement(actor: Principal, contract: dict, month: Month, sla_component) -> dict:
+    zone = get_settings().zone
+    start, end = month.start_utc(zone).to_pydatetime(), month.end_utc(zone).to_pydatetime()
+    signed = (await contracts.signed_versions_of([contract["id"]])).get(contract["id"], [])
+    days = calendar.monthrange(month.year, month.month)[1]
+    periods = rules.fee_periods(
+        month.year,
+        month.month,
+        [(number, effective, terms.monthly_fee) for _, number, effective, terms in signed],
+        contract["start_date"],
+        contract["end_date"],
+    )
+    if not periods:
+        raise InvalidInput.single(
+            "contract_ids",
+            "in_force",
+            f"contract {contract['number']} has no signed version in force in {month}",
+        )
+    # The scheme, bands, penalties and cap of the version in force at the month's end.
+    terms = next(t for _, n, _, t in signed if n == periods[-1].version_number)
+    audit_inputs = await audits.audit_inputs(contract["id"], start, end)
+    components = {
+        "sla": sla_component,
+        "inspection": await inspections.inspection_component(contract["id"], start, end),
+        "satisfaction": await sla.satisfaction_share(contract["id"], month),
+        "audit": audit_inputs.component,
+    }
+    score, weights = rules.assessment_score(components, terms.scheme)
+    lines = [
+        rules.Line(
+            "base",
+            f"version {p.version_number}: {p.monthly_fee} × {p.days}/{days} days "
+            f"({p.first}–{p.last})",
+            amount,
+        )
+        for p, amount in rules.base_fee_lines(periods, days)
+    ]
+    base = sum((line.amount for line in lines), Decimal(0))
+    if base <= 0:
+        raise InvalidInput.single(
+            "contract_ids", "positive_fee", f"contract {contract['number']}: the base fee is {base}"
+        )
+    deductions: list[rules.Line] = []
+    band = rules.grade(score, terms.bands) if score is not None else None
+    if band is not None and band.pay_percent < 100:
+        deductions.append(
+            rules.Line(
+                "grade",
+                f"grade {band.grade}: pay {band.pay_percent}%",
+                rules.grade_deduction(base, band),
+            )
+        )
+    evidence = await audits.penalty_evidence(contract["id"], start, end)
+    deductions += rules.penalty_lines(terms.penalties, evidence)
+    capped = rules.cap_line(base, deductions, terms.deduction_cap_percent)
+    if capped:
+        deductions.append(capped)
+    grades = [*await _grades_before(contract["id"], month), band.grade if band else ""]
+    return {
+        "contract": contract["id"],
+        "vendor_id": contract["vendor"],
+        "components": json.dumps({k: _plain(v) for k, v in components.items()}),
+        "weights": json.dumps({k: _plain(v) for k, v in weights.items()}),
+        "score": score,
+        "grade": band.grade if band else "",
+        "pay_percent": band.pay_percent if band else None,
+        "base": base,
+        "deductions": sum((d.amount for d in deductions), Decimal(0)),
+        "net": rules.net_amount(base, deductions),
+        "lines": json.dumps(
+            [
+                {**asdict(line), "amount": str(line.amount), "evidence": list(line.evidence)}
+                for line in [*lines, *deductions]
+            ],
+            ensure_ascii=False,
+        ),
+        "termination_review": int(rules.termination_review(grades)),
+    }
+
+
+async def compute_run(
+    actor: Principal, month: Month, contract_ids: list[int] | None = None, reason: str = ""
+) -> int:
+    """Compute the month for every contract in force (or the given ones) as a new revision.
+    A month that has not ended is refused; so is recomputing an approved month without a
+    reason. Everything is written in one transaction."""
+    _ensure_finance(actor)
+    zone = get_settings().zone
+    if month.end_utc(zone).to_pydatetime() > datetime.now(UTC):
+        raise InvalidInput.single("month", "ended", f"{month} has not ended yet")
+    chosen = await _contracts_of(month, actor)
+    if contract_ids is not None:
+        known = {c["id"] for c in chosen}
+        missing = [i for i in contract_ids if i not in known]
+        if missing:
+            raise InvalidInput.single(
+                "contract_ids",
+                "in_force",
+                f"contracts {', '.join(map(str, missing))} were not in force in {month}",
+            )
+        chosen = [c for c in chosen if c["id"] in contract_ids]
+    previous = (
+        await PaymentRun.select()
+        .where(PaymentRun.month == str(month))
+        .order_by(PaymentRun.revision, ascending=False)
+        .first()
+    )
+    if previous and previous["status"] == "approved" and not reason.strip():
+        raise InvalidInput.single(
+            "reason", "required", f"{month} is approved: say why it is computed again"
+        )
+    outcomes = await sla.compute_months(actor, month, [c["id"] for c in chosen])
+    sla_by_contract = {o.contract_id: o.sla_component for o in outcomes}
+    statements = [await _statement(actor, c, month, sla_by_contract[c["id"]]) for c in chosen]
+    async with db.transaction():
+        run = PaymentRun(
+            month=str(month),
+            revision=(previous["revision"] + 1) if previous else 1,
+            status="computed",
+            reason=reason.strip(),
+            computed_by=actor.username,
+            computed_by_id=actor.user_id,
+            computed_at=datetime.now(UTC),
+        )
+        await run.save()
+        if statements:
+            await Statement.insert(*[Statement(run=run.id, **s) for s in statements])
+        await audit.record(
+            actor,
+            "payment_run",
+            run.id,
+            "compute",
+            None,
+            {
+                "month": str(month),
+                "revision": run.revision,
+                "reason": reason.strip(),
+                "net": sum((s["net"] for s in statements), Decimal(0)),
+            },
+        )
+    return run.id
+
+
+async def approve(actor: Principal, run_id: int) -> None:
+    """A second finance user approves the newest revision; it is locked from then on."""
+    _ensure_finance(actor)
+    async with db.transaction():
+        run = await PaymentRun.select().where(PaymentRun.id == run_id).first()
+        if run is None:
+            raise NotFound("payment run", run_id)
+        if run["status"] == "approved":
+            raise Conflict(f"revision {run['revision']} of {run['month']} is approved already")
+        if run["computed_by_id"] == actor.user_id:
+            raise Forbidden("the user who computed a run cannot approve it: ask a colleague")
+        newest = (
+            await PaymentRun.select(PaymentRun.revision)
+            .where(PaymentRun.month == run["month"])
+            .order_by(PaymentRun.revision, ascending=False)
+            .first()
+        )
+        if newest["revision"] != run["revision"]:
+            raise Conflict(
+                f"revision {run['revision']} of {run['month']} is stale: revision "
+                f"{newest['revision']} replaced it"
+            )
+        now = datetime.now(UTC)
+        await PaymentRun.update(
+            {
+                PaymentRun.status: "approved",
+                PaymentRun.approved_by: actor.username,
+                PaymentRun.approved_at: now,
+            }
+        ).where(PaymentRun.id == run_id)
+        await audit.record(
+            actor, "payment_run", run_id, "approve", {"status": "computed"}, {"status": "approved"}
+        )
+
+
+def _statement_out(row: dict) -> dict:
+    return {
+        **row,
+        "components": json.loads(row["components"]),
+        "weights": json.loads(row["weights"]),
+        "lines": json.loads(row["lines"]),
+        "termination_review": bool(row["termination_review"]),
+        **{k: Decimal(str(row[k])).quantize(rules.TWO) for k in ("base", "deductions", "net")},
+        "score": None if row["score"] is None else Decimal(str(row["score"])).quantize(rules.TWO),
+    }
+
+
+async def get_run(actor: Principal, run_id: int) -> dict:
+    _ensure_finance(actor)
+    run = await PaymentRun.select().where(PaymentRun.id == run_id).first()
+    if run is None:
+        raise NotFound("payment run", run_id)
+    rows = await Statement.select(
+        Statement.all_columns(), Statement.contract.number.as_alias("contract_number")
+    ).where(Statement.run == run_id)
+    return {**run, "statements": [_statement_out(r) for r in rows]}
+
+
+async def diff(actor: Principal, run_id: int) -> list[dict]:
+    """What changed against the previous revision of the same month, contract by contract."""
+    current = await get_run(actor, run_id)
+    before = (
+        await PaymentRun.select(PaymentRun.id)
+        .where(
+            (PaymentRun.month == current["month"])
+            & (PaymentRun.revision == current["revision"] - 1)
+        )
+        .first()
+    )
+    if before is None:
+        return []
+    old = {s["contract"]: s for s in (await get_run(actor, before["id"]))["statements"]}
+    changes = []
+    for new in current["statements"]:
+        was = old.get(new["contract"])
+        fields = [
+            (f, was[f] if was else None, new[f])
+            for f in ("score", "grade", "base", "deductions", "net")
+            if was is None or was[f] != new[f]
+        ]
+        if fields:
+            changes.append({"contract_number": new["contract_number"], "changes": fields})
+    return changes
+
+
+async def statements_for_vendor(actor: Principal) -> list[dict]:
+    """A vendor's statements, from approved runs only."""
+    if not actor.is_vendor:
+        raise Forbidden("this list is the vendor's own statements")
+    rows = await Statement.select(
+        Statement.all_columns(),
+        Statement.run.month.as_alias("month"),
+        Statement.run.revision.as_alias("revision"),
+        Statement.contract.number.as_alias("contract_number"),
+    ).where((Statement.vendor_id == actor.vendor_id) & (Statement.run.status == "approved"))
+    return [_statement_out(r) for r in rows]

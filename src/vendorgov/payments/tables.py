@@ -1,0 +1,37 @@
+from piccolo.columns import ForeignKey, Integer, Numeric, OnDelete, Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+from vendorgov.contracts.tables import Contract
+
+
+class PaymentRun(Table, tablename="payment_run"):
+    """One revision of a month's run. Approved revisions are never changed: recomputing makes
+    a new revision, which needs approval again. (month, revision) is unique."""
+
+    month = Varchar(length=7, index=True)
+    revision = Integer()
+    status = Varchar(length=10)  # computed, approved
+    reason = Text(default="")  # why this revision was computed (recomputing an approved month)
+    computed_by = Varchar(length=150)
+    computed_by_id = Integer(null=True, default=None)
+    computed_at = Timestamptz()
+    approved_by = Varchar(length=150, default="")
+    approved_at = Timestamptz(null=True, default=None)
+
+
+class Statement(Table, tablename="payment_statement"):
+    """A contract's month in a run: components, score, grade and every money line."""
+
+    run = ForeignKey(PaymentRun, on_delete=OnDelete.restrict)
+    contract = ForeignKey(Contract, on_delete=OnDelete.restrict)
+    vendor_id = Integer(index=True)
+    components = Text()  # JSON {component: value or null}
+    weights = Text()  # JSON {component: rescaled weight}
+    score = Numeric(digits=(6, 2), null=True, default=None)
+    grade = Varchar(length=2, default="")
+    pay_percent = Numeric(digits=(6, 2), null=True, default=None)
+    base = Numeric(digits=(14, 2))
+    deductions = Numeric(digits=(14, 2))
+    net = Numeric(digits=(14, 2))
+    lines = Text()  # JSON list of {kind, description, amount, evidence}
+    termination_review = Integer(default=0)  # 1 when flagged (§7)

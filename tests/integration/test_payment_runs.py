@@ -1,0 +1,156 @@
+"""The month-end run: a hand-computed month, two-person approval, revisions, vendor access."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from tests.conftest import new_vendor, unique
+from tests.integration.test_inspections_notices import WARD_CLEANING
+from vendorgov.audits import service as audits
+from vendorgov.contracts import service as contracts
+from vendorgov.contracts.rules import Penalty, Terms
+from vendorgov.errors import Conflict, Forbidden, InvalidInput
+from vendorgov.inspections import service as inspections
+from vendorgov.payments import service as payments
+from vendorgov.sla.measure import Month
+
+OCTOBER = Month.parse("2026-10")
+D = Decimal
+
+
+async def october_contract(world, vendor_id) -> int:
+    """100,000.00 a month from January, 103,000.00 from 16 October; 2,000.00 per critical
+    finding; deductions capped at 8%."""
+    officer = world.principals["procurement"]
+    terms = Terms(
+        effective_from=date(2026, 1, 1),
+        monthly_fee=D("100000.00"),
+        penalties=[Penalty("critical_finding", D("2000.00"), "每项严重问题")],
+        deduction_cap_percent=D(8),
+    )
+    contract_id, version_id = await contracts.create_contract(
+        officer,
+        contracts.ContractInput(
+            number=unique("HT-YJ"),
+            title="病区保洁服务合同",
+            vendor_id=vendor_id,
+            category="cleaning",
+            start_date=date(2026, 1, 1),
+            end_date=date(2027, 12, 31),
+            monthly_fee=D("100000.00"),
+        ),
+        terms,
+    )
+    await contracts.sign(officer, version_id)
+    amended = await contracts.amend(officer, contract_id, "年度调价3%", date(2026, 10, 16))
+    terms.effective_from, terms.monthly_fee = date(2026, 10, 16), D("103000.00")
+    await contracts.update_draft(officer, amended, terms, None)
+    await contracts.sign(officer, amended)
+    return contract_id
+
+
+async def october_records(world, contract_id) -> None:
+    supervisor = world.principals["supervisor"]
+    template = await inspections.save_template(
+        supervisor, "cleaning", unique("病区保洁"), WARD_CLEANING["items"]
+    )
+    # Score 60.00: floor (3) passed, toilet (2) failed (a major finding), isolation not applicable.
+    await inspections.submit(
+        supervisor,
+        inspections.InspectionInput(
+            contract_id=contract_id,
+            template_id=template,
+            kind="routine",
+            location="住院部5楼",
+            inspected_at=datetime(2026, 10, 12, 2, 0, tzinfo=UTC),
+            results={"floor": "pass", "toilet": "fail", "isolation": "na"},
+        ),
+    )
+    # A critical complaint in October: audit component 100 − 20 = 80, and a 2,000.00 penalty.
+    await audits.raise_finding(
+        supervisor,
+        audits.FindingInput(
+            contract_id,
+            "complaint",
+            "critical",
+            "手术室保洁不到位",
+            "患者投诉手术室保洁不到位",
+            found_at=datetime(2026, 10, 20, 3, 0, tzinfo=UTC),
+        ),
+    )
+
+
+async def test_a_hand_computed_month_with_proration_penalty_and_cap(world):
+    contract_id = await october_contract(world, await new_vendor(world))
+    await october_records(world, contract_id)
+    finance = world.principals["finance"]
+    run_id = await payments.compute_run(finance, OCTOBER, [contract_id])
+    (statement,) = (await payments.get_run(finance, run_id))["statements"]
+    assert statement["components"] == {
+        "sla": None,  # no clauses: left out
+        "inspection": "60.00",
+        "satisfaction": None,  # no surveys: left out
+        "audit": "80",
+    }
+    # (30 × 60 + 10 × 80) / 40 = 65.00 → D, pay 90%
+    assert statement["score"] == D("65.00") and statement["grade"] == "D"
+    assert statement["weights"] == {"inspection": "75.00", "audit": "25.00"}
+    amounts = [(line["kind"], D(line["amount"])) for line in statement["lines"]]
+    assert amounts == [
+        ("base", D("48387.10")),  # 100,000 × 15/31
+        ("base", D("53161.29")),  # 103,000 × 16/31
+        ("grade", D("10154.84")),  # 10% of 101,548.39
+        ("penalty", D("2000.00")),  # the critical complaint
+        ("cap", D("-4030.97")),  # down to 8%: 8,123.87
+    ]
+    assert statement["lines"][3]["evidence"][0].startswith("finding ")
+    assert (statement["base"], statement["deductions"], statement["net"]) == (
+        D("101548.39"),
+        D("8123.87"),
+        D("93424.52"),
+    )
+    again = await payments.compute_run(finance, OCTOBER, [contract_id])
+    (same,) = (await payments.get_run(finance, again))["statements"]
+    assert (same["score"], same["net"], same["lines"]) == (
+        statement["score"],
+        statement["net"],
+        statement["lines"],
+    )
+
+
+async def test_two_person_approval_lock_and_new_revision_with_diff(world):
+    contract_id = await october_contract(world, world.vendor_a)
+    finance, admin = world.principals["finance"], world.principals["admin"]
+    first = await payments.compute_run(finance, OCTOBER, [contract_id])
+    with pytest.raises(Forbidden, match="cannot approve"):
+        await payments.approve(finance, first)
+    await with_vendor_sees_nothing(world)
+    await payments.approve(admin, first)
+    with pytest.raises(Conflict, match="approved already"):
+        await payments.approve(admin, first)
+    with pytest.raises(InvalidInput, match="say why"):
+        await payments.compute_run(finance, OCTOBER, [contract_id])
+    await october_records(world, contract_id)  # late records change the month
+    second = await payments.compute_run(finance, OCTOBER, [contract_id], reason="补录检查记录")
+    third = await payments.compute_run(finance, OCTOBER, [contract_id], reason="复核")
+    with pytest.raises(Conflict, match="stale"):
+        await payments.approve(admin, second)
+    changes = await payments.diff(finance, second)
+    assert changes and {f for f, _, _ in changes[0]["changes"]} >= {"score", "grade", "net"}
+    approved = await payments.get_run(finance, first)
+    assert approved["status"] == "approved"  # never overwritten
+    assert (await payments.get_run(finance, third))["revision"] == approved["revision"] + 2
+    with pytest.raises(InvalidInput, match="has not ended"):
+        await payments.compute_run(finance, Month.parse("2026-12"), [contract_id])
+    with pytest.raises(Forbidden):
+        await payments.compute_run(world.principals["supervisor"], OCTOBER, [contract_id])
+
+    vendor = await payments.statements_for_vendor(world.principals["vendor"])
+    assert {s["contract"] for s in vendor} == {contract_id}
+    assert all(s["month"] == "2026-10" and s["revision"] == approved["revision"] for s in vendor)
+    assert await payments.statements_for_vendor(world.principals["vendor_b"]) == []
+
+
+async def with_vendor_sees_nothing(world):
+    assert await payments.statements_for_vendor(world.principals["vendor"]) == []
