@@ -35,6 +35,7 @@ from vendorgov.contracts.api import ContractApi
 from vendorgov.contracts.views import ContractPages
 from vendorgov.inspections.api import InspectionApi
 from vendorgov.inspections.views import InspectionPages
+from vendorgov.payments.api import PaymentApi
 from vendorgov.settings import Settings, get_settings
 from vendorgov.sla.api import EventTemplateApi, SlaApi, SurveyApi
 from vendorgov.sla.views import ScorecardPages
@@ -189,6 +190,7 @@ def create_app(
             SurveyApi,
             EventTemplateApi,
             InspectionApi,
+            PaymentApi,
             AccountApi,
             AuditApi,
             _mount_admin(),

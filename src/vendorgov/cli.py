@@ -14,12 +14,18 @@ from vendorgov.settings import get_settings
 def _run(coro):
     """Run one command's coroutine, closing the database handles afterwards."""
     from vendorgov import db
+    from vendorgov.errors import DomainError
 
     async def wrapped():
         async with db.lifespan_connections():
             return await coro
 
-    return asyncio.run(wrapped())
+    try:
+        return asyncio.run(wrapped())
+    except DomainError as error:  # a refused input or action: its message, not a traceback
+        many = len(error.errors) > 1
+        details = "".join(f"\n  {e.field}: {e.message}" for e in error.errors) if many else ""
+        raise click.ClickException(f"{error.message}{details}") from None
 
 
 @click.group()
@@ -241,6 +247,59 @@ def sla_compute(month: str, number: str | None, username: str) -> None:
         click.echo(
             f"contract {outcome.contract_id}: {outcome.events} events, SLA component {component}"
         )
+
+
+@main.group()
+def month() -> None:
+    """The month-end run (assessment and payment)."""
+
+
+@month.command("run")
+@click.argument("month_text", metavar="MONTH")
+@click.option("--as", "username", required=True, help="The finance user computing it.")
+@click.option("--reason", default="", help="Why an approved month is computed again.")
+def month_run(month_text: str, username: str, reason: str) -> None:
+    """Compute MONTH (YYYY-MM) for every contract in force, as a new revision."""
+    from vendorgov.payments import service as payments
+    from vendorgov.sla.measure import Month
+
+    try:
+        parsed = Month.parse(month_text)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+    async def run():
+        principal = await _principal(username)
+        count = len(await payments.contracts_of(parsed, principal)) if principal else 0
+        with click.progressbar(length=count, label=f"month-end {parsed}") as bar:
+            run_id = await payments.compute_run(principal, parsed, None, reason, bar.update)
+        return await payments.get_run(principal, run_id)
+
+    result = _run(run())
+    for s in result["statements"]:
+        click.echo(
+            f"{s['contract_number']}: score {s['score']} grade {s['grade'] or '—'} "
+            f"net {s['net']}{'  TERMINATION REVIEW' if s['termination_review'] else ''}"
+        )
+    click.echo(
+        f"run {result['id']}: {result['month']} revision {result['revision']}, "
+        f"{len(result['statements'])} contracts; approve with "
+        f"`vendorgov month approve {result['id']} --as <another finance user>`"
+    )
+
+
+@month.command("approve")
+@click.argument("run_id", type=int)
+@click.option("--as", "username", required=True, help="A finance user other than the computer.")
+def month_approve(run_id: int, username: str) -> None:
+    """Approve (and lock) a computed run."""
+    from vendorgov.payments import service as payments
+
+    async def run():
+        await payments.approve(await _principal(username), run_id)
+
+    _run(run())
+    click.echo(f"run {run_id} approved and locked")
 
 
 async def _principal(username: str):

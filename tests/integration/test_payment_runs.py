@@ -154,3 +154,30 @@ async def test_two_person_approval_lock_and_new_revision_with_diff(world):
 
 async def with_vendor_sees_nothing(world):
     assert await payments.statements_for_vendor(world.principals["vendor"]) == []
+
+
+async def test_the_api_computes_approves_and_shows_the_vendor_its_statement(api, world):
+    contract_id = await october_contract(world, world.vendor_a)
+    async with api("finance") as c:
+        made = await c.post(
+            "/api/payments/runs",
+            json={"month": "2026-10", "contract_ids": [contract_id], "reason": "API"},
+        )
+        run_id = made.json()["id"]
+        own = await c.post(f"/api/payments/runs/{run_id}/approve")
+        shown = (await c.get(f"/api/payments/runs/{run_id}")).json()
+        bad_month = await c.post("/api/payments/runs", json={"month": "2026-13"})
+    async with api("vendor") as c:
+        refused = await c.get(f"/api/payments/runs/{run_id}")
+        before = (await c.get("/api/payments/statements")).json()
+    async with api("admin") as c:
+        approved = await c.post(f"/api/payments/runs/{run_id}/approve")
+    async with api("vendor") as c:
+        after = (await c.get("/api/payments/statements")).json()
+    assert made.status_code == 201 and own.status_code == 403
+    assert shown["statements"][0]["contract"] == contract_id
+    assert D(shown["statements"][0]["base"]) == D("101548.39")
+    assert bad_month.status_code == 422 and refused.status_code == 403
+    assert run_id not in {s["run"] for s in before}
+    assert approved.json() == {"status": "approved"}
+    assert any(s["run"] == run_id for s in after)

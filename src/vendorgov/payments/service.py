@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar
 import json
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -38,7 +39,7 @@ def _plain(value):
     return value
 
 
-async def _contracts_of(month: Month, actor: Principal) -> list[dict]:
+async def contracts_of(month: Month, actor: Principal) -> list[dict]:
     """Contracts with a signed version governing some day of the month."""
     first, last = month.first_day, month.next().first_day
     rows = await contracts.list_contracts(actor)
@@ -145,7 +146,11 @@ async def _statement(actor: Principal, contract: dict, month: Month, sla_compone
 
 
 async def compute_run(
-    actor: Principal, month: Month, contract_ids: list[int] | None = None, reason: str = ""
+    actor: Principal,
+    month: Month,
+    contract_ids: list[int] | None = None,
+    reason: str = "",
+    progress: Callable[[int], None] | None = None,
 ) -> int:
     """Compute the month for every contract in force (or the given ones) as a new revision.
     A month that has not ended is refused; so is recomputing an approved month without a
@@ -154,7 +159,7 @@ async def compute_run(
     zone = get_settings().zone
     if month.end_utc(zone).to_pydatetime() > datetime.now(UTC):
         raise InvalidInput.single("month", "ended", f"{month} has not ended yet")
-    chosen = await _contracts_of(month, actor)
+    chosen = await contracts_of(month, actor)
     if contract_ids is not None:
         known = {c["id"] for c in chosen}
         missing = [i for i in contract_ids if i not in known]
@@ -177,7 +182,11 @@ async def compute_run(
         )
     outcomes = await sla.compute_months(actor, month, [c["id"] for c in chosen])
     sla_by_contract = {o.contract_id: o.sla_component for o in outcomes}
-    statements = [await _statement(actor, c, month, sla_by_contract[c["id"]]) for c in chosen]
+    statements = []
+    for contract in chosen:
+        statements.append(await _statement(actor, contract, month, sla_by_contract[contract["id"]]))
+        if progress:
+            progress(1)
     async with db.transaction():
         run = PaymentRun(
             month=str(month),

@@ -1,0 +1,86 @@
+"""JSON API of the month-end run (finance) and of a vendor's approved statements."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from vendorgov.accounts.auth import allow
+from vendorgov.accounts.roles import Role
+from vendorgov.errors import InvalidInput
+from vendorgov.payments import service
+from vendorgov.sla.measure import Month
+
+FINANCE = allow(Role.admin, Role.finance)
+
+
+class RunIn(msgspec.Struct):
+    month: str
+    contract_ids: list[int] | None = None
+    reason: str = ""
+
+
+class CreatedOut(msgspec.Struct):
+    id: int
+
+
+class StatusOut(msgspec.Struct):
+    status: str
+
+
+def _plain(value):
+    return msgspec.to_builtins(value, builtin_types=(Decimal,), order="deterministic")
+
+
+class PaymentApi(Controller):
+    path = "/api/payments"
+    tags = ["payments"]
+
+    @post(
+        "/runs",
+        guards=[FINANCE],
+        status_code=HTTP_201_CREATED,
+        summary="Compute a month (all contracts in force, or some) as a new revision",
+    )
+    async def compute(self, request: Request, data: JSONBody[RunIn]) -> CreatedOut:
+        try:
+            month = Month.parse(data.month)
+        except ValueError as error:
+            raise InvalidInput.single("month", "format", str(error)) from None
+        return CreatedOut(
+            await service.compute_run(request.user, month, data.contract_ids, data.reason)
+        )
+
+    @get("/runs/{run_id:int}", guards=[FINANCE], summary="A run with its statements")
+    async def run(self, request: Request, run_id: FromPath[int]) -> dict:
+        return _plain(await service.get_run(request.user, run_id))
+
+    @get(
+        "/runs/{run_id:int}/diff",
+        guards=[FINANCE],
+        summary="What changed against the previous revision",
+    )
+    async def diff(self, request: Request, run_id: FromPath[int]) -> list:
+        return _plain(await service.diff(request.user, run_id))
+
+    @post(
+        "/runs/{run_id:int}/approve",
+        guards=[FINANCE],
+        status_code=HTTP_200_OK,
+        summary="Approve and lock (not by the user who computed it)",
+    )
+    async def approve(self, request: Request, run_id: FromPath[int]) -> StatusOut:
+        await service.approve(request.user, run_id)
+        return StatusOut("approved")
+
+    @get(
+        "/statements",
+        guards=[allow(Role.vendor)],
+        summary="The vendor's statements from approved runs",
+    )
+    async def statements(self, request: Request) -> list:
+        return _plain(await service.statements_for_vendor(request.user))
