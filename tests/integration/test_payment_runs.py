@@ -181,3 +181,41 @@ async def test_the_api_computes_approves_and_shows_the_vendor_its_statement(api,
     assert run_id not in {s["run"] for s in before}
     assert approved.json() == {"status": "approved"}
     assert any(s["run"] == run_id for s in after)
+
+
+async def test_statement_pdf_and_the_run_as_xlsx_and_csv(api, world):
+    import io
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    contract_id = await october_contract(world, world.vendor_a)
+    await october_records(world, contract_id)
+    finance = world.principals["finance"]
+    run_id = await payments.compute_run(finance, OCTOBER, [contract_id], reason="报表")
+    pdf_path = f"/api/payments/runs/{run_id}/statements/{contract_id}/statement.pdf"
+    async with api("vendor") as c:
+        hidden = await c.get(pdf_path)  # not approved yet
+    async with api("finance") as c:
+        pdf = await c.get(pdf_path)
+        xlsx = await c.get(f"/api/payments/runs/{run_id}/export/xlsx")
+        csv = await c.get(f"/api/payments/runs/{run_id}/export/csv")
+        wrong = await c.get(f"/api/payments/runs/{run_id}/export/pdf")
+    await payments.approve(world.principals["admin"], run_id)
+    async with api("vendor") as c:
+        shown = await c.get(pdf_path)
+    async with api("vendor_b") as c:
+        other = await c.get(pdf_path)
+    number = (await contracts.get_contract(finance, contract_id))["number"]
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    compact = text.replace(" ", "").replace("\n", "")
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert number in compact and "考核结算单" in compact and "93,424.52" in compact
+    assert "待审批" in compact  # not yet approved when printed
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("month", "revision", "status", "contract")
+    assert rows[1][3] == number and rows[1][5] == "D" and rows[1][9] == pytest.approx(93424.52)
+    assert csv.content.startswith("\ufeff".encode()) and b"93424.52" in csv.content
+    assert wrong.status_code == 422 and hidden.status_code == 404
+    assert shown.status_code == 200 and other.status_code == 404

@@ -5,14 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
 from vendorgov.errors import InvalidInput
-from vendorgov.payments import service
+from vendorgov.payments import documents, service
 from vendorgov.sla.measure import Month
 
 FINANCE = allow(Role.admin, Role.finance)
@@ -76,6 +76,45 @@ class PaymentApi(Controller):
     async def approve(self, request: Request, run_id: FromPath[int]) -> StatusOut:
         await service.approve(request.user, run_id)
         return StatusOut("approved")
+
+    @get(
+        "/runs/{run_id:int}/statements/{contract_id:int}/statement.pdf",
+        guards=[allow(Role.admin, Role.finance, Role.vendor)],
+        summary="A contract's statement as PDF (vendors: their own, once approved)",
+    )
+    async def statement_pdf(
+        self, request: Request, run_id: FromPath[int], contract_id: FromPath[int]
+    ) -> Response[bytes]:
+        run, statement = await service.statement(request.user, run_id, contract_id)
+        name = f"{statement['contract_number']}-{run['month']}-r{run['revision']}.pdf"
+        return Response(
+            documents.statement_pdf(run, statement),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{name}"'},
+        )
+
+    @get(
+        "/runs/{run_id:int}/export/{fmt:str}",
+        guards=[FINANCE],
+        summary="The whole run as xlsx or csv, for the accounting system",
+    )
+    async def export(
+        self, request: Request, run_id: FromPath[int], fmt: FromPath[str]
+    ) -> Response[bytes]:
+        run = await service.get_run(request.user, run_id)
+        if fmt == "xlsx":
+            body = documents.run_xlsx(run)
+            media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        elif fmt == "csv":
+            body, media = documents.run_csv(run), "text/csv; charset=utf-8"
+        else:
+            raise InvalidInput.single("format", "one_of", "xlsx or csv")
+        name = f"vendorgov-{run['month']}-r{run['revision']}.{fmt}"
+        return Response(
+            body,
+            media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
 
     @get(
         "/statements",

@@ -12,6 +12,8 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import pandas as pd
+
 from vendorgov import db
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
@@ -299,6 +301,52 @@ async def diff(actor: Principal, run_id: int) -> list[dict]:
         if fields:
             changes.append({"contract_number": new["contract_number"], "changes": fields})
     return changes
+
+
+async def statement(actor: Principal, run_id: int, contract_id: int) -> tuple[dict, dict]:
+    """(run, statement) for finance, or for the contract's vendor once the run is approved."""
+    run = await PaymentRun.select().where(PaymentRun.id == run_id).first()
+    row = (
+        await Statement.select(
+            Statement.all_columns(),
+            Statement.contract.number.as_alias("contract_number"),
+            Statement.contract.title.as_alias("contract_title"),
+            Statement.contract.vendor.name.as_alias("vendor_name"),
+        )
+        .where((Statement.run == run_id) & (Statement.contract == contract_id))
+        .first()
+    )
+    visible = row is not None and (
+        actor.role in FINANCE
+        or (actor.is_vendor and actor.vendor_id == row["vendor_id"] and run["status"] == "approved")
+    )
+    if not visible:
+        if row is not None and not actor.is_vendor and actor.role not in FINANCE:
+            raise Forbidden(f"the {actor.role.value} role has no access to statements")
+        raise NotFound("statement", f"{run_id}/{contract_id}")
+    return run, _statement_out(row)
+
+
+def export_frame(run: dict) -> pd.DataFrame:
+    """One row per contract for the accounting system."""
+    return pd.DataFrame(
+        [
+            {
+                "month": run["month"],
+                "revision": run["revision"],
+                "status": run["status"],
+                "contract": s["contract_number"],
+                "score": s["score"],
+                "grade": s["grade"],
+                "pay_percent": s["pay_percent"],
+                "base": s["base"],
+                "deductions": s["deductions"],
+                "net": s["net"],
+                "termination_review": s["termination_review"],
+            }
+            for s in run["statements"]
+        ]
+    )
 
 
 async def statements_for_vendor(actor: Principal) -> list[dict]:
