@@ -36,6 +36,7 @@ from vendorgov.contracts.views import ContractPages
 from vendorgov.inspections.api import InspectionApi
 from vendorgov.inspections.views import InspectionPages
 from vendorgov.payments.api import PaymentApi
+from vendorgov.payments.views import MonthEndPages
 from vendorgov.settings import Settings, get_settings
 from vendorgov.sla.api import EventTemplateApi, SlaApi, SurveyApi
 from vendorgov.sla.views import ScorecardPages
@@ -181,6 +182,7 @@ def create_app(
             ScorecardPages,
             NoticePages,
             InspectionPages,
+            MonthEndPages,
             AccountPages,
             TokenPages,
             AuditPages,

@@ -219,3 +219,40 @@ async def test_statement_pdf_and_the_run_as_xlsx_and_csv(api, world):
     assert csv.content.startswith("\ufeff".encode()) and b"93424.52" in csv.content
     assert wrong.status_code == 422 and hidden.status_code == 404
     assert shown.status_code == 200 and other.status_code == 404
+
+
+async def test_month_end_pages_explain_and_approve(login, world):
+    from tests.conftest import csrf_token
+
+    contract_id = await october_contract(world, world.vendor_a)
+    await october_records(world, contract_id)
+    run_id = await payments.compute_run(
+        world.principals["finance"], OCTOBER, [contract_id], reason="页面"
+    )
+    number = (await contracts.get_contract(world.principals["finance"], contract_id))["number"]
+    async with login("finance") as c:
+        listing = await c.get("/month-end")
+        page = await c.get(f"/month-end/runs/{run_id}")
+        explained = await c.get(f"/month-end/runs/{run_id}/contracts/{contract_id}")
+        token = await csrf_token(c, "/month-end")
+        bad = await c.post("/month-end", data={"_csrf_token": token, "month": "2026-13"})
+    assert f"/month-end/runs/{run_id}" in listing.text
+    assert number in page.text and "Approve and lock" not in page.text  # not by the computer
+    assert "HHI" in page.text and "93,424.52" in page.text
+    assert "65.00" in explained.text and "no data: left out" in explained.text
+    assert "48,387.10" in explained.text and "finding " in explained.text
+    assert bad.status_code == 422
+    async with login("admin") as c:
+        token = await csrf_token(c, f"/month-end/runs/{run_id}")
+        assert "Approve and lock" in (await c.get(f"/month-end/runs/{run_id}")).text
+        done = await c.post(f"/month-end/runs/{run_id}/approve", data={"_csrf_token": token})
+        assert "approved" in done.text
+    async with login("vendor") as c:
+        mine = await c.get("/statements")
+        assert number in mine.text
+        assert (await c.get(f"/month-end/runs/{run_id}/contracts/{contract_id}")).status_code == 200
+        assert (await c.get(f"/month-end/runs/{run_id}")).status_code == 403
+    async with login("vendor_b") as c:
+        assert number not in (await c.get("/statements")).text
+        hidden = await c.get(f"/month-end/runs/{run_id}/contracts/{contract_id}")
+        assert hidden.status_code == 404

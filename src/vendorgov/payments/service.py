@@ -265,13 +265,24 @@ def _statement_out(row: dict) -> dict:
     }
 
 
+async def runs(actor: Principal) -> list[dict]:
+    _ensure_finance(actor)
+    return (
+        await PaymentRun.select()
+        .order_by(PaymentRun.month, ascending=False)
+        .order_by(PaymentRun.revision, ascending=False)
+    )
+
+
 async def get_run(actor: Principal, run_id: int) -> dict:
     _ensure_finance(actor)
     run = await PaymentRun.select().where(PaymentRun.id == run_id).first()
     if run is None:
         raise NotFound("payment run", run_id)
     rows = await Statement.select(
-        Statement.all_columns(), Statement.contract.number.as_alias("contract_number")
+        Statement.all_columns(),
+        Statement.contract.number.as_alias("contract_number"),
+        Statement.contract.vendor.name.as_alias("vendor_name"),
     ).where(Statement.run == run_id)
     return {**run, "statements": [_statement_out(r) for r in rows]}
 

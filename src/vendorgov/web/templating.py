@@ -32,6 +32,8 @@ NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
         "/notices",
         (Role.admin, Role.supervisor, Role.procurement, Role.finance, Role.vendor),
     ),
+    ("Month-end", "/month-end", (Role.admin, Role.finance)),
+    ("Statements", "/statements", (Role.vendor,)),
     ("Accounts", "/accounts", (Role.admin,)),
     ("Audit trail", "/audit", (Role.admin,)),
     ("API tokens", "/tokens", tuple(Role)),

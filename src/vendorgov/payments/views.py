@@ -1,0 +1,96 @@
+"""Month-end pages: the runs, a run with its statements, approval and the grade distribution
+and spend concentration, each statement explained down to its evidence; vendors' statements."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath
+from litestar.plugins.flash import flash
+from litestar.response import Redirect, Template
+
+from vendorgov.accounts.auth import allow
+from vendorgov.accounts.roles import Role
+from vendorgov.errors import InvalidInput
+from vendorgov.payments import rules, service
+from vendorgov.payments.documents import COMPONENT_LABELS, LINE_LABELS
+from vendorgov.sla.measure import Month
+
+FINANCE = allow(Role.admin, Role.finance)
+
+
+def _evidence_link(item: str) -> str | None:
+    """'finding 17' → the findings page; 'notice ZG-2026-0003' → the notices list."""
+    kind, _, _ = item.partition(" ")
+    return {"finding": "/findings?status=", "notice": "/notices?all=true"}.get(kind)
+
+
+class MonthEndPages(Controller):
+    include_in_schema = False
+
+    @get("/month-end", guards=[FINANCE])
+    async def runs(self, request: Request) -> Template:
+        return Template("payments/runs.html", context={"runs": await service.runs(request.user)})
+
+    @post("/month-end", guards=[FINANCE])
+    async def compute(self, request: Request) -> Redirect:
+        form = await request.form()
+        try:
+            month = Month.parse(str(form.get("month", "")))
+        except ValueError as error:
+            raise InvalidInput.single("month", "format", str(error)) from None
+        run_id = await service.compute_run(request.user, month, None, str(form.get("reason", "")))
+        flash(request, f"{month} computed; another finance user approves it.", category="ok")
+        return Redirect(f"/month-end/runs/{run_id}")
+
+    @get("/month-end/runs/{run_id:int}", guards=[FINANCE])
+    async def run(self, request: Request, run_id: FromPath[int]) -> Template:
+        run = await service.get_run(request.user, run_id)
+        net_by_vendor: Counter = Counter()
+        for s in run["statements"]:
+            net_by_vendor[s["vendor_name"]] += s["net"]
+        shares, hhi = rules.concentration(dict(net_by_vendor))
+        return Template(
+            "payments/run.html",
+            context={
+                "run": run,
+                "grades": Counter(s["grade"] or "—" for s in run["statements"]),
+                "shares": sorted(shares.items(), key=lambda v: -v[1]),
+                "hhi": hhi,
+                "changes": await service.diff(request.user, run_id),
+                "can_approve": run["status"] == "computed"
+                and run["computed_by_id"] != request.user.user_id,
+            },
+        )
+
+    @post("/month-end/runs/{run_id:int}/approve", guards=[FINANCE])
+    async def approve(self, request: Request, run_id: FromPath[int]) -> Redirect:
+        await service.approve(request.user, run_id)
+        flash(request, "Approved and locked.", category="ok")
+        return Redirect(f"/month-end/runs/{run_id}")
+
+    @get(
+        "/month-end/runs/{run_id:int}/contracts/{contract_id:int}",
+        guards=[allow(Role.admin, Role.finance, Role.vendor)],
+    )
+    async def explain(
+        self, request: Request, run_id: FromPath[int], contract_id: FromPath[int]
+    ) -> Template:
+        run, statement = await service.statement(request.user, run_id, contract_id)
+        for line in statement["lines"]:
+            line["links"] = [(item, _evidence_link(item)) for item in line["evidence"]]
+        return Template(
+            "payments/statement.html",
+            context={
+                "run": run,
+                "s": statement,
+                "component_labels": COMPONENT_LABELS,
+                "line_labels": LINE_LABELS,
+            },
+        )
+
+    @get("/statements", guards=[allow(Role.vendor)])
+    async def vendor_statements(self, request: Request) -> Template:
+        rows = await service.statements_for_vendor(request.user)
+        return Template("payments/vendor_statements.html", context={"statements": rows})
