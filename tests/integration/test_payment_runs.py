@@ -256,3 +256,92 @@ async def test_month_end_pages_explain_and_approve(login, world):
         assert number not in (await c.get("/statements")).text
         hidden = await c.get(f"/month-end/runs/{run_id}/contracts/{contract_id}")
         assert hidden.status_code == 404
+
+
+async def test_d_twice_is_flagged_and_an_overdue_notice_costs_again_the_next_month(login, world):
+    from datetime import timedelta
+
+    from vendorgov.audits.tables import Notice, NoticeStep
+
+    officer, supervisor = world.principals["procurement"], world.principals["supervisor"]
+    finance, admin = world.principals["finance"], world.principals["admin"]
+    contract_id, version_id = await contracts.create_contract(
+        officer,
+        contracts.ContractInput(
+            number=unique("HT-DD"),
+            title="病区保洁服务合同",
+            vendor_id=await new_vendor(world),
+            category="cleaning",
+            start_date=date(2026, 1, 1),
+            end_date=date(2027, 12, 31),
+            monthly_fee=D("60000.00"),
+        ),
+        Terms(
+            effective_from=date(2026, 1, 1),
+            monthly_fee=D("60000.00"),
+            penalties=[Penalty("overdue_notice", D("1000.00"), "逾期未整改")],
+        ),
+    )
+    await contracts.sign(officer, version_id)
+    template = await inspections.save_template(
+        supervisor, "cleaning", unique("病区保洁"), WARD_CLEANING["items"]
+    )
+    for day in (datetime(2026, 9, 12, 2, tzinfo=UTC), datetime(2026, 10, 12, 2, tzinfo=UTC)):
+        await inspections.submit(  # 60.00 each month
+            supervisor,
+            inspections.InspectionInput(
+                contract_id,
+                template,
+                "routine",
+                "住院部",
+                day,
+                {"floor": "pass", "toilet": "fail", "isolation": "na"},
+            ),
+        )
+    complaint = await audits.raise_finding(
+        supervisor,
+        audits.FindingInput(
+            contract_id,
+            "complaint",
+            "critical",
+            "病房垃圾未清运",
+            "病房垃圾未清运",
+            found_at=datetime(2026, 9, 20, 1, tzinfo=UTC),
+        ),
+    )
+    notice_id = await audits.issue_notice(supervisor, [complaint])
+    issued = datetime(2026, 9, 20, 2, tzinfo=UTC)  # never fixed: overdue from 21 September
+    await Notice.update(
+        {Notice.issued_at: issued, Notice.deadline: issued + timedelta(hours=24)}
+    ).where(Notice.id == notice_id)
+    await NoticeStep.update(
+        {NoticeStep.at: issued, NoticeStep.deadline: issued + timedelta(hours=24)}
+    ).where(NoticeStep.notice == notice_id)
+
+    september = await payments.compute_run(
+        finance, Month.parse("2026-09"), [contract_id], reason="测试"
+    )
+    (sep,) = (await payments.get_run(finance, september))["statements"]
+    # September: inspection 60; audit 100 − 20 (critical complaint) − 10 (overdue) = 70 → 62.50, D
+    assert (sep["score"], sep["grade"], sep["termination_review"]) == (D("62.50"), "D", False)
+    await payments.approve(admin, september)
+
+    october = await payments.compute_run(finance, OCTOBER, [contract_id], reason="测试")
+    (oct_,) = (await payments.get_run(finance, october))["statements"]
+    # October: no new complaint, the same notice still overdue: audit 90 → 67.50, D again
+    assert oct_["components"]["audit"] == "90" and oct_["score"] == D("67.50")
+    assert oct_["grade"] == "D" and oct_["termination_review"] is True
+    overdue = [line for line in oct_["lines"] if line["kind"] == "penalty"]
+    assert [(D(line["amount"]), line["evidence"][0][:9]) for line in overdue] == [
+        (D("1000.00"), "notice ZG")
+    ]
+    await payments.approve(admin, october)
+    async with login("finance") as c:
+        history = await c.get(f"/month-end/contracts/{contract_id}/history")
+        run_page = await c.get(f"/month-end/runs/{october}")
+    assert (
+        "<svg" in history.text
+        and "2026-09" in history.text
+        and "termination review" in history.text
+    )
+    assert "Flagged for termination review" in run_page.text

@@ -360,6 +360,39 @@ def export_frame(run: dict) -> pd.DataFrame:
     )
 
 
+async def history(actor: Principal, contract_id: int) -> list[dict]:
+    """The contract's approved months (the latest approved revision of each), oldest first:
+    month, score, grade, net. Finance, or the contract's vendor."""
+    contract = await contracts.require_readable(actor, contract_id)
+    if actor.role not in FINANCE and not (
+        actor.is_vendor and actor.vendor_id == contract["vendor"]
+    ):
+        raise Forbidden(f"the {actor.role.value} role has no access to statements")
+    rows = await Statement.select(
+        Statement.score,
+        Statement.grade,
+        Statement.net,
+        Statement.termination_review,
+        Statement.run.id.as_alias("run_id"),
+        Statement.run.month.as_alias("month"),
+        Statement.run.revision.as_alias("revision"),
+    ).where((Statement.contract == contract_id) & (Statement.run.status == "approved"))
+    latest: dict[str, dict] = {}
+    for row in sorted(rows, key=lambda r: (r["month"], r["revision"])):
+        latest[row["month"]] = row
+    return [
+        {
+            **row,
+            "score": None
+            if row["score"] is None
+            else Decimal(str(row["score"])).quantize(rules.TWO),
+            "net": Decimal(str(row["net"])).quantize(rules.TWO),
+            "termination_review": bool(row["termination_review"]),
+        }
+        for row in (latest[m] for m in sorted(latest))
+    ]
+
+
 async def statements_for_vendor(actor: Principal) -> list[dict]:
     """A vendor's statements, from approved runs only."""
     if not actor.is_vendor:

@@ -12,6 +12,8 @@ from litestar.response import Redirect, Template
 
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
+from vendorgov.charts import Series, line_chart
+from vendorgov.contracts import service as contracts
 from vendorgov.errors import InvalidInput
 from vendorgov.payments import rules, service
 from vendorgov.payments.documents import COMPONENT_LABELS, LINE_LABELS
@@ -88,6 +90,24 @@ class MonthEndPages(Controller):
                 "component_labels": COMPONENT_LABELS,
                 "line_labels": LINE_LABELS,
             },
+        )
+
+    @get(
+        "/month-end/contracts/{contract_id:int}/history",
+        guards=[allow(Role.admin, Role.finance, Role.vendor)],
+    )
+    async def history(self, request: Request, contract_id: FromPath[int]) -> Template:
+        months = await service.history(request.user, contract_id)
+        contract = await contracts.get_contract(request.user, contract_id)
+        chart = line_chart(
+            [m["month"] for m in months],
+            [Series("score", [m["score"] for m in months])],
+            title="Assessment score by month (grade bands: A ≥ 95, B ≥ 90, C ≥ 80)",
+            target=80,
+        )
+        return Template(
+            "payments/history.html",
+            context={"contract": contract, "months": months, "chart": chart},
         )
 
     @get("/statements", guards=[allow(Role.vendor)])
