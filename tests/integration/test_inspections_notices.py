@@ -48,6 +48,17 @@ async def checklist(c) -> int:
     return response.json()["id"]
 
 
+async def backdate_notice(notice_id: int, issued: datetime, hours: int) -> None:
+    """As if the notice had been issued then, with that many hours to fix it."""
+    deadline = issued + timedelta(hours=hours)
+    await Notice.update({Notice.issued_at: issued, Notice.deadline: deadline}).where(
+        Notice.id == notice_id
+    )
+    await NoticeStep.update({NoticeStep.at: issued, NoticeStep.deadline: deadline}).where(
+        NoticeStep.notice == notice_id
+    )
+
+
 def inspection(contract_id, template_id, results, **extra):
     return {
         "contract_id": contract_id,
@@ -217,12 +228,7 @@ async def test_a_notice_overdue_at_two_month_ends_counts_in_both_months(api, log
     # As if issued on 20 October (local) and never fixed: its 24-hour deadline passed then.
     zone = get_settings().zone
     issued = datetime(2026, 10, 20, 9, 0, tzinfo=zone).astimezone(UTC)
-    await Notice.update(
-        {Notice.issued_at: issued, Notice.deadline: issued + timedelta(hours=24)}
-    ).where(Notice.id == notice_id)
-    await NoticeStep.update(
-        {NoticeStep.at: issued, NoticeStep.deadline: issued + timedelta(hours=24)}
-    ).where(NoticeStep.notice == notice_id)
+    await backdate_notice(notice_id, issued, hours=24)
     from vendorgov.audits.tables import Finding
 
     await Finding.update({Finding.found_at: issued}).where(Finding.id == finding)

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from tests.conftest import new_vendor, unique
-from tests.integration.test_inspections_notices import WARD_CLEANING
+from tests.integration.test_inspections_notices import WARD_CLEANING, backdate_notice
 from vendorgov.audits import service as audits
 from vendorgov.contracts import service as contracts
 from vendorgov.contracts.rules import Penalty, Terms
@@ -259,10 +259,6 @@ async def test_month_end_pages_explain_and_approve(login, world):
 
 
 async def test_d_twice_is_flagged_and_an_overdue_notice_costs_again_the_next_month(login, world):
-    from datetime import timedelta
-
-    from vendorgov.audits.tables import Notice, NoticeStep
-
     officer, supervisor = world.principals["procurement"], world.principals["supervisor"]
     finance, admin = world.principals["finance"], world.principals["admin"]
     contract_id, version_id = await contracts.create_contract(
@@ -311,12 +307,7 @@ async def test_d_twice_is_flagged_and_an_overdue_notice_costs_again_the_next_mon
     )
     notice_id = await audits.issue_notice(supervisor, [complaint])
     issued = datetime(2026, 9, 20, 2, tzinfo=UTC)  # never fixed: overdue from 21 September
-    await Notice.update(
-        {Notice.issued_at: issued, Notice.deadline: issued + timedelta(hours=24)}
-    ).where(Notice.id == notice_id)
-    await NoticeStep.update(
-        {NoticeStep.at: issued, NoticeStep.deadline: issued + timedelta(hours=24)}
-    ).where(NoticeStep.notice == notice_id)
+    await backdate_notice(notice_id, issued, hours=24)
 
     september = await payments.compute_run(
         finance, Month.parse("2026-09"), [contract_id], reason="测试"
