@@ -33,6 +33,7 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlparse
@@ -499,6 +500,15 @@ async def copy_csv(table: str, columns: list[str], data: bytes) -> bool:
             return False
         raise
     return True
+
+
+def two_places(value: Any) -> Decimal | None:
+    """A 2-decimal NUMERIC column as read back: PostgreSQL gives a Decimal, SQLite the REAL it
+    keeps (a float, e.g. 60.0): both become the 2-decimal Decimal that was stored."""
+    return None if value is None else Decimal(str(value)).quantize(_TWO, rounding=ROUND_HALF_UP)
+
+
+_TWO = Decimal("0.01")
 
 
 def icontains(column, text: str):

@@ -115,6 +115,15 @@ def overdue_at(timeline: NoticeTimeline, at: datetime) -> bool:
     return deadline is not None and deadline < at
 
 
+# Dashboards remind of notices due within this window (and of overdue ones).
+DUE_SOON = timedelta(hours=24)
+
+
+def due_soon(status: str, deadline: datetime, at: datetime) -> bool:
+    """Still open, not yet overdue, and due within DUE_SOON."""
+    return status != NoticeStatus.closed.value and at <= deadline <= at + DUE_SOON
+
+
 def failed_in(timeline: NoticeTimeline, start: datetime, end: datetime) -> int:
     return sum(1 for t in timeline.failed_verifications if start <= t < end)
 

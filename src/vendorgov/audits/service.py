@@ -341,7 +341,14 @@ async def get_notice(actor: Principal, notice_id: int) -> dict:
     for step in steps:
         step["evidence"] = json.loads(step["evidence"] or "[]")
     found = await Finding.select().where(Finding.notice_id == notice_id).order_by(Finding.id)
-    return {**row, "steps": steps, "findings": found, "overdue": overdue(row)}
+    now = _now()
+    return {
+        **row,
+        "steps": steps,
+        "findings": found,
+        "overdue": overdue(row, now),
+        "due_soon": rules.due_soon(row["status"], row["deadline"], now),
+    }
 
 
 async def list_notices(
@@ -361,7 +368,14 @@ async def list_notices(
     if open_only:
         query = query.where(Notice.status != NoticeStatus.closed.value)
     now = _now()
-    return [{**r, "overdue": overdue(r, now)} for r in await query]
+    return [
+        {
+            **r,
+            "overdue": overdue(r, now),
+            "due_soon": rules.due_soon(r["status"], r["deadline"], now),
+        }
+        for r in await query
+    ]
 
 
 async def act(

@@ -3,8 +3,6 @@ notice with its timeline and the actions each side may take, the notice PDF."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery
@@ -14,7 +12,6 @@ from litestar.response import File, Redirect, Template
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
 from vendorgov.audits import documents, service
-from vendorgov.audits.rules import NoticeStatus
 from vendorgov.errors import InvalidInput, NotFound
 from vendorgov.files.responses import inline_file
 from vendorgov.files.service import Upload
@@ -22,15 +19,6 @@ from vendorgov.inspections.api import parse_instant
 
 READERS = allow(Role.admin, Role.procurement, Role.supervisor, Role.finance, Role.vendor)
 SUPERVISORS = allow(Role.admin, Role.supervisor)
-DUE_SOON = timedelta(hours=24)
-
-
-def _due_soon(notice: dict) -> bool:
-    return (
-        notice["status"] != NoticeStatus.closed.value
-        and not notice["overdue"]
-        and notice["deadline"] - service._now() <= DUE_SOON
-    )
 
 
 class NoticePages(Controller):
@@ -117,8 +105,6 @@ class NoticePages(Controller):
     @get("/notices", guards=[READERS])
     async def notices(self, request: Request, all: FromQuery[bool] = False) -> Template:
         rows = await service.list_notices(request.user, open_only=not all)
-        for row in rows:
-            row["due_soon"] = _due_soon(row)
         return Template(
             "audits/notices.html",
             context={"notices": rows, "all": all, **documents.labels()},
@@ -127,7 +113,6 @@ class NoticePages(Controller):
     @get("/notices/{notice_id:int}", guards=[READERS])
     async def notice(self, request: Request, notice_id: FromPath[int]) -> Template:
         notice = await service.get_notice(request.user, notice_id)
-        notice["due_soon"] = _due_soon(notice)
         user = request.user
         status = notice["status"]
         return Template(

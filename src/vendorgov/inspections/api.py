@@ -285,10 +285,7 @@ class InspectionApi(Controller):
     async def assessment_inputs(
         self, request: Request, contract_id: FromPath[int], month: FromPath[str]
     ) -> dict:
-        try:
-            parsed = Month.parse(month)
-        except ValueError as error:
-            raise InvalidInput.single("month", "format", str(error)) from None
+        parsed = Month.from_input(month)
         zone = get_settings().zone
         start, end = parsed.start_utc(zone).to_pydatetime(), parsed.end_utc(zone).to_pydatetime()
         await contracts.require_readable(request.user, contract_id)

@@ -167,7 +167,9 @@ async def submit(actor: Principal, data: InspectionInput) -> Submitted:
         )
         if existing:
             raised = await findings.finding_ids_of_inspection(existing["id"])
-            return Submitted(existing["id"], _score(existing["score"]), raised, created=False)
+            return Submitted(
+                existing["id"], db.two_places(existing["score"]), raised, created=False
+            )
     contract = await contracts.require_readable(actor, data.contract_id)
     checklist = await template(data.template_id)
     errors = Collector()
@@ -263,11 +265,6 @@ async def submit(actor: Principal, data: InspectionInput) -> Submitted:
     return Submitted(row.id, score, raised, created=True)
 
 
-def _score(stored) -> Decimal | None:
-    """SQLite keeps NUMERIC as REAL: give the score back as the 2-decimal value it was."""
-    return None if stored is None else Decimal(str(stored)).quantize(rules.TWO)
-
-
 async def get_inspection(actor: Principal, inspection_id: int) -> dict:
     row = await Inspection.select().where(Inspection.id == inspection_id).first()
     if row is None:
@@ -277,7 +274,7 @@ async def get_inspection(actor: Principal, inspection_id: int) -> dict:
     results = json.loads(row["results"])
     return {
         **row,
-        "score": _score(row["score"]),
+        "score": db.two_places(row["score"]),
         "template_name": checklist["name"],
         "template_version": checklist["version"],
         "items": [
@@ -328,7 +325,7 @@ async def inspection_component(contract_id: int, start: datetime, end: datetime)
         & (Inspection.inspected_at < end)
         & Inspection.score.is_not_null()
     )
-    scores = [Decimal(str(r["score"])) for r in rows]
+    scores = [db.two_places(r["score"]) for r in rows]
     if not scores:
         return None
     return (sum(scores) / len(scores)).quantize(rules.TWO, rounding="ROUND_HALF_UP")

@@ -41,18 +41,13 @@ class InspectionPages(Controller):
     async def dashboard(self, request: Request) -> Template:
         today = _local_now().replace(hour=0, minute=0, second=0, microsecond=0)
         notices = await audits.list_notices(request.user, open_only=True)
-        now = datetime.now(today.tzinfo)
         return Template(
             "inspections/dashboard.html",
             context={
                 "inspections": await service.recent(request.user, today),
                 "open_findings": await audits.list_findings(request.user, status="open"),
                 "overdue": [n for n in notices if n["overdue"]],
-                "due_soon": [
-                    n
-                    for n in notices
-                    if not n["overdue"] and (n["deadline"] - now).total_seconds() <= 86400
-                ],
+                "due_soon": [n for n in notices if n["due_soon"]],
                 "contracts": [
                     c
                     for c in await contracts.list_contracts(request.user)
@@ -155,11 +150,12 @@ class InspectionPages(Controller):
     ) -> Template:
         contract = await contracts.get_contract(request.user, contract_id)
         today = _local_now().date()
-        try:
-            last = Month.parse(month_to) if month_to else Month(today.year, today.month)
-            first = Month.parse(month_from) if month_from else last.previous().previous()
-        except ValueError as error:
-            raise InvalidInput.single("month_from", "format", str(error)) from None
+        last = (
+            Month.from_input(month_to, "month_to") if month_to else Month(today.year, today.month)
+        )
+        first = (
+            Month.from_input(month_from, "month_from") if month_from else last.previous().previous()
+        )
         zone = get_settings().zone
         counts = await audits.finding_counts(
             request.user,

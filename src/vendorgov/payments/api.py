@@ -47,10 +47,7 @@ class PaymentApi(Controller):
         summary="Compute a month (all contracts in force, or some) as a new revision",
     )
     async def compute(self, request: Request, data: JSONBody[RunIn]) -> CreatedOut:
-        try:
-            month = Month.parse(data.month)
-        except ValueError as error:
-            raise InvalidInput.single("month", "format", str(error)) from None
+        month = Month.from_input(data.month)
         return CreatedOut(
             await service.compute_run(request.user, month, data.contract_ids, data.reason)
         )

@@ -260,8 +260,7 @@ def _statement_out(row: dict) -> dict:
         "weights": json.loads(row["weights"]),
         "lines": json.loads(row["lines"]),
         "termination_review": bool(row["termination_review"]),
-        **{k: Decimal(str(row[k])).quantize(rules.TWO) for k in ("base", "deductions", "net")},
-        "score": None if row["score"] is None else Decimal(str(row["score"])).quantize(rules.TWO),
+        **{k: db.two_places(row[k]) for k in ("base", "deductions", "net", "score", "pay_percent")},
     }
 
 
@@ -383,10 +382,8 @@ async def history(actor: Principal, contract_id: int) -> list[dict]:
     return [
         {
             **row,
-            "score": None
-            if row["score"] is None
-            else Decimal(str(row["score"])).quantize(rules.TWO),
-            "net": Decimal(str(row["net"])).quantize(rules.TWO),
+            "score": db.two_places(row["score"]),
+            "net": db.two_places(row["net"]),
             "termination_review": bool(row["termination_review"]),
         }
         for row in (latest[m] for m in sorted(latest))

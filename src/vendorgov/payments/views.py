@@ -14,7 +14,6 @@ from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
 from vendorgov.charts import Series, line_chart
 from vendorgov.contracts import service as contracts
-from vendorgov.errors import InvalidInput
 from vendorgov.payments import rules, service
 from vendorgov.payments.documents import COMPONENT_LABELS, LINE_LABELS
 from vendorgov.sla.measure import Month
@@ -38,10 +37,7 @@ class MonthEndPages(Controller):
     @post("/month-end", guards=[FINANCE])
     async def compute(self, request: Request) -> Redirect:
         form = await request.form()
-        try:
-            month = Month.parse(str(form.get("month", "")))
-        except ValueError as error:
-            raise InvalidInput.single("month", "format", str(error)) from None
+        month = Month.from_input(str(form.get("month", "")))
         run_id = await service.compute_run(request.user, month, None, str(form.get("reason", "")))
         flash(request, f"{month} computed; another finance user approves it.", category="ok")
         return Redirect(f"/month-end/runs/{run_id}")

@@ -15,7 +15,6 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
-from vendorgov.errors import InvalidInput
 from vendorgov.settings import get_settings
 from vendorgov.sla import service
 from vendorgov.sla.measure import Month
@@ -91,13 +90,6 @@ def _report(report: service.ImportReport) -> ImportOut:
     )
 
 
-def _month(text: str) -> Month:
-    try:
-        return Month.parse(text)
-    except ValueError as error:
-        raise InvalidInput.single("month", "format", str(error)) from None
-
-
 class SlaApi(Controller):
     path = "/api/contracts/{contract_id:int}"
     tags = ["sla"]
@@ -153,7 +145,7 @@ class SlaApi(Controller):
     async def compute(
         self, request: Request, contract_id: FromPath[int], month: FromPath[str]
     ) -> MonthOut:
-        parsed = _month(month)
+        parsed = Month.from_input(month)
         await service.compute_month(request.user, contract_id, parsed)
         return msgspec.convert(
             await service.month_results(request.user, contract_id, parsed), MonthOut, strict=False
@@ -168,7 +160,7 @@ class SlaApi(Controller):
         self, request: Request, contract_id: FromPath[int], month: FromPath[str]
     ) -> MonthOut:
         return msgspec.convert(
-            await service.month_results(request.user, contract_id, _month(month)),
+            await service.month_results(request.user, contract_id, Month.from_input(month)),
             MonthOut,
             strict=False,
         )

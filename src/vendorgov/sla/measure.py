@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from vendorgov.contracts.rules import CLAUSE_KINDS, Clause, ClauseKind
+from vendorgov.errors import InvalidInput
 
 EVENT_COLUMNS = [
     "category",
@@ -56,6 +57,14 @@ class Month:
         if not 1 <= month <= 12 or not 2000 <= year <= 2100:
             raise ValueError(f"{text!r} is not a month (YYYY-MM)")
         return cls(year, month)
+
+    @classmethod
+    def from_input(cls, text: str, field: str = "month") -> Month:
+        """Month.parse for what a user sent: a 4xx naming the field instead of ValueError."""
+        try:
+            return cls.parse(text)
+        except ValueError as error:
+            raise InvalidInput.single(field, "format", str(error)) from None
 
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"

@@ -27,10 +27,7 @@ COMPUTERS = (Role.admin, Role.procurement, Role.supervisor, Role.finance)
 
 def _month_or_previous(text: str) -> Month:
     if text:
-        try:
-            return Month.parse(text)
-        except ValueError as error:
-            raise InvalidInput.single("month", "format", str(error)) from None
+        return Month.from_input(text)
     today = datetime.now(get_settings().zone).date()
     return Month(today.year, today.month).previous()
 

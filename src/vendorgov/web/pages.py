@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 from litestar import Controller, Request, get
 from litestar.response import Template
 
@@ -26,7 +24,6 @@ class HomePages(Controller):
         open_notices = (
             await notices.list_notices(principal, open_only=True) if sees_contracts else []
         )
-        soon = datetime.now(UTC) + timedelta(hours=24)
         return Template(
             "home.html",
             context={
@@ -37,9 +34,7 @@ class HomePages(Controller):
                 "contracts_expiring": [c for c in contract_rows if c["expiry_notice"]],
                 # Rectification reminders: overdue, or due within 24 hours (§5).
                 "notices_overdue": [n for n in open_notices if n["overdue"]],
-                "notices_due": [
-                    n for n in open_notices if not n["overdue"] and n["deadline"] <= soon
-                ],
+                "notices_due": [n for n in open_notices if n["due_soon"]],
                 "contracts_flagged": [
                     c
                     for c in contract_rows
