@@ -336,3 +336,31 @@ async def test_d_twice_is_flagged_and_an_overdue_notice_costs_again_the_next_mon
         and "termination review" in history.text
     )
     assert "Flagged for termination review" in run_page.text
+
+
+async def test_a_contract_without_a_version_in_force_refuses_the_run_and_writes_nothing(world):
+    from vendorgov.payments.tables import PaymentRun
+    from vendorgov.sla.tables import MonthMeasure
+
+    officer = world.principals["procurement"]
+    contract_id, version_id = await contracts.create_contract(
+        officer,
+        contracts.ContractInput(
+            number=unique("HT-LATE"),
+            title="保洁服务合同",
+            vendor_id=await new_vendor(world),
+            category="cleaning",
+            start_date=date(2026, 10, 1),
+            end_date=date(2027, 9, 30),
+            monthly_fee=D("50000.00"),
+        ),
+        Terms(
+            effective_from=date(2026, 11, 1), monthly_fee=D("50000.00")
+        ),  # signed for November on
+    )
+    await contracts.sign(officer, version_id)
+    runs_before = await PaymentRun.count()
+    with pytest.raises(InvalidInput, match="no signed version in force in 2026-10"):
+        await payments.compute_run(world.principals["finance"], OCTOBER, [contract_id], reason="x")
+    assert await PaymentRun.count() == runs_before
+    assert not await MonthMeasure.exists().where(MonthMeasure.contract == contract_id)

@@ -460,8 +460,8 @@ async def evidence(actor: Principal, notice_id: int, file_id: str) -> files.Stor
     return await files.content(uuid.UUID(file_id))
 
 
-async def timelines(contract_id: int) -> list[NoticeTimeline]:
-    """Every notice of the contract as the month-end sees it, in the order they were issued."""
+async def _numbered_timelines(contract_id: int) -> list[tuple[str, NoticeTimeline]]:
+    """Every notice of the contract (number, timeline) as the month-end sees it."""
     notices = await Notice.select().where(Notice.contract == contract_id).order_by(Notice.id)
     if not notices:
         return []
@@ -473,39 +473,13 @@ async def timelines(contract_id: int) -> list[NoticeTimeline]:
     result = []
     for notice in notices:
         own = [s for s in steps if s["notice"] == notice["id"]]
-        result.append(
-            NoticeTimeline(
-                deadlines=[(s["at"], s["deadline"]) for s in own if s["deadline"] is not None],
-                failed_verifications=[s["at"] for s in own if s["action"] == "verify_failed"],
-                closed_at=notice["closed_at"],
-            )
+        timeline = NoticeTimeline(
+            deadlines=[(s["at"], s["deadline"]) for s in own if s["deadline"] is not None],
+            failed_verifications=[s["at"] for s in own if s["action"] == "verify_failed"],
+            closed_at=notice["closed_at"],
         )
+        result.append((notice["number"], timeline))
     return result
-
-
-async def penalty_evidence(
-    contract_id: int, start: datetime, end: datetime
-) -> dict[str, list[str]]:
-    """What each fixed-penalty trigger of §7 rests on in [start, end), by trigger: findings by
-    severity, notices overdue at the end, failed verifications, complaints recorded as
-    findings."""
-    rows = await Finding.select(Finding.id, Finding.severity, Finding.source).where(
-        (Finding.contract == contract_id) & (Finding.found_at >= start) & (Finding.found_at < end)
-    )
-    evidence: dict[str, list[str]] = {}
-    for r in rows:
-        evidence.setdefault(f"{r['severity']}_finding", []).append(f"finding {r['id']}")
-        if r["source"] == "complaint":
-            evidence.setdefault("complaint", []).append(f"finding {r['id']}")
-    notices = (
-        await Notice.select(Notice.number).where(Notice.contract == contract_id).order_by(Notice.id)
-    )
-    for notice, line in zip(notices, await timelines(contract_id), strict=True):
-        if rules.overdue_at(line, end):
-            evidence.setdefault("overdue_notice", []).append(f"notice {notice['number']}")
-        for _ in range(rules.failed_in(line, start, end)):
-            evidence.setdefault("failed_verification", []).append(f"notice {notice['number']}")
-    return evidence
 
 
 @dataclass
@@ -514,24 +488,40 @@ class AuditInputs:
     overdue_notices: int
     failed_verifications: int
     component: Decimal
+    # What each fixed-penalty trigger of §7 rests on: findings by severity (any source),
+    # complaints, notices overdue at the end, failed verifications.
+    penalty_evidence: dict[str, list[str]]
 
 
 async def audit_inputs(contract_id: int, start: datetime, end: datetime) -> AuditInputs:
     """The audit-and-rectification component of [start, end) (§6): findings from third-party
     audits and complaints in the month, notices overdue at its end (again at every later
-    month-end while they stand), verifications failed in the month."""
-    rows = await Finding.select(Finding.severity).where(
-        (Finding.contract == contract_id)
-        & Finding.source.is_in(["audit", "complaint"])
-        & (Finding.found_at >= start)
-        & (Finding.found_at < end)
+    month-end while they stand), verifications failed in the month; and the evidence of the
+    month's fixed penalties."""
+    rows = await Finding.select(Finding.id, Finding.severity, Finding.source).where(
+        (Finding.contract == contract_id) & (Finding.found_at >= start) & (Finding.found_at < end)
     )
     counts: dict[Severity, int] = {}
+    evidence: dict[str, list[str]] = {}
     for r in rows:
-        counts[Severity(r["severity"])] = counts.get(Severity(r["severity"]), 0) + 1
-    lines = await timelines(contract_id)
-    overdue_count = sum(rules.overdue_at(t, end) for t in lines)
-    failed = sum(rules.failed_in(t, start, end) for t in lines)
+        evidence.setdefault(f"{r['severity']}_finding", []).append(f"finding {r['id']}")
+        if r["source"] in ("audit", "complaint"):
+            severity = Severity(r["severity"])
+            counts[severity] = counts.get(severity, 0) + 1
+        if r["source"] == "complaint":
+            evidence.setdefault("complaint", []).append(f"finding {r['id']}")
+    overdue_count = failed = 0
+    for number, line in await _numbered_timelines(contract_id):
+        if rules.overdue_at(line, end):
+            overdue_count += 1
+            evidence.setdefault("overdue_notice", []).append(f"notice {number}")
+        for _ in range(rules.failed_in(line, start, end)):
+            failed += 1
+            evidence.setdefault("failed_verification", []).append(f"notice {number}")
     return AuditInputs(
-        counts, overdue_count, failed, rules.audit_component(counts, overdue_count, failed)
+        counts,
+        overdue_count,
+        failed,
+        rules.audit_component(counts, overdue_count, failed),
+        evidence,
     )

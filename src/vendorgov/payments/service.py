@@ -67,11 +67,8 @@ async def _grades_before(contract_id: int, month: Month) -> list[str]:
     return [latest[m] for m in sorted(latest)]
 
 
-async def _statement(actor: Principal, contract: dict, month: Month, sla_component) -> dict:
-    zone = get_settings().zone
-    start, end = month.start_utc(zone).to_pydatetime(), month.end_utc(zone).to_pydatetime()
-    signed = (await contracts.signed_versions_of([contract["id"]])).get(contract["id"], [])
-    days = calendar.monthrange(month.year, month.month)[1]
+def _fee_periods(contract: dict, month: Month, signed: list) -> list[rules.FeePeriod]:
+    """The versions governing the month's days; a contract with none is refused (4xx)."""
     periods = rules.fee_periods(
         month.year,
         month.month,
@@ -85,6 +82,15 @@ async def _statement(actor: Principal, contract: dict, month: Month, sla_compone
             "in_force",
             f"contract {contract['number']} has no signed version in force in {month}",
         )
+    return periods
+
+
+async def _statement(
+    contract: dict, month: Month, signed: list, periods: list[rules.FeePeriod], sla_component
+) -> dict:
+    zone = get_settings().zone
+    start, end = month.start_utc(zone).to_pydatetime(), month.end_utc(zone).to_pydatetime()
+    days = calendar.monthrange(month.year, month.month)[1]
     # The scheme, bands, penalties and cap of the version in force at the month's end.
     terms = next(t for _, n, _, t in signed if n == periods[-1].version_number)
     audit_inputs = await audits.audit_inputs(contract["id"], start, end)
@@ -119,8 +125,7 @@ async def _statement(actor: Principal, contract: dict, month: Month, sla_compone
                 rules.grade_deduction(base, band),
             )
         )
-    evidence = await audits.penalty_evidence(contract["id"], start, end)
-    deductions += rules.penalty_lines(terms.penalties, evidence)
+    deductions += rules.penalty_lines(terms.penalties, audit_inputs.penalty_evidence)
     capped = rules.cap_line(base, deductions, terms.deduction_cap_percent)
     if capped:
         deductions.append(capped)
@@ -182,11 +187,18 @@ async def compute_run(
         raise InvalidInput.single(
             "reason", "required", f"{month} is approved: say why it is computed again"
         )
-    outcomes = await sla.compute_months(actor, month, [c["id"] for c in chosen])
+    ids = [c["id"] for c in chosen]
+    signed = await contracts.signed_versions_of(ids)
+    # Every contract is checked before anything is written, the SLA results included.
+    periods = {c["id"]: _fee_periods(c, month, signed.get(c["id"], [])) for c in chosen}
+    outcomes = await sla.compute_months(actor, month, ids)
     sla_by_contract = {o.contract_id: o.sla_component for o in outcomes}
     statements = []
     for contract in chosen:
-        statements.append(await _statement(actor, contract, month, sla_by_contract[contract["id"]]))
+        cid = contract["id"]
+        statements.append(
+            await _statement(contract, month, signed[cid], periods[cid], sla_by_contract[cid])
+        )
         if progress:
             progress(1)
     async with db.transaction():
