@@ -16,6 +16,18 @@ class Series:
     values: Sequence[Decimal | float | None]  # None: no data that period
 
 
+def _opening(width: int, height: int, title: str, left: int) -> list[str]:
+    """The <svg> element (scaled to its container, labelled for screen readers) and title."""
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="100%" role="img" aria-label="{escape(title)}" class="chart" '
+        f'font-family="sans-serif" font-size="11">'
+    ]
+    if title:
+        parts.append(f'<text x="{left}" y="15" font-weight="bold">{escape(title)}</text>')
+    return parts
+
+
 def line_chart(
     categories: Sequence[str],
     series: Sequence[Series],
@@ -38,13 +50,7 @@ def line_chart(
     def y(v: float) -> float:
         return top + plot_h * (1 - (float(v) - y_min) / span)
 
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="100%" role="img" aria-label="{escape(title)}" class="chart" '
-        f'font-family="sans-serif" font-size="11">'
-    ]
-    if title:
-        parts.append(f'<text x="{left}" y="15" font-weight="bold">{escape(title)}</text>')
+    parts = _opening(width, height, title, left)
     for step in range(5):
         value = y_min + span * step / 4
         parts.append(
@@ -104,13 +110,7 @@ def pareto_chart(
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = max((n for _, n in ordered), default=0) or 1
     band = plot_w / max(len(ordered), 1)
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="100%" role="img" aria-label="{escape(title)}" class="chart" '
-        f'font-family="sans-serif" font-size="11">'
-    ]
-    if title:
-        parts.append(f'<text x="{left}" y="15" font-weight="bold">{escape(title)}</text>')
+    parts = _opening(width, height, title, left)
     if not total:
         parts.append(f'<text x="{left}" y="{top + 30}" fill="#5f6b73">No findings.</text></svg>')
         return "".join(parts)
