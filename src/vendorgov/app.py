@@ -40,6 +40,7 @@ from vendorgov.payments.views import MonthEndPages
 from vendorgov.settings import Settings, get_settings
 from vendorgov.sla.api import EventTemplateApi, SlaApi, SurveyApi
 from vendorgov.sla.views import ScorecardPages
+from vendorgov.tenders.api import TenderApi
 from vendorgov.vendors.api import VendorApi
 from vendorgov.vendors.views import VendorPages
 from vendorgov.web import errors
@@ -193,6 +194,7 @@ def create_app(
             EventTemplateApi,
             InspectionApi,
             PaymentApi,
+            TenderApi,
             AccountApi,
             AuditApi,
             _mount_admin(),

@@ -20,5 +20,6 @@ APP_REGISTRY = AppRegistry(
         "vendorgov.inspections.piccolo_app",
         "vendorgov.audits.piccolo_app",
         "vendorgov.payments.piccolo_app",
+        "vendorgov.tenders.piccolo_app",
     ]
 )

@@ -32,6 +32,10 @@ class Settings:
     # Service-event files (CSV/XLSX) may be larger: a million events is about 100 MB of CSV.
     max_import_bytes: int = 150 * 1024 * 1024
     qualification_warning_days: int = 60
+    # §3: a valid bid more than this percent below the mean of the others is flagged.
+    abnormal_low_percent: int = 20
+    # §3: evaluators on an open tender's panel, at least (odd; other methods need 3).
+    panel_minimum_open: int = 5
     session_hours: int = 10
     secure_cookies: bool = False
     templates_dir: Path = PROJECT_ROOT / "templates"
@@ -85,6 +89,8 @@ def load_settings() -> Settings:
         max_upload_bytes=_int("VENDORGOV_MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
         max_import_bytes=_int("VENDORGOV_MAX_IMPORT_BYTES", 150 * 1024 * 1024),
         qualification_warning_days=_int("VENDORGOV_QUALIFICATION_WARNING_DAYS", 60),
+        abnormal_low_percent=_int("VENDORGOV_ABNORMAL_LOW_PERCENT", 20),
+        panel_minimum_open=_int("VENDORGOV_PANEL_MINIMUM_OPEN", 5),
         session_hours=_int("VENDORGOV_SESSION_HOURS", 10),
         secure_cookies=os.environ.get("VENDORGOV_SECURE_COOKIES", "") in ("1", "true", "yes"),
     )

@@ -327,3 +327,8 @@ async def has_accounts() -> bool:
 
 async def vendor_has_accounts(vendor_id: int) -> bool:
     return await Account.exists().where(Account.vendor == vendor_id)
+
+
+async def active_accounts(role: Role) -> list[dict]:
+    """Active accounts with a role (e.g. the evaluators a tender panel is drawn from)."""
+    return [a for a in await list_accounts() if a["role"] == role.value and a["active"]]

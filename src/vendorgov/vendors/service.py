@@ -534,3 +534,34 @@ def choices() -> dict[str, Any]:
         "status_actions": [a.value for a in StatusAction],
         "roles": list(Role),
     }
+
+
+async def standing(vendor_ids: list[int], on: date) -> dict[int, dict]:
+    """For tender validity (§3): each vendor's name, USCC, categories, status in effect on a
+    day, and its qualification periods by kind."""
+    if not vendor_ids:
+        return {}
+    rows = await Vendor.select(
+        Vendor.id, Vendor.name, Vendor.uscc, Vendor.status, Vendor.suspended_until
+    ).where(Vendor.id.is_in(vendor_ids))
+    categories = await _categories(vendor_ids)
+    quals = await Qualification.select(
+        Qualification.vendor, Qualification.kind, Qualification.issued_on, Qualification.expires_on
+    ).where(Qualification.vendor.is_in(vendor_ids))
+    result = {
+        row["id"]: {
+            "name": row["name"],
+            "uscc": row["uscc"],
+            "categories": categories[row["id"]],
+            "status": rules.effective_status(
+                Status(row["status"]), row["suspended_until"], on
+            ).value,
+            "qualifications": {},
+        }
+        for row in rows
+    }
+    for q in quals:
+        result[q["vendor"]]["qualifications"].setdefault(q["kind"], []).append(
+            (q["issued_on"], q["expires_on"])
+        )
+    return result

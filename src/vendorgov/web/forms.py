@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
 from litestar import Request
 from litestar.datastructures import UploadFile
@@ -49,6 +50,28 @@ class Form:
         except ValueError:
             self.errors.add(name, "integer", f"{raw!r} is not a whole number")
             return None
+
+    def decimal(self, name: str) -> Decimal | None:
+        raw = self.text(name).replace(",", "")
+        if not raw:
+            return None
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            self.errors.add(name, "number", f"{raw!r} is not a number")
+            return None
+        if not value.is_finite():
+            self.errors.add(name, "number", f"{raw!r} is not a number")
+            return None
+        return value
+
+    async def uploads(self, name: str) -> list[Upload]:
+        """Every file sent under `name` (a multiple file input), skipping empty ones."""
+        return [
+            Upload(filename=v.filename, data=await v.read())
+            for v in self.data.getall(name, [])
+            if isinstance(v, UploadFile) and v.filename
+        ]
 
     async def upload(self, name: str) -> Upload | None:
         value = self.data.get(name)

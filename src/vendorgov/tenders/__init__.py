@@ -1,0 +1,1 @@
+"""Tenders: publication, sealed bids, opening, panel evaluation, ranking and award (§3)."""

@@ -1,0 +1,78 @@
+"""The evaluation report (评标报告) as PDF and the scoring matrix as XLSX/CSV."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+from vendorgov.documents import render_pdf
+from vendorgov.settings import get_settings
+
+
+def report_pdf(report: dict) -> bytes:
+    settings = get_settings()
+    return render_pdf(
+        "documents/evaluation_report.html",
+        r=report,
+        t=report["tender"],
+        hospital=settings.hospital_name,
+        zone=settings.timezone,
+    )
+
+
+def scores_frame(report: dict) -> pd.DataFrame:
+    """One row per evaluator and bid, a column per non-price criterion (the scoring matrix)."""
+    keys = [c.key for c in report["criteria"] if not c.is_price]
+    rows: dict[tuple[str, str], dict] = {}
+    for m in report["matrix"]:
+        row = rows.setdefault(
+            (m["evaluator"], m["vendor_name"]),
+            {"evaluator": m["evaluator"], "bid": m["bid"], "vendor": m["vendor_name"]},
+        )
+        row[m["criterion"]] = m["score"]
+    return pd.DataFrame(list(rows.values()), columns=["evaluator", "bid", "vendor", *keys])
+
+
+def results_frame(report: dict) -> pd.DataFrame:
+    keys = [c.key for c in report["criteria"] if not c.is_price]
+    records = []
+    for b in report["bids"]:
+        record = {
+            "bid": b["id"],
+            "vendor": b["vendor_name"],
+            "digest": b["digest"],
+            "price": b["price"],
+            "valid": not b["invalid_reasons"],
+            "invalid_reasons": "; ".join(b["invalid_reasons"]),
+            "compliance": b["compliance"],
+            "abnormally_low": b["abnormally_low"],
+            "low_decision": b["low_decision"],
+            "price_score": b.get("price_score"),
+            **{f"mean_{k}": b.get("means", {}).get(k) for k in keys},
+            "total": b.get("total"),
+            "rank": b.get("rank"),
+            "candidate": b.get("candidate"),
+        }
+        records.append(record)
+    return pd.DataFrame(records)
+
+
+def _numbers_as_floats(frame: pd.DataFrame) -> pd.DataFrame:
+    # Excel keeps numbers as binary floats; exact values stay in the CSV and the report.
+    return frame.apply(lambda col: col.map(lambda v: float(v) if hasattr(v, "as_tuple") else v))
+
+
+def matrix_xlsx(report: dict) -> bytes:
+    out = io.BytesIO()
+    with pd.ExcelWriter(out, engine="openpyxl") as writer:
+        _numbers_as_floats(scores_frame(report)).to_excel(writer, sheet_name="scores", index=False)
+        _numbers_as_floats(results_frame(report)).to_excel(
+            writer, sheet_name="results", index=False
+        )
+    return out.getvalue()
+
+
+def matrix_csv(report: dict) -> bytes:
+    # UTF-8 with BOM so that Excel in Chinese opens it right; Decimals as exact text.
+    return scores_frame(report).to_csv(index=False).encode("utf-8-sig")

@@ -1,0 +1,335 @@
+"""Tender rules (domain rules §3, MoF Order 87): life cycle, criteria, bid validity, abnormally
+low prices, price scores, totals, ranks and candidates. Plain functions, no I/O.
+
+Scores are kept exact (Decimal) until the total, which is rounded to 2 decimals half-up as §3
+says; price scores and criterion means are shown rounded to 2 decimals but computed exactly,
+so that a total never depends on how its parts were displayed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+from vendorgov.errors import Collector
+
+HUNDRED = Decimal(100)
+TWO_PLACES = Decimal("0.01")
+PRICE_KEY = "price"
+# At most this many recommended candidates (§3).
+CANDIDATES = 3
+
+
+def two_places(value: Decimal) -> Decimal:
+    return value.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+class Method(StrEnum):
+    open = "open"
+    invited = "invited"
+    negotiation = "negotiation"
+    consultation = "consultation"
+    single_source = "single_source"
+
+
+METHOD_LABELS: dict[str, tuple[str, str]] = {
+    Method.open: ("Open tender", "公开招标"),
+    Method.invited: ("Invited tender", "邀请招标"),
+    Method.negotiation: ("Competitive negotiation", "竞争性谈判"),
+    Method.consultation: ("Competitive consultation", "竞争性磋商"),
+    Method.single_source: ("Single source", "单一来源"),
+}
+
+
+class EvaluationMethod(StrEnum):
+    comprehensive = "comprehensive"
+    lowest_price = "lowest_price"
+
+
+EVALUATION_LABELS: dict[str, tuple[str, str]] = {
+    EvaluationMethod.comprehensive: ("Comprehensive scoring", "综合评分法"),
+    EvaluationMethod.lowest_price: ("Lowest evaluated price", "最低评标价法"),
+}
+
+
+class Status(StrEnum):
+    draft = "draft"
+    published = "published"
+    opened = "opened"
+    evaluated = "evaluated"
+    awarded = "awarded"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    Status.draft: ("Draft", "草稿"),
+    Status.published: ("Published", "已发布"),
+    Status.opened: ("Opened", "已开标"),
+    Status.evaluated: ("Evaluated", "评标完成"),
+    Status.awarded: ("Awarded", "已定标"),
+    Status.failed: ("Failed", "废标"),
+    Status.cancelled: ("Cancelled", "已取消"),
+}
+
+# Which actions each status allows (every transition is explicit, §3).
+ACTIONS: dict[Status, tuple[str, ...]] = {
+    Status.draft: ("edit", "publish", "cancel"),
+    Status.published: ("change_deadline", "open", "cancel"),
+    Status.opened: ("review", "assign_panel", "close_evaluation", "fail", "cancel"),
+    Status.evaluated: ("award", "fail", "cancel"),
+    Status.awarded: (),
+    Status.failed: (),
+    Status.cancelled: (),
+}
+
+
+def allows(status: Status, action: str) -> bool:
+    return action in ACTIONS[status]
+
+
+def min_bidders(method: Method) -> int:
+    return 1 if method is Method.single_source else 3
+
+
+def min_panel(method: Method, open_tender_minimum: int = 5) -> int:
+    """An odd panel: at least open_tender_minimum (a setting, default 5) for open tenders,
+    3 for the other methods."""
+    return open_tender_minimum if method is Method.open else 3
+
+
+def panel_errors(size: int, method: Method, open_tender_minimum: int = 5) -> str | None:
+    minimum = min_panel(method, open_tender_minimum)
+    if size < minimum:
+        return f"a {method.value} tender needs at least {minimum} evaluators (has {size})"
+    if size % 2 == 0:
+        return f"the panel must have an odd number of evaluators (has {size})"
+    return None
+
+
+# --- criteria --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Criterion:
+    key: str
+    name: str
+    weight: Decimal
+
+    @property
+    def is_price(self) -> bool:
+        return self.key == PRICE_KEY
+
+
+def price_weight_minimum(goods: bool = False) -> Decimal:
+    """§3: price weighs at least 10% for services, 30% for goods."""
+    return Decimal(30 if goods else 10)
+
+
+def criteria_errors(
+    criteria: Sequence[Criterion], evaluation: EvaluationMethod, errors: Collector
+) -> None:
+    if evaluation is EvaluationMethod.lowest_price:
+        # Ranked by price alone; other criteria would be scored for nothing.
+        if any(not c.is_price for c in criteria):
+            errors.add(
+                "criteria", "lowest_price_only", "the lowest-price method ranks by price alone"
+            )
+        return
+    if not criteria:
+        errors.add("criteria", "required", "comprehensive scoring needs criteria with weights")
+        return
+    keys = [c.key for c in criteria]
+    for i, c in enumerate(criteria):
+        if not c.key or not c.key.replace("_", "").isalnum():
+            errors.add(f"criteria[{i}].key", "key", "letters, digits and _ only")
+        if not c.name.strip():
+            errors.add(f"criteria[{i}].name", "required", "give the criterion a name")
+        if c.weight <= 0 or c.weight > HUNDRED:
+            errors.add(f"criteria[{i}].weight", "range", "between 0 (excluded) and 100")
+    if len(set(keys)) != len(keys):
+        errors.add("criteria", "duplicate_key", "each criterion needs its own key")
+    total = sum((c.weight for c in criteria), Decimal(0))
+    if total != HUNDRED:
+        errors.add("criteria", "weights_sum", f"weights must sum to 100 (they sum to {total})")
+    price = [c for c in criteria if c.is_price]
+    if len(price) != 1:
+        errors.add("criteria", "price_criterion", f"exactly one criterion must be {PRICE_KEY!r}")
+    elif price[0].weight < price_weight_minimum():
+        errors.add(
+            "criteria",
+            "price_weight",
+            f"price must weigh at least {price_weight_minimum()}% for services "
+            f"(it weighs {price[0].weight}%)",
+        )
+    if len(criteria) < 2:
+        errors.add("criteria", "non_price", "add at least one non-price criterion")
+
+
+def deadline_errors(deadline: datetime | None, now: datetime, errors: Collector) -> None:
+    if deadline is None:
+        errors.add("bid_deadline", "required", "is required")
+    elif deadline <= now:
+        errors.add("bid_deadline", "future", "must be in the future")
+
+
+def price_lines_errors(
+    total: Decimal | None, lines: Sequence[tuple[str, Decimal]], errors: Collector
+) -> None:
+    if total is None:
+        errors.add("price", "required", "give the total price")
+        return
+    if total <= 0:
+        errors.add("price", "positive", "must be more than 0")
+    if total != two_places(total):
+        errors.add("price", "cents", "at most 2 decimals")
+    for i, (item, amount) in enumerate(lines):
+        if not item.strip():
+            errors.add(f"price_lines[{i}].item", "required", "name the item")
+        if amount < 0:
+            errors.add(f"price_lines[{i}].amount", "not_negative", "cannot be negative")
+    if lines and sum((a for _, a in lines), Decimal(0)) != total:
+        errors.add("price_lines", "sum", f"the lines must add up to the total price {total}")
+
+
+# --- validity at opening --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BidFacts:
+    """What validity depends on, as it stood at the bid deadline."""
+
+    price: Decimal
+    vendor_status: str
+    qualifications: Mapping[str, Sequence[tuple[date, date]]]  # kind → (issued, expires)
+
+
+def invalid_reasons(
+    facts: BidFacts, ceiling: Decimal, required: Iterable[str], deadline_day: date
+) -> list[str]:
+    """Why a bid is invalid at opening (§3); empty when valid."""
+    reasons = []
+    if facts.vendor_status != "active":
+        reasons.append(f"the vendor is {facts.vendor_status} at the bid deadline")
+    for kind in required:
+        periods = facts.qualifications.get(kind, ())
+        if not any(issued <= deadline_day <= expires for issued, expires in periods):
+            reasons.append(f"no valid {kind} qualification at the bid deadline")
+    if facts.price > ceiling:
+        reasons.append(f"the price {facts.price} exceeds the budget ceiling {ceiling}")
+    return reasons
+
+
+def abnormally_low(prices: Mapping[int, Decimal], percent: Decimal = Decimal(20)) -> set[int]:
+    """Bids priced more than `percent` below the mean of the other valid bids (§3)."""
+    flagged = set()
+    if len(prices) < 2:
+        return flagged
+    total = sum(prices.values(), Decimal(0))
+    factor = (HUNDRED - percent) / HUNDRED
+    for bid, price in prices.items():
+        mean_others = (total - price) / (len(prices) - 1)
+        if price < mean_others * factor:
+            flagged.add(bid)
+    return flagged
+
+
+# --- scoring --------------------------------------------------------------------------------
+
+
+def price_scores(prices: Mapping[int, Decimal]) -> dict[int, Decimal]:
+    """(lowest valid price / bid price) × 100, exact."""
+    if not prices:
+        return {}
+    lowest = min(prices.values())
+    return {bid: lowest / price * HUNDRED for bid, price in prices.items()}
+
+
+def criterion_means(
+    scores: Mapping[int, Mapping[str, Sequence[Decimal]]],
+) -> dict[int, dict[str, Decimal]]:
+    """A bid's criterion score is the mean of its evaluators' scores."""
+    return {
+        bid: {
+            key: sum(values, Decimal(0)) / len(values) for key, values in by_key.items() if values
+        }
+        for bid, by_key in scores.items()
+    }
+
+
+def totals(
+    criteria: Sequence[Criterion],
+    prices: Mapping[int, Decimal],
+    means: Mapping[int, Mapping[str, Decimal]],
+) -> dict[int, Decimal]:
+    """Σ weight × score / 100, rounded to 2 decimals. A criterion nobody scored counts 0."""
+    price_score = price_scores(prices)
+    result = {}
+    for bid in prices:
+        total = Decimal(0)
+        for c in criteria:
+            score = price_score[bid] if c.is_price else means.get(bid, {}).get(c.key, Decimal(0))
+            total += c.weight * score / HUNDRED
+        result[bid] = two_places(total)
+    return result
+
+
+@dataclass(frozen=True)
+class Ranked:
+    bid: int
+    rank: int
+    price: Decimal
+    total: Decimal | None  # None under the lowest-price method
+
+
+def _competition_ranks(ids: Sequence[int], key) -> list[Ranked]:
+    ordered = sorted(ids, key=lambda bid: (key(bid), bid))
+    ranked: list[Ranked] = []
+    for position, bid in enumerate(ordered, start=1):
+        same = ranked and key(ranked[-1].bid) == key(bid)
+        ranked.append(Ranked(bid, ranked[-1].rank if same else position, Decimal(0), None))
+    return ranked
+
+
+def rank_comprehensive(
+    totals_: Mapping[int, Decimal], prices: Mapping[int, Decimal]
+) -> list[Ranked]:
+    """Total descending; equal totals by price ascending; equal total and price share the rank
+    (the next rank skips, 1, 1, 3). Among equals the listing order is by bid id, which the
+    rank numbers never depend on."""
+    ranked = _competition_ranks(list(totals_), lambda b: (-totals_[b], prices[b]))
+    return [Ranked(r.bid, r.rank, prices[r.bid], totals_[r.bid]) for r in ranked]
+
+
+def rank_lowest_price(prices: Mapping[int, Decimal]) -> list[Ranked]:
+    """Price ascending; equal prices share the rank."""
+    ranked = _competition_ranks(list(prices), lambda b: prices[b])
+    return [Ranked(r.bid, r.rank, prices[r.bid], None) for r in ranked]
+
+
+def candidates(ranked: Sequence[Ranked], limit: int = CANDIDATES) -> list[Ranked]:
+    """The top `limit` in order. Bids sharing a rank go in together or not at all: a tie
+    straddling the last place is left to the officer (an award with a recorded reason), so
+    the list never depends on the order bids were entered."""
+    chosen: list[Ranked] = []
+    i = 0
+    while i < len(ranked):
+        group = [r for r in ranked[i:] if r.rank == ranked[i].rank]
+        if len(chosen) + len(group) > limit:
+            break
+        chosen.extend(group)
+        i += len(group)
+    return chosen
+
+
+def award_needs_reason(chosen_bid: int, ranked: Sequence[Ranked]) -> bool:
+    """Only a first-ranked bid is awarded without a written reason."""
+    return not any(r.bid == chosen_bid and r.rank == 1 for r in ranked)
+
+
+def monthly_fee(total_price: Decimal, months: int) -> Decimal:
+    """The contract's monthly fee from a bid's price for the whole service term."""
+    return two_places(total_price / months)

@@ -1,0 +1,102 @@
+from piccolo.columns import (
+    UUID,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+from vendorgov.vendors.tables import Vendor
+
+
+class Tender(Table):
+    reference = Varchar(length=40, unique=True)
+    title = Varchar(length=200)
+    category = Varchar(length=30, index=True)
+    method = Varchar(length=20)
+    evaluation_method = Varchar(length=20)
+    budget_ceiling = Numeric(digits=(14, 2))
+    # The service term of the contract an award creates; bids price the whole term.
+    service_start = Date()
+    service_end = Date()
+    scope = Text(default="")
+    qualification_types = Text(default="[]")  # JSON list of qualification kinds
+    criteria = Text(default="[]")  # JSON [{key, name, weight}]
+    sla_template = Text()  # JSON: contracts.rules.to_plain(Terms) for the future contract
+    documents = Text(default="[]")  # JSON [{file_id, filename}]: the published tender documents
+    bid_deadline = Timestamptz(index=True)
+    status = Varchar(length=20, default="draft", index=True)
+    # The tender key, wrapped under the installation key until opening (see sealing.py) ...
+    sealed_key = Text()
+    # ... and in clear once opening released it.
+    released_key = Text(default="")
+    created_at = Timestamptz()
+    created_by = Varchar(length=150)
+    updated_at = Timestamptz()
+    published_at = Timestamptz(null=True, default=None)
+    opened_at = Timestamptz(null=True, default=None)
+    opened_by = Varchar(length=150, default="")
+    evaluated_at = Timestamptz(null=True, default=None)
+    closed_reason = Text(default="")  # why it failed or was cancelled
+    awarded_bid = Integer(null=True, default=None)
+    award_reason = Text(default="")
+    awarded_at = Timestamptz(null=True, default=None)
+    awarded_by = Varchar(length=150, default="")
+    contract_id = Integer(null=True, default=None)
+
+
+class Bid(Table):
+    """One submission. A vendor's newer submission replaces its earlier one; a withdrawal ends
+    it. Only the vendor's latest active submission is opened."""
+
+    tender = ForeignKey(Tender, on_delete=OnDelete.restrict, index=True)
+    vendor = ForeignKey(Vendor, on_delete=OnDelete.restrict)
+    state = Varchar(length=12, default="active")  # active, replaced, withdrawn
+    received_at = Timestamptz()
+    submitted_by = Varchar(length=150)
+    digest = Varchar(length=64)
+    sealed = Text()  # base64 AES-GCM of the content: price, lines, files, salt
+    file_count = Integer(default=0)
+    # Filled in at opening, never before.
+    price = Numeric(digits=(14, 2), null=True, default=None)
+    digest_ok = Boolean(null=True, default=None)
+    invalid_reasons = Text(default="[]")  # JSON list, empty when valid
+    compliance = Varchar(length=16, default="")  # "", compliant, non_compliant
+    compliance_reason = Text(default="")
+    abnormally_low = Boolean(default=False)
+    low_decision = Varchar(length=16, default="")  # "", accepted, rejected
+    low_reason = Text(default="")
+
+
+class BidFile(Table, tablename="bid_file"):
+    """A technical-proposal file, stored encrypted under the tender key."""
+
+    bid = ForeignKey(Bid, on_delete=OnDelete.cascade, index=True)
+    stored_file = UUID()  # the ciphertext in the file store
+    position = Integer()
+
+
+class PanelMember(Table, tablename="panel_member"):
+    tender = ForeignKey(Tender, on_delete=OnDelete.restrict, index=True)
+    evaluator = Integer()  # account id
+    username = Varchar(length=150)
+    display_name = Varchar(length=200)
+    assigned_at = Timestamptz()
+    declared_at = Timestamptz(null=True, default=None)
+    conflict = Boolean(default=False)
+    conflict_note = Text(default="")
+    submitted_at = Timestamptz(null=True, default=None)
+
+
+class Score(Table):
+    member = ForeignKey(PanelMember, on_delete=OnDelete.cascade, index=True)
+    bid = ForeignKey(Bid, on_delete=OnDelete.restrict)
+    criterion = Varchar(length=40)
+    score = Numeric(digits=(5, 2))
+    comment = Text(default="")
