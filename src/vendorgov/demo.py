@@ -19,6 +19,7 @@ from vendorgov.contracts import service as contracts
 from vendorgov.contracts.rules import Clause, Penalty, Terms
 from vendorgov.files.service import Upload
 from vendorgov.settings import get_settings
+from vendorgov.tenders import demo as demo_tenders
 from vendorgov.vendors import service as vendors
 from vendorgov.vendors.rules import (
     CATEGORY_LABELS,
@@ -45,6 +46,8 @@ ACCOUNTS: list[tuple[str, str, str, int | None]] = [
     ("audit.hx", "auditor", "华信第三方审核", None),
     ("jiekang", "vendor", "洁康保洁 客户经理", 0),
     ("antai", "vendor", "安泰保安 项目经理", 1),
+    ("huakang", "vendor", "华康物业 投标专员", 8),
+    ("jingmei", "vendor", "净美保洁 商务经理", 10),
 ]
 
 # name, first 17 characters of the USCC (authority 9 + type 1 + Wuhan/Hubei division +
@@ -142,6 +145,17 @@ VENDORS = [
     ),
 ]
 
+# A cleaning company with no contract here yet: it takes part in the demo tenders.
+BIDDING_VENDOR = (
+    "武汉净美环境服务有限公司",
+    "91420104MA4KQ7BN3",
+    ["cleaning"],
+    "罗静",
+    "027-8577 2468",
+    "武汉市江岸区中山大道 1628 号",
+    ("曹敏", "商务经理", "137 2011 8846"),
+)
+
 # Qualification kinds each category needs besides the business licence.
 PERMITS = {
     "security": "security_service_permit",
@@ -198,7 +212,9 @@ async def load(if_empty: bool = False) -> bool:
     admin = await accounts.principal_for_user(admin_id)
     today = vendors.today()
     vendor_ids = []
-    for index, (name, prefix, cats, rep, phone, address, contact) in enumerate(VENDORS):
+    for index, (name, prefix, cats, rep, phone, address, contact) in enumerate(
+        [*VENDORS, BIDDING_VENDOR]
+    ):
         vendor_id = await vendors.create_vendor(
             admin,
             VendorInput(
@@ -225,7 +241,7 @@ async def load(if_empty: bool = False) -> bool:
         "食堂抽检大肠菌群超标，暂停参与新项目投标，待整改复查 (coliform failure in canteen check)",
         today + timedelta(days=45),
     )
-    await _contracts(admin, vendor_ids, today)
+    await _contracts(admin, vendor_ids[: len(VENDORS)], today)
     await _service_events(admin, today)
     for username, role, display, vendor_index in ACCOUNTS[1:]:
         await accounts.create_account(
@@ -248,6 +264,7 @@ async def load(if_empty: bool = False) -> bool:
         quarter,
         (quarter + timedelta(days=92)).replace(day=1) - timedelta(days=1),
     )
+    await demo_tenders.load(today, sla_clauses("cleaning"), scan_pdf)
     return True
 
 
@@ -394,7 +411,9 @@ async def _qualifications(
         else:
             expires = today + timedelta(days=400 + 90 * index + 30 * offset)
         number = f"鄂{PERMITS[category][:3].upper()}-{2021 + index % 4}-{1000 + 37 * index}"
-        items.append((PERMITS[category], number, expires - timedelta(days=3 * 365), expires))
+        # Issued three years before expiry, but never in the future.
+        issued = min(expires - timedelta(days=3 * 365), today - timedelta(days=200))
+        items.append((PERMITS[category], number, issued, expires))
     for kind, number, issued, expires in items:
         await vendors.add_qualification(
             admin,
