@@ -1425,3 +1425,41 @@ async def report(principal: Principal, tender_id: int) -> dict:
         raise Conflict("status: the report is issued once the evaluation has closed")
     data["awarded"] = next((b for b in data["ranked"] if b["id"] == tender["awarded_bid"]), None)
     return data
+
+
+async def reminders(principal: Principal) -> list[dict]:
+    """What waits on the principal in tenders, for the dashboard: officers — bids to open,
+    evaluations to close, awards to make; evaluators — declarations and scores; vendors —
+    open tenders of their categories without their bid."""
+    if principal.role not in (Role.procurement, Role.evaluator, Role.vendor):
+        return []
+    tenders = [
+        t
+        for t in await list_tenders(principal)
+        if t["status"] in ("published", "opened", "evaluated")
+    ]
+    items = []
+    if principal.role is Role.procurement:
+        for t in tenders:
+            if t["status"] == Status.published and t["deadline_passed"]:
+                items.append({"tender": t, "what": "deadline passed: open the bids"})
+            elif t["status"] == Status.evaluated:
+                items.append({"tender": t, "what": "evaluated: award"})
+        opened = [t for t in tenders if t["status"] == Status.opened]
+        for t in opened:
+            members = _active(await PanelMember.select().where(PanelMember.tender == t["id"]))
+            if members and all(m["submitted_at"] for m in members):
+                items.append({"tender": t, "what": "the panel has submitted: close the evaluation"})
+    elif principal.role is Role.evaluator:
+        for t in tenders:
+            member = await _member(t["id"], principal.user_id)
+            if t["status"] != Status.opened or member["conflict"] or member["submitted_at"]:
+                continue
+            what = "score the bids" if member["declared_at"] else "declare conflicts of interest"
+            items.append({"tender": t, "what": what})
+    else:
+        mine = {b["tender"] for b in await my_bids(principal) if b["state"] == "active"}
+        for t in tenders:
+            if t["status"] == Status.published and not t["deadline_passed"] and t["id"] not in mine:
+                items.append({"tender": t, "what": "open for bids"})
+    return items

@@ -9,6 +9,7 @@ from vendorgov.accounts.auth import EVERY_ROLE, allow
 from vendorgov.accounts.roles import REGISTRY_READERS, Role
 from vendorgov.audits import service as notices
 from vendorgov.contracts import service as contracts
+from vendorgov.tenders import service as tenders
 from vendorgov.vendors import service as vendors
 
 
@@ -28,6 +29,7 @@ class HomePages(Controller):
             "home.html",
             context={
                 "expiring": await vendors.expiring_qualifications(principal),
+                "tender_reminders": await tenders.reminders(principal),
                 "status_counts": await vendors.status_counts() if registry else {},
                 "registry": registry,
                 "sees_contracts": sees_contracts,
