@@ -11,20 +11,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from enum import StrEnum
 
 from vendorgov.errors import Collector
+from vendorgov.money import cents
 
 HUNDRED = Decimal(100)
-TWO_PLACES = Decimal("0.01")
 PRICE_KEY = "price"
 # At most this many recommended candidates (§3).
 CANDIDATES = 3
 
 
-def two_places(value: Decimal) -> Decimal:
-    return value.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+# Totals, shown scores and money all keep 2 decimals, half up.
+two_places = cents
 
 
 class Method(StrEnum):
