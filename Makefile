@@ -18,8 +18,9 @@ STAMP       := $(VENV)/.installed
 PYTEST_ARGS ?=
 PG_URL      ?= postgresql://postgres@127.0.0.1:5432/test
 
-# Debian packages the app needs at run time (WeasyPrint + Chinese fonts).
-SYSDEPS     ?= libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk
+# Debian packages the app needs at run time (WeasyPrint + Chinese fonts; WeasyPrint subsets
+# fonts with HarfBuzz when libharfbuzz-subset0 is there: 0.1 s per PDF instead of ~3 s).
+SYSDEPS     ?= libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk
 # Debian packages for the browser tests (gives /usr/bin/chromium).
 BROWSERDEPS ?= chromium
 CHROMIUM    ?= /usr/bin/chromium
