@@ -364,3 +364,47 @@ async def test_a_contract_without_a_version_in_force_refuses_the_run_and_writes_
         await payments.compute_run(world.principals["finance"], OCTOBER, [contract_id], reason="x")
     assert await PaymentRun.count() == runs_before
     assert not await MonthMeasure.exists().where(MonthMeasure.contract == contract_id)
+
+
+async def test_approved_months_are_ocds_implementation_transactions(api, world):
+    import json
+
+    from jsonschema import Draft4Validator
+
+    from tests.integration.test_contracts import OCDS
+
+    contract_id = await october_contract(world, world.vendor_a)
+    await october_records(world, contract_id)
+    finance = world.principals["finance"]
+    run_id = await payments.compute_run(finance, OCTOBER, [contract_id], reason="OCDS")
+    async with api("procurement") as c:
+        before = (await c.get(f"/api/contracts/{contract_id}/ocds")).json()
+    await payments.approve(world.principals["admin"], run_id)
+    async with api("procurement") as c:
+        release = (await c.get(f"/api/contracts/{contract_id}/ocds")).json()
+    async with api("vendor") as c:
+        own = await c.get(f"/api/contracts/{contract_id}/ocds")
+    async with api("vendor_b") as c:
+        other = await c.get(f"/api/contracts/{contract_id}/ocds")
+
+    schema = json.loads((OCDS / "release-schema.json").read_text())
+    validator = Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+    assert [e.message for e in validator.iter_errors(release)] == []
+    assert "implementation" not in before["contracts"][0]  # computed is not paid
+    assert release["tag"] == ["contract", "contractAmendment", "implementation"]
+    (contract,) = release["contracts"]
+    (paid,) = contract["implementation"]["transactions"]
+    number = contract["id"]
+    assert paid["id"] == f"{number}-2026-10"
+    assert paid["value"] == {"amount": 93424.52, "currency": "CNY"}
+    parties = {p["id"]: p for p in release["parties"]}
+    assert "payer" in parties[paid["payer"]["id"]]["roles"]
+    assert "payee" in parties[paid["payee"]["id"]]["roles"]
+    assert paid["payee"]["name"] == parties[paid["payee"]["id"]]["name"]
+    assert paid["source"].endswith(
+        f"/api/payments/runs/{run_id}/statements/{contract_id}/statement.pdf"
+    )
+    run = await payments.get_run(finance, run_id)
+    assert paid["date"] == run["approved_at"].isoformat(timespec="seconds")
+    assert release["date"] >= paid["date"]
+    assert own.status_code == 200 and other.status_code == 404

@@ -16,6 +16,7 @@ from vendorgov.accounts.roles import Role
 from vendorgov.contracts import documents, rules, service
 from vendorgov.contracts.ocds import contract_release
 from vendorgov.contracts.service import KEEPERS, READERS
+from vendorgov.payments import service as payments
 from vendorgov.vendors import service as vendors
 
 READ = allow(*READERS, Role.vendor)
@@ -371,14 +372,14 @@ class ContractApi(Controller):
     @get(
         "/{contract_id:int}/ocds",
         guards=[READ],
-        summary="OCDS 1.1 release of the contract and its amendments",
+        summary="OCDS 1.1 release of the contract, its amendments and approved payments",
     )
     async def ocds(self, request: Request, contract_id: FromPath[int]) -> Response[bytes]:
         contract = await service.get_contract(request.user, contract_id)
         vendor = await vendors.require_vendor(contract["vendor"])
-        return Response(
-            _JSON.encode(contract_release(contract, vendor)), media_type="application/json"
-        )
+        paid = await payments.approved_payments(contract_id)
+        release = contract_release(contract, vendor, paid, str(request.base_url))
+        return Response(_JSON.encode(release), media_type="application/json")
 
     @get("/{contract_id:int}/history", guards=[READ], summary="Audit trail of the contract")
     async def history(self, request: Request, contract_id: FromPath[int]) -> list[dict]:

@@ -1,8 +1,9 @@
-"""The contract as an OCDS 1.1 release: contract stage with its amendments (and, from the
-month-end issue on, payments as implementation transactions)."""
+"""The contract as an OCDS 1.1 release: contract stage with its amendments, and the approved
+month-end payments as implementation transactions."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -39,8 +40,33 @@ def _present(fields: dict) -> dict:
     return {k: v for k, v in fields.items() if v}
 
 
-def contract_release(contract: dict, vendor: dict) -> dict[str, Any]:
-    """`contract` as from service.get_contract (with versions); `vendor` from the registry."""
+def payment_transactions(
+    number: str, supplier: dict, payments: Sequence[dict], base_url: str
+) -> list[dict]:
+    """One transaction per approved month: the net of its latest approved revision, paid by
+    the hospital (party "buyer") to the vendor, dated at approval; the source is that
+    statement's PDF."""
+    base = base_url.rstrip("/")
+    return [
+        {
+            "id": f"{number}-{p['month']}",
+            "source": f"{base}/api/payments/runs/{p['run_id']}/statements/"
+            f"{p['contract']}/statement.pdf",
+            "date": _instant(p["approved_at"]),
+            "value": {"amount": _amount(p["net"]), "currency": CURRENCY},
+            "payer": {"id": "buyer", "name": get_settings().hospital_name},
+            "payee": supplier,
+        }
+        for p in payments
+    ]
+
+
+def contract_release(
+    contract: dict, vendor: dict, payments: Sequence[dict] = (), base_url: str = ""
+) -> dict[str, Any]:
+    """`contract` as from service.get_contract (with versions); `vendor` from the registry;
+    `payments` the approved months as from the payments service (approved_payments), which
+    become implementation transactions whose source links under `base_url`."""
     settings = get_settings()
     number = contract["number"]
     versions = contract["versions"]
@@ -80,12 +106,24 @@ def contract_release(contract: dict, vendor: dict) -> dict[str, Any]:
         release_contract["dateSigned"] = _instant(signed[0]["signed_at"])
     if amendments:
         release_contract["amendments"] = amendments
-    updated = max([contract["updated_at"], *[v["updated_at"] for v in versions]])
+    transactions = payment_transactions(number, supplier, payments, base_url)
+    if transactions:
+        release_contract["implementation"] = {"transactions": transactions}
+    tag = ["contract", "contractAmendment"] if amendments else ["contract"]
+    if transactions:
+        tag.append("implementation")
+    updated = max(
+        [
+            contract["updated_at"],
+            *[v["updated_at"] for v in versions],
+            *[p["approved_at"] for p in payments],
+        ]
+    )
     return {
         "ocid": f"{settings.ocds_prefix}-{number}",
         "id": f"{number}-contract-v{latest['number']}",
         "date": _instant(updated),
-        "tag": ["contract", "contractAmendment"] if amendments else ["contract"],
+        "tag": tag,
         "initiationType": "tender",
         "language": "zh",
         "buyer": {"id": "buyer", "name": settings.hospital_name},

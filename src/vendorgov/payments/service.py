@@ -413,3 +413,21 @@ async def statements_for_vendor(actor: Principal) -> list[dict]:
         Statement.contract.number.as_alias("contract_number"),
     ).where((Statement.vendor_id == actor.vendor_id) & (Statement.run.status == "approved"))
     return [_statement_out(r) for r in rows]
+
+
+async def approved_payments(contract_id: int) -> list[dict]:
+    """What the hospital pays on the contract: for each approved month, the latest approved
+    revision's net (run, month, revision, approved_at, net), oldest month first. For the
+    contract's OCDS release; the caller has checked that the reader may see the contract."""
+    rows = await Statement.select(
+        Statement.net,
+        Statement.contract,
+        Statement.run.id.as_alias("run_id"),
+        Statement.run.month.as_alias("month"),
+        Statement.run.revision.as_alias("revision"),
+        Statement.run.approved_at.as_alias("approved_at"),
+    ).where((Statement.contract == contract_id) & (Statement.run.status == "approved"))
+    latest: dict[str, dict] = {}
+    for row in sorted(rows, key=lambda r: (r["month"], r["revision"])):
+        latest[row["month"]] = {**row, "net": db.two_places(row["net"])}
+    return [latest[m] for m in sorted(latest)]
