@@ -296,10 +296,15 @@ def month_approve(run_id: int, username: str) -> None:
     from vendorgov.payments import service as payments
 
     async def run():
-        await payments.approve(await _principal(username), run_id)
+        return await payments.approve(await _principal(username), run_id)
 
-    _run(run())
+    drafted = _run(run())
     click.echo(f"run {run_id} approved and locked")
+    if drafted:
+        click.echo(
+            f"{len(drafted)} rectification notice(s) drafted for D grades, for a supervisor "
+            "to issue or discard (/notices)"
+        )
 
 
 async def _principal(username: str):

@@ -179,7 +179,7 @@ async def test_the_api_computes_approves_and_shows_the_vendor_its_statement(api,
     assert D(shown["statements"][0]["base"]) == D("101548.39")
     assert bad_month.status_code == 422 and refused.status_code == 403
     assert run_id not in {s["run"] for s in before}
-    assert approved.json() == {"status": "approved"}
+    assert approved.json() == {"status": "approved", "drafted_notice_ids": []}  # grade A
     assert any(s["run"] == run_id for s in after)
 
 
@@ -408,3 +408,125 @@ async def test_approved_months_are_ocds_implementation_transactions(api, world):
     assert paid["date"] == run["approved_at"].isoformat(timespec="seconds")
     assert release["date"] >= paid["date"]
     assert own.status_code == 200 and other.status_code == 404
+
+
+async def test_a_d_grade_drafts_a_notice_the_vendor_sees_only_once_issued(api, login, world):
+    import io
+    from datetime import timedelta
+
+    from pypdf import PdfReader
+
+    from tests.conftest import csrf_token
+    from vendorgov.audits.tables import Notice
+
+    contract_id = await october_contract(world, world.vendor_a)
+    await october_records(world, contract_id)  # 65.00 → D
+    finance, admin = world.principals["finance"], world.principals["admin"]
+    first = await payments.compute_run(finance, OCTOBER, [contract_id], reason="D")
+    async with api("admin") as c:
+        approved = (await c.post(f"/api/payments/runs/{first}/approve")).json()
+    (notice_id,) = approved["drafted_notice_ids"]
+    async with api("supervisor") as c:
+        draft = (await c.get(f"/api/notices/{notice_id}")).json()
+        listed = {n["id"] for n in (await c.get("/api/notices?open=true")).json()}
+    assert draft["status"] == "draft" and draft["origin"] == "grade"
+    assert (draft["contract"], draft["month"], draft["run_id"]) == (contract_id, "2026-10", first)
+    assert "2026-10 月度考核得分 65.00 分，等级 D" in draft["body"]
+    assert "score 65.00, grade D" in draft["body"]
+    assert [s["action"] for s in draft["steps"]] == ["draft"] and draft["findings"] == []
+    assert notice_id in listed and not draft["overdue"] and not draft["due_soon"]
+
+    # The vendor does not see the draft anywhere: list, API, page, PDF, dashboard.
+    async with api("vendor") as c:
+        assert notice_id not in {n["id"] for n in (await c.get("/api/notices")).json()}
+        assert (await c.get(f"/api/notices/{notice_id}")).status_code == 404
+        refused = await c.post(f"/api/notices/{notice_id}/actions", json={"action": "acknowledge"})
+        assert refused.status_code == 404
+    async with login("vendor") as c:
+        assert (await c.get(f"/notices/{notice_id}")).status_code == 404
+        assert (await c.get(f"/notices/{notice_id}/notice.pdf")).status_code == 404
+        assert f"/notices/{notice_id}" not in (await c.get("/notices?all=true")).text
+        assert f"/notices/{notice_id}" not in (await c.get("/")).text
+    async with login("supervisor") as c:
+        listing = await c.get("/notices")
+        page = await c.get(f"/notices/{notice_id}")
+        dashboard = await c.get("/supervision")
+        pdf = await c.get(f"/notices/{notice_id}/notice.pdf")
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert "DRAFT" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Drafts to review" in listing.text and f"/notices/{notice_id}" in listing.text
+    assert "Issue to the vendor" in page.text and "Discard the draft" in page.text
+    assert "score 65.00, grade D" in page.text and "The vendor does not see it" in page.text
+    assert "drafted by the month-end" in dashboard.text
+
+    # A later approved revision of the month does not draft a second notice: the draft is
+    # brought up to date with the run it now rests on.
+    second = await payments.compute_run(finance, OCTOBER, [contract_id], reason="复核")
+    assert await payments.approve(admin, second) == [notice_id]
+    rows = await Notice.select().where(
+        (Notice.contract == contract_id) & (Notice.month == "2026-10")
+    )
+    assert [(r["id"], r["run_id"], r["status"]) for r in rows] == [(notice_id, second, "draft")]
+
+    # Finance cannot issue it; a supervisor issues it with the critical window: 24 h from now.
+    async with api("finance") as c:
+        refused = await c.post(f"/api/notices/{notice_id}/actions", json={"action": "issue"})
+        assert refused.status_code == 403
+    async with api("supervisor") as c:
+        bad = await c.post(
+            f"/api/notices/{notice_id}/actions", json={"action": "issue", "severity": "severe"}
+        )
+        assert bad.status_code == 422
+    async with login("supervisor") as c:
+        token = await csrf_token(c, f"/notices/{notice_id}")
+        before = datetime.now(UTC)
+        done = await c.post(
+            f"/notices/{notice_id}/actions",
+            data={"_csrf_token": token, "action": "issue", "severity": "critical"},
+        )
+        assert done.status_code == 200 and "The notice is now issued" in done.text
+    async with api("vendor") as c:
+        issued = (await c.get(f"/api/notices/{notice_id}")).json()
+        acknowledged = await c.post(
+            f"/api/notices/{notice_id}/actions", json={"action": "acknowledge"}
+        )
+    issued_at = datetime.fromisoformat(issued["issued_at"])
+    assert issued["status"] == "issued" and issued["number"].startswith("ZG-")
+    assert issued["issued_by"] == "t.supervisor" and issued_at >= before.replace(microsecond=0)
+    assert datetime.fromisoformat(issued["deadline"]) == issued_at + timedelta(hours=24)
+    assert [s["action"] for s in issued["steps"]] == ["draft", "redraft", "issue"]
+    assert acknowledged.json() == {"status": "acknowledged"}
+    async with api("supervisor") as c:
+        again = await c.post(f"/api/notices/{notice_id}/actions", json={"action": "issue"})
+        assert again.status_code == 409 and "cannot be issued now" in again.text
+    third = await payments.compute_run(finance, OCTOBER, [contract_id], reason="再次复核")
+    assert await payments.approve(admin, third) == []  # issued already: left as it is
+
+
+async def test_a_discarded_draft_stays_hidden_and_is_not_drafted_again(api, world):
+    contract_id = await october_contract(world, world.vendor_a)
+    await october_records(world, contract_id)
+    finance, admin = world.principals["finance"], world.principals["admin"]
+    first = await payments.compute_run(finance, OCTOBER, [contract_id], reason="D")
+    (notice_id,) = await payments.approve(admin, first)
+    async with api("supervisor") as c:
+        no_reason = await c.post(f"/api/notices/{notice_id}/actions", json={"action": "discard"})
+        discarded = await c.post(
+            f"/api/notices/{notice_id}/actions",
+            json={"action": "discard", "note": "已当面约谈服务商，暂不发出"},
+        )
+        shown = (await c.get(f"/api/notices/{notice_id}")).json()
+        open_ids = {n["id"] for n in (await c.get("/api/notices?open=true")).json()}
+        reissue = await c.post(f"/api/notices/{notice_id}/actions", json={"action": "issue"})
+    assert no_reason.status_code == 422 and "say why" in no_reason.text
+    assert discarded.json() == {"status": "discarded"}
+    assert shown["discard_reason"] == "已当面约谈服务商，暂不发出"
+    assert notice_id not in open_ids
+    assert reissue.status_code == 409 and "discarded" in reissue.text
+    async with api("vendor") as c:
+        assert (await c.get(f"/api/notices/{notice_id}")).status_code == 404
+    second = await payments.compute_run(finance, OCTOBER, [contract_id], reason="复核")
+    assert await payments.approve(admin, second) == []
+    # A draft counts nothing in the assessment: the month's audit component is unchanged.
+    (statement,) = (await payments.get_run(finance, second))["statements"]
+    assert statement["components"]["audit"] == "80"

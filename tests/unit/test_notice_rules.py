@@ -15,10 +15,14 @@ from vendorgov.audits.rules import (
     Severity,
     TransitionRefused,
     audit_component,
+    due_soon,
     failed_in,
+    grade_notice_text,
     next_status,
     notice_deadline,
     overdue_at,
+    overdue_now,
+    sent,
 )
 from vendorgov.contracts.rules import Deadlines
 from vendorgov.sla.measure import Month
@@ -65,11 +69,52 @@ def test_the_vendor_acknowledges_and_responds_a_supervisor_verifies():
         (NoticeStatus.closed, NoticeAction.respond, "vendor", "closed"),
         (NoticeStatus.acknowledged, NoticeAction.verify_passed, "supervisor", "responded"),
         (NoticeStatus.acknowledged, NoticeAction.acknowledge, "vendor", "issued"),
+        (NoticeStatus.issued, NoticeAction.acknowledge, "vendor", None),
+        # Drafts: only a supervisor issues or discards them; the vendor cannot act on one.
+        (NoticeStatus.draft, NoticeAction.issue, "vendor", "only the supervisor"),
+        (NoticeStatus.draft, NoticeAction.acknowledge, "vendor", "is a draft"),
+        (NoticeStatus.draft, NoticeAction.verify_passed, "supervisor", "is a draft"),
+        (NoticeStatus.issued, NoticeAction.issue, "supervisor", "cannot be issued now"),
+        (NoticeStatus.issued, NoticeAction.discard, "supervisor", "cannot be discarded now"),
+        (NoticeStatus.discarded, NoticeAction.issue, "supervisor", "was discarded"),
+        (NoticeStatus.discarded, NoticeAction.respond, "vendor", "was discarded"),
     ],
 )
 def test_refused_transitions_say_why(status, action, party, reason):
+    if reason is None:  # the control case: allowed
+        next_status(status, action, party)
+        return
     with pytest.raises(TransitionRefused, match=reason):
         next_status(status, action, party)
+
+
+def test_a_draft_is_issued_or_discarded_by_a_supervisor_and_only_then_sent():
+    assert next_status(NoticeStatus.draft, NoticeAction.issue, "supervisor") is NoticeStatus.issued
+    discarded = next_status(NoticeStatus.draft, NoticeAction.discard, "supervisor")
+    assert discarded is NoticeStatus.discarded
+    assert [s.value for s in NoticeStatus if sent(s)] == [
+        "issued",
+        "acknowledged",
+        "responded",
+        "closed",
+    ]
+
+
+def test_a_draft_is_neither_overdue_nor_due_soon_whatever_its_placeholder_deadline():
+    at = local("2026-11-03 10:00")
+    for placeholder in (at - timedelta(days=3), at + timedelta(hours=2)):
+        for status in ("draft", "discarded"):
+            assert not overdue_now(status, placeholder, at)
+            assert not due_soon(status, placeholder, at)
+    assert overdue_now("acknowledged", at - timedelta(seconds=1), at)
+    assert not overdue_now("closed", at - timedelta(days=1), at)
+    assert due_soon("issued", at + timedelta(hours=2), at)
+
+
+def test_the_grade_notice_names_the_month_score_and_grade_in_both_languages():
+    text = grade_notice_text("2026-10", Decimal("65.5"), "D")
+    assert "2026-10 月度考核得分 65.50 分，等级 D" in text
+    assert "Monthly assessment 2026-10: score 65.50, grade D" in text
 
 
 def test_a_notice_overdue_at_two_consecutive_month_ends_counts_in_both():

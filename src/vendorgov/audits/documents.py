@@ -6,6 +6,8 @@ from vendorgov.documents import render_pdf
 from vendorgov.settings import get_settings
 
 STATUS_LABELS = {
+    "draft": ("draft", "草稿"),
+    "discarded": ("discarded", "已作废"),
     "issued": ("issued", "已发出"),
     "acknowledged": ("acknowledged", "已签收"),
     "responded": ("responded", "已反馈整改"),
@@ -22,6 +24,9 @@ SOURCE_LABELS = {
     "complaint": ("complaint", "投诉"),
 }
 STEP_LABELS = {
+    "draft": ("drafted by the month-end", "月度考核自动起草"),
+    "redraft": ("redrafted: a later revision of the month", "月度考核修订后更新草稿"),
+    "discard": ("discarded", "作废"),
     "issue": ("issued", "发出通知"),
     "acknowledge": ("acknowledged", "服务商签收"),
     "respond": ("responded", "服务商反馈"),

@@ -19,13 +19,28 @@ class Severity(StrEnum):
 
 
 class NoticeStatus(StrEnum):
+    draft = "draft"  # drafted by the month-end for a D grade (§7); the vendor does not see it
     issued = "issued"
     acknowledged = "acknowledged"
     responded = "responded"
     closed = "closed"
+    discarded = "discarded"  # a draft a supervisor decided not to send, with the reason
+
+
+# Statuses the vendor never sees: the notice was not (yet) sent to it.
+UNSENT = frozenset({NoticeStatus.draft, NoticeStatus.discarded})
+# Statuses in which a notice runs against its deadline.
+RUNNING = frozenset({NoticeStatus.issued, NoticeStatus.acknowledged, NoticeStatus.responded})
+
+
+def sent(status: str) -> bool:
+    """Whether the vendor has received the notice (and may see it)."""
+    return NoticeStatus(status) not in UNSENT
 
 
 class NoticeAction(StrEnum):
+    issue = "issue"  # a supervisor sends a draft to the vendor: the deadline starts now
+    discard = "discard"  # a supervisor drops a draft, saying why
     acknowledge = "acknowledge"  # the vendor
     respond = "respond"  # the vendor, with evidence
     verify_passed = "verify_passed"  # a supervisor
@@ -35,6 +50,12 @@ class NoticeAction(StrEnum):
 # Which action is allowed from which status, by whom ("vendor" or "supervisor"), and where it
 # leads. Anything else is refused with the reason.
 TRANSITIONS: dict[NoticeAction, tuple[frozenset[NoticeStatus], str, NoticeStatus]] = {
+    NoticeAction.issue: (frozenset({NoticeStatus.draft}), "supervisor", NoticeStatus.issued),
+    NoticeAction.discard: (
+        frozenset({NoticeStatus.draft}),
+        "supervisor",
+        NoticeStatus.discarded,
+    ),
     NoticeAction.acknowledge: (
         frozenset({NoticeStatus.issued}),
         "vendor",
@@ -58,6 +79,16 @@ TRANSITIONS: dict[NoticeAction, tuple[frozenset[NoticeStatus], str, NoticeStatus
 }
 
 
+DONE = {
+    NoticeAction.issue: "issued",
+    NoticeAction.discard: "discarded",
+    NoticeAction.acknowledge: "acknowledged",
+    NoticeAction.respond: "responded to",
+    NoticeAction.verify_passed: "verified",
+    NoticeAction.verify_failed: "verified",
+}
+
+
 class TransitionRefused(ValueError):
     """The action is not possible now, or not by this party; the message says why."""
 
@@ -69,8 +100,14 @@ def next_status(status: NoticeStatus, action: NoticeAction, party: str) -> Notic
     if status not in allowed_from:
         if status is NoticeStatus.closed:
             raise TransitionRefused("the notice is closed: nothing more can be done with it")
+        if status is NoticeStatus.discarded:
+            raise TransitionRefused("the draft was discarded: nothing more can be done with it")
+        if status is NoticeStatus.draft:
+            raise TransitionRefused(
+                "the notice is a draft: a supervisor issues it to the vendor or discards it"
+            )
         raise TransitionRefused(
-            f"a notice that is {status.value} cannot be {action.value.replace('_', ' ')}ed now "
+            f"a notice that is {status.value} cannot be {DONE[action]} now "
             f"(possible from: {', '.join(sorted(s.value for s in allowed_from))})"
         )
     return target
@@ -120,8 +157,30 @@ DUE_SOON = timedelta(hours=24)
 
 
 def due_soon(status: str, deadline: datetime, at: datetime) -> bool:
-    """Still open, not yet overdue, and due within DUE_SOON."""
-    return status != NoticeStatus.closed.value and at <= deadline <= at + DUE_SOON
+    """Running (issued, not closed), not yet overdue, and due within DUE_SOON."""
+    return NoticeStatus(status) in RUNNING and at <= deadline <= at + DUE_SOON
+
+
+def overdue_now(status: str, deadline: datetime, at: datetime) -> bool:
+    """Running (issued, not closed) and past its deadline. A draft has no deadline yet."""
+    return NoticeStatus(status) in RUNNING and deadline < at
+
+
+# A D grade drafts a rectification notice (§7).
+GRADE_FOR_NOTICE = "D"
+
+
+def grade_notice_text(month: str, score: Decimal | None, grade: str) -> str:
+    """What a notice drafted by the month-end says: the month, the score and the grade, in
+    Chinese and English."""
+    shown = "—" if score is None else f"{score:.2f}"
+    return (
+        f"{month} 月度考核得分 {shown} 分，等级 {grade}。"
+        "请分析原因，制定并落实整改措施，于整改期限前在系统中提交整改说明及佐证材料。\n"
+        f"Monthly assessment {month}: score {shown}, grade {grade}. "
+        "Analyse the causes, take corrective action and submit what was done, with evidence, "
+        "in vendorgov before the deadline."
+    )
 
 
 def failed_in(timeline: NoticeTimeline, start: datetime, end: datetime) -> int:

@@ -304,6 +304,98 @@ async def issue_notice(actor: Principal, finding_ids: list[int]) -> int:
     return notice.id
 
 
+@dataclass
+class GradeOutcome:
+    """A contract's month as approved at month-end: what a D-grade notice is drafted from."""
+
+    contract_id: int
+    score: Decimal | None
+    grade: str
+
+
+async def draft_grade_notices(
+    actor: Principal, run_id: int, month: str, outcomes: list[GradeOutcome]
+) -> list[int]:
+    """For each contract graded D in an approved month-end run, draft a rectification notice
+    (§7) for a supervisor to issue or discard; the vendor sees it only once issued. One per
+    contract and month: when a later revision of the month is approved, a notice already
+    drafted is not duplicated; if it is still a draft it is brought up to date with the new
+    score and run, otherwise (issued or discarded) it is left as it is. Runs inside the
+    approval's transaction. Returns the ids of the notices drafted or updated."""
+    if actor.role not in (Role.admin, Role.finance):
+        raise Forbidden(f"the {actor.role.value} role does not approve month-ends")
+    graded_d = [o for o in outcomes if o.grade == rules.GRADE_FOR_NOTICE]
+    if not graded_d:
+        return []
+    touched = []
+    async with db.transaction():
+        existing = {
+            r["contract"]: r
+            for r in await Notice.select().where(
+                (Notice.origin == "grade")
+                & (Notice.month == month)
+                & Notice.contract.is_in([o.contract_id for o in graded_d])
+            )
+        }
+        now = _now()
+        for outcome in graded_d:
+            body = rules.grade_notice_text(month, outcome.score, outcome.grade)
+            before = existing.get(outcome.contract_id)
+            if before is not None:
+                if before["status"] != NoticeStatus.draft.value or (
+                    before["body"] == body and before["run_id"] == run_id
+                ):
+                    continue
+                await Notice.update({Notice.body: body, Notice.run_id: run_id}).where(
+                    Notice.id == before["id"]
+                )
+                await NoticeStep(
+                    notice=before["id"], at=now, action="redraft", actor=actor.username, note=body
+                ).save()
+                await audit.record(
+                    actor,
+                    "notice",
+                    before["id"],
+                    "redraft",
+                    {"run_id": before["run_id"], "body": before["body"]},
+                    {"run_id": run_id, "body": body},
+                )
+                touched.append(before["id"])
+                continue
+            notice = Notice(
+                number=f"DRAFT-{month}-C{outcome.contract_id}",
+                contract=outcome.contract_id,
+                status=NoticeStatus.draft.value,
+                issued_at=now,  # placeholders until issued (see the table)
+                deadline=now,
+                issued_by="",
+                origin="grade",
+                month=month,
+                run_id=run_id,
+                body=body,
+            )
+            await notice.save()
+            await NoticeStep(
+                notice=notice.id, at=now, action="draft", actor=actor.username, note=body
+            ).save()
+            await audit.record(
+                actor,
+                "notice",
+                notice.id,
+                "draft",
+                None,
+                {
+                    "contract": outcome.contract_id,
+                    "month": month,
+                    "run_id": run_id,
+                    "score": outcome.score,
+                    "grade": outcome.grade,
+                },
+            )
+            touched.append(notice.id)
+    return touched
+
+
 async def _notice_row(notice_id: int) -> dict:
     row = (
         await Notice.select(
@@ -323,7 +415,8 @@ async def _notice_row(notice_id: int) -> dict:
 
 def _ensure_notice_reader(actor: Principal, row: dict) -> None:
     if actor.is_vendor:
-        if actor.vendor_id != row["vendor_id"]:
+        # Another vendor's notice, or one not sent yet (a draft), does not exist for them.
+        if actor.vendor_id != row["vendor_id"] or not rules.sent(row["status"]):
             raise NotFound("notice", row["id"])
         return
     if actor.role not in (*SUPERVISORS, Role.procurement, Role.finance):
@@ -331,7 +424,7 @@ def _ensure_notice_reader(actor: Principal, row: dict) -> None:
 
 
 def overdue(row: dict, at: datetime | None = None) -> bool:
-    return row["status"] != NoticeStatus.closed.value and row["deadline"] < (at or _now())
+    return rules.overdue_now(row["status"], row["deadline"], at or _now())
 
 
 async def get_notice(actor: Principal, notice_id: int) -> dict:
@@ -362,11 +455,16 @@ async def list_notices(
         Notice.contract.vendor.name.as_alias("vendor_name"),
     ).order_by(Notice.deadline)
     if actor.is_vendor:
-        query = query.where(Notice.contract.vendor == actor.vendor_id)
+        query = query.where(
+            (Notice.contract.vendor == actor.vendor_id)
+            & Notice.status.not_in([s.value for s in rules.UNSENT])
+        )
     if contract_id:
         query = query.where(Notice.contract == contract_id)
-    if open_only:
-        query = query.where(Notice.status != NoticeStatus.closed.value)
+    if open_only:  # drafts are open: they wait for a supervisor
+        query = query.where(
+            Notice.status.not_in([NoticeStatus.closed.value, NoticeStatus.discarded.value])
+        )
     now = _now()
     return [
         {
@@ -384,10 +482,13 @@ async def act(
     action: str,
     note: str = "",
     evidence: list[files.Upload] | None = None,
+    severity: str = "",
 ) -> str:
-    """Move a notice along its life cycle (§5); returns the new status. The vendor of the
-    contract acknowledges and responds; a supervisor verifies. A failed verification sends it
-    back to issued with a new deadline, counted from now."""
+    """Move a notice along its life cycle (§5); returns the new status. A supervisor issues a
+    draft (its number is given and its deadline starts now, from `severity`'s window in the
+    contract version in force; major by default) or discards it with the reason (`note`). The
+    vendor of the contract acknowledges and responds; a supervisor verifies. A failed
+    verification sends it back to issued with a new deadline, counted from now."""
     try:
         step = NoticeAction(action)
     except ValueError:
@@ -406,6 +507,12 @@ async def act(
             raise Conflict(f"action: {refused}") from None
         if step is NoticeAction.respond and not note.strip():
             raise InvalidInput.single("note", "required", "describe what was done to fix it")
+        if step is NoticeAction.discard and not note.strip():
+            raise InvalidInput.single("note", "required", "say why the draft is not sent")
+        if step is NoticeAction.issue:
+            chosen = severity or row["severity"] or Severity.major.value
+            if chosen not in {s.value for s in Severity}:
+                raise InvalidInput.single("severity", "one_of", "minor, major or critical")
         evidence = [u for u in evidence or [] if u.data]
         for upload in evidence:
             files.check_upload("evidence", upload)
@@ -413,15 +520,22 @@ async def act(
         now = _now()
         changes: dict = {Notice.status: status.value}
         deadline = None
-        if step is NoticeAction.verify_failed:
+        if step is NoticeAction.issue:
+            row["severity"] = chosen
+            changes[Notice.severity] = chosen
+            changes[Notice.number] = await _next_number(now.astimezone(get_settings().zone).year)
+            changes[Notice.issued_at] = now
+            changes[Notice.issued_by] = actor.username
+        if step is NoticeAction.discard:
+            changes[Notice.discard_reason] = note.strip()
+        if step in (NoticeAction.issue, NoticeAction.verify_failed):
             found = await Finding.select(Finding.severity).where(Finding.notice_id == notice_id)
+            severities = [Severity(f["severity"]) for f in found] or [Severity(row["severity"])]
             in_force = await contracts.version_in_force(
                 row["contract"], now.astimezone(get_settings().zone).date()
             )
             deadlines = in_force.terms.deadlines if in_force else rules.Deadlines()
-            deadline = rules.notice_deadline(
-                now, [Severity(f["severity"]) for f in found], deadlines
-            )
+            deadline = rules.notice_deadline(now, severities, deadlines)
             changes[Notice.deadline] = deadline
         if status is NoticeStatus.closed:
             changes[Notice.closed_at] = now
@@ -447,9 +561,22 @@ async def act(
                 "deadline": deadline or row["deadline"],
                 "note": note.strip(),
                 "evidence": stored,
+                **({"number": changes[Notice.number]} if Notice.number in changes else {}),
             },
         )
     return status.value
+
+
+async def deadline_choices(notice: dict) -> list[tuple[str, int]]:
+    """For issuing a draft: each severity with its window in hours from the contract version
+    in force today, most urgent first."""
+    today = _now().astimezone(get_settings().zone).date()
+    in_force = await contracts.version_in_force(notice["contract"], today)
+    deadlines = in_force.terms.deadlines if in_force else rules.Deadlines()
+    return [
+        (s.value, rules.deadline_hours(s, deadlines))
+        for s in (Severity.critical, Severity.major, Severity.minor)
+    ]
 
 
 async def evidence(actor: Principal, notice_id: int, file_id: str) -> files.StoredContent:

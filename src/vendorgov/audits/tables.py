@@ -22,15 +22,27 @@ class Finding(Table, tablename="finding"):
 
 
 class Notice(Table, tablename="rectification_notice"):
-    """整改通知单: findings of one contract sent to the vendor with a deadline."""
+    """整改通知单: findings of one contract sent to the vendor with a deadline, or a D grade
+    of a month (§7), drafted by the month-end's approval for a supervisor to issue or discard.
+
+    A draft has no number, issue time or deadline yet: until it is issued, `number` is a
+    placeholder (DRAFT-month-Ccontract) and `issued_at` and `deadline` hold the drafting time
+    (the columns are NOT NULL); nothing reads them as a deadline while the status is draft or
+    discarded."""
 
     number = Varchar(length=40, unique=True)
     contract = ForeignKey(Contract, on_delete=OnDelete.restrict)
-    status = Varchar(length=15)  # issued, acknowledged, responded, closed
+    status = Varchar(length=15)  # draft, issued, acknowledged, responded, closed, discarded
     issued_at = Timestamptz()
     deadline = Timestamptz(index=True)
     closed_at = Timestamptz(null=True, default=None)
     issued_by = Varchar(length=150)
+    origin = Varchar(length=10, default="findings")  # findings, or grade (drafted at month-end)
+    month = Varchar(length=7, default="", index=True)  # grade notices: the assessed month
+    run_id = Integer(null=True, default=None)  # grade notices: the approved payment run
+    body = Text(default="")  # grade notices: what the notice says (month, score, grade)
+    severity = Varchar(length=10, default="")  # grade notices: chosen at issue, sets deadline
+    discard_reason = Text(default="")
 
 
 class NoticeStep(Table, tablename="notice_step"):

@@ -107,7 +107,12 @@ class NoticePages(Controller):
         rows = await service.list_notices(request.user, open_only=not all)
         return Template(
             "audits/notices.html",
-            context={"notices": rows, "all": all, **documents.labels()},
+            context={
+                "drafts": [r for r in rows if r["status"] == "draft"],
+                "notices": [r for r in rows if r["status"] != "draft"],
+                "all": all,
+                **documents.labels(),
+            },
         )
 
     @get("/notices/{notice_id:int}", guards=[READERS])
@@ -122,6 +127,8 @@ class NoticePages(Controller):
                 "can_acknowledge": user.is_vendor and status == "issued",
                 "can_respond": user.is_vendor and status in ("issued", "acknowledged"),
                 "can_verify": user.role in (Role.admin, Role.supervisor) and status == "responded",
+                "can_review": user.role in (Role.admin, Role.supervisor) and status == "draft",
+                "deadlines": await service.deadline_choices(notice) if status == "draft" else [],
                 **documents.labels(),
             },
         )
@@ -141,6 +148,7 @@ class NoticePages(Controller):
             str(form.get("action", "")),
             str(form.get("note", "")),
             evidence,
+            str(form.get("severity", "")),
         )
         flash(request, f"The notice is now {status}.", category="ok")
         return Redirect(f"/notices/{notice_id}")

@@ -84,7 +84,8 @@ class NoticeIn(msgspec.Struct):
 
 class ActionIn(msgspec.Struct):
     action: str
-    note: str = ""
+    note: str = ""  # respond: what was done; discard: why; verify: the supervisor's note
+    severity: str = ""  # issue (a draft): minor, major or critical, which sets the deadline
 
 
 class CreatedOut(msgspec.Struct):
@@ -270,12 +271,17 @@ class InspectionApi(Controller):
         "/notices/{notice_id:int}/actions",
         guards=[READERS],
         status_code=HTTP_200_OK,
-        summary="acknowledge / respond (vendor), verify_passed / verify_failed (supervisor)",
+        summary="acknowledge / respond (vendor); issue / discard a draft, verify_passed / "
+        "verify_failed (supervisor)",
     )
     async def act(
         self, request: Request, notice_id: FromPath[int], data: JSONBody[ActionIn]
     ) -> StatusOut:
-        return StatusOut(await audits.act(request.user, notice_id, data.action, data.note))
+        return StatusOut(
+            await audits.act(
+                request.user, notice_id, data.action, data.note, severity=data.severity
+            )
+        )
 
     @get(
         "/contracts/{contract_id:int}/assessment-inputs/{month:str}",

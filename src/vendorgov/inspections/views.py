@@ -48,6 +48,7 @@ class InspectionPages(Controller):
                 "open_findings": await audits.list_findings(request.user, status="open"),
                 "overdue": [n for n in notices if n["overdue"]],
                 "due_soon": [n for n in notices if n["due_soon"]],
+                "drafts": [n for n in notices if n["status"] == "draft"],
                 "contracts": [
                     c
                     for c in await contracts.list_contracts(request.user)

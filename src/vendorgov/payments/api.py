@@ -32,6 +32,11 @@ class StatusOut(msgspec.Struct):
     status: str
 
 
+class ApprovedOut(msgspec.Struct):
+    status: str
+    drafted_notice_ids: list[int]  # rectification notices drafted for D grades (§7)
+
+
 def _plain(value):
     return msgspec.to_builtins(value, builtin_types=(Decimal,), order="deterministic")
 
@@ -68,11 +73,11 @@ class PaymentApi(Controller):
         "/runs/{run_id:int}/approve",
         guards=[FINANCE],
         status_code=HTTP_200_OK,
-        summary="Approve and lock (not by the user who computed it)",
+        summary="Approve and lock (not by the user who computed it); drafts a rectification "
+        "notice for each D grade",
     )
-    async def approve(self, request: Request, run_id: FromPath[int]) -> StatusOut:
-        await service.approve(request.user, run_id)
-        return StatusOut("approved")
+    async def approve(self, request: Request, run_id: FromPath[int]) -> ApprovedOut:
+        return ApprovedOut("approved", await service.approve(request.user, run_id))
 
     @get(
         "/runs/{run_id:int}/statements/{contract_id:int}/statement.pdf",

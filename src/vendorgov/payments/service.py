@@ -230,8 +230,10 @@ async def compute_run(
     return run.id
 
 
-async def approve(actor: Principal, run_id: int) -> None:
-    """A second finance user approves the newest revision; it is locked from then on."""
+async def approve(actor: Principal, run_id: int) -> list[int]:
+    """A second finance user approves the newest revision; it is locked from then on. Each
+    contract graded D gets a rectification notice drafted for the supervisors (§7), in the
+    same transaction; returns those notices' ids."""
     _ensure_finance(actor)
     async with db.transaction():
         run = await PaymentRun.select().where(PaymentRun.id == run_id).first()
@@ -262,6 +264,18 @@ async def approve(actor: Principal, run_id: int) -> None:
         ).where(PaymentRun.id == run_id)
         await audit.record(
             actor, "payment_run", run_id, "approve", {"status": "computed"}, {"status": "approved"}
+        )
+        graded = await Statement.select(Statement.contract, Statement.score, Statement.grade).where(
+            Statement.run == run_id
+        )
+        return await audits.draft_grade_notices(
+            actor,
+            run_id,
+            run["month"],
+            [
+                audits.GradeOutcome(g["contract"], db.two_places(g["score"]), g["grade"])
+                for g in graded
+            ],
         )
 
 

@@ -64,8 +64,14 @@ class MonthEndPages(Controller):
 
     @post("/month-end/runs/{run_id:int}/approve", guards=[FINANCE])
     async def approve(self, request: Request, run_id: FromPath[int]) -> Redirect:
-        await service.approve(request.user, run_id)
-        flash(request, "Approved and locked.", category="ok")
+        drafted = await service.approve(request.user, run_id)
+        message = "Approved and locked."
+        if drafted:
+            message += (
+                f" {len(drafted)} rectification notice{'s' if len(drafted) > 1 else ''} "
+                "drafted for D grades: a supervisor reviews and issues them under Notices."
+            )
+        flash(request, message, category="ok")
         return Redirect(f"/month-end/runs/{run_id}")
 
     @get(
