@@ -26,6 +26,20 @@ CANDIDATES = 3
 # Totals, shown scores and money all keep 2 decimals, half up.
 two_places = cents
 
+# What the NUMERIC(14, 2) price and ceiling columns hold.
+MAX_AMOUNT = Decimal("999999999999.99")
+
+
+def is_amount(value: Decimal) -> bool:
+    """A finite amount with at most 2 decimals that the price columns can hold (NaN,
+    infinities and huge exponents are not: comparing or rounding them raises)."""
+    return value.is_finite() and abs(value) <= MAX_AMOUNT and value == two_places(value)
+
+
+def is_score(value: Decimal) -> bool:
+    """0 to 100 with at most 2 decimals."""
+    return value.is_finite() and 0 <= value <= HUNDRED and value == two_places(value)
+
 
 class Method(StrEnum):
     open = "open"
@@ -148,10 +162,12 @@ def criteria_errors(
             errors.add(f"criteria[{i}].key", "key", "letters, digits and _ only")
         if not c.name.strip():
             errors.add(f"criteria[{i}].name", "required", "give the criterion a name")
-        if c.weight <= 0 or c.weight > HUNDRED:
+        if not c.weight.is_finite() or c.weight <= 0 or c.weight > HUNDRED:
             errors.add(f"criteria[{i}].weight", "range", "between 0 (excluded) and 100")
     if len(set(keys)) != len(keys):
         errors.add("criteria", "duplicate_key", "each criterion needs its own key")
+    if not all(c.weight.is_finite() for c in criteria):
+        return
     total = sum((c.weight for c in criteria), Decimal(0))
     if total != HUNDRED:
         errors.add("criteria", "weights_sum", f"weights must sum to 100 (they sum to {total})")
@@ -182,16 +198,21 @@ def price_lines_errors(
     if total is None:
         errors.add("price", "required", "give the total price")
         return
+    if not is_amount(total):
+        errors.add("price", "cents", f"an amount up to {MAX_AMOUNT} with at most 2 decimals")
+        return
     if total <= 0:
         errors.add("price", "positive", "must be more than 0")
-    if total != two_places(total):
-        errors.add("price", "cents", "at most 2 decimals")
+    amounts_ok = True
     for i, (item, amount) in enumerate(lines):
         if not item.strip():
             errors.add(f"price_lines[{i}].item", "required", "name the item")
-        if amount < 0:
+        if not is_amount(amount):
+            amounts_ok = False
+            errors.add(f"price_lines[{i}].amount", "cents", "an amount with at most 2 decimals")
+        elif amount < 0:
             errors.add(f"price_lines[{i}].amount", "not_negative", "cannot be negative")
-    if lines and sum((a for _, a in lines), Decimal(0)) != total:
+    if lines and amounts_ok and sum((a for _, a in lines), Decimal(0)) != total:
         errors.add("price_lines", "sum", f"the lines must add up to the total price {total}")
 
 

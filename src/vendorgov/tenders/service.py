@@ -298,8 +298,10 @@ class TenderInput:
 
 def _template_terms(data: TenderInput, errors: Collector) -> dict:
     """The SLA template checked as a contract version would be, priced at the ceiling."""
-    if not (data.service_start and data.service_end and data.budget_ceiling):
+    if not (data.service_start and data.service_end and data.budget_ceiling is not None):
         return {}
+    if not rules.is_amount(data.budget_ceiling) or data.budget_ceiling <= 0:
+        return {}  # reported by _tender_errors
     months = term_months(data.service_start, data.service_end)
     plain = {
         **data.sla_template,
@@ -336,8 +338,12 @@ def _tender_errors(data: TenderInput, now: datetime, check_deadline: bool = True
         rules.criteria_errors(data.criteria, EvaluationMethod(data.evaluation_method), errors)
     if data.budget_ceiling is None:
         errors.add("budget_ceiling", "required", "is required")
-    elif data.budget_ceiling <= 0 or data.budget_ceiling != rules.two_places(data.budget_ceiling):
-        errors.add("budget_ceiling", "positive", "more than 0, with at most 2 decimals")
+    elif not rules.is_amount(data.budget_ceiling) or data.budget_ceiling <= 0:
+        errors.add(
+            "budget_ceiling",
+            "positive",
+            f"more than 0 and at most {rules.MAX_AMOUNT}, with at most 2 decimals",
+        )
     if data.service_start is None:
         errors.add("service_start", "required", "is required (YYYY-MM-DD)")
     if data.service_end is None:
@@ -1112,7 +1118,7 @@ async def save_scores(
             errors.add(f"{where}.criterion", "criterion", f"one of {', '.join(sorted(keys))}")
         if e.score is None:
             errors.add(f"{where}.score", "required", "give a score from 0 to 100")
-        elif not (0 <= e.score <= 100) or e.score != rules.two_places(e.score):
+        elif not rules.is_score(e.score):
             errors.add(f"{where}.score", "range", "from 0 to 100, at most 2 decimals")
     given = {(e.bid_id, e.criterion) for e in entries} | set(sheet["mine"])
     if submit:
