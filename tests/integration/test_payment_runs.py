@@ -247,15 +247,31 @@ async def test_month_end_pages_explain_and_approve(login, world):
         assert "Approve and lock" in (await c.get(f"/month-end/runs/{run_id}")).text
         done = await c.post(f"/month-end/runs/{run_id}/approve", data={"_csrf_token": token})
         assert "approved" in done.text
+        pdf = await c.get(f"/month-end/runs/{run_id}/contracts/{contract_id}/statement.pdf")
+        xlsx = await c.get(f"/month-end/runs/{run_id}/export/xlsx")
+        csv = await c.get(f"/month-end/runs/{run_id}/export/csv")
+    # The pages link their downloads to session routes (the /api/ ones take tokens only).
+    assert f'href="/month-end/runs/{run_id}/contracts/{contract_id}/statement.pdf"' in done.text
+    assert f'href="/month-end/runs/{run_id}/export/xlsx"' in done.text
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert csv.headers["content-type"].startswith("text/csv") and b"93424.52" in csv.content
     async with login("vendor") as c:
         mine = await c.get("/statements")
         assert number in mine.text
+        own_pdf = await c.get(f"/month-end/runs/{run_id}/contracts/{contract_id}/statement.pdf")
+        assert own_pdf.headers["content-type"] == "application/pdf"
+        assert f"/month-end/runs/{run_id}/contracts/{contract_id}/statement.pdf" in mine.text
+        export = await c.get(f"/month-end/runs/{run_id}/export/csv")
+        assert export.status_code == 403
         assert (await c.get(f"/month-end/runs/{run_id}/contracts/{contract_id}")).status_code == 200
         assert (await c.get(f"/month-end/runs/{run_id}")).status_code == 403
     async with login("vendor_b") as c:
         assert number not in (await c.get("/statements")).text
         hidden = await c.get(f"/month-end/runs/{run_id}/contracts/{contract_id}")
         assert hidden.status_code == 404
+        other = await c.get(f"/month-end/runs/{run_id}/contracts/{contract_id}/statement.pdf")
+        assert other.status_code == 404
 
 
 async def test_d_twice_is_flagged_and_an_overdue_notice_costs_again_the_next_month(login, world):

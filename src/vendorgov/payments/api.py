@@ -11,7 +11,6 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
-from vendorgov.errors import InvalidInput
 from vendorgov.payments import documents, service
 from vendorgov.sla.measure import Month
 
@@ -88,12 +87,7 @@ class PaymentApi(Controller):
         self, request: Request, run_id: FromPath[int], contract_id: FromPath[int]
     ) -> Response[bytes]:
         run, statement = await service.statement(request.user, run_id, contract_id)
-        name = f"{statement['contract_number']}-{run['month']}-r{run['revision']}.pdf"
-        return Response(
-            documents.statement_pdf(run, statement),
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="{name}"'},
-        )
+        return documents.statement_response(run, statement)
 
     @get(
         "/runs/{run_id:int}/export/{fmt:str}",
@@ -103,20 +97,7 @@ class PaymentApi(Controller):
     async def export(
         self, request: Request, run_id: FromPath[int], fmt: FromPath[str]
     ) -> Response[bytes]:
-        run = await service.get_run(request.user, run_id)
-        if fmt == "xlsx":
-            body = documents.run_xlsx(run)
-            media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        elif fmt == "csv":
-            body, media = documents.run_csv(run), "text/csv; charset=utf-8"
-        else:
-            raise InvalidInput.single("format", "one_of", "xlsx or csv")
-        name = f"vendorgov-{run['month']}-r{run['revision']}.{fmt}"
-        return Response(
-            body,
-            media_type=media,
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
+        return documents.export_response(await service.get_run(request.user, run_id), fmt)
 
     @get(
         "/statements",

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 
+from litestar import Response
+
 from vendorgov.documents import render_pdf
+from vendorgov.errors import InvalidInput
 from vendorgov.payments.service import export_frame
 
 COMPONENT_LABELS = {
@@ -28,6 +31,31 @@ def statement_pdf(run: dict, statement: dict) -> bytes:
         s=statement,
         component_labels=COMPONENT_LABELS,
         line_labels=LINE_LABELS,
+    )
+
+
+def statement_response(run: dict, statement: dict) -> Response[bytes]:
+    """The statement PDF as the API and the pages send it."""
+    name = f"{statement['contract_number']}-{run['month']}-r{run['revision']}.pdf"
+    return Response(
+        statement_pdf(run, statement),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{name}"'},
+    )
+
+
+def export_response(run: dict, fmt: str) -> Response[bytes]:
+    """The run as xlsx or csv, as an attachment."""
+    if fmt == "xlsx":
+        body = run_xlsx(run)
+        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    elif fmt == "csv":
+        body, media = run_csv(run), "text/csv; charset=utf-8"
+    else:
+        raise InvalidInput.single("format", "one_of", "xlsx or csv")
+    name = f"vendorgov-{run['month']}-r{run['revision']}.{fmt}"
+    return Response(
+        body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
@@ -14,7 +14,7 @@ from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
 from vendorgov.charts import Series, line_chart
 from vendorgov.contracts import service as contracts
-from vendorgov.payments import rules, service
+from vendorgov.payments import documents, rules, service
 from vendorgov.payments.documents import COMPONENT_LABELS, LINE_LABELS
 from vendorgov.sla.measure import Month
 
@@ -93,6 +93,23 @@ class MonthEndPages(Controller):
                 "line_labels": LINE_LABELS,
             },
         )
+
+    # The pages' downloads: /api/ routes take bearer tokens only, never the session.
+    @get(
+        "/month-end/runs/{run_id:int}/contracts/{contract_id:int}/statement.pdf",
+        guards=[allow(Role.admin, Role.finance, Role.vendor)],
+    )
+    async def statement_pdf(
+        self, request: Request, run_id: FromPath[int], contract_id: FromPath[int]
+    ) -> Response[bytes]:
+        run, statement = await service.statement(request.user, run_id, contract_id)
+        return documents.statement_response(run, statement)
+
+    @get("/month-end/runs/{run_id:int}/export/{fmt:str}", guards=[FINANCE])
+    async def export(
+        self, request: Request, run_id: FromPath[int], fmt: FromPath[str]
+    ) -> Response[bytes]:
+        return documents.export_response(await service.get_run(request.user, run_id), fmt)
 
     @get(
         "/month-end/contracts/{contract_id:int}/history",
