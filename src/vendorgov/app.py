@@ -41,6 +41,7 @@ from vendorgov.settings import Settings, get_settings
 from vendorgov.sla.api import EventTemplateApi, SlaApi, SurveyApi
 from vendorgov.sla.views import ScorecardPages
 from vendorgov.tenders.api import TenderApi
+from vendorgov.tenders.views import TenderPages
 from vendorgov.vendors.api import VendorApi
 from vendorgov.vendors.views import VendorPages
 from vendorgov.web import errors
@@ -184,6 +185,7 @@ def create_app(
             NoticePages,
             InspectionPages,
             MonthEndPages,
+            TenderPages,
             AccountPages,
             TokenPages,
             AuditPages,

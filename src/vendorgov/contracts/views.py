@@ -25,6 +25,7 @@ READ = allow(*READERS, Role.vendor)
 WRITE = allow(*KEEPERS)
 BLANK_CLAUSE_ROWS = 2
 BLANK_PENALTY_ROWS = 1
+MAX_CLAUSE_ROWS = 200
 _JSON = msgspec.json.Encoder(decimal_format="number")
 CLAUSE_FIELDS = (
     "code",
@@ -49,11 +50,13 @@ def _number(form: Form, name: str, field: str, errors: Collector) -> str:
     return raw
 
 
-def _terms_from_form(form: Form) -> rules.Terms:
-    """The edit form → terms; every unreadable value is reported against its own field."""
-    errors = Collector()
+def clauses_from_form(form: Form, errors: Collector) -> list[dict]:
+    """The SLA clause rows (`clauses-<row>-<field>`, `clause_rows` of them) as plain clauses;
+    empty and removed rows are skipped, unreadable numbers reported as `clauses[<n>].<field>`.
+    Also the tender form's SLA template."""
     clauses = []
-    for i in range(int(form.text("clause_rows") or 0)):
+    rows = form.text("clause_rows")
+    for i in range(min(int(rows), MAX_CLAUSE_ROWS) if rows.isdigit() else 0):
         row = {f: form.text(f"clauses-{i}-{f}") for f in CLAUSE_FIELDS}
         if form.flag(f"clauses-{i}-remove") or not any(
             row[f] for f in ("code", "name", "target", "minimum")
@@ -65,6 +68,13 @@ def _terms_from_form(form: Form) -> rules.Terms:
         if row["threshold_minutes"] and not row["threshold_minutes"].isdigit():
             errors.add(f"clauses[{index}].threshold_minutes", "integer", "whole minutes, e.g. 30")
         clauses.append(row)
+    return clauses
+
+
+def _terms_from_form(form: Form) -> rules.Terms:
+    """The edit form → terms; every unreadable value is reported against its own field."""
+    errors = Collector()
+    clauses = clauses_from_form(form, errors)
     penalties = []
     for i in range(int(form.text("penalty_rows") or 0)):
         if form.flag(f"penalties-{i}-remove") or not form.text(f"penalties-{i}-amount"):

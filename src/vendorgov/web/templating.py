@@ -19,6 +19,7 @@ NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
     ("Dashboard", "/", tuple(Role)),
     ("Vendors", "/vendors", (Role.admin, Role.procurement, Role.supervisor, Role.finance)),
     ("My company", "/vendors/mine", (Role.vendor,)),
+    ("Tenders", "/tenders", (Role.admin, Role.procurement, Role.vendor, Role.evaluator)),
     (
         "Contracts",
         "/contracts",

@@ -1,0 +1,858 @@
+"""Tender pages (§3). Procurement officers create, publish, open, review, seat the panel, close
+the evaluation and award; vendors bid under seal and keep their receipts; evaluators declare
+their conflicts of interest and score. The service decides who may see and do what: these
+pages only show what it returns and put its errors next to the fields they concern."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.plugins.flash import flash
+from litestar.response import Redirect, Template
+
+from vendorgov.accounts import service as accounts
+from vendorgov.accounts.auth import allow
+from vendorgov.accounts.roles import Role
+from vendorgov.contracts import service as contracts
+from vendorgov.contracts.views import clauses_from_form
+from vendorgov.errors import DomainError, InvalidInput
+from vendorgov.files.responses import inline_file
+from vendorgov.inspections.api import parse_instant
+from vendorgov.tenders import documents, sealing, service
+from vendorgov.tenders.rules import PRICE_KEY, Criterion
+from vendorgov.web.forms import Form, error_map
+
+READ = allow(Role.admin, Role.procurement, Role.vendor, Role.evaluator)
+STAFF = allow(Role.admin, Role.procurement)
+OFFICER = allow(Role.procurement)
+VENDOR = allow(Role.vendor)
+EVALUATOR = allow(Role.evaluator)
+BLANK_CRITERIA_ROWS = 2
+BLANK_CLAUSE_ROWS = 2
+PRICE_LINE_ROWS = 4
+MAX_ROWS = 60
+# A bid may carry several proposal files, each within the upload limit.
+BID_BODY_LIMIT = 60 * 2**20
+# The criteria a new tender starts with (price among them, §3).
+STARTING_CRITERIA = (
+    (PRICE_KEY, "投标报价 Price", "30"),
+    ("plan", "服务方案 Service plan", "40"),
+    ("staffing", "人员配置 Staffing", "30"),
+)
+_ROW_FIELD = re.compile(r"^(criteria|price_lines)\[(\d+)\](.*)$")
+_DATETIME_LOCAL = "%Y-%m-%dT%H:%M:%S"
+
+
+# --- reading the forms -----------------------------------------------------------------------
+
+
+def _rows(form: Form, name: str) -> int:
+    raw = form.text(name)
+    return min(int(raw), MAX_ROWS) if raw.isdigit() else 0
+
+
+def _decimal(form: Form, name: str, field: str) -> Decimal | None:
+    """A typed number (thousands separators allowed) or None; reported under `field`."""
+    raw = form.text(name).replace(",", "")
+    if not raw:
+        return None
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite():
+        form.errors.add(field, "number", f"{raw!r} is not a number")
+        return None
+    return value
+
+
+def _instant(form: Form, name: str):
+    """A datetime-local value, read in the hospital's time zone."""
+    raw = form.text(name)
+    if not raw:
+        return None
+    try:
+        return parse_instant(name, raw)
+    except InvalidInput as error:
+        form.errors.errors += error.errors
+        return None
+
+
+def _tender_input(
+    form: Form, template: dict | None = None
+) -> tuple[service.TenderInput, dict[str, list[int]]]:
+    """The create/edit form → TenderInput, and which form row each criterion came from."""
+    criteria, criteria_rows = [], []
+    for i in range(_rows(form, "criteria_rows")):
+        key, name = form.text(f"criteria-{i}-key"), form.text(f"criteria-{i}-name")
+        if not (key or name or form.text(f"criteria-{i}-weight")):
+            continue
+        weight = _decimal(form, f"criteria-{i}-weight", f"criteria[{i}].weight")
+        criteria.append(Criterion(key, name, weight if weight is not None else Decimal(0)))
+        criteria_rows.append(i)
+    clauses = clauses_from_form(form, form.errors)
+    data = service.TenderInput(
+        reference=form.text("reference"),
+        title=form.text("title"),
+        category=form.text("category"),
+        method=form.text("method"),
+        evaluation_method=form.text("evaluation_method"),
+        budget_ceiling=_decimal(form, "budget_ceiling", "budget_ceiling"),
+        service_start=form.date("service_start"),
+        service_end=form.date("service_end"),
+        bid_deadline=_instant(form, "bid_deadline"),
+        scope=str(form.data.get("scope", "")),
+        qualification_types=form.texts("qualification_types"),
+        criteria=criteria,
+        # The template keeps what this form does not edit (scheme, bands, penalties, ...).
+        sla_template={**(template or {}), "clauses": clauses},
+    )
+    return data, {"criteria": criteria_rows}
+
+
+def _field_errors(error: DomainError, rows: dict[str, list[int]] | None = None) -> dict[str, str]:
+    """field → message for inline display: the n-th entered criterion or price line onto the
+    form row it came from, SLA template errors onto the clause rows."""
+    result: dict[str, str] = {}
+    for field, message in error_map(error).items():
+        field = field.removeprefix("sla_template.")
+        match = _ROW_FIELD.match(field)
+        if match and rows and match[1] in rows and int(match[2]) < len(rows[match[1]]):
+            field = f"{match[1]}[{rows[match[1]][int(match[2])]}]{match[3]}"
+        result.setdefault(field, message)
+    return result
+
+
+def _tender_values(tender: dict) -> dict[str, str]:
+    """A tender as the edit form's typed values."""
+    values = {
+        k: str(tender[k])
+        for k in ("reference", "title", "category", "method", "evaluation_method", "scope")
+    }
+    values.update(
+        budget_ceiling=str(tender["budget_ceiling"]),
+        service_start=tender["service_start"].isoformat(),
+        service_end=tender["service_end"].isoformat(),
+        bid_deadline=tender["bid_deadline_local"].strftime(_DATETIME_LOCAL),
+    )
+    for i, c in enumerate(tender["criteria"]):
+        values.update(
+            {f"criteria-{i}-key": c.key, f"criteria-{i}-name": c.name},
+            **{f"criteria-{i}-weight": str(c.weight)},
+        )
+    return values
+
+
+def _new_values() -> dict[str, str]:
+    values = {"method": "open", "evaluation_method": "comprehensive", "category": "cleaning"}
+    for i, (key, name, weight) in enumerate(STARTING_CRITERIA):
+        values.update(
+            {f"criteria-{i}-key": key, f"criteria-{i}-name": name, f"criteria-{i}-weight": weight}
+        )
+    return values
+
+
+def _price_lines(form: Form) -> tuple[list[tuple[str, Decimal]], list[int]]:
+    lines, rows = [], []
+    for i in range(_rows(form, "line_rows")):
+        item = form.text(f"lines-{i}-item")
+        amount = _decimal(form, f"lines-{i}-amount", f"price_lines[{i}].amount")
+        if not item and not form.text(f"lines-{i}-amount"):
+            continue
+        lines.append((item, amount if amount is not None else Decimal(0)))
+        rows.append(i)
+    return lines, rows
+
+
+def _download(body: bytes, media: str, name: str) -> Response[bytes]:
+    return Response(
+        body,
+        media_type=media,
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+def _content_rows(content: dict) -> str:
+    """The exact text the receipt's SHA-256 digest is computed over."""
+    return sealing.canonical(content).decode()
+
+
+# --- the pages -------------------------------------------------------------------------------
+
+
+class TenderPages(Controller):
+    path = "/tenders"
+    include_in_schema = False
+
+    # --- lists -----------------------------------------------------------------------------
+
+    @get("/", guards=[READ])
+    async def index(self, request: Request, status: FromQuery[str] = "") -> Template:
+        user = request.user
+        choices = service.choices()
+        if status not in choices["statuses"]:
+            status = ""
+        todo = {r["tender"]["id"]: r["what"] for r in await service.reminders(user)}
+        return Template(
+            "tenders/list.html",
+            context={
+                "tenders": await service.list_tenders(user, status),
+                "status": status,
+                "todo": todo,
+                "is_officer": user.role is Role.procurement,
+                "is_staff": user.role in service.STAFF,
+                **choices,
+            },
+        )
+
+    @get("/bids", guards=[VENDOR])
+    async def my_bids(self, request: Request) -> Template:
+        return Template(
+            "tenders/my_bids.html", context={"bids": await service.my_bids(request.user)}
+        )
+
+    # --- create and edit -------------------------------------------------------------------
+
+    def _form(
+        self,
+        values: dict,
+        errors: dict,
+        tender: dict | None = None,
+        status_code: int = 200,
+        quals: list[str] | None = None,
+        form: Form | None = None,
+    ) -> Template:
+        clauses = (tender or {}).get("sla_template", {}).get("clauses", [])
+        criteria_rows = max(
+            (
+                int(k.split("-")[1]) + 1
+                for k in values
+                if k.startswith("criteria-") and k.split("-")[1].isdigit()
+            ),
+            default=0,
+        )
+        criteria_rows = min(criteria_rows, MAX_ROWS)
+        if form is not None:  # after an error: the rows as sent
+            criteria_rows = max(criteria_rows, _rows(form, "criteria_rows"))
+            clause_rows = max(_rows(form, "clause_rows"), len(clauses))
+        else:
+            criteria_rows += BLANK_CRITERIA_ROWS
+            clause_rows = len(clauses) + BLANK_CLAUSE_ROWS
+        return Template(
+            "tenders/form.html",
+            status_code=status_code,
+            context={
+                "tender": tender,
+                "values": values,
+                "typed": values,
+                "errors": errors,
+                "quals": quals
+                if quals is not None
+                else (tender or {}).get("qualification_types", []),
+                "criteria_rows": criteria_rows,
+                "clauses": clauses,
+                "clause_rows": clause_rows,
+                **service.choices(),
+                "clause_kinds": contracts.choices()["clause_kinds"],
+                "priorities": contracts.choices()["priorities"],
+            },
+        )
+
+    @get("/new", guards=[OFFICER])
+    async def new(self) -> Template:
+        return self._form(_new_values(), {}, quals=["business_licence"])
+
+    @post("/", guards=[OFFICER])
+    async def create(self, request: Request) -> Template | Redirect:
+        form = await Form.read(request)
+        rows: dict[str, list[int]] = {}
+        try:
+            data, rows = _tender_input(form)
+            form.errors.raise_if_any()
+            tender_id = await service.create_tender(request.user, data)
+        except DomainError as error:
+            return self._form(
+                form.values(),
+                _field_errors(error, rows),
+                status_code=error.status_code,
+                quals=form.texts("qualification_types"),
+                form=form,
+            )
+        flash(request, "Draft tender created: attach its documents, then publish.", category="ok")
+        return Redirect(f"/tenders/{tender_id}")
+
+    @get("/{tender_id:int}/edit", guards=[OFFICER])
+    async def edit(self, request: Request, tender_id: FromPath[int]) -> Template:
+        tender = await service.get_tender(request.user, tender_id)
+        return self._form(_tender_values(tender), {}, tender)
+
+    @post("/{tender_id:int}/edit", guards=[OFFICER])
+    async def update(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
+        tender = await service.get_tender(request.user, tender_id)
+        form = await Form.read(request)
+        rows: dict[str, list[int]] = {}
+        try:
+            data, rows = _tender_input(form, tender["sla_template"])
+            form.errors.raise_if_any()
+            await service.update_tender(request.user, tender_id, data)
+        except DomainError as error:
+            if error.status_code == 404:
+                raise
+            return self._form(
+                form.values(),
+                _field_errors(error, rows),
+                tender,
+                status_code=error.status_code,
+                quals=form.texts("qualification_types"),
+                form=form,
+            )
+        flash(request, "Draft saved.", category="ok")
+        return Redirect(f"/tenders/{tender_id}")
+
+    # --- a tender --------------------------------------------------------------------------
+
+    async def _detail(
+        self,
+        request: Request,
+        tender_id: int,
+        status_code: int = 200,
+        errors: dict | None = None,
+        form_name: str = "",
+        values: dict | None = None,
+    ) -> Template:
+        user = request.user
+        tender = await service.get_tender(user, tender_id)
+        context: dict[str, Any] = {
+            "tender": tender,
+            "errors": errors or {},
+            "form_name": form_name,
+            "values": values or {},
+            "is_officer": user.role is Role.procurement,
+            "is_staff": user.role in service.STAFF,
+            "line_rows": PRICE_LINE_ROWS,
+        }
+        return Template("tenders/detail.html", status_code=status_code, context=context)
+
+    @get("/{tender_id:int}", guards=[READ])
+    async def detail(self, request: Request, tender_id: FromPath[int]) -> Template:
+        return await self._detail(request, tender_id)
+
+    @get("/{tender_id:int}/open-button", guards=[OFFICER])
+    async def open_button(self, request: Request, tender_id: FromPath[int]) -> Template:
+        """The opening button, polled by the detail page until the deadline passes."""
+        tender = await service.get_tender(request.user, tender_id)
+        return Template("tenders/_open_button.html", context={"tender": tender})
+
+    async def _act(
+        self, request: Request, tender_id: int, form_name: str, action, *args
+    ) -> Template | None:
+        """Run a tender action; on a refusal, the detail page with the reason inline."""
+        try:
+            await action(request.user, tender_id, *args)
+        except DomainError as error:
+            if error.status_code == 404:
+                raise
+            form = await Form.read(request)
+            return await self._detail(
+                request,
+                tender_id,
+                error.status_code,
+                _field_errors(error),
+                form_name,
+                form.values(),
+            )
+        return None
+
+    @post("/{tender_id:int}/documents", guards=[OFFICER], request_max_body_size=BID_BODY_LIMIT)
+    async def add_document(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
+        form = await Form.read(request)
+        upload = await form.upload("file")
+        if upload is None:
+            error = InvalidInput.single("file", "required", "choose the document to attach")
+            return await self._detail(request, tender_id, 422, _field_errors(error), "document")
+        refused = await self._act(request, tender_id, "document", service.add_document, upload)
+        if refused:
+            return refused
+        flash(request, f"{upload.filename} attached.", category="ok")
+        return Redirect(f"/tenders/{tender_id}")
+
+    @get("/{tender_id:int}/documents/{file_id:str}", guards=[READ])
+    async def document(
+        self, request: Request, tender_id: FromPath[int], file_id: FromPath[str]
+    ) -> Response:
+        return inline_file(await service.document(request.user, tender_id, file_id))
+
+    @post("/{tender_id:int}/publish", guards=[OFFICER])
+    async def publish(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
+        refused = await self._act(request, tender_id, "publish", service.publish)
+        if refused:
+            return refused
+        flash(request, "Published: vendors of the category can bid until the deadline.", "ok")
+        return Redirect(f"/tenders/{tender_id}")
+
+    @post("/{tender_id:int}/deadline", guards=[OFFICER])
+    async def deadline(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
+        form = await Form.read(request)
+        deadline = _instant(form, "bid_deadline")
+        if form.errors.errors:
+            return await self._detail(
+                request,
+                tender_id,
+                422,
+                _field_errors(InvalidInput(form.errors.errors)),
+                "deadline",
+                form.values(),
+            )
+        refused = await self._act(
+            request, tender_id, "deadline", service.change_deadline, deadline, form.text("reason")
+        )
+        if refused:
+            return refused
+        flash(request, "Bid deadline changed.", category="ok")
+        return Redirect(f"/tenders/{tender_id}")
+
+    @post("/{tender_id:int}/close-tender", guards=[OFFICER])
+    async def end(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
+        """Cancel the tender, or declare it failed (废标), with a written reason."""
+        form = await Form.read(request)
+        action = service.fail if form.text("action") == "fail" else service.cancel
+        refused = await self._act(request, tender_id, "end", action, form.text("reason"))
+        if refused:
+            return refused
+        word = "failed" if action is service.fail else "cancelled"
+        flash(request, f"The tender is {word}; its record is kept.", category="ok")
+        return Redirect(f"/tenders/{tender_id}")
+
+    @post("/{tender_id:int}/open", guards=[OFFICER])
+    async def open(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
+        try:
+            summary = await service.open_tender(request.user, tender_id)
+        except DomainError as error:
+            if error.status_code == 404:
+                raise
+            return await self._detail(
+                request, tender_id, error.status_code, _field_errors(error), "open"
+            )
+        if summary["status"] == "failed":
+            flash(request, f"Opened; the tender failed: {summary['closed_reason']}", "error")
+        else:
+            mismatches = len(summary["digest_mismatches"])
+            flash(
+                request,
+                f"Opened: {summary['bids']} bid(s), {summary['valid']} valid"
+                + (f", {mismatches} not matching their digest" if mismatches else "")
+                + (
+                    f", {len(summary['abnormally_low'])} abnormally low"
+                    if summary["abnormally_low"]
+                    else ""
+                )
+                + ".",
+                category="ok",
+            )
+        return Redirect(f"/tenders/{tender_id}/bids")
+
+    # --- bids received, compliance review ----------------------------------------------------
+
+    async def _bids_page(
+        self,
+        request: Request,
+        tender_id: int,
+        status_code: int = 200,
+        errors: dict | None = None,
+        form_name: str = "",
+    ) -> Template:
+        user = request.user
+        tender = await service.get_tender(user, tender_id)
+        return Template(
+            "tenders/bids.html",
+            status_code=status_code,
+            context={
+                "tender": tender,
+                "bids": await service.bids(user, tender_id),
+                "is_officer": user.role is Role.procurement,
+                "is_staff": True,
+                "errors": errors or {},
+                "form_name": form_name,
+            },
+        )
+
+    @get("/{tender_id:int}/bids", guards=[STAFF])
+    async def bids(self, request: Request, tender_id: FromPath[int]) -> Template:
+        return await self._bids_page(request, tender_id)
+
+    async def _review(self, request: Request, tender_id: int, bid_id: int, action, *args):
+        try:
+            await action(request.user, bid_id, *args)
+        except DomainError as error:
+            if error.status_code == 404:
+                raise
+            return await self._bids_page(
+                request, tender_id, error.status_code, _field_errors(error), f"bid-{bid_id}"
+            )
+        return None
+
+    @post("/{tender_id:int}/bids/{bid_id:int}/compliance", guards=[OFFICER])
+    async def compliance(
+        self, request: Request, tender_id: FromPath[int], bid_id: FromPath[int]
+    ) -> Template | Redirect:
+        form = await Form.read(request)
+        compliant = form.text("compliant") == "yes"
+        refused = await self._review(
+            request, tender_id, bid_id, service.review_bid, compliant, form.text("reason")
+        )
+        if refused:
+            return refused
+        flash(request, "Compliance decision recorded.", category="ok")
+        return Redirect(f"/tenders/{tender_id}/bids#bid-{bid_id}")
+
+    @post("/{tender_id:int}/bids/{bid_id:int}/low-price", guards=[OFFICER])
+    async def low_price(
+        self, request: Request, tender_id: FromPath[int], bid_id: FromPath[int]
+    ) -> Template | Redirect:
+        form = await Form.read(request)
+        refused = await self._review(
+            request,
+            tender_id,
+            bid_id,
+            service.decide_low_price,
+            form.text("decision"),
+            form.text("reason"),
+        )
+        if refused:
+            return refused
+        flash(request, "The panel's decision on the low price is recorded.", category="ok")
+        return Redirect(f"/tenders/{tender_id}/bids#bid-{bid_id}")
+
+    @get("/bids/{bid_id:int}/files/{position:int}", guards=[READ])
+    async def bid_file(
+        self, request: Request, bid_id: FromPath[int], position: FromPath[int]
+    ) -> Response[bytes]:
+        name, data = await service.bid_file(request.user, bid_id, position)
+        return _download(data, "application/octet-stream", name)
+
+    # --- the panel ---------------------------------------------------------------------------
+
+    async def _panel_page(
+        self, request: Request, tender_id: int, status_code: int = 200, errors: dict | None = None
+    ) -> Template:
+        user = request.user
+        tender = await service.get_tender(user, tender_id)
+        members = await service.panel(user, tender_id)
+        seated = {m["evaluator"] for m in members}
+        expected = 0
+        if tender["opened_at"]:
+            eligible = [b for b in await service.bids(user, tender_id) if b.get("eligible")]
+            expected = len(eligible) * len([c for c in tender["criteria"] if not c.is_price])
+        return Template(
+            "tenders/panel.html",
+            status_code=status_code,
+            context={
+                "tender": tender,
+                "members": members,
+                "expected": expected,
+                "evaluators": [
+                    a
+                    for a in await accounts.active_accounts(Role.evaluator)
+                    if a["user_id"] not in seated
+                ],
+                "can_assign": user.role is Role.procurement
+                and tender["status"] in ("published", "opened"),
+                "is_officer": user.role is Role.procurement,
+                "is_staff": True,
+                "errors": errors or {},
+            },
+        )
+
+    @get("/{tender_id:int}/panel", guards=[STAFF])
+    async def panel(self, request: Request, tender_id: FromPath[int]) -> Template:
+        return await self._panel_page(request, tender_id)
+
+    @post("/{tender_id:int}/panel", guards=[OFFICER])
+    async def assign(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
+        form = await Form.read(request)
+        ids = [int(v) for v in form.texts("evaluator_ids") if v.isdigit()]
+        try:
+            await service.assign_panel(request.user, tender_id, ids)
+        except DomainError as error:
+            if error.status_code == 404:
+                raise
+            return await self._panel_page(
+                request, tender_id, error.status_code, _field_errors(error)
+            )
+        flash(request, f"{len(ids)} evaluator(s) added to the panel.", category="ok")
+        return Redirect(f"/tenders/{tender_id}/panel")
+
+    @post("/{tender_id:int}/close", guards=[OFFICER])
+    async def close(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
+        try:
+            after = await service.close_evaluation(request.user, tender_id)
+        except DomainError as error:
+            if error.status_code == 404:
+                raise
+            return await self._panel_page(
+                request, tender_id, error.status_code, _field_errors(error)
+            )
+        if after["status"] == "failed":
+            flash(request, "The tender failed: too few bids after compliance review.", "error")
+            return Redirect(f"/tenders/{tender_id}")
+        flash(request, "Evaluation closed: the ranking is final.", category="ok")
+        return Redirect(f"/tenders/{tender_id}/results")
+
+    # --- results and award -------------------------------------------------------------------
+
+    async def _results_page(
+        self,
+        request: Request,
+        tender_id: int,
+        status_code: int = 200,
+        errors: dict | None = None,
+        values: dict | None = None,
+    ) -> Template:
+        user = request.user
+        data = await service.results(user, tender_id)
+        return Template(
+            "tenders/results.html",
+            status_code=status_code,
+            context={
+                **data,
+                "scored": [c for c in data["criteria"] if not c.is_price],
+                "excluded": [b for b in data["bids"] if not b["eligible"]],
+                "is_officer": user.role is Role.procurement,
+                "is_staff": user.role in service.STAFF,
+                "errors": errors or {},
+                "values": values or {},
+            },
+        )
+
+    @get("/{tender_id:int}/results", guards=[READ])
+    async def results(self, request: Request, tender_id: FromPath[int]) -> Template:
+        return await self._results_page(request, tender_id)
+
+    @post("/{tender_id:int}/award", guards=[OFFICER])
+    async def award(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
+        form = await Form.read(request)
+        bid_id = form.integer("bid_id")
+        try:
+            form.errors.raise_if_any()
+            if bid_id is None:
+                raise InvalidInput.single("bid_id", "required", "choose the bid to award")
+            contract_id = await service.award(request.user, tender_id, bid_id, form.text("reason"))
+        except DomainError as error:
+            if error.status_code == 404:
+                raise
+            return await self._results_page(
+                request, tender_id, error.status_code, _field_errors(error), form.values()
+            )
+        flash(
+            request,
+            "Awarded: a draft contract was created with the tender's scope, the winning price "
+            "and the SLA template. Review it, then sign.",
+            category="ok",
+        )
+        return Redirect(f"/contracts/{contract_id}")
+
+    @get("/{tender_id:int}/report.pdf", guards=[READ])
+    async def report(self, request: Request, tender_id: FromPath[int]) -> Response[bytes]:
+        report = await service.report(request.user, tender_id)
+        name = f"{report['tender']['reference']}-evaluation-report.pdf"
+        return Response(
+            documents.report_pdf(report),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{name}"'},
+        )
+
+    @get("/{tender_id:int}/matrix/{fmt:str}", guards=[READ])
+    async def matrix(
+        self, request: Request, tender_id: FromPath[int], fmt: FromPath[str]
+    ) -> Response[bytes]:
+        if fmt not in ("csv", "xlsx"):
+            raise InvalidInput.single("format", "one_of", "xlsx or csv")
+        report = await service.report(request.user, tender_id)
+        name = f"{report['tender']['reference']}-scores.{fmt}"
+        if fmt == "xlsx":
+            media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            return _download(documents.matrix_xlsx(report), media, name)
+        return _download(documents.matrix_csv(report), "text/csv; charset=utf-8", name)
+
+    # --- vendors: bid, withdraw, receipts ----------------------------------------------------
+
+    @post("/{tender_id:int}/bid", guards=[VENDOR], request_max_body_size=BID_BODY_LIMIT)
+    async def submit_bid(self, request: Request, tender_id: FromPath[int]) -> Template:
+        form = await Form.read(request)
+        rows: dict[str, list[int]] = {}
+        try:
+            price = _decimal(form, "price", "price")
+            lines, rows["price_lines"] = _price_lines(form)
+            form.errors.raise_if_any()
+            receipt = await service.submit_bid(
+                request.user, tender_id, price, lines, await form.uploads("files")
+            )
+        except DomainError as error:
+            if error.status_code == 404:
+                raise
+            return await self._detail(
+                request,
+                tender_id,
+                error.status_code,
+                _field_errors(error, rows),
+                "bid",
+                form.values(),
+            )
+        # The content the digest covers is returned once, now: it is shown here to keep.
+        return Template(
+            "tenders/receipt.html",
+            status_code=201,
+            context={
+                "receipt": {**receipt, "state": "active"},
+                "content": receipt["content"],
+                "canonical": _content_rows(receipt["content"]),
+                "just_submitted": True,
+            },
+        )
+
+    @post("/{tender_id:int}/withdraw", guards=[VENDOR])
+    async def withdraw(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
+        refused = await self._act(request, tender_id, "withdraw", service.withdraw_bid)
+        if refused:
+            return refused
+        flash(request, "Your bid is withdrawn. You may bid again before the deadline.", "ok")
+        return Redirect(f"/tenders/{tender_id}")
+
+    @get("/bids/{bid_id:int}/receipt", guards=[VENDOR])
+    async def receipt(self, request: Request, bid_id: FromPath[int]) -> Template:
+        receipt = await service.receipt(request.user, bid_id)
+        return Template(
+            "tenders/receipt.html",
+            context={
+                "receipt": {
+                    **receipt,
+                    "bid_id": receipt["id"],
+                    "tender_id": receipt["tender"],
+                },
+                "content": None,
+                "just_submitted": False,
+            },
+        )
+
+    # --- evaluators: declaration and scoring -------------------------------------------------
+
+    @get("/{tender_id:int}/declaration", guards=[EVALUATOR])
+    async def declaration(self, request: Request, tender_id: FromPath[int]) -> Template:
+        return await self._declaration_page(request, tender_id)
+
+    async def _declaration_page(
+        self,
+        request: Request,
+        tender_id: int,
+        status_code: int = 200,
+        errors: dict | None = None,
+        values: dict | None = None,
+    ) -> Template:
+        user = request.user
+        tender = await service.get_tender(user, tender_id)
+        bidders = await service.bidders(user, tender_id) if tender["opened_at"] else []
+        return Template(
+            "tenders/declaration.html",
+            status_code=status_code,
+            context={
+                "tender": tender,
+                "member": tender.get("member"),
+                "bidders": bidders,
+                "errors": errors or {},
+                "values": values or {},
+            },
+        )
+
+    @post("/{tender_id:int}/declaration", guards=[EVALUATOR])
+    async def declare(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
+        form = await Form.read(request)
+        conflicts = [int(v) for v in form.texts("conflicts") if v.isdigit()]
+        try:
+            may_score = await service.declare(request.user, tender_id, conflicts, form.text("note"))
+        except DomainError as error:
+            if error.status_code == 404:
+                raise
+            return await self._declaration_page(
+                request, tender_id, error.status_code, _field_errors(error), form.values()
+            )
+        if not may_score:
+            flash(
+                request,
+                "Conflict of interest recorded: you are no longer on this tender's panel.",
+                category="info",
+            )
+            return Redirect("/tenders")
+        flash(request, "Declaration recorded: you may now score the bids.", category="ok")
+        return Redirect(f"/tenders/{tender_id}/scoring")
+
+    async def _scoring_page(
+        self,
+        request: Request,
+        tender_id: int,
+        status_code: int = 200,
+        errors: dict | None = None,
+        typed: dict | None = None,
+    ) -> Template:
+        sheet = await service.scoring_sheet(request.user, tender_id)
+        everyone: dict[tuple[int, str], list[dict]] = {}
+        for s in sheet["everyone"]:
+            everyone.setdefault((s["bid"], s["criterion"]), []).append(s)
+        return Template(
+            "tenders/scoring.html",
+            status_code=status_code,
+            context={
+                **sheet,
+                "everyone_by": everyone,
+                "errors": errors or {},
+                "typed": typed or {},
+                "final": sheet["member"]["submitted_at"] is not None
+                or sheet["tender"]["status"] != "opened",
+            },
+        )
+
+    @get("/{tender_id:int}/scoring", guards=[EVALUATOR])
+    async def scoring(self, request: Request, tender_id: FromPath[int]) -> Template:
+        return await self._scoring_page(request, tender_id)
+
+    @post("/{tender_id:int}/scoring", guards=[EVALUATOR])
+    async def save_scores(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
+        form = await Form.read(request)
+        submit = form.text("submit") == "final"
+        sheet = await service.scoring_sheet(request.user, tender_id)
+        entries, names = [], []
+        for bid in sheet["bids"]:
+            for c in sheet["criteria"]:
+                name = f"score-{bid['id']}-{c.key}"
+                comment = form.text(f"comment-{bid['id']}-{c.key}")
+                score = _decimal(form, name, name)
+                if score is None and not comment:
+                    continue
+                entries.append(service.ScoreInput(bid["id"], c.key, score, comment))
+                names.append(name)
+        try:
+            form.errors.raise_if_any()
+            await service.save_scores(request.user, tender_id, entries, submit)
+        except DomainError as error:
+            if error.status_code == 404:
+                raise
+            errors = {}
+            for field, message in error_map(error).items():
+                match = re.match(r"^scores\[(\d+)\]\.(\w+)$", field)
+                if match and int(match[1]) < len(names):
+                    field = names[int(match[1])]
+                errors.setdefault(field, message)
+            return await self._scoring_page(
+                request, tender_id, error.status_code, errors, form.values()
+            )
+        if submit:
+            flash(request, "Scores submitted. They are final.", category="ok")
+        else:
+            flash(request, f"Draft saved ({len(entries)} score(s)).", category="ok")
+        return Redirect(f"/tenders/{tender_id}/scoring")
