@@ -8,7 +8,7 @@ from __future__ import annotations
 import calendar
 import json
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -54,17 +54,46 @@ async def contracts_of(month: Month, actor: Principal) -> list[dict]:
     ]
 
 
-async def _grades_before(contract_id: int, month: Month) -> list[str]:
-    """The contract's grades in the approved runs of earlier months, oldest first."""
-    rows = await Statement.select(Statement.grade, Statement.run.month.as_alias("month")).where(
-        (Statement.contract == contract_id)
+async def _grades_before(contract_ids: list[int], month: Month) -> dict[int, list[str]]:
+    """Each contract's grades in the approved runs of earlier months (the latest approved
+    revision of each month), oldest first; one query for all."""
+    rows = await Statement.select(
+        Statement.contract,
+        Statement.grade,
+        Statement.run.month.as_alias("month"),
+        Statement.run.revision.as_alias("revision"),
+    ).where(
+        Statement.contract.is_in(contract_ids)
         & (Statement.run.status == "approved")
         & (Statement.run.month < str(month))
     )
-    latest: dict[str, str] = {}
-    for row in rows:
-        latest[row["month"]] = row["grade"]
-    return [latest[m] for m in sorted(latest)]
+    latest: dict[int, dict[str, str]] = {cid: {} for cid in contract_ids}
+    for row in sorted(rows, key=lambda r: (r["month"], r["revision"])):
+        latest[row["contract"]][row["month"]] = row["grade"]
+    return {cid: [grades[m] for m in sorted(grades)] for cid, grades in latest.items()}
+
+
+@dataclass
+class _MonthInputs:
+    """What the month-end reads besides the SLA results, for every contract at once."""
+
+    inspection: dict[int, Decimal | None]
+    satisfaction: dict[int, Decimal | None]
+    audit: dict[int, audits.AuditInputs]
+    grades_before: dict[int, list[str]]
+
+
+async def _month_inputs(ids: list[int], month: Month) -> _MonthInputs:
+    zone = get_settings().zone
+    start, end = month.start_utc(zone).to_pydatetime(), month.end_utc(zone).to_pydatetime()
+    if not ids:
+        return _MonthInputs({}, {}, {}, {})
+    return _MonthInputs(
+        await inspections.inspection_components(ids, start, end),
+        await sla.satisfaction_shares(ids, month),
+        await audits.audit_inputs_of(ids, start, end),
+        await _grades_before(ids, month),
+    )
 
 
 def _fee_periods(contract: dict, month: Month, signed: list) -> list[rules.FeePeriod]:
@@ -85,19 +114,23 @@ def _fee_periods(contract: dict, month: Month, signed: list) -> list[rules.FeePe
     return periods
 
 
-async def _statement(
-    contract: dict, month: Month, signed: list, periods: list[rules.FeePeriod], sla_component
+def _statement(
+    contract: dict,
+    month: Month,
+    signed: list,
+    periods: list[rules.FeePeriod],
+    sla_component,
+    inputs: _MonthInputs,
 ) -> dict:
-    zone = get_settings().zone
-    start, end = month.start_utc(zone).to_pydatetime(), month.end_utc(zone).to_pydatetime()
+    cid = contract["id"]
     days = calendar.monthrange(month.year, month.month)[1]
     # The scheme, bands, penalties and cap of the version in force at the month's end.
     terms = next(t for _, n, _, t in signed if n == periods[-1].version_number)
-    audit_inputs = await audits.audit_inputs(contract["id"], start, end)
+    audit_inputs = inputs.audit[cid]
     components = {
         "sla": sla_component,
-        "inspection": await inspections.inspection_component(contract["id"], start, end),
-        "satisfaction": await sla.satisfaction_share(contract["id"], month),
+        "inspection": inputs.inspection[cid],
+        "satisfaction": inputs.satisfaction[cid],
         "audit": audit_inputs.component,
     }
     score, weights = rules.assessment_score(components, terms.scheme)
@@ -129,7 +162,7 @@ async def _statement(
     capped = rules.cap_line(base, deductions, terms.deduction_cap_percent)
     if capped:
         deductions.append(capped)
-    grades = [*await _grades_before(contract["id"], month), band.grade if band else ""]
+    grades = [*inputs.grades_before[cid], band.grade if band else ""]
     return {
         "contract": contract["id"],
         "vendor_id": contract["vendor"],
@@ -193,11 +226,12 @@ async def compute_run(
     periods = {c["id"]: _fee_periods(c, month, signed.get(c["id"], [])) for c in chosen}
     outcomes = await sla.compute_months(actor, month, ids)
     sla_by_contract = {o.contract_id: o.sla_component for o in outcomes}
+    inputs = await _month_inputs(ids, month)
     statements = []
     for contract in chosen:
         cid = contract["id"]
         statements.append(
-            await _statement(contract, month, signed[cid], periods[cid], sla_by_contract[cid])
+            _statement(contract, month, signed[cid], periods[cid], sla_by_contract[cid], inputs)
         )
         if progress:
             progress(1)

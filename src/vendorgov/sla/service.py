@@ -623,18 +623,32 @@ async def add_surveys(actor: Principal, contract_id: int, responses: list[Survey
 
 async def satisfaction_share(contract_id: int, month: Month) -> Decimal | None:
     """Percent of the month's survey responses scoring 4 or 5 (§6), or None without any."""
+    return (await satisfaction_shares([contract_id], month))[contract_id]
+
+
+async def satisfaction_shares(contract_ids: list[int], month: Month) -> dict[int, Decimal | None]:
+    """satisfaction_share() of several contracts in one query, by contract id."""
+    if not contract_ids:
+        return {}
+    placeholders = ", ".join(["{}"] * len(contract_ids))
     rows = await db.fetch(
-        "SELECT COUNT(*) AS n, SUM(CASE WHEN score >= 4 THEN 1 ELSE 0 END) AS happy "
-        "FROM survey_response WHERE contract = {} AND responded_on >= {} "
-        "AND responded_on < {}",
-        contract_id,
+        "SELECT contract, COUNT(*) AS n, SUM(CASE WHEN score >= 4 THEN 1 ELSE 0 END) AS happy "
+        f"FROM survey_response WHERE contract IN ({placeholders}) AND responded_on >= {{}} "
+        "AND responded_on < {} GROUP BY contract",
+        *contract_ids,
         month.first_day,
         month.next().first_day,
     )
-    total, happy = rows[0]["n"], rows[0]["happy"] or 0
-    if not total:
-        return None
-    return (Decimal(100) * happy / total).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    counts = {r["contract"]: (r["n"], r["happy"] or 0) for r in rows}
+    shares: dict[int, Decimal | None] = {}
+    for cid in contract_ids:
+        total, happy = counts.get(cid, (0, 0))
+        shares[cid] = (
+            (Decimal(100) * happy / total).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            if total
+            else None
+        )
+    return shares
 
 
 def template_csv() -> str:
