@@ -804,11 +804,6 @@ async def test_api_bid_life_cycle_and_bad_scores(world, api):
     assert await Score.count().where(Score.bid == mine) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tenders/api.py _download puts the original (Chinese) file name raw into "
-    "Content-Disposition, which is latin-1 only: 500 instead of the file",
-)
 async def test_api_downloads_a_proposal_with_a_chinese_name_after_opening(world, api):
     tender_id = await published(world, qualification_types=[])
     async with api("vendor") as c:
@@ -824,3 +819,47 @@ async def test_api_downloads_a_proposal_with_a_chinese_name_after_opening(world,
         response = await c.get(f"/api/bids/{mine}/files/0")
     assert response.status_code == 200
     assert b"CN-NAME" in response.content
+    assert response.headers["content-disposition"] == (
+        'attachment; filename="____.pdf"; '
+        "filename*=UTF-8''%E6%8A%80%E6%9C%AF%E6%96%B9%E6%A1%88.pdf"
+    )
+
+
+async def test_a_bid_reinstated_after_the_panel_submitted_must_be_scored_before_closing(world):
+    officer = world.principals["procurement"]
+    tender_id = await published(world)
+    bidders_ = [await bidder(world) for _ in range(4)]
+    replaced = await bid(bidders_[0], tender_id, "690000.00", [proposal("OLD-PROPOSAL")])
+    receipts = [
+        await bid(b, tender_id, p)
+        for b, p in zip(bidders_, ("700000.00", "710000.00", "720000.00", "730000.00"), strict=True)
+    ]
+    await pass_deadline(tender_id)
+    await service.open_tender(officer, tender_id)
+    last = receipts[3]["bid_id"]
+    await service.review_bid(officer, last, False, "缺少项目负责人资格证明")
+    panel = await evaluators(world, 5)
+    await service.assign_panel(officer, tender_id, [p.user_id for p in panel])
+    for p in panel:
+        await service.declare(p, tender_id, [], "")
+    scores = {r["bid_id"]: {"technical": ["80"] * 5, "service": ["75"] * 5} for r in receipts[:3]}
+    await declare_and_score(tender_id, panel, scores)
+    await service.review_bid(officer, last, True, "补充材料已核验")
+    with pytest.raises(InvalidInput) as refused:
+        await service.close_evaluation(officer, tender_id)
+    assert refused.value.errors[0].rule == "complete"
+    assert (await Tender.select(Tender.status).where(Tender.id == tender_id).first()) == {
+        "status": "opened"
+    }
+    # The replaced submission was never opened: no file names, no file.
+    listed = {b["id"]: b for b in await service.bids(officer, tender_id)}
+    assert listed[replaced["bid_id"]]["state"] == "replaced"
+    assert listed[replaced["bid_id"]]["files"] == []
+    with pytest.raises(NotFound):
+        await service.bid_file(officer, replaced["bid_id"], 0)
+
+
+async def test_a_vendor_bidding_on_a_draft_is_told_it_does_not_exist(world):
+    draft = await service.create_tender(world.principals["procurement"], tender_input())
+    with pytest.raises(NotFound):
+        await bid(await bidder(world), draft, "800000.00")

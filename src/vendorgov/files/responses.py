@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
+from litestar import Response
 from litestar.exceptions import NotFoundException
 from litestar.response import File
 
@@ -18,4 +21,22 @@ def inline_file(stored: StoredContent) -> File:
         media_type=stored.content_type,
         content_disposition_type="inline",
         headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"},
+    )
+
+
+def download(body: bytes, filename: str, media_type: str, inline: bool = False) -> Response[bytes]:
+    """Generated or decrypted bytes as a file. The name goes both as ASCII and RFC 5987 UTF-8,
+    so Chinese names survive and quotes cannot add header parameters."""
+    fallback = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in filename
+    )
+    disposition = "inline" if inline else "attachment"
+    return Response(
+        body,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'{disposition}; filename="{fallback or "download"}"; '
+            f"filename*=UTF-8''{quote(filename, safe='')}",
+            "X-Content-Type-Options": "nosniff",
+        },
     )

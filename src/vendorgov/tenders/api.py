@@ -14,10 +14,11 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
 from vendorgov.errors import InvalidInput
-from vendorgov.files.responses import inline_file
+from vendorgov.files.responses import download, inline_file
 from vendorgov.inspections.api import parse_instant
 from vendorgov.tenders import documents, service
 from vendorgov.tenders.rules import Criterion
+from vendorgov.tenders.views import BID_BODY_LIMIT
 from vendorgov.web.forms import Form
 
 READERS = allow(Role.admin, Role.procurement, Role.vendor, Role.evaluator)
@@ -168,12 +169,6 @@ def _price_lines(raw: str) -> list[tuple[str, Decimal]]:
         ) from None
 
 
-def _download(body: bytes, media: str, name: str) -> Response[bytes]:
-    return Response(
-        body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
-
-
 class TenderApi(Controller):
     path = "/api"
     tags = ["tenders"]
@@ -298,13 +293,8 @@ class TenderApi(Controller):
         summary="The evaluation report (评标报告)",
     )
     async def report(self, request: Request, tender_id: FromPath[int]) -> Response[bytes]:
-        report = await service.report(request.user, tender_id)
-        name = f"{report['tender']['reference']}-evaluation-report.pdf"
-        return Response(
-            documents.report_pdf(report),
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="{name}"'},
-        )
+        body, name = documents.report_file(await service.report(request.user, tender_id))
+        return download(body, name, "application/pdf", inline=True)
 
     @get(
         "/tenders/{tender_id:int}/matrix/{fmt:str}",
@@ -315,13 +305,7 @@ class TenderApi(Controller):
         self, request: Request, tender_id: FromPath[int], fmt: FromPath[str]
     ) -> Response[bytes]:
         report = await service.report(request.user, tender_id)
-        name = f"{report['tender']['reference']}-scores.{fmt}"
-        if fmt == "xlsx":
-            media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            return _download(documents.matrix_xlsx(report), media, name)
-        if fmt == "csv":
-            return _download(documents.matrix_csv(report), "text/csv; charset=utf-8", name)
-        raise InvalidInput.single("format", "one_of", "xlsx or csv")
+        return download(*documents.matrix_file(report, fmt))
 
     # --- bids ------------------------------------------------------------------------------
 
@@ -337,6 +321,7 @@ class TenderApi(Controller):
         "/tenders/{tender_id:int}/bids",
         guards=[VENDORS],
         status_code=HTTP_201_CREATED,
+        request_max_body_size=BID_BODY_LIMIT,
         summary="Submit (or replace) the vendor's sealed bid: multipart price, price_lines "
         "(JSON), files; returns the receipt",
     )
@@ -380,7 +365,7 @@ class TenderApi(Controller):
         self, request: Request, bid_id: FromPath[int], position: FromPath[int]
     ) -> Response[bytes]:
         name, data = await service.bid_file(request.user, bid_id, position)
-        return _download(data, "application/octet-stream", name)
+        return download(data, name, "application/octet-stream")
 
     @post("/bids/{bid_id:int}/compliance", guards=[OFFICERS], status_code=HTTP_200_OK)
     async def compliance(

@@ -7,6 +7,7 @@ import io
 import pandas as pd
 
 from vendorgov.documents import render_pdf
+from vendorgov.errors import InvalidInput
 from vendorgov.settings import get_settings
 
 
@@ -61,6 +62,23 @@ def results_frame(report: dict) -> pd.DataFrame:
 def _numbers_as_floats(frame: pd.DataFrame) -> pd.DataFrame:
     # Excel keeps numbers as binary floats; exact values stay in the CSV and the report.
     return frame.apply(lambda col: col.map(lambda v: float(v) if hasattr(v, "as_tuple") else v))
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def report_file(report: dict) -> tuple[bytes, str]:
+    return report_pdf(report), f"{report['tender']['reference']}-evaluation-report.pdf"
+
+
+def matrix_file(report: dict, fmt: str) -> tuple[bytes, str, str]:
+    """The scoring matrix as (body, file name, media type): xlsx or csv."""
+    name = f"{report['tender']['reference']}-scores.{fmt}"
+    if fmt == "xlsx":
+        return matrix_xlsx(report), name, XLSX
+    if fmt == "csv":
+        return matrix_csv(report), name, "text/csv; charset=utf-8"
+    raise InvalidInput.single("format", "one_of", "xlsx or csv")
 
 
 def matrix_xlsx(report: dict) -> bytes:

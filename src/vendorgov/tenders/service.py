@@ -269,7 +269,9 @@ async def bids(principal: Principal, tender_id: int) -> list[dict]:
             view["vendor"] = bid["vendor"]
             view["vendor_name"] = bid["vendor_name"]
         if opened:
-            view["files"] = await _file_names(bid["id"], row)
+            # Only the bids standing at the deadline were opened; replaced and withdrawn ones
+            # stay sealed.
+            view["files"] = await _file_names(bid["id"], row) if bid["state"] == "active" else []
         result.append(view)
     return result
 
@@ -588,7 +590,9 @@ async def submit_bid(
     errors.raise_if_any()
     standing = (await vendors.standing([actor.vendor_id], _now().date()))[actor.vendor_id]
     row = await _tender_row(tender_id)
-    if row["category"] not in standing["categories"] and not await Bid.exists().where(
+    # A tender the vendor cannot see (a draft, another category) does not exist for it.
+    visible = row["status"] == Status.published and row["category"] in standing["categories"]
+    if not visible and not await Bid.exists().where(
         (Bid.tender == tender_id) & (Bid.vendor == actor.vendor_id)
     ):
         raise NotFound("tender", tender_id)
@@ -762,6 +766,8 @@ async def bid_file(principal: Principal, bid_id: int, position: int) -> tuple[st
     await bids(principal, bid["tender"])  # the same access rule as the bid list
     if tender["opened_at"] is None:
         raise Forbidden("bids are sealed until opening")
+    if bid["state"] != "active":
+        raise NotFound("opened bid", bid_id)  # a replaced or withdrawn bid is never opened
     content = _open_envelope(tender, bid)
     if not 0 <= position < len(content["files"]):
         raise NotFound("bid file", position)
@@ -1290,6 +1296,23 @@ async def close_evaluation(actor: Principal, tender_id: int) -> dict:
             if waiting:
                 raise InvalidInput.single(
                     "panel", "submitted", "waiting for the scores of " + ", ".join(waiting)
+                )
+            # A bid ruled compliant again after some evaluators submitted lacks their scores.
+            expected = {
+                (b["id"], c.key)
+                for b in evaluation["ranked"]
+                for c in evaluation["criteria"]
+                if not c.is_price
+            }
+            given: dict[str, set] = {m["display_name"]: set() for m in members}
+            for s in evaluation["matrix"]:
+                given[s["evaluator"]].add((s["bid"], s["criterion"]))
+            short = [name for name, got in given.items() if not expected <= got]
+            if short:
+                raise InvalidInput.single(
+                    "panel",
+                    "complete",
+                    "not every bid in the running is scored by " + ", ".join(short),
                 )
             changes = {Tender.status: Status.evaluated.value, Tender.evaluated_at: now}
         await Tender.update({**changes, Tender.updated_at: now}).where(Tender.id == tender_id)

@@ -20,7 +20,7 @@ from vendorgov.accounts.roles import Role
 from vendorgov.contracts import service as contracts
 from vendorgov.contracts.views import clauses_from_form
 from vendorgov.errors import DomainError, InvalidInput
-from vendorgov.files.responses import inline_file
+from vendorgov.files.responses import download, inline_file
 from vendorgov.inspections.api import parse_instant
 from vendorgov.tenders import documents, sealing, service
 from vendorgov.tenders.rules import PRICE_KEY, Criterion
@@ -166,17 +166,6 @@ def _price_lines(form: Form) -> tuple[list[tuple[str, Decimal]], list[int]]:
         lines.append((item, amount if amount is not None else Decimal(0)))
         rows.append(i)
     return lines, rows
-
-
-def _download(body: bytes, media: str, name: str) -> Response[bytes]:
-    return Response(
-        body,
-        media_type=media,
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
 
 
 def _content_rows(content: dict) -> str:
@@ -535,7 +524,7 @@ class TenderPages(Controller):
         self, request: Request, bid_id: FromPath[int], position: FromPath[int]
     ) -> Response[bytes]:
         name, data = await service.bid_file(request.user, bid_id, position)
-        return _download(data, "application/octet-stream", name)
+        return download(data, name, "application/octet-stream")
 
     # --- the panel ---------------------------------------------------------------------------
 
@@ -660,26 +649,15 @@ class TenderPages(Controller):
 
     @get("/{tender_id:int}/report.pdf", guards=[READ])
     async def report(self, request: Request, tender_id: FromPath[int]) -> Response[bytes]:
-        report = await service.report(request.user, tender_id)
-        name = f"{report['tender']['reference']}-evaluation-report.pdf"
-        return Response(
-            documents.report_pdf(report),
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="{name}"'},
-        )
+        body, name = documents.report_file(await service.report(request.user, tender_id))
+        return download(body, name, "application/pdf", inline=True)
 
     @get("/{tender_id:int}/matrix/{fmt:str}", guards=[READ])
     async def matrix(
         self, request: Request, tender_id: FromPath[int], fmt: FromPath[str]
     ) -> Response[bytes]:
-        if fmt not in ("csv", "xlsx"):
-            raise InvalidInput.single("format", "one_of", "xlsx or csv")
         report = await service.report(request.user, tender_id)
-        name = f"{report['tender']['reference']}-scores.{fmt}"
-        if fmt == "xlsx":
-            media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            return _download(documents.matrix_xlsx(report), media, name)
-        return _download(documents.matrix_csv(report), "text/csv; charset=utf-8", name)
+        return download(*documents.matrix_file(report, fmt))
 
     # --- vendors: bid, withdraw, receipts ----------------------------------------------------
 
