@@ -66,7 +66,7 @@ help:
 	@echo "make test           tests on SQLite (browser tests excluded)"
 	@echo "make test-postgres  tests on PostgreSQL, PG_URL=$(PG_URL)"
 	@echo "make test-browser   Playwright tests in $(CHROMIUM)"
-	@echo "make bench          benchmarks: vendor create (wrk), event import, SLA month"
+	@echo "make bench          benchmarks: vendor create (wrk), event import, SLA month, month-end"
 	@echo "make lint           ruff check src tests"
 	@echo "make migrate        apply database migrations"
 	@echo "make venv           create .venv and pip install -e '.[test]'"
@@ -120,6 +120,7 @@ bench: venv
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/sla_import.py
 	$(BIN)/python bench/sla_month.py
+	$(BIN)/python bench/month_end.py
 
 lint: venv
 	$(BIN)/ruff check src tests
