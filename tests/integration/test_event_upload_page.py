@@ -105,3 +105,10 @@ async def test_a_file_over_the_import_limit_is_refused_with_the_limit(api, world
     assert response.status_code == 413
     assert f"{limit // 2**20} MB for service-event files" in response.json()["detail"]
     assert await stored(contract_id) == []
+
+
+async def test_the_import_page_links_a_template_a_logged_in_supervisor_can_download(login):
+    async with login("supervisor") as c:
+        response = await c.get("/events/template.csv")
+    assert response.status_code == 200
+    assert response.text.splitlines()[0].startswith("external_id,category,priority")

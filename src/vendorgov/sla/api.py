@@ -15,6 +15,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
+from vendorgov.files.responses import download
 from vendorgov.settings import get_settings
 from vendorgov.sla import service
 from vendorgov.sla.measure import Month
@@ -204,9 +205,5 @@ class EventTemplateApi(Controller):
         media_type="text/csv",
         summary="The CSV import template with its columns and two example rows",
     )
-    async def template(self) -> Response[str]:
-        return Response(
-            service.template_csv(),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="events.csv"'},
-        )
+    async def template(self) -> Response[bytes]:
+        return download(service.template_csv().encode(), "events.csv", "text/csv; charset=utf-8")

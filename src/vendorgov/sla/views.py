@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery
 from litestar.plugins.flash import flash
@@ -17,6 +17,7 @@ from vendorgov.charts import Series, line_chart
 from vendorgov.contracts import service as contracts
 from vendorgov.contracts.rules import CLAUSE_KINDS, ClauseKind
 from vendorgov.errors import InvalidInput
+from vendorgov.files.responses import download
 from vendorgov.settings import get_settings
 from vendorgov.sla import service
 from vendorgov.sla.measure import Month
@@ -120,6 +121,11 @@ class ScorecardPages(Controller):
         return Template(
             "sla/import_status.html" if partial else "sla/import_job.html", context={"job": job}
         )
+
+    @get("/events/template.csv", guards=[allow(*service.IMPORTERS)])
+    async def event_template(self) -> Response[bytes]:
+        # The page's link: the /api/ twin takes bearer tokens only.
+        return download(service.template_csv().encode(), "events.csv", "text/csv; charset=utf-8")
 
     @get("/events/{event_id:int}", guards=[READERS])
     async def event(self, request: Request, event_id: FromPath[int]) -> Template:
