@@ -136,6 +136,10 @@ async def test_two_person_approval_lock_and_new_revision_with_diff(world):
     third = await payments.compute_run(finance, OCTOBER, [contract_id], reason="复核")
     with pytest.raises(Conflict, match="stale"):
         await payments.approve(admin, second)
+    # The stale revision says so and leaves the month's approval to the newest one.
+    assert (await payments.get_run(finance, second))["shown_status"] == "superseded"
+    waiting = await payments.runs_awaiting_approval(finance)
+    assert third in {r["id"] for r in waiting} and second not in {r["id"] for r in waiting}
     changes = await payments.diff(finance, second)
     assert changes and {f for f, _, _ in changes[0]["changes"]} >= {"score", "grade", "net"}
     approved = await payments.get_run(finance, first)

@@ -1,8 +1,9 @@
-"""The dashboard tells each role what waits on it in tenders."""
+"""The dashboard tells each role what waits on it: tenders, notices."""
 
 from __future__ import annotations
 
 from tests.conftest import unique
+from tests.integration.test_inspections_notices import cleaning_contract
 from tests.integration.test_tender_documents import _tender_body
 
 
@@ -28,3 +29,25 @@ async def test_a_published_tender_shows_on_the_dashboard_of_vendors_of_its_categ
         assert reference not in (await vendor.get("/")).text  # its bid is in
     async with login("supervisor") as supervisor:
         assert reference not in (await supervisor.get("/")).text
+
+
+async def test_a_vendor_sees_an_issued_notice_waiting_for_its_acknowledgement(api, login, world):
+    contract_id = await cleaning_contract(world, world.vendor_a)
+    async with api("supervisor") as supervisor:
+        finding = await supervisor.post(
+            "/api/findings",
+            json={
+                "contract_id": contract_id,
+                "source": "inspection",
+                "severity": "major",
+                "description": "病区走廊地面湿滑未设警示牌",
+            },
+        )
+        issued = await supervisor.post("/api/notices", json={"finding_ids": [finding.json()["id"]]})
+        assert issued.status_code == 201, issued.text
+        number = (await supervisor.get(f"/api/notices/{issued.json()['id']}")).json()["number"]
+    async with login("vendor") as vendor:
+        home = (await vendor.get("/")).text
+    assert number in home and "acknowledge receipt" in home
+    async with login("vendor_b") as other:
+        assert number not in (await other.get("/")).text

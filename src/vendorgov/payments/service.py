@@ -324,13 +324,30 @@ def _statement_out(row: dict) -> dict:
     }
 
 
+def _shown_status(run: dict, newest_revision: int) -> str:
+    """A computed revision with a newer one of its month can no longer be approved."""
+    if run["status"] == "computed" and run["revision"] < newest_revision:
+        return "superseded"
+    return run["status"]
+
+
 async def runs(actor: Principal) -> list[dict]:
     _ensure_finance(actor)
-    return (
+    rows = (
         await PaymentRun.select()
         .order_by(PaymentRun.month, ascending=False)
         .order_by(PaymentRun.revision, ascending=False)
     )
+    newest: dict[str, int] = {}
+    for row in rows:
+        newest.setdefault(row["month"], row["revision"])
+        row["shown_status"] = _shown_status(row, newest[row["month"]])
+    return rows
+
+
+async def runs_awaiting_approval(actor: Principal) -> list[dict]:
+    """The newest revision of each month while it waits for a second finance user."""
+    return [r for r in await runs(actor) if r["shown_status"] == "computed"]
 
 
 async def get_run(actor: Principal, run_id: int) -> dict:
@@ -343,7 +360,17 @@ async def get_run(actor: Principal, run_id: int) -> dict:
         Statement.contract.number.as_alias("contract_number"),
         Statement.contract.vendor.name.as_alias("vendor_name"),
     ).where(Statement.run == run_id)
-    return {**run, "statements": [_statement_out(r) for r in rows]}
+    newest = (
+        await PaymentRun.select(PaymentRun.revision)
+        .where(PaymentRun.month == run["month"])
+        .order_by(PaymentRun.revision, ascending=False)
+        .first()
+    )
+    return {
+        **run,
+        "shown_status": _shown_status(run, newest["revision"]),
+        "statements": [_statement_out(r) for r in rows],
+    }
 
 
 async def diff(actor: Principal, run_id: int) -> list[dict]:

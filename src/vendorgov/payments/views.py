@@ -57,7 +57,7 @@ class MonthEndPages(Controller):
                 "shares": sorted(shares.items(), key=lambda v: -v[1]),
                 "hhi": hhi,
                 "changes": await service.diff(request.user, run_id),
-                "can_approve": run["status"] == "computed"
+                "can_approve": run["shown_status"] == "computed"
                 and run["computed_by_id"] != request.user.user_id,
             },
         )

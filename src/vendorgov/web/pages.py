@@ -9,8 +9,14 @@ from vendorgov.accounts.auth import EVERY_ROLE, allow
 from vendorgov.accounts.roles import REGISTRY_READERS, Role
 from vendorgov.audits import service as notices
 from vendorgov.contracts import service as contracts
+from vendorgov.payments import service as payments
 from vendorgov.tenders import service as tenders
 from vendorgov.vendors import service as vendors
+
+_NOTICE_STEP = {
+    Role.vendor: ("issued", "acknowledged"),
+    Role.supervisor: ("draft", "responded"),
+}
 
 
 class HomePages(Controller):
@@ -37,6 +43,14 @@ class HomePages(Controller):
                 # Rectification reminders: overdue, or due within 24 hours (§5).
                 "notices_overdue": [n for n in open_notices if n["overdue"]],
                 "notices_due": [n for n in open_notices if n["due_soon"]],
+                # What waits on this user's next step: vendors acknowledge and answer,
+                # supervisors issue month-end drafts and verify answers.
+                "notices_waiting": [
+                    n for n in open_notices if n["status"] in _NOTICE_STEP.get(principal.role, ())
+                ],
+                "runs_waiting": await payments.runs_awaiting_approval(principal)
+                if principal.role is Role.finance
+                else [],
                 "contracts_flagged": [
                     c
                     for c in contract_rows
