@@ -232,3 +232,18 @@ async def test_report_and_exports_are_refused_before_the_evaluation_closes(api):
             assert response.status_code == 409, (path, response.text)
     async with api("finance") as finance:
         assert (await finance.get(f"/api/tenders/{tender_id}/ocds")).status_code == 403
+
+
+async def test_the_award_names_its_winner_links_both_ways_and_tells_the_other_bidders(
+    login, awarded
+):
+    tender_id, contract_id = awarded["id"], awarded["contract_id"]
+    async with login("procurement") as officer:
+        page = (await officer.get(f"/tenders/{tender_id}")).text
+        assert "Awarded to" in page and "¥1,250,000.00" in page and "(rank 1)" in page
+        assert f'href="/contracts/{contract_id}"' in page
+        contract = (await officer.get(f"/contracts/{contract_id}")).text
+        assert f'href="/tenders/{tender_id}"' in contract
+    async with login("vendor") as loser:  # bid 1,188,000.00, ranked second
+        page = (await loser.get(f"/tenders/{tender_id}")).text
+        assert "awarded to another bidder" in page and "1,250,000" not in page

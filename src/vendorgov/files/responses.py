@@ -24,6 +24,11 @@ def inline_file(stored: StoredContent) -> File:
     )
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Litestar adds "; charset=utf-8" to text types itself.
+CSV = "text/csv"
+
+
 def download(body: bytes, filename: str, media_type: str, inline: bool = False) -> Response[bytes]:
     """Generated or decrypted bytes as a file. The name goes both as ASCII and RFC 5987 UTF-8,
     so Chinese names survive and quotes cannot add header parameters."""

@@ -8,6 +8,7 @@ from litestar import Response
 
 from vendorgov.documents import render_pdf
 from vendorgov.errors import InvalidInput
+from vendorgov.files.responses import CSV, XLSX, download
 from vendorgov.payments.service import export_frame
 
 COMPONENT_LABELS = {
@@ -47,16 +48,12 @@ def statement_response(run: dict, statement: dict) -> Response[bytes]:
 def export_response(run: dict, fmt: str) -> Response[bytes]:
     """The run as xlsx or csv, as an attachment."""
     if fmt == "xlsx":
-        body = run_xlsx(run)
-        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        body, media = run_xlsx(run), XLSX
     elif fmt == "csv":
-        body, media = run_csv(run), "text/csv; charset=utf-8"
+        body, media = run_csv(run), CSV
     else:
         raise InvalidInput.single("format", "one_of", "xlsx or csv")
-    name = f"vendorgov-{run['month']}-r{run['revision']}.{fmt}"
-    return Response(
-        body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+    return download(body, f"vendorgov-{run['month']}-r{run['revision']}.{fmt}", media)
 
 
 def run_xlsx(run: dict) -> bytes:

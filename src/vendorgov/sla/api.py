@@ -15,7 +15,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
-from vendorgov.files.responses import download
+from vendorgov.files.responses import CSV, download
 from vendorgov.settings import get_settings
 from vendorgov.sla import service
 from vendorgov.sla.measure import Month
@@ -206,4 +206,4 @@ class EventTemplateApi(Controller):
         summary="The CSV import template with its columns and two example rows",
     )
     async def template(self) -> Response[bytes]:
-        return download(service.template_csv().encode(), "events.csv", "text/csv; charset=utf-8")
+        return download(service.template_csv().encode(), "events.csv", CSV)

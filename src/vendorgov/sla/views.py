@@ -17,7 +17,7 @@ from vendorgov.charts import Series, line_chart
 from vendorgov.contracts import service as contracts
 from vendorgov.contracts.rules import CLAUSE_KINDS, ClauseKind
 from vendorgov.errors import InvalidInput
-from vendorgov.files.responses import download
+from vendorgov.files.responses import CSV, download
 from vendorgov.settings import get_settings
 from vendorgov.sla import service
 from vendorgov.sla.measure import Month
@@ -125,7 +125,7 @@ class ScorecardPages(Controller):
     @get("/events/template.csv", guards=[allow(*service.IMPORTERS)])
     async def event_template(self) -> Response[bytes]:
         # The page's link: the /api/ twin takes bearer tokens only.
-        return download(service.template_csv().encode(), "events.csv", "text/csv; charset=utf-8")
+        return download(service.template_csv().encode(), "events.csv", CSV)
 
     @get("/events/{event_id:int}", guards=[READERS])
     async def event(self, request: Request, event_id: FromPath[int]) -> Template:

@@ -118,9 +118,8 @@ async def load(today: date, clauses: list[Clause], scan: Callable[[str], bytes])
             ],
             [Upload("技术方案.pdf", scan(f"{username} 技术方案 ZB-2026-011"))],
         )
-    await Tender.update({Tender.bid_deadline: now - timedelta(minutes=5)}).where(
-        Tender.id == awarded
-    )
+    # The deadline falls right after the last bid, as if the demo had waited for it.
+    await Tender.update({Tender.bid_deadline: datetime.now(UTC)}).where(Tender.id == awarded)
     await service.open_tender(officer, awarded)
     await service.assign_panel(officer, awarded, [e.user_id for e in experts])
     for n, expert in enumerate(experts):

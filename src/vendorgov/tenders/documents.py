@@ -8,6 +8,7 @@ import pandas as pd
 
 from vendorgov.documents import render_pdf
 from vendorgov.errors import InvalidInput
+from vendorgov.files.responses import CSV, XLSX
 from vendorgov.settings import get_settings
 
 
@@ -64,9 +65,6 @@ def _numbers_as_floats(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.apply(lambda col: col.map(lambda v: float(v) if hasattr(v, "as_tuple") else v))
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
 def report_file(report: dict) -> tuple[bytes, str]:
     return report_pdf(report), f"{report['tender']['reference']}-evaluation-report.pdf"
 
@@ -77,7 +75,7 @@ def matrix_file(report: dict, fmt: str) -> tuple[bytes, str, str]:
     if fmt == "xlsx":
         return matrix_xlsx(report), name, XLSX
     if fmt == "csv":
-        return matrix_csv(report), name, "text/csv; charset=utf-8"
+        return matrix_csv(report), name, CSV
     raise InvalidInput.single("format", "one_of", "xlsx or csv")
 
 

@@ -85,6 +85,7 @@ def _decorate(row: dict, now: datetime | None = None) -> dict:
     tender["documents"] = json.loads(row["documents"])
     tender["sla_template"] = json.loads(row["sla_template"])
     tender["deadline_passed"] = now >= row["bid_deadline"]
+    tender["closes_in"] = (row["bid_deadline"] - now).total_seconds()
     tender["bid_deadline_local"] = local(row["bid_deadline"])
     tender["months"] = term_months(row["service_start"], row["service_end"])
     tender["labels"] = {
@@ -187,6 +188,9 @@ async def get_tender(principal: Principal, tender_id: int) -> dict:
     await _ensure_reader(principal, row)
     tender = _decorate(row)
     tender["bids_received"] = (await _active_bid_counts([tender_id])).get(tender_id, 0)
+    if row["awarded_bid"] and principal.role in STAFF:
+        won = next(b for b in (await _evaluation(row))["ranked"] if b["id"] == row["awarded_bid"])
+        tender["award"] = {k: won[k] for k in ("vendor_name", "price", "rank")}
     if principal.is_vendor:
         tender["my_bid"] = await _my_bid(principal, tender_id)
     if principal.role is Role.evaluator:
@@ -299,8 +303,12 @@ class TenderInput:
 
 
 def _template_terms(data: TenderInput, errors: Collector) -> dict:
-    """The SLA template checked as a contract version would be, priced at the ceiling."""
+    """The SLA template checked as a contract version would be, priced at the ceiling. Its
+    fee and start come from the ceiling and the term, which are checked (and reported) on
+    their own fields, so the template is checked only once they are sound."""
     if not (data.service_start and data.service_end and data.budget_ceiling is not None):
+        return {}
+    if data.service_end <= data.service_start:
         return {}
     if not rules.is_amount(data.budget_ceiling) or data.budget_ceiling <= 0:
         return {}  # reported by _tender_errors
@@ -317,6 +325,8 @@ def _template_terms(data: TenderInput, errors: Collector) -> dict:
         return {}
     check = contract_rules.terms_errors(terms, data.service_start, data.service_end)
     for e in check.errors:
+        if e.field in ("monthly_fee", "effective_from"):
+            continue  # reported on budget_ceiling and the service term
         errors.add(f"sla_template.{e.field}", e.rule, e.message)
     plain = contract_rules.to_plain(terms)
     plain.pop("effective_from")
@@ -352,6 +362,20 @@ def _tender_errors(data: TenderInput, now: datetime, check_deadline: bool = True
         errors.add("service_end", "required", "is required (YYYY-MM-DD)")
     if data.service_start and data.service_end and data.service_end <= data.service_start:
         errors.add("service_end", "after_start", "must be after the service start")
+    elif (
+        data.service_start
+        and data.service_end
+        and data.budget_ceiling is not None
+        and rules.is_amount(data.budget_ceiling)
+        and data.budget_ceiling > 0
+        and rules.monthly_fee(
+            data.budget_ceiling, term_months(data.service_start, data.service_end)
+        )
+        <= 0
+    ):
+        errors.add(
+            "budget_ceiling", "monthly_fee", "too small to pay a monthly fee of at least ¥0.01"
+        )
     unknown = [q for q in data.qualification_types if q not in QUALIFICATION_KINDS]
     if unknown:
         errors.add(
