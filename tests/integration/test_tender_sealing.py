@@ -292,7 +292,7 @@ async def test_no_route_shows_a_sealed_price_or_file_to_any_role(app, world, api
     assert str(sealed.bid_ids[2]).encode() in listed
 
     # Once opened, the same walk finds the price (as the officer) and the file.
-    await Tender.update({Tender.bid_deadline: datetime.now(UTC) - timedelta(seconds=1)}).where(
+    await Tender.update({Tender.bid_deadline: datetime.now(UTC)}).where(
         Tender.id == sealed.tender_id
     )
     await service.open_tender(world.principals["procurement"], sealed.tender_id)

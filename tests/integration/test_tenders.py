@@ -139,9 +139,7 @@ async def published(world: World, **overrides) -> int:
 
 async def pass_deadline(tender_id: int) -> None:
     """Opening needs the deadline passed; deadlines must be future when set, so move it back."""
-    await Tender.update({Tender.bid_deadline: datetime.now(UTC) - timedelta(seconds=1)}).where(
-        Tender.id == tender_id
-    )
+    await Tender.update({Tender.bid_deadline: datetime.now(UTC)}).where(Tender.id == tender_id)
 
 
 async def bid(b: Bidder, tender_id: int, price: str, files=()) -> dict:
@@ -288,6 +286,9 @@ async def test_worked_tender_from_publication_to_award(world):
 
     closed = await service.close_evaluation(officer, tender_id)
     assert closed["status"] == "evaluated"
+    with pytest.raises(Forbidden):  # the evaluator who left for a conflict sees no results
+        await service.results(e5, tender_id)
+    assert (await service.results(e1, tender_id))["ranked"]
     results = await service.results(officer, tender_id)
     by_id = {b["id"]: b for b in results["ranked"]}
 
@@ -825,7 +826,7 @@ async def test_api_downloads_a_proposal_with_a_chinese_name_after_opening(world,
     )
 
 
-async def test_a_bid_reinstated_after_the_panel_submitted_must_be_scored_before_closing(world):
+async def test_reviews_close_once_the_panel_submits_and_replaced_bids_stay_sealed(world):
     officer = world.principals["procurement"]
     tender_id = await published(world)
     bidders_ = [await bidder(world) for _ in range(4)]
@@ -844,13 +845,10 @@ async def test_a_bid_reinstated_after_the_panel_submitted_must_be_scored_before_
         await service.declare(p, tender_id, [], "")
     scores = {r["bid_id"]: {"technical": ["80"] * 5, "service": ["75"] * 5} for r in receipts[:3]}
     await declare_and_score(tender_id, panel, scores)
-    await service.review_bid(officer, last, True, "补充材料已核验")
-    with pytest.raises(InvalidInput) as refused:
-        await service.close_evaluation(officer, tender_id)
-    assert refused.value.errors[0].rule == "complete"
-    assert (await Tender.select(Tender.status).where(Tender.id == tender_id).first()) == {
-        "status": "opened"
-    }
+    # Reinstating the bid now would leave it unscored by evaluators whose scores are final.
+    with pytest.raises(Conflict, match="reviews are closed"):
+        await service.review_bid(officer, last, True, "补充材料已核验")
+    assert (await service.close_evaluation(officer, tender_id))["status"] == "evaluated"
     # The replaced submission was never opened: no file names, no file.
     listed = {b["id"]: b for b in await service.bids(officer, tender_id)}
     assert listed[replaced["bid_id"]]["state"] == "replaced"
@@ -863,3 +861,24 @@ async def test_a_vendor_bidding_on_a_draft_is_told_it_does_not_exist(world):
     draft = await service.create_tender(world.principals["procurement"], tender_input())
     with pytest.raises(NotFound):
         await bid(await bidder(world), draft, "800000.00")
+
+
+async def test_vendors_see_no_bid_count_and_odd_tender_input_is_refused(world, api):
+    tender_id = await published(world)
+    await bid(await bidder(world), tender_id, "800000.00")
+    someone = await bidder(world)
+    assert "bids_received" not in await service.get_tender(someone.principal, tender_id)
+    listed = [t for t in await service.list_tenders(someone.principal) if t["id"] == tender_id]
+    assert listed and "bids_received" not in listed[0]
+    for overrides, field in (
+        ({"title": "保洁" * 101}, "title"),
+        ({"service_end": date(9999, 12, 31)}, "service_end"),
+        (
+            {"criteria": [Criterion("price", "价格", D(30)), Criterion("k" * 41, "技术", D(70))]},
+            "criteria[1].key",
+        ),
+        ({"sla_template": {"clauses": [1]}}, "sla_template"),
+    ):
+        with pytest.raises(InvalidInput) as refused:
+            await service.create_tender(world.principals["procurement"], tender_input(**overrides))
+        assert field in {e.field for e in refused.value.errors}, refused.value.errors

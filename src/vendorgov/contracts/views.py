@@ -56,7 +56,7 @@ def clauses_from_form(form: Form, errors: Collector) -> list[dict]:
     Also the tender form's SLA template."""
     clauses = []
     rows = form.text("clause_rows")
-    for i in range(min(int(rows), MAX_CLAUSE_ROWS) if rows.isdigit() else 0):
+    for i in range(min(int(rows), MAX_CLAUSE_ROWS) if rows.isdecimal() else 0):
         row = {f: form.text(f"clauses-{i}-{f}") for f in CLAUSE_FIELDS}
         if form.flag(f"clauses-{i}-remove") or not any(
             row[f] for f in ("code", "name", "target", "minimum")
@@ -65,7 +65,7 @@ def clauses_from_form(form: Form, errors: Collector) -> list[dict]:
         index = len(clauses)
         for name in ("target", "minimum", "weight"):
             row[name] = _number(form, f"clauses-{i}-{name}", f"clauses[{index}].{name}", errors)
-        if row["threshold_minutes"] and not row["threshold_minutes"].isdigit():
+        if row["threshold_minutes"] and not row["threshold_minutes"].isdecimal():
             errors.add(f"clauses[{index}].threshold_minutes", "integer", "whole minutes, e.g. 30")
         clauses.append(row)
     return clauses
@@ -115,7 +115,7 @@ def _terms_from_form(form: Form) -> rules.Terms:
     }
     if plain["deduction_cap_percent"]:
         _number(form, "deduction_cap_percent", "deduction_cap_percent", errors)
-    if any(not v.isdigit() for v in plain["deadlines"].values()):
+    if any(not v.isdecimal() for v in plain["deadlines"].values()):
         errors.add("deadlines", "integer", "deadlines are whole hours")
     if not form.date("effective_from"):
         errors.add("effective_from", "date", "give the date this version takes effect")

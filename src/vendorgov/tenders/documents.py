@@ -26,10 +26,10 @@ def report_pdf(report: dict) -> bytes:
 def scores_frame(report: dict) -> pd.DataFrame:
     """One row per evaluator and bid, a column per non-price criterion (the scoring matrix)."""
     keys = [c.key for c in report["criteria"] if not c.is_price]
-    rows: dict[tuple[str, str], dict] = {}
+    rows: dict[tuple[int, int], dict] = {}
     for m in report["matrix"]:
         row = rows.setdefault(
-            (m["evaluator"], m["vendor_name"]),
+            (m["member"], m["bid"]),
             {"evaluator": m["evaluator"], "bid": m["bid"], "vendor": m["vendor_name"]},
         )
         row[m["criterion"]] = m["score"]

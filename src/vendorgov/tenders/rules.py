@@ -158,10 +158,10 @@ def criteria_errors(
         return
     keys = [c.key for c in criteria]
     for i, c in enumerate(criteria):
-        if not c.key or not c.key.replace("_", "").isalnum():
-            errors.add(f"criteria[{i}].key", "key", "letters, digits and _ only")
-        if not c.name.strip():
-            errors.add(f"criteria[{i}].name", "required", "give the criterion a name")
+        if not c.key or len(c.key) > 40 or not c.key.replace("_", "").isalnum():
+            errors.add(f"criteria[{i}].key", "key", "1–40 letters, digits and _")
+        if not c.name.strip() or len(c.name.strip()) > 100:
+            errors.add(f"criteria[{i}].name", "required", "give the criterion a name (≤ 100)")
         if not c.weight.is_finite() or c.weight <= 0 or c.weight > HUNDRED:
             errors.add(f"criteria[{i}].weight", "range", "between 0 (excluded) and 100")
     if len(set(keys)) != len(keys):

@@ -164,11 +164,19 @@ async def list_tenders(principal: Principal, status: str = "") -> list[dict]:
     elif principal.role not in STAFF:
         raise Forbidden(f"the {principal.role.value} role has no access to tenders")
     now = _now()
-    rows = [_decorate(row, now) for row in await query]
-    counts = await _active_bid_counts([r["id"] for r in rows])
-    for row in rows:
-        row["bids_received"] = counts.get(row["id"], 0)
+    rows = [_for(principal, _decorate(row, now)) for row in await query]
+    if principal.role in STAFF:  # the number of bidders is not disclosed before opening
+        counts = await _active_bid_counts([r["id"] for r in rows])
+        for row in rows:
+            row["bids_received"] = counts.get(row["id"], 0)
     return rows
+
+
+def _for(principal: Principal, tender: dict) -> dict:
+    """What of a tender a vendor may know: not why the award went where it went."""
+    if principal.is_vendor:
+        tender["award_reason"] = ""
+    return tender
 
 
 async def _active_bid_counts(tender_ids: list[int]) -> dict[int, int]:
@@ -186,13 +194,18 @@ async def _active_bid_counts(tender_ids: list[int]) -> dict[int, int]:
 async def get_tender(principal: Principal, tender_id: int) -> dict:
     row = await _tender_row(tender_id)
     await _ensure_reader(principal, row)
-    tender = _decorate(row)
-    tender["bids_received"] = (await _active_bid_counts([tender_id])).get(tender_id, 0)
+    tender = _for(principal, _decorate(row))
+    if principal.role in STAFF:
+        tender["bids_received"] = (await _active_bid_counts([tender_id])).get(tender_id, 0)
     if row["awarded_bid"] and principal.role in STAFF:
         won = next(b for b in (await _evaluation(row))["ranked"] if b["id"] == row["awarded_bid"])
         tender["award"] = {k: won[k] for k in ("vendor_name", "price", "rank")}
     if principal.is_vendor:
         tender["my_bid"] = await _my_bid(principal, tender_id)
+        won = tender["my_bid"] is not None and tender["my_bid"]["id"] == row["awarded_bid"]
+        tender["you_won"] = won
+        if not won:
+            tender["contract_id"] = tender["awarded_bid"] = None
     if principal.role is Role.evaluator:
         tender["member"] = await _member(tender_id, principal.user_id)
     return tender
@@ -308,8 +321,8 @@ def _template_terms(data: TenderInput, errors: Collector) -> dict:
     their own fields, so the template is checked only once they are sound."""
     if not (data.service_start and data.service_end and data.budget_ceiling is not None):
         return {}
-    if data.service_end <= data.service_start:
-        return {}
+    if any(e.field in ("service_start", "service_end", "budget_ceiling") for e in errors.errors):
+        return {}  # the fee and start would be meaningless
     if not rules.is_amount(data.budget_ceiling) or data.budget_ceiling <= 0:
         return {}  # reported by _tender_errors
     months = term_months(data.service_start, data.service_end)
@@ -322,6 +335,11 @@ def _template_terms(data: TenderInput, errors: Collector) -> dict:
         terms = contract_rules.parse_terms(plain)
     except InvalidInput as error:
         errors.errors.extend(error.errors)
+        return {}
+    except (AttributeError, TypeError, ValueError):  # e.g. clauses not a list of objects
+        errors.add(
+            "sla_template", "format", "clauses, penalties and bands as in a contract version"
+        )
         return {}
     check = contract_rules.terms_errors(terms, data.service_start, data.service_end)
     for e in check.errors:
@@ -338,8 +356,17 @@ def _tender_errors(data: TenderInput, now: datetime, check_deadline: bool = True
     errors = Collector()
     if not data.reference.strip() or len(data.reference.strip()) > 30:
         errors.add("reference", "required", "give the reference number (1–30 characters)")
-    if not data.title.strip():
-        errors.add("title", "required", "is required")
+    if not data.title.strip() or len(data.title.strip()) > 200:
+        errors.add("title", "required", "give the title (1–200 characters)")
+    for name, day in (("service_start", data.service_start), ("service_end", data.service_end)):
+        if day and not 2000 <= day.year <= 2100:
+            errors.add(name, "range", "a date between 2000 and 2100")
+    if (
+        data.service_start
+        and data.service_end
+        and (data.service_end - data.service_start).days > 3653
+    ):
+        errors.add("service_end", "term", "a service term of at most 10 years")
     if data.category not in CATEGORY_LABELS:
         errors.add("category", "unknown_category", f"one of {', '.join(CATEGORY_LABELS)}")
     if data.method not in rules.METHOD_LABELS:
@@ -365,6 +392,7 @@ def _tender_errors(data: TenderInput, now: datetime, check_deadline: bool = True
     elif (
         data.service_start
         and data.service_end
+        and not any(e.field in ("service_start", "service_end") for e in errors.errors)
         and data.budget_ceiling is not None
         and rules.is_amount(data.budget_ceiling)
         and data.budget_ceiling > 0
@@ -447,7 +475,12 @@ async def create_tender(actor: Principal, data: TenderInput) -> int:
             created_by=actor.username,
             updated_at=now,
         )
-        await tender.save()
+        try:
+            await tender.save()
+        except Exception as error:
+            if db.is_unique_violation(error):  # created at the same moment by someone else
+                raise Conflict(f"reference: tender {columns['reference']} exists already") from None
+            raise
         await audit.record(actor, "tender", tender.id, "create", None, _audited(columns))
     return tender.id
 
@@ -612,7 +645,7 @@ async def submit_bid(
         except InvalidInput as error:
             errors.errors.extend(error.errors)
     errors.raise_if_any()
-    standing = (await vendors.standing([actor.vendor_id], _now().date()))[actor.vendor_id]
+    standing = (await vendors.standing([actor.vendor_id], local(_now()).date()))[actor.vendor_id]
     row = await _tender_row(tender_id)
     # A tender the vendor cannot see (a draft, another category) does not exist for it.
     visible = row["status"] == Status.published and row["category"] in standing["categories"]
@@ -638,6 +671,16 @@ async def submit_bid(
         "salt": salt,
     }
     digest = sealing.digest(content)
+    # Encrypted before the write lock is taken: up to 60 MB of files must not hold up every
+    # other writer. The tender key never changes, so the row read above serves.
+    key = _tender_key(row)
+    sealed = sealing.encrypt(
+        key, sealing.canonical(content), _envelope_context(row, actor.vendor_id)
+    )
+    blobs = [
+        sealing.encrypt(key, upload.data, _file_context(row, salt, position))
+        for position, upload in enumerate(uploads)
+    ]
     async with db.transaction():
         row = await _tender_row(tender_id, lock=True)
         received_at = _now()
@@ -649,15 +692,11 @@ async def submit_bid(
                 f"{local(row['bid_deadline']):%Y-%m-%d %H:%M:%S %Z}; this one arrived "
                 f"{local(received_at):%Y-%m-%d %H:%M:%S}"
             )
-        key = _tender_key(row)
         previous = await Bid.select(Bid.id).where(
             (Bid.tender == tender_id) & (Bid.vendor == actor.vendor_id) & (Bid.state == "active")
         )
         await Bid.update({Bid.state: "replaced"}).where(
             Bid.id.is_in([p["id"] for p in previous] or [0])
-        )
-        sealed = sealing.encrypt(
-            key, sealing.canonical(content), _envelope_context(row, actor.vendor_id)
         )
         bid = Bid(
             tender=tender_id,
@@ -670,9 +709,9 @@ async def submit_bid(
             file_count=len(uploads),
         )
         await bid.save()
-        for position, upload in enumerate(uploads):
-            blob = sealing.encrypt(key, upload.data, _file_context(row, salt, position))
-            stored = await files.store(Upload("sealed-bid-file", blob), actor.user_id)
+        for position, blob in enumerate(blobs):
+            # No uploader on the stored blob: the file store must not tell who bid.
+            stored = await files.store(Upload("sealed-bid-file", blob), None)
             await BidFile(bid=bid.id, stored_file=stored, position=position).save()
         await audit.record(
             actor,
@@ -792,18 +831,25 @@ async def bid_file(principal: Principal, bid_id: int, position: int) -> tuple[st
         raise Forbidden("bids are sealed until opening")
     if bid["state"] != "active":
         raise NotFound("opened bid", bid_id)  # a replaced or withdrawn bid is never opened
-    content = _open_envelope(tender, bid)
-    if not 0 <= position < len(content["files"]):
-        raise NotFound("bid file", position)
-    stored = (
-        await BidFile.select()
-        .where((BidFile.bid == bid_id) & (BidFile.position == position))
-        .first()
-    )
-    blob = (await files.content(stored["stored_file"])).path.read_bytes()
-    data = sealing.decrypt(
-        _tender_key(tender), blob, _file_context(tender, content["salt"], position)
-    )
+    try:
+        content = _open_envelope(tender, bid)
+        if not 0 <= position < len(content["files"]):
+            raise NotFound("bid file", position)
+        stored = (
+            await BidFile.select()
+            .where((BidFile.bid == bid_id) & (BidFile.position == position))
+            .first()
+        )
+        if stored is None:
+            raise NotFound("bid file", position)
+        blob = (await files.content(stored["stored_file"])).path.read_bytes()
+        data = sealing.decrypt(
+            _tender_key(tender), blob, _file_context(tender, content["salt"], position)
+        )
+    except sealing.SealBroken:
+        raise Conflict(
+            "bid: its sealed content does not match its digest (see the opening)"
+        ) from None
     return content["files"][position]["name"], data
 
 
@@ -827,7 +873,9 @@ async def open_tender(actor: Principal, tender_id: int) -> dict:
         key = _tender_key(row)
         active = await Bid.select().where((Bid.tender == tender_id) & (Bid.state == "active"))
         deadline_day = local(row["bid_deadline"]).date()
-        standing = await vendors.standing([b["vendor"] for b in active], deadline_day)
+        standing = await vendors.standing(
+            [b["vendor"] for b in active], deadline_day, recorded_by=row["bid_deadline"]
+        )
         ceiling = db.two_places(row["budget_ceiling"])
         required = json.loads(row["qualification_types"])
         outcome: dict[int, dict] = {}
@@ -906,12 +954,25 @@ async def _opened_bid(bid_id: int) -> tuple[dict, dict]:
     return bid, tender
 
 
+async def _ensure_no_submissions(tender_id: int) -> None:
+    """A bid put back in the running after scores were handed in would stay unscored by
+    those evaluators (submitted scores are final), so that is refused."""
+    if await PanelMember.exists().where(
+        (PanelMember.tender == tender_id)
+        & (PanelMember.conflict == False)  # noqa: E712 (Piccolo builds SQL from ==)
+        & PanelMember.submitted_at.is_not_null()
+    ):
+        raise Conflict("bid: evaluators have submitted scores; reviews are closed")
+
+
 async def review_bid(actor: Principal, bid_id: int, compliant: bool, reason: str) -> None:
     """Record the panel's compliance decision on a valid bid; non-compliance needs a reason."""
     _ensure_officer(actor)
     reason = _reason(reason) if not compliant else (reason or "").strip()
     async with db.transaction():
-        bid, _ = await _opened_bid(bid_id)
+        bid, tender = await _opened_bid(bid_id)
+        if compliant and bid["compliance"] == "non_compliant":
+            await _ensure_no_submissions(tender["id"])
         value = "compliant" if compliant else "non_compliant"
         await Bid.update({Bid.compliance: value, Bid.compliance_reason: reason}).where(
             Bid.id == bid_id
@@ -934,7 +995,9 @@ async def decide_low_price(actor: Principal, bid_id: int, decision: str, reason:
         raise InvalidInput.single("decision", "choice", "accepted or rejected")
     reason = _reason(reason)
     async with db.transaction():
-        bid, _ = await _opened_bid(bid_id)
+        bid, tender = await _opened_bid(bid_id)
+        if decision == "accepted" and bid["low_decision"] == "rejected":
+            await _ensure_no_submissions(tender["id"])
         if not bid["abnormally_low"]:
             raise Conflict("bid: this bid is not flagged as abnormally low")
         await Bid.update({Bid.low_decision: decision, Bid.low_reason: reason}).where(
@@ -1065,6 +1128,9 @@ async def declare(actor: Principal, tender_id: int, conflicts: list[int], note: 
     if conflicts:
         note = _reason(note, "note")
     async with db.transaction():
+        await _tender_row(tender_id, lock=True)
+        if (await _member(tender_id, actor.user_id))["declared_at"] is not None:
+            raise Conflict("declaration: already declared")
         await PanelMember.update(
             {
                 PanelMember.declared_at: _now(),
@@ -1162,6 +1228,9 @@ async def save_scores(
         tender = await _tender_row(tender_id, lock=True)
         if tender["status"] != Status.opened:
             raise Conflict("status: scoring is closed")
+        # Checked again under the lock: a second tab may have submitted meanwhile.
+        if (await _member(tender_id, actor.user_id))["submitted_at"] is not None:
+            raise Conflict("scores: already submitted; submitted scores are final")
         for e in entries:
             await Score.delete().where(
                 (Score.member == member["id"])
@@ -1225,6 +1294,7 @@ async def _evaluation(tender: dict) -> dict:
             by_bid[s["bid"]].setdefault(s["criterion"], []).append(db.two_places(s["score"]))
             matrix.append(
                 {
+                    "member": s["member"],
                     "evaluator": names[s["member"]],
                     "bid": s["bid"],
                     "vendor_name": eligible[s["bid"]]["vendor_name"],
@@ -1259,7 +1329,7 @@ async def _evaluation(tender: dict) -> dict:
         "ranked": [eligible[r.bid] for r in ranked],
         "candidates": [eligible[b] for b in candidate_ids],
         "members": members,
-        "matrix": sorted(matrix, key=lambda m: (m["evaluator"], m["bid"], m["criterion"])),
+        "matrix": sorted(matrix, key=lambda m: (m["member"], m["bid"], m["criterion"])),
         "comprehensive": comprehensive,
     }
 
@@ -1271,8 +1341,12 @@ async def results(principal: Principal, tender_id: int) -> dict:
     await _ensure_reader(principal, row)
     if principal.is_vendor:
         raise Forbidden("vendors see only their own bid")
-    if principal.role is Role.evaluator and row["evaluated_at"] is None:
-        raise Forbidden("results are shown to the panel once the evaluation has closed")
+    if principal.role is Role.evaluator:
+        member = await _member(tender_id, principal.user_id)
+        if member["conflict"] or member["declared_at"] is None:
+            raise Forbidden("only panel members who declared no conflict see the results")
+        if row["evaluated_at"] is None:
+            raise Forbidden("results are shown to the panel once the evaluation has closed")
     if row["opened_at"] is None:
         raise Conflict("status: there are no results before opening")
     return {"tender": _decorate(row), **await _evaluation(row)}
@@ -1328,10 +1402,10 @@ async def close_evaluation(actor: Principal, tender_id: int) -> dict:
                 for c in evaluation["criteria"]
                 if not c.is_price
             }
-            given: dict[str, set] = {m["display_name"]: set() for m in members}
+            given: dict[int, set] = {m["id"]: set() for m in members}
             for s in evaluation["matrix"]:
-                given[s["evaluator"]].add((s["bid"], s["criterion"]))
-            short = [name for name, got in given.items() if not expected <= got]
+                given[s["member"]].add((s["bid"], s["criterion"]))
+            short = [m["display_name"] for m in members if not expected <= given[m["id"]]]
             if short:
                 raise InvalidInput.single(
                     "panel",

@@ -52,7 +52,7 @@ _DATETIME_LOCAL = "%Y-%m-%dT%H:%M:%S"
 
 def _rows(form: Form, name: str) -> int:
     raw = form.text(name)
-    return min(int(raw), MAX_ROWS) if raw.isdigit() else 0
+    return min(int(raw), MAX_ROWS) if raw.isdecimal() else 0
 
 
 def _decimal(form: Form, name: str, field: str) -> Decimal | None:
@@ -223,7 +223,7 @@ class TenderPages(Controller):
             (
                 int(k.split("-")[1]) + 1
                 for k in values
-                if k.startswith("criteria-") and k.split("-")[1].isdigit()
+                if k.startswith("criteria-") and k.split("-")[1].isdecimal()
             ),
             default=0,
         )
@@ -566,7 +566,7 @@ class TenderPages(Controller):
     @post("/{tender_id:int}/panel", guards=[OFFICER])
     async def assign(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         form = await Form.read(request)
-        ids = [int(v) for v in form.texts("evaluator_ids") if v.isdigit()]
+        ids = [int(v) for v in form.texts("evaluator_ids") if v.isdecimal()]
         try:
             await service.assign_panel(request.user, tender_id, ids)
         except DomainError as error:
@@ -751,7 +751,7 @@ class TenderPages(Controller):
     @post("/{tender_id:int}/declaration", guards=[EVALUATOR])
     async def declare(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         form = await Form.read(request)
-        conflicts = [int(v) for v in form.texts("conflicts") if v.isdigit()]
+        conflicts = [int(v) for v in form.texts("conflicts") if v.isdecimal()]
         try:
             may_score = await service.declare(request.user, tender_id, conflicts, form.text("note"))
         except DomainError as error:

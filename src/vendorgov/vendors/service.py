@@ -536,18 +536,24 @@ def choices() -> dict[str, Any]:
     }
 
 
-async def standing(vendor_ids: list[int], on: date) -> dict[int, dict]:
+async def standing(
+    vendor_ids: list[int], on: date, recorded_by: datetime | None = None
+) -> dict[int, dict]:
     """For tender validity (§3): each vendor's name, USCC, categories, status in effect on a
-    day, and its qualification periods by kind."""
+    day, and its qualification periods by kind (only those on record by `recorded_by`, so a
+    licence uploaded after a bid deadline does not count for it)."""
     if not vendor_ids:
         return {}
     rows = await Vendor.select(
         Vendor.id, Vendor.name, Vendor.uscc, Vendor.status, Vendor.suspended_until
     ).where(Vendor.id.is_in(vendor_ids))
     categories = await _categories(vendor_ids)
-    quals = await Qualification.select(
+    query = Qualification.select(
         Qualification.vendor, Qualification.kind, Qualification.issued_on, Qualification.expires_on
     ).where(Qualification.vendor.is_in(vendor_ids))
+    if recorded_by is not None:
+        query = query.where(Qualification.created_at <= recorded_by)
+    quals = await query
     result = {
         row["id"]: {
             "name": row["name"],
