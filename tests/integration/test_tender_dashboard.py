@@ -51,3 +51,14 @@ async def test_a_vendor_sees_an_issued_notice_waiting_for_its_acknowledgement(ap
     assert number in home and "acknowledge receipt" in home
     async with login("vendor_b") as other:
         assert number not in (await other.get("/")).text
+
+
+async def test_an_id_too_large_for_the_database_is_not_found(api, login):
+    huge = 10**20
+    async with api("procurement") as officer:
+        response = await officer.get(f"/api/tenders/{huge}")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/problem+json")
+    async with login("procurement") as officer:
+        assert (await officer.get(f"/tenders/{huge}")).status_code == 404
+        assert (await officer.get(f"/contracts/{huge}")).status_code == 404

@@ -67,6 +67,16 @@ def _page(
     )
 
 
+def _id_out_of_range(exc: Exception) -> bool:
+    """An integer too large for the database (SQLite's OverflowError, asyncpg's range check)."""
+    if isinstance(exc, OverflowError):
+        return True
+    text = str(exc)
+    return type(exc).__name__ == "DataError" and (
+        "out of int32 range" in text or "out of int64 range" in text
+    )
+
+
 def handle(request: Request, exc: Exception) -> Response:
     if isinstance(exc, NotAuthorizedException) and not _wants_problem(request):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -82,6 +92,9 @@ def handle(request: Request, exc: Exception) -> Response:
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or exc.detail
     elif isinstance(exc, NotFoundException):
         status, title, detail, errors = 404, "Not found", exc.detail, []
+    elif _id_out_of_range(exc):
+        # /tenders/99999999999999999999: no record can have an id the database cannot hold.
+        status, title, detail, errors = 404, "Not found", "no record has that id", []
     elif isinstance(exc, HTTPException) and exc.status_code == 413:
         status, title, errors = 413, "Request too large", []
         limits = get_settings()
