@@ -105,6 +105,7 @@ async def test_a_hand_computed_month_with_proration_penalty_and_cap(world):
         ("cap", D("-4030.97")),  # down to 8%: 8,123.87
     ]
     assert statement["lines"][3]["evidence"][0].startswith("finding ")
+    assert statement["lines"][1]["description"].startswith("version 2: 103,000.00 × 16/31 days")
     assert (statement["base"], statement["deductions"], statement["net"]) == (
         D("101548.39"),
         D("8123.87"),

@@ -137,7 +137,7 @@ def _statement(
     lines = [
         rules.Line(
             "base",
-            f"version {p.version_number}: {p.monthly_fee} × {p.days}/{days} days "
+            f"version {p.version_number}: {p.monthly_fee:,} × {p.days}/{days} days "
             f"({p.first}–{p.last})",
             amount,
         )
