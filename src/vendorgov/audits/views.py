@@ -13,7 +13,7 @@ from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
 from vendorgov.audits import documents, service
 from vendorgov.errors import InvalidInput, NotFound
-from vendorgov.files.responses import inline_file
+from vendorgov.files.responses import download, inline_file
 from vendorgov.files.service import Upload
 from vendorgov.inspections.api import parse_instant
 
@@ -163,8 +163,6 @@ class NoticePages(Controller):
     @get("/notices/{notice_id:int}/notice.pdf", guards=[READERS])
     async def pdf(self, request: Request, notice_id: FromPath[int]) -> Response[bytes]:
         notice = await service.get_notice(request.user, notice_id)
-        return Response(
-            documents.notice_pdf(notice),
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="{notice["number"]}.pdf"'},
+        return download(
+            documents.notice_pdf(notice), f"{notice['number']}.pdf", "application/pdf", inline=True
         )

@@ -6,6 +6,7 @@ from litestar import Response
 
 from vendorgov.contracts import rules
 from vendorgov.documents import render_pdf
+from vendorgov.files.responses import download
 from vendorgov.settings import get_settings
 
 
@@ -24,8 +25,4 @@ def version_pdf(contract: dict, version: dict) -> bytes:
 
 def pdf_response(contract: dict, version: dict) -> Response[bytes]:
     name = f"{contract['number']}-v{version['number']}.pdf"
-    return Response(
-        version_pdf(contract, version),
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{name}"'},
-    )
+    return download(version_pdf(contract, version), name, "application/pdf", inline=True)

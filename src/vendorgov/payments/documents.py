@@ -38,11 +38,7 @@ def statement_pdf(run: dict, statement: dict) -> bytes:
 def statement_response(run: dict, statement: dict) -> Response[bytes]:
     """The statement PDF as the API and the pages send it."""
     name = f"{statement['contract_number']}-{run['month']}-r{run['revision']}.pdf"
-    return Response(
-        statement_pdf(run, statement),
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{name}"'},
-    )
+    return download(statement_pdf(run, statement), name, "application/pdf", inline=True)
 
 
 def export_response(run: dict, fmt: str) -> Response[bytes]:
