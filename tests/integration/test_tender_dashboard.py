@@ -62,3 +62,60 @@ async def test_an_id_too_large_for_the_database_is_not_found(api, login):
     async with login("procurement") as officer:
         assert (await officer.get(f"/tenders/{huge}")).status_code == 404
         assert (await officer.get(f"/contracts/{huge}")).status_code == 404
+
+
+async def test_officers_and_evaluators_are_reminded_of_their_next_step(world, api):
+    from datetime import UTC, datetime
+
+    from vendorgov.tenders import service
+    from vendorgov.tenders.tables import Tender
+
+    officer = world.principals["procurement"]
+    async with api("procurement") as c:
+        tender_id = (await c.post("/api/tenders", json=_tender_body(unique("ZB")))).json()["id"]
+        await c.post(f"/api/tenders/{tender_id}/publish")
+    await Tender.update({Tender.bid_deadline: datetime.now(UTC)}).where(Tender.id == tender_id)
+
+    def whats(items):
+        return {i["what"] for i in items if i["tender"]["id"] == tender_id}
+
+    assert whats(await service.reminders(officer)) == {"deadline passed: open the bids"}
+    await service.open_tender(officer, tender_id)  # no bids: fails, nothing waits any more
+    assert whats(await service.reminders(officer)) == set()
+    assert whats(await service.reminders(world.principals["evaluator"])) == set()
+
+
+async def test_the_panel_is_reminded_to_declare_then_score_and_the_officer_to_close(world):
+    from tests.integration.test_tenders import (
+        bid,
+        bidder,
+        declare_and_score,
+        evaluators,
+        pass_deadline,
+        published,
+    )
+    from vendorgov.tenders import service
+
+    officer = world.principals["procurement"]
+    tender_id = await published(world)
+    receipts = [
+        await bid(await bidder(world), tender_id, p)
+        for p in ("800000.00", "810000.00", "820000.00")
+    ]
+    await pass_deadline(tender_id)
+    await service.open_tender(officer, tender_id)
+    panel = await evaluators(world, 5)
+    await service.assign_panel(officer, tender_id, [p.user_id for p in panel])
+
+    async def whats(who):
+        return {i["what"] for i in await service.reminders(who) if i["tender"]["id"] == tender_id}
+
+    assert await whats(panel[0]) == {"declare conflicts of interest"}
+    for p in panel:
+        await service.declare(p, tender_id, [], "")
+    assert await whats(panel[0]) == {"score the bids"}
+    assert await whats(officer) == set()
+    scores = {r["bid_id"]: {"technical": ["80"] * 5, "service": ["70"] * 5} for r in receipts}
+    await declare_and_score(tender_id, panel, scores)
+    assert await whats(panel[0]) == set()
+    assert await whats(officer) == {"the panel has submitted: close the evaluation"}

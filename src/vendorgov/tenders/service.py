@@ -288,7 +288,7 @@ async def bids(principal: Principal, tender_id: int) -> list[dict]:
         if opened:
             # Only the bids standing at the deadline were opened; replaced and withdrawn ones
             # stay sealed.
-            view["files"] = await _file_names(bid["id"], row) if bid["state"] == "active" else []
+            view["files"] = _file_names(bid, row) if bid["state"] == "active" else []
         result.append(view)
     return result
 
@@ -798,9 +798,8 @@ async def receipt(principal: Principal, bid_id: int) -> dict:
     return view
 
 
-async def _file_names(bid_id: int, tender: dict) -> list[dict]:
+def _file_names(bid: dict, tender: dict) -> list[dict]:
     """Names and sizes of an opened bid's files (from its opened content)."""
-    bid = await Bid.select(Bid.sealed, Bid.vendor).where(Bid.id == bid_id).first()
     try:
         content = _open_envelope(tender, bid)
     except sealing.SealBroken:
@@ -1566,21 +1565,27 @@ async def reminders(principal: Principal) -> list[dict]:
         if t["status"] in ("published", "opened", "evaluated")
     ]
     items = []
+    opened = [t for t in tenders if t["status"] == Status.opened]
+    members: dict[int, list[dict]] = {t["id"]: [] for t in opened}
+    query = PanelMember.select().where(PanelMember.tender.is_in(list(members) or [0]))
+    if principal.role is Role.evaluator:
+        query = query.where(PanelMember.evaluator == principal.user_id)
+    for m in await query:  # one query for every opened tender's panel
+        members[m["tender"]].append(m)
     if principal.role is Role.procurement:
         for t in tenders:
             if t["status"] == Status.published and t["deadline_passed"]:
                 items.append({"tender": t, "what": "deadline passed: open the bids"})
             elif t["status"] == Status.evaluated:
                 items.append({"tender": t, "what": "evaluated: award"})
-        opened = [t for t in tenders if t["status"] == Status.opened]
         for t in opened:
-            members = _active(await PanelMember.select().where(PanelMember.tender == t["id"]))
-            if members and all(m["submitted_at"] for m in members):
+            active = _active(members[t["id"]])
+            if active and all(m["submitted_at"] for m in active):
                 items.append({"tender": t, "what": "the panel has submitted: close the evaluation"})
     elif principal.role is Role.evaluator:
-        for t in tenders:
-            member = await _member(t["id"], principal.user_id)
-            if t["status"] != Status.opened or member["conflict"] or member["submitted_at"]:
+        for t in opened:
+            member = members[t["id"]][0]
+            if member["conflict"] or member["submitted_at"]:
                 continue
             what = "score the bids" if member["declared_at"] else "declare conflicts of interest"
             items.append({"tender": t, "what": what})
