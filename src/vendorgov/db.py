@@ -384,6 +384,14 @@ def is_postgres() -> bool:
     return isinstance(engine(), PostgresEngine)
 
 
+def locked(query):
+    """A Piccolo SELECT that locks the rows it reads until the transaction ends (FOR UPDATE) on
+    PostgreSQL, so a state change decided on what it read cannot race another one: the second
+    waits, then reads the first one's result. SQLite needs no lock and has none: its write
+    transactions are IMMEDIATE, so only one runs at a time."""
+    return query.lock_rows() if is_postgres() else query
+
+
 _open_users = 0
 
 
