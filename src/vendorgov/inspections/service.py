@@ -154,22 +154,30 @@ class Submitted:
     created: bool  # False when the same draft had been stored already
 
 
+async def _stored_draft(client_token: str) -> Submitted | None:
+    """The inspection stored from this draft, if any (inside a transaction, SQLite sees the
+    one stored by a request that shares its commit)."""
+    if not client_token:
+        return None
+    existing = (
+        await Inspection.select(Inspection.id, Inspection.score)
+        .where(Inspection.client_token == client_token)
+        .first()
+    )
+    if existing is None:
+        return None
+    raised = await findings.finding_ids_of_inspection(existing["id"])
+    return Submitted(existing["id"], db.two_places(existing["score"]), raised, created=False)
+
+
 async def submit(actor: Principal, data: InspectionInput) -> Submitted:
     """Store an inspection with its score and raise a finding for every failed item, all in
-    one transaction. Re-sending a draft with the same client token returns the stored one."""
+    one transaction. Re-sending a draft with the same client token returns the stored one,
+    also when the copies arrive at the same moment."""
     if actor.role not in INSPECTORS:
         raise Forbidden(f"the {actor.role.value} role does not inspect")
-    if data.client_token:
-        existing = (
-            await Inspection.select(Inspection.id, Inspection.score)
-            .where(Inspection.client_token == data.client_token)
-            .first()
-        )
-        if existing:
-            raised = await findings.finding_ids_of_inspection(existing["id"])
-            return Submitted(
-                existing["id"], db.two_places(existing["score"]), raised, created=False
-            )
+    if stored_before := await _stored_draft(data.client_token):
+        return stored_before
     contract = await contracts.require_readable(actor, data.contract_id)
     checklist = await template(data.template_id)
     errors = Collector()
@@ -210,7 +218,26 @@ async def submit(actor: Principal, data: InspectionInput) -> Submitted:
         i.key: {"result": data.results[i.key], "note": data.notes.get(i.key, "").strip()}
         for i in items
     }
+    try:
+        return await _store(actor, data, items, stored, score)
+    except Exception as error:
+        # PostgreSQL: another copy of the draft was stored while this one ran; the unique
+        # token made this insert wait for its commit and then fail. Answer with that one.
+        if db.is_unique_violation(error) and (first := await _stored_draft(data.client_token)):
+            return first
+        raise
+
+
+async def _store(
+    actor: Principal,
+    data: InspectionInput,
+    items: list[ChecklistItem],
+    stored: dict[str, dict],
+    score: Decimal | None,
+) -> Submitted:
     async with db.transaction():
+        if first := await _stored_draft(data.client_token):
+            return first
         for key, uploads in data.photos.items():
             if key in stored:
                 stored[key]["photos"] = [
