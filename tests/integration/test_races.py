@@ -8,14 +8,19 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from tests.conftest import PDF, new_vendor, unique
-from tests.integration.test_inspections_notices import checklist, cleaning_contract, inspection
+from tests.integration.test_inspections_notices import (
+    WARD_CLEANING,
+    checklist,
+    cleaning_contract,
+    inspection,
+)
 from vendorgov.audit import service as audit
 from vendorgov.audits import service as audits
 from vendorgov.audits.tables import Finding, Notice
 from vendorgov.contracts import service as contracts
 from vendorgov.contracts.tables import ContractVersion
 from vendorgov.files.service import Upload
-from vendorgov.inspections.tables import Inspection
+from vendorgov.inspections.tables import ChecklistTemplate, Inspection
 from vendorgov.vendors import service as vendors
 from vendorgov.vendors.rules import QualificationInput
 
@@ -146,6 +151,19 @@ async def test_a_qualification_removed_twice_at_once_is_removed_once(api, world)
     assert (await actions("vendor", vendor_id)).count("remove_qualification") == 1
 
 
+async def test_two_primary_contacts_added_at_once_leave_one_primary(api, world):
+    vendor_id = await new_vendor(world)
+    async with api("procurement") as c:
+        path = f"/api/vendors/{vendor_id}/contacts"
+        codes, responses = await race(
+            c.post(path, json={"name": "王建国", "phone": "13871234567", "is_primary": True}),
+            c.post(path, json={"name": "刘芳", "phone": "13907654321", "is_primary": True}),
+        )
+        stored = (await c.get(f"/api/vendors/{vendor_id}")).json()["contacts"]
+    assert codes == [201, 201], [r.text for r in responses]
+    assert len(stored) == 2 and [p["is_primary"] for p in stored].count(True) == 1
+
+
 # --- contracts -------------------------------------------------------------------------------
 
 
@@ -268,6 +286,18 @@ async def test_fifty_copies_of_one_offline_draft_store_one_inspection(api, world
     assert len({tuple(a["finding_ids"]) for a in answers}) == 1
     assert await Inspection.count().where(Inspection.contract == contract_id) == 1
     assert await Finding.count().where(Finding.contract == contract_id) == 1
+
+
+async def test_two_saves_of_one_checklist_at_once_make_two_versions(api, world):
+    name = unique("门诊保洁检查")
+    async with api("supervisor") as c:
+        codes, responses = await race(
+            *[c.post("/api/checklists", json={**WARD_CLEANING, "name": name}) for _ in range(2)]
+        )
+    assert codes == [201, 201], [r.text for r in responses]
+    rows = await ChecklistTemplate.select().where(ChecklistTemplate.name == name)
+    assert sorted(r["version"] for r in rows) == [1, 2]
+    assert [r["version"] for r in rows if r["active"]] == [2]
 
 
 # --- rectification notices -------------------------------------------------------------------

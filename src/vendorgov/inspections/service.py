@@ -73,7 +73,8 @@ async def save_template(actor: Principal, category: str, name: str, items: list[
     if actor.role not in TEMPLATE_KEEPERS:
         raise Forbidden(f"the {actor.role.value} role does not keep checklists")
     errors = item_errors(items)
-    if not name.strip():
+    name = name.strip()
+    if not name:
         errors.add("name", "required", "is required")
     errors.raise_if_any()
     stored = [
@@ -87,6 +88,8 @@ async def save_template(actor: Principal, category: str, name: str, items: list[
         for n, item in enumerate(items, start=1)
     ]
     async with db.transaction():
+        # Two saves of one checklist at once: versions n+1 and n+2, the later one active.
+        await db.serialize(f"checklist_template:{category}:{name}")
         latest = (
             await ChecklistTemplate.select(ChecklistTemplate.version)
             .where((ChecklistTemplate.category == category) & (ChecklistTemplate.name == name))
@@ -99,7 +102,7 @@ async def save_template(actor: Principal, category: str, name: str, items: list[
         )
         row = ChecklistTemplate(
             category=category,
-            name=name.strip(),
+            name=name,
             version=version,
             items=json.dumps(stored, ensure_ascii=False),
             active=True,

@@ -432,7 +432,7 @@ async def add_contact(actor: Principal, vendor_id: int, data: ContactInput) -> i
     _ensure_keeper(actor)
     rules.contact_errors(data).raise_if_any()
     async with db.transaction():
-        await require_vendor(vendor_id)
+        await _lock_vendor(vendor_id)  # two primary contacts added at once: one stays primary
         values = {k: (v.strip() if isinstance(v, str) else v) for k, v in asdict(data).items()}
         if data.is_primary:
             await Contact.update({Contact.is_primary: False}).where(Contact.vendor == vendor_id)
