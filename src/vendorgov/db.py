@@ -31,6 +31,7 @@ import asyncio
 import io
 import sqlite3
 import time
+import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import ROUND_HALF_UP, Decimal
@@ -390,6 +391,15 @@ def locked(query):
     waits, then reads the first one's result. SQLite needs no lock and has none: its write
     transactions are IMMEDIATE, so only one runs at a time."""
     return query.lock_rows() if is_postgres() else query
+
+
+async def serialize(name: str) -> None:
+    """Inside a transaction: wait for the other transactions that called serialize(name) to
+    end, and hold the turn until this one ends (a transaction-scoped advisory lock on
+    PostgreSQL). For what no row lock covers, such as taking the next number of a series.
+    SQLite needs nothing: its write transactions run one at a time."""
+    if is_postgres():
+        await fetch("SELECT pg_advisory_xact_lock({})", zlib.crc32(name.encode()))
 
 
 _open_users = 0

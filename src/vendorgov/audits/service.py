@@ -17,7 +17,7 @@ from vendorgov.audits import rules
 from vendorgov.audits.rules import NoticeAction, NoticeStatus, NoticeTimeline, Severity
 from vendorgov.audits.tables import AuditAssignment, Finding, Notice, NoticeStep
 from vendorgov.contracts import service as contracts
-from vendorgov.errors import Collector, Conflict, Forbidden, InvalidInput, NotFound
+from vendorgov.errors import Collector, Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from vendorgov.files import service as files
 from vendorgov.settings import get_settings
 
@@ -146,6 +146,24 @@ async def assign_auditor(
     errors.raise_if_any()
     contract = await contracts.require_readable(actor, contract_id)
     async with db.transaction():
+        # Under the contract's lock, so the same assignment sent twice at once is made once.
+        await contracts.lock_contract(contract_id)
+        overlapping = await AuditAssignment.select(
+            AuditAssignment.id, AuditAssignment.period_from, AuditAssignment.period_to
+        ).where(
+            (AuditAssignment.auditor_id == auditor_id)
+            & (AuditAssignment.contract == contract_id)
+            & (AuditAssignment.period_from <= period_to)
+            & (AuditAssignment.period_to >= period_from)
+        )
+        if overlapping:
+            taken = overlapping[0]
+            raise Conflict(
+                f"period_from: {auditor.username} is already assigned to contract "
+                f"{contract['number']} for {taken['period_from']}–{taken['period_to']} "
+                f"(assignment {taken['id']})",
+                [FieldError("period_from", "no_overlap", "overlaps an existing assignment")],
+            )
         row = AuditAssignment(
             auditor_id=auditor_id,
             auditor=auditor.username,
@@ -213,9 +231,14 @@ async def _assignment_covering(actor: Principal, contract_id: int, at: datetime)
 async def upload_report(actor: Principal, assignment_id: int, upload: files.Upload) -> None:
     if actor.role is not Role.auditor:
         raise Forbidden("only the assigned audit agency uploads its report")
-    row = await _own_assignment(actor, assignment_id)
+    await _own_assignment(actor, assignment_id)
     files.check_upload("report", upload)
     async with db.transaction():
+        # Locked, so that of two uploads at once the second records the first as replaced.
+        await db.locked(
+            AuditAssignment.select(AuditAssignment.id).where(AuditAssignment.id == assignment_id)
+        ).first()
+        row = await _own_assignment(actor, assignment_id)
         file_id = await files.store(upload, actor.user_id)
         await AuditAssignment.update(
             {AuditAssignment.report_file: file_id, AuditAssignment.report_uploaded_at: _now()}
@@ -234,6 +257,9 @@ async def upload_report(actor: Principal, assignment_id: int, upload: files.Uplo
 
 
 async def _next_number(year: int) -> str:
+    """The year's next notice number, kept by the calling transaction until it commits, so
+    two notices issued at once do not both take it."""
+    await db.serialize("rectification_notice.number")
     prefix = f"ZG-{year}-"
     rows = await Notice.select(Notice.number).where(Notice.number.like(f"{prefix}%"))
     used = [int(r["number"].removeprefix(prefix)) for r in rows]
@@ -248,7 +274,11 @@ async def issue_notice(actor: Principal, finding_ids: list[int]) -> int:
     if not finding_ids:
         raise InvalidInput.single("finding_ids", "required", "choose the findings to notify")
     async with db.transaction():
-        rows = await Finding.select().where(Finding.id.is_in(finding_ids))
+        # Locked (in id order, so two overlapping issues cannot deadlock): a second notice for
+        # the same findings waits, then sees them on the first one and is refused.
+        rows = await db.locked(
+            Finding.select().where(Finding.id.is_in(finding_ids)).order_by(Finding.id)
+        )
         missing = set(finding_ids) - {r["id"] for r in rows}
         if missing:
             raise NotFound("finding", ", ".join(map(str, sorted(missing))))
@@ -496,6 +526,9 @@ async def act(
             "action", "one_of", f"one of {', '.join(a.value for a in NoticeAction)}"
         ) from None
     async with db.transaction():
+        # Locked: of two actions at once, the second reads the first one's result and is
+        # refused if it no longer applies (409 naming the status it found).
+        await db.locked(Notice.select(Notice.id).where(Notice.id == notice_id)).first()
         row = await _notice_row(notice_id)
         _ensure_notice_reader(actor, row)
         party = "vendor" if actor.is_vendor else "supervisor" if actor.role in SUPERVISORS else ""

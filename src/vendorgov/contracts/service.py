@@ -304,7 +304,12 @@ async def create_contract(
             created_at=now,
             updated_at=now,
         )
-        await contract.save()
+        try:
+            await contract.save()
+        except Exception as error:
+            if db.is_unique_violation(error):  # created by another request since the check
+                raise Conflict(f"number: contract {number} exists already") from None
+            raise
         version_id = await _insert_version(actor, contract.id, 1, terms, "", None)
         await audit.record(
             actor,
@@ -354,11 +359,29 @@ async def _insert_version(
     return version.id
 
 
+async def lock_contract(contract_id: int) -> None:
+    """Lock the contract's row until the transaction ends. Every change of a contract or of
+    one of its versions takes this lock first, so two of them (two saves of a draft, two
+    signatures, two amendments) run one after the other and the second reads what the first
+    did: it is refused with 409 instead of overwriting it or adding a second draft."""
+    if await db.locked(Contract.select(Contract.id).where(Contract.id == contract_id)).first():
+        return
+    raise NotFound("contract", contract_id)
+
+
 async def _version_for_change(version_id: int) -> tuple[dict, dict]:
-    row = await ContractVersion.select().where(ContractVersion.id == version_id).first()
-    if row is None:
-        raise NotFound("contract version", version_id)
-    return row, await _contract_row(row["contract"])
+    """The version and its contract, read once the contract is locked."""
+    found = (
+        await ContractVersion.select(ContractVersion.contract)
+        .where(ContractVersion.id == version_id)
+        .first()
+    )
+    if found is not None:
+        await lock_contract(found["contract"])
+        row = await ContractVersion.select().where(ContractVersion.id == version_id).first()
+        if row is not None:  # not discarded while this waited for the lock
+            return row, await _contract_row(row["contract"])
+    raise NotFound("contract version", version_id)
 
 
 def ensure_draft(version: dict) -> None:
@@ -490,6 +513,7 @@ async def amend(
             "reason", "required", "say why the contract is amended (at least 5 characters)"
         )
     async with db.transaction():
+        await lock_contract(contract_id)
         contract = await _contract_row(contract_id)
         if contract["status"] == ContractStatus.terminated.value:
             raise Conflict("the contract is terminated and cannot be amended")
@@ -570,6 +594,7 @@ async def change_status(actor: Principal, contract_id: int, action: str, reason:
         raise InvalidInput.single("reason", "required", "give the reason (at least 5 characters)")
     allowed, new = _STATUS_MOVES[action]
     async with db.transaction():
+        await lock_contract(contract_id)
         contract = await _contract_row(contract_id)
         current = ContractStatus(contract["status"])
         if current not in allowed:

@@ -73,7 +73,8 @@ async def save_template(actor: Principal, category: str, name: str, items: list[
     if actor.role not in TEMPLATE_KEEPERS:
         raise Forbidden(f"the {actor.role.value} role does not keep checklists")
     errors = item_errors(items)
-    if not name.strip():
+    name = name.strip()
+    if not name:
         errors.add("name", "required", "is required")
     errors.raise_if_any()
     stored = [
@@ -87,6 +88,8 @@ async def save_template(actor: Principal, category: str, name: str, items: list[
         for n, item in enumerate(items, start=1)
     ]
     async with db.transaction():
+        # Two saves of one checklist at once: versions n+1 and n+2, the later one active.
+        await db.serialize(f"checklist_template:{category}:{name}")
         latest = (
             await ChecklistTemplate.select(ChecklistTemplate.version)
             .where((ChecklistTemplate.category == category) & (ChecklistTemplate.name == name))
@@ -99,7 +102,7 @@ async def save_template(actor: Principal, category: str, name: str, items: list[
         )
         row = ChecklistTemplate(
             category=category,
-            name=name.strip(),
+            name=name,
             version=version,
             items=json.dumps(stored, ensure_ascii=False),
             active=True,
@@ -154,22 +157,30 @@ class Submitted:
     created: bool  # False when the same draft had been stored already
 
 
+async def _stored_draft(client_token: str) -> Submitted | None:
+    """The inspection stored from this draft, if any (inside a transaction, SQLite sees the
+    one stored by a request that shares its commit)."""
+    if not client_token:
+        return None
+    existing = (
+        await Inspection.select(Inspection.id, Inspection.score)
+        .where(Inspection.client_token == client_token)
+        .first()
+    )
+    if existing is None:
+        return None
+    raised = await findings.finding_ids_of_inspection(existing["id"])
+    return Submitted(existing["id"], db.two_places(existing["score"]), raised, created=False)
+
+
 async def submit(actor: Principal, data: InspectionInput) -> Submitted:
     """Store an inspection with its score and raise a finding for every failed item, all in
-    one transaction. Re-sending a draft with the same client token returns the stored one."""
+    one transaction. Re-sending a draft with the same client token returns the stored one,
+    also when the copies arrive at the same moment."""
     if actor.role not in INSPECTORS:
         raise Forbidden(f"the {actor.role.value} role does not inspect")
-    if data.client_token:
-        existing = (
-            await Inspection.select(Inspection.id, Inspection.score)
-            .where(Inspection.client_token == data.client_token)
-            .first()
-        )
-        if existing:
-            raised = await findings.finding_ids_of_inspection(existing["id"])
-            return Submitted(
-                existing["id"], db.two_places(existing["score"]), raised, created=False
-            )
+    if stored_before := await _stored_draft(data.client_token):
+        return stored_before
     contract = await contracts.require_readable(actor, data.contract_id)
     checklist = await template(data.template_id)
     errors = Collector()
@@ -210,7 +221,26 @@ async def submit(actor: Principal, data: InspectionInput) -> Submitted:
         i.key: {"result": data.results[i.key], "note": data.notes.get(i.key, "").strip()}
         for i in items
     }
+    try:
+        return await _store(actor, data, items, stored, score)
+    except Exception as error:
+        # PostgreSQL: another copy of the draft was stored while this one ran; the unique
+        # token made this insert wait for its commit and then fail. Answer with that one.
+        if db.is_unique_violation(error) and (first := await _stored_draft(data.client_token)):
+            return first
+        raise
+
+
+async def _store(
+    actor: Principal,
+    data: InspectionInput,
+    items: list[ChecklistItem],
+    stored: dict[str, dict],
+    score: Decimal | None,
+) -> Submitted:
     async with db.transaction():
+        if first := await _stored_draft(data.client_token):
+            return first
         for key, uploads in data.photos.items():
             if key in stored:
                 stored[key]["photos"] = [

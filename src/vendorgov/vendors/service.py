@@ -89,6 +89,16 @@ async def require_vendor(vendor_id: int) -> dict:
     return row
 
 
+async def _lock_vendor(vendor_id: int) -> dict:
+    """The vendor's row, locked until the transaction ends: a change decided on what it says
+    (its revision, its status) waits for any other change of the vendor and then reads its
+    result, so neither is lost."""
+    row = await db.locked(Vendor.select().where(Vendor.id == vendor_id)).first()
+    if row is None:
+        raise NotFound("vendor", vendor_id)
+    return row
+
+
 async def _categories(vendor_ids: list[int]) -> dict[int, list[str]]:
     result: dict[int, list[str]] = {vid: [] for vid in vendor_ids}
     if vendor_ids:
@@ -327,7 +337,7 @@ async def update_vendor(
     data = data.cleaned()
     rules.vendor_errors(data).raise_if_any()
     async with db.transaction():
-        row = await require_vendor(vendor_id)
+        row = await _lock_vendor(vendor_id)
         before = _snapshot(row, (await _categories([vendor_id]))[vendor_id])
         if revision is not None and revision != row["revision"]:
             changes = await audit.history("vendor", vendor_id, limit=5)
@@ -371,7 +381,7 @@ async def change_status(
             "action", "unknown_action", f"one of {', '.join(a.value for a in StatusAction)}"
         ) from None
     async with db.transaction():
-        row = await require_vendor(vendor_id)
+        row = await _lock_vendor(vendor_id)
         current = rules.effective_status(Status(row["status"]), row["suspended_until"], today())
         try:
             new = rules.status_change(current, parsed, reason, until, today())
@@ -385,6 +395,8 @@ async def change_status(
             "suspended_until": row["suspended_until"],
         }
         after = {"status": new.value, "status_reason": reason.strip(), "suspended_until": until}
+        if after == before:  # the same suspension sent again: nothing changes
+            return new.value
         await Vendor.update(
             {
                 Vendor.status: new.value,
@@ -405,7 +417,7 @@ async def delete_vendor(actor: Principal, vendor_id: int) -> None:
 
     _ensure_keeper(actor)
     async with db.transaction():
-        row = await require_vendor(vendor_id)
+        row = await _lock_vendor(vendor_id)
         if await accounts.vendor_has_accounts(vendor_id):
             raise Conflict(
                 "this vendor has user accounts; deactivate them, or suspend or "
@@ -420,7 +432,7 @@ async def add_contact(actor: Principal, vendor_id: int, data: ContactInput) -> i
     _ensure_keeper(actor)
     rules.contact_errors(data).raise_if_any()
     async with db.transaction():
-        await require_vendor(vendor_id)
+        await _lock_vendor(vendor_id)  # two primary contacts added at once: one stays primary
         values = {k: (v.strip() if isinstance(v, str) else v) for k, v in asdict(data).items()}
         if data.is_primary:
             await Contact.update({Contact.is_primary: False}).where(Contact.vendor == vendor_id)
@@ -435,11 +447,9 @@ async def add_contact(actor: Principal, vendor_id: int, data: ContactInput) -> i
 async def remove_contact(actor: Principal, vendor_id: int, contact_id: int) -> None:
     _ensure_keeper(actor)
     async with db.transaction():
-        row = (
-            await Contact.select()
-            .where((Contact.id == contact_id) & (Contact.vendor == vendor_id))
-            .first()
-        )
+        row = await db.locked(
+            Contact.select().where((Contact.id == contact_id) & (Contact.vendor == vendor_id))
+        ).first()
         if row is None:
             raise NotFound("contact", contact_id)
         await Contact.delete().where(Contact.id == contact_id)
@@ -504,11 +514,12 @@ async def qualification_scan(
 async def remove_qualification(actor: Principal, vendor_id: int, qualification_id: int) -> None:
     _ensure_keeper(actor)
     async with db.transaction():
-        row = (
-            await Qualification.select()
-            .where((Qualification.id == qualification_id) & (Qualification.vendor == vendor_id))
-            .first()
-        )
+        # Locked: of two removals at once, the second finds it gone (404) and records nothing.
+        row = await db.locked(
+            Qualification.select().where(
+                (Qualification.id == qualification_id) & (Qualification.vendor == vendor_id)
+            )
+        ).first()
         if row is None:
             raise NotFound("qualification", qualification_id)
         await Qualification.delete().where(Qualification.id == qualification_id)
