@@ -9,7 +9,8 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# Templates and static files ship inside the package, so an installed wheel serves them.
+PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def _int(name: str, default: int) -> int:
@@ -38,8 +39,8 @@ class Settings:
     panel_minimum_open: int = 5
     session_hours: int = 10
     secure_cookies: bool = False
-    templates_dir: Path = PROJECT_ROOT / "templates"
-    static_dir: Path = PROJECT_ROOT / "static"
+    templates_dir: Path = PACKAGE_DIR / "templates"
+    static_dir: Path = PACKAGE_DIR / "static"
 
     @property
     def zone(self) -> ZoneInfo:
@@ -72,7 +73,7 @@ def _secret_key(data_dir: Path) -> str:
 
 
 def load_settings() -> Settings:
-    data_dir = Path(os.environ.get("VENDORGOV_DATA_DIR", PROJECT_ROOT / "var")).resolve()
+    data_dir = Path(os.environ.get("VENDORGOV_DATA_DIR", "var")).resolve()
     database_url = os.environ.get(
         "VENDORGOV_DATABASE_URL", f"sqlite:///{data_dir / 'vendorgov.sqlite3'}"
     )
