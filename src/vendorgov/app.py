@@ -45,7 +45,7 @@ from vendorgov.vendors.api import VendorApi
 from vendorgov.vendors.views import VendorPages
 from vendorgov.web import errors
 from vendorgov.web.pages import HomePages
-from vendorgov.web.security import SwaggerPage, add_security_headers
+from vendorgov.web.security import SwaggerPage, add_security_headers, client_identifier
 from vendorgov.web.templating import make_template_config
 
 _FRESH_SESSION_ID = "vendorgov.fresh_session_id"
@@ -172,6 +172,7 @@ def create_app(
     rate_limit = RateLimitConfig(
         rate_limit=("minute", settings.login_attempts_per_minute),
         check_throttle_handler=_is_login_attempt,
+        identifier_for_request=client_identifier(settings.trusted_proxies),
         store="rate_limit",
     )
     return Litestar(

@@ -1,15 +1,25 @@
 """Account security: hostile login input is a failed login, weak passwords are refused naming
 the rule, a reset or deactivation ends sessions and tokens at once and a reactivation revives
-none, and account changes made at the same moment stay consistent."""
+none, account changes made at the same moment stay consistent, and the login rate limit trusts
+X-Forwarded-For only from the configured proxies."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import socket
+from ipaddress import ip_network
+
+import httpx
+import uvicorn
 
 from tests.conftest import PASSWORD, csrf_token, http_client, log_in, unique
 from vendorgov.accounts import service as accounts
 from vendorgov.accounts.tables import Account
+from vendorgov.app import create_app
 from vendorgov.audit.tables import AuditEntry
+from vendorgov.cli import SERVER_OPTIONS
+from vendorgov.settings import get_settings
 
 NEW_PASSWORD = "blue-lantern-river-42"
 
@@ -175,3 +185,65 @@ async def test_the_same_username_created_twice_at_once_is_one_account(login):
         )
     assert sorted(r.status_code for r in responses) == [302, 409]
     assert await accounts.user_id_for(username) is not None
+
+
+def _client_at(app, address: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, client=(address, 40000)),
+        base_url="http://testserver.local",
+    )
+
+
+async def test_a_forged_forwarded_for_does_not_escape_the_login_limit(world):
+    app = create_app(dataclasses.replace(get_settings(), login_attempts_per_minute=3))
+    async with _client_at(app, "203.0.113.7") as c:
+        codes = []
+        for i in range(5):
+            c.headers["X-Forwarded-For"] = f"198.51.100.{i}"
+            codes.append((await log_in(c, "t.finance", "wrong-password")).status_code)
+    assert codes == [401, 401, 401, 429, 429]
+
+
+async def test_behind_a_trusted_proxy_each_client_has_its_own_limit(world):
+    settings = dataclasses.replace(
+        get_settings(),
+        login_attempts_per_minute=3,
+        trusted_proxies=(ip_network("10.0.0.0/8"),),
+    )
+    app = create_app(settings)
+    async with _client_at(app, "10.0.0.2") as proxy:
+        proxy.headers["X-Forwarded-For"] = "198.51.100.1"
+        first = [(await log_in(proxy, "t.finance", "wrong-password")).status_code for _ in range(4)]
+        # The same client writing another address in front: the proxy appended the real one.
+        proxy.headers["X-Forwarded-For"] = "192.0.2.99, 198.51.100.1"
+        forged = (await log_in(proxy, "t.finance", "wrong-password")).status_code
+        proxy.headers["X-Forwarded-For"] = "198.51.100.2"
+        other = (await log_in(proxy, "t.finance")).status_code
+    assert first == [401, 401, 401, 429] and forged == 429
+    assert other == 302
+
+
+async def test_the_server_as_run_does_not_take_a_local_clients_forwarded_for(world):
+    """uvicorn's own proxy headers would trust X-Forwarded-For from 127.0.0.1: served with
+    `vendorgov serve`'s options, a local client's forged addresses still share one limit."""
+    app = create_app(dataclasses.replace(get_settings(), login_attempts_per_minute=3))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", **SERVER_OPTIONS
+    )
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            await asyncio.sleep(0.02)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as c:
+            codes = []
+            for i in range(4):
+                c.headers["X-Forwarded-For"] = f"198.51.100.{i}"
+                codes.append((await log_in(c, "t.finance", "wrong-password")).status_code)
+    finally:
+        server.should_exit = True
+        await serving
+    assert codes == [401, 401, 401, 429]

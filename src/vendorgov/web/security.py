@@ -1,4 +1,5 @@
-"""Security headers on every response, and the Swagger UI page without an inline script.
+"""Security headers on every response, the Swagger UI page without an inline script, and
+the client address behind trusted reverse proxies.
 
 The pages load scripts and styles from /static only (no inline script, no event handler
 attributes: static/app.js wires the confirm dialogs), so the policy allows only the app's own
@@ -9,7 +10,9 @@ its scripts are files like ours, and it loads nothing from another origin.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from html import escape
+from ipaddress import IPv4Network, IPv6Network, ip_address
 
 from litestar import Request
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -68,3 +71,38 @@ class SwaggerPage(SwaggerRenderPlugin):
             '<script src="/static/swagger-init.js" defer></script>'
             '</head><body><div id="swagger-container"></div></body></html>'
         ).encode()
+
+
+Networks = Sequence[IPv4Network | IPv6Network]
+
+
+def _trusted(address: str, proxies: Networks) -> bool:
+    try:
+        parsed = ip_address(address)
+    except ValueError:
+        return False
+    return any(parsed in network for network in proxies)
+
+
+def client_address(peer: str, forwarded_for: str, proxies: Networks) -> str:
+    """The client's address: the peer's, unless the peer is a trusted proxy; then the nearest
+    address in X-Forwarded-For that is not a trusted proxy (each proxy appends the address it
+    saw, so what a client wrote itself is further left and never chosen over it)."""
+    if not _trusted(peer, proxies):
+        return peer
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop, proxies):
+            return hop
+    return hops[0] if hops else peer
+
+
+def client_identifier(proxies: Networks) -> Callable[[Request], str]:
+    """For RateLimitConfig.identifier_for_request."""
+
+    def identify(request: Request) -> str:
+        peer = request.client.host if request.client else ""
+        forwarded = ",".join(request.headers.getall("x-forwarded-for", []))
+        return client_address(peer, forwarded, proxies)
+
+    return identify
