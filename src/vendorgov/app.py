@@ -15,7 +15,6 @@ from litestar.middleware.session.server_side import (
     ServerSideSessionConfig,
 )
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.static_files import create_static_files_router
@@ -46,6 +45,7 @@ from vendorgov.vendors.api import VendorApi
 from vendorgov.vendors.views import VendorPages
 from vendorgov.web import errors
 from vendorgov.web.pages import HomePages
+from vendorgov.web.security import SwaggerPage, add_security_headers, client_identifier
 from vendorgov.web.templating import make_template_config
 
 _FRESH_SESSION_ID = "vendorgov.fresh_session_id"
@@ -172,6 +172,7 @@ def create_app(
     rate_limit = RateLimitConfig(
         rate_limit=("minute", settings.login_attempts_per_minute),
         check_throttle_handler=_is_login_attempt,
+        identifier_for_request=client_identifier(settings.trusted_proxies),
         store="rate_limit",
     )
     return Litestar(
@@ -221,13 +222,14 @@ def create_app(
         template_config=template_config,
         plugins=[FlashPlugin(FlashConfig(template_config=template_config))],
         exception_handlers={Exception: errors.handle},
+        before_send=[add_security_headers],
         openapi_config=OpenAPIConfig(
             title="vendorgov API",
             version="0.1.0",
             description=about,
             path="/schema",
             render_plugins=[
-                SwaggerRenderPlugin(
+                SwaggerPage(
                     path="/",
                     js_url="/static/vendor/swagger/swagger-ui-bundle.js",
                     css_url="/static/vendor/swagger/swagger-ui.css",

@@ -58,7 +58,9 @@ def demo(if_empty: bool) -> None:
 # How uvicorn serves vendorgov (here and in bench/server.py). The standard asyncio loop, not
 # uvloop: under saturation uvloop left some connections waiting for over a second while others
 # were served in 40 ms (p99 of 0.7 s against 52 ms with asyncio, at the same throughput).
-SERVER_OPTIONS = {"loop": "asyncio", "http": "httptools"}
+# No proxy_headers: uvicorn's would take X-Forwarded-For from any client on 127.0.0.1 as its
+# address; the app reads it only from VENDORGOV_TRUSTED_PROXIES (web.security.client_address).
+SERVER_OPTIONS = {"loop": "asyncio", "http": "httptools", "proxy_headers": False}
 
 
 @main.command()
@@ -87,7 +89,6 @@ def serve(host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         log_level="info",
-        proxy_headers=True,
         **SERVER_OPTIONS,
     )
 

@@ -6,6 +6,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -39,6 +40,8 @@ class Settings:
     panel_minimum_open: int = 5
     session_hours: int = 10
     secure_cookies: bool = False
+    # Reverse proxies whose X-Forwarded-For names the client (for the login rate limit).
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
     templates_dir: Path = PACKAGE_DIR / "templates"
     static_dir: Path = PACKAGE_DIR / "static"
 
@@ -57,6 +60,17 @@ class Settings:
     @property
     def sessions_dir(self) -> Path:
         return self.data_dir / "sessions"
+
+
+def _networks(name: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """Comma-separated addresses or CIDR blocks (e.g. "10.0.0.0/8, 192.168.1.5")."""
+    networks = []
+    for part in filter(None, (p.strip() for p in os.environ.get(name, "").split(","))):
+        try:
+            networks.append(ip_network(part, strict=False))
+        except ValueError:
+            raise ValueError(f"{name}: {part!r} is not an IP address or CIDR block") from None
+    return tuple(networks)
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -94,6 +108,7 @@ def load_settings() -> Settings:
         panel_minimum_open=_int("VENDORGOV_PANEL_MINIMUM_OPEN", 5),
         session_hours=_int("VENDORGOV_SESSION_HOURS", 10),
         secure_cookies=os.environ.get("VENDORGOV_SECURE_COOKIES", "") in ("1", "true", "yes"),
+        trusted_proxies=_networks("VENDORGOV_TRUSTED_PROXIES"),
     )
 
 

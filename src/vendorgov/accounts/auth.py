@@ -13,6 +13,8 @@ from vendorgov.accounts import service
 from vendorgov.accounts.roles import Principal, Role
 
 SESSION_KEY = "uid"
+# The account's credentials version at login: a reset or (de)activation raises it.
+CREDENTIALS_KEY = "cv"
 API_PREFIX = "/api/"
 # Paths anyone may open: the login page, static files, the API description, health.
 PUBLIC_PATHS = ["^/login", "^/static/", "^/schema", "^/healthz", "^/favicon.ico"]
@@ -40,7 +42,9 @@ class AccountAuthMiddleware(AbstractAuthenticationMiddleware):
                 )
             return AuthenticationResult(user=principal, auth="token")
         session = connection.scope.get("session") or {}
-        principal = await service.principal_for_user(session.get(SESSION_KEY))
+        principal = await service.principal_for_session(
+            session.get(SESSION_KEY), session.get(CREDENTIALS_KEY)
+        )
         if principal is None:
             raise NotAuthorizedException("please log in")
         return AuthenticationResult(user=principal, auth="session")

@@ -48,6 +48,9 @@ class Principal:
     display_name: str
     role: Role
     vendor_id: int | None = None
+    # The account's credentials version when this principal was read: a login session keeps
+    # it and is valid only while it is current (see accounts.service.end_sessions).
+    credentials_version: int = 0
 
     @property
     def is_vendor(self) -> bool:

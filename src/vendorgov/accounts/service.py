@@ -13,11 +13,11 @@ from piccolo.apps.user.tables import BaseUser
 
 from vendorgov import db
 from vendorgov.accounts.roles import ROLE_LABELS, Principal, Role, parse_role
+from vendorgov.accounts.rules import acceptable_for_login, password_errors
 from vendorgov.accounts.tables import Account, ApiToken
 from vendorgov.audit import service as audit
-from vendorgov.errors import Collector, Conflict, NotFound
+from vendorgov.errors import Collector, Conflict, InvalidInput, NotFound
 
-MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "vg_"
 # last_used_at is a hint for the owner, not a log: refresh it at most this often.
 _TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
@@ -37,7 +37,8 @@ def _now() -> datetime:
 # Every request resolves its principal, so these two lookups are plain SQL: Piccolo's query
 # builder costs about a millisecond per joined select, more than the database does.
 _PRINCIPAL_COLUMNS = (
-    "u.id AS user_id, u.username, u.active, a.role, a.display_name, a.vendor AS vendor_id"
+    "u.id AS user_id, u.username, u.active, a.role, a.display_name, a.vendor AS vendor_id, "
+    "a.credentials_version"
 )
 _PRINCIPAL_BY_USER = (
     f"SELECT {_PRINCIPAL_COLUMNS} FROM account a "
@@ -59,6 +60,7 @@ def _principal(row: dict | None) -> Principal | None:
         display_name=row["display_name"],
         role=Role(row["role"]),
         vendor_id=row["vendor_id"],
+        credentials_version=row["credentials_version"],
     )
 
 
@@ -67,6 +69,15 @@ async def principal_for_user(user_id: object) -> Principal | None:
         return None
     rows = await db.fetch(_PRINCIPAL_BY_USER, user_id)
     return _principal(rows[0] if rows else None)
+
+
+async def principal_for_session(user_id: object, credentials_version: object) -> Principal | None:
+    """The principal of a login session, unless its account's password was reset or the
+    account (de)activated since the session began."""
+    principal = await principal_for_user(user_id)
+    if principal is None or principal.credentials_version != credentials_version:
+        return None
+    return principal
 
 
 def _verify_password(password: str, stored: str) -> bool:
@@ -78,6 +89,8 @@ def _verify_password(password: str, stored: str) -> bool:
 async def authenticate(username: str, password: str) -> Principal | None:
     """Check a password with Piccolo's PBKDF2 hashing, in a worker thread (it takes ~0.3 s
     by design), comparing against a dummy hash for unknown names so timing tells nothing."""
+    if not acceptable_for_login(username.strip(), password):
+        return None
     row = await (
         BaseUser.select(BaseUser.id, BaseUser.password, BaseUser.active)
         .where(BaseUser.username == username.strip())
@@ -133,8 +146,8 @@ def _account_errors(
         or not username.replace("_", "").replace(".", "").replace("-", "").isalnum()
     ):
         errors.add("username", "format", "use 1–100 letters, digits, '.', '-' or '_'")
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        errors.add("password", "min_length", f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    if password is not None:
+        errors.errors += password_errors(password, username)
     parsed = parse_role(role)
     if parsed is None:
         errors.add(
@@ -168,9 +181,10 @@ async def create_account(
     errors.raise_if_any()
     if vendor_id is not None:
         await vendors.require_vendor(vendor_id)
+    taken = Conflict(f"username {username!r} is taken")
     async with db.transaction():
         if await BaseUser.exists().where(BaseUser.username == username):
-            raise Conflict(f"username {username!r} is taken")
+            raise taken
         user = BaseUser(
             username=username,
             password=password,
@@ -179,7 +193,12 @@ async def create_account(
             admin=role == Role.admin,
             superuser=role == Role.admin,
         )
-        await user.save()
+        try:
+            await user.save()
+        except Exception as error:  # the same name created at the same moment
+            if db.is_unique_violation(error):
+                raise taken from None
+            raise
         account = Account(
             user=user.id, role=role, display_name=display_name.strip(), vendor=vendor_id
         )
@@ -221,17 +240,33 @@ async def list_accounts() -> list[dict]:
     return rows
 
 
+async def end_sessions(user_id: int, revoke_tokens: bool) -> None:
+    """Inside the caller's transaction: raise the account's credentials version, which ends
+    its login sessions (they carry the old one), and revoke its API tokens. Reactivating an
+    account raises the version too, so no session from before revives."""
+    await Account.update({Account.credentials_version: Account.credentials_version + 1}).where(
+        Account.user == user_id
+    )
+    if revoke_tokens:
+        await ApiToken.update({ApiToken.revoked_at: _now()}).where(
+            (ApiToken.user == user_id) & ApiToken.revoked_at.is_null()
+        )
+    forget_tokens()
+
+
 async def set_active(actor: audit.Actor, user_id: int, active: bool) -> None:
     async with db.transaction():
-        row = await BaseUser.select(BaseUser.active).where(BaseUser.id == user_id).first()
+        row = await db.locked(
+            BaseUser.select(BaseUser.active).where(BaseUser.id == user_id)
+        ).first()
         if row is None:
             raise NotFound("account", user_id)
         if row["active"] == active:
-            return
+            return  # already so (a repeated or concurrent request): nothing to change
         if not active and user_id == actor.user_id:
             raise Conflict("you cannot deactivate your own account")
         await BaseUser.update({BaseUser.active: active}).where(BaseUser.id == user_id)
-        forget_tokens()
+        await end_sessions(user_id, revoke_tokens=not active)
         await audit.record(
             actor,
             "account",
@@ -243,16 +278,23 @@ async def set_active(actor: audit.Actor, user_id: int, active: bool) -> None:
 
 
 async def set_password(actor: audit.Actor, user_id: int, password: str) -> None:
-    errors = Collector()
-    if len(password) < MIN_PASSWORD_LENGTH:
-        errors.add("password", "min_length", f"must be at least {MIN_PASSWORD_LENGTH} characters")
-    errors.raise_if_any()
+    """An administrator's reset: the user's sessions and API tokens end with it."""
+    row = await BaseUser.select(BaseUser.username).where(BaseUser.id == user_id).first()
+    if row is None:
+        raise NotFound("account", user_id)
+    errors = password_errors(password, row["username"])
+    if errors:
+        raise InvalidInput(errors)
+    hashed = await anyio.to_thread.run_sync(BaseUser.hash_password, password)
     async with db.transaction():
-        if not await BaseUser.exists().where(BaseUser.id == user_id):
-            raise NotFound("account", user_id)
-        await BaseUser.update({BaseUser.password: BaseUser.hash_password(password)}).where(
-            BaseUser.id == user_id
+        changed = (
+            await BaseUser.update({BaseUser.password: hashed})
+            .where(BaseUser.id == user_id)
+            .returning(BaseUser.id)
         )
+        if not changed:
+            raise NotFound("account", user_id)
+        await end_sessions(user_id, revoke_tokens=True)
         await audit.record(actor, "account", user_id, "set_password", None, None)
 
 

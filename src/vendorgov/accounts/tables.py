@@ -1,5 +1,5 @@
 from piccolo.apps.user.tables import BaseUser
-from piccolo.columns import ForeignKey, OnDelete, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, Integer, OnDelete, Timestamptz, Varchar
 from piccolo.table import Table
 
 from vendorgov.vendors.tables import Vendor
@@ -12,6 +12,9 @@ class Account(Table):
     role = Varchar(length=20, index=True)
     display_name = Varchar(length=100)
     vendor = ForeignKey(Vendor, null=True, default=None, on_delete=OnDelete.restrict)
+    # Raised when the password is reset or the account (de)activated: login sessions carry
+    # the version they started with and end when it is no longer the current one.
+    credentials_version = Integer(default=0)
 
 
 class ApiToken(Table, tablename="api_token"):

@@ -10,7 +10,7 @@ from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from vendorgov.accounts import service
-from vendorgov.accounts.auth import EVERY_ROLE, SESSION_KEY, allow
+from vendorgov.accounts.auth import CREDENTIALS_KEY, EVERY_ROLE, SESSION_KEY, allow
 from vendorgov.accounts.roles import ROLE_LABELS, Role
 from vendorgov.errors import DomainError
 from vendorgov.vendors import service as vendors
@@ -53,7 +53,13 @@ class LoginPages(Controller):
                 },
             )
         # A fresh session id at login, so an id planted before it is worthless.
-        request.set_session({SESSION_KEY: principal.user_id, ROTATE_SESSION: True})
+        request.set_session(
+            {
+                SESSION_KEY: principal.user_id,
+                CREDENTIALS_KEY: principal.credentials_version,
+                ROTATE_SESSION: True,
+            }
+        )
         return Redirect(target)
 
     @post("/logout", guards=[allow(*EVERY_ROLE)])
