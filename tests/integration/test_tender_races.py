@@ -383,11 +383,13 @@ async def test_a_withdrawal_racing_a_replacement_leaves_a_consistent_bid(world, 
     assert list(rows.values()).count("active") <= 1
 
 
-async def test_a_withdrawal_sent_twice_withdraws_once(world, app):
+async def test_a_withdrawal_sent_fifty_times_withdraws_once(world, app):
     tender_id = await published(world)
     vendor = await bidder(world)
     mine = await bid(vendor, tender_id, PRICES[0])
     async with as_user(app, vendor.principal) as c:
-        responses = await twice(c, f"/api/tenders/{tender_id}/bids/withdraw")
-    assert codes(responses) == [200, 200], [r.text for r in responses]
+        responses = await asyncio.gather(
+            *[c.post(f"/api/tenders/{tender_id}/bids/withdraw") for _ in range(50)]
+        )
+    assert codes(responses) == [200] * 50, {r.text for r in responses}
     assert len(await actions("bid", mine["bid_id"], "withdraw")) == 1
