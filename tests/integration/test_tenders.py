@@ -510,8 +510,11 @@ async def test_too_few_valid_bids_fail_the_tender_at_opening(world):
     await bid(over, tender_id, "1000000.01")
     withdrawn = await bid(gone, tender_id, "650000.00")
     await service.withdraw_bid(gone.principal, tender_id)
-    with pytest.raises(NotFound):  # nothing left to withdraw
-        await service.withdraw_bid(gone.principal, tender_id)
+    # A repeated withdrawal (a second click) is the same withdrawal, recorded once.
+    await service.withdraw_bid(gone.principal, tender_id)
+    assert await audit_count("bid", withdrawn["bid_id"]) == 2  # submit, withdraw
+    with pytest.raises(NotFound):  # a vendor that never bid has nothing to withdraw
+        await service.withdraw_bid((await bidder(world)).principal, tender_id)
     unlicensed_bid = await bid(unlicensed, tender_id, "720000.00")
     assert (await service.get_tender(officer, tender_id))["bids_received"] == 3
     await pass_deadline(tender_id)
@@ -882,3 +885,16 @@ async def test_vendors_see_no_bid_count_and_odd_tender_input_is_refused(world, a
         with pytest.raises(InvalidInput) as refused:
             await service.create_tender(world.principals["procurement"], tender_input(**overrides))
         assert field in {e.field for e in refused.value.errors}, refused.value.errors
+
+
+@pytest.mark.parametrize("status", ["\x00", "published\x00", "nonsense"])
+async def test_an_unknown_status_filter_is_refused_naming_the_field(world, api, login, status):
+    """A NUL byte reached PostgreSQL and answered 500; no status filter is free text."""
+    async with api("procurement") as c:
+        response = await c.get("/api/tenders", params={"status": status})
+    assert response.status_code == 422, response.text
+    assert [(e["field"], e["rule"]) for e in response.json()["errors"]] == [("status", "choice")]
+    with pytest.raises(InvalidInput):
+        await service.list_tenders(world.principals["vendor"], status)
+    async with login("procurement") as c:  # the page shows every tender instead
+        assert (await c.get("/tenders/", params={"status": status})).status_code == 200

@@ -102,10 +102,12 @@ def _decorate(row: dict, now: datetime | None = None) -> dict:
 
 
 async def _tender_row(tender_id: int, lock: bool = False) -> dict:
-    if lock and db.is_postgres():
-        # Bids, opening and awards on one tender run one at a time (SQLite writers already do).
-        await db.fetch("SELECT id FROM tender WHERE id = {} FOR UPDATE", tender_id)
-    row = await Tender.select().where(Tender.id == tender_id).first()
+    """The tender; with lock (inside a transaction), locked until the transaction ends. Every
+    change to a tender, its bids, panel and scores takes this lock first and decides on what
+    it reads after it, so changes to one tender run one at a time and the second sees the
+    first's result."""
+    query = Tender.select().where(Tender.id == tender_id)
+    row = await (db.locked(query) if lock else query).first()
     if row is None:
         raise NotFound("tender", tender_id)
     return row
@@ -147,6 +149,10 @@ async def _ensure_reader(principal: Principal, row: dict) -> None:
 
 async def list_tenders(principal: Principal, status: str = "") -> list[dict]:
     query = Tender.select().order_by(Tender.bid_deadline, ascending=False)
+    if status and status not in rules.STATUS_LABELS:
+        raise InvalidInput.single(
+            "status", "choice", f"one of {', '.join(rules.STATUS_LABELS)}, or empty for all"
+        )
     if status:
         query = query.where(Tender.status == status)
     if principal.is_vendor:
@@ -582,6 +588,14 @@ async def change_deadline(
         _ensure_action(row, "change_deadline")
         if _now() >= row["bid_deadline"]:
             raise Conflict("bid_deadline: the deadline has passed; it can no longer change")
+        if deadline == row["bid_deadline"]:
+            return  # the same move again (a second click): done already
+        if deadline < row["bid_deadline"]:
+            # §3: postponed only; also what the slower of two officers moving it at once hears.
+            raise Conflict(
+                "bid_deadline: the deadline is now "
+                f"{local(row['bid_deadline']):%Y-%m-%d %H:%M:%S %Z}; it can only be postponed"
+            )
         if local(deadline).date() >= row["service_start"]:
             raise InvalidInput.single(
                 "bid_deadline", "before_service", "must be before the service starts"
@@ -746,9 +760,15 @@ async def withdraw_bid(actor: Principal, tender_id: int) -> None:
         row = await _tender_row(tender_id, lock=True)
         if row["status"] != Status.published or _now() >= row["bid_deadline"]:
             raise Conflict("bid_deadline: bids can be withdrawn only before the deadline")
-        active = await Bid.select(Bid.id).where(
-            (Bid.tender == tender_id) & (Bid.vendor == actor.vendor_id) & (Bid.state == "active")
+        latest = await (
+            Bid.select(Bid.id, Bid.state)
+            .where((Bid.tender == tender_id) & (Bid.vendor == actor.vendor_id))
+            .order_by(Bid.id, ascending=False)
+            .first()
         )
+        if latest is not None and latest["state"] == "withdrawn":
+            return  # withdrawn already (a repeated request): the same result
+        active = [latest] if latest is not None and latest["state"] == "active" else []
         if not active:
             raise NotFound("active bid of your company on tender", tender_id)
         await Bid.update({Bid.state: "withdrawn"}).where(Bid.id == active[0]["id"])
@@ -943,10 +963,13 @@ async def open_tender(actor: Principal, tender_id: int) -> dict:
 
 
 async def _opened_bid(bid_id: int) -> tuple[dict, dict]:
-    bid = await Bid.select().where(Bid.id == bid_id).first()
-    if bid is None:
+    """A bid under review and its tender, read under the tender's lock (in a transaction):
+    a decision taken at the same moment is seen, not overwritten unseen."""
+    found = await Bid.select(Bid.tender).where(Bid.id == bid_id).first()
+    if found is None:
         raise NotFound("bid", bid_id)
-    tender = await _tender_row(bid["tender"], lock=True)
+    tender = await _tender_row(found["tender"], lock=True)
+    bid = await Bid.select().where(Bid.id == bid_id).first()
     _ensure_action(tender, "review")
     if bid["state"] != "active" or json.loads(bid["invalid_reasons"]):
         raise Conflict("bid: only valid bids are reviewed")
@@ -970,9 +993,11 @@ async def review_bid(actor: Principal, bid_id: int, compliant: bool, reason: str
     reason = _reason(reason) if not compliant else (reason or "").strip()
     async with db.transaction():
         bid, tender = await _opened_bid(bid_id)
+        value = "compliant" if compliant else "non_compliant"
+        if (bid["compliance"], bid["compliance_reason"]) == (value, reason):
+            return  # the same decision again: recorded already
         if compliant and bid["compliance"] == "non_compliant":
             await _ensure_no_submissions(tender["id"])
-        value = "compliant" if compliant else "non_compliant"
         await Bid.update({Bid.compliance: value, Bid.compliance_reason: reason}).where(
             Bid.id == bid_id
         )
@@ -995,6 +1020,8 @@ async def decide_low_price(actor: Principal, bid_id: int, decision: str, reason:
     reason = _reason(reason)
     async with db.transaction():
         bid, tender = await _opened_bid(bid_id)
+        if (bid["low_decision"], bid["low_reason"]) == (decision, reason):
+            return  # the same decision again: recorded already
         if decision == "accepted" and bid["low_decision"] == "rejected":
             await _ensure_no_submissions(tender["id"])
         if not bid["abnormally_low"]:
@@ -1058,6 +1085,8 @@ async def assign_panel(actor: Principal, tender_id: int, evaluator_ids: list[int
         members = await PanelMember.select().where(PanelMember.tender == tender_id)
         present = {m["evaluator"] for m in members}
         new = [i for i in dict.fromkeys(evaluator_ids) if i not in present]
+        if not new:
+            return  # all of them are on the panel already (e.g. the same request twice)
         size = len(_active(members)) + len(new)
         problem = rules.panel_errors(size, Method(row["method"]), get_settings().panel_minimum_open)
         if problem:
@@ -1111,25 +1140,24 @@ async def bidders(actor: Principal, tender_id: int) -> list[dict]:
 async def declare(actor: Principal, tender_id: int, conflicts: list[int], note: str) -> bool:
     """Declare conflicts of interest with the bidders before seeing any bid. A conflict
     removes the evaluator from the tender. Returns True when the evaluator may score."""
-    row, member = await _my_membership(actor, tender_id)
-    if member["declared_at"] is not None:
-        raise Conflict("declaration: already declared")
-    if row["status"] != Status.opened:
-        raise Conflict(
-            f"status: declarations are made once bids are opened (tender is {row['status']})"
-        )
-    names = {b["vendor_id"]: b["name"] for b in await bidders(actor, tender_id)}
-    unknown = [v for v in conflicts if v not in names]
-    if unknown:
-        raise InvalidInput.single(
-            "conflicts", "bidder", "declare only against this tender's bidders"
-        )
-    if conflicts:
-        note = _reason(note, "note")
     async with db.transaction():
+        # Decided under the tender's lock: a second tab, or the tender closing, may be at it.
         await _tender_row(tender_id, lock=True)
-        if (await _member(tender_id, actor.user_id))["declared_at"] is not None:
+        row, member = await _my_membership(actor, tender_id)
+        if member["declared_at"] is not None:
             raise Conflict("declaration: already declared")
+        if row["status"] != Status.opened:
+            raise Conflict(
+                f"status: declarations are made once bids are opened (tender is {row['status']})"
+            )
+        names = {b["vendor_id"]: b["name"] for b in await bidders(actor, tender_id)}
+        unknown = [v for v in conflicts if v not in names]
+        if unknown:
+            raise InvalidInput.single(
+                "conflicts", "bidder", "declare only against this tender's bidders"
+            )
+        if conflicts:
+            note = _reason(note, "note")
         await PanelMember.update(
             {
                 PanelMember.declared_at: _now(),
@@ -1196,9 +1224,21 @@ async def save_scores(
 ) -> None:
     """Save (and, with submit, hand in) an evaluator's scores: 0–100 per non-price criterion
     of each eligible bid. Submitted scores are final."""
+    async with db.transaction():
+        # Everything is checked under the tender's lock: a second tab may submit, a review
+        # change what is in the running, or the officer close scoring at the same moment.
+        await _tender_row(tender_id, lock=True)
+        await _save_scores(actor, tender_id, entries, submit)
+
+
+async def _save_scores(
+    actor: Principal, tender_id: int, entries: list[ScoreInput], submit: bool
+) -> None:
+    """save_scores' checks and writes, run under the tender's lock."""
     sheet = await scoring_sheet(actor, tender_id)
     member = sheet["member"]
-    if sheet["tender"]["status"] != Status.opened:
+    tender = sheet["tender"]
+    if tender["status"] != Status.opened:
         raise Conflict("status: scoring is closed")
     if member["submitted_at"] is not None:
         raise Conflict("scores: already submitted; submitted scores are final")
@@ -1223,41 +1263,34 @@ async def save_scores(
                 "scores", "complete", f"{len(missing)} score(s) missing: every bid and criterion"
             )
     errors.raise_if_any()
-    async with db.transaction():
-        tender = await _tender_row(tender_id, lock=True)
-        if tender["status"] != Status.opened:
-            raise Conflict("status: scoring is closed")
-        # Checked again under the lock: a second tab may have submitted meanwhile.
-        if (await _member(tender_id, actor.user_id))["submitted_at"] is not None:
-            raise Conflict("scores: already submitted; submitted scores are final")
-        for e in entries:
-            await Score.delete().where(
-                (Score.member == member["id"])
-                & (Score.bid == e.bid_id)
-                & (Score.criterion == e.criterion)
-            )
-            await Score(
-                member=member["id"],
-                bid=e.bid_id,
-                criterion=e.criterion,
-                score=e.score,
-                comment=e.comment.strip(),
-            ).save()
-        if submit:
-            await PanelMember.update({PanelMember.submitted_at: _now()}).where(
-                PanelMember.id == member["id"]
-            )
-        await audit.record(
-            actor,
-            "panel_member",
-            member["id"],
-            "submit_scores" if submit else "save_scores",
-            None,
-            {
-                "tender": tender["reference"],
-                "scores": [[e.bid_id, e.criterion, e.score] for e in entries],
-            },
+    for e in entries:
+        await Score.delete().where(
+            (Score.member == member["id"])
+            & (Score.bid == e.bid_id)
+            & (Score.criterion == e.criterion)
         )
+        await Score(
+            member=member["id"],
+            bid=e.bid_id,
+            criterion=e.criterion,
+            score=e.score,
+            comment=e.comment.strip(),
+        ).save()
+    if submit:
+        await PanelMember.update({PanelMember.submitted_at: _now()}).where(
+            PanelMember.id == member["id"]
+        )
+    await audit.record(
+        actor,
+        "panel_member",
+        member["id"],
+        "submit_scores" if submit else "save_scores",
+        None,
+        {
+            "tender": tender["reference"],
+            "scores": [[e.bid_id, e.criterion, e.score] for e in entries],
+        },
+    )
 
 
 # --- results and award -----------------------------------------------------------------------
