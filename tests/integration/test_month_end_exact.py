@@ -169,7 +169,14 @@ async def test_an_amendment_of_the_fee_alone_leaves_the_clause_whole(api, world)
     assert (D(clause["attained"]), D(clause["score"])) == (95, 100)
     assert clause["version_number"] == 2 and clause["missed_event_ids"]
     statement = got["statement"]
-    assert statement["components_exact"]["sla"] == "100"
+    # A clean month's audit-and-rectification component is 100, and it counts (§6).
+    assert statement["components_exact"] == {
+        "sla": "100",
+        "inspection": None,
+        "satisfaction": None,
+        "audit": "100",
+    }
+    assert statement["weights"] == {"sla": "80.00", "audit": "20.00"}
     assert (statement["score"], statement["grade"]) == ("100.00", "A")
     bases = [line["amount"] for line in statement["lines"] if line["kind"] == "base"]
     assert bases == ["50000.00", "51500.00"] and statement["net"] == "101500.00"

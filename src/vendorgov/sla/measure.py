@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from decimal import Decimal
 from fractions import Fraction
@@ -148,40 +148,70 @@ def nearest_rank_p90(values: np.ndarray):
 NS_PER_MINUTE = 60_000_000_000
 
 
-def _nanoseconds(delta: pd.Series) -> np.ndarray:
-    """Durations as whole nanoseconds (exact; NaT becomes a value that masks exclude)."""
-    return delta.to_numpy(dtype="timedelta64[ns]").astype("int64")
+def _instants(times: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """UTC instants as whole nanoseconds since the epoch (exact), and where they are empty."""
+    return times.dt.as_unit("ns").array.asi8, times.isna().to_numpy()
 
 
 def assign_versions(
-    events: pd.DataFrame, versions: Sequence[VersionClauses], zone: ZoneInfo
-) -> pd.Series:
+    reported: np.ndarray, versions: Sequence[VersionClauses], zone: ZoneInfo
+) -> np.ndarray:
     """Index into `versions` of the version in force on each event's local report day
-    (-1 when none was signed yet)."""
+    (-1 when none was signed yet); `reported` holds UTC nanoseconds."""
     ordered = sorted(range(len(versions)), key=lambda i: versions[i].effective_from)
     starts = np.array(
         [np.datetime64(versions[i].effective_from) for i in ordered], dtype="datetime64[D]"
     )
-    local_days = (
-        events["reported_at"]
-        .dt.tz_convert(zone)
-        .dt.tz_localize(None)
-        .values.astype("datetime64[D]")
-    )
+    local = pd.DatetimeIndex(reported.view("datetime64[ns]"), tz="UTC").tz_convert(zone)
+    local_days = local.tz_localize(None).values.astype("datetime64[D]")
     position = np.searchsorted(starts, local_days, side="right") - 1
-    mapped = np.where(position >= 0, np.array(ordered + [-1])[position], -1)
-    return pd.Series(mapped, index=events.index)
+    return np.where(position >= 0, np.array(ordered + [-1])[position], -1)
 
 
 @dataclass
-class _Window:
-    """The month's bounds and each event's age at them, shared by every clause."""
+class _Events:
+    """The month's events as plain arrays, read once: the clauses of every version measure
+    them (pandas per clause cost more than the measuring, over a thousand contracts)."""
 
-    start: pd.Timestamp
-    end: pd.Timestamp
+    ids: np.ndarray
+    category: np.ndarray
+    priority: np.ndarray
+    reported: np.ndarray  # nanoseconds since the epoch, UTC
+    done: dict[str, tuple[np.ndarray, np.ndarray]]  # responded_at/resolved_at: (ns, empty)
+    satisfaction: np.ndarray  # NaN when unrated
+    complaint: np.ndarray
+    start: int
+    end: int
     in_month: np.ndarray
-    age_at_start: np.ndarray  # nanoseconds
-    age_at_end: np.ndarray
+
+    def take(self, keep: np.ndarray) -> _Events:
+        return replace(
+            self,
+            ids=self.ids[keep],
+            category=self.category[keep],
+            priority=self.priority[keep],
+            reported=self.reported[keep],
+            done={c: (ns[keep], empty[keep]) for c, (ns, empty) in self.done.items()},
+            satisfaction=self.satisfaction[keep],
+            complaint=self.complaint[keep],
+            in_month=self.in_month[keep],
+        )
+
+    @classmethod
+    def of(cls, events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> _Events:
+        reported, _ = _instants(events["reported_at"])
+        return cls(
+            ids=events["id"].to_numpy(),
+            category=events["category"].to_numpy(),
+            priority=events["priority"].to_numpy(),
+            reported=reported,
+            done={c: _instants(events[c]) for c in ("responded_at", "resolved_at")},
+            satisfaction=events["satisfaction"].to_numpy(dtype="float64", na_value=np.nan),
+            complaint=events["complaint"].fillna(False).to_numpy().astype(bool),
+            start=start.value,
+            end=end.value,
+            in_month=reported >= start.value,
+        )
 
 
 def _scoring_versions(versions: Sequence[VersionClauses], month: Month) -> dict:
@@ -205,17 +235,11 @@ def measure_month(
     reported in the month and the month before (shifted `_within` events come from there).
     """
     start, end = month.start_utc(zone), month.end_utc(zone)
-    events = events[
-        (events["reported_at"] >= month.previous().start_utc(zone)) & (events["reported_at"] < end)
-    ]
-    version_index = assign_versions(events, versions, zone).to_numpy()
-    window = _Window(
-        start,
-        end,
-        (events["reported_at"] >= start).to_numpy(),
-        _nanoseconds(start - events["reported_at"]),
-        _nanoseconds(end - events["reported_at"]),
+    arrays = _Events.of(events, start, end)
+    arrays = arrays.take(
+        (arrays.reported >= month.previous().start_utc(zone).value) & (arrays.reported < end.value)
     )
+    version_index = assign_versions(arrays.reported, versions, zone)
     # Each event judged by its own version's clause; judgements pooled by clause code.
     pooled: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
     for index, version in enumerate(versions):
@@ -225,17 +249,16 @@ def measure_month(
         for clause in version.clauses:
             selected = of_version.copy()
             if clause.category:
-                selected &= (events["category"] == clause.category).to_numpy()
+                selected &= arrays.category == clause.category
             if clause.priority:
-                selected &= (events["priority"] == clause.priority).to_numpy()
-            mask, value = _judge(events, clause, selected, window)
+                selected &= arrays.priority == clause.priority
+            mask, value = _judge(arrays, clause, selected)
             key = (clause.code, clause.kind)
             if key in pooled:
                 before_mask, before_value = pooled[key]
                 mask, value = before_mask | mask, np.where(mask, value, before_value)
             pooled[key] = (mask, value)
     scoring = _scoring_versions(versions, month)
-    ids = events["id"].to_numpy()
     results = []
     for key, (mask, value) in pooled.items():
         if not mask.any():
@@ -257,42 +280,38 @@ def measure_month(
                 weight=clause.weight,
                 score=score,
                 met=score == 100,
-                missed_event_ids=ids[missed].tolist(),
+                missed_event_ids=arrays.ids[missed].tolist(),
             )
         )
     return sorted(results, key=lambda r: r.code)
 
 
-def _judge(
-    events: pd.DataFrame, clause: Clause, selected: np.ndarray, window: _Window
-) -> tuple[np.ndarray, np.ndarray]:
+def _judge(events: _Events, clause: Clause, selected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The events this clause (of one version) measures in the month, and its judgement of
     each: hit (the `_within` kinds), minutes as nanoseconds (p90), satisfied (among the rated
     events), complaint."""
     kind = ClauseKind(clause.kind)
-    in_month = window.in_month
+    in_month = events.in_month
     if kind in (ClauseKind.response_within, ClauseKind.resolution_within):
         column = "responded_at" if kind is ClauseKind.response_within else "resolved_at"
-        done = events[column]
+        done, empty = events.done[column]
         threshold = (clause.threshold_minutes or 0) * NS_PER_MINUTE
         # Not done when a month ended and still within the threshold: measured in the next.
-        open_at_start = (done.isna() | (done >= window.start)).to_numpy()
-        shifted_in = ~in_month & open_at_start & (window.age_at_start <= threshold)
-        open_at_end = (done.isna() | (done >= window.end)).to_numpy()
-        shifted_out = in_month & open_at_end & (window.age_at_end <= threshold)
+        open_at_start = empty | (done >= events.start)
+        shifted_in = ~in_month & open_at_start & (events.start - events.reported <= threshold)
+        open_at_end = empty | (done >= events.end)
+        shifted_out = in_month & open_at_end & (events.end - events.reported <= threshold)
         mask = selected & ((in_month & ~shifted_out) | shifted_in)
-        taken = _nanoseconds(done - events["reported_at"])
-        return mask, ~open_at_end & (taken <= threshold)
+        return mask, ~open_at_end & (done - events.reported <= threshold)
     mask = selected & in_month
     if kind is ClauseKind.p90_response_minutes:
-        responded = events["responded_at"]
-        taken = _nanoseconds(responded - events["reported_at"])
-        open_at_end = (responded.isna() | (responded >= window.end)).to_numpy()
-        return mask, np.where(open_at_end, window.age_at_end, taken)
+        done, empty = events.done["responded_at"]
+        open_at_end = empty | (done >= events.end)
+        return mask, np.where(open_at_end, events.end, done) - events.reported
     if kind is ClauseKind.satisfaction_rate:
-        rated = events["satisfaction"].notna().to_numpy()
-        return mask & rated, events["satisfaction"].fillna(0).to_numpy() >= 4
-    return mask, events["complaint"].fillna(False).to_numpy().astype(bool)
+        rated = ~np.isnan(events.satisfaction)
+        return mask & rated, np.nan_to_num(events.satisfaction) >= 4
+    return mask, events.complaint
 
 
 def _attainment(clause: Clause, mask: np.ndarray, value: np.ndarray) -> tuple[Fraction, np.ndarray]:
