@@ -113,6 +113,16 @@ async def world() -> World:
             vendor_id=vendor_b,
         )
         principals["vendor_b"] = await accounts.principal_for_user(other_id)
+        # Month-end runs are reviewed by a finance user other than the one who computed them.
+        for name in ("finance_b", "finance_c"):
+            reviewer_id = await accounts.create_account(
+                admin,
+                username=f"t.{name}",
+                password=PASSWORD,
+                role="finance",
+                display_name=f"Test {name}",
+            )
+            principals[name] = await accounts.principal_for_user(reviewer_id)
         tokens = {
             name: (await accounts.create_token(p, "tests"))[1] for name, p in principals.items()
         }

@@ -221,6 +221,7 @@ def sla() -> None:
 @click.option("--as", "username", default="admin", show_default=True)
 def sla_compute(month: str, number: str | None, username: str) -> None:
     """Compute the SLA results of MONTH (YYYY-MM) for one or every active contract."""
+    from vendorgov import exact
     from vendorgov.contracts import service as contracts
     from vendorgov.sla import service as sla_service
     from vendorgov.sla.measure import Month
@@ -244,7 +245,9 @@ def sla_compute(month: str, number: str | None, username: str) -> None:
             return await sla_service.compute_months(principal, parsed, ids, bar.update)
 
     for outcome in _run(run()):
-        component = "no data" if outcome.sla_component is None else outcome.sla_component
+        component = (
+            "no data" if outcome.sla_component is None else exact.rounded(outcome.sla_component)
+        )
         click.echo(
             f"contract {outcome.contract_id}: {outcome.events} events, SLA component {component}"
         )
@@ -306,6 +309,21 @@ def month_approve(run_id: int, username: str) -> None:
             f"{len(drafted)} rectification notice(s) drafted for D grades, for a supervisor "
             "to issue or discard (/notices)"
         )
+
+
+@month.command("return")
+@click.argument("run_id", type=int)
+@click.option("--as", "username", required=True, help="A finance user other than the computer.")
+@click.option("--reason", required=True, help="What needs correcting.")
+def month_return(run_id: int, username: str, reason: str) -> None:
+    """Return a computed run for correction; the month is then computed again."""
+    from vendorgov.payments import service as payments
+
+    async def run():
+        await payments.return_run(await _principal(username), run_id, reason)
+
+    _run(run())
+    click.echo(f"run {run_id} returned for correction")
 
 
 async def _principal(username: str):

@@ -47,6 +47,7 @@ from piccolo.engine.sqlite import (
     TransactionType,
     dict_factory,
 )
+from piccolo.table import Table
 
 # Retry the file lock in short inline waits, yielding to the event loop between tries.
 _INLINE_BUSY_MS = 20
@@ -499,6 +500,19 @@ async def execute_many(template: str, rows: list[tuple]) -> None:
         await asyncio.to_thread(
             current.connection.raw.executemany, _placeholders(template, postgres=False), rows
         )
+
+
+# PostgreSQL's wire protocol numbers a statement's parameters with 16 bits: asyncpg refuses
+# more than 32,767 in one query.
+MAX_QUERY_ARGUMENTS = 32_767
+
+
+async def insert_all(table: type[Table], rows: list[Table]) -> None:
+    """Insert Piccolo rows with multi-row INSERTs, as many rows to a statement as the
+    driver's parameter limit allows (a month-end writes thousands)."""
+    per_statement = max(1, MAX_QUERY_ARGUMENTS // len(table._meta.columns))
+    for first in range(0, len(rows), per_statement):
+        await table.insert(*rows[first : first + per_statement])
 
 
 async def copy_csv(table: str, columns: list[str], data: bytes) -> bool:

@@ -19,6 +19,25 @@ OCTOBER = Month.parse("2026-10")
 D = Decimal
 
 
+def statement_of(run: dict, contract_id: int) -> dict:
+    """A contract's statement in a run: every revision holds the whole month (§7), so the runs
+    of one test also carry the contracts of the tests before it."""
+    (statement,) = [s for s in run["statements"] if s["contract"] == contract_id]
+    return statement
+
+
+async def notices_of(contract_id: int, notice_ids: list[int]) -> list[int]:
+    """Which of the notices an approval drafted are the contract's."""
+    from vendorgov.audits.tables import Notice
+
+    if not notice_ids:
+        return []
+    rows = await Notice.select(Notice.id).where(
+        Notice.id.is_in(notice_ids) & (Notice.contract == contract_id)
+    )
+    return [r["id"] for r in rows]
+
+
 async def october_contract(world, vendor_id) -> int:
     """100,000.00 a month from January, 103,000.00 from 16 October; 2,000.00 per critical
     finding; deductions capped at 8%."""
@@ -86,11 +105,18 @@ async def test_a_hand_computed_month_with_proration_penalty_and_cap(world):
     await october_records(world, contract_id)
     finance = world.principals["finance"]
     run_id = await payments.compute_run(finance, OCTOBER, [contract_id])
-    (statement,) = (await payments.get_run(finance, run_id))["statements"]
+    statement = statement_of(await payments.get_run(finance, run_id), contract_id)
     assert statement["components"] == {
         "sla": None,  # no clauses: left out
-        "inspection": "60.00",
+        "inspection": D("60.00"),
         "satisfaction": None,  # no surveys: left out
+        "audit": D("80.00"),
+    }
+    # Stored exactly (vendorgov.exact), shown to 2 decimals.
+    assert statement["components_exact"] == {
+        "sla": None,
+        "inspection": "60",
+        "satisfaction": None,
         "audit": "80",
     }
     # (30 × 60 + 10 × 80) / 40 = 65.00 → D, pay 90%
@@ -112,7 +138,7 @@ async def test_a_hand_computed_month_with_proration_penalty_and_cap(world):
         D("93424.52"),
     )
     again = await payments.compute_run(finance, OCTOBER, [contract_id])
-    (same,) = (await payments.get_run(finance, again))["statements"]
+    same = statement_of(await payments.get_run(finance, again), contract_id)
     assert (same["score"], same["net"], same["lines"]) == (
         statement["score"],
         statement["net"],
@@ -122,21 +148,23 @@ async def test_a_hand_computed_month_with_proration_penalty_and_cap(world):
 
 async def test_two_person_approval_lock_and_new_revision_with_diff(world):
     contract_id = await october_contract(world, world.vendor_a)
-    finance, admin = world.principals["finance"], world.principals["admin"]
+    finance, reviewer = world.principals["finance"], world.principals["finance_b"]
     first = await payments.compute_run(finance, OCTOBER, [contract_id])
-    with pytest.raises(Forbidden, match="cannot approve"):
+    with pytest.raises(Forbidden, match="cannot review"):
         await payments.approve(finance, first)
+    with pytest.raises(Forbidden, match="admin role does not review"):
+        await payments.approve(world.principals["admin"], first)
     await with_vendor_sees_nothing(world)
-    await payments.approve(admin, first)
-    with pytest.raises(Conflict, match="approved already"):
-        await payments.approve(admin, first)
+    await payments.approve(reviewer, first)
+    with pytest.raises(Conflict, match="approved by t.finance_b already"):
+        await payments.approve(reviewer, first)
     with pytest.raises(InvalidInput, match="say why"):
         await payments.compute_run(finance, OCTOBER, [contract_id])
     await october_records(world, contract_id)  # late records change the month
     second = await payments.compute_run(finance, OCTOBER, [contract_id], reason="补录检查记录")
     third = await payments.compute_run(finance, OCTOBER, [contract_id], reason="复核")
     with pytest.raises(Conflict, match="stale"):
-        await payments.approve(admin, second)
+        await payments.approve(reviewer, second)
     # The stale revision says so and leaves the month's approval to the newest one.
     assert (await payments.get_run(finance, second))["shown_status"] == "superseded"
     waiting = await payments.runs_awaiting_approval(finance)
@@ -175,16 +203,18 @@ async def test_the_api_computes_approves_and_shows_the_vendor_its_statement(api,
     async with api("vendor") as c:
         refused = await c.get(f"/api/payments/runs/{run_id}")
         before = (await c.get("/api/payments/statements")).json()
-    async with api("admin") as c:
+    async with api("admin") as c:  # administrators do not approve (§7)
+        by_admin = await c.post(f"/api/payments/runs/{run_id}/approve")
+    async with api("finance_b") as c:
         approved = await c.post(f"/api/payments/runs/{run_id}/approve")
     async with api("vendor") as c:
         after = (await c.get("/api/payments/statements")).json()
-    assert made.status_code == 201 and own.status_code == 403
-    assert shown["statements"][0]["contract"] == contract_id
-    assert D(shown["statements"][0]["base"]) == D("101548.39")
+    assert made.status_code == 201 and own.status_code == 403 and by_admin.status_code == 403
+    assert D(statement_of(shown, contract_id)["base"]) == D("101548.39")
     assert bad_month.status_code == 422 and refused.status_code == 403
     assert run_id not in {s["run"] for s in before}
-    assert approved.json() == {"status": "approved", "drafted_notice_ids": []}  # grade A
+    assert approved.json()["status"] == "approved"
+    assert await notices_of(contract_id, approved.json()["drafted_notice_ids"]) == []  # grade A
     assert any(s["run"] == run_id for s in after)
 
 
@@ -206,7 +236,7 @@ async def test_statement_pdf_and_the_run_as_xlsx_and_csv(api, world):
         xlsx = await c.get(f"/api/payments/runs/{run_id}/export/xlsx")
         csv = await c.get(f"/api/payments/runs/{run_id}/export/csv")
         wrong = await c.get(f"/api/payments/runs/{run_id}/export/pdf")
-    await payments.approve(world.principals["admin"], run_id)
+    await payments.approve(world.principals["finance_b"], run_id)
     async with api("vendor") as c:
         shown = await c.get(pdf_path)
     async with api("vendor_b") as c:
@@ -220,7 +250,8 @@ async def test_statement_pdf_and_the_run_as_xlsx_and_csv(api, world):
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:4] == ("month", "revision", "status", "contract")
-    assert rows[1][3] == number and rows[1][5] == "D" and rows[1][9] == pytest.approx(93424.52)
+    (row,) = [r for r in rows if r[3] == number]
+    assert row[5] == "D" and row[9] == pytest.approx(93424.52)
     assert csv.content.startswith("\ufeff".encode()) and b"93424.52" in csv.content
     assert wrong.status_code == 422 and hidden.status_code == 404
     assert shown.status_code == 200 and other.status_code == 404
@@ -247,7 +278,9 @@ async def test_month_end_pages_explain_and_approve(login, world):
     assert "65.00" in explained.text and "no data: left out" in explained.text
     assert "48,387.10" in explained.text and "finding " in explained.text
     assert bad.status_code == 422
-    async with login("admin") as c:
+    async with login("admin") as c:  # administrators do not approve (§7)
+        assert "Approve and lock" not in (await c.get(f"/month-end/runs/{run_id}")).text
+    async with login("finance_b") as c:
         token = await csrf_token(c, f"/month-end/runs/{run_id}")
         assert "Approve and lock" in (await c.get(f"/month-end/runs/{run_id}")).text
         done = await c.post(f"/month-end/runs/{run_id}/approve", data={"_csrf_token": token})
@@ -281,7 +314,7 @@ async def test_month_end_pages_explain_and_approve(login, world):
 
 async def test_d_twice_is_flagged_and_an_overdue_notice_costs_again_the_next_month(login, world):
     officer, supervisor = world.principals["procurement"], world.principals["supervisor"]
-    finance, admin = world.principals["finance"], world.principals["admin"]
+    finance, reviewer = world.principals["finance"], world.principals["finance_b"]
     contract_id, version_id = await contracts.create_contract(
         officer,
         contracts.ContractInput(
@@ -333,21 +366,21 @@ async def test_d_twice_is_flagged_and_an_overdue_notice_costs_again_the_next_mon
     september = await payments.compute_run(
         finance, Month.parse("2026-09"), [contract_id], reason="测试"
     )
-    (sep,) = (await payments.get_run(finance, september))["statements"]
+    sep = statement_of(await payments.get_run(finance, september), contract_id)
     # September: inspection 60; audit 100 − 20 (critical complaint) − 10 (overdue) = 70 → 62.50, D
     assert (sep["score"], sep["grade"], sep["termination_review"]) == (D("62.50"), "D", False)
-    await payments.approve(admin, september)
+    await payments.approve(reviewer, september)
 
     october = await payments.compute_run(finance, OCTOBER, [contract_id], reason="测试")
-    (oct_,) = (await payments.get_run(finance, october))["statements"]
+    oct_ = statement_of(await payments.get_run(finance, october), contract_id)
     # October: no new complaint, the same notice still overdue: audit 90 → 67.50, D again
-    assert oct_["components"]["audit"] == "90" and oct_["score"] == D("67.50")
+    assert oct_["components"]["audit"] == D("90.00") and oct_["score"] == D("67.50")
     assert oct_["grade"] == "D" and oct_["termination_review"] is True
     overdue = [line for line in oct_["lines"] if line["kind"] == "penalty"]
     assert [(D(line["amount"]), line["evidence"][0][:9]) for line in overdue] == [
         (D("1000.00"), "notice ZG")
     ]
-    await payments.approve(admin, october)
+    await payments.approve(reviewer, october)
     async with login("finance") as c:
         history = await c.get(f"/month-end/contracts/{contract_id}/history")
         run_page = await c.get(f"/month-end/runs/{october}")
@@ -400,7 +433,7 @@ async def test_approved_months_are_ocds_implementation_transactions(api, world):
     run_id = await payments.compute_run(finance, OCTOBER, [contract_id], reason="OCDS")
     async with api("procurement") as c:
         before = (await c.get(f"/api/contracts/{contract_id}/ocds")).json()
-    await payments.approve(world.principals["admin"], run_id)
+    await payments.approve(world.principals["finance_b"], run_id)
     async with api("procurement") as c:
         release = (await c.get(f"/api/contracts/{contract_id}/ocds")).json()
     async with api("vendor") as c:
@@ -442,11 +475,11 @@ async def test_a_d_grade_drafts_a_notice_the_vendor_sees_only_once_issued(api, l
 
     contract_id = await october_contract(world, world.vendor_a)
     await october_records(world, contract_id)  # 65.00 → D
-    finance, admin = world.principals["finance"], world.principals["admin"]
+    finance, reviewer = world.principals["finance"], world.principals["finance_b"]
     first = await payments.compute_run(finance, OCTOBER, [contract_id], reason="D")
-    async with api("admin") as c:
+    async with api("finance_b") as c:
         approved = (await c.post(f"/api/payments/runs/{first}/approve")).json()
-    (notice_id,) = approved["drafted_notice_ids"]
+    (notice_id,) = await notices_of(contract_id, approved["drafted_notice_ids"])
     async with api("supervisor") as c:
         draft = (await c.get(f"/api/notices/{notice_id}")).json()
         listed = {n["id"] for n in (await c.get("/api/notices?open=true")).json()}
@@ -483,7 +516,7 @@ async def test_a_d_grade_drafts_a_notice_the_vendor_sees_only_once_issued(api, l
     # A later approved revision of the month does not draft a second notice: the draft is
     # brought up to date with the run it now rests on.
     second = await payments.compute_run(finance, OCTOBER, [contract_id], reason="复核")
-    assert await payments.approve(admin, second) == [notice_id]
+    assert await notices_of(contract_id, await payments.approve(reviewer, second)) == [notice_id]
     rows = await Notice.select().where(
         (Notice.contract == contract_id) & (Notice.month == "2026-10")
     )
@@ -521,15 +554,16 @@ async def test_a_d_grade_drafts_a_notice_the_vendor_sees_only_once_issued(api, l
         again = await c.post(f"/api/notices/{notice_id}/actions", json={"action": "issue"})
         assert again.status_code == 409 and "cannot be issued now" in again.text
     third = await payments.compute_run(finance, OCTOBER, [contract_id], reason="再次复核")
-    assert await payments.approve(admin, third) == []  # issued already: left as it is
+    # Issued already: left as it is.
+    assert await notices_of(contract_id, await payments.approve(reviewer, third)) == []
 
 
 async def test_a_discarded_draft_stays_hidden_and_is_not_drafted_again(api, world):
     contract_id = await october_contract(world, world.vendor_a)
     await october_records(world, contract_id)
-    finance, admin = world.principals["finance"], world.principals["admin"]
+    finance, reviewer = world.principals["finance"], world.principals["finance_b"]
     first = await payments.compute_run(finance, OCTOBER, [contract_id], reason="D")
-    (notice_id,) = await payments.approve(admin, first)
+    (notice_id,) = await notices_of(contract_id, await payments.approve(reviewer, first))
     async with api("supervisor") as c:
         no_reason = await c.post(f"/api/notices/{notice_id}/actions", json={"action": "discard"})
         discarded = await c.post(
@@ -547,7 +581,7 @@ async def test_a_discarded_draft_stays_hidden_and_is_not_drafted_again(api, worl
     async with api("vendor") as c:
         assert (await c.get(f"/api/notices/{notice_id}")).status_code == 404
     second = await payments.compute_run(finance, OCTOBER, [contract_id], reason="复核")
-    assert await payments.approve(admin, second) == []
+    assert await notices_of(contract_id, await payments.approve(reviewer, second)) == []
     # A draft counts nothing in the assessment: the month's audit component is unchanged.
-    (statement,) = (await payments.get_run(finance, second))["statements"]
-    assert statement["components"]["audit"] == "80"
+    statement = statement_of(await payments.get_run(finance, second), contract_id)
+    assert statement["components"]["audit"] == D("80.00")

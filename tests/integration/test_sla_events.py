@@ -3,6 +3,7 @@
 import io
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 import pandas as pd
 import pytest
@@ -230,7 +231,7 @@ async def test_surveys_are_checked_all_or_nothing_and_give_the_satisfaction_shar
         )
         assert ok.status_code == 201 and ok.json() == {"stored": 4}
     # October: 2 of 3 responses score 4 or 5
-    assert await sla.satisfaction_share(contract_id, Month(2026, 10)) == Decimal("66.67")
+    assert await sla.satisfaction_share(contract_id, Month(2026, 10)) == Fraction(200, 3)
     assert await sla.satisfaction_share(contract_id, Month(2026, 11)) == Decimal("100.00")
 
 

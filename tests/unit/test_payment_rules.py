@@ -2,12 +2,14 @@
 
 import calendar
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from vendorgov import exact
 from vendorgov.contracts.rules import Penalty, Scheme, default_bands
 from vendorgov.payments.rules import (
     Line,
@@ -175,3 +177,39 @@ def test_versions_covering_the_month_share_its_days_exactly(month, change_day, f
     total = sum(amount for _, amount in base_fee_lines(periods, days))
     exact = (fee1 * (change_day - 1) + fee2 * (days - change_day + 1)) / days
     assert abs(total - exact) <= D("0.01")  # two lines, each within half a cent
+
+
+def test_the_issues_boundary_month_scores_a_not_b():
+    # SLA 100; inspections 83.00, 87.95, 90.00 (mean 5219/60 = 86.98333…); satisfaction 95;
+    # audit 99: (40 × 100 + 30 × 5219/60 + 20 × 95 + 10 × 99) / 100 = 9499.5 / 100 = 94.995
+    # → 95.00 → A. Rounding the mean to 86.98 first gave 94.99 → B (2 % withheld).
+    inspection = sum((Fraction(D(s)) for s in ("83.00", "87.95", "90.00")), Fraction(0)) / 3
+    assert inspection == Fraction(5219, 60)
+    components = {"sla": 100, "inspection": inspection, "satisfaction": 95, "audit": D(99)}
+    score, _ = assessment_score(components, Scheme())
+    assert score == D("95.00") and grade(score, default_bands()).grade == "A"
+    rounded_first = {**components, "inspection": D("86.98")}
+    assert assessment_score(rounded_first, Scheme())[0] == D("94.99")  # what it was
+
+
+@pytest.mark.parametrize(
+    ("value", "text", "two"),
+    [
+        (Fraction(5219, 60), "5219/60", D("86.98")),
+        (Fraction(200, 3), "200/3", D("66.67")),
+        (Fraction(18999, 200), "94.995", D("95.00")),
+        (D("99"), "99", D("99.00")),
+        (Fraction(-1, 200), "-0.005", D("-0.01")),  # half away from zero
+    ],
+)
+def test_exact_values_read_back_and_round_half_up(value, text, two):
+    assert exact.text(value) == text and exact.parse(text) == value
+    assert exact.rounded(value) == two
+
+
+@given(st.fractions(min_value=0, max_value=100, max_denominator=10**6))
+def test_rounding_an_exact_value_matches_decimal_half_up_where_decimal_is_exact(value):
+    as_text = exact.text(value)
+    if "/" not in as_text:
+        assert exact.rounded(value) == D(as_text).quantize(D("0.01"), rounding=ROUND_HALF_UP)
+    assert abs(Fraction(exact.rounded(value)) - value) <= Fraction(1, 200)

@@ -2,10 +2,13 @@
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vendorgov.contracts.rules import Clause
 from vendorgov.sla.measure import (
@@ -64,7 +67,7 @@ def v(clauses, effective=date(2026, 1, 1), vid=1, number=1):
 
 
 def by_code(results):
-    return {(r.code, r.version_number): r for r in results}
+    return {r.code: r for r in results}
 
 
 def test_event_at_0030_local_on_the_first_belongs_to_that_month():
@@ -132,7 +135,7 @@ def test_response_within_hits_misses_and_month_end_rules():
     )
     (result,) = measure_month(events, [v([respond])], OCT, SH)
     assert result.events == 3
-    assert result.attained == Decimal("33.3333")  # 1 hit of 3
+    assert result.attained == Fraction(100, 3)  # 1 hit of 3, exact
     assert sorted(result.missed_event_ids) == [2, 3]
     # clause score: linear between minimum 50 and target 90 → 0 (33.33 below minimum)
     assert result.score == 0
@@ -202,13 +205,14 @@ def test_mid_month_amendment_measures_each_event_against_its_own_version():
             ),
         ]
     )
-    results = by_code(measure_month(events, [before, after], OCT, SH))
-    v1, v2 = results[("R", 1)], results[("R", 2)]
-    assert (v1.events, v1.attained, v1.score) == (2, Decimal(100), Decimal(100))
-    assert (v2.events, v2.attained, v2.target) == (2, Decimal(50), Decimal(95))
-    assert v2.score == 0 and v1.share == v2.share == Decimal("0.5")
-    # weighted by share of events: (2*0.5*100 + 2*0.5*0) / (2*0.5 + 2*0.5) = 50
-    assert sla_component(list(results.values())) == Decimal("50.00")
+    (pooled,) = measure_month(events, [before, after], OCT, SH)
+    # Each event judged by its own version: 1 and 2 hit under v1's 30 min, 3 misses under
+    # v2's 20 min, 4 hits. Pooled: 3 of 4 = 75 %, scored with v2's target 95 and minimum 50:
+    # 100 × (75 − 50) / (95 − 50) = 500/9 = 55.5…
+    assert (pooled.events, pooled.attained, pooled.version_number) == (4, 75, 2)
+    assert (pooled.target, pooled.minimum, pooled.missed_event_ids) == (95, 50, [3])
+    assert pooled.score == Fraction(500, 9)
+    assert sla_component([pooled]) == Fraction(500, 9)
 
 
 def test_p90_counts_open_events_with_their_age_at_month_end():
@@ -248,8 +252,8 @@ def test_satisfaction_rate_counts_only_rated_events_and_filters_apply():
         ]
     )
     (result,) = measure_month(events, [v([rate])], OCT, SH)
-    assert result.events == 3 and result.attained == Decimal("66.6667")
-    assert result.score == Decimal("22.2223")  # 100 * (66.6667-60)/(90-60)
+    assert result.events == 3 and result.attained == Fraction(200, 3)
+    assert result.score == Fraction(200, 9)  # 100 × (200/3 − 60) / (90 − 60), exact
 
 
 def test_complaint_count_and_clause_without_events_left_out():
@@ -263,9 +267,9 @@ def test_complaint_count_and_clause_without_events_left_out():
         ]
     )
     results = by_code(measure_month(events, [v([complaints, emergency])], OCT, SH))
-    assert set(results) == {("C", 1)}  # no emergency event: that clause is left out
-    assert results[("C", 1)].attained == 2 and results[("C", 1)].score == Decimal(75)
-    assert sla_component(list(results.values())) == Decimal("75.00")
+    assert set(results) == {"C"}  # no emergency event: that clause is left out
+    assert results["C"].attained == 2 and results["C"].score == 75
+    assert sla_component(list(results.values())) == 75
 
 
 def test_no_clause_with_events_means_no_component():
@@ -282,8 +286,8 @@ def test_clause_score_is_linear_between_minimum_and_target(attained, expected):
 def test_nearest_rank_percentile():
     import numpy as np
 
-    assert nearest_rank_p90(np.array([3.0])) == 3.0
-    assert nearest_rank_p90(np.arange(1, 21, dtype=float)) == 18.0
+    assert nearest_rank_p90(np.array([3])) == 3
+    assert nearest_rank_p90(np.arange(1, 21)) == 18
 
 
 def test_month_parsing_and_boundaries():
@@ -294,3 +298,125 @@ def test_month_parsing_and_boundaries():
         with pytest.raises(ValueError):
             Month.parse(bad)
     assert OCT.end_utc(SH) - OCT.start_utc(SH) == timedelta(days=31)
+
+
+def _responses(day_minutes):
+    """Urgent repair events: (local day in October, minutes to respond)."""
+    return frame(
+        [
+            (
+                i,
+                "repair",
+                "urgent",
+                local(2026, 10, day, 9),
+                local(2026, 10, day, 9) + timedelta(minutes=m),
+                None,
+                None,
+                False,
+            )
+            for i, (day, m) in enumerate(day_minutes, start=1)
+        ]
+    )
+
+
+# 10 events before the amendment on the 16th, all within 30 minutes; 10 after, one at 45.
+SPLIT_MONTH = [(d, 10) for d in range(1, 11)] + [(d, 10) for d in range(17, 26)] + [(26, 45)]
+
+
+def test_an_amendment_that_changed_only_the_fee_does_not_split_a_clause():
+    # The issue's month: 10/10 + 9/10 = 19/20 = 95 % meets the 95 % target → 100 (scored once
+    # per version it was 100 and 50, mean 75).
+    respond = clause("SLA-1", "response_within", 95, 90, threshold=30)
+    versions = [v([respond], vid=1, number=1), v([respond], date(2026, 10, 16), vid=2, number=2)]
+    (result,) = measure_month(_responses(SPLIT_MONTH), versions, OCT, SH)
+    assert (result.events, result.attained, result.score, result.met) == (20, 95, 100, True)
+    assert result.version_number == 2 and result.missed_event_ids == [20]
+    assert sla_component([result]) == 100
+
+
+def test_an_amendment_that_changed_the_target_scores_the_pool_with_the_latest():
+    # v1: target 90, minimum 50, weight 1; v2 from the 16th: target 98, minimum 80, weight 3.
+    # Pooled 19/20 = 95 %, scored with v2: 100 × (95 − 80) / (98 − 80) = 250/3 = 83.33…;
+    # a second clause (complaints, unchanged, weight 1, none) scores 100. Component with v2's
+    # weights: (3 × 250/3 + 1 × 100) / 4 = 350/4 = 87.5 exactly.
+    old = clause("SLA-1", "response_within", 90, 50, threshold=30, weight=1)
+    new = clause("SLA-1", "response_within", 98, 80, threshold=30, weight=3)
+    complaints = clause("SLA-2", "complaint_count", 0, 3, weight=1)
+    versions = [
+        v([old, complaints], vid=1, number=1),
+        v([new, complaints], date(2026, 10, 16), vid=2, number=2),
+    ]
+    results = by_code(measure_month(_responses(SPLIT_MONTH), versions, OCT, SH))
+    assert results["SLA-1"].attained == 95 and results["SLA-1"].score == Fraction(250, 3)
+    assert (results["SLA-1"].target, results["SLA-1"].weight) == (98, 3)
+    assert results["SLA-2"].score == 100
+    assert sla_component(list(results.values())) == Fraction(175, 2)
+
+
+def test_each_event_is_judged_by_its_own_versions_threshold_and_filters():
+    # v1 counts urgent events within 30 min; v2 (from the 16th) all priorities within 15 min.
+    # Events: the 5th urgent 20 min (hit under v1), the 6th routine (not v1's: filtered out),
+    # the 20th urgent 20 min (miss under v2), the 21st routine 10 min (hit under v2) → 2/3.
+    v1 = clause("R", "response_within", 90, 0, threshold=30, priority="urgent")
+    v2 = clause("R", "response_within", 90, 0, threshold=15)
+    rows = [(5, "urgent", 20), (6, "routine", 5), (20, "urgent", 20), (21, "routine", 10)]
+    events = frame(
+        [
+            (
+                i,
+                "repair",
+                priority,
+                local(2026, 10, day, 9),
+                local(2026, 10, day, 9) + timedelta(minutes=m),
+                None,
+                None,
+                False,
+            )
+            for i, (day, priority, m) in enumerate(rows, start=1)
+        ]
+    )
+    versions = [v([v1], vid=1, number=1), v([v2], date(2026, 10, 16), vid=2, number=2)]
+    (result,) = measure_month(events, versions, OCT, SH)
+    assert (result.events, result.attained, result.missed_event_ids) == (3, Fraction(200, 3), [3])
+
+
+def test_p90_is_one_percentile_over_the_pooled_minutes():
+    # 5 events before the amendment, 5 after: one percentile of the 10 (9th smallest), not two.
+    p90 = clause("P", "p90_response_minutes", 20, 60)
+    minutes = [(2, 5), (3, 6), (4, 7), (5, 8), (6, 50), (20, 9), (21, 10), (22, 11), (23, 12)]
+    minutes.append((24, 30))
+    versions = [v([p90], vid=1, number=1), v([p90], date(2026, 10, 16), vid=2, number=2)]
+    (result,) = measure_month(_responses(minutes), versions, OCT, SH)
+    # sorted 5 6 7 8 9 10 11 12 30 50 → the 9th is 30 → 100 × (60 − 30) / (60 − 20) = 75
+    assert (result.events, result.attained, result.score) == (10, 30, 75)
+
+
+def test_minutes_are_exact_to_the_second():
+    # 30 min 1 s is over a 30-minute threshold; 30 min 0 s is not (no float rounding).
+    respond = clause("R", "response_within", 90, 0, threshold=30)
+    events = _responses([(3, 30), (4, 30)])
+    events.loc[1, "responded_at"] += pd.Timedelta(seconds=1)
+    (result,) = measure_month(events, [v([respond])], OCT, SH)
+    assert (result.attained, result.missed_event_ids) == (50, [2])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(1, 31), st.integers(0, 90)), min_size=1, max_size=30),
+    st.integers(2, 31),
+)
+def test_splitting_a_month_between_identical_versions_changes_nothing(day_minutes, split):
+    respond = clause("R", "response_within", 95, 60, threshold=30)
+    p90 = clause("P", "p90_response_minutes", 20, 60)
+    events = _responses(day_minutes)
+    one = measure_month(events, [v([respond, p90])], OCT, SH)
+    two = measure_month(
+        events,
+        [v([respond, p90], vid=1, number=1), v([respond, p90], date(2026, 10, split), 2, 2)],
+        OCT,
+        SH,
+    )
+    assert [(r.code, r.events, r.attained, r.score) for r in one] == [
+        (r.code, r.events, r.attained, r.score) for r in two
+    ]
+    assert sla_component(one) == sla_component(two)

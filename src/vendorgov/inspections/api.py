@@ -11,6 +11,7 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from vendorgov import exact
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
 from vendorgov.audits import service as audits
@@ -296,9 +297,12 @@ class InspectionApi(Controller):
         start, end = parsed.start_utc(zone).to_pydatetime(), parsed.end_utc(zone).to_pydatetime()
         await contracts.require_readable(request.user, contract_id)
         inputs = await audits.audit_inputs(contract_id, start, end)
+        inspection = await service.inspection_component(contract_id, start, end)
         return {
             "month": str(parsed),
-            "inspection_component": await service.inspection_component(contract_id, start, end),
+            # Shown to 2 decimals; the exact mean is what the month-end scores (§6).
+            "inspection_component": None if inspection is None else exact.rounded(inspection),
+            "inspection_component_exact": None if inspection is None else exact.text(inspection),
             "audit_component": inputs.component,
             "findings": {s.value: n for s, n in inputs.findings.items()},
             "overdue_notices": inputs.overdue_notices,

@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 
 from vendorgov import db
 from vendorgov.accounts.roles import Principal, Role
@@ -346,15 +347,16 @@ async def recent(actor: Principal, since: datetime) -> list[dict]:
     )
 
 
-async def inspection_component(contract_id: int, start: datetime, end: datetime) -> Decimal | None:
-    """Mean of the scores of the contract's inspections in [start, end), 2 decimals; None
-    when there were none (the component is then left out, §6)."""
+async def inspection_component(contract_id: int, start: datetime, end: datetime) -> Fraction | None:
+    """Mean of the (2-decimal) scores of the contract's inspections in [start, end), exact: it
+    is not rounded before the assessment score (§6); None when there were none (the component
+    is then left out)."""
     return (await inspection_components([contract_id], start, end))[contract_id]
 
 
 async def inspection_components(
     contract_ids: list[int], start: datetime, end: datetime
-) -> dict[int, Decimal | None]:
+) -> dict[int, Fraction | None]:
     """inspection_component() of several contracts in one query, by contract id."""
     if not contract_ids:
         return {}
@@ -364,12 +366,10 @@ async def inspection_components(
         & (Inspection.inspected_at < end)
         & Inspection.score.is_not_null()
     )
-    scores: dict[int, list[Decimal]] = {}
+    scores: dict[int, list[Fraction]] = {}
     for r in rows:
-        scores.setdefault(r["contract"], []).append(db.two_places(r["score"]))
+        scores.setdefault(r["contract"], []).append(Fraction(db.two_places(r["score"])))
     return {
-        cid: (sum(own) / len(own)).quantize(rules.TWO, rounding="ROUND_HALF_UP")
-        if (own := scores.get(cid))
-        else None
+        cid: sum(own, Fraction(0)) / len(own) if (own := scores.get(cid)) else None
         for cid in contract_ids
     }

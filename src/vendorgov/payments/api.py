@@ -23,6 +23,10 @@ class RunIn(msgspec.Struct):
     reason: str = ""
 
 
+class ReturnIn(msgspec.Struct):
+    reason: str
+
+
 class CreatedOut(msgspec.Struct):
     id: int
 
@@ -72,11 +76,24 @@ class PaymentApi(Controller):
         "/runs/{run_id:int}/approve",
         guards=[FINANCE],
         status_code=HTTP_200_OK,
-        summary="Approve and lock (not by the user who computed it); drafts a rectification "
-        "notice for each D grade",
+        summary="Approve and lock (a finance user other than the one who computed it); drafts "
+        "a rectification notice for each D grade",
     )
     async def approve(self, request: Request, run_id: FromPath[int]) -> ApprovedOut:
         return ApprovedOut("approved", await service.approve(request.user, run_id))
+
+    @post(
+        "/runs/{run_id:int}/return",
+        guards=[FINANCE],
+        status_code=HTTP_200_OK,
+        summary="Return for correction with a reason (not by the user who computed it); the "
+        "month is then computed again",
+    )
+    async def return_run(
+        self, request: Request, run_id: FromPath[int], data: JSONBody[ReturnIn]
+    ) -> StatusOut:
+        await service.return_run(request.user, run_id, data.reason)
+        return StatusOut("returned")
 
     @get(
         "/runs/{run_id:int}/statements/{contract_id:int}/statement.pdf",

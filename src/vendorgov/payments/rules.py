@@ -9,8 +9,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
+from vendorgov import exact
 from vendorgov.contracts.rules import Band, Penalty, Scheme
+from vendorgov.exact import Exact
 from vendorgov.money import cents
 
 TWO = Decimal("0.01")
@@ -19,19 +22,21 @@ COMPONENTS = ("sla", "inspection", "satisfaction", "audit")
 
 
 def assessment_score(
-    components: Mapping[str, Decimal | None], scheme: Scheme
+    components: Mapping[str, Exact | None], scheme: Scheme
 ) -> tuple[Decimal | None, dict[str, Decimal]]:
-    """Σ weight × component / Σ weights over the components with data, rounded to 2 decimals
-    half up; a component without data is left out and the others' weights rescaled to 100.
-    Returns the score (None when no component has data) and the rescaled weights used."""
-    present = {c: components[c] for c in COMPONENTS if components.get(c) is not None}
-    weights = {c: Decimal(getattr(scheme, c)) for c in present}
-    total = sum(weights.values(), Decimal(0))
+    """Σ weight × component / Σ weights over the components with data, computed exactly and
+    rounded once, to 2 decimals half up: the only rounding between the measured data and the
+    grade (§6). A component without data is left out and the others' weights rescaled to 100.
+    Returns the score (None when no component has data) and the rescaled weights used (to 2
+    decimals, for display)."""
+    present = {c: Fraction(components[c]) for c in COMPONENTS if components.get(c) is not None}
+    weights = {c: Fraction(getattr(scheme, c)) for c in present}
+    total = sum(weights.values(), Fraction(0))
     if not present or total == 0:
         return None, {}
-    score = sum((weights[c] * present[c] for c in present), Decimal(0)) / total
-    rescaled = {c: (HUNDRED * weights[c] / total).quantize(TWO, ROUND_HALF_UP) for c in present}
-    return score.quantize(TWO, rounding=ROUND_HALF_UP), rescaled
+    score = sum((weights[c] * present[c] for c in present), Fraction(0)) / total
+    rescaled = {c: exact.rounded(100 * weights[c] / total) for c in present}
+    return exact.rounded(score), rescaled
 
 
 def grade(score: Decimal, bands: Sequence[Band]) -> Band:

@@ -1,7 +1,8 @@
 """The month-end run: every contract's components, score, grade and payment with traced
 deductions (domain rules §6-§7), computed in one transaction as a revision of the month, then
-approved by a second finance user and locked. Recomputing an approved month makes a new
-revision that needs approval again; an approved revision is never changed."""
+approved by a second finance user and locked, or returned by that user for correction.
+Recomputing makes a new revision of the whole month that needs approval again (contracts not
+recomputed are carried over from the previous one); an approved revision is never changed."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from fractions import Fraction
 
 import pandas as pd
 
-from vendorgov import db
+from vendorgov import db, exact
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
 from vendorgov.audits import service as audits
@@ -35,10 +37,12 @@ def _ensure_finance(actor: Principal) -> None:
         raise Forbidden(f"the {actor.role.value} role does not run the month-end")
 
 
-def _plain(value):
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
+def _ensure_reviewer(actor: Principal) -> None:
+    if actor.role is not Role.finance:
+        raise Forbidden(
+            f"the {actor.role.value} role does not review month-ends: a finance user other "
+            "than the one who computed the run approves it or returns it"
+        )
 
 
 async def contracts_of(month: Month, actor: Principal) -> list[dict]:
@@ -77,8 +81,8 @@ async def _grades_before(contract_ids: list[int], month: Month) -> dict[int, lis
 class _MonthInputs:
     """What the month-end reads besides the SLA results, for every contract at once."""
 
-    inspection: dict[int, Decimal | None]
-    satisfaction: dict[int, Decimal | None]
+    inspection: dict[int, Fraction | None]
+    satisfaction: dict[int, Fraction | None]
     audit: dict[int, audits.AuditInputs]
     grades_before: dict[int, list[str]]
 
@@ -119,7 +123,7 @@ def _statement(
     month: Month,
     signed: list,
     periods: list[rules.FeePeriod],
-    sla_component,
+    sla_component: Fraction | None,
     inputs: _MonthInputs,
 ) -> dict:
     cid = contract["id"]
@@ -166,8 +170,11 @@ def _statement(
     return {
         "contract": contract["id"],
         "vendor_id": contract["vendor"],
-        "components": json.dumps({k: _plain(v) for k, v in components.items()}),
-        "weights": json.dumps({k: _plain(v) for k, v in weights.items()}),
+        # Exact (§6): a page shows them to 2 decimals, the score was computed from these.
+        "components": json.dumps(
+            {k: None if v is None else exact.text(v) for k, v in components.items()}
+        ),
+        "weights": json.dumps({k: str(v) for k, v in weights.items()}),
         "score": score,
         "grade": band.grade if band else "",
         "pay_percent": band.pay_percent if band else None,
@@ -193,8 +200,10 @@ async def compute_run(
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Compute the month for every contract in force (or the given ones) as a new revision.
-    A month that has not ended is refused; so is recomputing an approved month without a
-    reason. Everything is written in one transaction."""
+    With some contracts given, the other statements of the previous revision are carried over
+    unchanged (marked so), and the new revision is the whole month (§7). A month that has not
+    ended is refused; so is recomputing an approved month without a reason. Everything is
+    written in one transaction."""
     _ensure_finance(actor)
     zone = get_settings().zone
     if month.end_utc(zone).to_pydatetime() > datetime.now(UTC):
@@ -236,6 +245,7 @@ async def compute_run(
         if progress:
             progress(1)
     async with db.transaction():
+        carried = await _carried_over(previous, contract_ids, ids)
         run = PaymentRun(
             month=str(month),
             revision=(previous["revision"] + 1) if previous else 1,
@@ -246,8 +256,11 @@ async def compute_run(
             computed_at=datetime.now(UTC),
         )
         await run.save()
-        if statements:
-            await Statement.insert(*[Statement(run=run.id, **s) for s in statements])
+        await db.insert_all(
+            Statement,
+            [Statement(run=run.id, **s) for s in statements]
+            + [Statement(run=run.id, carried_over=True, **s) for s in carried],
+        )
         await audit.record(
             actor,
             "payment_run",
@@ -258,46 +271,77 @@ async def compute_run(
                 "month": str(month),
                 "revision": run.revision,
                 "reason": reason.strip(),
-                "net": sum((s["net"] for s in statements), Decimal(0)),
+                "recomputed": len(statements),
+                "carried_over": len(carried),
+                "net": sum((s["net"] for s in [*statements, *carried]), Decimal(0)),
             },
         )
     return run.id
+
+
+async def _carried_over(
+    previous: dict | None, chosen_ids: list[int] | None, recomputed: list[int]
+) -> list[dict]:
+    """The previous revision's statements of the contracts not recomputed, as they were."""
+    if previous is None or chosen_ids is None:
+        return []
+    where = Statement.run == previous["id"]
+    if recomputed:
+        where &= Statement.contract.not_in(recomputed)
+    return await Statement.select(
+        *Statement.all_columns(exclude=[Statement.id, Statement.run, Statement.carried_over])
+    ).where(where)
+
+
+async def _review(actor: Principal, run_id: int, action: str, changes: dict, after: dict) -> dict:
+    """Approve or return a run: only the newest revision of its month, only while computed,
+    only by a finance user other than the one who computed it. Inside the caller's
+    transaction; the run's row is locked and the update is conditional on its status, so of
+    two reviewers at once one wins and the other gets 409. Returns the run as it was."""
+    _ensure_reviewer(actor)
+    run = await db.locked(PaymentRun.select().where(PaymentRun.id == run_id)).first()
+    if run is None:
+        raise NotFound("payment run", run_id)
+    label = f"revision {run['revision']} of {run['month']}"
+    if run["status"] != "computed":
+        by = run["approved_by"] if run["status"] == "approved" else run["returned_by"]
+        raise Conflict(f"{label} was {run['status']} by {by} already")
+    if run["computed_by_id"] == actor.user_id:
+        raise Forbidden("the user who computed a run cannot review it: ask a colleague")
+    newest = (
+        await PaymentRun.select(PaymentRun.revision)
+        .where(PaymentRun.month == run["month"])
+        .order_by(PaymentRun.revision, ascending=False)
+        .first()
+    )
+    if newest["revision"] != run["revision"]:
+        raise Conflict(f"{label} is stale: revision {newest['revision']} replaced it")
+    changed = (
+        await PaymentRun.update(changes)
+        .where((PaymentRun.id == run_id) & (PaymentRun.status == "computed"))
+        .returning(PaymentRun.id)
+    )
+    if not changed:  # unreachable under the lock; kept so the update can never apply twice
+        raise Conflict(f"{label} was reviewed by someone else meanwhile")
+    await audit.record(actor, "payment_run", run_id, action, {"status": "computed"}, after)
+    return run
 
 
 async def approve(actor: Principal, run_id: int) -> list[int]:
     """A second finance user approves the newest revision; it is locked from then on. Each
     contract graded D gets a rectification notice drafted for the supervisors (§7), in the
     same transaction; returns those notices' ids."""
-    _ensure_finance(actor)
     async with db.transaction():
-        run = await PaymentRun.select().where(PaymentRun.id == run_id).first()
-        if run is None:
-            raise NotFound("payment run", run_id)
-        if run["status"] == "approved":
-            raise Conflict(f"revision {run['revision']} of {run['month']} is approved already")
-        if run["computed_by_id"] == actor.user_id:
-            raise Forbidden("the user who computed a run cannot approve it: ask a colleague")
-        newest = (
-            await PaymentRun.select(PaymentRun.revision)
-            .where(PaymentRun.month == run["month"])
-            .order_by(PaymentRun.revision, ascending=False)
-            .first()
-        )
-        if newest["revision"] != run["revision"]:
-            raise Conflict(
-                f"revision {run['revision']} of {run['month']} is stale: revision "
-                f"{newest['revision']} replaced it"
-            )
-        now = datetime.now(UTC)
-        await PaymentRun.update(
+        run = await _review(
+            actor,
+            run_id,
+            "approve",
             {
                 PaymentRun.status: "approved",
                 PaymentRun.approved_by: actor.username,
-                PaymentRun.approved_at: now,
-            }
-        ).where(PaymentRun.id == run_id)
-        await audit.record(
-            actor, "payment_run", run_id, "approve", {"status": "computed"}, {"status": "approved"}
+                PaymentRun.approved_at: datetime.now(UTC),
+            },
+            {"status": "approved"},
         )
         graded = await Statement.select(Statement.contract, Statement.score, Statement.grade).where(
             Statement.run == run_id
@@ -313,10 +357,44 @@ async def approve(actor: Principal, run_id: int) -> list[int]:
         )
 
 
+MAX_REASON = 2000
+
+
+async def return_run(actor: Principal, run_id: int, reason: str) -> None:
+    """The reviewer sends the run back for correction with a reason (§7): it can no longer be
+    approved; finance fixes the cause and computes the month again."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput.single("reason", "required", "say what needs correcting")
+    if len(reason) > MAX_REASON:
+        raise InvalidInput.single(
+            "reason", "max_length", f"at most {MAX_REASON} characters ({len(reason)} sent)"
+        )
+    async with db.transaction():
+        await _review(
+            actor,
+            run_id,
+            "return",
+            {
+                PaymentRun.status: "returned",
+                PaymentRun.returned_by: actor.username,
+                PaymentRun.returned_at: datetime.now(UTC),
+                PaymentRun.return_reason: reason,
+            },
+            {"status": "returned", "reason": reason},
+        )
+
+
 def _statement_out(row: dict) -> dict:
+    """A stored statement for pages, documents and the API: components shown to 2 decimals
+    (components_exact keeps the exact text the score was computed from)."""
+    stored = json.loads(row["components"])
     return {
         **row,
-        "components": json.loads(row["components"]),
+        "components": {
+            k: None if v is None else exact.rounded(exact.parse(v)) for k, v in stored.items()
+        },
+        "components_exact": stored,
         "weights": json.loads(row["weights"]),
         "lines": json.loads(row["lines"]),
         "termination_review": bool(row["termination_review"]),

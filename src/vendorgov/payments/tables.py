@@ -1,4 +1,13 @@
-from piccolo.columns import ForeignKey, Integer, Numeric, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import (
+    Boolean,
+    ForeignKey,
+    Integer,
+    Numeric,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.table import Table
 
 from vendorgov.contracts.tables import Contract
@@ -10,13 +19,17 @@ class PaymentRun(Table, tablename="payment_run"):
 
     month = Varchar(length=7, index=True)
     revision = Integer()
-    status = Varchar(length=10)  # computed, approved
+    status = Varchar(length=10)  # computed, approved, returned (for correction)
     reason = Text(default="")  # why this revision was computed (recomputing an approved month)
     computed_by = Varchar(length=150)
     computed_by_id = Integer(null=True, default=None)
     computed_at = Timestamptz()
     approved_by = Varchar(length=150, default="")
     approved_at = Timestamptz(null=True, default=None)
+    # The reviewer's return for correction (§7): who, when and why; it is then recomputed.
+    returned_by = Varchar(length=150, default="")
+    returned_at = Timestamptz(null=True, default=None)
+    return_reason = Text(default="")
 
 
 class Statement(Table, tablename="payment_statement"):
@@ -25,7 +38,7 @@ class Statement(Table, tablename="payment_statement"):
     run = ForeignKey(PaymentRun, on_delete=OnDelete.restrict)
     contract = ForeignKey(Contract, on_delete=OnDelete.restrict)
     vendor_id = Integer(index=True)
-    components = Text()  # JSON {component: value or null}
+    components = Text()  # JSON {component: exact value as text (vendorgov.exact) or null}
     weights = Text()  # JSON {component: rescaled weight}
     score = Numeric(digits=(6, 2), null=True, default=None)
     grade = Varchar(length=2, default="")
@@ -35,3 +48,5 @@ class Statement(Table, tablename="payment_statement"):
     net = Numeric(digits=(14, 2))
     lines = Text()  # JSON list of {kind, description, amount, evidence}
     termination_review = Integer(default=0)  # 1 when flagged (§7)
+    # Copied unchanged from the previous revision when only other contracts were recomputed.
+    carried_over = Boolean(default=False)

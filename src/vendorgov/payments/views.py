@@ -57,7 +57,8 @@ class MonthEndPages(Controller):
                 "shares": sorted(shares.items(), key=lambda v: -v[1]),
                 "hhi": hhi,
                 "changes": await service.diff(request.user, run_id),
-                "can_approve": run["shown_status"] == "computed"
+                "can_review": run["shown_status"] == "computed"
+                and request.user.role is Role.finance
                 and run["computed_by_id"] != request.user.user_id,
             },
         )
@@ -72,6 +73,17 @@ class MonthEndPages(Controller):
                 "drafted for D grades: a supervisor reviews and issues them under Notices."
             )
         flash(request, message, category="ok")
+        return Redirect(f"/month-end/runs/{run_id}")
+
+    @post("/month-end/runs/{run_id:int}/return", guards=[FINANCE])
+    async def return_run(self, request: Request, run_id: FromPath[int]) -> Redirect:
+        form = await request.form()
+        await service.return_run(request.user, run_id, str(form.get("reason", "")))
+        flash(
+            request,
+            "Returned for correction: fix the cause and compute the month again.",
+            category="ok",
+        )
         return Redirect(f"/month-end/runs/{run_id}")
 
     @get(

@@ -60,13 +60,12 @@ class ClauseResultOut(msgspec.Struct):
     code: str
     name: str
     kind: str
-    version_number: int
+    version_number: int  # whose target, minimum and weight scored the pooled events
     events: int
     attained: Decimal
     target: Decimal
     minimum: Decimal
     weight: Decimal
-    share: Decimal
     score: Decimal
     met: bool
     missed_event_ids: list[int]

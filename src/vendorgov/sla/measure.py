@@ -9,9 +9,12 @@ end whose age then is still within the threshold moves to the following month. A
 measured in a month that has no response (resolution) by that month's end is a miss. The
 outcome depends only on timestamps, so recomputing later gives the same result.
 
-Where an amendment changes a clause mid-month, the events before and after are measured against
-their own version: the clause has one result per version, and each result's weight in the SLA
-component is the clause weight times its share of that clause's events in the month.
+Where an amendment changes a clause mid-month, each event is judged (hit or miss, its minutes)
+by the threshold and filters of the version in force when it was reported; the clause's
+attainment is then pooled over all its events of the month by its code (one share, one 90th
+percentile, one count) and scored with the target, minimum and weight of the latest version in
+force that month which has it (§6). Attainments, clause scores and the component are exact
+fractions: only the assessment score is rounded.
 `p90_response_minutes` uses the nearest-rank 90th percentile (the ⌈0.9·n⌉-th smallest value).
 """
 
@@ -19,9 +22,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -29,6 +33,7 @@ import pandas as pd
 
 from vendorgov.contracts.rules import CLAUSE_KINDS, Clause, ClauseKind
 from vendorgov.errors import InvalidInput
+from vendorgov.exact import Exact
 
 EVENT_COLUMNS = [
     "category",
@@ -39,7 +44,6 @@ EVENT_COLUMNS = [
     "satisfaction",
     "complaint",
 ]
-TWO = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -99,120 +103,168 @@ class VersionClauses:
 
 @dataclass
 class ClauseResult:
-    version_id: int
+    """A clause's month, pooled over the events of every version that governed them."""
+
+    version_id: int  # the version whose target, minimum and weight score the clause
     version_number: int
     code: str
     name: str
     kind: str
     events: int
-    attained: Decimal
+    attained: Fraction
     target: Decimal
     minimum: Decimal
     weight: Decimal
-    share: Decimal  # of this clause's events in the month measured under this version
-    score: Decimal
+    score: Fraction
     met: bool
     missed_event_ids: list[int]
 
 
-def clause_score(kind: str, attained: Decimal, target: Decimal, minimum: Decimal) -> Decimal:
-    """100 when the target is met, 0 at or beyond the minimum, linear in between (§6)."""
+def clause_score(kind: str, attained: Exact, target: Exact, minimum: Exact) -> Fraction:
+    """100 when the target is met, 0 at or beyond the minimum, linear in between (§6), exact."""
+    attained, target, minimum = Fraction(attained), Fraction(target), Fraction(minimum)
     higher = CLAUSE_KINDS[ClauseKind(kind)]["higher_is_better"]
     if (attained >= target) if higher else (attained <= target):
-        return Decimal(100)
+        return Fraction(100)
     if (attained <= minimum) if higher else (attained >= minimum):
-        return Decimal(0)
-    return Decimal(100) * (attained - minimum) / (target - minimum)
+        return Fraction(0)
+    return 100 * (attained - minimum) / (target - minimum)
 
 
-def sla_component(results: Sequence[ClauseResult]) -> Decimal | None:
-    """Weighted mean of clause scores over clauses with events, 2 decimals; None if none."""
-    weights = [r.weight * r.share for r in results if r.events > 0]
-    if not weights or sum(weights) == 0:
+def sla_component(results: Sequence[ClauseResult]) -> Fraction | None:
+    """Weighted mean of the clause scores over clauses with events, exact; None if none."""
+    counted = [r for r in results if r.events > 0]
+    weights = sum((Fraction(r.weight) for r in counted), Fraction(0))
+    if weights == 0:
         return None
-    total = sum(r.weight * r.share * r.score for r in results if r.events > 0)
-    return (total / sum(weights)).quantize(TWO, rounding=ROUND_HALF_UP)
+    return sum((Fraction(r.weight) * r.score for r in counted), Fraction(0)) / weights
 
 
-def nearest_rank_p90(values: np.ndarray) -> float:
+def nearest_rank_p90(values: np.ndarray):
     ordered = np.sort(values)
-    return float(ordered[math.ceil(0.9 * len(ordered)) - 1])
+    return ordered[math.ceil(0.9 * len(ordered)) - 1]
 
 
-def _dec(value: float) -> Decimal:
-    """Attained values are ratios of counts or minute measures: keep 4 decimals."""
-    return Decimal(repr(float(value))).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+NS_PER_MINUTE = 60_000_000_000
+
+
+def _instants(times: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """UTC instants as whole nanoseconds since the epoch (exact), and where they are empty."""
+    return times.dt.as_unit("ns").array.asi8, times.isna().to_numpy()
 
 
 def assign_versions(
-    events: pd.DataFrame, versions: Sequence[VersionClauses], zone: ZoneInfo
-) -> pd.Series:
+    reported: np.ndarray, versions: Sequence[VersionClauses], zone: ZoneInfo
+) -> np.ndarray:
     """Index into `versions` of the version in force on each event's local report day
-    (-1 when none was signed yet)."""
+    (-1 when none was signed yet); `reported` holds UTC nanoseconds."""
     ordered = sorted(range(len(versions)), key=lambda i: versions[i].effective_from)
     starts = np.array(
         [np.datetime64(versions[i].effective_from) for i in ordered], dtype="datetime64[D]"
     )
-    local_days = (
-        events["reported_at"]
-        .dt.tz_convert(zone)
-        .dt.tz_localize(None)
-        .values.astype("datetime64[D]")
-    )
+    local = pd.DatetimeIndex(reported.view("datetime64[ns]"), tz="UTC").tz_convert(zone)
+    local_days = local.tz_localize(None).values.astype("datetime64[D]")
     position = np.searchsorted(starts, local_days, side="right") - 1
-    mapped = np.where(position >= 0, np.array(ordered + [-1])[position], -1)
-    return pd.Series(mapped, index=events.index)
+    return np.where(position >= 0, np.array(ordered + [-1])[position], -1)
+
+
+@dataclass
+class _Events:
+    """The month's events as plain arrays, read once: the clauses of every version measure
+    them (pandas per clause cost more than the measuring, over a thousand contracts)."""
+
+    ids: np.ndarray
+    category: np.ndarray
+    priority: np.ndarray
+    reported: np.ndarray  # nanoseconds since the epoch, UTC
+    done: dict[str, tuple[np.ndarray, np.ndarray]]  # responded_at/resolved_at: (ns, empty)
+    satisfaction: np.ndarray  # NaN when unrated
+    complaint: np.ndarray
+    start: int
+    end: int
+    in_month: np.ndarray
+
+    def take(self, keep: np.ndarray) -> _Events:
+        return replace(
+            self,
+            ids=self.ids[keep],
+            category=self.category[keep],
+            priority=self.priority[keep],
+            reported=self.reported[keep],
+            done={c: (ns[keep], empty[keep]) for c, (ns, empty) in self.done.items()},
+            satisfaction=self.satisfaction[keep],
+            complaint=self.complaint[keep],
+            in_month=self.in_month[keep],
+        )
+
+    @classmethod
+    def of(cls, events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> _Events:
+        reported, _ = _instants(events["reported_at"])
+        return cls(
+            ids=events["id"].to_numpy(),
+            category=events["category"].to_numpy(),
+            priority=events["priority"].to_numpy(),
+            reported=reported,
+            done={c: _instants(events[c]) for c in ("responded_at", "resolved_at")},
+            satisfaction=events["satisfaction"].to_numpy(dtype="float64", na_value=np.nan),
+            complaint=events["complaint"].fillna(False).to_numpy().astype(bool),
+            start=start.value,
+            end=end.value,
+            in_month=reported >= start.value,
+        )
+
+
+def _scoring_versions(versions: Sequence[VersionClauses], month: Month) -> dict:
+    """(code, kind) → (version, clause) of the latest version in force by the month's end that
+    has the clause: its target, minimum and weight score the month (§6)."""
+    chosen: dict[tuple[str, str], tuple[VersionClauses, Clause]] = {}
+    for version in sorted(versions, key=lambda v: v.effective_from):
+        if version.effective_from < month.next().first_day:
+            for clause in version.clauses:
+                chosen[(clause.code, clause.kind)] = (version, clause)
+    return chosen
 
 
 def measure_month(
     events: pd.DataFrame, versions: Sequence[VersionClauses], month: Month, zone: ZoneInfo
 ) -> list[ClauseResult]:
-    """Clause results of one contract for one month.
+    """Clause results of one contract for one month, one per clause code.
 
     `events` has an `id` column and EVENT_COLUMNS; timestamps are tz-aware UTC (NaT when
     empty), `satisfaction` a float with NaN when unrated, `complaint` a bool. Pass the events
     reported in the month and the month before (shifted `_within` events come from there).
     """
     start, end = month.start_utc(zone), month.end_utc(zone)
-    previous_start = month.previous().start_utc(zone)
-    events = events[(events["reported_at"] >= previous_start) & (events["reported_at"] < end)]
-    version_index = assign_versions(events, versions, zone)
-    in_month = (events["reported_at"] >= start).to_numpy()
-    from_previous = ~in_month
-    age_at_start_min = ((start - events["reported_at"]).dt.total_seconds() / 60).to_numpy()
-    age_at_end_min = ((end - events["reported_at"]).dt.total_seconds() / 60).to_numpy()
-
-    raw: list[tuple[int, Clause, np.ndarray, Decimal, list[int]]] = []
+    arrays = _Events.of(events, start, end)
+    arrays = arrays.take(
+        (arrays.reported >= month.previous().start_utc(zone).value) & (arrays.reported < end.value)
+    )
+    version_index = assign_versions(arrays.reported, versions, zone)
+    # Each event judged by its own version's clause; judgements pooled by clause code.
+    pooled: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
     for index, version in enumerate(versions):
-        of_version = (version_index == index).to_numpy()
+        of_version = version_index == index
         if not of_version.any():
             continue
         for clause in version.clauses:
             selected = of_version.copy()
             if clause.category:
-                selected &= (events["category"] == clause.category).to_numpy()
+                selected &= arrays.category == clause.category
             if clause.priority:
-                selected &= (events["priority"] == clause.priority).to_numpy()
-            measured = _measure_clause(
-                events,
-                clause,
-                selected,
-                in_month,
-                from_previous,
-                age_at_start_min,
-                age_at_end_min,
-                start,
-                end,
-            )
-            if measured is not None:
-                raw.append((index, clause, *measured))
-
-    totals: dict[str, int] = {}
-    for _, clause, mask, _, _ in raw:
-        totals[clause.code] = totals.get(clause.code, 0) + int(mask.sum())
+                selected &= arrays.priority == clause.priority
+            mask, value = _judge(arrays, clause, selected)
+            key = (clause.code, clause.kind)
+            if key in pooled:
+                before_mask, before_value = pooled[key]
+                mask, value = before_mask | mask, np.where(mask, value, before_value)
+            pooled[key] = (mask, value)
+    scoring = _scoring_versions(versions, month)
     results = []
-    for index, clause, mask, attained, missed in raw:
-        version = versions[index]
+    for key, (mask, value) in pooled.items():
+        if not mask.any():
+            continue
+        version, clause = scoring[key]
+        attained, missed = _attainment(clause, mask, value)
         score = clause_score(clause.kind, attained, clause.target, clause.minimum)
         results.append(
             ClauseResult(
@@ -226,61 +278,52 @@ def measure_month(
                 target=clause.target,
                 minimum=clause.minimum,
                 weight=clause.weight,
-                share=Decimal(int(mask.sum())) / Decimal(totals[clause.code]),
-                score=score.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP),
+                score=score,
                 met=score == 100,
-                missed_event_ids=missed,
+                missed_event_ids=arrays.ids[missed].tolist(),
             )
         )
-    return results
+    return sorted(results, key=lambda r: r.code)
 
 
-def _measure_clause(
-    events: pd.DataFrame,
-    clause: Clause,
-    selected: np.ndarray,
-    in_month: np.ndarray,
-    from_previous: np.ndarray,
-    age_at_start: np.ndarray,
-    age_at_end: np.ndarray,
-    start: pd.Timestamp,
-    end: pd.Timestamp,
-) -> tuple[np.ndarray, Decimal, list[int]] | None:
-    """(mask of events measured, attained value, ids of missed events), or None when the
-    clause has no event in the month (it is then left out)."""
+def _judge(events: _Events, clause: Clause, selected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The events this clause (of one version) measures in the month, and its judgement of
+    each: hit (the `_within` kinds), minutes as nanoseconds (p90), satisfied (among the rated
+    events), complaint."""
     kind = ClauseKind(clause.kind)
-    ids = events["id"].to_numpy()
+    in_month = events.in_month
     if kind in (ClauseKind.response_within, ClauseKind.resolution_within):
         column = "responded_at" if kind is ClauseKind.response_within else "resolved_at"
-        done = events[column]
-        threshold = float(clause.threshold_minutes or 0)
+        done, empty = events.done[column]
+        threshold = (clause.threshold_minutes or 0) * NS_PER_MINUTE
         # Not done when a month ended and still within the threshold: measured in the next.
-        open_at_start = (done.isna() | (done >= start)).to_numpy()
-        shifted_in = from_previous & open_at_start & (age_at_start <= threshold)
-        open_at_end = (done.isna() | (done >= end)).to_numpy()
-        shifted_out = in_month & open_at_end & (age_at_end <= threshold)
+        open_at_start = empty | (done >= events.start)
+        shifted_in = ~in_month & open_at_start & (events.start - events.reported <= threshold)
+        open_at_end = empty | (done >= events.end)
+        shifted_out = in_month & open_at_end & (events.end - events.reported <= threshold)
         mask = selected & ((in_month & ~shifted_out) | shifted_in)
-        if not mask.any():
-            return None
-        minutes = ((done - events["reported_at"]).dt.total_seconds() / 60).to_numpy()
-        hit = mask & ~open_at_end & (minutes <= threshold)
-        return mask, _dec(100 * hit.sum() / mask.sum()), ids[mask & ~hit].tolist()
+        return mask, ~open_at_end & (done - events.reported <= threshold)
     mask = selected & in_month
-    if not mask.any():
-        return None
     if kind is ClauseKind.p90_response_minutes:
-        responded = events["responded_at"]
-        minutes = ((responded - events["reported_at"]).dt.total_seconds() / 60).to_numpy()
-        open_at_end = (responded.isna() | (responded >= end)).to_numpy()
-        measure = np.where(open_at_end, age_at_end, minutes)[mask]
-        p90 = nearest_rank_p90(measure)
-        slow = mask & (np.where(open_at_end, age_at_end, minutes) > float(clause.target))
-        return mask, _dec(p90), ids[slow].tolist()
+        done, empty = events.done["responded_at"]
+        open_at_end = empty | (done >= events.end)
+        return mask, np.where(open_at_end, events.end, done) - events.reported
     if kind is ClauseKind.satisfaction_rate:
-        rated = mask & events["satisfaction"].notna().to_numpy()
-        if not rated.any():
-            return None
-        happy = rated & (events["satisfaction"].fillna(0).to_numpy() >= 4)
-        return rated, _dec(100 * happy.sum() / rated.sum()), ids[rated & ~happy].tolist()
-    complaints = mask & events["complaint"].fillna(False).to_numpy().astype(bool)
-    return mask, Decimal(int(complaints.sum())), ids[complaints].tolist()
+        rated = ~np.isnan(events.satisfaction)
+        return mask & rated, np.nan_to_num(events.satisfaction) >= 4
+    return mask, events.complaint
+
+
+def _attainment(clause: Clause, mask: np.ndarray, value: np.ndarray) -> tuple[Fraction, np.ndarray]:
+    """The pooled attainment (exact: a share in percent, minutes, a count) and the mask of the
+    events that fell short of it."""
+    kind = ClauseKind(clause.kind)
+    if kind is ClauseKind.p90_response_minutes:
+        p90 = int(nearest_rank_p90(value[mask]))
+        slow = mask & (value > math.floor(Fraction(clause.target) * NS_PER_MINUTE))
+        return Fraction(p90, NS_PER_MINUTE), slow
+    if kind is ClauseKind.complaint_count:
+        complaints = mask & value
+        return Fraction(int(complaints.sum())), complaints
+    good = mask & value.astype(bool)
+    return Fraction(100 * int(good.sum()), int(mask.sum())), mask & ~good

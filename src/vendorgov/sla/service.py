@@ -10,7 +10,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from typing import Any
 
 import pandas as pd
@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from vendorgov import db
+from vendorgov import db, exact
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
 from vendorgov.contracts import service as contracts
@@ -366,7 +366,7 @@ def _events_frame(rows: list[tuple], contract_ids: list[int]) -> pd.DataFrame:
 class MonthOutcome:
     contract_id: int
     month: str
-    sla_component: Decimal | None
+    sla_component: Fraction | None  # exact (§6)
     events: int
     results: list[ClauseResult]
 
@@ -432,32 +432,34 @@ async def _store_outcomes(month: Month, outcomes: list[MonthOutcome]) -> None:
                 name=r.name,
                 kind=r.kind,
                 events=r.events,
-                attained=r.attained,
+                # Shown to 4 decimals; the month-end uses the exact values it computed.
+                attained=exact.rounded(r.attained, 4),
                 target=r.target,
                 minimum=r.minimum,
                 weight=r.weight,
-                share=r.share,
-                score=r.score,
+                score=exact.rounded(r.score, 4),
                 met=r.met,
                 missed_event_ids=json.dumps(r.missed_event_ids),
             )
             for o in outcomes
             for r in o.results
         ]
-        if rows:
-            await ClauseResultRow.insert(*rows)
+        await db.insert_all(ClauseResultRow, rows)
         now = datetime.now(UTC)
-        await MonthMeasure.insert(
-            *[
+        await db.insert_all(
+            MonthMeasure,
+            [
                 MonthMeasure(
                     contract=o.contract_id,
                     month=str(month),
-                    sla_component=o.sla_component,
+                    sla_component=None
+                    if o.sla_component is None
+                    else exact.rounded(o.sla_component),
                     events=o.events,
                     computed_at=now,
                 )
                 for o in outcomes
-            ]
+            ],
         )
 
 
@@ -473,7 +475,6 @@ async def month_results(principal: Principal, contract_id: int, month: Month) ->
         await ClauseResultRow.select()
         .where((ClauseResultRow.contract == contract_id) & (ClauseResultRow.month == str(month)))
         .order_by(ClauseResultRow.code)
-        .order_by(ClauseResultRow.version_number)
     )
     for row in rows:
         row["missed_event_ids"] = json.loads(row["missed_event_ids"])
@@ -513,7 +514,6 @@ async def scorecard(
             row["code"],
             {"code": row["code"], "name": row["name"], "kind": row["kind"], "by_month": {}},
         )
-        # With a mid-month amendment a clause has one row per version: show the latest.
         clause["by_month"][row["month"]] = row
     for clause in clauses.values():
         scores = [r["score"] for r in clause["by_month"].values()]
@@ -621,12 +621,13 @@ async def add_surveys(actor: Principal, contract_id: int, responses: list[Survey
     return len(rows)
 
 
-async def satisfaction_share(contract_id: int, month: Month) -> Decimal | None:
-    """Percent of the month's survey responses scoring 4 or 5 (§6), or None without any."""
+async def satisfaction_share(contract_id: int, month: Month) -> Fraction | None:
+    """Percent of the month's survey responses scoring 4 or 5 (§6), exact, or None without
+    any."""
     return (await satisfaction_shares([contract_id], month))[contract_id]
 
 
-async def satisfaction_shares(contract_ids: list[int], month: Month) -> dict[int, Decimal | None]:
+async def satisfaction_shares(contract_ids: list[int], month: Month) -> dict[int, Fraction | None]:
     """satisfaction_share() of several contracts in one query, by contract id."""
     if not contract_ids:
         return {}
@@ -640,14 +641,10 @@ async def satisfaction_shares(contract_ids: list[int], month: Month) -> dict[int
         month.next().first_day,
     )
     counts = {r["contract"]: (r["n"], r["happy"] or 0) for r in rows}
-    shares: dict[int, Decimal | None] = {}
+    shares: dict[int, Fraction | None] = {}
     for cid in contract_ids:
         total, happy = counts.get(cid, (0, 0))
-        shares[cid] = (
-            (Decimal(100) * happy / total).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-            if total
-            else None
-        )
+        shares[cid] = Fraction(100 * int(happy), int(total)) if total else None
     return shares
 
 

@@ -41,7 +41,9 @@ class SurveyResponse(Table, tablename="survey_response"):
 
 
 class ClauseResult(Table, tablename="sla_clause_result"):
-    """A clause's measurement for one contract, month and version (computed, replaceable)."""
+    """A clause's measurement for one contract and month, pooled over the versions that governed
+    its events and scored by the latest (computed, replaceable). Attained and score are shown
+    to 4 decimals; the month-end keeps them exact."""
 
     contract = ForeignKey(Contract, on_delete=OnDelete.restrict)
     month = Varchar(length=7, index=True)
@@ -55,7 +57,6 @@ class ClauseResult(Table, tablename="sla_clause_result"):
     target = Numeric(digits=(12, 4))
     minimum = Numeric(digits=(12, 4))
     weight = Numeric(digits=(12, 4))
-    share = Numeric(digits=(12, 6))
     score = Numeric(digits=(8, 4))
     met = Boolean()
     missed_event_ids = Text(default="[]")  # JSON list, for the drill-down

@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
+from vendorgov import exact
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
 from vendorgov.charts import Series, line_chart
@@ -75,10 +76,11 @@ class ScorecardPages(Controller):
         form = await request.form()
         month = _month_or_previous(str(form.get("month", "")))
         outcome = await service.compute_month(request.user, contract_id, month)
+        component = outcome.sla_component
         flash(
             request,
             f"{month}: {outcome.events} events measured, SLA component "
-            f"{outcome.sla_component if outcome.sla_component is not None else '—'}.",
+            f"{exact.rounded(component) if component is not None else '—'}.",
             category="ok",
         )
         return Redirect(f"/contracts/{contract_id}/scorecard?month={month}")
