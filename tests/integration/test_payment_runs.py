@@ -219,8 +219,8 @@ async def test_statement_pdf_and_the_run_as_xlsx_and_csv(api, world):
     assert "待审批" in compact  # not yet approved when printed
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:4] == ("month", "revision", "status", "contract")
-    assert rows[1][3] == number and rows[1][5] == "D" and rows[1][9] == pytest.approx(93424.52)
+    assert rows[0][:4] == ("月份 (Month)", "版本 (Revision)", "状态 (Status)", "收款单位 (Payee)")
+    assert rows[1][7] == number and rows[1][9] == "D" and rows[1][13] == pytest.approx(93424.52)
     assert csv.content.startswith("\ufeff".encode()) and b"93424.52" in csv.content
     assert wrong.status_code == 422 and hidden.status_code == 404
     assert shown.status_code == 200 and other.status_code == 404
@@ -245,7 +245,7 @@ async def test_month_end_pages_explain_and_approve(login, world):
     assert number in page.text and "Approve and lock" not in page.text  # not by the computer
     assert "HHI" in page.text and "93,424.52" in page.text
     assert "65.00" in explained.text and "no data: left out" in explained.text
-    assert "48,387.10" in explained.text and "finding " in explained.text
+    assert "48,387.10" in explained.text and "投诉 complaint #" in explained.text
     assert bad.status_code == 422
     async with login("admin") as c:
         token = await csrf_token(c, f"/month-end/runs/{run_id}")
