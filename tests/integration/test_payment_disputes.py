@@ -5,11 +5,12 @@ rulings at once."""
 import asyncio
 import dataclasses
 import io
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.conftest import PASSWORD, PNG, csrf_token, new_vendor, unique
+from tests.conftest import PASSWORD, PNG, csrf_token, http_client, log_in, new_vendor, unique
 from tests.integration.test_payment_runs import october_contract, october_records
 from vendorgov.accounts import service as accounts
 from vendorgov.audit import service as audit
@@ -57,6 +58,14 @@ async def vendor_user(world) -> tuple[int, object, str]:
     return vendor, principal, (await accounts.create_token(principal, "tests"))[1]
 
 
+@asynccontextmanager
+async def session(app, principal):
+    """A page client logged in as this user."""
+    async with http_client(app) as c:
+        assert (await log_in(c, principal.username)).status_code in (302, 303)
+        yield c
+
+
 async def close_window(run_id: int) -> None:
     await PaymentRun.update({PaymentRun.computed_at: datetime.now(UTC) - timedelta(days=30)}).where(
         PaymentRun.id == run_id
@@ -77,11 +86,12 @@ async def computed(world, month: str, *vendor_ids: int) -> tuple[int, list[int]]
 
 async def test_the_window_isolation_and_a_rejected_dispute(app, world, window, reviewer, login):
     finance, (second, _) = world.principals["finance"], reviewer
-    vendor, other = world.principals["vendor"], world.principals["vendor_b"]
-    run_id, (contract_id,) = await computed(world, "2026-08", world.vendor_a)
+    vendor_id, vendor, _ = await vendor_user(world)
+    other = world.principals["vendor_b"]
+    run_id, (contract_id,) = await computed(world, "2026-08", vendor_id)
     page = f"/month-end/runs/{run_id}/contracts/{contract_id}"
     # The vendor sees its draft and may dispute it; another vendor sees nothing (404).
-    async with login("vendor") as c:
+    async with session(app, vendor) as c:
         shown = await c.get(page)
         drafts = await c.get("/statements")
         token = await csrf_token(c, page)
@@ -112,12 +122,12 @@ async def test_the_window_isolation_and_a_rejected_dispute(app, world, window, r
     with pytest.raises(Forbidden):
         await disputes.raise_dispute(finance, run_id, contract_id, "line:0", "finance")
     (dispute,) = await disputes.of_month(finance, "2026-08")
-    assert dispute["status"] == "open" and dispute["vendor_id"] == world.vendor_a
+    assert dispute["status"] == "open" and dispute["vendor_id"] == vendor_id
     assert dispute["line_label"].startswith("基本服务费 base fee") and dispute["evidence"]
     async with login("vendor_b") as c:
         evidence = f"/month-end/disputes/{dispute['id']}/evidence/{dispute['evidence'][0]}"
         assert (await c.get(evidence)).status_code == 404
-    async with login("vendor") as c:
+    async with session(app, vendor) as c:
         assert (await c.get(evidence)).headers["content-type"] == "image/png"
     # Bad input: nothing written, the field named.
     for line, reason, field in (
@@ -144,7 +154,7 @@ async def test_the_window_isolation_and_a_rejected_dispute(app, world, window, r
     with pytest.raises(Conflict, match="rejected by"):
         await disputes.rule(finance, dispute["id"], "uphold", "late")
     # The vendor reads the ruling on its statement (page and PDF).
-    async with login("vendor") as c:
+    async with session(app, vendor) as c:
         ruled = await c.get(page)
         pdf = await c.get(f"{page}/statement.pdf")
     assert reason in ruled.text and "Rejected" in ruled.text
@@ -153,7 +163,7 @@ async def test_the_window_isolation_and_a_rejected_dispute(app, world, window, r
     with pytest.raises(Conflict, match="dispute window runs until"):
         await payments.approve(second, run_id)
     await close_window(run_id)
-    async with login("vendor") as c:
+    async with session(app, vendor) as c:
         assert (await c.get(page)).status_code == 404  # a draft outside its window
     with pytest.raises(Conflict, match="window closed"):
         await disputes.raise_dispute(vendor, run_id, contract_id, "line:0", "too late")
@@ -162,12 +172,12 @@ async def test_the_window_isolation_and_a_rejected_dispute(app, world, window, r
     assert sorted(actions) == ["raise", "reject"]
 
 
-async def test_an_upheld_dispute_needs_a_recomputed_month(world, window, reviewer, login):
+async def test_an_upheld_dispute_needs_a_recomputed_month(app, world, window, reviewer):
     from pypdf import PdfReader
 
     finance, (second, _) = world.principals["finance"], reviewer
-    vendor = world.principals["vendor"]
-    run_id, (contract_id,) = await computed(world, "2026-07", world.vendor_a)
+    vendor_id, vendor, _ = await vendor_user(world)
+    run_id, (contract_id,) = await computed(world, "2026-07", vendor_id)
     dispute_id = await disputes.raise_dispute(
         vendor, run_id, contract_id, "component:audit", "投诉已被撤回，不应计为严重问题"
     )
@@ -188,7 +198,7 @@ async def test_an_upheld_dispute_needs_a_recomputed_month(world, window, reviewe
     with pytest.raises(Conflict, match="no longer a draft"):
         await disputes.raise_dispute(vendor, again, contract_id, "line:0", "after approval")
     # The ruling stays on the month's statements, page and signed PDF.
-    async with login("vendor") as c:
+    async with session(app, vendor) as c:
         page = await c.get(f"/month-end/runs/{again}/contracts/{contract_id}")
         pdf = await c.get(f"/month-end/runs/{again}/contracts/{contract_id}/statement.pdf")
     assert note in page.text and "Upheld" in page.text and "earlier revision" in page.text
@@ -199,9 +209,11 @@ async def test_an_upheld_dispute_needs_a_recomputed_month(world, window, reviewe
 
 async def test_approval_waits_for_every_vendor_to_waive(api, world, window, reviewer):
     _, second_token = reviewer
+    first, _, first_token = await vendor_user(world)
     other, _, other_token = await vendor_user(world)
-    run_id, contracts = await computed(world, "2026-06", world.vendor_a, other)
+    run_id, contracts = await computed(world, "2026-06", first, other)
     async with api("vendor") as c:
+        c.headers["Authorization"] = f"Bearer {first_token}"
         drafts = (await c.get("/api/payments/statements/drafts")).json()
         own = await c.get(f"/api/payments/runs/{run_id}/statements/{contracts[0]}")
         theirs = await c.get(f"/api/payments/runs/{run_id}/statements/{contracts[1]}")
