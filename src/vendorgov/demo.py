@@ -280,7 +280,8 @@ async def load(if_empty: bool = False) -> bool:
 
 async def _month_end(today: date) -> None:
     """Last month computed by zhao.li and waiting for sun.yan's approval, during the vendors'
-    dispute window; 洁康 disputes its SLA component (finance rules on it), 华康 waived."""
+    dispute window (when one is configured); 洁康 disputes its SLA component (finance rules on
+    it), 华康 waived."""
     from vendorgov.payments import disputes
     from vendorgov.payments import service as payments
     from vendorgov.sla.measure import Month
@@ -288,6 +289,8 @@ async def _month_end(today: date) -> None:
     clerk = await accounts.principal_for_user(await accounts.user_id_for("zhao.li"))
     month = Month(today.year, today.month).previous()
     run_id = await payments.compute_run(clerk, month)
+    if get_settings().dispute_window_days == 0:
+        return  # no dispute window configured: nothing to dispute or waive
     run = await payments.get_run(clerk, run_id)
     jiekang = await accounts.principal_for_user(await accounts.user_id_for("jiekang"))
     disputed = next(s for s in run["statements"] if s["vendor_id"] == jiekang.vendor_id)
