@@ -33,7 +33,8 @@ def disputable_lines(statement: dict, component_labels: dict, line_labels: dict)
     for key, (english, chinese) in component_labels.items():
         value = statement["components"].get(key)
         if value is not None:
-            options[f"component:{key}"] = f"{chinese} {english} component: {value}"
+            # Components are kept exact; the statement shows them to 2 decimals.
+            options[f"component:{key}"] = f"{chinese} {english} component: {cents(value)}"
     for index, line in enumerate(statement["lines"]):
         english, chinese = line_labels[line["kind"]]
         amount = cents(line["amount"])
