@@ -21,6 +21,8 @@ os.environ["VENDORGOV_DATABASE_URL"] = os.environ.get(
 )
 os.environ["VENDORGOV_LOGIN_ATTEMPTS_PER_MINUTE"] = "100000"
 os.environ.setdefault("VENDORGOV_TIMEZONE", "Asia/Shanghai")
+# No dispute window unless a test opens one: most tests approve a run right after computing it.
+os.environ.setdefault("VENDORGOV_DISPUTE_WINDOW_DAYS", "0")
 
 import httpx  # noqa: E402
 import pytest

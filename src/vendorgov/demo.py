@@ -156,6 +156,13 @@ BIDDING_VENDOR = (
     ("曹敏", "商务经理", "137 2011 8846"),
 )
 
+BANKS = (
+    "中国工商银行武汉江汉支行",
+    "招商银行武汉分行营业部",
+    "中国建设银行武汉武昌支行",
+    "汉口银行总行营业部",
+)
+
 # Qualification kinds each category needs besides the business licence.
 PERMITS = {
     "security": "security_service_permit",
@@ -225,6 +232,8 @@ async def load(if_empty: bool = False) -> bool:
                 phone=phone,
                 address=address,
                 email=f"service{index + 1}@vendor{index + 1}.cn",
+                bank_name=BANKS[index % len(BANKS)],
+                bank_account=f"4201{index + 1:02d}{int(prefix[-6:], 36) % 10**10:010d}",
             ),
         )
         vendor_ids.append(vendor_id)
@@ -265,7 +274,37 @@ async def load(if_empty: bool = False) -> bool:
         (quarter + timedelta(days=92)).replace(day=1) - timedelta(days=1),
     )
     await demo_tenders.load(today, sla_clauses("cleaning"), scan_pdf)
+    await _month_end(today)
     return True
+
+
+async def _month_end(today: date) -> None:
+    """Last month computed by zhao.li and waiting for sun.yan's approval, during the vendors'
+    dispute window (when one is configured); 洁康 disputes its SLA component (finance rules on
+    it), 华康 waived."""
+    from vendorgov.payments import disputes
+    from vendorgov.payments import service as payments
+    from vendorgov.sla.measure import Month
+
+    clerk = await accounts.principal_for_user(await accounts.user_id_for("zhao.li"))
+    month = Month(today.year, today.month).previous()
+    run_id = await payments.compute_run(clerk, month)
+    if get_settings().dispute_window_days == 0:
+        return  # no dispute window configured: nothing to dispute or waive
+    run = await payments.get_run(clerk, run_id)
+    jiekang = await accounts.principal_for_user(await accounts.user_id_for("jiekang"))
+    disputed = next(s for s in run["statements"] if s["vendor_id"] == jiekang.vendor_id)
+    await disputes.raise_dispute(
+        jiekang,
+        run_id,
+        disputed["contract"],
+        "component:sla",
+        "第 3 周住院部电梯停运两天，保洁呼叫响应超时系等候电梯所致，非我方原因，"
+        "请核减相关超时工单后重新计算 SLA 得分。",
+        [Upload("电梯停运通知.pdf", scan_pdf("住院部电梯停运通知"))],
+    )
+    huakang = await accounts.principal_for_user(await accounts.user_id_for("huakang"))
+    await disputes.waive(huakang, run_id)
 
 
 # (category, checklist name, items: (text, weight, severity if failed))
@@ -517,7 +556,8 @@ async def _contracts(admin, vendor_ids: list[int], today: date) -> None:
                 Penalty("critical_finding", Decimal("2000.00"), "每发现一项严重问题扣款"),
                 Penalty("overdue_notice", Decimal("1000.00"), "整改通知逾期未完成，每份扣款"),
             ],
-            deduction_cap_percent=Decimal(10),
+            # Above the D deduction (10 %), so that a penalty changes what is paid.
+            deduction_cap_percent=Decimal(15),
             terms_text="乙方应按照附件一服务水平协议提供服务，甲方按月考核并据考核结果支付服务费。",
         )
         contract_id, version_id = await contracts.create_contract(
@@ -558,9 +598,17 @@ EVENT_CATEGORIES = {
 }
 
 
+# Share of each contract's help-desk events handled well within every SLA threshold (by the
+# order of VENDORS): most vendors grade B or C, the HVAC vendor A, the elevator vendor (whose
+# contract is ending) D; see _month_end.
+ON_TIME = [0.9, 0.97, 0.91, 0.92, 0.92, 0.93, 0.72, 1.0, 0.97, 0.9]
+
+
 async def _service_events(admin, today: date) -> None:
     """Three months of help-desk events per contract (seeded, so every demo is the same for a
-    given day), measured month by month; some vendors do noticeably worse than others."""
+    given day), measured month by month. An event is either handled well within every clause's
+    threshold and rated 4–5, or late beyond all of them and rated 2–3; the contract's ON_TIME
+    share decides how many are which."""
     import random
 
     from vendorgov.sla import service as sla
@@ -574,19 +622,29 @@ async def _service_events(admin, today: date) -> None:
     ]
     for contract in await contracts.list_contracts(admin):
         rng = random.Random(contract["id"])
-        sluggish = contract["id"] % 3 == 0  # a third of the vendors respond slowly
+        on_time = ON_TIME[int(contract["number"][-3:]) - 1]
         records = []
         for month in months:
             start = datetime.combine(month.first_day, datetime.min.time())
+            late = set(rng.sample(range(120), round(120 * (1 - on_time))))
             for n in range(120):
                 reported = start + timedelta(days=rng.randrange(28), minutes=rng.randrange(1440))
-                respond = rng.expovariate(1 / (14 if sluggish else 6))
-                resolve = respond + rng.expovariate(1 / (150 if sluggish else 70))
+                if n in late:
+                    respond = rng.uniform(35, 90)
+                    resolve = respond + rng.uniform(1500, 2400)
+                    satisfaction = rng.choice((2, 3))
+                else:
+                    respond = rng.uniform(1, 4)
+                    resolve = respond + rng.uniform(5, 20)
+                    satisfaction = rng.choices((5, 4), weights=(7, 3))[0]
                 records.append(
                     {
                         "external_id": f"HD-{month}-{contract['id']:02d}-{n:04d}",
                         "category": rng.choice(EVENT_CATEGORIES[contract["category"]]),
-                        "priority": rng.choices(PRIORITIES, weights=(1, 3, 8))[0],
+                        # Emergencies are answered first: only the D vendor misses those.
+                        "priority": rng.choices(
+                            PRIORITIES, weights=(1 if n not in late or on_time < 0.8 else 0, 3, 8)
+                        )[0],
                         "location": rng.choice(LOCATIONS),
                         "reported_at": reported.strftime("%Y-%m-%d %H:%M"),
                         "responded_at": (reported + timedelta(minutes=respond)).strftime(
@@ -595,12 +653,8 @@ async def _service_events(admin, today: date) -> None:
                         "resolved_at": (reported + timedelta(minutes=resolve)).strftime(
                             "%Y-%m-%d %H:%M"
                         ),
-                        "satisfaction": rng.choices(
-                            (5, 4, 3, 2), weights=((4, 4, 2, 1) if sluggish else (7, 3, 1, 0.3))
-                        )[0],
-                        "complaint": "yes"
-                        if rng.random() < (0.02 if sluggish else 0.005)
-                        else "no",
+                        "satisfaction": satisfaction,
+                        "complaint": "yes" if n in late and rng.random() < 0.04 else "no",
                     }
                 )
         await sla.import_events(admin, contract["id"], pd.DataFrame(records), source="demo")

@@ -39,6 +39,9 @@ class Settings:
     # §3: evaluators on an open tender's panel, at least (odd; other methods need 3).
     panel_minimum_open: int = 5
     session_hours: int = 10
+    # §7: working days (Monday to Friday; public holidays are not known to the app) during
+    # which vendors may dispute a computed run's draft statements.
+    dispute_window_days: int = 3
     secure_cookies: bool = False
     # Reverse proxies whose X-Forwarded-For names the client (for the login rate limit).
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
@@ -107,6 +110,7 @@ def load_settings() -> Settings:
         abnormal_low_percent=_int("VENDORGOV_ABNORMAL_LOW_PERCENT", 20),
         panel_minimum_open=_int("VENDORGOV_PANEL_MINIMUM_OPEN", 5),
         session_hours=_int("VENDORGOV_SESSION_HOURS", 10),
+        dispute_window_days=_int("VENDORGOV_DISPUTE_WINDOW_DAYS", 3),
         secure_cookies=os.environ.get("VENDORGOV_SECURE_COOKIES", "") in ("1", "true", "yes"),
         trusted_proxies=_networks("VENDORGOV_TRUSTED_PROXIES"),
     )

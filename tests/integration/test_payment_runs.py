@@ -249,9 +249,9 @@ async def test_statement_pdf_and_the_run_as_xlsx_and_csv(api, world):
     assert "待审批" in compact  # not yet approved when printed
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:4] == ("month", "revision", "status", "contract")
-    (row,) = [r for r in rows if r[3] == number]
-    assert row[5] == "D" and row[9] == pytest.approx(93424.52)
+    assert rows[0][:4] == ("月份 (Month)", "版本 (Revision)", "状态 (Status)", "收款单位 (Payee)")
+    (row,) = [r for r in rows if r[7] == number]
+    assert row[9] == "D" and row[13] == pytest.approx(93424.52)
     assert csv.content.startswith("\ufeff".encode()) and b"93424.52" in csv.content
     assert wrong.status_code == 422 and hidden.status_code == 404
     assert shown.status_code == 200 and other.status_code == 404
@@ -276,7 +276,7 @@ async def test_month_end_pages_explain_and_approve(login, world):
     assert number in page.text and "Approve and lock" not in page.text  # not by the computer
     assert "HHI" in page.text and "93,424.52" in page.text
     assert "65.00" in explained.text and "no data: left out" in explained.text
-    assert "48,387.10" in explained.text and "finding " in explained.text
+    assert "48,387.10" in explained.text and "投诉 complaint #" in explained.text
     assert bad.status_code == 422
     async with login("admin") as c:  # administrators do not approve (§7)
         assert "Approve and lock" not in (await c.get(f"/month-end/runs/{run_id}")).text

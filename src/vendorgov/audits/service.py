@@ -726,3 +726,34 @@ def _audit_inputs(
         rules.audit_component(counts, overdue_count, failed),
         evidence,
     )
+
+
+async def evidence_records(
+    finding_ids: list[int], notice_numbers: list[str]
+) -> tuple[dict[int, dict], dict[str, dict]]:
+    """The findings and notices a statement's penalties rest on (what, when, severity, where
+    they came from), by id and by number, for the month-end; the caller has checked that the
+    reader may see the statement."""
+    findings = (
+        await Finding.select(
+            Finding.id,
+            Finding.contract,
+            Finding.source,
+            Finding.inspection_id,
+            Finding.category,
+            Finding.description,
+            Finding.severity,
+            Finding.found_at,
+            Finding.notice_id,
+        ).where(Finding.id.is_in(finding_ids))
+        if finding_ids
+        else []
+    )
+    notices = (
+        await Notice.select(
+            Notice.id, Notice.number, Notice.issued_at, Notice.deadline, Notice.severity
+        ).where(Notice.number.is_in(notice_numbers))
+        if notice_numbers
+        else []
+    )
+    return {f["id"]: f for f in findings}, {n["number"]: n for n in notices}

@@ -373,3 +373,13 @@ async def inspection_components(
         cid: sum(own, Fraction(0)) / len(own) if (own := scores.get(cid)) else None
         for cid in contract_ids
     }
+
+
+async def locations_of(inspection_ids: list[int]) -> dict[int, str]:
+    """Where each inspection took place, for the month-end's penalty evidence."""
+    if not inspection_ids:
+        return {}
+    rows = await Inspection.select(Inspection.id, Inspection.location).where(
+        Inspection.id.is_in(inspection_ids)
+    )
+    return {r["id"]: r["location"] for r in rows}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -11,7 +12,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
-from vendorgov.payments import documents, service
+from vendorgov.payments import disputes, documents, exports, presentation, service
 from vendorgov.sla.measure import Month
 
 FINANCE = allow(Role.admin, Role.finance)
@@ -25,6 +26,22 @@ class RunIn(msgspec.Struct):
 
 class ReturnIn(msgspec.Struct):
     reason: str
+
+
+class DisputeIn(msgspec.Struct):
+    line: Annotated[
+        str,
+        msgspec.Meta(
+            description="component:<sla|inspection|satisfaction|audit> or line:<index> "
+            "(0-based, in the statement's lines)"
+        ),
+    ]
+    reason: str
+
+
+class RulingIn(msgspec.Struct):
+    decision: Annotated[str, msgspec.Meta(description="uphold or reject")]
+    note: Annotated[str, msgspec.Meta(description="upheld: what was corrected; rejected: why")]
 
 
 class CreatedOut(msgspec.Struct):
@@ -98,23 +115,26 @@ class PaymentApi(Controller):
     @get(
         "/runs/{run_id:int}/statements/{contract_id:int}/statement.pdf",
         guards=[allow(Role.admin, Role.finance, Role.vendor)],
-        summary="A contract's statement as PDF (vendors: their own, once approved)",
+        summary="A contract's statement as PDF (vendors: their own, once approved or as a "
+        "draft during the dispute window)",
     )
     async def statement_pdf(
         self, request: Request, run_id: FromPath[int], contract_id: FromPath[int]
     ) -> Response[bytes]:
         run, statement = await service.statement(request.user, run_id, contract_id)
+        await presentation.prepare_statement(request.user, run, statement)
         return documents.statement_response(run, statement)
 
     @get(
         "/runs/{run_id:int}/export/{fmt:str}",
         guards=[FINANCE],
-        summary="The whole run as xlsx or csv, for the accounting system",
+        summary="The whole run for the accounting system: xlsx (statements and lines sheets), "
+        "csv (statements) or lines.csv",
     )
     async def export(
         self, request: Request, run_id: FromPath[int], fmt: FromPath[str]
     ) -> Response[bytes]:
-        return documents.export_response(await service.get_run(request.user, run_id), fmt)
+        return exports.export_response(await exports.accounting_run(request.user, run_id), fmt)
 
     @get(
         "/statements",
@@ -123,3 +143,69 @@ class PaymentApi(Controller):
     )
     async def statements(self, request: Request) -> list:
         return _plain(await service.statements_for_vendor(request.user))
+
+    @get(
+        "/runs/{run_id:int}/statements/{contract_id:int}",
+        guards=[allow(Role.admin, Role.finance, Role.vendor)],
+        summary="A contract's statement with its evidence, disputes and rulings, the net in "
+        "Chinese capitals (vendors: their own, once approved or during the dispute window)",
+    )
+    async def statement(
+        self, request: Request, run_id: FromPath[int], contract_id: FromPath[int]
+    ) -> dict:
+        run, statement = await service.statement(request.user, run_id, contract_id)
+        await presentation.prepare_statement(request.user, run, statement)
+        return _plain(statement)
+
+    @get(
+        "/statements/drafts",
+        guards=[allow(Role.vendor)],
+        summary="The vendor's draft statements whose dispute window is open",
+    )
+    async def drafts(self, request: Request) -> list:
+        return _plain(await disputes.drafts_for_vendor(request.user))
+
+    @post(
+        "/runs/{run_id:int}/statements/{contract_id:int}/disputes",
+        guards=[allow(Role.vendor)],
+        status_code=HTTP_201_CREATED,
+        summary="Dispute a line of the vendor's draft statement during the window (evidence "
+        "files: use the page's form)",
+    )
+    async def dispute(
+        self,
+        request: Request,
+        run_id: FromPath[int],
+        contract_id: FromPath[int],
+        data: JSONBody[DisputeIn],
+    ) -> CreatedOut:
+        return CreatedOut(
+            await disputes.raise_dispute(request.user, run_id, contract_id, data.line, data.reason)
+        )
+
+    @post(
+        "/runs/{run_id:int}/waiver",
+        guards=[allow(Role.vendor)],
+        status_code=HTTP_200_OK,
+        summary="The vendor waives the rest of its dispute window on the run",
+    )
+    async def waive(self, request: Request, run_id: FromPath[int]) -> StatusOut:
+        await disputes.waive(request.user, run_id)
+        return StatusOut("waived")
+
+    @get("/runs/{run_id:int}/disputes", guards=[FINANCE], summary="The month's disputes")
+    async def month_disputes(self, request: Request, run_id: FromPath[int]) -> list:
+        run = await service.get_run(request.user, run_id)
+        return _plain(await disputes.of_month(request.user, run["month"]))
+
+    @post(
+        "/disputes/{dispute_id:int}/ruling",
+        guards=[FINANCE],
+        status_code=HTTP_200_OK,
+        summary="Uphold (the cause is corrected, then the month recomputed) or reject with a "
+        "reason the vendor sees; a dispute is ruled once (409 after)",
+    )
+    async def rule(
+        self, request: Request, dispute_id: FromPath[int], data: JSONBody[RulingIn]
+    ) -> StatusOut:
+        return StatusOut(await disputes.rule(request.user, dispute_id, data.decision, data.note))

@@ -14,8 +14,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
 
-import pandas as pd
-
 from vendorgov import db, exact
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
@@ -23,7 +21,7 @@ from vendorgov.audits import service as audits
 from vendorgov.contracts import service as contracts
 from vendorgov.errors import Conflict, Forbidden, InvalidInput, NotFound
 from vendorgov.inspections import service as inspections
-from vendorgov.payments import rules
+from vendorgov.payments import disputes, rules
 from vendorgov.payments.tables import PaymentRun, Statement
 from vendorgov.settings import get_settings
 from vendorgov.sla import service as sla
@@ -343,6 +341,8 @@ async def approve(actor: Principal, run_id: int) -> list[int]:
             },
             {"status": "approved"},
         )
+        # Refused after the conditional update, inside the transaction: nothing is kept.
+        await disputes.ensure_approvable(run)
         graded = await Statement.select(Statement.contract, Statement.score, Statement.grade).where(
             Statement.run == run_id
         )
@@ -437,6 +437,7 @@ async def get_run(actor: Principal, run_id: int) -> dict:
         Statement.all_columns(),
         Statement.contract.number.as_alias("contract_number"),
         Statement.contract.vendor.name.as_alias("vendor_name"),
+        Statement.contract.category.as_alias("category"),
     ).where(Statement.run == run_id)
     newest = (
         await PaymentRun.select(PaymentRun.revision)
@@ -479,7 +480,8 @@ async def diff(actor: Principal, run_id: int) -> list[dict]:
 
 
 async def statement(actor: Principal, run_id: int, contract_id: int) -> tuple[dict, dict]:
-    """(run, statement) for finance, or for the contract's vendor once the run is approved."""
+    """(run, statement) for finance, or for the contract's vendor once the run is approved
+    (and its draft during the dispute window)."""
     run = await PaymentRun.select().where(PaymentRun.id == run_id).first()
     row = (
         await Statement.select(
@@ -493,35 +495,17 @@ async def statement(actor: Principal, run_id: int, contract_id: int) -> tuple[di
     )
     visible = row is not None and (
         actor.role in FINANCE
-        or (actor.is_vendor and actor.vendor_id == row["vendor_id"] and run["status"] == "approved")
+        or (
+            actor.is_vendor
+            and actor.vendor_id == row["vendor_id"]
+            and (run["status"] == "approved" or await disputes.window_open(run))
+        )
     )
     if not visible:
         if row is not None and not actor.is_vendor and actor.role not in FINANCE:
             raise Forbidden(f"the {actor.role.value} role has no access to statements")
         raise NotFound("statement", f"{run_id}/{contract_id}")
     return run, _statement_out(row)
-
-
-def export_frame(run: dict) -> pd.DataFrame:
-    """One row per contract for the accounting system."""
-    return pd.DataFrame(
-        [
-            {
-                "month": run["month"],
-                "revision": run["revision"],
-                "status": run["status"],
-                "contract": s["contract_number"],
-                "score": s["score"],
-                "grade": s["grade"],
-                "pay_percent": s["pay_percent"],
-                "base": s["base"],
-                "deductions": s["deductions"],
-                "net": s["net"],
-                "termination_review": s["termination_review"],
-            }
-            for s in run["statements"]
-        ]
-    )
 
 
 async def history(actor: Principal, contract_id: int) -> list[dict]:

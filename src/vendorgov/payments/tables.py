@@ -50,3 +50,31 @@ class Statement(Table, tablename="payment_statement"):
     termination_review = Integer(default=0)  # 1 when flagged (§7)
     # Copied unchanged from the previous revision when only other contracts were recomputed.
     carried_over = Boolean(default=False)
+
+
+class Dispute(Table, tablename="payment_dispute"):
+    """A vendor's objection to one line of its draft statement (§7), and finance's ruling."""
+
+    run_id = Integer(index=True)
+    contract_id = Integer()
+    vendor_id = Integer(index=True)
+    month = Varchar(length=7, index=True)
+    line = Varchar(length=40)  # component:<key> or line:<index> of the statement's lines
+    line_label = Text()  # what the line said when it was disputed
+    reason = Text()
+    evidence = Text(default="[]")  # JSON list of stored file ids
+    status = Varchar(length=10, default="open")  # open, upheld, rejected
+    raised_by = Varchar(length=150)
+    raised_at = Timestamptz()
+    ruling = Text(default="")  # upheld: what was corrected; rejected: why (the vendor sees it)
+    ruled_by = Varchar(length=150, default="")
+    ruled_at = Timestamptz(null=True, default=None)
+
+
+class DisputeWaiver(Table, tablename="payment_dispute_waiver"):
+    """A vendor gave up its dispute window on a run; (run_id, vendor_id) is unique."""
+
+    run_id = Integer()
+    vendor_id = Integer()
+    waived_by = Varchar(length=150)
+    waived_at = Timestamptz()

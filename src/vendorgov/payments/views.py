@@ -8,23 +8,19 @@ from collections import Counter
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 from litestar.plugins.flash import flash
-from litestar.response import Redirect, Template
+from litestar.response import File, Redirect, Template
 
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
 from vendorgov.charts import Series, line_chart
 from vendorgov.contracts import service as contracts
-from vendorgov.payments import documents, rules, service
+from vendorgov.files.responses import inline_file
+from vendorgov.payments import disputes, documents, exports, presentation, service
 from vendorgov.payments.documents import COMPONENT_LABELS, LINE_LABELS
 from vendorgov.sla.measure import Month
+from vendorgov.web.forms import Form
 
 FINANCE = allow(Role.admin, Role.finance)
-
-
-def _evidence_link(item: str) -> str | None:
-    """'finding 17' → the findings page; 'notice ZG-2026-0003' → the notices list."""
-    kind, _, _ = item.partition(" ")
-    return {"finding": "/findings?status=", "notice": "/notices?all=true"}.get(kind)
 
 
 class MonthEndPages(Controller):
@@ -45,23 +41,74 @@ class MonthEndPages(Controller):
     @get("/month-end/runs/{run_id:int}", guards=[FINANCE])
     async def run(self, request: Request, run_id: FromPath[int]) -> Template:
         run = await service.get_run(request.user, run_id)
-        net_by_vendor: Counter = Counter()
-        for s in run["statements"]:
-            net_by_vendor[s["vendor_name"]] += s["net"]
-        shares, hhi = rules.concentration(dict(net_by_vendor))
         return Template(
             "payments/run.html",
             context={
                 "run": run,
                 "grades": Counter(s["grade"] or "—" for s in run["statements"]),
-                "shares": sorted(shares.items(), key=lambda v: -v[1]),
-                "hhi": hhi,
+                "totals": presentation.totals(run),
+                "concentration": await presentation.concentration(run),
                 "changes": await service.diff(request.user, run_id),
+                "disputes": await disputes.of_month(request.user, run["month"]),
+                "window_closes": disputes.window_closes(run),
+                "window_open": await disputes.window_open(run),
                 "can_review": run["shown_status"] == "computed"
                 and request.user.role is Role.finance
                 and run["computed_by_id"] != request.user.user_id,
             },
         )
+
+    @post("/month-end/disputes/{dispute_id:int}/ruling", guards=[FINANCE])
+    async def rule(self, request: Request, dispute_id: FromPath[int]) -> Redirect:
+        form = await Form.read(request)
+        status = await disputes.rule(
+            request.user, dispute_id, form.text("decision"), form.text("note")
+        )
+        message = f"Dispute {dispute_id} {status}."
+        if status == "upheld":
+            message += " Correct its cause, then compute the month again with a reason."
+        flash(request, message, category="ok")
+        run_id = form.integer("run_id")
+        return Redirect(f"/month-end/runs/{run_id}" if run_id else "/month-end")
+
+    @post(
+        "/month-end/runs/{run_id:int}/contracts/{contract_id:int}/disputes",
+        guards=[allow(Role.vendor)],
+        request_max_body_size=60 * 2**20,
+    )
+    async def dispute(
+        self, request: Request, run_id: FromPath[int], contract_id: FromPath[int]
+    ) -> Redirect:
+        form = await Form.read(request)
+        await disputes.raise_dispute(
+            request.user,
+            run_id,
+            contract_id,
+            form.text("line"),
+            form.text("reason"),
+            await form.uploads("evidence"),
+        )
+        flash(
+            request,
+            "Dispute sent: finance rules on it before the month is approved.",
+            category="ok",
+        )
+        return Redirect(f"/month-end/runs/{run_id}/contracts/{contract_id}")
+
+    @post("/month-end/runs/{run_id:int}/waiver", guards=[allow(Role.vendor)])
+    async def waive(self, request: Request, run_id: FromPath[int]) -> Redirect:
+        await disputes.waive(request.user, run_id)
+        flash(request, "You waived the dispute window of this revision.", category="ok")
+        return Redirect("/statements")
+
+    @get(
+        "/month-end/disputes/{dispute_id:int}/evidence/{file_id:str}",
+        guards=[allow(Role.admin, Role.finance, Role.vendor)],
+    )
+    async def dispute_evidence(
+        self, request: Request, dispute_id: FromPath[int], file_id: FromPath[str]
+    ) -> File:
+        return inline_file(await disputes.evidence(request.user, dispute_id, file_id))
 
     @post("/month-end/runs/{run_id:int}/approve", guards=[FINANCE])
     async def approve(self, request: Request, run_id: FromPath[int]) -> Redirect:
@@ -94,8 +141,7 @@ class MonthEndPages(Controller):
         self, request: Request, run_id: FromPath[int], contract_id: FromPath[int]
     ) -> Template:
         run, statement = await service.statement(request.user, run_id, contract_id)
-        for line in statement["lines"]:
-            line["links"] = [(item, _evidence_link(item)) for item in line["evidence"]]
+        await presentation.prepare_statement(request.user, run, statement)
         return Template(
             "payments/statement.html",
             context={
@@ -115,13 +161,14 @@ class MonthEndPages(Controller):
         self, request: Request, run_id: FromPath[int], contract_id: FromPath[int]
     ) -> Response[bytes]:
         run, statement = await service.statement(request.user, run_id, contract_id)
+        await presentation.prepare_statement(request.user, run, statement)
         return documents.statement_response(run, statement)
 
     @get("/month-end/runs/{run_id:int}/export/{fmt:str}", guards=[FINANCE])
     async def export(
         self, request: Request, run_id: FromPath[int], fmt: FromPath[str]
     ) -> Response[bytes]:
-        return documents.export_response(await service.get_run(request.user, run_id), fmt)
+        return exports.export_response(await exports.accounting_run(request.user, run_id), fmt)
 
     @get(
         "/month-end/contracts/{contract_id:int}/history",
@@ -144,4 +191,10 @@ class MonthEndPages(Controller):
     @get("/statements", guards=[allow(Role.vendor)])
     async def vendor_statements(self, request: Request) -> Template:
         rows = await service.statements_for_vendor(request.user)
-        return Template("payments/vendor_statements.html", context={"statements": rows})
+        return Template(
+            "payments/vendor_statements.html",
+            context={
+                "statements": rows,
+                "drafts": await disputes.drafts_for_vendor(request.user),
+            },
+        )

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
 
 from vendorgov.documents import render_pdf
 from vendorgov.errors import InvalidInput
+from vendorgov.files import exports
 from vendorgov.files.responses import CSV, XLSX
 from vendorgov.settings import get_settings
 
@@ -60,11 +59,6 @@ def results_frame(report: dict) -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
-def _numbers_as_floats(frame: pd.DataFrame) -> pd.DataFrame:
-    # Excel keeps numbers as binary floats; exact values stay in the CSV and the report.
-    return frame.apply(lambda col: col.map(lambda v: float(v) if hasattr(v, "as_tuple") else v))
-
-
 def report_file(report: dict) -> tuple[bytes, str]:
     return report_pdf(report), f"{report['tender']['reference']}-evaluation-report.pdf"
 
@@ -80,15 +74,11 @@ def matrix_file(report: dict, fmt: str) -> tuple[bytes, str, str]:
 
 
 def matrix_xlsx(report: dict) -> bytes:
-    out = io.BytesIO()
-    with pd.ExcelWriter(out, engine="openpyxl") as writer:
-        _numbers_as_floats(scores_frame(report)).to_excel(writer, sheet_name="scores", index=False)
-        _numbers_as_floats(results_frame(report)).to_excel(
-            writer, sheet_name="results", index=False
-        )
-    return out.getvalue()
+    # Vendor names and reasons are typed by outsiders: the shared writer neutralises them.
+    return exports.xlsx_bytes(
+        {"scores": scores_frame(report), "results": results_frame(report)}, ["price"]
+    )
 
 
 def matrix_csv(report: dict) -> bytes:
-    # UTF-8 with BOM so that Excel in Chinese opens it right; Decimals as exact text.
-    return scores_frame(report).to_csv(index=False).encode("utf-8-sig")
+    return exports.csv_bytes(scores_frame(report))

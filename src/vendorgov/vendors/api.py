@@ -29,6 +29,8 @@ class VendorIn(msgspec.Struct):
     address: str = ""
     phone: str = ""
     email: str = ""
+    bank_name: str = ""
+    bank_account: str = ""
 
 
 class VendorPatch(msgspec.Struct, omit_defaults=True):
@@ -41,6 +43,8 @@ class VendorPatch(msgspec.Struct, omit_defaults=True):
     address: str | None = None
     phone: str | None = None
     email: str | None = None
+    bank_name: str | None = None
+    bank_account: str | None = None
     revision: int | None = None
 
 
@@ -87,6 +91,8 @@ class VendorOut(msgspec.Struct):
     address: str
     phone: str
     email: str
+    bank_name: str
+    bank_account: str
     status: str
     effective_status: str
     status_reason: str
@@ -196,6 +202,8 @@ class VendorApi(Controller):
                 "address",
                 "phone",
                 "email",
+                "bank_name",
+                "bank_account",
             )
         }
         merged.update({k: v for k, v in given.items() if v is not None})

@@ -152,6 +152,7 @@ def qualification_expiry(expires_on: date, today: date, warning_days: int = 60) 
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_RE = re.compile(r"^[0-9+()\- ]{5,30}$")
+BANK_ACCOUNT_RE = re.compile(r"[0-9]{8,30}")
 
 
 @dataclass
@@ -165,6 +166,8 @@ class VendorInput:
     address: str = ""
     phone: str = ""
     email: str = ""
+    bank_name: str = ""
+    bank_account: str = ""
 
     def cleaned(self) -> VendorInput:
         return VendorInput(
@@ -175,6 +178,9 @@ class VendorInput:
             address=self.address.strip(),
             phone=self.phone.strip(),
             email=self.email.strip(),
+            bank_name=self.bank_name.strip(),
+            # Banks print account numbers in groups of four: the spaces are not part of it.
+            bank_account=re.sub(r"[\s-]", "", self.bank_account),
         )
 
 
@@ -201,7 +207,11 @@ def vendor_errors(data: VendorInput) -> Collector:
         errors.add("email", "format", "is not an e-mail address")
     if data.phone and not PHONE_RE.match(data.phone):
         errors.add("phone", "format", "use digits, spaces, +, - and parentheses")
-    for name, limit in (("legal_representative", 100), ("address", 300)):
+    if data.bank_account and not BANK_ACCOUNT_RE.fullmatch(data.bank_account):
+        errors.add("bank_account", "format", "a bank account is 8 to 30 digits")
+    if data.bank_account and not data.bank_name:
+        errors.add("bank_name", "required", "name the bank that holds the account")
+    for name, limit in (("legal_representative", 100), ("address", 300), ("bank_name", 100)):
         if len(getattr(data, name)) > limit:
             errors.add(name, "max_length", f"must be at most {limit} characters")
     return errors

@@ -27,7 +27,16 @@ from vendorgov.vendors.rules import (
 )
 from vendorgov.vendors.tables import Contact, Qualification, Vendor, VendorCategory
 
-VENDOR_FIELDS = ("name", "uscc", "legal_representative", "address", "phone", "email")
+VENDOR_FIELDS = (
+    "name",
+    "uscc",
+    "legal_representative",
+    "address",
+    "phone",
+    "email",
+    "bank_name",
+    "bank_account",
+)
 
 
 def _now() -> datetime:
@@ -264,9 +273,9 @@ async def _ensure_uscc_free(uscc: str, except_id: int | None = None) -> None:
 # Registering vendors is the registry's busiest write; Piccolo's query builder cost three times
 # the database's own time per insert here, so the two inserts are written out.
 _INSERT_VENDOR = (
-    "INSERT INTO vendor (name, uscc, legal_representative, address, phone, email, status, "
-    "status_reason, created_at, updated_at, revision) "
-    "VALUES ({}, {}, {}, {}, {}, {}, 'active', '', {}, {}, 1) RETURNING id"
+    "INSERT INTO vendor (name, uscc, legal_representative, address, phone, email, bank_name, "
+    "bank_account, status, status_reason, created_at, updated_at, revision) "
+    "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, 'active', '', {}, {}, 1) RETURNING id"
 )
 
 
@@ -582,3 +591,15 @@ async def standing(
             (q["issued_on"], q["expires_on"])
         )
     return result
+
+
+async def payees(vendor_ids: list[int]) -> dict[int, dict]:
+    """Name, USCC, bank and service categories of each vendor, for the month-end's statements
+    and accounting export (the caller has checked that the reader may see them)."""
+    if not vendor_ids:
+        return {}
+    rows = await Vendor.select(
+        Vendor.id, Vendor.name, Vendor.uscc, Vendor.bank_name, Vendor.bank_account
+    ).where(Vendor.id.is_in(vendor_ids))
+    categories = await _categories(vendor_ids)
+    return {r["id"]: {**r, "categories": categories[r["id"]]} for r in rows}

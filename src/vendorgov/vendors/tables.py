@@ -11,6 +11,9 @@ class Vendor(Table):
     address = Varchar(length=300, default="")
     phone = Varchar(length=30, default="")
     email = Varchar(length=200, default="")
+    # The payee's bank for the accounting export (§7); optional until the first payment.
+    bank_name = Varchar(length=100, default="")
+    bank_account = Varchar(length=30, default="")
     status = Varchar(length=20, default="active", index=True)
     status_reason = Text(default="")
     suspended_until = Date(null=True, default=None)

@@ -31,6 +31,8 @@ def _vendor_input(form: Form) -> VendorInput:
         address=form.text("address"),
         phone=form.text("phone"),
         email=form.text("email"),
+        bank_name=form.text("bank_name"),
+        bank_account=form.text("bank_account"),
     )
 
 

@@ -9,6 +9,7 @@ from vendorgov.accounts.auth import EVERY_ROLE, allow
 from vendorgov.accounts.roles import REGISTRY_READERS, Role
 from vendorgov.audits import service as notices
 from vendorgov.contracts import service as contracts
+from vendorgov.payments import disputes, presentation
 from vendorgov.payments import service as payments
 from vendorgov.tenders import service as tenders
 from vendorgov.vendors import service as vendors
@@ -50,6 +51,14 @@ class HomePages(Controller):
                 ],
                 "runs_waiting": await payments.runs_awaiting_approval(principal)
                 if principal.role is Role.finance
+                else [],
+                # Finance: disputes to rule on and the newest run's concentration (§7);
+                # vendors: drafts to check, dispute or waive.
+                "month_end": await presentation.finance_dashboard(principal)
+                if principal.role is Role.finance
+                else {},
+                "statement_drafts": await disputes.drafts_for_vendor(principal)
+                if principal.is_vendor
                 else [],
                 "contracts_flagged": [
                     c

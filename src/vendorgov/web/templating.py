@@ -79,6 +79,7 @@ def make_environment(settings: Settings) -> Environment:
         timezone_name=settings.timezone,
     )
     environment.filters["money"] = money
+    environment.filters["signed_money"] = signed_money
     return environment
 
 
@@ -87,6 +88,17 @@ def money(value: Any) -> str:
     if value is None or value == "":
         return ""
     return f"{cents(value):,}"
+
+
+def signed_money(value: Any, plus: bool = False) -> str:
+    """A statement line as it acts on the net: −1,234.00 when it takes off (a true minus
+    sign, never "−-"), +1,234.00 with `plus` when it adds back (a cap)."""
+    if value is None or value == "":
+        return ""
+    amount = cents(value)
+    if amount < 0:
+        return f"−{-amount:,}"
+    return f"+{amount:,}" if plus and amount else f"{amount:,}"
 
 
 def make_template_config(settings: Settings) -> TemplateConfig:

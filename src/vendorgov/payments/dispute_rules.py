@@ -1,0 +1,44 @@
+"""Vendor disputes of a computed month (§7) with no I/O: when the dispute window closes, and
+which lines of a statement may be disputed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from vendorgov.money import cents
+
+MAX_REASON = 2000
+MAX_EVIDENCE_FILES = 10
+
+
+def window_closes(computed_at: datetime, working_days: int, zone: ZoneInfo) -> datetime:
+    """The window runs to the end (local midnight) of the Nth working day after the day the
+    run was computed. Working days are Monday to Friday: public holidays and make-up working
+    days are not known to the app. 0 days means no window at all."""
+    if working_days <= 0:
+        return computed_at
+    day = computed_at.astimezone(zone).date()
+    counted = 0
+    while counted < working_days:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            counted += 1
+    return datetime.combine(day + timedelta(days=1), time(), tzinfo=zone).astimezone(UTC)
+
+
+def disputable_lines(statement: dict, component_labels: dict, line_labels: dict) -> dict[str, str]:
+    """key → what the vendor disputes: each score component with data and each money line."""
+    options = {}
+    for key, (english, chinese) in component_labels.items():
+        value = statement["components"].get(key)
+        if value is not None:
+            # Components are kept exact; the statement shows them to 2 decimals.
+            options[f"component:{key}"] = f"{chinese} {english} component: {cents(value)}"
+    for index, line in enumerate(statement["lines"]):
+        english, chinese = line_labels[line["kind"]]
+        amount = cents(line["amount"])
+        options[f"line:{index}"] = f"{chinese} {english}: {line['description']} ({amount:,})" + (
+            f" · {', '.join(line['evidence'])}" if line["evidence"] else ""
+        )
+    return options

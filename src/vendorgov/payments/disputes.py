@@ -1,0 +1,340 @@
+"""Vendor disputes of a computed month (§7): during the dispute window each vendor sees its
+draft statements and may dispute a line with a reason and evidence, or waive the window;
+finance upholds (the cause is corrected and the month recomputed) or rejects with a reason the
+vendor sees. A run is approvable only when no dispute of its month is open, none upheld against
+it, and its window has closed or every vendor in it waived."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+
+from vendorgov import db
+from vendorgov.accounts.roles import Principal, Role
+from vendorgov.audit import service as audit
+from vendorgov.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from vendorgov.files import service as files
+from vendorgov.payments import dispute_rules
+from vendorgov.payments.labels import COMPONENT_LABELS, LINE_LABELS
+from vendorgov.payments.tables import Dispute, DisputeWaiver, PaymentRun, Statement
+from vendorgov.settings import get_settings
+
+FINANCE = (Role.admin, Role.finance)
+DECISIONS = {"uphold": "upheld", "reject": "rejected"}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def window_closes(run: dict) -> datetime:
+    settings = get_settings()
+    return dispute_rules.window_closes(
+        run["computed_at"], settings.dispute_window_days, settings.zone
+    )
+
+
+async def _is_newest(run: dict) -> bool:
+    newest = (
+        await PaymentRun.select(PaymentRun.revision)
+        .where(PaymentRun.month == run["month"])
+        .order_by(PaymentRun.revision, ascending=False)
+        .first()
+    )
+    return newest["revision"] == run["revision"]
+
+
+async def window_open(run: dict) -> bool:
+    """Whether vendors may still see and dispute the run's drafts: the newest revision of its
+    month, not yet approved, inside the window."""
+    return run["status"] == "computed" and _now() < window_closes(run) and await _is_newest(run)
+
+
+async def _waived(run_id: int) -> set[int]:
+    rows = await DisputeWaiver.select(DisputeWaiver.vendor_id).where(DisputeWaiver.run_id == run_id)
+    return {r["vendor_id"] for r in rows}
+
+
+async def ensure_approvable(run: dict) -> None:
+    """Raise Conflict (409, saying why) when the run may not be approved yet. The approval
+    calls it inside its transaction, after locking the run."""
+    pending = await Dispute.count().where(
+        (Dispute.month == run["month"]) & (Dispute.status == "open")
+    )
+    if pending:
+        raise Conflict(
+            f"{pending} dispute{'s' if pending > 1 else ''} on {run['month']} "
+            "await a ruling: uphold or reject them first"
+        )
+    upheld = await Dispute.count().where(
+        (Dispute.run_id == run["id"]) & (Dispute.status == "upheld")
+    )
+    if upheld:
+        raise Conflict(
+            f"a dispute against revision {run['revision']} was upheld: "
+            "correct the cause and compute the month again"
+        )
+    closes = window_closes(run)
+    if _now() < closes:
+        vendors = {
+            r["vendor_id"]
+            for r in await Statement.select(Statement.vendor_id).where(Statement.run == run["id"])
+        }
+        waiting = vendors - await _waived(run["id"])
+        if waiting:
+            local = closes.astimezone(get_settings().zone)
+            raise Conflict(
+                f"the vendors' dispute window runs until {local:%Y-%m-%d %H:%M} "
+                f"({len(waiting)} of {len(vendors)} vendors have not waived it)"
+            )
+
+
+async def _vendor_statement(actor: Principal, run_id: int, contract_id: int) -> tuple[dict, dict]:
+    """The run and the vendor's own statement in it; anything else is a 404."""
+    if not actor.is_vendor:
+        raise Forbidden("only the vendor disputes its statement")
+    run = await PaymentRun.select().where(PaymentRun.id == run_id).first()
+    row = (
+        await Statement.select()
+        .where((Statement.run == run_id) & (Statement.contract == contract_id))
+        .first()
+    )
+    if run is None or row is None or row["vendor_id"] != actor.vendor_id:
+        raise NotFound("statement", f"{run_id}/{contract_id}")
+    return run, row
+
+
+async def _ensure_window(run: dict) -> None:
+    if run["status"] != "computed" or not await _is_newest(run):
+        raise Conflict(f"revision {run['revision']} of {run['month']} is no longer a draft")
+    if _now() >= window_closes(run):
+        local = window_closes(run).astimezone(get_settings().zone)
+        raise Conflict(f"the dispute window closed at {local:%Y-%m-%d %H:%M}")
+
+
+async def raise_dispute(
+    actor: Principal,
+    run_id: int,
+    contract_id: int,
+    line: str,
+    reason: str,
+    evidence: list[files.Upload] | None = None,
+) -> int:
+    """The vendor disputes one line (score component or money line) of its draft statement."""
+    run, row = await _vendor_statement(actor, run_id, contract_id)
+    statement = {"components": json.loads(row["components"]), "lines": json.loads(row["lines"])}
+    options = dispute_rules.disputable_lines(statement, COMPONENT_LABELS, LINE_LABELS)
+    reason = reason.strip()
+    uploads = [u for u in evidence or [] if u.data]
+    errors = []
+    if line not in options:
+        errors.append(("line", "one_of", "choose a line of the statement"))
+    if not reason:
+        errors.append(("reason", "required", "say what is wrong with the line"))
+    elif len(reason) > dispute_rules.MAX_REASON:
+        errors.append(
+            ("reason", "max_length", f"must be at most {dispute_rules.MAX_REASON} characters")
+        )
+    if len(uploads) > dispute_rules.MAX_EVIDENCE_FILES:
+        errors.append(
+            ("evidence", "max_files", f"at most {dispute_rules.MAX_EVIDENCE_FILES} files")
+        )
+    if errors:
+        raise InvalidInput([FieldError(*e) for e in errors])
+    for upload in uploads:
+        files.check_upload("evidence", upload)
+    async with db.transaction():
+        # Locked: the approval, which locks the run too, sees this dispute or refuses it.
+        run = await db.locked(PaymentRun.select().where(PaymentRun.id == run_id)).first()
+        await _ensure_window(run)
+        if actor.vendor_id in await _waived(run_id):
+            raise Conflict("you waived the dispute window of this revision")
+        stored = [str(await files.store(u, actor.user_id)) for u in uploads]
+        values = {
+            "run_id": run_id,
+            "contract_id": contract_id,
+            "vendor_id": actor.vendor_id,
+            "month": run["month"],
+            "line": line,
+            "line_label": options[line],
+            "reason": reason,
+            "evidence": json.dumps(stored),
+        }
+        dispute = Dispute(**values, status="open", raised_by=actor.username, raised_at=_now())
+        await dispute.save()
+        await audit.record(actor, "payment_dispute", dispute.id, "raise", None, values)
+    return dispute.id
+
+
+async def waive(actor: Principal, run_id: int) -> None:
+    """The vendor gives up the rest of its window on the revision; repeating it is harmless."""
+    if not actor.is_vendor:
+        raise Forbidden("only a vendor waives its dispute window")
+    async with db.transaction():
+        run = await db.locked(PaymentRun.select().where(PaymentRun.id == run_id)).first()
+        has_statement = run is not None and await Statement.exists().where(
+            (Statement.run == run_id) & (Statement.vendor_id == actor.vendor_id)
+        )
+        if not has_statement:
+            raise NotFound("payment run", run_id)
+        if actor.vendor_id in await _waived(run_id):
+            return
+        await _ensure_window(run)
+        await DisputeWaiver.insert(
+            DisputeWaiver(
+                run_id=run_id,
+                vendor_id=actor.vendor_id,
+                waived_by=actor.username,
+                waived_at=_now(),
+            )
+        )
+        await audit.record(
+            actor, "payment_run", run_id, "waive_disputes", None, {"vendor_id": actor.vendor_id}
+        )
+
+
+async def rule(actor: Principal, dispute_id: int, decision: str, note: str) -> str:
+    """Finance upholds or rejects an open dispute with a note; returns the new status. Of two
+    rulings at once, the second finds it ruled and gets a 409."""
+    if actor.role not in FINANCE:
+        raise Forbidden(f"the {actor.role.value} role does not rule on disputes")
+    note = note.strip()
+    if decision not in DECISIONS:
+        raise InvalidInput.single("decision", "one_of", "uphold or reject")
+    if not note:
+        message = (
+            "say what was corrected"
+            if decision == "uphold"
+            else "give the reason the vendor will read"
+        )
+        raise InvalidInput.single("note", "required", message)
+    if len(note) > dispute_rules.MAX_REASON:
+        raise InvalidInput.single(
+            "note", "max_length", f"must be at most {dispute_rules.MAX_REASON} characters"
+        )
+    status = DECISIONS[decision]
+    async with db.transaction():
+        changed = (
+            await Dispute.update(
+                {
+                    Dispute.status: status,
+                    Dispute.ruling: note,
+                    Dispute.ruled_by: actor.username,
+                    Dispute.ruled_at: _now(),
+                }
+            )
+            .where((Dispute.id == dispute_id) & (Dispute.status == "open"))
+            .returning(Dispute.id)
+        )
+        if not changed:
+            row = await Dispute.select().where(Dispute.id == dispute_id).first()
+            if row is None:
+                raise NotFound("dispute", dispute_id)
+            raise Conflict(f"dispute {dispute_id} was {row['status']} by {row['ruled_by']} already")
+        await audit.record(
+            actor,
+            "payment_dispute",
+            dispute_id,
+            decision,
+            {"status": "open"},
+            {"status": status, "ruling": note},
+        )
+    return status
+
+
+def _out(row: dict) -> dict:
+    return {**row, "evidence": json.loads(row["evidence"])}
+
+
+async def of_month(actor: Principal, month: str) -> list[dict]:
+    """Every dispute of the month (all revisions), for finance."""
+    if actor.role not in FINANCE:
+        raise Forbidden(f"the {actor.role.value} role has no access to disputes")
+    rows = await Dispute.select().where(Dispute.month == month).order_by(Dispute.id)
+    return [_out(r) for r in rows]
+
+
+async def of_statement(contract_id: int, month: str) -> list[dict]:
+    """The contract's disputes of the month (any revision) with their rulings, shown on its
+    statement; the caller has checked that the reader may see the statement."""
+    rows = (
+        await Dispute.select()
+        .where((Dispute.contract_id == contract_id) & (Dispute.month == month))
+        .order_by(Dispute.id)
+    )
+    return [_out(r) for r in rows]
+
+
+async def vendor_view(actor: Principal, run: dict, statement: dict) -> dict:
+    """What the statement page offers its vendor: the lines it may dispute while the window
+    is open, when the window closes, whether it waived."""
+    closes = window_closes(run)
+    waived = actor.is_vendor and actor.vendor_id in await _waived(run["id"])
+    can_dispute = actor.is_vendor and not waived and await window_open(run)
+    return {
+        "closes": closes,
+        "waived": waived,
+        "can_dispute": can_dispute,
+        "options": dispute_rules.disputable_lines(statement, COMPONENT_LABELS, LINE_LABELS)
+        if can_dispute
+        else {},
+    }
+
+
+async def drafts_for_vendor(actor: Principal) -> list[dict]:
+    """The vendor's draft statements whose dispute window is open."""
+    if not actor.is_vendor:
+        raise Forbidden("this list is the vendor's own statements")
+    rows = await Statement.select(
+        Statement.run,
+        Statement.contract,
+        Statement.grade,
+        Statement.score,
+        Statement.net,
+        Statement.contract.number.as_alias("contract_number"),
+        Statement.run.month.as_alias("month"),
+        Statement.run.revision.as_alias("revision"),
+        Statement.run.status.as_alias("status"),
+        Statement.run.computed_at.as_alias("computed_at"),
+    ).where((Statement.vendor_id == actor.vendor_id) & (Statement.run.status == "computed"))
+    waived = {
+        r["run_id"]
+        for r in await DisputeWaiver.select(DisputeWaiver.run_id).where(
+            DisputeWaiver.vendor_id == actor.vendor_id
+        )
+    }
+    drafts = []
+    for row in rows:
+        run = {"id": row["run"], **{k: row[k] for k in ("month", "revision", "status")}}
+        run["computed_at"] = row["computed_at"]
+        if await window_open(run):
+            drafts.append(
+                {
+                    **row,
+                    "score": db.two_places(row["score"]),
+                    "net": db.two_places(row["net"]),
+                    "closes": window_closes(run),
+                    "waived": row["run"] in waived,
+                }
+            )
+    return drafts
+
+
+async def evidence(actor: Principal, dispute_id: int, file_id: str) -> files.StoredContent:
+    """A file attached to a dispute: to finance, or to the disputing vendor."""
+    row = await Dispute.select().where(Dispute.id == dispute_id).first()
+    readable = row is not None and (
+        actor.role in FINANCE or (actor.is_vendor and actor.vendor_id == row["vendor_id"])
+    )
+    if not readable or file_id not in json.loads(row["evidence"]):
+        raise NotFound("evidence", file_id)
+    return await files.content(uuid.UUID(file_id))
+
+
+async def open_disputes(actor: Principal) -> list[dict]:
+    """Disputes waiting for finance's ruling, oldest first (the finance dashboard)."""
+    if actor.role not in FINANCE:
+        return []
+    rows = await Dispute.select().where(Dispute.status == "open").order_by(Dispute.id)
+    return [_out(r) for r in rows]
