@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from vendorgov.settings import get_settings
+from vendorgov.settings import SettingsError, get_settings, private_dir
 
 
 def _run(coro):
@@ -31,6 +31,10 @@ def _run(coro):
 @click.group()
 def main() -> None:
     """vendorgov: hospital logistics contracts, governed."""
+    try:  # a bad variable is a one-line message, not a traceback from deep inside a command
+        get_settings()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
 
 
 @main.command()
@@ -38,7 +42,7 @@ def migrate() -> None:
     """Apply the database migrations (SQLite file under the data dir, or PostgreSQL)."""
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
-    get_settings().data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(get_settings().data_dir)
     result = _run(run_forwards("all"))
     if not result.success:
         raise click.ClickException(f"migration failed: {result.message}")

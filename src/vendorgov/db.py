@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import sqlite3
 import time
 from collections.abc import AsyncIterator
@@ -134,6 +135,14 @@ class _Connection:
         """Persistent: closed only by the engine."""
 
 
+def _make_private(path: str) -> None:
+    """The database file for the service's user alone (0600), created so or tightened (it was
+    world-readable); SQLite gives its -wal and -shm files the same mode."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
 class VendorgovSQLiteEngine(SQLiteEngine):
     def __init__(self, path: str, **connection_kwargs: Any) -> None:
         super().__init__(path=path, check_same_thread=False, **connection_kwargs)
@@ -143,6 +152,7 @@ class VendorgovSQLiteEngine(SQLiteEngine):
         self._queues: dict[asyncio.AbstractEventLoop, _WriteQueue] = {}
 
     def _open(self) -> _Connection:
+        _make_private(self.path)
         raw = sqlite3.connect(**self.connection_kwargs)
         raw.row_factory = dict_factory
         raw.execute(f"PRAGMA busy_timeout = {_INLINE_BUSY_MS}")
