@@ -102,11 +102,25 @@ def audit() -> None:
 
 
 @audit.command("verify")
-def audit_verify() -> None:
+@click.option(
+    "--checkpoint",
+    "checkpoint_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A file written by `audit checkpoint`: the trail must still hold its entry unchanged.",
+)
+def audit_verify(checkpoint_file: str | None) -> None:
     """Re-hash the whole trail; exit 1 and name the first broken link if any row changed."""
+    from pathlib import Path
+
     from vendorgov.audit import service
 
-    result = _run(service.verify())
+    async def run():
+        checkpoint = None
+        if checkpoint_file:
+            checkpoint = service.read_checkpoint(Path(checkpoint_file).read_text())
+        return await service.verify(checkpoint)
+
+    result = _run(run())
     if result.intact:
         click.echo(f"audit trail intact: {result.checked} entries verified")
         return
@@ -116,6 +130,22 @@ def audit_verify() -> None:
         err=True,
     )
     sys.exit(1)
+
+
+@audit.command("checkpoint")
+@click.argument("file", type=click.Path(dir_okay=False))
+def audit_checkpoint(file: str) -> None:
+    """Write a signed checkpoint of the trail's newest entry to FILE, to keep away from the
+    database (another machine, write-once storage): `audit verify --checkpoint FILE` then
+    finds entries deleted up to it."""
+    import json
+    from pathlib import Path
+
+    from vendorgov.audit import service
+
+    data = _run(service.checkpoint())
+    Path(file).write_text(json.dumps(data, indent=2) + "\n")
+    click.echo(f"checkpoint of entry {data['last_id']} written to {file}; keep it elsewhere")
 
 
 @main.group()

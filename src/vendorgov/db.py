@@ -137,10 +137,12 @@ class _Connection:
 
 def _make_private(path: str) -> None:
     """The database file for the service's user alone (0600), created so or tightened (it was
-    world-readable); SQLite gives its -wal and -shm files the same mode."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    os.close(fd)
-    os.chmod(path, 0o600)
+    world-readable); SQLite gives its -wal and -shm files the same mode. An existing file is
+    only chmod-ed: closing a descriptor of it would drop this process's SQLite locks on it."""
+    if os.path.exists(path):
+        os.chmod(path, 0o600)
+    else:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 class VendorgovSQLiteEngine(SQLiteEngine):
