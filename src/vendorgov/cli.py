@@ -148,6 +148,57 @@ def audit_checkpoint(file: str) -> None:
     click.echo(f"checkpoint of entry {data['last_id']} written to {file}; keep it elsewhere")
 
 
+@main.command()
+@click.argument("directory", metavar="DIR", type=click.Path(file_okay=False))
+def backup(directory: str) -> None:
+    """Back up the database, the uploaded files and the secret key into DIR (new or empty),
+    with a manifest (time, database kind, rows per table, audit chain head)."""
+    from pathlib import Path
+
+    from vendorgov import backup as backups
+
+    manifest = _run(backups.backup(Path(directory)))
+    rows = sum(manifest["counts"].values())
+    click.echo(
+        f"backup written to {directory}: {manifest['database']} database "
+        f"({len(manifest['counts'])} tables, {rows} rows, audit head entry "
+        f"{manifest['audit_head']['id']}), {manifest['files']} uploaded files"
+    )
+    if manifest["secret_key"]:
+        click.echo(
+            f"WARNING: {Path(directory) / manifest['secret_key']} is the installation's secret "
+            "key: it unseals unopened bids and keys the audit trail. Store it apart from the "
+            "backup (another medium, a safe) and remove it from the backup once copied.",
+            err=True,
+        )
+    else:
+        click.echo(
+            "WARNING: the secret key comes from VENDORGOV_SECRET_KEY and is not in the backup: "
+            "keep it safe and apart; without it sealed tenders cannot be opened after a restore.",
+            err=True,
+        )
+
+
+@main.command()
+@click.argument("directory", metavar="DIR", type=click.Path(exists=True, file_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite a database or data dir that has data.")
+def restore(directory: str, force: bool) -> None:
+    """Restore a backup made by `vendorgov backup` into this installation's database and data
+    dir (empty ones unless --force), then check it against the backup's manifest."""
+    from pathlib import Path
+
+    from vendorgov import backup as backups
+
+    result = _run(backups.restore(Path(directory), force))
+    click.echo(
+        f"restored {sum(result['counts'].values())} rows in {len(result['counts'])} tables "
+        f"from {directory}; audit trail: {result['verification'].checked} entries read"
+    )
+    if result["problems"]:
+        raise click.ClickException("; ".join(result["problems"]))
+    click.echo("matches the manifest; audit trail intact")
+
+
 @main.group()
 def user() -> None:
     """Accounts."""

@@ -230,6 +230,16 @@ async def verify(checkpoint: Mapping[str, Any] | None = None) -> Verification:
         after_id = batch[-1]["id"]
 
 
+async def head() -> dict[str, Any]:
+    """The newest entry's id and hash (0 and the genesis hash for an empty trail)."""
+    row = (
+        await AuditEntry.select(AuditEntry.id, AuditEntry.hash)
+        .order_by(AuditEntry.id, ascending=False)
+        .first()
+    )
+    return row or {"id": 0, "hash": GENESIS}
+
+
 _CHECKPOINT_FIELDS = ("last_id", "hash", "at")
 
 
@@ -237,11 +247,7 @@ async def checkpoint() -> dict[str, Any]:
     """A signed statement of the trail's head now (its last entry's id and hash), to keep
     away from the database: verify(checkpoint) then finds the trail cut back before it."""
     # The head first: the verification then covers it and anything appended meanwhile.
-    head = (
-        await AuditEntry.select(AuditEntry.id, AuditEntry.hash)
-        .order_by(AuditEntry.id, ascending=False)
-        .first()
-    )
+    newest = await head()
     result = await verify()
     if not result.intact:
         broken = result.first_break
@@ -250,8 +256,8 @@ async def checkpoint() -> dict[str, Any]:
             "no checkpoint of a broken trail"
         )
     fields = {
-        "last_id": head["id"] if head else 0,
-        "hash": head["hash"] if head else GENESIS,
+        "last_id": newest["id"],
+        "hash": newest["hash"],
         "at": format_instant(datetime.now(UTC)),
     }
     return {**fields, "signature": sign(_keys().checkpoint, fields)}
