@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from tests.conftest import new_vendor
+from tests.conftest import csrf_token, new_vendor
 from vendorgov.audit import service as audit
 from vendorgov.audit.chain import CHECKPOINT_LABEL, derive_key, entry_hash, sign
 from vendorgov.audit.tables import AuditEntry
@@ -90,7 +90,17 @@ async def test_an_edit_rechained_without_the_key_is_found(world, login, api):
     assert (await audit.verify()).intact
 
 
-async def test_truncation_after_a_checkpoint_is_found(world, tmp_path):
+async def _page_verify(login, checkpoint: bytes):
+    async with login("admin") as c:
+        token = await csrf_token(c, "/audit")
+        return await c.post(
+            "/audit/verify",
+            data={"_csrf_token": token},
+            files={"checkpoint": ("checkpoint.json", checkpoint, "application/json")},
+        )
+
+
+async def test_truncation_after_a_checkpoint_is_found(world, tmp_path, login):
     first = await new_vendor(world)
     await new_vendor(world)
     checkpoint = tmp_path / "checkpoint.json"
@@ -106,14 +116,18 @@ async def test_truncation_after_a_checkpoint_is_found(world, tmp_path):
         assert result.first_break.entry_id == last_id and "truncated" in result.first_break.reason
         cli = _cli("verify", "--checkpoint", str(checkpoint))
         assert cli.returncode == 1 and f"entry {last_id}" in cli.stderr, cli.stderr
+        page = await _page_verify(login, checkpoint.read_bytes())
+        assert f"Broken at entry #{last_id}" in page.text
     finally:
         await _put_back(saved)
     await new_vendor(world)  # the trail grows on after a checkpoint: still fine
     cli = _cli("verify", "--checkpoint", str(checkpoint))
     assert cli.returncode == 0 and "intact" in cli.stdout, cli.stderr
+    page = await _page_verify(login, checkpoint.read_bytes())
+    assert page.status_code == 200 and f"entry #{last_id} is as the checkpoint" in page.text
 
 
-async def test_a_forged_checkpoint_is_refused(world, tmp_path):
+async def test_a_forged_checkpoint_is_refused(world, tmp_path, login):
     await new_vendor(world)
     path = tmp_path / "checkpoint.json"
     assert _cli("checkpoint", str(path)).returncode == 0
@@ -122,6 +136,8 @@ async def test_a_forged_checkpoint_is_refused(world, tmp_path):
     path.write_text(json.dumps(forged))
     cli = _cli("verify", "--checkpoint", str(path))
     assert cli.returncode == 1 and "signature does not match" in cli.stderr
+    page = await _page_verify(login, path.read_bytes())
+    assert page.status_code == 422 and "signature does not match" in page.text
     # Signed, but with a key guessed rather than this installation's.
     fields = {k: forged[k] for k in ("last_id", "hash", "at")}
     forged["signature"] = sign(derive_key("a guess", CHECKPOINT_LABEL), fields)
