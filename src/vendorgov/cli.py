@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import os
 import sys
 
 import click
@@ -31,6 +32,9 @@ def _run(coro):
 @click.group()
 def main() -> None:
     """vendorgov: hospital logistics contracts, governed."""
+    # Whatever the commands and the server write (sessions, uploads, backups, the database's
+    # journal) is for the service's user alone; workers inherit the mask.
+    os.umask(0o077)
     try:  # a bad variable is a one-line message, not a traceback from deep inside a command
         get_settings()
     except SettingsError as error:
