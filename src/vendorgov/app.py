@@ -36,7 +36,7 @@ from vendorgov.inspections.api import InspectionApi
 from vendorgov.inspections.views import InspectionPages
 from vendorgov.payments.api import PaymentApi
 from vendorgov.payments.views import MonthEndPages
-from vendorgov.settings import Settings, get_settings
+from vendorgov.settings import Settings, get_settings, private_dir
 from vendorgov.sla.api import EventTemplateApi, SlaApi, SurveyApi
 from vendorgov.sla.views import ScorecardPages
 from vendorgov.tenders.api import TenderApi
@@ -157,7 +157,8 @@ def create_app(
     settings: Settings | None = None, extra_route_handlers: list | None = None
 ) -> Litestar:
     settings = settings or get_settings()
-    settings.sessions_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
+    private_dir(settings.sessions_dir)
     template_config = make_template_config(settings)
     session = SessionConfig(
         key="vg_session",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import os
 import sys
 
 import click
 
-from vendorgov.settings import get_settings
+from vendorgov.settings import SettingsError, get_settings, private_dir
 
 
 def _run(coro):
@@ -31,6 +32,13 @@ def _run(coro):
 @click.group()
 def main() -> None:
     """vendorgov: hospital logistics contracts, governed."""
+    # Whatever the commands and the server write (sessions, uploads, backups, the database's
+    # journal) is for the service's user alone; workers inherit the mask.
+    os.umask(0o077)
+    try:  # a bad variable is a one-line message, not a traceback from deep inside a command
+        get_settings()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
 
 
 @main.command()
@@ -38,7 +46,7 @@ def migrate() -> None:
     """Apply the database migrations (SQLite file under the data dir, or PostgreSQL)."""
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
-    get_settings().data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(get_settings().data_dir)
     result = _run(run_forwards("all"))
     if not result.success:
         raise click.ClickException(f"migration failed: {result.message}")
@@ -99,11 +107,25 @@ def audit() -> None:
 
 
 @audit.command("verify")
-def audit_verify() -> None:
+@click.option(
+    "--checkpoint",
+    "checkpoint_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A file written by `audit checkpoint`: the trail must still hold its entry unchanged.",
+)
+def audit_verify(checkpoint_file: str | None) -> None:
     """Re-hash the whole trail; exit 1 and name the first broken link if any row changed."""
+    from pathlib import Path
+
     from vendorgov.audit import service
 
-    result = _run(service.verify())
+    async def run():
+        checkpoint = None
+        if checkpoint_file:
+            checkpoint = service.read_checkpoint(Path(checkpoint_file).read_text())
+        return await service.verify(checkpoint)
+
+    result = _run(run())
     if result.intact:
         click.echo(f"audit trail intact: {result.checked} entries verified")
         return
@@ -113,6 +135,73 @@ def audit_verify() -> None:
         err=True,
     )
     sys.exit(1)
+
+
+@audit.command("checkpoint")
+@click.argument("file", type=click.Path(dir_okay=False))
+def audit_checkpoint(file: str) -> None:
+    """Write a signed checkpoint of the trail's newest entry to FILE, to keep away from the
+    database (another machine, write-once storage): `audit verify --checkpoint FILE` then
+    finds entries deleted up to it."""
+    import json
+    from pathlib import Path
+
+    from vendorgov.audit import service
+
+    data = _run(service.checkpoint())
+    Path(file).write_text(json.dumps(data, indent=2) + "\n")
+    click.echo(f"checkpoint of entry {data['last_id']} written to {file}; keep it elsewhere")
+
+
+@main.command()
+@click.argument("directory", metavar="DIR", type=click.Path(file_okay=False))
+def backup(directory: str) -> None:
+    """Back up the database, the uploaded files and the secret key into DIR (new or empty),
+    with a manifest (time, database kind, rows per table, audit chain head)."""
+    from pathlib import Path
+
+    from vendorgov import backup as backups
+
+    manifest = _run(backups.backup(Path(directory)))
+    rows = sum(manifest["counts"].values())
+    click.echo(
+        f"backup written to {directory}: {manifest['database']} database "
+        f"({len(manifest['counts'])} tables, {rows} rows, audit head entry "
+        f"{manifest['audit_head']['id']}), {manifest['files']} uploaded files"
+    )
+    if manifest["secret_key"]:
+        click.echo(
+            f"WARNING: {Path(directory) / manifest['secret_key']} is the installation's secret "
+            "key: it unseals unopened bids and keys the audit trail. Store it apart from the "
+            "backup (another medium, a safe) and remove it from the backup once copied.",
+            err=True,
+        )
+    else:
+        click.echo(
+            "WARNING: the secret key comes from VENDORGOV_SECRET_KEY and is not in the backup: "
+            "keep it safe and apart; without it sealed tenders cannot be opened after a restore.",
+            err=True,
+        )
+
+
+@main.command()
+@click.argument("directory", metavar="DIR", type=click.Path(exists=True, file_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite a database or data dir that has data.")
+def restore(directory: str, force: bool) -> None:
+    """Restore a backup made by `vendorgov backup` into this installation's database and data
+    dir (empty ones unless --force), then check it against the backup's manifest."""
+    from pathlib import Path
+
+    from vendorgov import backup as backups
+
+    result = _run(backups.restore(Path(directory), force))
+    click.echo(
+        f"restored {sum(result['counts'].values())} rows in {len(result['counts'])} tables "
+        f"from {directory}; audit trail: {result['verification'].checked} entries read"
+    )
+    if result["problems"]:
+        raise click.ClickException("; ".join(result["problems"]))
+    click.echo("matches the manifest; audit trail intact")
 
 
 @main.group()

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import sqlite3
 import time
 import zlib
@@ -136,6 +137,16 @@ class _Connection:
         """Persistent: closed only by the engine."""
 
 
+def private_sqlite_file(path: str) -> None:
+    """The database file for the service's user alone (0600), created so or tightened (it was
+    world-readable); SQLite gives its -wal and -shm files the same mode. An existing file is
+    only chmod-ed: closing a descriptor of it would drop this process's SQLite locks on it."""
+    if os.path.exists(path):
+        os.chmod(path, 0o600)
+    else:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 class VendorgovSQLiteEngine(SQLiteEngine):
     def __init__(self, path: str, **connection_kwargs: Any) -> None:
         super().__init__(path=path, check_same_thread=False, **connection_kwargs)
@@ -145,6 +156,7 @@ class VendorgovSQLiteEngine(SQLiteEngine):
         self._queues: dict[asyncio.AbstractEventLoop, _WriteQueue] = {}
 
     def _open(self) -> _Connection:
+        private_sqlite_file(self.path)
         raw = sqlite3.connect(**self.connection_kwargs)
         raw.row_factory = dict_factory
         raw.execute(f"PRAGMA busy_timeout = {_INLINE_BUSY_MS}")
@@ -336,12 +348,15 @@ class _WriterTransaction(SQLiteTransaction):
         return exception is None
 
 
+def sqlite_path(database_url: str) -> str:
+    """The file of sqlite:///relative/path or sqlite:////absolute/path."""
+    return database_url.split("sqlite:///", 1)[1]
+
+
 def make_engine(database_url: str) -> Engine:
     parsed = urlparse(database_url)
     if parsed.scheme == "sqlite":
-        # sqlite:///relative/path or sqlite:////absolute/path
-        path = database_url.split("sqlite:///", 1)[1]
-        return VendorgovSQLiteEngine(path=path)
+        return VendorgovSQLiteEngine(path=sqlite_path(database_url))
     if parsed.scheme in ("postgres", "postgresql"):
         return PostgresEngine(config={"dsn": database_url})
     raise ValueError(

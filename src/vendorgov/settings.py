@@ -8,15 +8,46 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # Templates and static files ship inside the package, so an installed wheel serves them.
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
+class SettingsError(ValueError):
+    """A setting with a value that cannot be used; the message names the variable."""
+
+
+def _env(name: str, default: str = "") -> str:
+    """A variable's value; set to the empty string counts as not set (as in a compose file's
+    `VENDORGOV_DATABASE_URL=`)."""
+    return os.environ.get(name) or default
+
+
 def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    return int(raw) if raw else default
+    raw = _env(name)
+    try:
+        return int(raw) if raw else default
+    except ValueError:
+        raise SettingsError(f"{name}: {raw!r} is not a whole number") from None
+
+
+def private_dir(path: Path) -> Path:
+    """Create the folder (and any missing parent) for the service's user alone (0700), or
+    tighten it: the data dir holds the database, the uploads and the secret key."""
+    for folder in reversed([path, *path.parents]):
+        if not folder.exists():
+            folder.mkdir(mode=0o700, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write a file readable by the service's user alone (0600) from its creation on."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    path.chmod(0o600)
 
 
 @dataclass(frozen=True)
@@ -68,40 +99,55 @@ class Settings:
 def _networks(name: str) -> tuple[IPv4Network | IPv6Network, ...]:
     """Comma-separated addresses or CIDR blocks (e.g. "10.0.0.0/8, 192.168.1.5")."""
     networks = []
-    for part in filter(None, (p.strip() for p in os.environ.get(name, "").split(","))):
+    for part in filter(None, (p.strip() for p in _env(name).split(","))):
         try:
             networks.append(ip_network(part, strict=False))
         except ValueError:
-            raise ValueError(f"{name}: {part!r} is not an IP address or CIDR block") from None
+            raise SettingsError(f"{name}: {part!r} is not an IP address or CIDR block") from None
     return tuple(networks)
 
 
 def _secret_key(data_dir: Path) -> str:
     """The configured key, else one generated once and kept under the data dir."""
-    configured = os.environ.get("VENDORGOV_SECRET_KEY")
+    configured = _env("VENDORGOV_SECRET_KEY")
     if configured:
         return configured
-    path = data_dir / "secret_key"
+    path = secret_key_path(data_dir)
     if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        private_dir(data_dir)
+        write_private(path, secrets.token_hex(32).encode())
     return path.read_text().strip()
 
 
+def secret_key_path(data_dir: Path) -> Path:
+    return data_dir / "secret_key"
+
+
+def _database_url(data_dir: Path) -> str:
+    url = _env("VENDORGOV_DATABASE_URL", f"sqlite:///{data_dir / 'vendorgov.sqlite3'}")
+    scheme = url.split(":", 1)[0] if ":" in url else ""
+    if scheme not in ("sqlite", "postgres", "postgresql") or not url.partition("://")[2]:
+        raise SettingsError(
+            f"VENDORGOV_DATABASE_URL: {url!r} is not a database URL "
+            "(use sqlite:///path or postgresql://user@host/db)"
+        )
+    return url
+
+
 def load_settings() -> Settings:
-    data_dir = Path(os.environ.get("VENDORGOV_DATA_DIR", "var")).resolve()
-    database_url = os.environ.get(
-        "VENDORGOV_DATABASE_URL", f"sqlite:///{data_dir / 'vendorgov.sqlite3'}"
-    )
-    timezone = os.environ.get("VENDORGOV_TIMEZONE", "Asia/Shanghai")
-    ZoneInfo(timezone)  # fail at start-up, not on the first deadline, if the zone is unknown
+    data_dir = Path(_env("VENDORGOV_DATA_DIR", "var")).resolve()
+    database_url = _database_url(data_dir)
+    timezone = _env("VENDORGOV_TIMEZONE", "Asia/Shanghai")
+    try:  # fail at start-up, not on the first deadline, if the zone is unknown
+        ZoneInfo(timezone)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise SettingsError(f"VENDORGOV_TIMEZONE: {timezone!r} is not a known time zone") from None
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
         timezone=timezone,
-        hospital_name=os.environ.get("VENDORGOV_HOSPITAL_NAME", Settings.hospital_name),
-        ocds_prefix=os.environ.get("VENDORGOV_OCDS_PREFIX", Settings.ocds_prefix),
+        hospital_name=_env("VENDORGOV_HOSPITAL_NAME", Settings.hospital_name),
+        ocds_prefix=_env("VENDORGOV_OCDS_PREFIX", Settings.ocds_prefix),
         secret_key=_secret_key(data_dir),
         login_attempts_per_minute=_int("VENDORGOV_LOGIN_ATTEMPTS_PER_MINUTE", 10),
         max_upload_bytes=_int("VENDORGOV_MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
@@ -111,7 +157,7 @@ def load_settings() -> Settings:
         panel_minimum_open=_int("VENDORGOV_PANEL_MINIMUM_OPEN", 5),
         session_hours=_int("VENDORGOV_SESSION_HOURS", 10),
         dispute_window_days=_int("VENDORGOV_DISPUTE_WINDOW_DAYS", 3),
-        secure_cookies=os.environ.get("VENDORGOV_SECURE_COOKIES", "") in ("1", "true", "yes"),
+        secure_cookies=_env("VENDORGOV_SECURE_COOKIES") in ("1", "true", "yes"),
         trusted_proxies=_networks("VENDORGOV_TRUSTED_PROXIES"),
     )
 

@@ -5,12 +5,27 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vendorgov.audit.chain import GENESIS, canonical_json, entry_hash, find_first_break
+from vendorgov.audit.chain import (
+    GENESIS,
+    TRAIL_LABEL,
+    ChainCheck,
+    canonical_json,
+    derive_key,
+    entry_hash,
+)
 
 T0 = datetime(2026, 11, 1, 1, 2, 3, 456789, tzinfo=UTC)
+KEY = derive_key("an installation secret", TRAIL_LABEL)
 
 
-def build_chain(changes):
+def find_first_break(entries, key=KEY):
+    check = ChainCheck(key)
+    broken = check.feed(entries) or check.finish()
+    return broken, check.prev_hash, check.checked
+
+
+def build_chain(changes, legacy=0):
+    """Entries for the changes, the first `legacy` of them unkeyed (written before the key)."""
     entries, prev = [], GENESIS
     for i, (action, after) in enumerate(changes, start=1):
         values = dict(
@@ -24,7 +39,9 @@ def build_chain(changes):
             after=canonical_json(after),
             prev_hash=prev,
         )
-        entry = {"id": i, **values, "hash": entry_hash(**values)}
+        keyed = i > legacy
+        hash_ = entry_hash(**values, key=KEY if keyed else None)
+        entry = {"id": i, **values, "hash": hash_, "keyed": keyed}
         entries.append(entry)
         prev = entry["hash"]
     return entries
@@ -56,9 +73,57 @@ def test_rehashing_an_altered_entry_still_breaks_the_following_link():
     chain = build_chain(CHANGES)
     entry = chain[0]
     entry["actor"] = "intruder"
-    entry["hash"] = entry_hash(**{k: entry[k] for k in entry if k not in ("id", "hash")})
+    entry["hash"] = entry_hash(**_fields(entry), key=KEY)
     broken, _, _ = find_first_break(chain)
     assert broken.entry_id == 2
+
+
+def _fields(entry):
+    return {k: entry[k] for k in entry if k not in ("id", "hash", "keyed")}
+
+
+def rechain(chain, start, key):
+    """What someone who can write the database does after editing entry `start`: recompute
+    every hash from there on, with the key they have (None: plain SHA-256, unkeyed)."""
+    prev = chain[start - 1]["hash"] if start else GENESIS
+    for entry in chain[start:]:
+        entry["prev_hash"] = prev
+        entry["keyed"] = key is not None
+        entry["hash"] = prev = entry_hash(**_fields(entry), key=key)
+
+
+def test_editing_and_rechaining_with_plain_sha256_is_found():
+    chain = build_chain(CHANGES)
+    chain[1]["after"] = canonical_json({"name": "someone else"})
+    rechain(chain, 1, None)
+    broken, _, _ = find_first_break(chain)
+    assert broken.entry_id == 2 and "re-chained without the key" in broken.reason
+
+
+def test_editing_and_rechaining_with_another_key_is_found():
+    chain = build_chain(CHANGES)
+    chain[1]["after"] = canonical_json({"name": "someone else"})
+    rechain(chain, 1, derive_key("a guess", TRAIL_LABEL))
+    broken, _, _ = find_first_break(chain)
+    assert broken.entry_id == 2 and "without the key" in broken.reason
+
+
+def test_entries_from_before_the_key_verify_and_stay_protected():
+    chain = build_chain(CHANGES, legacy=2)
+    assert find_first_break(chain)[0] is None
+    chain[0]["actor"] = "intruder"
+    rechain(chain, 0, None)  # all unkeyed now, the keyed newest entry included
+    broken, _, _ = find_first_break(chain)
+    assert broken.entry_id == 3 and "unkeyed" in broken.reason
+
+
+def test_a_checkpointed_entry_must_remain():
+    chain = build_chain(CHANGES)
+    check = ChainCheck(KEY, {3: chain[2]["hash"]})
+    assert check.feed(chain[:2]) is None
+    assert check.finish().entry_id == 3 and "truncated" in check.finish().reason
+    check = ChainCheck(KEY, {2: "0" * 64})
+    assert check.feed(chain).entry_id == 2
 
 
 def test_canonical_json_is_order_independent_and_keeps_chinese():

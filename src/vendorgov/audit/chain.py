@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -11,6 +12,8 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 GENESIS = "0" * 64
 
@@ -59,10 +62,33 @@ def content_digest(
     return hashlib.sha256(content).hexdigest()
 
 
-def link(prev_hash: str, entity_id: str, digest: str) -> str:
-    """An entry's hash: its entity id and content digest chained to the previous hash. Simple
-    enough to compute in SQL too (audit_append() on PostgreSQL)."""
-    return hashlib.sha256(f"{prev_hash}|{entity_id}|{digest}".encode()).hexdigest()
+def derive_key(secret: str, label: bytes) -> bytes:
+    """A 32-byte key for one purpose, derived from the installation's secret key (which lives
+    outside the database): a different label gives an unrelated key."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label).derive(secret.encode())
+
+
+TRAIL_LABEL = b"vendorgov audit trail"
+CHECKPOINT_LABEL = b"vendorgov audit checkpoint"
+
+
+def link(prev_hash: str, entity_id: str, digest: str, key: bytes | None) -> str:
+    """An entry's hash: its entity id and content digest chained to the previous hash, as an
+    HMAC-SHA-256 under the trail key, so that whoever can write the database but lacks the key
+    cannot recompute the chain after editing an entry. key=None: the plain SHA-256 of the
+    entries written before the chain was keyed. Simple enough to compute in SQL too
+    (audit_append() on PostgreSQL, given hmac_pads())."""
+    message = f"{prev_hash}|{entity_id}|{digest}".encode()
+    if key is None:
+        return hashlib.sha256(message).hexdigest()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
+    """The inner and outer HMAC blocks of a key, so that SQL computes HMAC-SHA-256 with two
+    sha256() calls (RFC 2104): sha256(outer || sha256(inner || message))."""
+    block = key.ljust(64, b"\0")
+    return bytes(b ^ 0x36 for b in block), bytes(b ^ 0x5C for b in block)
 
 
 def entry_hash(
@@ -76,6 +102,7 @@ def entry_hash(
     before: str | None,
     after: str | None,
     prev_hash: str,
+    key: bytes | None,
 ) -> str:
     digest = content_digest(
         at=at,
@@ -86,7 +113,7 @@ def entry_hash(
         before=before,
         after=after,
     )
-    return link(prev_hash, entity_id, digest)
+    return link(prev_hash, entity_id, digest, key)
 
 
 @dataclass(frozen=True)
@@ -95,28 +122,46 @@ class Break:
     reason: str
 
 
-def find_first_break(
-    entries: Iterable[Mapping[str, Any]], prev_hash: str = GENESIS
-) -> tuple[Break | None, str, int]:
-    """Walk entries in id order; return the first broken link, the last hash and the count.
+class ChainCheck:
+    """Walks the entries in id order, batch after batch, and finds the first broken link.
 
-    A link breaks when an entry's content no longer gives its stored hash (the row was
-    altered) or its prev_hash is not the hash of the entry before it (a row was removed or
-    inserted).
+    A link breaks when an entry's content no longer gives its stored hash (the row was altered,
+    or the chain recomputed without the key), its prev_hash is not the hash of the entry
+    before it (a row was removed or inserted), or it is unkeyed after a keyed one. Unkeyed
+    entries are those written before the chain was keyed: the first keyed entry's HMAC covers
+    the last of them, so they cannot change either; and as the trail always ends in a keyed
+    entry (the migration that keyed it appended one), rewriting it all unkeyed is found too.
     """
-    checked = 0
-    for entry in entries:
-        checked += 1
-        if entry["prev_hash"] != prev_hash:
-            return (
-                Break(
-                    entry["id"],
-                    "prev_hash does not match the entry before it "
-                    "(an entry was removed or inserted)",
-                ),
-                prev_hash,
-                checked,
+
+    def __init__(self, key: bytes, expect: Mapping[int, str] | None = None) -> None:
+        self.key = key
+        self.prev_hash = GENESIS
+        self.checked = 0
+        self.keyed = False
+        self.last_id: int | None = None
+        # Hashes some entries must still have (the entry a checkpoint names).
+        self.expect = dict(expect or {})
+
+    def feed(self, entries: Iterable[Mapping[str, Any]]) -> Break | None:
+        for entry in entries:
+            self.checked += 1
+            broken = self._check(entry)
+            if broken:
+                return broken
+            self.prev_hash, self.last_id = entry["hash"], entry["id"]
+        return None
+
+    def _check(self, entry: Mapping[str, Any]) -> Break | None:
+        entry_id = entry["id"]
+        if entry["prev_hash"] != self.prev_hash:
+            return Break(
+                entry_id,
+                "prev_hash does not match the entry before it (an entry was removed or inserted)",
             )
+        keyed = bool(entry["keyed"])
+        if self.keyed and not keyed:
+            return Break(entry_id, "unkeyed entry after keyed ones (re-chained without the key)")
+        self.keyed = keyed
         expected = entry_hash(
             at=entry["at"],
             actor_id=entry["actor_id"],
@@ -127,12 +172,38 @@ def find_first_break(
             before=entry["before"],
             after=entry["after"],
             prev_hash=entry["prev_hash"],
+            key=self.key if keyed else None,
         )
-        if expected != entry["hash"]:
-            return (
-                Break(entry["id"], "content does not match its hash (the entry was altered)"),
-                prev_hash,
-                checked,
+        if not hmac.compare_digest(expected, entry["hash"]):
+            return Break(
+                entry_id,
+                "content does not match its hash (the entry was altered, or the chain "
+                "recomputed without the key)",
             )
-        prev_hash = entry["hash"]
-    return None, prev_hash, checked
+        if entry_id in self.expect and self.expect.pop(entry_id) != entry["hash"]:
+            return Break(entry_id, "differs from the checkpoint (the trail was rewritten)")
+        return None
+
+    def finish(self) -> Break | None:
+        """After the last entry: the trail must end in a keyed entry and hold the entries
+        that were expected."""
+        if self.last_id is not None and not self.keyed:
+            return Break(
+                self.last_id,
+                "the newest entry is unkeyed (the chain was recomputed without the key)",
+            )
+        if self.expect:
+            missing = min(self.expect)
+            return Break(
+                missing,
+                "missing: entries up to the checkpoint's were deleted (the trail was truncated)",
+            )
+        return None
+
+
+def sign(key: bytes, fields: Mapping[str, Any]) -> str:
+    return hmac.new(key, _CANONICAL.encode(fields), hashlib.sha256).hexdigest()
+
+
+def signature_matches(key: bytes, fields: Mapping[str, Any], signature: str) -> bool:
+    return hmac.compare_digest(sign(key, fields), signature)

@@ -6,18 +6,28 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Protocol
 
 from vendorgov import db
 from vendorgov.audit.chain import (
+    CHECKPOINT_LABEL,
     GENESIS,
+    TRAIL_LABEL,
     Break,
+    ChainCheck,
     canonical_json,
     content_digest,
-    find_first_break,
+    derive_key,
+    format_instant,
+    hmac_pads,
     link,
+    sign,
+    signature_matches,
 )
 from vendorgov.audit.tables import AuditEntry
+from vendorgov.errors import Conflict, InvalidInput
+from vendorgov.settings import get_settings
 
 _VERIFY_BATCH = 5000
 
@@ -54,8 +64,27 @@ class Prepared:
     def append_args(self, entity_id: str | None = None) -> tuple:
         """Arguments for append_sql(): with entity_id unless the SQL supplies it."""
         head = (self.at, self.actor_id, self.actor, self.entity)
-        tail = (self.action, self.before, self.after, self.digest)
+        tail = (self.action, self.before, self.after, self.digest, *_keys().pads)
         return head + tail if entity_id is None else (*head, entity_id, *tail)
+
+
+@dataclass(frozen=True)
+class _Keys:
+    trail: bytes
+    pads: tuple[bytes, bytes]
+    checkpoint: bytes
+
+
+@lru_cache(maxsize=4)
+def _derive(secret: str) -> _Keys:
+    trail = derive_key(secret, TRAIL_LABEL)
+    return _Keys(trail, hmac_pads(trail), derive_key(secret, CHECKPOINT_LABEL))
+
+
+def _keys() -> _Keys:
+    """The trail's keys, derived from the installation secret (never stored in the database;
+    on PostgreSQL the trail key's HMAC pads go to audit_append() as statement parameters)."""
+    return _derive(get_settings().secret_key)
 
 
 def prepare(
@@ -82,7 +111,8 @@ def append_sql(entity_id_sql: str = "{}") -> str:
     migration "append_function"); entity_id_sql may be an expression of the enclosing
     statement, e.g. the id an INSERT … RETURNING gave, so that a row and its audit entry
     are written by a single statement."""
-    return f"audit_append({{}}, {{}}, {{}}, {{}}, {entity_id_sql}, {{}}, {{}}, {{}}, {{}})"
+    head, tail = "{}, " * 4, ", {}" * 6
+    return f"audit_append({head}{entity_id_sql}{tail})"
 
 
 async def record(
@@ -112,7 +142,7 @@ async def record_prepared(entry: Prepared, entity_id: object) -> None:
     if prev_hash is None:
         last = await db.fetch(_CHAIN_HEAD)
         prev_hash = last[0]["hash"] if last else GENESIS
-    digest = link(prev_hash, str(entity_id), entry.digest)
+    digest = link(prev_hash, str(entity_id), entry.digest, _keys().trail)
     await db.fetch(
         _APPEND,
         entry.at,
@@ -134,7 +164,7 @@ _HEAD_KEY = "audit_entry.head"
 _CHAIN_HEAD = "SELECT hash FROM audit_entry ORDER BY id DESC LIMIT 1"
 _APPEND = (
     "INSERT INTO audit_entry (at, actor_id, actor, entity, entity_id, action, before, after, "
-    "prev_hash, hash) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {})"
+    "prev_hash, hash, keyed) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 1)"
 )
 
 
@@ -177,9 +207,16 @@ class Verification:
         return self.first_break is None
 
 
-async def verify() -> Verification:
-    """Re-hash the whole trail in id order, in batches, and report the first broken link."""
-    prev_hash, checked, after_id = GENESIS, 0, 0
+async def verify(checkpoint: Mapping[str, Any] | None = None) -> Verification:
+    """Re-hash the whole trail in id order, in batches, and report the first broken link; with
+    a checkpoint (see read_checkpoint()), its entry must still be there with the same hash."""
+    check = ChainCheck(
+        _keys().trail,
+        {checkpoint["last_id"]: checkpoint["hash"]}
+        if checkpoint and checkpoint["last_id"]
+        else None,
+    )
+    after_id = 0
     while True:
         batch = await (
             AuditEntry.select()
@@ -187,10 +224,61 @@ async def verify() -> Verification:
             .order_by(AuditEntry.id)
             .limit(_VERIFY_BATCH)
         )
-        if not batch:
-            return Verification(checked, None)
-        broken, prev_hash, count = find_first_break(batch, prev_hash)
-        checked += count
-        if broken:
-            return Verification(checked, broken)
+        broken = check.feed(batch) if batch else check.finish()
+        if broken or not batch:
+            return Verification(check.checked, broken)
         after_id = batch[-1]["id"]
+
+
+async def head() -> dict[str, Any]:
+    """The newest entry's id and hash (0 and the genesis hash for an empty trail)."""
+    row = (
+        await AuditEntry.select(AuditEntry.id, AuditEntry.hash)
+        .order_by(AuditEntry.id, ascending=False)
+        .first()
+    )
+    return row or {"id": 0, "hash": GENESIS}
+
+
+_CHECKPOINT_FIELDS = ("last_id", "hash", "at")
+
+
+async def checkpoint() -> dict[str, Any]:
+    """A signed statement of the trail's head now (its last entry's id and hash), to keep
+    away from the database: verify(checkpoint) then finds the trail cut back before it."""
+    # The head first: the verification then covers it and anything appended meanwhile.
+    newest = await head()
+    result = await verify()
+    if not result.intact:
+        broken = result.first_break
+        raise Conflict(
+            f"audit trail: broken at entry {broken.entry_id} ({broken.reason}); "
+            "no checkpoint of a broken trail"
+        )
+    fields = {
+        "last_id": newest["id"],
+        "hash": newest["hash"],
+        "at": format_instant(datetime.now(UTC)),
+    }
+    return {**fields, "signature": sign(_keys().checkpoint, fields)}
+
+
+def read_checkpoint(text: str) -> dict[str, Any]:
+    """A checkpoint file's content, refused unless this installation's key signed it."""
+    try:
+        data = json.loads(text)
+        fields = {name: data[name] for name in _CHECKPOINT_FIELDS}
+        signature = data["signature"]
+        valid = isinstance(fields["last_id"], int) and isinstance(signature, str)
+    except (ValueError, TypeError, KeyError):
+        valid = False
+    if not valid:
+        raise InvalidInput.single("checkpoint", "format", "not an audit checkpoint file")
+    if not signature_matches(_keys().checkpoint, fields, signature):
+        raise InvalidInput.single(
+            "checkpoint",
+            "signature",
+            "the checkpoint's signature does not match: it was altered or forged, "
+            "or written by an installation with another secret key",
+        )
+    return fields

@@ -1,4 +1,4 @@
-from piccolo.columns import Integer, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, Integer, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 
@@ -15,3 +15,5 @@ class AuditEntry(Table, tablename="audit_entry"):
     after = Text(null=True, default=None)
     prev_hash = Varchar(length=64)
     hash = Varchar(length=64)
+    # HMAC under the trail key; False only for entries written before the chain was keyed.
+    keyed = Boolean(default=False)

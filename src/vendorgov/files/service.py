@@ -12,7 +12,7 @@ from pathlib import Path
 from vendorgov.errors import InvalidInput, NotFound
 from vendorgov.files.rules import DOCUMENT_TYPES, sniff, upload_problem
 from vendorgov.files.tables import StoredFile
-from vendorgov.settings import get_settings
+from vendorgov.settings import get_settings, private_dir, write_private
 
 
 @dataclass(frozen=True)
@@ -44,9 +44,9 @@ async def store(upload: Upload, uploaded_by: int | None) -> uuid.UUID:
     digest = hashlib.sha256(upload.data).hexdigest()
     path = _blob_path(digest)
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         tmp = path.with_suffix(f".{uuid.uuid4().hex}.tmp")
-        tmp.write_bytes(upload.data)
+        write_private(tmp, upload.data)
         os.replace(tmp, path)
     row = StoredFile(
         sha256=digest,

@@ -23,6 +23,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from vendorgov.errors import Conflict
+
 _NONCE = 12
 
 
@@ -63,7 +65,15 @@ def wrap_key(secret: str, key: bytes, tender_reference: str) -> str:
 
 
 def unwrap_key(secret: str, wrapped: str, tender_reference: str) -> bytes:
-    return decrypt(_wrapping_key(secret), base64.b64decode(wrapped), tender_reference)
+    try:
+        return decrypt(_wrapping_key(secret), base64.b64decode(wrapped), tender_reference)
+    except SealBroken:
+        # Typically a restore without the original secret key: nothing a request can fix.
+        raise Conflict(
+            f"tender {tender_reference}: the installation's secret key does not match the one "
+            "its bids were sealed under; restore the original key (the data dir's secret_key "
+            "file or VENDORGOV_SECRET_KEY) to open them"
+        ) from None
 
 
 def canonical(content: dict[str, Any]) -> bytes:
