@@ -45,6 +45,7 @@ from vendorgov.tenders.views import TenderPages
 from vendorgov.vendors.api import VendorApi
 from vendorgov.vendors.views import VendorPages
 from vendorgov.web import errors
+from vendorgov.web.input import check_request
 from vendorgov.web.pages import HomePages
 from vendorgov.web.templating import make_template_config
 
@@ -220,6 +221,7 @@ def create_app(
         stores={"sessions": FileStore(settings.sessions_dir), "rate_limit": MemoryStore()},
         template_config=template_config,
         plugins=[FlashPlugin(FlashConfig(template_config=template_config))],
+        before_request=check_request,
         exception_handlers={Exception: errors.handle},
         openapi_config=OpenAPIConfig(
             title="vendorgov API",
