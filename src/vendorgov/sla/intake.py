@@ -12,11 +12,14 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-import openpyxl
 import pandas as pd
 import pyarrow as pa
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.styles.stylesheet import apply_stylesheet
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from vendorgov.errors import DomainError, InvalidInput
 from vendorgov.settings import Settings, get_settings
@@ -74,6 +77,32 @@ def check_table(frame: pd.DataFrame, limits: Limits) -> None:
             raise _cell_too_long(limits)
 
 
+class _Sheet(ReadOnlyWorksheet):
+    """openpyxl's streaming sheet without its size probe, which looks for a <dimension> tag
+    and, in a sheet that has none, parses the whole sheet to find out (minutes for a hostile
+    file). Rows are taken as they come here, so the size is not needed."""
+
+    def _get_size(self) -> None:
+        pass
+
+
+def _sheet_rows(data: bytes) -> Iterator[tuple]:
+    """The first sheet's rows, values only, read as the XML streams in: load_workbook's
+    read-only steps, with _Sheet for the sheet."""
+    reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)  # which number formats are dates
+        sheet, rel = next(iter(reader.parser.find_sheets()))
+        yield from _Sheet(reader.wb, sheet.name, rel.target, reader.shared_strings).iter_rows(
+            values_only=True
+        )
+    finally:
+        reader.archive.close()
+
+
 def _read_xlsx(data: bytes, limits: Limits) -> pd.DataFrame:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         declared = sum(member.file_size for member in archive.infolist())
@@ -84,29 +113,23 @@ def _read_xlsx(data: bytes, limits: Limits) -> pd.DataFrame:
             f"{limits.uncompressed_bytes / 2**20:,.0f} MB",
             "IMPORT_MAX_UNCOMPRESSED_BYTES",
         )
-    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        sheet = workbook.worksheets[0]
-        # The sheet's own dimension tag may claim 16,384 columns: rows would be padded to it.
-        sheet.reset_dimensions()
-        rows = sheet.iter_rows(values_only=True)
-        header = next(rows, ())
-        if len(header) > limits.columns:
+    rows = _sheet_rows(data)
+    header = next(rows, ())
+    if len(header) > limits.columns:
+        raise _too_many_columns(limits)
+    width = len(header)
+    records = []
+    # Every row counts, empty ones too: <row r="999999999"> makes openpyxl yield the gap.
+    for seen, row in enumerate(rows, start=1):
+        if seen > limits.rows:
+            raise too_many_rows(limits)
+        if len(row) > limits.columns:
             raise _too_many_columns(limits)
-        width = len(header)
-        records = []
-        for row in rows:
-            if len(row) > limits.columns:
-                raise _too_many_columns(limits)
-            if all(value is None for value in row):
-                continue
-            if any(isinstance(v, str) and len(v) > limits.cell_chars for v in row):
-                raise _cell_too_long(limits)
-            records.append(row[:width] + (None,) * (width - len(row)))
-            if len(records) > limits.rows:
-                raise too_many_rows(limits)
-    finally:
-        workbook.close()
+        if all(value is None for value in row):
+            continue
+        if any(isinstance(v, str) and len(v) > limits.cell_chars for v in row):
+            raise _cell_too_long(limits)
+        records.append(row[:width] + (None,) * (width - len(row)))
     names = [f"Unnamed: {i}" if name is None else str(name) for i, name in enumerate(header)]
     return pd.DataFrame(records, columns=names, dtype=object)
 
