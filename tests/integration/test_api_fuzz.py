@@ -61,7 +61,13 @@ def _request(case, token: str) -> dict:
     elif isinstance(sent.get("data"), bytes | str):
         request["content"] = sent["data"]
     elif sent.get("data") is not None or sent.get("files") is not None:
-        request["data"], request["files"] = sent.get("data"), sent.get("files")
+        # requests (schemathesis' client) sends a number in a form part as its text; httpx
+        # cannot encode one at all.
+        files = [
+            (name, (part[0], v if isinstance(v := part[1], bytes | str) else str(v), *part[2:]))
+            for name, part in sent.get("files") or []
+        ]
+        request["data"], request["files"] = sent.get("data"), files or None
         headers.pop("Content-Type", None)  # multipart: httpx writes it with its boundary
     return request
 

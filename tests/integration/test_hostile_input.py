@@ -174,18 +174,19 @@ async def test_a_file_starting_with_pk_that_is_no_workbook_is_a_422(api, world, 
     assert await stored(contract_id) == []
 
 
-async def test_a_text_value_where_a_file_is_expected_is_a_4xx(api, world):
+@pytest.mark.parametrize("files", [{}, {"other": ("x.pdf", b"%PDF-1.4", "application/pdf")}])
+async def test_a_text_value_where_a_file_is_expected_is_a_4xx(api, world, files):
     async with api("procurement") as c:
         response = await c.post(
             f"/api/vendors/{world.vendor_a}/qualifications",
             data={
-                "kind": "business_license",
+                "kind": "x",
                 "number": "1",
                 "issued_on": "2026-01-01",
-                "expires_on": "2027-01-01",
+                "expires_on": "1",
                 "scan": "0",
             },
-            files={"other": ("x.pdf", b"%PDF-1.4", "application/pdf")},
+            files=files,
         )
     assert response.status_code == 400, response.text
     assert response.json()["errors"][0]["field"] == "scan"
