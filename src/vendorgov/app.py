@@ -45,7 +45,7 @@ from vendorgov.tenders.views import TenderPages
 from vendorgov.vendors.api import VendorApi
 from vendorgov.vendors.views import VendorPages
 from vendorgov.web import errors
-from vendorgov.web.input import UPLOAD_DECODER, check_request
+from vendorgov.web.input import check_request
 from vendorgov.web.pages import HomePages
 from vendorgov.web.templating import make_template_config
 
@@ -222,7 +222,6 @@ def create_app(
         template_config=template_config,
         plugins=[FlashPlugin(FlashConfig(template_config=template_config))],
         before_request=check_request,
-        type_decoders=[UPLOAD_DECODER],
         exception_handlers={Exception: errors.handle},
         openapi_config=OpenAPIConfig(
             title="vendorgov API",

@@ -189,4 +189,6 @@ async def test_a_text_value_where_a_file_is_expected_is_a_4xx(api, world, files)
             files=files,
         )
     assert response.status_code == 400, response.text
-    assert response.json()["errors"][0]["field"] == "scan"
+    if files:  # multipart: the text arrived where the file should be (a url-encoded body is
+        # refused as a whole: no multipart boundary)
+        assert response.json()["errors"][0]["field"] == "scan"

@@ -4,7 +4,6 @@ filters, forms and JSON bodies pass through.
 - A NUL character: PostgreSQL refuses it in text (a filter or a saved field became a 500 there,
   while SQLite stored it), and no legitimate name, filter or note contains one.
 - JSON nested deeper than the decoder's limit: it gave up with a RecursionError (a 500).
-- A text value where a multipart form expects a file: Litestar let it through as the file.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from typing import Any
 
 import msgspec
 from litestar import Request
-from litestar.datastructures import UploadFile
 
 from vendorgov.errors import DomainError, FieldError, InvalidInput
 
@@ -82,12 +80,3 @@ async def check_request(request: Request) -> None:
             errors += [_nul(k) for k, v in form.multi_items() if isinstance(v, str) and NUL in v]
     if errors:
         raise InvalidInput(errors)
-
-
-def _refuse_text_as_file(target: type, value: Any) -> UploadFile:
-    """Called for a form field typed UploadFile only when its value is not a file."""
-    raise ValueError("must be a file upload, not a text value")
-
-
-# For Litestar's type_decoders: without it a text field named like the file reached the handler.
-UPLOAD_DECODER = (lambda target: target is UploadFile, _refuse_text_as_file)
