@@ -192,3 +192,21 @@ async def test_a_text_value_where_a_file_is_expected_is_a_4xx(api, world, files)
     if files:  # multipart: the text arrived where the file should be (a url-encoded body is
         # refused as a whole: no multipart boundary)
         assert response.json()["errors"][0]["field"] == "scan"
+
+
+async def test_a_nul_byte_in_a_multipart_text_field_is_a_named_4xx(api, world):
+    from tests.conftest import PDF
+
+    async with api("procurement") as c:
+        response = await c.post(
+            f"/api/vendors/{world.vendor_a}/qualifications",
+            data={
+                "kind": "business_license",
+                "number": "91\x00",
+                "issued_on": "2026-01-01",
+                "expires_on": "2027-01-01",
+            },
+            files={"scan": ("scan.pdf", PDF + b"\x00binary is fine", "application/pdf")},
+        )
+    assert response.status_code == 422, response.text
+    _named(response, "number", "no_nul")

@@ -75,7 +75,10 @@ async def check_request(request: Request) -> None:
         media_type = request.content_type[0]
         if media_type == "application/json" or media_type.endswith("+json"):
             errors += await _json_errors(request)
-        elif media_type == "application/x-www-form-urlencoded" and b"%00" in await request.body():
+        elif media_type == "multipart/form-data" or (
+            media_type == "application/x-www-form-urlencoded" and b"%00" in await request.body()
+        ):
+            # Parsed once: Litestar keeps the form for the handler. File contents are not text.
             form = await request.form()
             errors += [_nul(k) for k, v in form.multi_items() if isinstance(v, str) and NUL in v]
     if errors:
