@@ -44,6 +44,7 @@ from vendorgov.tenders.views import TenderPages
 from vendorgov.vendors.api import VendorApi
 from vendorgov.vendors.views import VendorPages
 from vendorgov.web import errors
+from vendorgov.web.input import check_request
 from vendorgov.web.pages import HomePages
 from vendorgov.web.security import SwaggerPage, add_security_headers, client_identifier
 from vendorgov.web.templating import make_template_config
@@ -222,6 +223,7 @@ def create_app(
         stores={"sessions": FileStore(settings.sessions_dir), "rate_limit": MemoryStore()},
         template_config=template_config,
         plugins=[FlashPlugin(FlashConfig(template_config=template_config))],
+        before_request=check_request,
         exception_handlers={Exception: errors.handle},
         before_send=[add_security_headers],
         openapi_config=OpenAPIConfig(

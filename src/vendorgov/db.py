@@ -392,6 +392,14 @@ def is_unique_violation(error: BaseException) -> bool:
     return type(error).__name__ == "UniqueViolationError"  # asyncpg's
 
 
+def is_foreign_key_violation(error: BaseException) -> bool:
+    """Whether the driver refused a change for breaking a foreign key (a row still referred to,
+    or a reference to a row that does not exist)."""
+    if isinstance(error, sqlite3.IntegrityError):
+        return "FOREIGN KEY constraint failed" in str(error)
+    return type(error).__name__ == "ForeignKeyViolationError"  # asyncpg's
+
+
 def transaction():
     """A write transaction on the configured engine."""
     return engine().transaction()

@@ -64,6 +64,13 @@ class Settings:
     max_upload_bytes: int = 10 * 1024 * 1024
     # Service-event files (CSV/XLSX) may be larger: a million events is about 100 MB of CSV.
     max_import_bytes: int = 150 * 1024 * 1024
+    # Event imports are refused while being read once they pass any of these (a zip bomb, a
+    # header of 100,000 columns): rows, columns, characters in a cell, and the bytes an XLSX
+    # expands to (its XML; checked against the sizes the zip declares, which it then enforces).
+    import_max_rows: int = 2_000_000
+    import_max_columns: int = 50
+    import_max_cell_chars: int = 2_000
+    import_max_uncompressed_bytes: int = 200 * 1024 * 1024
     qualification_warning_days: int = 60
     # §3: a valid bid more than this percent below the mean of the others is flagged.
     abnormal_low_percent: int = 20
@@ -152,6 +159,14 @@ def load_settings() -> Settings:
         login_attempts_per_minute=_int("VENDORGOV_LOGIN_ATTEMPTS_PER_MINUTE", 10),
         max_upload_bytes=_int("VENDORGOV_MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
         max_import_bytes=_int("VENDORGOV_MAX_IMPORT_BYTES", 150 * 1024 * 1024),
+        import_max_rows=_int("VENDORGOV_IMPORT_MAX_ROWS", Settings.import_max_rows),
+        import_max_columns=_int("VENDORGOV_IMPORT_MAX_COLUMNS", Settings.import_max_columns),
+        import_max_cell_chars=_int(
+            "VENDORGOV_IMPORT_MAX_CELL_CHARS", Settings.import_max_cell_chars
+        ),
+        import_max_uncompressed_bytes=_int(
+            "VENDORGOV_IMPORT_MAX_UNCOMPRESSED_BYTES", Settings.import_max_uncompressed_bytes
+        ),
         qualification_warning_days=_int("VENDORGOV_QUALIFICATION_WARNING_DAYS", 60),
         abnormal_low_percent=_int("VENDORGOV_ABNORMAL_LOW_PERCENT", 20),
         panel_minimum_open=_int("VENDORGOV_PANEL_MINIMUM_OPEN", 5),

@@ -57,6 +57,11 @@ async def raise_finding(actor: Principal, data: FindingInput) -> int:
         errors.add("severity", "one_of", "minor, major or critical")
     if not data.description.strip():
         errors.add("description", "required", "say what is wrong")
+    if actor.role is not Role.auditor:  # an auditor's assignment shows the contract exists
+        try:
+            await contracts.require_readable(actor, data.contract_id)
+        except NotFound:
+            errors.add("contract_id", "exists", f"there is no contract {data.contract_id}")
     errors.raise_if_any()
     async with db.transaction():
         row = Finding(

@@ -18,6 +18,7 @@ from vendorgov.accounts.roles import Role
 from vendorgov.files.responses import CSV, download
 from vendorgov.settings import get_settings
 from vendorgov.sla import service
+from vendorgov.sla.intake import Limits, check_table
 from vendorgov.sla.measure import Month
 from vendorgov.sla.service import IMPORTERS
 
@@ -111,6 +112,7 @@ class SlaApi(Controller):
             [msgspec.structs.asdict(e) for e in data], columns=list(EventIn.__struct_fields__)
         )
         table["complaint"] = table["complaint"].map({True: "yes", False: "no"})
+        check_table(table, Limits.of(get_settings()))
         return _report(await service.import_events(request.user, contract_id, table, skip_invalid))
 
     @post(

@@ -196,7 +196,8 @@ def parse_frame(frame: pd.DataFrame, zone: ZoneInfo) -> Parsed:
             "priority": priority,
             "location": text["location"],
             **times,
-            "satisfaction": score.astype("Int64"),
+            # Out-of-range scores (2**63, 1e400) are dropped above; cast only the good ones.
+            "satisfaction": score.where(~bad_score).astype("Int64"),
             "complaint": complaint.fillna(False).astype(bool),
         }
     )[~bad]

@@ -24,6 +24,7 @@ from vendorgov.audit import service as audit
 from vendorgov.contracts import service as contracts
 from vendorgov.errors import DomainError, FieldError, Forbidden, InvalidInput, NotFound
 from vendorgov.settings import get_settings
+from vendorgov.sla.intake import read_table
 from vendorgov.sla.measure import (
     EVENT_COLUMNS,
     ClauseResult,
@@ -74,51 +75,6 @@ def _row_errors(errors: list[RowError]) -> InvalidInput:
         f"{len(errors)} problems in {rows} rows{more}; nothing was "
         "imported (use skip_invalid to import the good rows)",
     )
-
-
-def read_table(filename: str, data: bytes) -> pd.DataFrame:
-    """Records from an uploaded CSV (UTF-8, with or without BOM, or GB18030 as Excel in
-    Chinese saves it) or XLSX. Raises InvalidInput on an unreadable file or missing columns."""
-    if not data.strip():
-        raise InvalidInput.single("file", "required", "the file is empty")
-    try:
-        if data[:4] == b"PK\x03\x04":
-            frame = pd.read_excel(io.BytesIO(data), dtype=object, engine="openpyxl")
-        elif filename.lower().endswith((".xlsx", ".xls")):
-            raise ValueError("not an XLSX workbook")
-        else:
-            for encoding in ("utf-8-sig", "gb18030"):
-                try:
-                    text = data.decode(encoding)
-                    break
-                except UnicodeDecodeError:
-                    continue
-            else:
-                raise ValueError("not text in UTF-8 or GB18030")
-            if "\x00" in text:
-                raise ValueError("binary content")
-            # pyarrow's reader: a million rows in a fifth of a second instead of two.
-            frame = pd.read_csv(
-                io.BytesIO(text.encode()), dtype=str, keep_default_na=False, engine="pyarrow"
-            )
-    except (ValueError, pd.errors.ParserError, KeyError, pa.ArrowException) as error:
-        raise InvalidInput.single(
-            "file", "file_type", f"not a CSV or XLSX file of events: {error}"
-        ) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    missing = [
-        c for c in ("external_id", "category", "priority", "reported_at") if c not in frame.columns
-    ]
-    if missing:
-        raise InvalidInput.single(
-            "file",
-            "columns",
-            f"missing column(s) {', '.join(missing)}; expected "
-            f"{', '.join(COLUMNS)} (download the template)",
-        )
-    if frame.empty:
-        raise InvalidInput.single("file", "required", "the file has a header but no rows")
-    return frame
 
 
 _UPSERT = (

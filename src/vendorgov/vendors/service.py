@@ -433,7 +433,16 @@ async def delete_vendor(actor: Principal, vendor_id: int) -> None:
                 "blacklist the vendor instead of deleting it"
             )
         before = _snapshot(row, (await _categories([vendor_id]))[vendor_id])
-        await Vendor.delete().where(Vendor.id == vendor_id)
+        try:
+            await Vendor.delete().where(Vendor.id == vendor_id)
+        except Exception as error:
+            if not db.is_foreign_key_violation(error):
+                raise
+            raise Conflict(
+                "contracts or tender bids refer to this vendor; suspend or blacklist it "
+                "instead of deleting it",
+                [FieldError("vendor_id", "referenced", "has contracts or tender bids")],
+            ) from None
         await audit.record(actor, "vendor", vendor_id, "delete", before, None)
 
 

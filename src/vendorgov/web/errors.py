@@ -7,6 +7,7 @@ turn into a 500 with a stack trace.
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import quote
 
 from litestar import MediaType, Request, Response
@@ -31,12 +32,21 @@ def _wants_problem(request: Request) -> bool:
     return request.url.path.startswith(API_PREFIX) or request.url.path.startswith("/schema")
 
 
+# msgspec names where in the body a value broke its type: "… - at `$.data[0].satisfaction`".
+_BODY_LOCATION = re.compile(r" - at `\$\.data\.?([^`]*)`")
+
+
 def _validation_errors(exc: ValidationException) -> list[dict]:
     """Litestar's parameter/body validation, in the same shape as the services' errors."""
+    # Litestar keeps only the body parameter's name ("data"); the place inside the body, which
+    # the client needs, is in msgspec's message.
+    where = _BODY_LOCATION.search(str(exc.__cause__ or ""))
     errors = []
     for item in exc.extra or []:
         if isinstance(item, dict):
             field = item.get("key") or item.get("source") or "body"
+            if field == "data" and where:
+                field = where.group(1) or "body"
             errors.append({"field": field, "rule": "type", "message": item.get("message", "")})
     return errors
 
