@@ -87,6 +87,8 @@ async def real_ids(world, api) -> dict[str, str]:
     }.items():
         ids[name] = await _newest(column) or "999999"
     ids["job_id"] = "no-such-job"
+    ids["dispute_id"] = "999999"  # an evidence download of a dispute that does not exist: 404
+    ids["file"] = "999999"
     return ids
 
 

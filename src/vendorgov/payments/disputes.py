@@ -77,9 +77,13 @@ async def ensure_approvable(run: dict) -> None:
         )
     closes = window_closes(run)
     if _now() < closes:
+        # Statements carried over unchanged had their window in the revision that computed
+        # them: only the vendors whose statements this revision computed are waited for.
         vendors = {
             r["vendor_id"]
-            for r in await Statement.select(Statement.vendor_id).where(Statement.run == run["id"])
+            for r in await Statement.select(Statement.vendor_id).where(
+                (Statement.run == run["id"]) & (Statement.carried_over == False)  # noqa: E712
+            )
         }
         waiting = vendors - await _waived(run["id"])
         if waiting:
