@@ -39,6 +39,14 @@ class Settings:
     panel_minimum_open: int = 5
     session_hours: int = 10
     secure_cookies: bool = False
+    # Addresses of the reverse proxies whose X-Forwarded-For/-Proto uvicorn believes (comma
+    # separated, "*" for any): the client address then is the proxy's client, which the login
+    # limit counts and /metrics' loopback rule checks.
+    trusted_proxies: str = "127.0.0.1"
+    # Checked by /readyz when set (the job queue and shared stores use it).
+    redis_url: str = ""
+    # Bearer token for /metrics from other hosts; without it only loopback may scrape.
+    metrics_token: str = field(default="", repr=False)
     templates_dir: Path = PACKAGE_DIR / "templates"
     static_dir: Path = PACKAGE_DIR / "static"
 
@@ -94,6 +102,9 @@ def load_settings() -> Settings:
         panel_minimum_open=_int("VENDORGOV_PANEL_MINIMUM_OPEN", 5),
         session_hours=_int("VENDORGOV_SESSION_HOURS", 10),
         secure_cookies=os.environ.get("VENDORGOV_SECURE_COOKIES", "") in ("1", "true", "yes"),
+        trusted_proxies=os.environ.get("VENDORGOV_TRUSTED_PROXIES", Settings.trusted_proxies),
+        redis_url=os.environ.get("VENDORGOV_REDIS_URL", ""),
+        metrics_token=os.environ.get("VENDORGOV_METRICS_TOKEN", ""),
     )
 
 

@@ -14,8 +14,17 @@ from vendorgov.accounts.roles import Principal, Role
 
 SESSION_KEY = "uid"
 API_PREFIX = "/api/"
-# Paths anyone may open: the login page, static files, the API description, health.
-PUBLIC_PATHS = ["^/login", "^/static/", "^/schema", "^/healthz", "^/favicon.ico"]
+# Paths anyone may open: the login page, static files, the API description, health and
+# readiness; /metrics has its own guard (loopback or a token, see web/ops.py).
+PUBLIC_PATHS = [
+    "^/login",
+    "^/static/",
+    "^/schema",
+    "^/healthz",
+    "^/readyz",
+    "^/metrics",
+    "^/favicon.ico",
+]
 
 
 class AccountAuthMiddleware(AbstractAuthenticationMiddleware):
