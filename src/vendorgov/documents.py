@@ -1,4 +1,4 @@
-"""Printed documents: Jinja HTML under the package's templates/documents rendered to PDF by WeasyPrint.
+"""Printed documents: the package's Jinja templates/documents rendered to PDF by WeasyPrint.
 
 Pages and PDFs share the templates' filters, and the SVG charts later issues draw.
 """
