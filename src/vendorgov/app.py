@@ -43,7 +43,7 @@ from vendorgov.tenders.api import TenderApi
 from vendorgov.tenders.views import TenderPages
 from vendorgov.vendors.api import VendorApi
 from vendorgov.vendors.views import VendorPages
-from vendorgov.web import errors
+from vendorgov.web import errors, ops
 from vendorgov.web.input import check_request
 from vendorgov.web.pages import HomePages
 from vendorgov.web.security import SwaggerPage, add_security_headers, client_identifier
@@ -169,7 +169,7 @@ def create_app(
         samesite="lax",
         secure=settings.secure_cookies,
         # The API authenticates by token; static files and health checks need no session.
-        exclude=["^/api/", "^/static/", "^/healthz", "^/schema"],
+        exclude=["^/api/", "^/static/", "^/schema", *ops.OPS_PATHS],
     )
     rate_limit = RateLimitConfig(
         rate_limit=("minute", settings.login_attempts_per_minute),
@@ -177,7 +177,7 @@ def create_app(
         identifier_for_request=client_identifier(settings.trusted_proxies),
         store="rate_limit",
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             # Only the login form is throttled, so the middleware wraps only its routes.
             Router(path="/", route_handlers=[LoginPages], middleware=[rate_limit.middleware]),
@@ -202,6 +202,7 @@ def create_app(
             TenderApi,
             AccountApi,
             AuditApi,
+            ops.router(settings),
             _mount_admin(),
             create_static_files_router(
                 path="/static", directories=[settings.static_dir], include_in_schema=False
@@ -209,6 +210,7 @@ def create_app(
             *(extra_route_handlers or []),
         ],
         middleware=[
+            ops.metrics_config().middleware,
             session.middleware,
             DefineMiddleware(AccountAuthMiddleware, exclude=PUBLIC_PATHS),
         ],
@@ -217,12 +219,13 @@ def create_app(
             cookie_name="vg_csrf",
             cookie_secure=settings.secure_cookies,
             # The API authenticates by bearer token only, never by cookie, so cross-site
-            # requests cannot ride on it; Piccolo Admin checks its own CSRF header.
-            exclude=["^/api/", "^/admin"],
+            # requests cannot ride on it; Piccolo Admin checks its own CSRF header. Probes
+            # and scrapers need no cookie.
+            exclude=["^/api/", "^/admin", *ops.OPS_PATHS],
         ),
         stores={"sessions": FileStore(settings.sessions_dir), "rate_limit": MemoryStore()},
         template_config=template_config,
-        plugins=[FlashPlugin(FlashConfig(template_config=template_config))],
+        plugins=[FlashPlugin(FlashConfig(template_config=template_config)), ops.logging_plugin()],
         before_request=check_request,
         exception_handlers={Exception: errors.handle},
         before_send=[add_security_headers],
@@ -253,3 +256,4 @@ def create_app(
         on_startup=[_settle_memory],
         request_max_body_size=settings.max_upload_bytes + 1024 * 1024,
     )
+    return ops.with_request_ids(app)

@@ -97,6 +97,8 @@ def serve(host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         log_level="info",
+        access_log=False,  # the app logs each request as JSON, with its request id
+        log_config=None,  # uvicorn's own lines go to the root logger, which the app makes JSON
         **SERVER_OPTIONS,
     )
 

@@ -83,6 +83,10 @@ class Settings:
     secure_cookies: bool = False
     # Reverse proxies whose X-Forwarded-For names the client (for the login rate limit).
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
+    # Checked by /readyz when set (the job queue and shared stores use it).
+    redis_url: str = ""
+    # Bearer token for /metrics from other hosts; without it only loopback may scrape.
+    metrics_token: str = field(default="", repr=False)
     templates_dir: Path = PACKAGE_DIR / "templates"
     static_dir: Path = PACKAGE_DIR / "static"
 
@@ -174,6 +178,8 @@ def load_settings() -> Settings:
         dispute_window_days=_int("VENDORGOV_DISPUTE_WINDOW_DAYS", 3),
         secure_cookies=_env("VENDORGOV_SECURE_COOKIES") in ("1", "true", "yes"),
         trusted_proxies=_networks("VENDORGOV_TRUSTED_PROXIES"),
+        redis_url=_env("VENDORGOV_REDIS_URL"),
+        metrics_token=_env("VENDORGOV_METRICS_TOKEN"),
     )
 
 

@@ -1,4 +1,4 @@
-"""Home dashboard and health check."""
+"""Home dashboard."""
 
 from __future__ import annotations
 
@@ -67,7 +67,3 @@ class HomePages(Controller):
                 ],
             },
         )
-
-    @get("/healthz")
-    async def health(self) -> dict[str, str]:
-        return {"status": "ok"}
