@@ -64,7 +64,8 @@ def _hosts(tmp_path: Path, count: int = 2):
                 )
             )
             urls.append(f"http://127.0.0.1:{port}")
-        deadline = time.monotonic() + 30
+        # Starting is mostly importing (pandas, WeasyPrint): ~10 s, more on a busy machine.
+        deadline = time.monotonic() + 90
         for process, url in zip(processes, urls, strict=True):
             while True:
                 assert process.poll() is None, process.stderr.read().decode()[-2000:]
@@ -73,7 +74,7 @@ def _hosts(tmp_path: Path, count: int = 2):
                         break
                 except httpx.TransportError:
                     pass
-                assert time.monotonic() < deadline, f"{url} did not start within 30 s"
+                assert time.monotonic() < deadline, f"{url} did not start within 90 s"
                 time.sleep(0.2)
         yield urls
     finally:
