@@ -18,16 +18,15 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.static_files import create_static_files_router
-from litestar.stores.file import FileStore
-from litestar.stores.memory import MemoryStore
 from litestar.types import Receive, Scope, Send
 
 from vendorgov import __doc__ as about
-from vendorgov import db
+from vendorgov import db, stores
 from vendorgov.accounts.api import AccountApi
 from vendorgov.accounts.auth import PUBLIC_PATHS, AccountAuthMiddleware, allow
 from vendorgov.accounts.roles import Role
 from vendorgov.accounts.views import ROTATE_SESSION, AccountPages, LoginPages, TokenPages
+from vendorgov.audit.chain import derive_key
 from vendorgov.audit.views import AuditApi, AuditPages
 from vendorgov.audits.views import NoticePages
 from vendorgov.contracts.api import ContractApi
@@ -50,6 +49,9 @@ from vendorgov.web.security import SwaggerPage, add_security_headers, client_ide
 from vendorgov.web.templating import make_template_config
 
 _FRESH_SESSION_ID = "vendorgov.fresh_session_id"
+# The CSRF tokens' key, derived from the installation secret apart from the bid-sealing and
+# audit keys (tenders.sealing, audit.chain): knowing one reveals nothing of the others.
+CSRF_LABEL = b"vendorgov session csrf"
 
 
 _LOADED_SESSION = "vendorgov.loaded_session"
@@ -159,11 +161,10 @@ def create_app(
 ) -> Litestar:
     settings = settings or get_settings()
     private_dir(settings.data_dir)
-    private_dir(settings.sessions_dir)
     template_config = make_template_config(settings)
     session = SessionConfig(
         key="vg_session",
-        store="sessions",
+        store=stores.SESSIONS,
         max_age=settings.session_hours * 3600,
         httponly=True,
         samesite="lax",
@@ -175,7 +176,7 @@ def create_app(
         rate_limit=("minute", settings.login_attempts_per_minute),
         check_throttle_handler=_is_login_attempt,
         identifier_for_request=client_identifier(settings.trusted_proxies),
-        store="rate_limit",
+        store=stores.RATE_LIMIT,
     )
     app = Litestar(
         route_handlers=[
@@ -215,7 +216,7 @@ def create_app(
             DefineMiddleware(AccountAuthMiddleware, exclude=PUBLIC_PATHS),
         ],
         csrf_config=CSRFConfig(
-            secret=settings.secret_key,
+            secret=derive_key(settings.secret_key, CSRF_LABEL).hex(),
             cookie_name="vg_csrf",
             cookie_secure=settings.secure_cookies,
             # The API authenticates by bearer token only, never by cookie, so cross-site
@@ -223,7 +224,7 @@ def create_app(
             # and scrapers need no cookie.
             exclude=["^/api/", "^/admin", *ops.OPS_PATHS],
         ),
-        stores={"sessions": FileStore(settings.sessions_dir), "rate_limit": MemoryStore()},
+        stores=stores.app_stores(settings),
         template_config=template_config,
         plugins=[FlashPlugin(FlashConfig(template_config=template_config)), ops.logging_plugin()],
         before_request=check_request,

@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import time
 from datetime import UTC, datetime, timedelta
 
 import anyio
+import msgspec
 from piccolo.apps.user.tables import BaseUser
 
-from vendorgov import db
+from vendorgov import db, stores
 from vendorgov.accounts.roles import ROLE_LABELS, Principal, Role, parse_role
 from vendorgov.accounts.rules import acceptable_for_login, password_errors
 from vendorgov.accounts.tables import Account, ApiToken
@@ -24,10 +24,11 @@ _TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
 _DUMMY_HASH = BaseUser.hash_password("not a password")
 # Integrations call the API in bursts with the same token; looking it up on every call was a
 # sixth of a vendor create under load. A known token's principal is kept this long. Revoking a
-# token or deactivating an account empties the cache of this process at once; other worker
-# processes (and changes made with the CLI) take effect within this delay.
-TOKEN_CACHE_SECONDS = 10.0
-_token_cache: dict[str, tuple[float, Principal]] = {}
+# token or deactivating an account empties the cache at once: in every process when it is in
+# Redis, else in this one, and other processes (and changes made with the CLI) take effect
+# within this delay.
+TOKEN_CACHE_SECONDS = 10
+_PRINCIPAL_CODEC = msgspec.json.Encoder(), msgspec.json.Decoder(Principal)
 
 
 def _now() -> datetime:
@@ -113,9 +114,9 @@ def _token_digest(token: str) -> str:
 
 async def principal_for_token(token: str) -> Principal | None:
     digest = _token_digest(token)
-    cached = _token_cache.get(digest)
-    if cached is not None and cached[0] > time.monotonic():
-        return cached[1]
+    cached = await stores.cache(stores.TOKENS).get(digest)
+    if cached is not None:
+        return _PRINCIPAL_CODEC[1].decode(cached)
     rows = await db.fetch(_PRINCIPAL_BY_TOKEN, digest)
     if not rows:
         return None
@@ -127,13 +128,15 @@ async def principal_for_token(token: str) -> Principal | None:
         await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["token_id"])
     principal = _principal(row)
     if principal is not None:
-        _token_cache[digest] = (time.monotonic() + TOKEN_CACHE_SECONDS, principal)
+        await stores.cache(stores.TOKENS).set(
+            digest, _PRINCIPAL_CODEC[0].encode(principal), expires_in=TOKEN_CACHE_SECONDS
+        )
     return principal
 
 
-def forget_tokens() -> None:
+async def forget_tokens() -> None:
     """Drop the cached token principals (after a revocation or an account change)."""
-    _token_cache.clear()
+    await stores.cache(stores.TOKENS).delete_all()
 
 
 def _account_errors(
@@ -251,7 +254,7 @@ async def end_sessions(user_id: int, revoke_tokens: bool) -> None:
         await ApiToken.update({ApiToken.revoked_at: _now()}).where(
             (ApiToken.user == user_id) & ApiToken.revoked_at.is_null()
         )
-    forget_tokens()
+    await forget_tokens()
 
 
 async def set_active(actor: audit.Actor, user_id: int, active: bool) -> None:
@@ -354,7 +357,7 @@ async def revoke_token(actor: Principal, token_id: int) -> None:
         if row["revoked_at"] is not None:
             return
         await ApiToken.update({ApiToken.revoked_at: _now()}).where(ApiToken.id == token_id)
-        forget_tokens()
+        await forget_tokens()
         await audit.record(actor, "api_token", token_id, "revoke", None, None)
 
 
