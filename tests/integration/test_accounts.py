@@ -67,7 +67,7 @@ async def test_form_without_csrf_token_is_refused_and_changes_nothing(login, wor
             data={"name": "无令牌提交", "uscc": "91110108551385082Q", "categories": "cleaning"},
         )
         assert response.status_code == 403
-    assert await vendors.list_vendors(world.principals["admin"], q="无令牌提交") == []
+    assert (await vendors.list_vendors(world.principals["admin"], q="无令牌提交")).items == []
 
 
 async def test_stale_csrf_token_is_refused(login):
