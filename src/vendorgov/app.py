@@ -7,8 +7,8 @@ from typing import Any
 
 from litestar import Litestar, Router, asgi
 from litestar.config.csrf import CSRFConfig
-from litestar.di import Provide
 from litestar.connection import ASGIConnection
+from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.middleware.session.server_side import (

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import msgspec
@@ -20,6 +21,8 @@ from vendorgov.errors import FieldError, InvalidInput
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+# A dashboard shows counts and at most this many items of each kind, linked to the list.
+DASHBOARD_ITEMS = 10
 # An export reads the whole filtered set in pages of this size (never one unbounded query);
 # beyond EXPORT_LIMIT rows it is refused with a hint to narrow the filters.
 EXPORT_LIMIT = 50_000
@@ -164,3 +167,17 @@ def page_struct(item: type[msgspec.Struct], name: str) -> type[msgspec.Struct]:
             ("next_cursor", int | None, None),
         ],
     )
+
+
+def day_range(column, start: date | None, end: date | None, zone) -> list:
+    """Filters for a timestamp column from the start of day `start` to the end of day `end`,
+    both inclusive and counted in the hospital's zone (timestamps are UTC in the database)."""
+    if start and end and end < start:
+        raise InvalidInput.single("date_to", "after_from", "the range ends before it starts")
+    where = []
+    if start:
+        where.append(column >= datetime.combine(start, time(), zone).astimezone(UTC))
+    if end:
+        after = datetime.combine(end + timedelta(days=1), time(), zone)
+        where.append(column < after.astimezone(UTC))
+    return where

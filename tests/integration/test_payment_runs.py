@@ -482,7 +482,8 @@ async def test_a_d_grade_drafts_a_notice_the_vendor_sees_only_once_issued(api, l
     (notice_id,) = await notices_of(contract_id, approved["drafted_notice_ids"])
     async with api("supervisor") as c:
         draft = (await c.get(f"/api/notices/{notice_id}")).json()
-        listed = {n["id"] for n in (await c.get("/api/notices?open=true")).json()}
+        listed = await c.get(f"/api/notices?open=true&contract_id={contract_id}")
+        listed = {n["id"] for n in listed.json()["items"]}
     assert draft["status"] == "draft" and draft["origin"] == "grade"
     assert (draft["contract"], draft["month"], draft["run_id"]) == (contract_id, "2026-10", first)
     assert "2026-10 月度考核得分 65.00 分，等级 D" in draft["body"]
@@ -492,7 +493,8 @@ async def test_a_d_grade_drafts_a_notice_the_vendor_sees_only_once_issued(api, l
 
     # The vendor does not see the draft anywhere: list, API, page, PDF, dashboard.
     async with api("vendor") as c:
-        assert notice_id not in {n["id"] for n in (await c.get("/api/notices")).json()}
+        listed = await c.get(f"/api/notices?contract_id={contract_id}")
+        assert notice_id not in {n["id"] for n in listed.json()["items"]}
         assert (await c.get(f"/api/notices/{notice_id}")).status_code == 404
         refused = await c.post(f"/api/notices/{notice_id}/actions", json={"action": "acknowledge"})
         assert refused.status_code == 404
@@ -571,7 +573,8 @@ async def test_a_discarded_draft_stays_hidden_and_is_not_drafted_again(api, worl
             json={"action": "discard", "note": "已当面约谈服务商，暂不发出"},
         )
         shown = (await c.get(f"/api/notices/{notice_id}")).json()
-        open_ids = {n["id"] for n in (await c.get("/api/notices?open=true")).json()}
+        open_ids = await c.get(f"/api/notices?open=true&contract_id={contract_id}")
+        open_ids = {n["id"] for n in open_ids.json()["items"]}
         reissue = await c.post(f"/api/notices/{notice_id}/actions", json={"action": "issue"})
     assert no_reason.status_code == 422 and "say why" in no_reason.text
     assert discarded.json() == {"status": "discarded"}

@@ -16,9 +16,9 @@ from vendorgov.accounts.roles import Role
 from vendorgov.contracts import documents, rules, service
 from vendorgov.contracts.ocds import contract_release
 from vendorgov.contracts.service import KEEPERS, READERS
+from vendorgov.paging import PageRequest, page_struct
 from vendorgov.payments import service as payments
 from vendorgov.vendors import service as vendors
-from vendorgov.paging import PageRequest, page_struct
 
 READ = allow(*READERS, Role.vendor)
 WRITE = allow(*KEEPERS)

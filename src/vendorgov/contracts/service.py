@@ -134,6 +134,7 @@ CONTRACT_SORTS = {
     "status": Contract.status,
 }
 _RUNNING = [ContractStatus.active.value, ContractStatus.suspended.value]
+RUNNING = "running"
 
 
 def _contract_where(
@@ -172,6 +173,8 @@ def _contract_where(
         )
     elif status in _RUNNING:
         where.append((Contract.status == status) & (Contract.end_date >= today))
+    elif status == RUNNING:  # active or suspended, not past its end: what is inspected
+        where.append(Contract.status.is_in(_RUNNING) & (Contract.end_date >= today))
     elif status:
         where.append(Contract.status == status)
     if expiring_only:  # within each contract's own notice window before its end (§4)

@@ -232,24 +232,29 @@ async def get_vendor(principal: Principal, vendor_id: int) -> dict:
     return row
 
 
-async def expiring_qualifications(principal: Principal) -> list[dict]:
+async def expiring_qualifications(principal: Principal, request: PageRequest) -> Page | None:
     """Qualifications expired or expiring within the warning window, soonest first, for the
-    principal's dashboard."""
+    principal's dashboard (a page of them, with the total)."""
     if principal.role not in REGISTRY_READERS and not principal.is_vendor:
-        return []
+        return None
     on = today()
-    limit_day = date.fromordinal(on.toordinal() + get_settings().qualification_warning_days)
-    query = (
-        Qualification.select(
-            Qualification.all_columns(),
-            Qualification.vendor.name.as_alias("vendor_name"),
-        )
-        .where(Qualification.expires_on <= limit_day)
-        .order_by(Qualification.expires_on)
-    )
+    limit_day = on + timedelta(days=get_settings().qualification_warning_days)
+    where = [Qualification.expires_on <= limit_day]
     if principal.is_vendor:
-        query = query.where(Qualification.vendor == principal.vendor_id)
-    return [_decorate_qualification(q, on) for q in await query]
+        where.append(Qualification.vendor == principal.vendor_id)
+    query = Qualification.select(
+        Qualification.all_columns(), Qualification.vendor.name.as_alias("vendor_name")
+    )
+    page = await paging.fetch_page(
+        Qualification,
+        query,
+        where,
+        request,
+        {"expires_on": Qualification.expires_on},
+        [(Qualification.expires_on, True)],
+    )
+    page.items = [_decorate_qualification(q, on) for q in page.items]
+    return page
 
 
 async def history(principal: Principal, vendor_id: int) -> list[dict]:
