@@ -95,7 +95,7 @@ async def test_api_tokens_are_shown_once_stored_hashed_and_revocable(login, clie
     assert me.status_code == 200 and me.json()["role"] == "finance"
     stored = [
         t
-        for t in await accounts.list_tokens(me.json()["user_id"])
+        for t in (await accounts.list_tokens(me.json()["user_id"])).items
         if t["name"] == "accounting sync"
     ][0]
     assert text not in str(stored) and stored["prefix"] == text[:10]

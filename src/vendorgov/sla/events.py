@@ -88,11 +88,8 @@ def _month_of(at: datetime, zone) -> str:
 
 
 async def _results(contract_id: int, *months: Month) -> list[dict]:
-    rows = await ClauseResult.select(
-        ClauseResult.code, ClauseResult.missed_event_ids
-    ).where(
-        (ClauseResult.contract == contract_id)
-        & ClauseResult.month.is_in([str(m) for m in months])
+    rows = await ClauseResult.select(ClauseResult.code, ClauseResult.missed_event_ids).where(
+        (ClauseResult.contract == contract_id) & ClauseResult.month.is_in([str(m) for m in months])
     )
     return [{"code": r["code"], "missed": set(json.loads(r["missed_event_ids"]))} for r in rows]
 
