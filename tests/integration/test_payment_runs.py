@@ -179,14 +179,14 @@ async def test_two_person_approval_lock_and_new_revision_with_diff(world):
     with pytest.raises(Forbidden):
         await payments.compute_run(world.principals["supervisor"], OCTOBER, [contract_id])
 
-    vendor = await payments.statements_for_vendor(world.principals["vendor"])
+    vendor = (await payments.statements_for_vendor(world.principals["vendor"])).items
     assert {s["contract"] for s in vendor} == {contract_id}
     assert all(s["month"] == "2026-10" and s["revision"] == approved["revision"] for s in vendor)
-    assert await payments.statements_for_vendor(world.principals["vendor_b"]) == []
+    assert (await payments.statements_for_vendor(world.principals["vendor_b"])).items == []
 
 
 async def with_vendor_sees_nothing(world):
-    assert await payments.statements_for_vendor(world.principals["vendor"]) == []
+    assert (await payments.statements_for_vendor(world.principals["vendor"])).items == []
 
 
 async def test_the_api_computes_approves_and_shows_the_vendor_its_statement(api, world):
@@ -202,13 +202,13 @@ async def test_the_api_computes_approves_and_shows_the_vendor_its_statement(api,
         bad_month = await c.post("/api/payments/runs", json={"month": "2026-13"})
     async with api("vendor") as c:
         refused = await c.get(f"/api/payments/runs/{run_id}")
-        before = (await c.get("/api/payments/statements")).json()
+        before = (await c.get("/api/payments/statements?page_size=200")).json()["items"]
     async with api("admin") as c:  # administrators do not approve (§7)
         by_admin = await c.post(f"/api/payments/runs/{run_id}/approve")
     async with api("finance_b") as c:
         approved = await c.post(f"/api/payments/runs/{run_id}/approve")
     async with api("vendor") as c:
-        after = (await c.get("/api/payments/statements")).json()
+        after = (await c.get("/api/payments/statements?page_size=200")).json()["items"]
     assert made.status_code == 201 and own.status_code == 403 and by_admin.status_code == 403
     assert D(statement_of(shown, contract_id)["base"]) == D("101548.39")
     assert bad_month.status_code == 422 and refused.status_code == 403
