@@ -181,3 +181,22 @@ def day_range(column, start: date | None, end: date | None, zone) -> list:
         after = datetime.combine(end + timedelta(days=1), time(), zone)
         where.append(column < after.astimezone(UTC))
     return where
+
+
+def page_of(rows: list[dict], request: PageRequest, sorts: Iterable[str]) -> Page:
+    """A page of a list already read whole, in the same shape: for the small ones (checklist
+    templates) and for tenders until their service pages in SQL (it reads every tender)."""
+    check(request, sorts)
+    if request.sort:
+        key = request.key
+        rows = sorted(
+            rows, key=lambda r: (r[key] is None, r[key] or ""), reverse=request.descending
+        )
+    start = (request.page - 1) * request.page_size
+    return Page(
+        rows[start : start + request.page_size],
+        len(rows),
+        request.page,
+        request.page_size,
+        request.sort,
+    )
