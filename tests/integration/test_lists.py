@@ -428,3 +428,35 @@ async def test_a_vendor_pages_through_its_own_rows_only(api, large):
     assert events.status_code in (403, 404)
     async with api("finance") as c:
         assert (await c.get("/api/audit/entries")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "role, path, sort",
+    [
+        ("procurement", "/api/tenders", "bid_deadline"),
+        ("supervisor", "/api/checklists", "name"),
+        ("finance", "/api/payments/runs", "month"),
+        ("vendor", "/api/payments/statements", "month"),
+    ],
+)
+async def test_the_other_lists_answer_in_the_same_shape(api, role, path, sort):
+    async with api(role) as c:
+        first = await c.get(path, params={"page_size": 2, "sort": f"-{sort}"})
+        bad = await c.get(path, params={"sort": "secret"})
+    assert first.status_code == 200, first.text
+    body = first.json()
+    assert set(body) == {"items", "total", "page", "pages", "page_size", "next_cursor"}
+    assert body["page_size"] == 2 and len(body["items"]) <= 2
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "sort"
+
+
+async def test_accounts_and_tokens_pages_are_paged(login, large):
+    async with login("admin") as c:
+        accounts_page = await c.get("/accounts", params={"q": large.username})
+        everyone = await c.get("/accounts", params={"page_size": 2, "sort": "username"})
+        tokens = await c.get("/tokens", params={"page_size": 1})
+        bad = await c.get("/accounts", params={"sort": "password"})
+    assert large.username in accounts_page.text and "1 in all" in accounts_page.text
+    assert 'rel="next"' in everyone.text
+    assert tokens.status_code == 200 and "in all" in tokens.text
+    assert bad.status_code == 422

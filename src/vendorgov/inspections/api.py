@@ -21,7 +21,7 @@ from vendorgov.contracts import service as contracts
 from vendorgov.errors import InvalidInput
 from vendorgov.files.service import Upload
 from vendorgov.inspections import service
-from vendorgov.paging import PageRequest
+from vendorgov.paging import PageRequest, page_of
 from vendorgov.settings import get_settings
 from vendorgov.sla.measure import Month
 
@@ -114,28 +114,31 @@ def _plain(value):
     return msgspec.to_builtins(value, builtin_types=(datetime, Decimal))
 
 
+def _checklist_out(template: dict) -> dict:
+    return {
+        **_plain({k: v for k, v in template.items() if k != "items"}),
+        "items": [
+            {
+                "key": i.key,
+                "text": i.text,
+                "weight": str(i.weight),
+                "severity": i.severity.value,
+                "clause": i.clause,
+            }
+            for i in template["items"]
+        ],
+    }
+
+
 class InspectionApi(Controller):
     path = "/api"
     tags = ["inspections"]
 
-    @get("/checklists", guards=[SUPERVISORS], summary="Active checklists, by category")
-    async def checklists(self, category: FromQuery[str] = "") -> list[dict]:
-        return [
-            {
-                **_plain({k: v for k, v in t.items() if k != "items"}),
-                "items": [
-                    {
-                        "key": i.key,
-                        "text": i.text,
-                        "weight": str(i.weight),
-                        "severity": i.severity.value,
-                        "clause": i.clause,
-                    }
-                    for i in t["items"]
-                ],
-            }
-            for t in await service.templates(category or None)
-        ]
+    @get("/checklists", guards=[SUPERVISORS], summary="Active checklists, by category, paged")
+    async def checklists(self, paging: PageRequest, category: FromQuery[str] = "") -> dict:
+        # A few dozen active checklists at most: read whole, paged in the common shape.
+        rows = await service.templates(category or None)
+        return page_of(rows, paging, ("category", "name")).as_json(_checklist_out)
 
     @post(
         "/checklists",
