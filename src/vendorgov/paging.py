@@ -79,7 +79,7 @@ class Page:
     page_size: int
     sort: str = ""
     next_cursor: int | None = None
-    filters: dict[str, Any] = field(default_factory=dict)
+    facets: dict[str, Any] = field(default_factory=dict)  # e.g. the clauses to filter by
 
     @property
     def pages(self) -> int:

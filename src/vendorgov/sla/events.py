@@ -77,7 +77,7 @@ async def event_page(
         results = await _results(contract_id, *[Month.parse(m) for m in sorted(labels)])
     for event in page.items:
         event["missed_clauses"] = [r["code"] for r in results if event["id"] in r["missed"]]
-    page.filters = {"clauses": sorted({r["code"] for r in results})}
+    page.facets = {"clauses": sorted({r["code"] for r in results})}
     return page
 
 

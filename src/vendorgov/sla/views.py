@@ -87,7 +87,7 @@ class ScorecardPages(Controller):
             context={
                 "contract": await contracts.get_contract(request.user, contract_id),
                 "events": page,
-                "clauses": page.filters["clauses"],
+                "clauses": page.facets["clauses"],
                 **filters,
             },
         )
