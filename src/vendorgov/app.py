@@ -8,6 +8,7 @@ from typing import Any
 from litestar import Litestar, Router, asgi
 from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
+from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.middleware.session.server_side import (
@@ -33,6 +34,7 @@ from vendorgov.contracts.api import ContractApi
 from vendorgov.contracts.views import ContractPages
 from vendorgov.inspections.api import InspectionApi
 from vendorgov.inspections.views import InspectionPages
+from vendorgov.paging import page_params
 from vendorgov.payments.api import PaymentApi
 from vendorgov.payments.views import MonthEndPages
 from vendorgov.settings import Settings, get_settings, private_dir
@@ -228,6 +230,8 @@ def create_app(
         template_config=template_config,
         plugins=[FlashPlugin(FlashConfig(template_config=template_config)), ops.logging_plugin()],
         before_request=check_request,
+        # Every list's page, page_size, sort and cursor parameters (vendorgov.paging).
+        dependencies={"paging": Provide(page_params)},
         exception_handlers={Exception: errors.handle},
         before_send=[add_security_headers],
         openapi_config=OpenAPIConfig(

@@ -11,12 +11,13 @@ import anyio
 import msgspec
 from piccolo.apps.user.tables import BaseUser
 
-from vendorgov import db, stores
+from vendorgov import db, paging, stores
 from vendorgov.accounts.roles import ROLE_LABELS, Principal, Role, parse_role
 from vendorgov.accounts.rules import acceptable_for_login, password_errors
 from vendorgov.accounts.tables import Account, ApiToken
 from vendorgov.audit import service as audit
 from vendorgov.errors import Collector, Conflict, InvalidInput, NotFound
+from vendorgov.paging import Page, PageRequest
 
 TOKEN_PREFIX = "vg_"
 # last_used_at is a hint for the owner, not a log: refresh it at most this often.
@@ -223,24 +224,48 @@ async def create_account(
     return user.id
 
 
-async def list_accounts() -> list[dict]:
-    rows = (
-        await Account.select(
-            Account.user.id.as_alias("user_id"),
-            Account.user.username.as_alias("username"),
-            Account.user.active.as_alias("active"),
-            Account.user.last_login.as_alias("last_login"),
-            Account.role,
-            Account.display_name,
-            Account.vendor.as_alias("vendor_id"),
-            Account.vendor.name.as_alias("vendor_name"),
-        )
-        .order_by(Account.role)
-        .order_by(Account.user.username)
+ACCOUNT_SORTS = {
+    "username": Account.user.username,
+    "display_name": Account.display_name,
+    "role": Account.role,
+    "last_login": Account.user.last_login,
+}
+TOKEN_SORTS = {"name": ApiToken.name, "created_at": ApiToken.created_at}
+
+
+async def list_accounts(
+    *, q: str = "", role: str = "", request: PageRequest = PageRequest()
+) -> Page:
+    """A page of the accounts, by role then username; searched by username or name."""
+    where = []
+    if role:
+        where.append(Account.role == role)
+    q = q.strip()
+    if q:
+        where.append(db.icontains(Account.user.username, q) | db.icontains(Account.display_name, q))
+    query = Account.select(
+        Account.id,
+        Account.user.id.as_alias("user_id"),
+        Account.user.username.as_alias("username"),
+        Account.user.active.as_alias("active"),
+        Account.user.last_login.as_alias("last_login"),
+        Account.role,
+        Account.display_name,
+        Account.vendor.as_alias("vendor_id"),
+        Account.vendor.name.as_alias("vendor_name"),
     )
+    page = await paging.fetch_page(
+        Account,
+        query,
+        where,
+        request,
+        ACCOUNT_SORTS,
+        [(Account.role, True), (Account.user.username, True)],
+    )
+    rows = page.items
     for row in rows:
         row["role_label"] = ROLE_LABELS[Role(row["role"])]
-    return rows
+    return page
 
 
 async def end_sessions(user_id: int, revoke_tokens: bool) -> None:
@@ -329,18 +354,23 @@ async def create_token(actor: Principal, name: str) -> tuple[int, str]:
     return row.id, token
 
 
-async def list_tokens(user_id: int) -> list[dict]:
-    return (
-        await ApiToken.select(
-            ApiToken.id,
-            ApiToken.name,
-            ApiToken.prefix,
-            ApiToken.created_at,
-            ApiToken.last_used_at,
-            ApiToken.revoked_at,
-        )
-        .where(ApiToken.user == user_id)
-        .order_by(ApiToken.id, ascending=False)
+async def list_tokens(user_id: int, request: PageRequest = PageRequest()) -> Page:
+    """A page of the user's tokens, newest first."""
+    query = ApiToken.select(
+        ApiToken.id,
+        ApiToken.name,
+        ApiToken.prefix,
+        ApiToken.created_at,
+        ApiToken.last_used_at,
+        ApiToken.revoked_at,
+    )
+    return await paging.fetch_page(
+        ApiToken,
+        query,
+        [ApiToken.user == user_id],
+        request,
+        TOKEN_SORTS,
+        [(ApiToken.id, False)],
     )
 
 
@@ -376,4 +406,16 @@ async def vendor_has_accounts(vendor_id: int) -> bool:
 
 async def active_accounts(role: Role) -> list[dict]:
     """Active accounts with a role (e.g. the evaluators a tender panel is drawn from)."""
-    return [a for a in await list_accounts() if a["role"] == role.value and a["active"]]
+    rows = (
+        await Account.select(
+            Account.user.id.as_alias("user_id"),
+            Account.user.username.as_alias("username"),
+            Account.display_name,
+            Account.role,
+        )
+        .where((Account.role == role.value) & (Account.user.active == True))  # noqa: E712
+        .order_by(Account.user.username)
+    )
+    for row in rows:
+        row["role_label"] = ROLE_LABELS[role]
+    return rows

@@ -99,25 +99,6 @@ async def finding_ids_of_inspection(inspection_id: int) -> list[int]:
     return [r["id"] for r in rows]
 
 
-async def list_findings(
-    actor: Principal, contract_id: int | None = None, status: str = "", severity: str = ""
-) -> list[dict]:
-    if actor.role not in (*SUPERVISORS, Role.procurement, Role.finance) and not actor.is_vendor:
-        raise Forbidden(f"the {actor.role.value} role has no access to findings")
-    query = Finding.select(
-        Finding.all_columns(), Finding.contract.number.as_alias("contract_number")
-    ).order_by(Finding.found_at, ascending=False)
-    if actor.is_vendor:
-        query = query.where(Finding.contract.vendor == actor.vendor_id)
-    if contract_id:
-        query = query.where(Finding.contract == contract_id)
-    if status:
-        query = query.where(Finding.status == status)
-    if severity:
-        query = query.where(Finding.severity == severity)
-    return await query
-
-
 async def finding_counts(
     actor: Principal, contract_id: int, start: datetime, end: datetime
 ) -> list[tuple[str, int]]:
@@ -477,38 +458,6 @@ async def get_notice(actor: Principal, notice_id: int) -> dict:
         "overdue": overdue(row, now),
         "due_soon": rules.due_soon(row["status"], row["deadline"], now),
     }
-
-
-async def list_notices(
-    actor: Principal, contract_id: int | None = None, open_only=False
-) -> list[dict]:
-    if actor.role not in (*SUPERVISORS, Role.procurement, Role.finance) and not actor.is_vendor:
-        raise Forbidden(f"the {actor.role.value} role has no access to notices")
-    query = Notice.select(
-        Notice.all_columns(),
-        Notice.contract.number.as_alias("contract_number"),
-        Notice.contract.vendor.name.as_alias("vendor_name"),
-    ).order_by(Notice.deadline)
-    if actor.is_vendor:
-        query = query.where(
-            (Notice.contract.vendor == actor.vendor_id)
-            & Notice.status.not_in([s.value for s in rules.UNSENT])
-        )
-    if contract_id:
-        query = query.where(Notice.contract == contract_id)
-    if open_only:  # drafts are open: they wait for a supervisor
-        query = query.where(
-            Notice.status.not_in([NoticeStatus.closed.value, NoticeStatus.discarded.value])
-        )
-    now = _now()
-    return [
-        {
-            **r,
-            "overdue": overdue(r, now),
-            "due_soon": rules.due_soon(r["status"], r["deadline"], now),
-        }
-        for r in await query
-    ]
 
 
 async def act(

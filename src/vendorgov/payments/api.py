@@ -7,11 +7,12 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
+from vendorgov.paging import PageRequest
 from vendorgov.payments import disputes, documents, exports, presentation, service
 from vendorgov.sla.measure import Month
 
@@ -77,6 +78,10 @@ class PaymentApi(Controller):
             await service.compute_run(request.user, month, data.contract_ids, data.reason)
         )
 
+    @get("/runs", guards=[FINANCE], summary="The runs, a page of them, newest month first")
+    async def runs(self, request: Request, paging: PageRequest, month: FromQuery[str] = "") -> dict:
+        return (await service.runs(request.user, month, paging)).as_json(_plain)
+
     @get("/runs/{run_id:int}", guards=[FINANCE], summary="A run with its statements")
     async def run(self, request: Request, run_id: FromPath[int]) -> dict:
         return _plain(await service.get_run(request.user, run_id))
@@ -141,8 +146,10 @@ class PaymentApi(Controller):
         guards=[allow(Role.vendor)],
         summary="The vendor's statements from approved runs",
     )
-    async def statements(self, request: Request) -> list:
-        return _plain(await service.statements_for_vendor(request.user))
+    async def statements(
+        self, request: Request, paging: PageRequest, month: FromQuery[str] = ""
+    ) -> dict:
+        return (await service.statements_for_vendor(request.user, month, paging)).as_json(_plain)
 
     @get(
         "/runs/{run_id:int}/statements/{contract_id:int}",

@@ -15,6 +15,7 @@ from vendorgov.accounts.roles import Role
 from vendorgov.charts import Series, line_chart
 from vendorgov.contracts import service as contracts
 from vendorgov.files.responses import inline_file
+from vendorgov.paging import PageRequest
 from vendorgov.payments import disputes, documents, exports, presentation, service
 from vendorgov.payments.documents import COMPONENT_LABELS, LINE_LABELS
 from vendorgov.sla.measure import Month
@@ -27,8 +28,10 @@ class MonthEndPages(Controller):
     include_in_schema = False
 
     @get("/month-end", guards=[FINANCE])
-    async def runs(self, request: Request) -> Template:
-        return Template("payments/runs.html", context={"runs": await service.runs(request.user)})
+    async def runs(self, request: Request, paging: PageRequest) -> Template:
+        return Template(
+            "payments/runs.html", context={"runs": await service.runs(request.user, request=paging)}
+        )
 
     @post("/month-end", guards=[FINANCE])
     async def compute(self, request: Request) -> Redirect:
@@ -189,8 +192,8 @@ class MonthEndPages(Controller):
         )
 
     @get("/statements", guards=[allow(Role.vendor)])
-    async def vendor_statements(self, request: Request) -> Template:
-        rows = await service.statements_for_vendor(request.user)
+    async def vendor_statements(self, request: Request, paging: PageRequest) -> Template:
+        rows = await service.statements_for_vendor(request.user, request=paging)
         return Template(
             "payments/vendor_statements.html",
             context={

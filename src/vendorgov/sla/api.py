@@ -10,14 +10,16 @@ import msgspec
 import pandas as pd
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
+from litestar.di import Provide
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
 from vendorgov.files.responses import CSV, download
+from vendorgov.paging import PageRequest
 from vendorgov.settings import get_settings
-from vendorgov.sla import service
+from vendorgov.sla import events, service
 from vendorgov.sla.intake import Limits, check_table
 from vendorgov.sla.measure import Month
 from vendorgov.sla.service import IMPORTERS
@@ -94,6 +96,18 @@ def _report(report: service.ImportReport) -> ImportOut:
 class SlaApi(Controller):
     path = "/api/contracts/{contract_id:int}"
     tags = ["sla"]
+
+    @get(
+        "/events",
+        guards=[allow(Role.admin, Role.procurement, Role.supervisor, Role.finance, Role.vendor)],
+        summary="The contract's service events, a page of them, with the clauses each missed",
+        dependencies={"filters": Provide(events.event_filters)},
+    )
+    async def list_events(
+        self, request: Request, contract_id: FromPath[int], filters: dict, paging: PageRequest
+    ) -> dict:
+        page = await events.event_page(request.user, contract_id, request=paging, **filters)
+        return page.as_json(lambda e: msgspec.to_builtins(e))
 
     @post(
         "/events",

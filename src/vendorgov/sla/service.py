@@ -23,6 +23,7 @@ from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
 from vendorgov.contracts import service as contracts
 from vendorgov.errors import DomainError, FieldError, Forbidden, InvalidInput, NotFound
+from vendorgov.paging import DASHBOARD_ITEMS
 from vendorgov.settings import get_settings
 from vendorgov.sla.intake import read_table
 from vendorgov.sla.measure import (
@@ -477,17 +478,19 @@ async def scorecard(
     missed_ids = sorted(
         {i for r in results if r["month"] == str(last) for i in json.loads(r["missed_event_ids"])}
     )
+    # The first few only: the events list pages through all of them, by missed clause.
+    shown = missed_ids[:DASHBOARD_ITEMS]
     missed = (
         await db.fetch(
             "SELECT id, external_id, category, priority, location, reported_at, responded_at, "
             "resolved_at, satisfaction, complaint FROM service_event "
             "WHERE contract = {} AND id IN ("
-            + ", ".join(["{}"] * len(missed_ids))
+            + ", ".join(["{}"] * len(shown))
             + ") ORDER BY reported_at",
             contract_id,
-            *missed_ids,
+            *shown,
         )
-        if missed_ids
+        if shown
         else []
     )
     return {
@@ -499,6 +502,7 @@ async def scorecard(
         "clauses": list(clauses.values()),
         "worst": sorted(clauses.values(), key=lambda c: c["mean_score"])[:3],
         "missed": missed,
+        "missed_total": len(missed_ids),
     }
 
 

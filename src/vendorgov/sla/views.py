@@ -7,6 +7,7 @@ from datetime import datetime
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
+from litestar.di import Provide
 from litestar.params import FromPath, FromQuery
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
@@ -19,8 +20,9 @@ from vendorgov.contracts import service as contracts
 from vendorgov.contracts.rules import CLAUSE_KINDS, ClauseKind
 from vendorgov.errors import InvalidInput
 from vendorgov.files.responses import CSV, download
+from vendorgov.paging import PageRequest
 from vendorgov.settings import get_settings
-from vendorgov.sla import service
+from vendorgov.sla import events, service
 from vendorgov.sla.measure import Month
 
 READERS = allow(Role.admin, Role.procurement, Role.supervisor, Role.finance, Role.vendor)
@@ -68,6 +70,25 @@ class ScorecardPages(Controller):
                 "clause_kinds": CLAUSE_KINDS,
                 "can_compute": request.user.role in COMPUTERS,
                 "can_import": request.user.role in service.IMPORTERS,
+            },
+        )
+
+    @get(
+        "/contracts/{contract_id:int}/events",
+        guards=[READERS],
+        dependencies={"filters": Provide(events.event_filters)},
+    )
+    async def event_list(
+        self, request: Request, contract_id: FromPath[int], filters: dict, paging: PageRequest
+    ) -> Template:
+        page = await events.event_page(request.user, contract_id, request=paging, **filters)
+        return Template(
+            "sla/events.html",
+            context={
+                "contract": await contracts.get_contract(request.user, contract_id),
+                "events": page,
+                "clauses": page.facets["clauses"],
+                **filters,
             },
         )
 
