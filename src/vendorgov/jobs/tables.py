@@ -11,7 +11,7 @@ class Job(Table, tablename="job"):
     status = Varchar(length=10, default="queued", index=True)  # queued, running, done, failed
     stage = Varchar(length=100, default="")
     progress = Integer(default=0)  # percent
-    params = JSON(default="{}")
+    params = JSON()
     result = JSON(null=True, default=None)
     error = JSON(null=True, default=None)
     attempts = Integer(default=0)

@@ -21,7 +21,7 @@ async def forwards():
             "CREATE TABLE job ("
             "id UUID PRIMARY KEY, kind VARCHAR(40) NOT NULL, "
             "status VARCHAR(10) NOT NULL DEFAULT 'queued', stage VARCHAR(100) NOT NULL DEFAULT '', "
-            "progress INTEGER NOT NULL DEFAULT 0, params JSON NOT NULL DEFAULT '{}', "
+            "progress INTEGER NOT NULL DEFAULT 0, params JSON NOT NULL, "
             "result JSON, error JSON, attempts INTEGER NOT NULL DEFAULT 0, "
             "key VARCHAR(120) UNIQUE, created_by INTEGER, created_at TIMESTAMPTZ NOT NULL, "
             "started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ)"
