@@ -231,4 +231,21 @@ async def test_scheduler_ticks_are_idempotent_and_report_notices_becoming_overdu
     later = await schedule.tick(now + timedelta(hours=1))
     hour = (now + timedelta(hours=1)).replace(minute=0).isoformat()
     nxt = await service.of_key(f"schedule.notices_overdue:{hour}")
-    assert len(later) == len(schedule.KINDS) - 1 and nxt["result"]["overdue"] == []
+    hourly = [k for k, period in schedule.PERIODS.items() if period == schedule.HOUR]
+    assert len(later) == len(hourly) and nxt["result"]["overdue"] == []
+
+
+async def test_daily_warnings_name_a_contract_entering_its_notice_period_once(world):
+    contract_id = await cleaning_contract(world, world.vendor_a)  # ends 2027-12-31, 90 days
+    # 00:30 on 2 October 2027 in the hospital's zone: 90 days before the end.
+    now = datetime(2027, 10, 1, 16, 30, tzinfo=UTC)
+    assert len(await schedule.tick(now)) == len(schedule.KINDS)
+    assert await schedule.tick(now + timedelta(hours=3)) != []  # hourly kinds only
+    daily = await service.of_key(
+        f"schedule.contracts_expiring:{datetime(2027, 10, 1, 16, tzinfo=UTC).isoformat()}"
+    )
+    assert daily["result"]["on"] == "2027-10-02"
+    assert contract_id in [c["contract"] for c in daily["result"]["contracts"]]
+    count = await Job.count().where(Job.kind == "schedule.contracts_expiring")
+    await schedule.tick(now + timedelta(hours=5))
+    assert await Job.count().where(Job.kind == "schedule.contracts_expiring") == count

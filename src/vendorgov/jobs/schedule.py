@@ -7,6 +7,8 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
+from litestar.stores.file import FileStore
+
 from vendorgov.jobs import service
 from vendorgov.settings import get_settings
 
@@ -16,23 +18,49 @@ DAY = timedelta(days=1)
 TEMP_FILE_AGE_S = 3600
 
 
+def _window(job) -> tuple[datetime, datetime]:
+    return datetime.fromisoformat(job.params["start"]), datetime.fromisoformat(job.params["end"])
+
+
+def _local_day(job):
+    """The day that began at the period's end, in the hospital's zone."""
+    return datetime.fromisoformat(job.params["end"]).astimezone(get_settings().zone).date()
+
+
 async def notices_overdue(job) -> dict:
     from vendorgov.audits import service as audits
 
-    start, end = (datetime.fromisoformat(job.params[k]) for k in ("start", "end"))
+    start, end = _window(job)
     return {"overdue": await audits.became_overdue(start, end)}
 
 
 async def qualifications_expiring(job) -> dict:
     from vendorgov.vendors import service as vendors
 
-    day = datetime.fromisoformat(job.params["end"]).astimezone(get_settings().zone).date()
+    day = _local_day(job)
     return {"on": str(day), "qualifications": await vendors.qualifications_crossing_warnings(day)}
 
 
+async def contracts_expiring(job) -> dict:
+    from vendorgov.contracts import service as contracts
+
+    day = _local_day(job)
+    return {"on": str(day), "contracts": await contracts.contracts_crossing_warnings(day)}
+
+
+async def dispute_windows_closing(job) -> dict:
+    from vendorgov.payments import disputes
+
+    start, end = _window(job)
+    return {"closed": await disputes.windows_closing(start, end)}
+
+
 async def clean_up(job) -> dict:
-    """Temporary upload files left by an interrupted write. (Expired sessions: the session
-    store drops them when read; Redis expires them itself.)"""
+    """Expired sessions of the file store (Redis expires its own), and temporary upload
+    files left by an interrupted write."""
+    sessions = get_settings().sessions_dir
+    if sessions.is_dir():
+        await FileStore(sessions).delete_expired()
     removed = 0
     cutoff = time.time() - TEMP_FILE_AGE_S
     for path in get_settings().files_dir.glob("*/*/*.tmp"):
@@ -45,11 +73,15 @@ async def clean_up(job) -> dict:
 KINDS = {
     "schedule.notices_overdue": notices_overdue,
     "schedule.qualifications_expiring": qualifications_expiring,
+    "schedule.contracts_expiring": contracts_expiring,
+    "schedule.dispute_windows_closing": dispute_windows_closing,
     "schedule.clean_up": clean_up,
 }
 PERIODS = {
     "schedule.notices_overdue": HOUR,
     "schedule.qualifications_expiring": DAY,
+    "schedule.contracts_expiring": DAY,
+    "schedule.dispute_windows_closing": HOUR,
     "schedule.clean_up": HOUR,
 }
 
