@@ -27,9 +27,12 @@ from vendorgov.jobs import service
 log = logging.getLogger("vendorgov")
 
 QUEUE_NAME = "vendorgov"
-# A job whose worker stops sending heartbeats for this long is given to another (kill -9).
-HEARTBEAT_S = 30
+# A job whose worker stops sending heartbeats for this long is given to another (kill -9),
+# at SAQ's next sweep (once a minute across the workers).
+HEARTBEAT_S = 10
 RETRIES = 3
+# SAQ's default (10 s) would cut a large month-end short.
+TIMEOUT_S = 3600
 
 
 def redis_url() -> str:
@@ -145,7 +148,12 @@ async def enqueue(job_id: uuid.UUID) -> None:
         return
     # key = the job's id: SAQ keeps one queued job per key, however often it is enqueued.
     await _queue().enqueue(
-        "run_job", job_id=str(job_id), key=str(job_id), retries=RETRIES, heartbeat=HEARTBEAT_S
+        "run_job",
+        job_id=str(job_id),
+        key=str(job_id),
+        retries=RETRIES,
+        heartbeat=HEARTBEAT_S,
+        timeout=TIMEOUT_S,
     )
 
 
@@ -199,7 +207,16 @@ async def local_worker(app: Any = None):
 
 
 async def _saq_run_job(ctx: dict, *, job_id: str) -> None:
-    await run(uuid.UUID(job_id))
+    async def beat() -> None:  # SAQ's heartbeat is the job's own to send
+        while True:
+            await asyncio.sleep(HEARTBEAT_S / 3)
+            await ctx["job"].update()
+
+    beating = asyncio.get_running_loop().create_task(beat())
+    try:
+        await run(uuid.UUID(job_id))
+    finally:
+        beating.cancel()
 
 
 async def _saq_tick(ctx: dict) -> None:
