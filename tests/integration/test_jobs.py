@@ -33,6 +33,13 @@ CSV = (
 # statements of the month's previous revision, and other tests count their month's statements.
 
 
+async def _crashed(job_id) -> None:
+    """As if an attempt had claimed the job, then its worker died (no lease renewed since)."""
+    await service.claim(job_id)
+    stale = datetime.now(UTC) - service.LEASE - timedelta(seconds=1)
+    await Job.update({Job.heartbeat_at: stale}).where(Job.id == job_id)
+
+
 def _kind(name, function):
     worker.kinds()[name] = function  # a test kind next to the real ones
 
@@ -123,13 +130,27 @@ async def test_an_import_job_reads_the_stored_file_and_survives_a_crashed_attemp
         },
         supervisor,
     )
-    await service.claim(job_id)  # the first attempt was claimed, then killed
+    await _crashed(job_id)
     await worker.run(job_id)  # the retry
     await worker.run(job_id)  # a late duplicate does nothing
     job = await sla.import_job(supervisor, str(job_id))
     assert job["status"] == "done" and job["attempts"] == 2
     assert (job["report"]["inserted"], job["report"]["updated"]) == (2, 0)
     assert [r["external_id"] for r in await stored(contract_id)] == ["J-1", "J-2"]
+
+
+async def test_the_import_api_job_is_followed_to_its_report(api, world):
+    contract_id = await signed_contract(world, [RESPOND])
+    url = f"/api/contracts/{contract_id}/events/import/jobs"
+    async with api("supervisor") as c:
+        job = await followed(c, await c.post(url, files={"file": ("h.csv", CSV.encode())}))
+        empty = await c.post(url, files={"file": ("h.csv", b"  ")})
+    async with api("vendor") as c:
+        refused = await c.post(url, files={"file": ("h.csv", CSV.encode())})
+    assert job["status"] == "done" and job["result"]["inserted"] == 2
+    assert empty.status_code == 422 and "file" in empty.text
+    assert refused.status_code == 403
+    assert len(await stored(contract_id)) == 2
 
 
 async def test_the_month_end_api_answers_202_and_the_job_writes_one_run(api, world):
@@ -154,9 +175,10 @@ async def test_a_retried_or_doubled_month_end_job_writes_its_run_exactly_once(wo
         {"month": "2025-02", "contract_ids": [contract_id], "reason": "retry"},
         finance,
     )
-    await service.claim(job_id)  # an attempt that died
-    # The retry and a stray second worker at the same time: one run, one result.
-    await asyncio.gather(worker.run(job_id), worker.run(job_id))
+    await _crashed(job_id)
+    # The retry and a second delivery at once: one takes the lease, the other is told so.
+    outcomes = await asyncio.gather(worker.run(job_id), worker.run(job_id), return_exceptions=True)
+    assert sorted(type(o).__name__ for o in outcomes) == ["JobBusy", "NoneType"]
     await worker.run(job_id)
     job = await service.get(finance, job_id)
     assert job["status"] == "done"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.params import FromPath
 
@@ -27,6 +28,17 @@ SHOWN = (
     "started_at",
     "finished_at",
 )
+
+
+class JobOut(msgspec.Struct):
+    """A started job (202): follow `url` until its status is done or failed."""
+
+    job: str
+    url: str
+
+    @classmethod
+    def of(cls, job_id: uuid.UUID) -> JobOut:
+        return cls(str(job_id), f"/api/jobs/{job_id}")
 
 
 class JobApi(Controller):

@@ -1,17 +1,17 @@
 """Job state in the database: created queued, claimed (running), then done or failed once.
 
-Every change is a conditional UPDATE, so two workers holding the same job (a SAQ retry while
-the first attempt still runs, or the in-process worker picking up a job left over from a
-crash) cannot both finish it. A job's own writes and its `done` commit in one transaction
-(`finish` is called inside it), so a job that dies half-way leaves nothing behind and its
-retry writes exactly once."""
+One attempt runs at a time: a claim takes a lease that the running attempt renews; a job whose
+lease has gone stale (its worker was killed) may be claimed again. Finishing is a conditional
+UPDATE on top, so even two attempts that overlapped could not both finish. A job's own writes
+and its `done` commit in one transaction (`finish` is called inside it), so a job that dies
+half-way leaves nothing behind and its retry writes exactly once."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from vendorgov import db
@@ -20,6 +20,12 @@ from vendorgov.errors import Conflict, DomainError, NotFound
 from vendorgov.jobs.tables import Job
 
 FINISHED = ("done", "failed")
+# A running attempt renews its lease every LEASE / 4; one not renewed for LEASE is dead.
+LEASE = timedelta(seconds=20)
+
+
+class JobBusy(Exception):
+    """Another attempt holds the job's lease: it is running now."""
 
 
 def _now() -> datetime:
@@ -65,23 +71,33 @@ async def create(
 
 
 async def claim(job_id: uuid.UUID) -> dict | None:
-    """Mark the job running (again, for a retry after a crash) and count the attempt; None
-    when it has finished already or does not exist."""
+    """Mark the job running (again, for a retry after a crash), take its lease and count the
+    attempt; None when it has finished already or does not exist, JobBusy while another
+    attempt's lease is fresh."""
+    now = _now()
     async with db.transaction():
         row = await db.locked(Job.select().where(Job.id == job_id)).output(load_json=True).first()
         if row is None or row["status"] in FINISHED:
             return None
+        if row["status"] == "running" and row["heartbeat_at"] > now - LEASE:
+            raise JobBusy(job_id)
         await Job.update(
-            {Job.status: "running", Job.attempts: row["attempts"] + 1, Job.started_at: _now()}
+            {
+                Job.status: "running",
+                Job.attempts: row["attempts"] + 1,
+                Job.started_at: now,
+                Job.heartbeat_at: now,
+            }
         ).where(Job.id == job_id)
     row["attempts"] += 1
     return row
 
 
 async def report_progress(job_id: uuid.UUID, percent: int, stage: str) -> None:
-    await Job.update({Job.progress: max(0, min(100, percent)), Job.stage: stage}).where(
-        (Job.id == job_id) & (Job.status == "running")
-    )
+    """Progress, renewing the running attempt's lease."""
+    await Job.update(
+        {Job.progress: max(0, min(100, percent)), Job.stage: stage, Job.heartbeat_at: _now()}
+    ).where((Job.id == job_id) & (Job.status == "running"))
 
 
 async def finish(job_id: uuid.UUID, result: Any) -> None:

@@ -19,4 +19,6 @@ class Job(Table, tablename="job"):
     created_by = Integer(null=True, default=None)
     created_at = Timestamptz()
     started_at = Timestamptz(null=True, default=None)
+    # The running attempt's lease: renewed while it runs; once stale, the job may be retried.
+    heartbeat_at = Timestamptz(null=True, default=None)
     finished_at = Timestamptz(null=True, default=None)

@@ -30,7 +30,9 @@ QUEUE_NAME = "vendorgov"
 # A job whose worker stops sending heartbeats for this long is given to another (kill -9),
 # at SAQ's next sweep (once a minute across the workers).
 HEARTBEAT_S = 10
-RETRIES = 3
+RETRIES = 5
+# A retry waits for a dead attempt's lease to go stale (jobs.service.LEASE).
+RETRY_DELAY_S = 25
 # SAQ's default (10 s) would cut a large month-end short.
 TIMEOUT_S = 3600
 
@@ -81,16 +83,20 @@ def kinds() -> dict[str, JobFunction]:
 
 
 async def _write_progress(run: JobRun) -> None:
-    shown = (-1, "")
+    """Progress when it changes, and the lease at least every LEASE / 4."""
+    renew = service.LEASE.total_seconds() / 4
+    shown, written = (-1, ""), 0.0
+    loop = asyncio.get_running_loop()
     while True:
-        if (run.percent, run.stage) != shown:
-            shown = (run.percent, run.stage)
+        if (run.percent, run.stage) != shown or loop.time() - written >= renew:
+            shown, written = (run.percent, run.stage), loop.time()
             await service.report_progress(run.id, *shown)
         await asyncio.sleep(0.5)
 
 
 async def run(job_id: uuid.UUID) -> None:
-    """Claim the job and run it to done or failed; nothing when it has finished already."""
+    """Claim the job and run it to done or failed; nothing when it has finished already or
+    another attempt runs it (JobBusy: SAQ retries it later, in case that attempt dies)."""
     from vendorgov.accounts.service import principal_for_user
 
     row = await service.claim(job_id)
@@ -129,8 +135,13 @@ async def run(job_id: uuid.UUID) -> None:
 _local_tasks: set[asyncio.Task] = set()
 
 
+async def _run_here(job_id: uuid.UUID) -> None:
+    with suppress(service.JobBusy):  # another process of this machine is running it
+        await run(job_id)
+
+
 def _spawn(job_id: uuid.UUID) -> None:
-    task = asyncio.get_running_loop().create_task(run(job_id), context=contextvars.Context())
+    task = asyncio.get_running_loop().create_task(_run_here(job_id), context=contextvars.Context())
     _local_tasks.add(task)
     task.add_done_callback(_local_tasks.discard)
 
@@ -152,6 +163,7 @@ async def enqueue(job_id: uuid.UUID) -> None:
         job_id=str(job_id),
         key=str(job_id),
         retries=RETRIES,
+        retry_delay=RETRY_DELAY_S,
         heartbeat=HEARTBEAT_S,
         timeout=TIMEOUT_S,
     )

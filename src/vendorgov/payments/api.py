@@ -12,6 +12,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPT
 
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
+from vendorgov.jobs.api import JobOut
 from vendorgov.payments import disputes, documents, exports, jobs, presentation, service
 from vendorgov.sla.measure import Month
 
@@ -48,11 +49,6 @@ class CreatedOut(msgspec.Struct):
     id: int
 
 
-class JobOut(msgspec.Struct):
-    job: str
-    url: str
-
-
 class StatusOut(msgspec.Struct):
     status: str
 
@@ -80,7 +76,7 @@ class PaymentApi(Controller):
     async def compute(self, request: Request, data: JSONBody[RunIn]) -> JobOut:
         month = Month.from_input(data.month)
         job_id = await jobs.start_month_end(request.user, month, data.contract_ids, data.reason)
-        return JobOut(str(job_id), f"/api/jobs/{job_id}")
+        return JobOut.of(job_id)
 
     @post(
         "/runs/{run_id:int}/statements.zip",
@@ -90,8 +86,7 @@ class PaymentApi(Controller):
         "(result.file_id: download it from /api/jobs/{id}/file)",
     )
     async def statements_zip(self, request: Request, run_id: FromPath[int]) -> JobOut:
-        job_id = await jobs.start_statements_zip(request.user, run_id)
-        return JobOut(str(job_id), f"/api/jobs/{job_id}")
+        return JobOut.of(await jobs.start_statements_zip(request.user, run_id))
 
     @get("/runs/{run_id:int}", guards=[FINANCE], summary="A run with its statements")
     async def run(self, request: Request, run_id: FromPath[int]) -> dict:

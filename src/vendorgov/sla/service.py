@@ -246,6 +246,8 @@ async def start_import(
     write it in a job; import_job() tells how it went, in any process."""
     _ensure_importer(actor)
     await contracts.require_readable(actor, contract_id)
+    if not data.strip():
+        raise InvalidInput.single("file", "required", "the file is empty")
     file_id = await files.store(files.Upload(filename, data), actor.user_id)
     params = {
         "contract_id": contract_id,

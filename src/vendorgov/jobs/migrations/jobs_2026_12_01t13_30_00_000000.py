@@ -24,7 +24,7 @@ async def forwards():
             "progress INTEGER NOT NULL DEFAULT 0, params JSON NOT NULL, "
             "result JSON, error JSON, attempts INTEGER NOT NULL DEFAULT 0, "
             "key VARCHAR(120) UNIQUE, created_by INTEGER, created_at TIMESTAMPTZ NOT NULL, "
-            "started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ)"
+            "started_at TIMESTAMPTZ, heartbeat_at TIMESTAMPTZ, finished_at TIMESTAMPTZ)"
         )
         await RawTable.raw("CREATE INDEX job_status ON job (status)")
 
