@@ -34,6 +34,8 @@ from vendorgov.contracts.api import ContractApi
 from vendorgov.contracts.views import ContractPages
 from vendorgov.inspections.api import InspectionApi
 from vendorgov.inspections.views import InspectionPages
+from vendorgov.jobs.api import JobApi
+from vendorgov.jobs.worker import local_worker
 from vendorgov.paging import page_params
 from vendorgov.payments.api import PaymentApi
 from vendorgov.payments.views import MonthEndPages
@@ -206,6 +208,7 @@ def create_app(
             AccountApi,
             AuditApi,
             ops.router(settings),
+            JobApi,
             _mount_admin(),
             create_static_files_router(
                 path="/static", directories=[settings.static_dir], include_in_schema=False
@@ -257,7 +260,8 @@ def create_app(
             ),
             security=[{"BearerToken": []}],
         ),
-        lifespan=[lambda app: db.lifespan_connections()],
+        # Without Redis the app runs jobs and the scheduler itself (jobs.worker).
+        lifespan=[lambda app: db.lifespan_connections(), local_worker],
         on_startup=[_settle_memory],
         request_max_body_size=settings.max_upload_bytes + 1024 * 1024,
     )

@@ -711,3 +711,14 @@ async def evidence_records(
         else []
     )
     return {f["id"]: f for f in findings}, {n["number"]: n for n in notices}
+
+
+async def became_overdue(start: datetime, end: datetime) -> list[dict]:
+    """Running notices whose deadline passed in [start, end): the scheduler's hourly list,
+    so each notice is reported overdue once."""
+    rows = await Notice.select(Notice.id, Notice.contract, Notice.deadline).where(
+        (Notice.deadline >= start)
+        & (Notice.deadline < end)
+        & Notice.status.is_in([s.value for s in rules.RUNNING])
+    )
+    return [{"notice": r["id"], "contract": r["contract"], "deadline": r["deadline"]} for r in rows]

@@ -723,3 +723,20 @@ def choices() -> dict[str, Any]:
         "grade_labels": rules.GRADE_LABELS,
         "statuses": [s.value for s in ContractStatus],
     }
+
+
+async def contracts_crossing_warnings(on: date) -> list[dict]:
+    """Active or suspended contracts whose notice period (notice_days before the end) begins
+    on that day, or that end on it: the scheduler's daily expiry warnings, each contract
+    warned of on two days, no more."""
+    rows = await Contract.select(
+        Contract.id, Contract.number, Contract.vendor, Contract.end_date, Contract.notice_days
+    ).where(
+        Contract.status.is_in([ContractStatus.active, ContractStatus.suspended])
+        & (Contract.end_date >= on)
+    )
+    return [
+        {"contract": r["id"], "number": r["number"], "vendor": r["vendor"], "ends": r["end_date"]}
+        for r in rows
+        if r["end_date"] in (on, on + timedelta(days=r["notice_days"]))
+    ]

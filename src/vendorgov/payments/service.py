@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -199,12 +199,14 @@ async def compute_run(
     contract_ids: list[int] | None = None,
     reason: str = "",
     progress: Callable[[int], None] | None = None,
+    done: Callable[[int], Awaitable[None]] | None = None,
 ) -> int:
     """Compute the month for every contract in force (or the given ones) as a new revision.
     With some contracts given, the other statements of the previous revision are carried over
     unchanged (marked so), and the new revision is the whole month (§7). A month that has not
     ended is refused; so is recomputing an approved month without a reason. Everything is
-    written in one transaction."""
+    written in one transaction, with `done(run_id)` (a job marking itself done, so that a
+    retried job cannot write the run twice)."""
     _ensure_finance(actor)
     zone = get_settings().zone
     if month.end_utc(zone).to_pydatetime() > datetime.now(UTC):
@@ -277,6 +279,8 @@ async def compute_run(
                 "net": sum((s["net"] for s in [*statements, *carried]), Decimal(0)),
             },
         )
+        if done is not None:
+            await done(run.id)
     return run.id
 
 

@@ -128,18 +128,18 @@ class ScorecardPages(Controller):
         upload = form.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise InvalidInput.single("file", "required", "choose a CSV or XLSX file")
-        job = await service.start_import(
+        job_id = await service.start_import(
             request.user,
             contract_id,
             upload.filename,
             await upload.read(),
             skip_invalid=form.get("skip_invalid") == "on",
         )
-        return Redirect(f"/imports/{job.id}")
+        return Redirect(f"/imports/{job_id}")
 
     @get("/imports/{job_id:str}", guards=[allow(*service.IMPORTERS)])
     async def import_status(self, request: Request, job_id: FromPath[str]) -> Template:
-        job = service.import_job(request.user, job_id)
+        job = await service.import_job(request.user, job_id)
         partial = bool(request.headers.get("hx-request"))
         return Template(
             "sla/import_status.html" if partial else "sla/import_job.html", context={"job": job}

@@ -629,3 +629,16 @@ async def payees(vendor_ids: list[int]) -> dict[int, dict]:
     ).where(Vendor.id.is_in(vendor_ids))
     categories = await _categories(vendor_ids)
     return {r["id"]: {**r, "categories": categories[r["id"]]} for r in rows}
+
+
+async def qualifications_crossing_warnings(on: date) -> list[dict]:
+    """Qualifications that enter the warning window on that day, or expire on it: the
+    scheduler's daily warnings (each qualification warned of on two days, no more)."""
+    days = get_settings().qualification_warning_days
+    rows = await Qualification.select(
+        Qualification.id, Qualification.vendor, Qualification.expires_on
+    ).where(Qualification.expires_on.is_in([on, on + timedelta(days=days)]))
+    return [
+        {"qualification": r["id"], "vendor": r["vendor"], "expires_on": r["expires_on"]}
+        for r in rows
+    ]
