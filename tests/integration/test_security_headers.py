@@ -21,7 +21,8 @@ from vendorgov.sla.tables import ServiceEvent
 from vendorgov.vendors.tables import Qualification
 
 # Routes that serve files or data, not pages; they still get nosniff and the framing headers.
-NOT_PAGES = ("/api/", "/static/", "/healthz", "/schema/openapi.json")
+# Machine endpoints, not pages (/metrics and /readyz have tests of their own in test_ops).
+NOT_PAGES = ("/api/", "/static/", "/healthz", "/readyz", "/metrics", "/schema/openapi.json")
 
 
 def _directives(policy: str) -> dict[str, str]:

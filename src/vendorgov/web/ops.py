@@ -135,7 +135,7 @@ def metrics_config() -> PrometheusConfig:
     )
 
 
-def _metrics_allowed(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+async def _metrics_allowed(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
     token = handler.opt["metrics_token"]
     if token:
         scheme, _sep, sent = connection.headers.get("authorization", "").partition(" ")
