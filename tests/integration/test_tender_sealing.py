@@ -25,8 +25,8 @@ from tests.integration.test_tenders import SERVICE_END, SERVICE_START, SLA, STAN
 from vendorgov.accounts import service as accounts
 from vendorgov.contracts.tables import Contract
 from vendorgov.files.service import Upload
-from vendorgov.tenders import service
-from vendorgov.tenders.service import TenderInput
+from vendorgov.tenders import bidding, opening, publication, reading, scoring
+from vendorgov.tenders.publication import TenderInput
 from vendorgov.tenders.tables import Bid, BidFile, Tender
 
 PRICES = ("987654.32", "912345.67", "923456.78")  # the bid, the one it replaced, another's
@@ -67,7 +67,7 @@ def marked_pdf(marker: str) -> bytes:
 async def sealed_tender(world) -> Sealed:
     officer = world.principals["procurement"]
     admin = world.principals["admin"]
-    tender_id = await service.create_tender(
+    tender_id = await publication.create_tender(
         officer,
         TenderInput(
             reference=unique("SEAL"),
@@ -84,9 +84,9 @@ async def sealed_tender(world) -> Sealed:
             sla_template=SLA,
         ),
     )
-    await service.add_document(officer, tender_id, Upload("招标文件.pdf", PDF))
-    await service.publish(officer, tender_id)
-    tender = await service.get_tender(officer, tender_id)
+    await publication.add_document(officer, tender_id, Upload("招标文件.pdf", PDF))
+    await publication.publish(officer, tender_id)
+    tender = await reading.get_tender(officer, tender_id)
 
     markers = [unique("SEALED-PROPOSAL-MARKER"), unique("REPLACED-PROPOSAL-MARKER")]
     other_marker = unique("OTHER-PROPOSAL-MARKER")
@@ -97,10 +97,10 @@ async def sealed_tender(world) -> Sealed:
     files = [marked_pdf(m) for m in (*markers, other_marker)]
     # The seeded vendor user (world.vendor_a, cleaning) bids, then replaces its bid.
     vendor = world.principals["vendor"]
-    replaced = await service.submit_bid(
+    replaced = await bidding.submit_bid(
         vendor, tender_id, Decimal(PRICES[1]), [], [Upload(file_names[1], files[1])]
     )
-    latest = await service.submit_bid(
+    latest = await bidding.submit_bid(
         vendor,
         tender_id,
         Decimal(PRICES[0]),
@@ -117,7 +117,7 @@ async def sealed_tender(world) -> Sealed:
         display_name="另一投标人",
         vendor_id=other_vendor,
     )
-    other = await service.submit_bid(
+    other = await bidding.submit_bid(
         await accounts.principal_for_user(other_user),
         tender_id,
         Decimal(PRICES[2]),
@@ -136,7 +136,7 @@ async def sealed_tender(world) -> Sealed:
                 display_name=unique("专家"),
             )
         )
-    await service.assign_panel(officer, tender_id, panel)
+    await scoring.assign_panel(officer, tender_id, panel)
 
     bid_ids = [latest["bid_id"], replaced["bid_id"], other["bid_id"]]
     stored = await BidFile.select(BidFile.stored_file).where(BidFile.bid.is_in(bid_ids))
@@ -295,7 +295,7 @@ async def test_no_route_shows_a_sealed_price_or_file_to_any_role(app, world, api
     await Tender.update({Tender.bid_deadline: datetime.now(UTC)}).where(
         Tender.id == sealed.tender_id
     )
-    await service.open_tender(world.principals["procurement"], sealed.tender_id)
+    await opening.open_tender(world.principals["procurement"], sealed.tender_id)
     tender_paths = [(m, p) for m, p in paths if str(sealed.tender_id) in p or "/bids/" in p]
     opened, _ = await walk(api, login, ["procurement"], tender_paths)
     found = leaks_in(opened, sealed.leaks)

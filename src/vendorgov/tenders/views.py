@@ -22,7 +22,18 @@ from vendorgov.contracts.views import clauses_from_form
 from vendorgov.errors import DomainError, InvalidInput
 from vendorgov.files.responses import download, inline_file
 from vendorgov.inspections.api import parse_instant
-from vendorgov.tenders import documents, sealing, service
+from vendorgov.tenders import (
+    awarding,
+    bidding,
+    common,
+    documents,
+    evaluation,
+    opening,
+    publication,
+    reading,
+    scoring,
+    sealing,
+)
 from vendorgov.tenders.rules import PRICE_KEY, Criterion
 from vendorgov.web.forms import Form, error_map
 
@@ -84,7 +95,7 @@ def _instant(form: Form, name: str):
 
 def _tender_input(
     form: Form, template: dict | None = None
-) -> tuple[service.TenderInput, dict[str, list[int]]]:
+) -> tuple[publication.TenderInput, dict[str, list[int]]]:
     """The create/edit form → TenderInput, and which form row each criterion came from."""
     criteria, criteria_rows = [], []
     for i in range(_rows(form, "criteria_rows")):
@@ -95,7 +106,7 @@ def _tender_input(
         criteria.append(Criterion(key, name, weight if weight is not None else Decimal(0)))
         criteria_rows.append(i)
     clauses = clauses_from_form(form, form.errors)
-    data = service.TenderInput(
+    data = publication.TenderInput(
         reference=form.text("reference"),
         title=form.text("title"),
         category=form.text("category"),
@@ -185,18 +196,18 @@ class TenderPages(Controller):
     @get("/", guards=[READ])
     async def index(self, request: Request, status: FromQuery[str] = "") -> Template:
         user = request.user
-        choices = service.choices()
+        choices = publication.choices()
         if status not in choices["statuses"]:
             status = ""
-        todo = {r["tender"]["id"]: r["what"] for r in await service.reminders(user)}
+        todo = {r["tender"]["id"]: r["what"] for r in await reading.reminders(user)}
         return Template(
             "tenders/list.html",
             context={
-                "tenders": await service.list_tenders(user, status),
+                "tenders": await reading.list_tenders(user, status),
                 "status": status,
                 "todo": todo,
                 "is_officer": user.role is Role.procurement,
-                "is_staff": user.role in service.STAFF,
+                "is_staff": user.role in common.STAFF,
                 **choices,
             },
         )
@@ -204,7 +215,7 @@ class TenderPages(Controller):
     @get("/bids", guards=[VENDOR])
     async def my_bids(self, request: Request) -> Template:
         return Template(
-            "tenders/my_bids.html", context={"bids": await service.my_bids(request.user)}
+            "tenders/my_bids.html", context={"bids": await bidding.my_bids(request.user)}
         )
 
     # --- create and edit -------------------------------------------------------------------
@@ -248,7 +259,7 @@ class TenderPages(Controller):
                 "criteria_rows": criteria_rows,
                 "clauses": clauses,
                 "clause_rows": clause_rows,
-                **service.choices(),
+                **publication.choices(),
                 "clause_kinds": contracts.choices()["clause_kinds"],
                 "priorities": contracts.choices()["priorities"],
             },
@@ -265,7 +276,7 @@ class TenderPages(Controller):
         try:
             data, rows = _tender_input(form)
             form.errors.raise_if_any()
-            tender_id = await service.create_tender(request.user, data)
+            tender_id = await publication.create_tender(request.user, data)
         except DomainError as error:
             return self._form(
                 form.values(),
@@ -279,18 +290,18 @@ class TenderPages(Controller):
 
     @get("/{tender_id:int}/edit", guards=[OFFICER])
     async def edit(self, request: Request, tender_id: FromPath[int]) -> Template:
-        tender = await service.get_tender(request.user, tender_id)
+        tender = await reading.get_tender(request.user, tender_id)
         return self._form(_tender_values(tender), {}, tender)
 
     @post("/{tender_id:int}/edit", guards=[OFFICER])
     async def update(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
-        tender = await service.get_tender(request.user, tender_id)
+        tender = await reading.get_tender(request.user, tender_id)
         form = await Form.read(request)
         rows: dict[str, list[int]] = {}
         try:
             data, rows = _tender_input(form, tender["sla_template"])
             form.errors.raise_if_any()
-            await service.update_tender(request.user, tender_id, data)
+            await publication.update_tender(request.user, tender_id, data)
         except DomainError as error:
             if error.status_code == 404:
                 raise
@@ -317,14 +328,14 @@ class TenderPages(Controller):
         values: dict | None = None,
     ) -> Template:
         user = request.user
-        tender = await service.get_tender(user, tender_id)
+        tender = await reading.get_tender(user, tender_id)
         context: dict[str, Any] = {
             "tender": tender,
             "errors": errors or {},
             "form_name": form_name,
             "values": values or {},
             "is_officer": user.role is Role.procurement,
-            "is_staff": user.role in service.STAFF,
+            "is_staff": user.role in common.STAFF,
             "line_rows": PRICE_LINE_ROWS,
         }
         return Template("tenders/detail.html", status_code=status_code, context=context)
@@ -336,7 +347,7 @@ class TenderPages(Controller):
     @get("/{tender_id:int}/open-button", guards=[OFFICER])
     async def open_button(self, request: Request, tender_id: FromPath[int]) -> Template:
         """The opening button, polled by the detail page until the deadline passes."""
-        tender = await service.get_tender(request.user, tender_id)
+        tender = await reading.get_tender(request.user, tender_id)
         return Template("tenders/_open_button.html", context={"tender": tender})
 
     async def _act(
@@ -366,7 +377,7 @@ class TenderPages(Controller):
         if upload is None:
             error = InvalidInput.single("file", "required", "choose the document to attach")
             return await self._detail(request, tender_id, 422, _field_errors(error), "document")
-        refused = await self._act(request, tender_id, "document", service.add_document, upload)
+        refused = await self._act(request, tender_id, "document", publication.add_document, upload)
         if refused:
             return refused
         flash(request, f"{upload.filename} attached.", category="ok")
@@ -376,11 +387,11 @@ class TenderPages(Controller):
     async def document(
         self, request: Request, tender_id: FromPath[int], file_id: FromPath[str]
     ) -> Response:
-        return inline_file(await service.document(request.user, tender_id, file_id))
+        return inline_file(await publication.document(request.user, tender_id, file_id))
 
     @post("/{tender_id:int}/publish", guards=[OFFICER])
     async def publish(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
-        refused = await self._act(request, tender_id, "publish", service.publish)
+        refused = await self._act(request, tender_id, "publish", publication.publish)
         if refused:
             return refused
         flash(request, "Published: vendors of the category can bid until the deadline.", "ok")
@@ -400,7 +411,12 @@ class TenderPages(Controller):
                 form.values(),
             )
         refused = await self._act(
-            request, tender_id, "deadline", service.change_deadline, deadline, form.text("reason")
+            request,
+            tender_id,
+            "deadline",
+            publication.change_deadline,
+            deadline,
+            form.text("reason"),
         )
         if refused:
             return refused
@@ -411,18 +427,18 @@ class TenderPages(Controller):
     async def end(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         """Cancel the tender, or declare it failed (废标), with a written reason."""
         form = await Form.read(request)
-        action = service.fail if form.text("action") == "fail" else service.cancel
+        action = publication.fail if form.text("action") == "fail" else publication.cancel
         refused = await self._act(request, tender_id, "end", action, form.text("reason"))
         if refused:
             return refused
-        word = "failed" if action is service.fail else "cancelled"
+        word = "failed" if action is publication.fail else "cancelled"
         flash(request, f"The tender is {word}; its record is kept.", category="ok")
         return Redirect(f"/tenders/{tender_id}")
 
     @post("/{tender_id:int}/open", guards=[OFFICER])
     async def open(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         try:
-            summary = await service.open_tender(request.user, tender_id)
+            summary = await opening.open_tender(request.user, tender_id)
         except DomainError as error:
             if error.status_code == 404:
                 raise
@@ -458,13 +474,13 @@ class TenderPages(Controller):
         form_name: str = "",
     ) -> Template:
         user = request.user
-        tender = await service.get_tender(user, tender_id)
+        tender = await reading.get_tender(user, tender_id)
         return Template(
             "tenders/bids.html",
             status_code=status_code,
             context={
                 "tender": tender,
-                "bids": await service.bids(user, tender_id),
+                "bids": await bidding.bids(user, tender_id),
                 "is_officer": user.role is Role.procurement,
                 "is_staff": True,
                 "errors": errors or {},
@@ -494,7 +510,7 @@ class TenderPages(Controller):
         form = await Form.read(request)
         compliant = form.text("compliant") == "yes"
         refused = await self._review(
-            request, tender_id, bid_id, service.review_bid, compliant, form.text("reason")
+            request, tender_id, bid_id, opening.review_bid, compliant, form.text("reason")
         )
         if refused:
             return refused
@@ -510,7 +526,7 @@ class TenderPages(Controller):
             request,
             tender_id,
             bid_id,
-            service.decide_low_price,
+            opening.decide_low_price,
             form.text("decision"),
             form.text("reason"),
         )
@@ -523,7 +539,7 @@ class TenderPages(Controller):
     async def bid_file(
         self, request: Request, bid_id: FromPath[int], position: FromPath[int]
     ) -> Response[bytes]:
-        name, data = await service.bid_file(request.user, bid_id, position)
+        name, data = await bidding.bid_file(request.user, bid_id, position)
         return download(data, name, "application/octet-stream")
 
     # --- the panel ---------------------------------------------------------------------------
@@ -532,12 +548,12 @@ class TenderPages(Controller):
         self, request: Request, tender_id: int, status_code: int = 200, errors: dict | None = None
     ) -> Template:
         user = request.user
-        tender = await service.get_tender(user, tender_id)
-        members = await service.panel(user, tender_id)
+        tender = await reading.get_tender(user, tender_id)
+        members = await scoring.panel(user, tender_id)
         seated = {m["evaluator"] for m in members}
         expected = 0
         if tender["opened_at"]:
-            eligible = [b for b in await service.bids(user, tender_id) if b.get("eligible")]
+            eligible = [b for b in await bidding.bids(user, tender_id) if b.get("eligible")]
             expected = len(eligible) * len([c for c in tender["criteria"] if not c.is_price])
         return Template(
             "tenders/panel.html",
@@ -568,7 +584,7 @@ class TenderPages(Controller):
         form = await Form.read(request)
         ids = [int(v) for v in form.texts("evaluator_ids") if v.isdecimal()]
         try:
-            await service.assign_panel(request.user, tender_id, ids)
+            await scoring.assign_panel(request.user, tender_id, ids)
         except DomainError as error:
             if error.status_code == 404:
                 raise
@@ -581,7 +597,7 @@ class TenderPages(Controller):
     @post("/{tender_id:int}/close", guards=[OFFICER])
     async def close(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         try:
-            after = await service.close_evaluation(request.user, tender_id)
+            after = await evaluation.close_evaluation(request.user, tender_id)
         except DomainError as error:
             if error.status_code == 404:
                 raise
@@ -605,7 +621,7 @@ class TenderPages(Controller):
         values: dict | None = None,
     ) -> Template:
         user = request.user
-        data = await service.results(user, tender_id)
+        data = await evaluation.results(user, tender_id)
         return Template(
             "tenders/results.html",
             status_code=status_code,
@@ -614,7 +630,7 @@ class TenderPages(Controller):
                 "scored": [c for c in data["criteria"] if not c.is_price],
                 "excluded": [b for b in data["bids"] if not b["eligible"]],
                 "is_officer": user.role is Role.procurement,
-                "is_staff": user.role in service.STAFF,
+                "is_staff": user.role in common.STAFF,
                 "errors": errors or {},
                 "values": values or {},
             },
@@ -632,7 +648,7 @@ class TenderPages(Controller):
             form.errors.raise_if_any()
             if bid_id is None:
                 raise InvalidInput.single("bid_id", "required", "choose the bid to award")
-            contract_id = await service.award(request.user, tender_id, bid_id, form.text("reason"))
+            contract_id = await awarding.award(request.user, tender_id, bid_id, form.text("reason"))
         except DomainError as error:
             if error.status_code == 404:
                 raise
@@ -649,14 +665,14 @@ class TenderPages(Controller):
 
     @get("/{tender_id:int}/report.pdf", guards=[READ])
     async def report(self, request: Request, tender_id: FromPath[int]) -> Response[bytes]:
-        body, name = documents.report_file(await service.report(request.user, tender_id))
+        body, name = documents.report_file(await evaluation.report(request.user, tender_id))
         return download(body, name, "application/pdf", inline=True)
 
     @get("/{tender_id:int}/matrix/{fmt:str}", guards=[READ])
     async def matrix(
         self, request: Request, tender_id: FromPath[int], fmt: FromPath[str]
     ) -> Response[bytes]:
-        report = await service.report(request.user, tender_id)
+        report = await evaluation.report(request.user, tender_id)
         return download(*documents.matrix_file(report, fmt))
 
     # --- vendors: bid, withdraw, receipts ----------------------------------------------------
@@ -669,7 +685,7 @@ class TenderPages(Controller):
             price = _decimal(form, "price", "price")
             lines, rows["price_lines"] = _price_lines(form)
             form.errors.raise_if_any()
-            receipt = await service.submit_bid(
+            receipt = await bidding.submit_bid(
                 request.user, tender_id, price, lines, await form.uploads("files")
             )
         except DomainError as error:
@@ -697,7 +713,7 @@ class TenderPages(Controller):
 
     @post("/{tender_id:int}/withdraw", guards=[VENDOR])
     async def withdraw(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
-        refused = await self._act(request, tender_id, "withdraw", service.withdraw_bid)
+        refused = await self._act(request, tender_id, "withdraw", bidding.withdraw_bid)
         if refused:
             return refused
         flash(request, "Your bid is withdrawn. You may bid again before the deadline.", "ok")
@@ -705,7 +721,7 @@ class TenderPages(Controller):
 
     @get("/bids/{bid_id:int}/receipt", guards=[VENDOR])
     async def receipt(self, request: Request, bid_id: FromPath[int]) -> Template:
-        receipt = await service.receipt(request.user, bid_id)
+        receipt = await bidding.receipt(request.user, bid_id)
         return Template(
             "tenders/receipt.html",
             context={
@@ -734,8 +750,8 @@ class TenderPages(Controller):
         values: dict | None = None,
     ) -> Template:
         user = request.user
-        tender = await service.get_tender(user, tender_id)
-        bidders = await service.bidders(user, tender_id) if tender["opened_at"] else []
+        tender = await reading.get_tender(user, tender_id)
+        bidders = await scoring.bidders(user, tender_id) if tender["opened_at"] else []
         return Template(
             "tenders/declaration.html",
             status_code=status_code,
@@ -753,7 +769,7 @@ class TenderPages(Controller):
         form = await Form.read(request)
         conflicts = [int(v) for v in form.texts("conflicts") if v.isdecimal()]
         try:
-            may_score = await service.declare(request.user, tender_id, conflicts, form.text("note"))
+            may_score = await scoring.declare(request.user, tender_id, conflicts, form.text("note"))
         except DomainError as error:
             if error.status_code == 404:
                 raise
@@ -778,7 +794,7 @@ class TenderPages(Controller):
         errors: dict | None = None,
         typed: dict | None = None,
     ) -> Template:
-        sheet = await service.scoring_sheet(request.user, tender_id)
+        sheet = await scoring.scoring_sheet(request.user, tender_id)
         everyone: dict[tuple[int, str], list[dict]] = {}
         for s in sheet["everyone"]:
             everyone.setdefault((s["bid"], s["criterion"]), []).append(s)
@@ -803,7 +819,7 @@ class TenderPages(Controller):
     async def save_scores(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         form = await Form.read(request)
         submit = form.text("submit") == "final"
-        sheet = await service.scoring_sheet(request.user, tender_id)
+        sheet = await scoring.scoring_sheet(request.user, tender_id)
         entries, names = [], []
         for bid in sheet["bids"]:
             for c in sheet["criteria"]:
@@ -812,11 +828,11 @@ class TenderPages(Controller):
                 score = _decimal(form, name, name)
                 if score is None and not comment:
                     continue
-                entries.append(service.ScoreInput(bid["id"], c.key, score, comment))
+                entries.append(scoring.ScoreInput(bid["id"], c.key, score, comment))
                 names.append(name)
         try:
             form.errors.raise_if_any()
-            await service.save_scores(request.user, tender_id, entries, submit)
+            await scoring.save_scores(request.user, tender_id, entries, submit)
         except DomainError as error:
             if error.status_code == 404:
                 raise

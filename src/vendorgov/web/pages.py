@@ -11,7 +11,7 @@ from vendorgov.audits import service as notices
 from vendorgov.contracts import service as contracts
 from vendorgov.payments import disputes, presentation
 from vendorgov.payments import service as payments
-from vendorgov.tenders import service as tenders
+from vendorgov.tenders import reading as tenders
 from vendorgov.vendors import service as vendors
 
 _NOTICE_STEP = {
