@@ -409,3 +409,29 @@ async def test_a_run_through_the_pages_to_award(app, world, login):
         assert response.status_code == 200
         assert re.search(r"/contracts/\d+$", str(response.url))
         assert "Awarded" in response.text
+
+
+async def test_every_form_refusal_is_the_page_again_and_an_unknown_tender_a_404(login):
+    """One mechanism for every form: a refusal is the same page with the input kept and the
+    message inline (its status 422/409), a tender that does not exist a 404 page."""
+    data = form_data()
+    async with login("procurement") as c:
+        token = await csrf_token(c, "/tenders/new")
+        response = await c.post("/tenders", data={**data, "_csrf_token": token})
+        tender_id = int(re.search(r"/tenders/(\d+)/edit", response.text)[1])
+        bad = {**data, "title": "", "scope": "保留的范围", "_csrf_token": token}
+        response = await c.post(f"/tenders/{tender_id}/edit", data=bad)
+        assert response.status_code == 422
+        assert "give the title" in field_error(response.text, "title")
+        assert "保留的范围" in response.text
+        response = await c.post(f"/tenders/{tender_id}/documents", data={"_csrf_token": token})
+        assert response.status_code == 422
+        assert "choose the document to attach" in response.text
+        response = await c.post(
+            f"/tenders/{tender_id}/close-tender",
+            data={"action": "cancel", "reason": "x", "_csrf_token": token},
+        )
+        assert response.status_code == 422 and "give a written reason" in response.text
+        for path in ("publish", "open", "edit", "panel", "close", "award", "deadline"):
+            response = await c.post(f"/tenders/999999/{path}", data={"_csrf_token": token})
+            assert response.status_code == 404, (path, response.status_code)
