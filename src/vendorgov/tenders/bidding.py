@@ -104,8 +104,11 @@ async def submit_bid(
     # other writer. The tender key never changes, so the row read above serves.
     key = common.tender_key(row)
     sealed = sealing.encrypt(
-        key, sealing.canonical(content), common.envelope_context(row, actor.vendor_id)
+        key,
+        sealing.padded(sealing.canonical(content)),
+        common.envelope_context(row, actor.vendor_id),
     )
+    bidder = common.seal_bidder(key, row, actor)
     blobs = [
         sealing.encrypt(key, upload.data, common.file_context(row, salt, position))
         for position, upload in enumerate(uploads)
@@ -143,13 +146,14 @@ async def submit_bid(
             stored = await files.store(Upload("sealed-bid-file", blob), None)
             await BidFile(bid=bid.id, stored_file=stored, position=position).save()
         await audit.record(
-            actor,
+            common.SEALED_BIDDER,
             "bid",
             bid.id,
             "submit",
             None,
             {
                 "tender": row["reference"],
+                "bidder": bidder,
                 "received_at": received_at,
                 "digest": digest,
                 "files": len(uploads),
@@ -173,14 +177,16 @@ async def withdraw_bid(actor: Principal, tender_id: int) -> None:
         raise Forbidden("only vendor users withdraw bids")
     async with db.transaction():
         row = await common.tender_row(tender_id, lock=True)
-        if row["status"] != Status.published or common.now() >= row["bid_deadline"]:
-            raise Conflict("bid_deadline: bids can be withdrawn only before the deadline")
         latest = await (
             Bid.select(Bid.id, Bid.state)
             .where((Bid.tender == tender_id) & (Bid.vendor == actor.vendor_id))
             .order_by(Bid.id, ascending=False)
             .first()
         )
+        if latest is None:  # a tender it never bid on: nothing to learn about it here
+            raise NotFound("tender", tender_id)
+        if row["status"] != Status.published or common.now() >= row["bid_deadline"]:
+            raise Conflict("bid_deadline: bids can be withdrawn only before the deadline")
         if latest is not None and latest["state"] == "withdrawn":
             return  # withdrawn already (a repeated request): the same result
         active = [latest] if latest is not None and latest["state"] == "active" else []
@@ -188,7 +194,15 @@ async def withdraw_bid(actor: Principal, tender_id: int) -> None:
             raise NotFound("active bid of your company on tender", tender_id)
         await Bid.update({Bid.state: "withdrawn"}).where(Bid.id == active[0]["id"])
         await audit.record(
-            actor, "bid", active[0]["id"], "withdraw", {"state": "active"}, {"state": "withdrawn"}
+            common.SEALED_BIDDER,
+            "bid",
+            active[0]["id"],
+            "withdraw",
+            {"state": "active"},
+            {
+                "state": "withdrawn",
+                "bidder": common.seal_bidder(common.tender_key(row), row, actor),
+            },
         )
 
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from vendorgov import db
 from vendorgov.accounts.roles import Principal, Role
+from vendorgov.audit import service as audit
 from vendorgov.contracts.ocds import term_months
 from vendorgov.errors import Conflict, Forbidden, InvalidInput, NotFound
 from vendorgov.settings import get_settings
@@ -21,6 +22,9 @@ from vendorgov.vendors import service as vendors
 from vendorgov.vendors.rules import CATEGORY_LABELS, QUALIFICATION_KINDS
 
 STAFF = (Role.admin, Role.procurement)
+# Who bid is sealed like the bid (§3): the audit trail names this actor for submissions and
+# withdrawals, with the bidder encrypted under the tender key, revealed at opening.
+SEALED_BIDDER = audit.SystemActor(username="bidder (sealed until opening)")
 MIN_REASON = 5
 
 
@@ -209,3 +213,13 @@ def open_envelope(tender: dict, bid: dict) -> dict:
 
 def active_members(members: list[dict]) -> list[dict]:
     return [m for m in members if not m["conflict"]]
+
+
+def bidder_context(row: dict) -> str:
+    return f"{row['reference']}:bidder"
+
+
+def seal_bidder(key: bytes, row: dict, actor: Principal) -> str:
+    """The bidding vendor and user, encrypted for the audit entry (see SEALED_BIDDER)."""
+    who = json.dumps({"vendor": actor.vendor_id, "user": actor.username}).encode()
+    return base64.b64encode(sealing.encrypt(key, who, bidder_context(row))).decode()

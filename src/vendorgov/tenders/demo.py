@@ -100,7 +100,7 @@ async def load(today: date, clauses: list[Clause], scan: Callable[[str], bytes])
             "ZB-2026-011",
             "门诊楼及医技楼保洁服务采购",
             start,
-            now + timedelta(hours=1),
+            now + timedelta(days=21),  # §3a's minimum bid period
             clauses,
             ceiling="2880000.00",
             scope="门诊楼、医技楼公共区域及诊室日常保洁、医疗废物院内收集转运，服务期两年。",
@@ -134,8 +134,8 @@ async def load(today: date, clauses: list[Clause], scan: Callable[[str], bytes])
     first = (await evaluation.results(officer, awarded))["candidates"][0]
     await awarding.award(officer, awarded, first["id"])
 
-    # 2. Open for bids: the inpatient wards, deadline in ten days at 09:30 hospital time.
-    deadline_day = today + timedelta(days=10)
+    # 2. Open for bids: the inpatient wards, deadline in three weeks at 09:30 hospital time.
+    deadline_day = today + timedelta(days=21)
     deadline = datetime.combine(deadline_day, time(9, 30), zone).astimezone(UTC)
     open_tender = await publication.create_tender(
         officer,

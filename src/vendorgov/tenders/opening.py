@@ -102,6 +102,23 @@ async def open_tender(actor: Principal, tender_id: int) -> dict:
             "closed_reason": reason,
         }
         await audit.record(actor, "tender", tender_id, "open", {"status": row["status"]}, summary)
+        # The sealed bidder references of the submissions' audit entries, revealed.
+        submissions = await Bid.select(
+            Bid.id, Bid.submitted_by, Bid.vendor.name.as_alias("vendor_name")
+        ).where(Bid.tender == tender_id)
+        await audit.record(
+            actor,
+            "tender",
+            tender_id,
+            "reveal_bidders",
+            None,
+            {
+                "bidders": {
+                    str(b["id"]): {"vendor": b["vendor_name"], "user": b["submitted_by"]}
+                    for b in submissions
+                }
+            },
+        )
     return summary
 
 

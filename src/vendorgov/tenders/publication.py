@@ -20,7 +20,7 @@ from vendorgov.files import service as files
 from vendorgov.files.service import Upload
 from vendorgov.settings import get_settings
 from vendorgov.tenders import common, rules, sealing
-from vendorgov.tenders.rules import Criterion, EvaluationMethod, Status
+from vendorgov.tenders.rules import Criterion, EvaluationMethod, Method, Status
 from vendorgov.tenders.tables import Tender
 from vendorgov.vendors.rules import CATEGORY_LABELS, QUALIFICATION_KINDS
 
@@ -289,9 +289,24 @@ async def _transition(
     return row
 
 
+def _bid_period_errors(method: str, published_at: datetime, deadline: datetime) -> Collector:
+    settings = get_settings()
+    minimum = rules.min_bid_days(
+        Method(method),
+        settings.bid_period_days_open,
+        settings.bid_period_days_consultation,
+        settings.bid_period_days_negotiation,
+    )
+    errors = Collector()
+    rules.bid_period_errors(published_at, deadline, minimum, errors)
+    return errors
+
+
 async def publish(actor: Principal, tender_id: int) -> None:
+    """§3a: published only with the method's minimum bid period before the deadline."""
+
     def check(row: dict) -> None:
-        errors = Collector()
+        errors = _bid_period_errors(row["method"], common.now(), row["bid_deadline"])
         rules.deadline_errors(row["bid_deadline"], common.now(), errors)
         errors.raise_if_any()
 
@@ -327,6 +342,7 @@ async def change_deadline(
             raise InvalidInput.single(
                 "bid_deadline", "before_service", "must be before the service starts"
             )
+        _bid_period_errors(row["method"], row["published_at"], deadline).raise_if_any()
         await Tender.update({Tender.bid_deadline: deadline, Tender.updated_at: common.now()}).where(
             Tender.id == tender_id
         )
