@@ -238,6 +238,8 @@ async def test_worked_tender_from_publication_to_award(world):
         await scoring.scoring_sheet(e5, tender_id)
     with pytest.raises(Forbidden):
         await bidding.bids(e5, tender_id)
+    with pytest.raises(Forbidden):  # nor the bidders' names
+        await scoring.bidders(e5, tender_id)
     await scoring.assign_panel(officer, tender_id, [e6.user_id])
     panel = [e1, e2, e3, e4, e6]
     for evaluator in panel:

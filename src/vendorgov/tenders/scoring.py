@@ -98,7 +98,9 @@ async def _my_membership(actor: Principal, tender_id: int) -> tuple[dict, dict]:
 
 async def bidders(actor: Principal, tender_id: int) -> list[dict]:
     """The bidding companies an evaluator declares against (names only, nothing of the bids)."""
-    row, _ = await _my_membership(actor, tender_id)
+    row, member = await _my_membership(actor, tender_id)
+    if member["conflict"]:
+        raise Forbidden("you declared a conflict of interest and left this tender")
     if row["opened_at"] is None:
         raise Conflict("status: bidders are known at opening")
     active = await Bid.select(Bid.vendor, Bid.vendor.name.as_alias("name")).where(

@@ -675,7 +675,10 @@ class TenderPages(Controller):
     ) -> Template:
         user = request.user
         tender = await reading.get_tender(user, tender_id)
-        bidders = await scoring.bidders(user, tender_id) if tender["opened_at"] else []
+        member = tender.get("member") or {}
+        # A member who declared a conflict left the panel and sees no bidder any more.
+        listed = tender["opened_at"] and not member.get("conflict")
+        bidders = await scoring.bidders(user, tender_id) if listed else []
         return Template(
             "tenders/declaration.html",
             status_code=refusal.status_code if refusal else 200,
