@@ -23,6 +23,10 @@ os.environ["VENDORGOV_LOGIN_ATTEMPTS_PER_MINUTE"] = "100000"
 os.environ.setdefault("VENDORGOV_TIMEZONE", "Asia/Shanghai")
 # No dispute window unless a test opens one: most tests approve a run right after computing it.
 os.environ.setdefault("VENDORGOV_DISPUTE_WINDOW_DAYS", "0")
+# Tenders in the fixtures close within hours; the §3a minimum bid periods are tested on their
+# own (test_tender_sealing.py) with the defaults.
+for _method in ("OPEN", "CONSULTATION", "NEGOTIATION"):
+    os.environ.setdefault(f"VENDORGOV_BID_PERIOD_DAYS_{_method}", "0")
 
 import httpx  # noqa: E402
 import pytest

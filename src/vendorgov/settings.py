@@ -76,6 +76,12 @@ class Settings:
     abnormal_low_percent: int = 20
     # §3: evaluators on an open tender's panel, at least (odd; other methods need 3).
     panel_minimum_open: int = 5
+    # §3a: days from publication to the bid deadline, at least: open and invited tenders,
+    # competitive consultation, and negotiation / single source (3 working days in the rules;
+    # counted as calendar days until the working-day calendar exists).
+    bid_period_days_open: int = 20
+    bid_period_days_consultation: int = 10
+    bid_period_days_negotiation: int = 3
     session_hours: int = 10
     # §7: working days (Monday to Friday; public holidays are not known to the app) during
     # which vendors may dispute a computed run's draft statements.
@@ -210,6 +216,9 @@ def load_settings() -> Settings:
         qualification_warning_days=_int("VENDORGOV_QUALIFICATION_WARNING_DAYS", 60),
         abnormal_low_percent=_int("VENDORGOV_ABNORMAL_LOW_PERCENT", 20),
         panel_minimum_open=_int("VENDORGOV_PANEL_MINIMUM_OPEN", 5),
+        bid_period_days_open=_int("VENDORGOV_BID_PERIOD_DAYS_OPEN", 20),
+        bid_period_days_consultation=_int("VENDORGOV_BID_PERIOD_DAYS_CONSULTATION", 10),
+        bid_period_days_negotiation=_int("VENDORGOV_BID_PERIOD_DAYS_NEGOTIATION", 3),
         session_hours=_int("VENDORGOV_SESSION_HOURS", 10),
         dispute_window_days=_int("VENDORGOV_DISPUTE_WINDOW_DAYS", 3),
         secure_cookies=_env("VENDORGOV_SECURE_COOKIES") in ("1", "true", "yes"),

@@ -20,7 +20,7 @@ from tests.conftest import IS_POSTGRES
 from tests.integration.test_tenders import bid, bidder, pass_deadline, proposal, published
 from vendorgov import db
 from vendorgov.settings import get_settings
-from vendorgov.tenders import service as tenders
+from vendorgov.tenders import common
 
 PRICES = ["700000.00", "710000.00", "720000.00"]
 
@@ -75,13 +75,13 @@ OPEN_TENDER = """
 import asyncio, json, sys
 from vendorgov import db
 from vendorgov.accounts import service as accounts
-from vendorgov.tenders import service
+from vendorgov.tenders import bidding, opening
 
 async def main():
     async with db.lifespan_connections():
         officer = await accounts.principal_for_user(await accounts.user_id_for("t.procurement"))
-        await service.open_tender(officer, int(sys.argv[1]))
-        bids = await service.bids(officer, int(sys.argv[1]))
+        await opening.open_tender(officer, int(sys.argv[1]))
+        bids = await bidding.bids(officer, int(sys.argv[1]))
         print(json.dumps(sorted(str(b["price"]) for b in bids)))
 
 asyncio.run(main())
@@ -164,7 +164,7 @@ async def test_a_restore_without_the_key_is_reported_and_sealed_tenders_answer_4
 async def test_a_sealed_tender_under_another_key_is_a_409(world, api, monkeypatch):
     tender_id = await sealed_tender(world)
     other = replace(get_settings(), secret_key="another installation's key")
-    monkeypatch.setattr(tenders, "get_settings", lambda: other)
+    monkeypatch.setattr(common, "get_settings", lambda: other)
     async with api("procurement") as c:
         response = await c.post(f"/api/tenders/{tender_id}/open")
     assert response.status_code == 409, response.text

@@ -67,7 +67,7 @@ async def test_an_id_too_large_for_the_database_is_not_found(api, login):
 async def test_officers_and_evaluators_are_reminded_of_their_next_step(world, api):
     from datetime import UTC, datetime
 
-    from vendorgov.tenders import service
+    from vendorgov.tenders import opening, reading
     from vendorgov.tenders.tables import Tender
 
     officer = world.principals["procurement"]
@@ -79,10 +79,10 @@ async def test_officers_and_evaluators_are_reminded_of_their_next_step(world, ap
     def whats(items):
         return {i["what"] for i in items if i["tender"]["id"] == tender_id}
 
-    assert whats(await service.reminders(officer)) == {"deadline passed: open the bids"}
-    await service.open_tender(officer, tender_id)  # no bids: fails, nothing waits any more
-    assert whats(await service.reminders(officer)) == set()
-    assert whats(await service.reminders(world.principals["evaluator"])) == set()
+    assert whats(await reading.reminders(officer)) == {"deadline passed: open the bids"}
+    await opening.open_tender(officer, tender_id)  # no bids: fails, nothing waits any more
+    assert whats(await reading.reminders(officer)) == set()
+    assert whats(await reading.reminders(world.principals["evaluator"])) == set()
 
 
 async def test_the_panel_is_reminded_to_declare_then_score_and_the_officer_to_close(world):
@@ -94,7 +94,7 @@ async def test_the_panel_is_reminded_to_declare_then_score_and_the_officer_to_cl
         pass_deadline,
         published,
     )
-    from vendorgov.tenders import service
+    from vendorgov.tenders import opening, reading, scoring
 
     officer = world.principals["procurement"]
     tender_id = await published(world)
@@ -103,16 +103,16 @@ async def test_the_panel_is_reminded_to_declare_then_score_and_the_officer_to_cl
         for p in ("800000.00", "810000.00", "820000.00")
     ]
     await pass_deadline(tender_id)
-    await service.open_tender(officer, tender_id)
+    await opening.open_tender(officer, tender_id)
     panel = await evaluators(world, 5)
-    await service.assign_panel(officer, tender_id, [p.user_id for p in panel])
+    await scoring.assign_panel(officer, tender_id, [p.user_id for p in panel])
 
     async def whats(who):
-        return {i["what"] for i in await service.reminders(who) if i["tender"]["id"] == tender_id}
+        return {i["what"] for i in await reading.reminders(who) if i["tender"]["id"] == tender_id}
 
     assert await whats(panel[0]) == {"declare conflicts of interest"}
     for p in panel:
-        await service.declare(p, tender_id, [], "")
+        await scoring.declare(p, tender_id, [], "")
     assert await whats(panel[0]) == {"score the bids"}
     assert await whats(officer) == set()
     scores = {r["bid_id"]: {"technical": ["80"] * 5, "service": ["70"] * 5} for r in receipts}

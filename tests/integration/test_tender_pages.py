@@ -13,7 +13,7 @@ from decimal import Decimal
 from tests.conftest import PASSWORD, PDF, csrf_token, http_client, log_in, new_vendor, unique
 from vendorgov.accounts import service as accounts
 from vendorgov.settings import get_settings
-from vendorgov.tenders import service
+from vendorgov.tenders import bidding, publication, reading
 from vendorgov.tenders.rules import Criterion
 from vendorgov.tenders.tables import Tender
 
@@ -107,8 +107,8 @@ async def published_tender(world, **overrides) -> int:
         ],
     )
     data.update(overrides)
-    tender_id = await service.create_tender(officer, service.TenderInput(**data))
-    await service.publish(officer, tender_id)
+    tender_id = await publication.create_tender(officer, publication.TenderInput(**data))
+    await publication.publish(officer, tender_id)
     return tender_id
 
 
@@ -181,7 +181,7 @@ async def test_create_edit_and_publish_through_the_pages(login):
         assert response.status_code == 200
         assert "Draft tender created" in response.text
         tender_id = int(re.search(r"/tenders/(\d+)/edit", response.text)[1])
-        tender = await service.get_tender(await _officer(), tender_id)
+        tender = await reading.get_tender(await _officer(), tender_id)
         assert [c.key for c in tender["criteria"]] == ["price", "plan", "staffing"]
         assert tender["budget_ceiling"] == D("1200000.00")
         assert tender["sla_template"]["clauses"][0]["code"] == "SLA-1"
@@ -248,7 +248,7 @@ async def test_the_receipt_shows_the_digest_of_the_content_shown(app, world, log
         received = re.search(r'id="received-at">([^<]+)<', page)[1]
         assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", received)
 
-        bid_id = (await service.my_bids(world.principals["vendor"]))[0]["id"]
+        bid_id = (await bidding.my_bids(world.principals["vendor"]))[0]["id"]
         receipt = await c.get(f"/tenders/bids/{bid_id}/receipt")
         assert digest in receipt.text and received in receipt.text
         assert "880000" not in receipt.text and "880,000" not in receipt.text
@@ -305,7 +305,7 @@ async def test_a_bid_after_the_deadline_is_refused_on_the_page(world, login):
     assert response.status_code == 409
     assert "bids closed at" in html.unescape(response.text)
     assert "Submit the bid" not in response.text
-    assert all(b["tender"] != tender_id for b in await service.my_bids(world.principals["vendor"]))
+    assert all(b["tender"] != tender_id for b in await bidding.my_bids(world.principals["vendor"]))
 
 
 async def test_a_run_through_the_pages_to_award(app, world, login):
@@ -338,7 +338,7 @@ async def test_a_run_through_the_pages_to_award(app, world, login):
         response = await c.post(f"/tenders/{tender_id}/open", data={"_csrf_token": token})
         assert "Opened: 3 bid(s), 3 valid" in response.text
         assert "850,000.00" in response.text
-        bid_ids = [b["id"] for b in await service.bids(await _officer(), tender_id)]
+        bid_ids = [b["id"] for b in await bidding.bids(await _officer(), tender_id)]
         response = await c.post(
             f"/tenders/{tender_id}/bids/{bid_ids[0]}/compliance",
             data={"_csrf_token": token, "compliant": "no", "reason": ""},
@@ -409,3 +409,29 @@ async def test_a_run_through_the_pages_to_award(app, world, login):
         assert response.status_code == 200
         assert re.search(r"/contracts/\d+$", str(response.url))
         assert "Awarded" in response.text
+
+
+async def test_every_form_refusal_is_the_page_again_and_an_unknown_tender_a_404(login):
+    """One mechanism for every form: a refusal is the same page with the input kept and the
+    message inline (its status 422/409), a tender that does not exist a 404 page."""
+    data = form_data()
+    async with login("procurement") as c:
+        token = await csrf_token(c, "/tenders/new")
+        response = await c.post("/tenders", data={**data, "_csrf_token": token})
+        tender_id = int(re.search(r"/tenders/(\d+)/edit", response.text)[1])
+        bad = {**data, "title": "", "scope": "保留的范围", "_csrf_token": token}
+        response = await c.post(f"/tenders/{tender_id}/edit", data=bad)
+        assert response.status_code == 422
+        assert "give the title" in field_error(response.text, "title")
+        assert "保留的范围" in response.text
+        response = await c.post(f"/tenders/{tender_id}/documents", data={"_csrf_token": token})
+        assert response.status_code == 422
+        assert "choose the document to attach" in response.text
+        response = await c.post(
+            f"/tenders/{tender_id}/close-tender",
+            data={"action": "cancel", "reason": "x", "_csrf_token": token},
+        )
+        assert response.status_code == 422 and "give a written reason" in response.text
+        for path in ("publish", "open", "edit", "panel", "close", "award", "deadline"):
+            response = await c.post(f"/tenders/999999/{path}", data={"_csrf_token": token})
+            assert response.status_code == 404, (path, response.status_code)

@@ -26,7 +26,7 @@ from vendorgov.accounts.roles import Principal
 from vendorgov.audit import service as audit
 from vendorgov.audit.tables import AuditEntry
 from vendorgov.contracts.tables import Contract
-from vendorgov.tenders import service
+from vendorgov.tenders import evaluation, opening, publication, scoring
 from vendorgov.tenders.tables import Bid, PanelMember, Score, Tender
 
 PRICES = ("800000.00", "810000.00", "820000.00")
@@ -72,17 +72,17 @@ async def opened(world, prices=PRICES) -> tuple[int, list[dict]]:
     tender_id = await published(world)
     receipts = [await bid(await bidder(world), tender_id, p) for p in prices]
     await pass_deadline(tender_id)
-    await service.open_tender(world.principals["procurement"], tender_id)
+    await opening.open_tender(world.principals["procurement"], tender_id)
     return tender_id, receipts
 
 
 async def with_panel(world, tender_id: int) -> list[Principal]:
     panel = await evaluators(world, 5)
-    await service.assign_panel(
+    await scoring.assign_panel(
         world.principals["procurement"], tender_id, [p.user_id for p in panel]
     )
     for p in panel:
-        await service.declare(p, tender_id, [], "")
+        await scoring.declare(p, tender_id, [], "")
     return panel
 
 
@@ -91,7 +91,7 @@ async def evaluated(world) -> tuple[int, list[dict]]:
     panel = await with_panel(world, tender_id)
     scores = {r["bid_id"]: {"technical": ["80"] * 5, "service": ["70"] * 5} for r in receipts}
     await declare_and_score(tender_id, panel, scores)
-    await service.close_evaluation(world.principals["procurement"], tender_id)
+    await evaluation.close_evaluation(world.principals["procurement"], tender_id)
     return tender_id, receipts
 
 
@@ -99,7 +99,7 @@ async def evaluated(world) -> tuple[int, list[dict]]:
 
 
 async def test_two_publishes_one_wins(world, api):
-    tender_id = await service.create_tender(world.principals["procurement"], tender_input())
+    tender_id = await publication.create_tender(world.principals["procurement"], tender_input())
     async with api("procurement") as c:
         responses = await twice(c, f"/api/tenders/{tender_id}/publish")
     assert codes(responses) == [200, 409], [r.text for r in responses]
@@ -193,7 +193,7 @@ async def test_two_closings_close_once(world, api):
 
 async def test_two_awards_make_one_contract(world, api):
     tender_id, receipts = await evaluated(world)
-    first = (await service.results(world.principals["procurement"], tender_id))["candidates"][0]
+    first = (await evaluation.results(world.principals["procurement"], tender_id))["candidates"][0]
     async with api("procurement") as c:
         responses = await twice(c, f"/api/tenders/{tender_id}/award", {"bid_id": first["id"]})
     assert codes(responses) == [201, 409], [r.text for r in responses]
@@ -286,7 +286,7 @@ async def test_an_evaluator_declaring_twice_declares_once(world, app):
     tender_id, _ = await opened(world)
     (evaluator,) = await evaluators(world, 1)
     more = await evaluators(world, 4)
-    await service.assign_panel(
+    await scoring.assign_panel(
         world.principals["procurement"], tender_id, [p.user_id for p in (evaluator, *more)]
     )
     async with as_user(app, evaluator) as c:

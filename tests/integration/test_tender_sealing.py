@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import io
 import itertools
+import json
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -25,8 +26,8 @@ from tests.integration.test_tenders import SERVICE_END, SERVICE_START, SLA, STAN
 from vendorgov.accounts import service as accounts
 from vendorgov.contracts.tables import Contract
 from vendorgov.files.service import Upload
-from vendorgov.tenders import service
-from vendorgov.tenders.service import TenderInput
+from vendorgov.tenders import bidding, opening, publication, reading, scoring
+from vendorgov.tenders.publication import TenderInput
 from vendorgov.tenders.tables import Bid, BidFile, Tender
 
 PRICES = ("987654.32", "912345.67", "923456.78")  # the bid, the one it replaced, another's
@@ -58,6 +59,7 @@ class Sealed:
     document_id: str
     vendor_ids: list[int]
     leaks: list[bytes]
+    bidders: list[bytes]  # who bid: usernames and company names, sealed until opening
 
 
 def marked_pdf(marker: str) -> bytes:
@@ -67,7 +69,7 @@ def marked_pdf(marker: str) -> bytes:
 async def sealed_tender(world) -> Sealed:
     officer = world.principals["procurement"]
     admin = world.principals["admin"]
-    tender_id = await service.create_tender(
+    tender_id = await publication.create_tender(
         officer,
         TenderInput(
             reference=unique("SEAL"),
@@ -84,9 +86,9 @@ async def sealed_tender(world) -> Sealed:
             sla_template=SLA,
         ),
     )
-    await service.add_document(officer, tender_id, Upload("招标文件.pdf", PDF))
-    await service.publish(officer, tender_id)
-    tender = await service.get_tender(officer, tender_id)
+    await publication.add_document(officer, tender_id, Upload("招标文件.pdf", PDF))
+    await publication.publish(officer, tender_id)
+    tender = await reading.get_tender(officer, tender_id)
 
     markers = [unique("SEALED-PROPOSAL-MARKER"), unique("REPLACED-PROPOSAL-MARKER")]
     other_marker = unique("OTHER-PROPOSAL-MARKER")
@@ -97,10 +99,10 @@ async def sealed_tender(world) -> Sealed:
     files = [marked_pdf(m) for m in (*markers, other_marker)]
     # The seeded vendor user (world.vendor_a, cleaning) bids, then replaces its bid.
     vendor = world.principals["vendor"]
-    replaced = await service.submit_bid(
+    replaced = await bidding.submit_bid(
         vendor, tender_id, Decimal(PRICES[1]), [], [Upload(file_names[1], files[1])]
     )
-    latest = await service.submit_bid(
+    latest = await bidding.submit_bid(
         vendor,
         tender_id,
         Decimal(PRICES[0]),
@@ -108,16 +110,17 @@ async def sealed_tender(world) -> Sealed:
         [Upload(file_names[0], files[0])],
     )
     # Another cleaning company bids too.
-    other_vendor = await new_vendor(world, name=unique("另一保洁公司"), categories=["cleaning"])
+    other_name, other_username = unique("另一保洁公司"), unique("other-bidder")
+    other_vendor = await new_vendor(world, name=other_name, categories=["cleaning"])
     other_user = await accounts.create_account(
         admin,
-        username=unique("other-bidder"),
+        username=other_username,
         password=PASSWORD,
         role="vendor",
         display_name="另一投标人",
         vendor_id=other_vendor,
     )
-    other = await service.submit_bid(
+    other = await bidding.submit_bid(
         await accounts.principal_for_user(other_user),
         tender_id,
         Decimal(PRICES[2]),
@@ -136,7 +139,7 @@ async def sealed_tender(world) -> Sealed:
                 display_name=unique("专家"),
             )
         )
-    await service.assign_panel(officer, tender_id, panel)
+    await scoring.assign_panel(officer, tender_id, panel)
 
     bid_ids = [latest["bid_id"], replaced["bid_id"], other["bid_id"]]
     stored = await BidFile.select(BidFile.stored_file).where(BidFile.bid.is_in(bid_ids))
@@ -153,6 +156,7 @@ async def sealed_tender(world) -> Sealed:
         document_id=tender["documents"][0]["file_id"],
         vendor_ids=[world.vendor_a, other_vendor],
         leaks=leaks,
+        bidders=[vendor.username.encode(), other_username.encode(), other_name.encode()],
     )
 
 
@@ -286,6 +290,17 @@ async def test_no_route_shows_a_sealed_price_or_file_to_any_role(app, world, api
     seen, errors = await walk(api, login, all_roles(world), paths)
     assert leaks_in(seen, sealed.leaks) == []
     assert errors == []
+    # Nor who bid, to anyone but the bidder, on the tender routes (the account and vendor
+    # registries and their audit entries name every company and user, bidding or not; the
+    # bids' own audit entries are checked in the next tests).
+    staff_seen = {
+        k: v
+        for k, v in seen.items()
+        if not world.principals[k.split()[0]].is_vendor
+        and k.split()[2].split("?")[0].startswith(("/tenders", "/api/tenders"))
+    }
+    assert any(f"/tenders/{sealed.tender_id}/bids" in k for k in staff_seen)
+    assert leaks_in(staff_seen, sealed.bidders) == []
     # The walk did reach the tender: the officer's bid list shows both active bids.
     listed = seen[f"procurement GET /api/tenders/{sealed.tender_id}/bids"]
     assert str(sealed.bid_ids[0]).encode() in listed
@@ -295,7 +310,7 @@ async def test_no_route_shows_a_sealed_price_or_file_to_any_role(app, world, api
     await Tender.update({Tender.bid_deadline: datetime.now(UTC)}).where(
         Tender.id == sealed.tender_id
     )
-    await service.open_tender(world.principals["procurement"], sealed.tender_id)
+    await opening.open_tender(world.principals["procurement"], sealed.tender_id)
     tender_paths = [(m, p) for m, p in paths if str(sealed.tender_id) in p or "/bids/" in p]
     opened, _ = await walk(api, login, ["procurement"], tender_paths)
     found = leaks_in(opened, sealed.leaks)
@@ -338,7 +353,167 @@ async def test_piccolo_admin_shows_no_sealed_content(login, sealed):
                 assert response.status_code < 500, path
                 bodies[path] = response.content
     assert leaks_in(bodies, sealed.leaks) == []
+    # The bids' audit entries name no bidder.
+    audit_rows = [
+        row
+        for k, v in bodies.items()
+        if "audit_entry" in k
+        for row in json.loads(v)["rows"]
+        if row["entity"] == "bid" and row["entity_id"] in {str(b) for b in sealed.bid_ids}
+    ]
+    assert len(audit_rows) >= len(sealed.bid_ids)
+    assert leaks_in({"bid audit rows": json.dumps(audit_rows).encode()}, sealed.bidders) == []
     # The walk did see this tender's rows (its audit entries, its sealed files).
     everything = b"".join(bodies.values())
     assert sealed.reference.encode() in everything
     assert sealed.bid_file_ids[0].encode() in everything
+
+
+# --- closed further: periods, the bidder in the audit trail, padding, unseen tenders ---------
+
+
+@pytest.fixture
+def bid_periods(monkeypatch):
+    """The §3a defaults (the other tests run with no minimum, see conftest.py)."""
+    from dataclasses import replace
+
+    from vendorgov.settings import get_settings
+
+    settings = replace(
+        get_settings(),
+        bid_period_days_open=20,
+        bid_period_days_consultation=10,
+        bid_period_days_negotiation=3,
+    )
+    monkeypatch.setattr(publication, "get_settings", lambda: settings)
+    return settings
+
+
+def sealing_input(deadline: datetime, method: str = "open") -> TenderInput:
+    return TenderInput(
+        reference=unique("SEAL"),
+        title="门诊楼保洁服务采购",
+        category="cleaning",
+        method=method,
+        evaluation_method="comprehensive",
+        budget_ceiling=Decimal("1500000.00"),
+        service_start=SERVICE_START,
+        service_end=SERVICE_END,
+        bid_deadline=deadline,
+        criteria=list(STANDARD),
+        sla_template=SLA,
+    )
+
+
+async def test_a_short_bid_window_is_refused_and_the_deadline_cannot_be_pulled_in(
+    world, bid_periods
+):
+    """The officer's attempt: publish with a 7-minute window; move a deadline 21 days ahead to
+    3 seconds ahead and open. Both refused (§3, §3a: 20 calendar days for open tenders)."""
+    from vendorgov.errors import Conflict, InvalidInput
+
+    officer = world.principals["procurement"]
+    now = datetime.now(UTC)
+    short = await publication.create_tender(officer, sealing_input(now + timedelta(minutes=7)))
+    with pytest.raises(InvalidInput) as refused:
+        await publication.publish(officer, short)
+    assert [(e.field, e.rule) for e in refused.value.errors] == [("bid_deadline", "bid_period")]
+    assert "at least 20 days after publication" in refused.value.errors[0].message
+    assert (await reading.get_tender(officer, short))["status"] == "draft"
+    # 19 days is still short for an open tender; enough for a consultation (10).
+    nineteen = now + timedelta(days=19)
+    with pytest.raises(InvalidInput):
+        await publication.publish(
+            officer, await publication.create_tender(officer, sealing_input(nineteen))
+        )
+    await publication.publish(
+        officer,
+        await publication.create_tender(officer, sealing_input(nineteen, "consultation")),
+    )
+
+    tender_id = await publication.create_tender(officer, sealing_input(now + timedelta(days=21)))
+    await publication.publish(officer, tender_id)
+    with pytest.raises(Conflict, match="it can only be postponed"):
+        await publication.change_deadline(
+            officer, tender_id, datetime.now(UTC) + timedelta(seconds=3), "提前开标以加快进度"
+        )
+    with pytest.raises(Conflict, match="opening is possible from"):
+        await opening.open_tender(officer, tender_id)
+    later = (await reading.get_tender(officer, tender_id))["bid_deadline"] + timedelta(days=2)
+    await publication.change_deadline(officer, tender_id, later, "答疑后延期两天")
+    assert (await reading.get_tender(officer, tender_id))["bid_deadline"] == later
+
+
+async def test_the_audit_trail_keeps_the_bidder_sealed_until_opening(world, sealed):
+    from vendorgov.audit.tables import AuditEntry
+    from vendorgov.tenders import common, sealing
+
+    entries = await AuditEntry.select().where(
+        (AuditEntry.entity == "bid") & AuditEntry.entity_id.is_in([str(b) for b in sealed.bid_ids])
+    )
+    assert {e["action"] for e in entries} == {"submit"}
+    text = repr(entries).encode()
+    assert [b for b in sealed.bidders if b in text] == []
+    assert {e["actor"] for e in entries} == {common.SEALED_BIDDER.username}
+    assert all(e["actor_id"] is None for e in entries)
+
+    await Tender.update({Tender.bid_deadline: datetime.now(UTC)}).where(
+        Tender.id == sealed.tender_id
+    )
+    await opening.open_tender(world.principals["procurement"], sealed.tender_id)
+    reveal = await AuditEntry.select().where(
+        (AuditEntry.entity == "tender")
+        & (AuditEntry.entity_id == str(sealed.tender_id))
+        & (AuditEntry.action == "reveal_bidders")
+    )
+    assert len(reveal) == 1
+    revealed = str(reveal[0]["after"]).encode()
+    assert all(b in revealed for b in sealed.bidders), revealed
+    # Each sealed reference opens, with the tender key released at opening, to its bidder.
+    tender = await Tender.select().where(Tender.id == sealed.tender_id).first()
+    key = common.tender_key(tender)
+    for entry in entries:
+        after = entry["after"] if isinstance(entry["after"], dict) else json.loads(entry["after"])
+        who = json.loads(
+            sealing.decrypt(key, base64.b64decode(after["bidder"]), common.bidder_context(tender))
+        )
+        bid = await Bid.select(Bid.vendor).where(Bid.id == int(entry["entity_id"])).first()
+        assert who["vendor"] == bid["vendor"]
+
+
+async def test_sealed_envelopes_do_not_give_the_price_length(world):
+    officer = world.principals["procurement"]
+    tender_id = await publication.create_tender(
+        officer, sealing_input(datetime.now(UTC) + timedelta(hours=2))
+    )
+    await publication.publish(officer, tender_id)
+    lengths = []
+    for price in ("9.99", "1234567.89"):
+        vendor_id = await new_vendor(world, name=unique("保洁公司"), categories=["cleaning"])
+        user_id = await accounts.create_account(
+            world.principals["admin"],
+            username=unique("pad-bidder"),
+            password=PASSWORD,
+            role="vendor",
+            display_name="投标人",
+            vendor_id=vendor_id,
+        )
+        receipt = await bidding.submit_bid(
+            await accounts.principal_for_user(user_id), tender_id, Decimal(price), [], []
+        )
+        bid = await Bid.select(Bid.sealed).where(Bid.id == receipt["bid_id"]).first()
+        lengths.append(len(bid["sealed"]))
+    assert lengths[0] == lengths[1]
+
+
+async def test_a_vendor_acting_on_a_tender_it_cannot_see_gets_404(world, api):
+    """A draft, or another category's tender: withdrawing or bidding answers as if it did not
+    exist (a 409 would tell that it does)."""
+    officer = world.principals["procurement"]
+    draft = await publication.create_tender(
+        officer, sealing_input(datetime.now(UTC) + timedelta(hours=2))
+    )
+    async with api("vendor") as c:
+        for path in (f"/api/tenders/{draft}/bids/withdraw", "/api/tenders/999999/bids/withdraw"):
+            response = await c.post(path)
+            assert response.status_code == 404, (path, response.text)

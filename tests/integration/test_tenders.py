@@ -19,9 +19,10 @@ from vendorgov.audit.tables import AuditEntry
 from vendorgov.contracts import service as contracts
 from vendorgov.errors import Conflict, Forbidden, InvalidInput, NotFound
 from vendorgov.files.service import Upload
-from vendorgov.tenders import service
+from vendorgov.tenders import awarding, bidding, evaluation, opening, publication, reading, scoring
+from vendorgov.tenders.publication import TenderInput
 from vendorgov.tenders.rules import Criterion
-from vendorgov.tenders.service import ScoreInput, TenderInput
+from vendorgov.tenders.scoring import ScoreInput
 from vendorgov.tenders.tables import Bid, PanelMember, Score, Tender
 from vendorgov.vendors import service as vendors
 from vendorgov.vendors.rules import QualificationInput
@@ -132,8 +133,8 @@ def proposal(marker: str) -> Upload:
 
 async def published(world: World, **overrides) -> int:
     officer = world.principals["procurement"]
-    tender_id = await service.create_tender(officer, tender_input(**overrides))
-    await service.publish(officer, tender_id)
+    tender_id = await publication.create_tender(officer, tender_input(**overrides))
+    await publication.publish(officer, tender_id)
     return tender_id
 
 
@@ -143,7 +144,7 @@ async def pass_deadline(tender_id: int) -> None:
 
 
 async def bid(b: Bidder, tender_id: int, price: str, files=()) -> dict:
-    return await service.submit_bid(b.principal, tender_id, D(price), [], list(files))
+    return await bidding.submit_bid(b.principal, tender_id, D(price), [], list(files))
 
 
 async def audit_count(entity: str, entity_id) -> int:
@@ -160,7 +161,7 @@ async def declare_and_score(tender_id: int, panel: list[Principal], scores: dict
             for bid_id, by_key in scores.items()
             for key, values in by_key.items()
         ]
-        await service.save_scores(evaluator, tender_id, entries, submit=True)
+        await scoring.save_scores(evaluator, tender_id, entries, submit=True)
 
 
 # --- the worked tender -----------------------------------------------------------------------
@@ -169,7 +170,7 @@ async def declare_and_score(tender_id: int, panel: list[Principal], scores: dict
 async def test_worked_tender_from_publication_to_award(world):
     officer = world.principals["procurement"]
     tender_id = await published(world)
-    tender = await service.get_tender(officer, tender_id)
+    tender = await reading.get_tender(officer, tender_id)
     assert tender["status"] == "published"
     reference = tender["reference"]
 
@@ -184,12 +185,12 @@ async def test_worked_tender_from_publication_to_award(world):
     # Above the ceiling: accepted at submission, invalid at opening.
     over_receipt = await bid(over, tender_id, "1050000.00")
     X, Y, Z, OVER = (r["bid_id"] for r in (x_receipt, y_receipt, z_receipt, over_receipt))
-    assert (await service.get_tender(officer, tender_id))["bids_received"] == 4
+    assert (await reading.get_tender(officer, tender_id))["bids_received"] == 4
 
     # Opening before the deadline: refused, nothing written.
     before = await audit_count("tender", tender_id)
     with pytest.raises(Conflict) as refused:
-        await service.open_tender(officer, tender_id)
+        await opening.open_tender(officer, tender_id)
     assert refused.value.status_code == 409
     assert await audit_count("tender", tender_id) == before
     assert (await Tender.select(Tender.status).where(Tender.id == tender_id).first())[
@@ -201,12 +202,12 @@ async def test_worked_tender_from_publication_to_award(world):
         await bid(y, tender_id, "700000.00")
     assert await Bid.count().where(Bid.tender == tender_id) == 5
 
-    summary = await service.open_tender(officer, tender_id)
+    summary = await opening.open_tender(officer, tender_id)
     assert summary["status"] == "opened"
     assert (summary["bids"], summary["valid"]) == (4, 3)
     assert summary["digest_mismatches"] == [] and summary["abnormally_low"] == []
 
-    listed = {b["id"]: b for b in await service.bids(officer, tender_id)}
+    listed = {b["id"]: b for b in await bidding.bids(officer, tender_id)}
     assert listed[first["bid_id"]]["state"] == "replaced"
     assert listed[X]["price"] == D("800000.00")  # the replacing bid, not 900,000.00
     assert listed[OVER]["invalid_reasons"] == [
@@ -215,44 +216,46 @@ async def test_worked_tender_from_publication_to_award(world):
     assert not listed[OVER]["eligible"]
     assert all(listed[b]["eligible"] and listed[b]["digest_ok"] for b in (X, Y, Z))
     assert [f["name"] for f in listed[X]["files"]] == ["技术方案.pdf"]
-    name, data = await service.bid_file(officer, X, 0)
+    name, data = await bidding.bid_file(officer, X, 0)
     assert b"X-final" in data and data.startswith(b"%PDF-")
 
     # The panel: five evaluators; one declares a conflict with X and leaves, a sixth joins.
     e1, e2, e3, e4, e5, e6 = await evaluators(world, 6)
     with pytest.raises(InvalidInput):  # an even panel
-        await service.assign_panel(officer, tender_id, [e1.user_id, e2.user_id])
-    await service.assign_panel(officer, tender_id, [e.user_id for e in (e1, e2, e3, e4, e5)])
+        await scoring.assign_panel(officer, tender_id, [e1.user_id, e2.user_id])
+    await scoring.assign_panel(officer, tender_id, [e.user_id for e in (e1, e2, e3, e4, e5)])
 
     # Scoring before declaring: refused, nothing written.
     with pytest.raises(Forbidden):
-        await service.save_scores(e1, tender_id, [ScoreInput(X, "technical", D(80))], False)
+        await scoring.save_scores(e1, tender_id, [ScoreInput(X, "technical", D(80))], False)
     with pytest.raises(Forbidden):
-        await service.bids(e1, tender_id)
-    names = {b["vendor_id"] for b in await service.bidders(e1, tender_id)}
+        await bidding.bids(e1, tender_id)
+    names = {b["vendor_id"] for b in await scoring.bidders(e1, tender_id)}
     assert names == {x.vendor_id, y.vendor_id, z.vendor_id, over.vendor_id}
 
-    assert await service.declare(e5, tender_id, [x.vendor_id], "曾任该公司技术顾问") is False
+    assert await scoring.declare(e5, tender_id, [x.vendor_id], "曾任该公司技术顾问") is False
     with pytest.raises(Forbidden):
-        await service.scoring_sheet(e5, tender_id)
+        await scoring.scoring_sheet(e5, tender_id)
     with pytest.raises(Forbidden):
-        await service.bids(e5, tender_id)
-    await service.assign_panel(officer, tender_id, [e6.user_id])
+        await bidding.bids(e5, tender_id)
+    with pytest.raises(Forbidden):  # nor the bidders' names
+        await scoring.bidders(e5, tender_id)
+    await scoring.assign_panel(officer, tender_id, [e6.user_id])
     panel = [e1, e2, e3, e4, e6]
     for evaluator in panel:
-        assert await service.declare(evaluator, tender_id, [], "") is True
-    sheet = await service.scoring_sheet(e1, tender_id)
+        assert await scoring.declare(evaluator, tender_id, [], "") is True
+    sheet = await scoring.scoring_sheet(e1, tender_id)
     assert {b["id"] for b in sheet["bids"]} == {X, Y, Z}  # the invalid bid is not scored
     assert [c.key for c in sheet["criteria"]] == ["technical", "service"]
 
     # Scores outside 0–100 (or with 3 decimals): refused, nothing written.
     for bad in ("100.01", "-1", "80.125"):
         with pytest.raises(InvalidInput):
-            await service.save_scores(e1, tender_id, [ScoreInput(X, "technical", D(bad))], False)
+            await scoring.save_scores(e1, tender_id, [ScoreInput(X, "technical", D(bad))], False)
     with pytest.raises(InvalidInput):  # the invalid bid cannot be scored
-        await service.save_scores(e1, tender_id, [ScoreInput(OVER, "technical", D(50))], False)
+        await scoring.save_scores(e1, tender_id, [ScoreInput(OVER, "technical", D(50))], False)
     with pytest.raises(InvalidInput):  # submitting an incomplete sheet
-        await service.save_scores(e1, tender_id, [ScoreInput(X, "technical", D(50))], True)
+        await scoring.save_scores(e1, tender_id, [ScoreInput(X, "technical", D(50))], True)
     member_ids = [
         m["id"] for m in await PanelMember.select().where(PanelMember.tender == tender_id)
     ]
@@ -266,30 +269,30 @@ async def test_worked_tender_from_publication_to_award(world):
     }
     await declare_and_score(tender_id, panel[:4], scores)
     # Until everyone has submitted, an evaluator sees only their own scores.
-    sheet = await service.scoring_sheet(e1, tender_id)
+    sheet = await scoring.scoring_sheet(e1, tender_id)
     assert not sheet["everyone_done"] and sheet["everyone"] == []
     assert sheet["mine"][(X, "technical")]["score"] == D("78.00")
     assert len(sheet["mine"]) == 6
     with pytest.raises(Conflict):  # submitted scores are final
-        await service.save_scores(e1, tender_id, [ScoreInput(X, "technical", D(1))], False)
+        await scoring.save_scores(e1, tender_id, [ScoreInput(X, "technical", D(1))], False)
     with pytest.raises(InvalidInput):  # the sixth evaluator has not submitted
-        await service.close_evaluation(officer, tender_id)
+        await evaluation.close_evaluation(officer, tender_id)
     e6_entries = [
         ScoreInput(b, k, D(v[4])) for b, by_key in scores.items() for k, v in by_key.items()
     ]
-    await service.save_scores(e6, tender_id, e6_entries, submit=True)
-    sheet = await service.scoring_sheet(e1, tender_id)
+    await scoring.save_scores(e6, tender_id, e6_entries, submit=True)
+    sheet = await scoring.scoring_sheet(e1, tender_id)
     assert sheet["everyone_done"] and len(sheet["everyone"]) == 5 * 6
-    progress = await service.panel(officer, tender_id)
+    progress = await scoring.panel(officer, tender_id)
     assert [m["conflict"] for m in progress].count(True) == 1
     assert all(m["scores_entered"] == 6 for m in progress if not m["conflict"])
 
-    closed = await service.close_evaluation(officer, tender_id)
+    closed = await evaluation.close_evaluation(officer, tender_id)
     assert closed["status"] == "evaluated"
     with pytest.raises(Forbidden):  # the evaluator who left for a conflict sees no results
-        await service.results(e5, tender_id)
-    assert (await service.results(e1, tender_id))["ranked"]
-    results = await service.results(officer, tender_id)
+        await evaluation.results(e5, tender_id)
+    assert (await evaluation.results(e1, tender_id))["ranked"]
+    results = await evaluation.results(officer, tender_id)
     by_id = {b["id"]: b for b in results["ranked"]}
 
     # By hand (§3). Lowest valid price 800,000.00 (X and Y; the 1,050,000.00 bid is invalid).
@@ -329,15 +332,15 @@ async def test_worked_tender_from_publication_to_award(world):
     # Award Z (rank 3) without a reason: refused, nothing written.
     before = await audit_count("tender", tender_id)
     with pytest.raises(InvalidInput) as refused:
-        await service.award(officer, tender_id, Z)
+        await awarding.award(officer, tender_id, Z)
     assert refused.value.status_code == 422
     assert await audit_count("tender", tender_id) == before
     with pytest.raises(InvalidInput):  # not a ranked bid at all
-        await service.award(officer, tender_id, OVER, "价格超出预算但仍想授予")
+        await awarding.award(officer, tender_id, OVER, "价格超出预算但仍想授予")
     with pytest.raises(Forbidden):
-        await service.award(world.principals["admin"], tender_id, X)
+        await awarding.award(world.principals["admin"], tender_id, X)
 
-    contract_id = await service.award(officer, tender_id, X)
+    contract_id = await awarding.award(officer, tender_id, X)
     row = await Tender.select().where(Tender.id == tender_id).first()
     assert (row["status"], row["awarded_bid"], row["contract_id"]) == ("awarded", X, contract_id)
     contract = await contracts.get_contract(officer, contract_id)
@@ -363,8 +366,8 @@ async def test_worked_tender_from_publication_to_award(world):
     for action in ("create", "publish", "open", "assign_panel", "close_evaluation", "award"):
         assert action in actions
     with pytest.raises(Conflict):  # awarded is final
-        await service.award(officer, tender_id, Y)
-    my = {b["id"]: b for b in await service.my_bids(x.principal)}
+        await awarding.award(officer, tender_id, Y)
+    my = {b["id"]: b for b in await bidding.my_bids(x.principal)}
     assert my[X]["won"] and my[X]["tender_status"] == "awarded"
 
 
@@ -382,30 +385,30 @@ async def test_lowest_price_tender_shares_ranks_and_awards_a_non_candidate_with_
     for key, who in zip("abcd", (a, b, c, d), strict=True):
         ids[key] = (await bid(who, tender_id, prices[key]))["bid_id"]
     await pass_deadline(tender_id)
-    summary = await service.open_tender(officer, tender_id)
+    summary = await opening.open_tender(officer, tender_id)
     # a: the others' mean (500000 + 500000 + 600000) / 3 = 533,333.33; 20% below is
     # 426,666.67 and 380,000 is lower → flagged. b: others' mean (380000+500000+600000)/3 =
     # 493,333.33 × 0.8 = 394,666.67 < 500,000 → not flagged.
     assert summary["abnormally_low"] == [ids["a"]]
 
     panel = await evaluators(world, 5)
-    await service.assign_panel(officer, tender_id, [e.user_id for e in panel])
+    await scoring.assign_panel(officer, tender_id, [e.user_id for e in panel])
     for e in panel:
-        await service.declare(e, tender_id, [], "")
-        await service.save_scores(e, tender_id, [], submit=True)
+        await scoring.declare(e, tender_id, [], "")
+        await scoring.save_scores(e, tender_id, [], submit=True)
     with pytest.raises(InvalidInput) as refused:  # the flag must be decided first
-        await service.close_evaluation(officer, tender_id)
+        await evaluation.close_evaluation(officer, tender_id)
     assert refused.value.errors[0].field == "low_decision"
     with pytest.raises(Conflict):  # b is not flagged
-        await service.decide_low_price(officer, ids["b"], "accepted", "成本说明合理")
+        await opening.decide_low_price(officer, ids["b"], "accepted", "成本说明合理")
     with pytest.raises(InvalidInput):
-        await service.decide_low_price(officer, ids["a"], "maybe", "成本说明合理")
-    await service.decide_low_price(
+        await opening.decide_low_price(officer, ids["a"], "maybe", "成本说明合理")
+    await opening.decide_low_price(
         officer, ids["a"], "accepted", "已提交成本构成说明，评标委员会认可"
     )
-    await service.close_evaluation(officer, tender_id)
+    await evaluation.close_evaluation(officer, tender_id)
 
-    results = await service.results(officer, tender_id)
+    results = await evaluation.results(officer, tender_id)
     ranked = {r["id"]: r for r in results["ranked"]}
     # Price ascending; the two 500,000.00 bids share rank 2, the next is 4.
     assert {k: ranked[ids[k]]["rank"] for k in "abcd"} == {"a": 1, "b": 2, "c": 2, "d": 4}
@@ -421,13 +424,13 @@ async def test_lowest_price_tender_shares_ranks_and_awards_a_non_candidate_with_
 
     # d (rank 4) is not a candidate: an award needs a written reason.
     with pytest.raises(InvalidInput) as refused:
-        await service.award(officer, tender_id, ids["d"], "")
+        await awarding.award(officer, tender_id, ids["d"], "")
     assert refused.value.status_code == 422
     assert (await Tender.select(Tender.status).where(Tender.id == tender_id).first())[
         "status"
     ] == "evaluated"
     reason = "前三名候选人均放弃中标，经采购人书面同意授予第四名"
-    contract_id = await service.award(officer, tender_id, ids["d"], reason)
+    contract_id = await awarding.award(officer, tender_id, ids["d"], reason)
     row = await Tender.select().where(Tender.id == tender_id).first()
     assert row["award_reason"] == reason and row["awarded_bid"] == ids["d"]
     contract = await contracts.get_contract(officer, contract_id)
@@ -467,7 +470,7 @@ async def test_bad_tenders_are_refused_and_nothing_is_written(world, overrides, 
     data = tender_input(**overrides)
     before = await AuditEntry.count().where(AuditEntry.entity == "tender")
     with pytest.raises(InvalidInput) as refused:
-        await service.create_tender(officer, data)
+        await publication.create_tender(officer, data)
     assert refused.value.status_code == 422
     if rule:
         assert rule in {e.rule for e in refused.value.errors}
@@ -478,20 +481,20 @@ async def test_bad_tenders_are_refused_and_nothing_is_written(world, overrides, 
 async def test_only_procurement_officers_create_and_deadlines_move_only_forward(world):
     for role in ("admin", "evaluator", "vendor", "finance"):
         with pytest.raises(Forbidden):
-            await service.create_tender(world.principals[role], tender_input())
+            await publication.create_tender(world.principals[role], tender_input())
     officer = world.principals["procurement"]
     tender_id = await published(world)
     with pytest.raises(InvalidInput):  # the new deadline must be future
-        await service.change_deadline(
+        await publication.change_deadline(
             officer, tender_id, datetime.now(UTC) - timedelta(hours=1), "延期以便更多供应商参与"
         )
     later = datetime.now(UTC) + timedelta(days=3)
-    await service.change_deadline(officer, tender_id, later, "延期以便更多供应商参与")
+    await publication.change_deadline(officer, tender_id, later, "延期以便更多供应商参与")
     await pass_deadline(tender_id)
     with pytest.raises(Conflict):  # not once it has passed
-        await service.change_deadline(officer, tender_id, later, "再次延期以便更多参与")
+        await publication.change_deadline(officer, tender_id, later, "再次延期以便更多参与")
     with pytest.raises(Conflict):  # a published tender is not edited
-        await service.update_tender(officer, tender_id, tender_input())
+        await publication.update_tender(officer, tender_id, tender_input())
 
 
 # --- failing, withdrawing, tampering ---------------------------------------------------------
@@ -509,33 +512,33 @@ async def test_too_few_valid_bids_fail_the_tender_at_opening(world):
     await bid(ok, tender_id, "700000.00")
     await bid(over, tender_id, "1000000.01")
     withdrawn = await bid(gone, tender_id, "650000.00")
-    await service.withdraw_bid(gone.principal, tender_id)
+    await bidding.withdraw_bid(gone.principal, tender_id)
     # A repeated withdrawal (a second click) is the same withdrawal, recorded once.
-    await service.withdraw_bid(gone.principal, tender_id)
+    await bidding.withdraw_bid(gone.principal, tender_id)
     assert await audit_count("bid", withdrawn["bid_id"]) == 2  # submit, withdraw
     with pytest.raises(NotFound):  # a vendor that never bid has nothing to withdraw
-        await service.withdraw_bid((await bidder(world)).principal, tender_id)
+        await bidding.withdraw_bid((await bidder(world)).principal, tender_id)
     unlicensed_bid = await bid(unlicensed, tender_id, "720000.00")
-    assert (await service.get_tender(officer, tender_id))["bids_received"] == 3
+    assert (await reading.get_tender(officer, tender_id))["bids_received"] == 3
     await pass_deadline(tender_id)
     with pytest.raises(Conflict):  # withdrawing after the deadline
-        await service.withdraw_bid(ok.principal, tender_id)
+        await bidding.withdraw_bid(ok.principal, tender_id)
 
-    summary = await service.open_tender(officer, tender_id)
+    summary = await opening.open_tender(officer, tender_id)
     assert (summary["status"], summary["bids"], summary["valid"]) == ("failed", 3, 1)
     row = await Tender.select().where(Tender.id == tender_id).first()
     assert row["status"] == "failed"
     assert row["closed_reason"] == "1 valid bid(s) at opening; at least 3 needed (§3)"
-    listed = {b["id"]: b for b in await service.bids(officer, tender_id)}
+    listed = {b["id"]: b for b in await bidding.bids(officer, tender_id)}
     assert listed[withdrawn["bid_id"]]["state"] == "withdrawn"
     assert listed[withdrawn["bid_id"]]["price"] is None  # never opened
     assert listed[unlicensed_bid["bid_id"]]["invalid_reasons"] == [
         "no valid business_licence qualification at the bid deadline"
     ]
     # The failed tender keeps its record and allows nothing more.
-    assert (await service.get_tender(officer, tender_id))["actions"] == []
+    assert (await reading.get_tender(officer, tender_id))["actions"] == []
     with pytest.raises(Conflict):
-        await service.assign_panel(officer, tender_id, [world.principals["evaluator"].user_id])
+        await scoring.assign_panel(officer, tender_id, [world.principals["evaluator"].user_id])
 
 
 async def test_a_suspended_vendor_is_invalid_at_opening(world):
@@ -551,9 +554,9 @@ async def test_a_suspended_vendor_is_invalid_at_opening(world):
         TODAY + timedelta(days=90),
     )
     await pass_deadline(tender_id)
-    summary = await service.open_tender(officer, tender_id)
+    summary = await opening.open_tender(officer, tender_id)
     assert summary["valid"] == 3 and summary["status"] == "opened"
-    listed = {b["id"]: b for b in await service.bids(officer, tender_id)}
+    listed = {b["id"]: b for b in await bidding.bids(officer, tender_id)}
     assert listed[receipts[0]["bid_id"]]["invalid_reasons"] == [
         "the vendor is suspended at the bid deadline"
     ]
@@ -575,10 +578,10 @@ async def test_tampered_bids_show_a_digest_mismatch_at_opening(world):
     await Bid.update({Bid.digest: "0" * 64}).where(Bid.id == b["bid_id"])
     await pass_deadline(tender_id)
 
-    summary = await service.open_tender(officer, tender_id)
+    summary = await opening.open_tender(officer, tender_id)
     assert sorted(summary["digest_mismatches"]) == sorted([a["bid_id"], b["bid_id"]])
     assert summary["status"] == "failed"  # one valid bid left
-    listed = {x["id"]: x for x in await service.bids(officer, tender_id)}
+    listed = {x["id"]: x for x in await bidding.bids(officer, tender_id)}
     mismatch = "the content does not match the digest on its receipt"
     assert listed[a["bid_id"]]["digest_ok"] is False
     assert listed[a["bid_id"]]["invalid_reasons"] == [mismatch]
@@ -597,11 +600,11 @@ async def test_compliance_review_can_fail_the_tender_at_closing(world):
         for b, p in zip(bidders_, ("700000.00", "710000.00", "720000.00"), strict=True)
     ]
     await pass_deadline(tender_id)
-    await service.open_tender(officer, tender_id)
+    await opening.open_tender(officer, tender_id)
     with pytest.raises(InvalidInput):  # non-compliance needs a written reason
-        await service.review_bid(officer, receipts[0]["bid_id"], False, "")
-    await service.review_bid(officer, receipts[0]["bid_id"], False, "未提供有效的服务方案承诺函")
-    closed = await service.close_evaluation(officer, tender_id)
+        await opening.review_bid(officer, receipts[0]["bid_id"], False, "")
+    await opening.review_bid(officer, receipts[0]["bid_id"], False, "未提供有效的服务方案承诺函")
+    closed = await evaluation.close_evaluation(officer, tender_id)
     assert closed["status"] == "failed"
     row = await Tender.select().where(Tender.id == tender_id).first()
     assert row["closed_reason"].startswith("2 bid(s) left after compliance review")
@@ -620,47 +623,47 @@ async def test_a_vendor_never_sees_another_vendors_bid(world):
     other_category = world.principals["vendor_b"]  # a security company
 
     async def check_isolation(opened: bool):
-        listed = await service.bids(mine.principal, tender_id)
+        listed = await bidding.bids(mine.principal, tender_id)
         assert [b["id"] for b in listed] == [my_receipt["bid_id"]]
         assert "702345.67" not in repr(listed) and "THEIRS" not in repr(listed)
         with pytest.raises(NotFound):
-            await service.receipt(mine.principal, their_receipt["bid_id"])
+            await bidding.receipt(mine.principal, their_receipt["bid_id"])
         with pytest.raises(NotFound):
-            await service.bid_file(mine.principal, their_receipt["bid_id"], 0)
-        own = await service.receipt(mine.principal, my_receipt["bid_id"])
+            await bidding.bid_file(mine.principal, their_receipt["bid_id"], 0)
+        own = await bidding.receipt(mine.principal, my_receipt["bid_id"])
         assert own["digest"] == my_receipt["digest"]
         assert ("price" in own) is opened
-        my_bids = await service.my_bids(mine.principal)
+        my_bids = await bidding.my_bids(mine.principal)
         assert {b["id"] for b in my_bids} == {my_receipt["bid_id"]}
-        tender = await service.get_tender(mine.principal, tender_id)
+        tender = await reading.get_tender(mine.principal, tender_id)
         assert tender["my_bid"]["id"] == my_receipt["bid_id"]
         assert "702345.67" not in repr(tender)
         with pytest.raises(NotFound):
-            await service.get_tender(other_category, tender_id)
+            await reading.get_tender(other_category, tender_id)
         with pytest.raises(NotFound):
-            await service.bids(other_category, tender_id)
+            await bidding.bids(other_category, tender_id)
         with pytest.raises(NotFound):
-            await service.receipt(other_category, my_receipt["bid_id"])
+            await bidding.receipt(other_category, my_receipt["bid_id"])
         with pytest.raises((NotFound, Forbidden)):
-            await service.results(mine.principal, tender_id)
+            await evaluation.results(mine.principal, tender_id)
 
     await check_isolation(opened=False)
     with pytest.raises(Forbidden):  # even its own file stays sealed until opening
-        await service.bid_file(mine.principal, my_receipt["bid_id"], 0)
+        await bidding.bid_file(mine.principal, my_receipt["bid_id"], 0)
     # Staff see that bids exist, never their content, before the deadline.
     for role in ("procurement", "admin"):
-        listed = await service.bids(world.principals[role], tender_id)
+        listed = await bidding.bids(world.principals[role], tender_id)
         assert len(listed) == 3 and all("price" not in b and "vendor" not in b for b in listed)
         with pytest.raises(Forbidden):
-            await service.bid_file(world.principals[role], my_receipt["bid_id"], 0)
-    assert tender_id not in [t["id"] for t in await service.list_tenders(other_category)]
+            await bidding.bid_file(world.principals[role], my_receipt["bid_id"], 0)
+    assert tender_id not in [t["id"] for t in await reading.list_tenders(other_category)]
 
     await pass_deadline(tender_id)
-    await service.open_tender(officer, tender_id)
+    await opening.open_tender(officer, tender_id)
     await check_isolation(opened=True)
-    own = await service.receipt(mine.principal, my_receipt["bid_id"])
+    own = await bidding.receipt(mine.principal, my_receipt["bid_id"])
     assert own["price"] == D("701234.56")
-    _, data = await service.bid_file(mine.principal, my_receipt["bid_id"], 0)
+    _, data = await bidding.bid_file(mine.principal, my_receipt["bid_id"], 0)
     assert b"MINE" in data
 
 
@@ -780,7 +783,7 @@ async def test_api_bid_life_cycle_and_bad_scores(world, api):
     for i, other in enumerate(others):
         await bid(other, tender_id, f"82{i}000.00")
     panel = [world.principals["evaluator"], *await evaluators(world, 4)]
-    await service.assign_panel(officer, tender_id, [e.user_id for e in panel])
+    await scoring.assign_panel(officer, tender_id, [e.user_id for e in panel])
     async with api("procurement") as c:
         response = await c.post(f"/api/tenders/{tender_id}/open")
         assert response.status_code == 409, response.text  # before the deadline
@@ -818,7 +821,7 @@ async def test_api_downloads_a_proposal_with_a_chinese_name_after_opening(world,
         )
         mine = response.json()["bid_id"]
     await pass_deadline(tender_id)
-    await service.open_tender(world.principals["procurement"], tender_id)
+    await opening.open_tender(world.principals["procurement"], tender_id)
     async with api("procurement") as c:
         response = await c.get(f"/api/bids/{mine}/files/0")
     assert response.status_code == 200
@@ -839,29 +842,29 @@ async def test_reviews_close_once_the_panel_submits_and_replaced_bids_stay_seale
         for b, p in zip(bidders_, ("700000.00", "710000.00", "720000.00", "730000.00"), strict=True)
     ]
     await pass_deadline(tender_id)
-    await service.open_tender(officer, tender_id)
+    await opening.open_tender(officer, tender_id)
     last = receipts[3]["bid_id"]
-    await service.review_bid(officer, last, False, "缺少项目负责人资格证明")
+    await opening.review_bid(officer, last, False, "缺少项目负责人资格证明")
     panel = await evaluators(world, 5)
-    await service.assign_panel(officer, tender_id, [p.user_id for p in panel])
+    await scoring.assign_panel(officer, tender_id, [p.user_id for p in panel])
     for p in panel:
-        await service.declare(p, tender_id, [], "")
+        await scoring.declare(p, tender_id, [], "")
     scores = {r["bid_id"]: {"technical": ["80"] * 5, "service": ["75"] * 5} for r in receipts[:3]}
     await declare_and_score(tender_id, panel, scores)
     # Reinstating the bid now would leave it unscored by evaluators whose scores are final.
     with pytest.raises(Conflict, match="reviews are closed"):
-        await service.review_bid(officer, last, True, "补充材料已核验")
-    assert (await service.close_evaluation(officer, tender_id))["status"] == "evaluated"
+        await opening.review_bid(officer, last, True, "补充材料已核验")
+    assert (await evaluation.close_evaluation(officer, tender_id))["status"] == "evaluated"
     # The replaced submission was never opened: no file names, no file.
-    listed = {b["id"]: b for b in await service.bids(officer, tender_id)}
+    listed = {b["id"]: b for b in await bidding.bids(officer, tender_id)}
     assert listed[replaced["bid_id"]]["state"] == "replaced"
     assert listed[replaced["bid_id"]]["files"] == []
     with pytest.raises(NotFound):
-        await service.bid_file(officer, replaced["bid_id"], 0)
+        await bidding.bid_file(officer, replaced["bid_id"], 0)
 
 
 async def test_a_vendor_bidding_on_a_draft_is_told_it_does_not_exist(world):
-    draft = await service.create_tender(world.principals["procurement"], tender_input())
+    draft = await publication.create_tender(world.principals["procurement"], tender_input())
     with pytest.raises(NotFound):
         await bid(await bidder(world), draft, "800000.00")
 
@@ -870,8 +873,8 @@ async def test_vendors_see_no_bid_count_and_odd_tender_input_is_refused(world, a
     tender_id = await published(world)
     await bid(await bidder(world), tender_id, "800000.00")
     someone = await bidder(world)
-    assert "bids_received" not in await service.get_tender(someone.principal, tender_id)
-    listed = [t for t in await service.list_tenders(someone.principal) if t["id"] == tender_id]
+    assert "bids_received" not in await reading.get_tender(someone.principal, tender_id)
+    listed = [t for t in await reading.list_tenders(someone.principal) if t["id"] == tender_id]
     assert listed and "bids_received" not in listed[0]
     for overrides, field in (
         ({"title": "保洁" * 101}, "title"),
@@ -883,7 +886,9 @@ async def test_vendors_see_no_bid_count_and_odd_tender_input_is_refused(world, a
         ({"sla_template": {"clauses": [1]}}, "sla_template"),
     ):
         with pytest.raises(InvalidInput) as refused:
-            await service.create_tender(world.principals["procurement"], tender_input(**overrides))
+            await publication.create_tender(
+                world.principals["procurement"], tender_input(**overrides)
+            )
         assert field in {e.field for e in refused.value.errors}, refused.value.errors
 
 
@@ -897,7 +902,7 @@ async def test_an_unknown_status_filter_is_refused_naming_the_field(world, api, 
     rule = "no_nul" if "\x00" in status else "choice"
     assert [(e["field"], e["rule"]) for e in response.json()["errors"]] == [("status", rule)]
     with pytest.raises(InvalidInput):
-        await service.list_tenders(world.principals["vendor"], status)
+        await reading.list_tenders(world.principals["vendor"], status)
     async with login("procurement") as c:  # otherwise the page shows every tender instead
         page = await c.get("/tenders/", params={"status": status})
         assert page.status_code == (422 if "\x00" in status else 200)

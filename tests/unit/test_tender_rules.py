@@ -3,7 +3,7 @@ totals, ranks and candidates; and the sealing primitives (AES-GCM, key wrapping,
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -473,3 +473,29 @@ def test_amount_and_score_bounds():
     assert rules.is_score(D(0)) and rules.is_score(D("100.00")) and rules.is_score(D("99.99"))
     assert not rules.is_score(D("100.01")) and not rules.is_score(D("-0.01"))
     assert not rules.is_score(D("50.005"))
+
+
+@pytest.mark.parametrize(
+    ("method", "days"),
+    [("open", 20), ("invited", 20), ("consultation", 10), ("negotiation", 3), ("single_source", 3)],
+)
+def test_the_minimum_bid_period_of_each_method(method, days):
+    assert rules.min_bid_days(rules.Method(method), 20, 10, 3) == days
+
+
+def test_the_bid_period_is_counted_from_publication_to_the_deadline():
+    published = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+    errors = Collector()
+    rules.bid_period_errors(published, published + timedelta(days=20), 20, errors)
+    assert errors.errors == []
+    rules.bid_period_errors(published, published + timedelta(days=20, seconds=-1), 20, errors)
+    assert [(e.field, e.rule) for e in errors.errors] == [("bid_deadline", "bid_period")]
+
+
+def test_an_envelope_is_padded_to_its_bucket_and_still_reads_as_the_content():
+    import json
+
+    short = sealing.padded(sealing.canonical({"price": "9.99"}))
+    long = sealing.padded(sealing.canonical({"price": "1234567.89", "lines": [["a", "1"]]}))
+    assert len(short) == len(long) == sealing.PAD_BUCKET
+    assert json.loads(short) == {"price": "9.99"}

@@ -17,7 +17,16 @@ from vendorgov.errors import InvalidInput
 from vendorgov.files.responses import download, inline_file
 from vendorgov.inspections.api import parse_instant
 from vendorgov.paging import PageRequest, page_of
-from vendorgov.tenders import documents, service
+from vendorgov.tenders import (
+    awarding,
+    bidding,
+    documents,
+    evaluation,
+    opening,
+    publication,
+    reading,
+    scoring,
+)
 from vendorgov.tenders.rules import Criterion
 from vendorgov.tenders.views import BID_BODY_LIMIT, TENDER_SORTS
 from vendorgov.web.forms import Form
@@ -114,8 +123,8 @@ def _plain(value):
     )
 
 
-def _input(data: TenderIn) -> service.TenderInput:
-    return service.TenderInput(
+def _input(data: TenderIn) -> publication.TenderInput:
+    return publication.TenderInput(
         reference=data.reference,
         title=data.title,
         category=data.category,
@@ -180,22 +189,22 @@ class TenderApi(Controller):
     async def list_tenders(
         self, request: Request, paging: PageRequest, status: FromQuery[str] = ""
     ) -> dict:
-        rows = await service.list_tenders(request.user, status)
+        rows = await reading.list_tenders(request.user, status)
         return page_of(rows, paging, TENDER_SORTS).as_json(_tender_out)
 
     @post("/tenders", guards=[OFFICERS], status_code=HTTP_201_CREATED, summary="Create a draft")
     async def create(self, request: Request, data: JSONBody[TenderIn]) -> CreatedOut:
-        return CreatedOut(await service.create_tender(request.user, _input(data)))
+        return CreatedOut(await publication.create_tender(request.user, _input(data)))
 
     @get("/tenders/{tender_id:int}", guards=[READERS], summary="A tender")
     async def tender(self, request: Request, tender_id: FromPath[int]) -> dict:
-        return _tender_out(await service.get_tender(request.user, tender_id))
+        return _tender_out(await reading.get_tender(request.user, tender_id))
 
     @put("/tenders/{tender_id:int}", guards=[OFFICERS], summary="Edit a draft")
     async def update(
         self, request: Request, tender_id: FromPath[int], data: JSONBody[TenderIn]
     ) -> StatusOut:
-        await service.update_tender(request.user, tender_id, _input(data))
+        await publication.update_tender(request.user, tender_id, _input(data))
         return StatusOut("draft")
 
     @post(
@@ -208,7 +217,7 @@ class TenderApi(Controller):
         upload = await Form(await request.form()).upload("file")
         if upload is None:
             raise InvalidInput.single("file", "required", "attach the document")
-        await service.add_document(request.user, tender_id, upload)
+        await publication.add_document(request.user, tender_id, upload)
         return StatusOut("attached")
 
     @get(
@@ -219,27 +228,27 @@ class TenderApi(Controller):
     async def document(
         self, request: Request, tender_id: FromPath[int], file_id: FromPath[str]
     ) -> Response:
-        return inline_file(await service.document(request.user, tender_id, file_id))
+        return inline_file(await publication.document(request.user, tender_id, file_id))
 
     async def _move(self, action, request: Request, tender_id: int, *args) -> StatusOut:
         await action(request.user, tender_id, *args)
-        return StatusOut((await service.get_tender(request.user, tender_id))["status"])
+        return StatusOut((await reading.get_tender(request.user, tender_id))["status"])
 
     @post("/tenders/{tender_id:int}/publish", guards=[OFFICERS], status_code=HTTP_200_OK)
     async def publish(self, request: Request, tender_id: FromPath[int]) -> StatusOut:
-        return await self._move(service.publish, request, tender_id)
+        return await self._move(publication.publish, request, tender_id)
 
     @post("/tenders/{tender_id:int}/cancel", guards=[OFFICERS], status_code=HTTP_200_OK)
     async def cancel(
         self, request: Request, tender_id: FromPath[int], data: JSONBody[ReasonIn]
     ) -> StatusOut:
-        return await self._move(service.cancel, request, tender_id, data.reason)
+        return await self._move(publication.cancel, request, tender_id, data.reason)
 
     @post("/tenders/{tender_id:int}/fail", guards=[OFFICERS], status_code=HTTP_200_OK)
     async def fail(
         self, request: Request, tender_id: FromPath[int], data: JSONBody[ReasonIn]
     ) -> StatusOut:
-        return await self._move(service.fail, request, tender_id, data.reason)
+        return await self._move(publication.fail, request, tender_id, data.reason)
 
     @post(
         "/tenders/{tender_id:int}/deadline",
@@ -251,7 +260,9 @@ class TenderApi(Controller):
         self, request: Request, tender_id: FromPath[int], data: JSONBody[DeadlineIn]
     ) -> StatusOut:
         deadline = parse_instant("bid_deadline", data.bid_deadline)
-        return await self._move(service.change_deadline, request, tender_id, deadline, data.reason)
+        return await self._move(
+            publication.change_deadline, request, tender_id, deadline, data.reason
+        )
 
     @post(
         "/tenders/{tender_id:int}/open",
@@ -260,7 +271,7 @@ class TenderApi(Controller):
         summary="Open the bids (at or after the deadline)",
     )
     async def open(self, request: Request, tender_id: FromPath[int]) -> dict:
-        return _plain(await service.open_tender(request.user, tender_id))
+        return _plain(await opening.open_tender(request.user, tender_id))
 
     @post(
         "/tenders/{tender_id:int}/close",
@@ -269,7 +280,7 @@ class TenderApi(Controller):
         summary="Close the evaluation and rank",
     )
     async def close(self, request: Request, tender_id: FromPath[int]) -> dict:
-        return _plain(await service.close_evaluation(request.user, tender_id))
+        return _plain(await evaluation.close_evaluation(request.user, tender_id))
 
     @post(
         "/tenders/{tender_id:int}/award",
@@ -280,15 +291,15 @@ class TenderApi(Controller):
     async def award(
         self, request: Request, tender_id: FromPath[int], data: JSONBody[AwardIn]
     ) -> CreatedOut:
-        return CreatedOut(await service.award(request.user, tender_id, data.bid_id, data.reason))
+        return CreatedOut(await awarding.award(request.user, tender_id, data.bid_id, data.reason))
 
     @get("/tenders/{tender_id:int}/results", guards=[READERS], summary="Scores, ranks, candidates")
     async def results(self, request: Request, tender_id: FromPath[int]) -> dict:
-        return _results_out(await service.results(request.user, tender_id))
+        return _results_out(await evaluation.results(request.user, tender_id))
 
     @get("/tenders/{tender_id:int}/ocds", guards=[STAFF], summary="The OCDS 1.1 release")
     async def ocds(self, request: Request, tender_id: FromPath[int]) -> Response[bytes]:
-        release = await service.ocds_release(request.user, tender_id)
+        release = await awarding.ocds_release(request.user, tender_id)
         return Response(_OCDS_JSON.encode(release), media_type="application/json")
 
     @get(
@@ -297,7 +308,7 @@ class TenderApi(Controller):
         summary="The evaluation report (评标报告)",
     )
     async def report(self, request: Request, tender_id: FromPath[int]) -> Response[bytes]:
-        body, name = documents.report_file(await service.report(request.user, tender_id))
+        body, name = documents.report_file(await evaluation.report(request.user, tender_id))
         return download(body, name, "application/pdf", inline=True)
 
     @get(
@@ -308,7 +319,7 @@ class TenderApi(Controller):
     async def matrix(
         self, request: Request, tender_id: FromPath[int], fmt: FromPath[str]
     ) -> Response[bytes]:
-        report = await service.report(request.user, tender_id)
+        report = await evaluation.report(request.user, tender_id)
         return download(*documents.matrix_file(report, fmt))
 
     # --- bids ------------------------------------------------------------------------------
@@ -319,7 +330,7 @@ class TenderApi(Controller):
         summary="Bids received (before opening: arrival times and digests only)",
     )
     async def bids(self, request: Request, tender_id: FromPath[int]) -> list[dict]:
-        return _plain(await service.bids(request.user, tender_id))
+        return _plain(await bidding.bids(request.user, tender_id))
 
     @post(
         "/tenders/{tender_id:int}/bids",
@@ -333,7 +344,7 @@ class TenderApi(Controller):
         form = Form(await request.form())
         price = form.decimal("price")
         form.errors.raise_if_any()
-        receipt = await service.submit_bid(
+        receipt = await bidding.submit_bid(
             request.user,
             tender_id,
             price,
@@ -349,16 +360,16 @@ class TenderApi(Controller):
         summary="Withdraw the vendor's bid before the deadline",
     )
     async def withdraw(self, request: Request, tender_id: FromPath[int]) -> StatusOut:
-        await service.withdraw_bid(request.user, tender_id)
+        await bidding.withdraw_bid(request.user, tender_id)
         return StatusOut("withdrawn")
 
     @get("/bids", guards=[VENDORS], summary="The vendor's own bids")
     async def my_bids(self, request: Request) -> list[dict]:
-        return _plain(await service.my_bids(request.user))
+        return _plain(await bidding.my_bids(request.user))
 
     @get("/bids/{bid_id:int}/receipt", guards=[VENDORS], summary="A bid's receipt")
     async def receipt(self, request: Request, bid_id: FromPath[int]) -> dict:
-        return _plain(await service.receipt(request.user, bid_id))
+        return _plain(await bidding.receipt(request.user, bid_id))
 
     @get(
         "/bids/{bid_id:int}/files/{position:int}",
@@ -368,28 +379,28 @@ class TenderApi(Controller):
     async def bid_file(
         self, request: Request, bid_id: FromPath[int], position: FromPath[int]
     ) -> Response[bytes]:
-        name, data = await service.bid_file(request.user, bid_id, position)
+        name, data = await bidding.bid_file(request.user, bid_id, position)
         return download(data, name, "application/octet-stream")
 
     @post("/bids/{bid_id:int}/compliance", guards=[OFFICERS], status_code=HTTP_200_OK)
     async def compliance(
         self, request: Request, bid_id: FromPath[int], data: JSONBody[ComplianceIn]
     ) -> StatusOut:
-        await service.review_bid(request.user, bid_id, data.compliant, data.reason)
+        await opening.review_bid(request.user, bid_id, data.compliant, data.reason)
         return StatusOut("compliant" if data.compliant else "non_compliant")
 
     @post("/bids/{bid_id:int}/low-price", guards=[OFFICERS], status_code=HTTP_200_OK)
     async def low_price(
         self, request: Request, bid_id: FromPath[int], data: JSONBody[LowPriceIn]
     ) -> StatusOut:
-        await service.decide_low_price(request.user, bid_id, data.decision, data.reason)
+        await opening.decide_low_price(request.user, bid_id, data.decision, data.reason)
         return StatusOut(data.decision)
 
     # --- the panel -------------------------------------------------------------------------
 
     @get("/tenders/{tender_id:int}/panel", guards=[STAFF], summary="The panel and its progress")
     async def panel(self, request: Request, tender_id: FromPath[int]) -> list[dict]:
-        return _plain(await service.panel(request.user, tender_id))
+        return _plain(await scoring.panel(request.user, tender_id))
 
     @post(
         "/tenders/{tender_id:int}/panel",
@@ -400,7 +411,7 @@ class TenderApi(Controller):
     async def assign(
         self, request: Request, tender_id: FromPath[int], data: JSONBody[PanelIn]
     ) -> StatusOut:
-        await service.assign_panel(request.user, tender_id, data.evaluator_ids)
+        await scoring.assign_panel(request.user, tender_id, data.evaluator_ids)
         return StatusOut("assigned")
 
     @get(
@@ -409,7 +420,7 @@ class TenderApi(Controller):
         summary="The bidders to declare conflicts of interest against",
     )
     async def bidders(self, request: Request, tender_id: FromPath[int]) -> list[dict]:
-        return await service.bidders(request.user, tender_id)
+        return await scoring.bidders(request.user, tender_id)
 
     @post(
         "/tenders/{tender_id:int}/declaration",
@@ -420,7 +431,7 @@ class TenderApi(Controller):
     async def declare(
         self, request: Request, tender_id: FromPath[int], data: JSONBody[DeclarationIn]
     ) -> StatusOut:
-        may_score = await service.declare(request.user, tender_id, data.conflicts, data.note)
+        may_score = await scoring.declare(request.user, tender_id, data.conflicts, data.note)
         return StatusOut("may_score" if may_score else "removed")
 
     @get(
@@ -429,7 +440,7 @@ class TenderApi(Controller):
         summary="The evaluator's scoring sheet",
     )
     async def scoring(self, request: Request, tender_id: FromPath[int]) -> dict:
-        sheet = await service.scoring_sheet(request.user, tender_id)
+        sheet = await scoring.scoring_sheet(request.user, tender_id)
         return _plain(
             {
                 "tender": _tender_out(sheet["tender"]),
@@ -457,7 +468,7 @@ class TenderApi(Controller):
         self, request: Request, tender_id: FromPath[int], data: JSONBody[ScoresIn]
     ) -> StatusOut:
         entries = [
-            service.ScoreInput(s.bid_id, s.criterion, s.score, s.comment) for s in data.scores
+            scoring.ScoreInput(s.bid_id, s.criterion, s.score, s.comment) for s in data.scores
         ]
-        await service.save_scores(request.user, tender_id, entries, data.submit)
+        await scoring.save_scores(request.user, tender_id, entries, data.submit)
         return StatusOut("submitted" if data.submit else "saved")

@@ -14,7 +14,7 @@ from vendorgov.accounts import service as accounts
 from vendorgov.contracts.rules import Clause, Penalty, Terms, to_plain
 from vendorgov.files.service import Upload
 from vendorgov.settings import get_settings
-from vendorgov.tenders import service
+from vendorgov.tenders import awarding, bidding, evaluation, opening, publication, scoring
 from vendorgov.tenders.rules import Criterion
 from vendorgov.tenders.tables import Tender
 
@@ -68,8 +68,8 @@ def _template(clauses: list[Clause], start: date) -> dict:
     return plain
 
 
-def _input(reference, title, start, deadline, clauses, **extra) -> service.TenderInput:
-    return service.TenderInput(
+def _input(reference, title, start, deadline, clauses, **extra) -> publication.TenderInput:
+    return publication.TenderInput(
         reference=reference,
         title=title,
         category=extra.pop("category", "cleaning"),
@@ -94,21 +94,21 @@ async def load(today: date, clauses: list[Clause], scan: Callable[[str], bytes])
 
     # 1. Awarded: the outpatient building's cleaning, opened and scored by the five experts.
     start = _first_of_month(today, 2)
-    awarded = await service.create_tender(
+    awarded = await publication.create_tender(
         officer,
         _input(
             "ZB-2026-011",
             "门诊楼及医技楼保洁服务采购",
             start,
-            now + timedelta(hours=1),
+            now + timedelta(days=21),  # §3a's minimum bid period
             clauses,
             ceiling="2880000.00",
             scope="门诊楼、医技楼公共区域及诊室日常保洁、医疗废物院内收集转运，服务期两年。",
         ),
     )
-    await service.publish(officer, awarded)
+    await publication.publish(officer, awarded)
     for username, (price, _) in AWARDED_BIDS.items():
-        await service.submit_bid(
+        await bidding.submit_bid(
             await _principal(username),
             awarded,
             Decimal(price),
@@ -120,24 +120,24 @@ async def load(today: date, clauses: list[Clause], scan: Callable[[str], bytes])
         )
     # The deadline falls right after the last bid, as if the demo had waited for it.
     await Tender.update({Tender.bid_deadline: datetime.now(UTC)}).where(Tender.id == awarded)
-    await service.open_tender(officer, awarded)
-    await service.assign_panel(officer, awarded, [e.user_id for e in experts])
+    await opening.open_tender(officer, awarded)
+    await scoring.assign_panel(officer, awarded, [e.user_id for e in experts])
     for n, expert in enumerate(experts):
-        await service.declare(expert, awarded, [], "")
+        await scoring.declare(expert, awarded, [], "")
         entries = []
         for username, (_, scores) in AWARDED_BIDS.items():
-            bid_id = (await service.my_bids(await _principal(username)))[0]["id"]
+            bid_id = (await bidding.my_bids(await _principal(username)))[0]["id"]
             for key, value in zip(("plan", "staffing", "experience"), scores[n], strict=True):
-                entries.append(service.ScoreInput(bid_id, key, Decimal(value), ""))
-        await service.save_scores(expert, awarded, entries, submit=True)
-    await service.close_evaluation(officer, awarded)
-    first = (await service.results(officer, awarded))["candidates"][0]
-    await service.award(officer, awarded, first["id"])
+                entries.append(scoring.ScoreInput(bid_id, key, Decimal(value), ""))
+        await scoring.save_scores(expert, awarded, entries, submit=True)
+    await evaluation.close_evaluation(officer, awarded)
+    first = (await evaluation.results(officer, awarded))["candidates"][0]
+    await awarding.award(officer, awarded, first["id"])
 
-    # 2. Open for bids: the inpatient wards, deadline in ten days at 09:30 hospital time.
-    deadline_day = today + timedelta(days=10)
+    # 2. Open for bids: the inpatient wards, deadline in three weeks at 09:30 hospital time.
+    deadline_day = today + timedelta(days=21)
     deadline = datetime.combine(deadline_day, time(9, 30), zone).astimezone(UTC)
-    open_tender = await service.create_tender(
+    open_tender = await publication.create_tender(
         officer,
         _input(
             "ZB-2026-018",
@@ -149,12 +149,12 @@ async def load(today: date, clauses: list[Clause], scan: Callable[[str], bytes])
             scope="住院部 1–18 层病区、护士站及走廊日常保洁和终末消毒，服务期两年。",
         ),
     )
-    await service.add_document(
+    await publication.add_document(
         officer, open_tender, Upload("招标文件.pdf", scan("ZB-2026-018 招标文件"))
     )
-    await service.publish(officer, open_tender)
+    await publication.publish(officer, open_tender)
     for username, price in (("jiekang", "3825000.00"), ("jingmei", "3710000.00")):
-        await service.submit_bid(
+        await bidding.submit_bid(
             await _principal(username),
             open_tender,
             Decimal(price),
@@ -163,7 +163,7 @@ async def load(today: date, clauses: list[Clause], scan: Callable[[str], bytes])
         )
 
     # 3. A draft: campus security, lowest evaluated price.
-    await service.create_tender(
+    await publication.create_tender(
         officer,
         _input(
             "ZB-2026-020",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
@@ -190,6 +190,28 @@ def deadline_errors(deadline: datetime | None, now: datetime, errors: Collector)
         errors.add("bid_deadline", "required", "is required")
     elif deadline <= now:
         errors.add("bid_deadline", "future", "must be in the future")
+
+
+def min_bid_days(method: Method, open_days: int, consultation_days: int, other_days: int) -> int:
+    """§3a: the shortest bid period of a method, in calendar days."""
+    if method in (Method.open, Method.invited):
+        return open_days
+    if method is Method.consultation:
+        return consultation_days
+    return other_days
+
+
+def bid_period_errors(
+    published_at: datetime, deadline: datetime, minimum_days: int, errors: Collector
+) -> None:
+    """§3a: from publication to the bid deadline at least `minimum_days` whole days."""
+    if deadline - published_at < timedelta(days=minimum_days):
+        errors.add(
+            "bid_deadline",
+            "bid_period",
+            f"at least {minimum_days} days after publication (§3a); "
+            f"this leaves {(deadline - published_at).total_seconds() / 86400:.1f}",
+        )
 
 
 def price_lines_errors(

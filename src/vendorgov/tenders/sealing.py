@@ -80,6 +80,16 @@ def canonical(content: dict[str, Any]) -> bytes:
     return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
+# Envelopes are padded to a multiple of this many bytes, so the ciphertext's length does not
+# give the price's (or the price lines') length.
+PAD_BUCKET = 4096
+
+
+def padded(data: bytes) -> bytes:
+    """JSON followed by spaces up to the bucket; JSON readers ignore trailing whitespace."""
+    return data + b" " * (-len(data) % PAD_BUCKET)
+
+
 def digest(content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical(content)).hexdigest()
 

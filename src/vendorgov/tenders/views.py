@@ -5,7 +5,9 @@ pages only show what it returns and put its errors next to the fields they conce
 
 from __future__ import annotations
 
+import functools
 import re
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -23,7 +25,18 @@ from vendorgov.errors import DomainError, InvalidInput
 from vendorgov.files.responses import download, inline_file
 from vendorgov.inspections.api import parse_instant
 from vendorgov.paging import PageRequest, page_of
-from vendorgov.tenders import documents, sealing, service
+from vendorgov.tenders import (
+    awarding,
+    bidding,
+    common,
+    documents,
+    evaluation,
+    opening,
+    publication,
+    reading,
+    scoring,
+    sealing,
+)
 from vendorgov.tenders.rules import PRICE_KEY, Criterion
 from vendorgov.web.forms import Form, error_map
 
@@ -46,7 +59,7 @@ STARTING_CRITERIA = (
     ("plan", "服务方案 Service plan", "40"),
     ("staffing", "人员配置 Staffing", "30"),
 )
-_ROW_FIELD = re.compile(r"^(criteria|price_lines)\[(\d+)\](.*)$")
+_ROW_FIELD = re.compile(r"^(\w+)\[(\d+)\](.*)$")
 _DATETIME_LOCAL = "%Y-%m-%dT%H:%M:%S"
 
 
@@ -87,7 +100,7 @@ def _instant(form: Form, name: str):
 
 def _tender_input(
     form: Form, template: dict | None = None
-) -> tuple[service.TenderInput, dict[str, list[int]]]:
+) -> tuple[publication.TenderInput, dict[str, list[int]]]:
     """The create/edit form → TenderInput, and which form row each criterion came from."""
     criteria, criteria_rows = [], []
     for i in range(_rows(form, "criteria_rows")):
@@ -98,7 +111,7 @@ def _tender_input(
         criteria.append(Criterion(key, name, weight if weight is not None else Decimal(0)))
         criteria_rows.append(i)
     clauses = clauses_from_form(form, form.errors)
-    data = service.TenderInput(
+    data = publication.TenderInput(
         reference=form.text("reference"),
         title=form.text("title"),
         category=form.text("category"),
@@ -117,17 +130,59 @@ def _tender_input(
     return data, {"criteria": criteria_rows}
 
 
-def _field_errors(error: DomainError, rows: dict[str, list[int]] | None = None) -> dict[str, str]:
+def _field_errors(error: DomainError, rows: dict[str, list] | None = None) -> dict[str, str]:
     """field → message for inline display: the n-th entered criterion or price line onto the
-    form row it came from, SLA template errors onto the clause rows."""
+    form row it came from (rows of numbers), the n-th score onto its input (rows of names),
+    SLA template errors onto the clause rows."""
     result: dict[str, str] = {}
-    for field, message in error_map(error).items():
-        field = field.removeprefix("sla_template.")
-        match = _ROW_FIELD.match(field)
+    for name, message in error_map(error).items():
+        name = name.removeprefix("sla_template.")
+        match = _ROW_FIELD.match(name)
         if match and rows and match[1] in rows and int(match[2]) < len(rows[match[1]]):
-            field = f"{match[1]}[{rows[match[1]][int(match[2])]}]{match[3]}"
-        result.setdefault(field, message)
+            row = rows[match[1]][int(match[2])]
+            name = row if isinstance(row, str) else f"{match[1]}[{row}]{match[3]}"
+        result.setdefault(name, message)
     return result
+
+
+@dataclass
+class Refusal:
+    """A refused form: what the page shows again — the input as typed and the messages next
+    to their fields — and the status it answers with (422, 409, 403)."""
+
+    form: Form
+    status_code: int
+    errors: dict[str, str]
+    form_name: str = ""
+    values: dict[str, str] = field(default_factory=dict)
+
+
+def refused_shows(page: str, form_name: str = ""):
+    """A form handler whose refusal (any domain error but 404, which stays a 404 page) shows
+    the page named `page` again with a Refusal. The handler may put `rows` (see _field_errors)
+    in request.state to place row errors. `form_name` may name path parameters ("bid-{bid_id}")."""
+
+    def wrap(handler):
+        @functools.wraps(handler)
+        async def run(self, request: Request, **kwargs):
+            try:
+                return await handler(self, request, **kwargs)
+            except DomainError as error:
+                if error.status_code == 404:
+                    raise
+                form = await Form.read(request)
+                refusal = Refusal(
+                    form,
+                    error.status_code,
+                    _field_errors(error, request.state.get("rows")),
+                    form_name.format(**kwargs),
+                    form.values(),
+                )
+                return await getattr(self, page)(request, kwargs.get("tender_id"), refusal)
+
+        return run
+
+    return wrap
 
 
 def _tender_values(tender: dict) -> dict[str, str]:
@@ -190,18 +245,18 @@ class TenderPages(Controller):
         self, request: Request, paging: PageRequest, status: FromQuery[str] = ""
     ) -> Template:
         user = request.user
-        choices = service.choices()
+        choices = publication.choices()
         if status not in choices["statuses"]:
             status = ""
-        todo = {r["tender"]["id"]: r["what"] for r in await service.reminders(user)}
+        todo = {r["tender"]["id"]: r["what"] for r in await reading.reminders(user)}
         return Template(
             "tenders/list.html",
             context={
-                "tenders": page_of(await service.list_tenders(user, status), paging, TENDER_SORTS),
+                "tenders": page_of(await reading.list_tenders(user, status), paging, TENDER_SORTS),
                 "status": status,
                 "todo": todo,
                 "is_officer": user.role is Role.procurement,
-                "is_staff": user.role in service.STAFF,
+                "is_staff": user.role in common.STAFF,
                 **choices,
             },
         )
@@ -209,10 +264,24 @@ class TenderPages(Controller):
     @get("/bids", guards=[VENDOR])
     async def my_bids(self, request: Request) -> Template:
         return Template(
-            "tenders/my_bids.html", context={"bids": await service.my_bids(request.user)}
+            "tenders/my_bids.html", context={"bids": await bidding.my_bids(request.user)}
         )
 
     # --- create and edit -------------------------------------------------------------------
+
+    async def _form_page(
+        self, request: Request, tender_id: int | None, refusal: Refusal
+    ) -> Template:
+        """The create or edit form again, as sent, with its errors."""
+        tender = await reading.get_tender(request.user, tender_id) if tender_id else None
+        return self._form(
+            refusal.values,
+            refusal.errors,
+            tender,
+            refusal.status_code,
+            refusal.form.texts("qualification_types"),
+            refusal.form,
+        )
 
     def _form(
         self,
@@ -253,7 +322,7 @@ class TenderPages(Controller):
                 "criteria_rows": criteria_rows,
                 "clauses": clauses,
                 "clause_rows": clause_rows,
-                **service.choices(),
+                **publication.choices(),
                 "clause_kinds": contracts.choices()["clause_kinds"],
                 "priorities": contracts.choices()["priorities"],
             },
@@ -264,75 +333,52 @@ class TenderPages(Controller):
         return self._form(_new_values(), {}, quals=["business_licence"])
 
     @post("/", guards=[OFFICER])
+    @refused_shows("_form_page")
     async def create(self, request: Request) -> Template | Redirect:
         form = await Form.read(request)
-        rows: dict[str, list[int]] = {}
-        try:
-            data, rows = _tender_input(form)
-            form.errors.raise_if_any()
-            tender_id = await service.create_tender(request.user, data)
-        except DomainError as error:
-            return self._form(
-                form.values(),
-                _field_errors(error, rows),
-                status_code=error.status_code,
-                quals=form.texts("qualification_types"),
-                form=form,
-            )
+        data, request.state.rows = _tender_input(form)
+        form.errors.raise_if_any()
+        tender_id = await publication.create_tender(request.user, data)
         flash(request, "Draft tender created: attach its documents, then publish.", category="ok")
         return Redirect(f"/tenders/{tender_id}")
 
     @get("/{tender_id:int}/edit", guards=[OFFICER])
     async def edit(self, request: Request, tender_id: FromPath[int]) -> Template:
-        tender = await service.get_tender(request.user, tender_id)
+        tender = await reading.get_tender(request.user, tender_id)
         return self._form(_tender_values(tender), {}, tender)
 
     @post("/{tender_id:int}/edit", guards=[OFFICER])
+    @refused_shows("_form_page")
     async def update(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
-        tender = await service.get_tender(request.user, tender_id)
+        tender = await reading.get_tender(request.user, tender_id)
         form = await Form.read(request)
-        rows: dict[str, list[int]] = {}
-        try:
-            data, rows = _tender_input(form, tender["sla_template"])
-            form.errors.raise_if_any()
-            await service.update_tender(request.user, tender_id, data)
-        except DomainError as error:
-            if error.status_code == 404:
-                raise
-            return self._form(
-                form.values(),
-                _field_errors(error, rows),
-                tender,
-                status_code=error.status_code,
-                quals=form.texts("qualification_types"),
-                form=form,
-            )
+        data, request.state.rows = _tender_input(form, tender["sla_template"])
+        form.errors.raise_if_any()
+        await publication.update_tender(request.user, tender_id, data)
         flash(request, "Draft saved.", category="ok")
         return Redirect(f"/tenders/{tender_id}")
 
     # --- a tender --------------------------------------------------------------------------
 
     async def _detail(
-        self,
-        request: Request,
-        tender_id: int,
-        status_code: int = 200,
-        errors: dict | None = None,
-        form_name: str = "",
-        values: dict | None = None,
+        self, request: Request, tender_id: int, refusal: Refusal | None = None
     ) -> Template:
         user = request.user
-        tender = await service.get_tender(user, tender_id)
+        tender = await reading.get_tender(user, tender_id)
         context: dict[str, Any] = {
             "tender": tender,
-            "errors": errors or {},
-            "form_name": form_name,
-            "values": values or {},
+            "errors": refusal.errors if refusal else {},
+            "form_name": refusal.form_name if refusal else "",
+            "values": refusal.values if refusal else {},
             "is_officer": user.role is Role.procurement,
-            "is_staff": user.role in service.STAFF,
+            "is_staff": user.role in common.STAFF,
             "line_rows": PRICE_LINE_ROWS,
         }
-        return Template("tenders/detail.html", status_code=status_code, context=context)
+        return Template(
+            "tenders/detail.html",
+            status_code=refusal.status_code if refusal else 200,
+            context=context,
+        )
 
     @get("/{tender_id:int}", guards=[READ])
     async def detail(self, request: Request, tender_id: FromPath[int]) -> Template:
@@ -341,39 +387,17 @@ class TenderPages(Controller):
     @get("/{tender_id:int}/open-button", guards=[OFFICER])
     async def open_button(self, request: Request, tender_id: FromPath[int]) -> Template:
         """The opening button, polled by the detail page until the deadline passes."""
-        tender = await service.get_tender(request.user, tender_id)
+        tender = await reading.get_tender(request.user, tender_id)
         return Template("tenders/_open_button.html", context={"tender": tender})
 
-    async def _act(
-        self, request: Request, tender_id: int, form_name: str, action, *args
-    ) -> Template | None:
-        """Run a tender action; on a refusal, the detail page with the reason inline."""
-        try:
-            await action(request.user, tender_id, *args)
-        except DomainError as error:
-            if error.status_code == 404:
-                raise
-            form = await Form.read(request)
-            return await self._detail(
-                request,
-                tender_id,
-                error.status_code,
-                _field_errors(error),
-                form_name,
-                form.values(),
-            )
-        return None
-
     @post("/{tender_id:int}/documents", guards=[OFFICER], request_max_body_size=BID_BODY_LIMIT)
+    @refused_shows("_detail", "document")
     async def add_document(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         form = await Form.read(request)
         upload = await form.upload("file")
         if upload is None:
-            error = InvalidInput.single("file", "required", "choose the document to attach")
-            return await self._detail(request, tender_id, 422, _field_errors(error), "document")
-        refused = await self._act(request, tender_id, "document", service.add_document, upload)
-        if refused:
-            return refused
+            raise InvalidInput.single("file", "required", "choose the document to attach")
+        await publication.add_document(request.user, tender_id, upload)
         flash(request, f"{upload.filename} attached.", category="ok")
         return Redirect(f"/tenders/{tender_id}")
 
@@ -381,59 +405,40 @@ class TenderPages(Controller):
     async def document(
         self, request: Request, tender_id: FromPath[int], file_id: FromPath[str]
     ) -> Response:
-        return inline_file(await service.document(request.user, tender_id, file_id))
+        return inline_file(await publication.document(request.user, tender_id, file_id))
 
     @post("/{tender_id:int}/publish", guards=[OFFICER])
+    @refused_shows("_detail", "publish")
     async def publish(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
-        refused = await self._act(request, tender_id, "publish", service.publish)
-        if refused:
-            return refused
+        await publication.publish(request.user, tender_id)
         flash(request, "Published: vendors of the category can bid until the deadline.", "ok")
         return Redirect(f"/tenders/{tender_id}")
 
     @post("/{tender_id:int}/deadline", guards=[OFFICER])
+    @refused_shows("_detail", "deadline")
     async def deadline(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         form = await Form.read(request)
         deadline = _instant(form, "bid_deadline")
-        if form.errors.errors:
-            return await self._detail(
-                request,
-                tender_id,
-                422,
-                _field_errors(InvalidInput(form.errors.errors)),
-                "deadline",
-                form.values(),
-            )
-        refused = await self._act(
-            request, tender_id, "deadline", service.change_deadline, deadline, form.text("reason")
-        )
-        if refused:
-            return refused
+        form.errors.raise_if_any()
+        await publication.change_deadline(request.user, tender_id, deadline, form.text("reason"))
         flash(request, "Bid deadline changed.", category="ok")
         return Redirect(f"/tenders/{tender_id}")
 
     @post("/{tender_id:int}/close-tender", guards=[OFFICER])
+    @refused_shows("_detail", "end")
     async def end(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         """Cancel the tender, or declare it failed (废标), with a written reason."""
         form = await Form.read(request)
-        action = service.fail if form.text("action") == "fail" else service.cancel
-        refused = await self._act(request, tender_id, "end", action, form.text("reason"))
-        if refused:
-            return refused
-        word = "failed" if action is service.fail else "cancelled"
+        action = publication.fail if form.text("action") == "fail" else publication.cancel
+        await action(request.user, tender_id, form.text("reason"))
+        word = "failed" if action is publication.fail else "cancelled"
         flash(request, f"The tender is {word}; its record is kept.", category="ok")
         return Redirect(f"/tenders/{tender_id}")
 
     @post("/{tender_id:int}/open", guards=[OFFICER])
+    @refused_shows("_detail", "open")
     async def open(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
-        try:
-            summary = await service.open_tender(request.user, tender_id)
-        except DomainError as error:
-            if error.status_code == 404:
-                raise
-            return await self._detail(
-                request, tender_id, error.status_code, _field_errors(error), "open"
-            )
+        summary = await opening.open_tender(request.user, tender_id)
         if summary["status"] == "failed":
             flash(request, f"Opened; the tender failed: {summary['closed_reason']}", "error")
         else:
@@ -455,25 +460,20 @@ class TenderPages(Controller):
     # --- bids received, compliance review ----------------------------------------------------
 
     async def _bids_page(
-        self,
-        request: Request,
-        tender_id: int,
-        status_code: int = 200,
-        errors: dict | None = None,
-        form_name: str = "",
+        self, request: Request, tender_id: int, refusal: Refusal | None = None
     ) -> Template:
         user = request.user
-        tender = await service.get_tender(user, tender_id)
+        tender = await reading.get_tender(user, tender_id)
         return Template(
             "tenders/bids.html",
-            status_code=status_code,
+            status_code=refusal.status_code if refusal else 200,
             context={
                 "tender": tender,
-                "bids": await service.bids(user, tender_id),
+                "bids": await bidding.bids(user, tender_id),
                 "is_officer": user.role is Role.procurement,
                 "is_staff": True,
-                "errors": errors or {},
-                "form_name": form_name,
+                "errors": refusal.errors if refusal else {},
+                "form_name": refusal.form_name if refusal else "",
             },
         )
 
@@ -481,46 +481,26 @@ class TenderPages(Controller):
     async def bids(self, request: Request, tender_id: FromPath[int]) -> Template:
         return await self._bids_page(request, tender_id)
 
-    async def _review(self, request: Request, tender_id: int, bid_id: int, action, *args):
-        try:
-            await action(request.user, bid_id, *args)
-        except DomainError as error:
-            if error.status_code == 404:
-                raise
-            return await self._bids_page(
-                request, tender_id, error.status_code, _field_errors(error), f"bid-{bid_id}"
-            )
-        return None
-
     @post("/{tender_id:int}/bids/{bid_id:int}/compliance", guards=[OFFICER])
+    @refused_shows("_bids_page", "bid-{bid_id}")
     async def compliance(
         self, request: Request, tender_id: FromPath[int], bid_id: FromPath[int]
     ) -> Template | Redirect:
         form = await Form.read(request)
         compliant = form.text("compliant") == "yes"
-        refused = await self._review(
-            request, tender_id, bid_id, service.review_bid, compliant, form.text("reason")
-        )
-        if refused:
-            return refused
+        await opening.review_bid(request.user, bid_id, compliant, form.text("reason"))
         flash(request, "Compliance decision recorded.", category="ok")
         return Redirect(f"/tenders/{tender_id}/bids#bid-{bid_id}")
 
     @post("/{tender_id:int}/bids/{bid_id:int}/low-price", guards=[OFFICER])
+    @refused_shows("_bids_page", "bid-{bid_id}")
     async def low_price(
         self, request: Request, tender_id: FromPath[int], bid_id: FromPath[int]
     ) -> Template | Redirect:
         form = await Form.read(request)
-        refused = await self._review(
-            request,
-            tender_id,
-            bid_id,
-            service.decide_low_price,
-            form.text("decision"),
-            form.text("reason"),
+        await opening.decide_low_price(
+            request.user, bid_id, form.text("decision"), form.text("reason")
         )
-        if refused:
-            return refused
         flash(request, "The panel's decision on the low price is recorded.", category="ok")
         return Redirect(f"/tenders/{tender_id}/bids#bid-{bid_id}")
 
@@ -528,25 +508,25 @@ class TenderPages(Controller):
     async def bid_file(
         self, request: Request, bid_id: FromPath[int], position: FromPath[int]
     ) -> Response[bytes]:
-        name, data = await service.bid_file(request.user, bid_id, position)
+        name, data = await bidding.bid_file(request.user, bid_id, position)
         return download(data, name, "application/octet-stream")
 
     # --- the panel ---------------------------------------------------------------------------
 
     async def _panel_page(
-        self, request: Request, tender_id: int, status_code: int = 200, errors: dict | None = None
+        self, request: Request, tender_id: int, refusal: Refusal | None = None
     ) -> Template:
         user = request.user
-        tender = await service.get_tender(user, tender_id)
-        members = await service.panel(user, tender_id)
+        tender = await reading.get_tender(user, tender_id)
+        members = await scoring.panel(user, tender_id)
         seated = {m["evaluator"] for m in members}
         expected = 0
         if tender["opened_at"]:
-            eligible = [b for b in await service.bids(user, tender_id) if b.get("eligible")]
+            eligible = [b for b in await bidding.bids(user, tender_id) if b.get("eligible")]
             expected = len(eligible) * len([c for c in tender["criteria"] if not c.is_price])
         return Template(
             "tenders/panel.html",
-            status_code=status_code,
+            status_code=refusal.status_code if refusal else 200,
             context={
                 "tender": tender,
                 "members": members,
@@ -560,7 +540,7 @@ class TenderPages(Controller):
                 and tender["status"] in ("published", "opened"),
                 "is_officer": user.role is Role.procurement,
                 "is_staff": True,
-                "errors": errors or {},
+                "errors": refusal.errors if refusal else {},
             },
         )
 
@@ -569,30 +549,18 @@ class TenderPages(Controller):
         return await self._panel_page(request, tender_id)
 
     @post("/{tender_id:int}/panel", guards=[OFFICER])
+    @refused_shows("_panel_page")
     async def assign(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         form = await Form.read(request)
         ids = [int(v) for v in form.texts("evaluator_ids") if v.isdecimal()]
-        try:
-            await service.assign_panel(request.user, tender_id, ids)
-        except DomainError as error:
-            if error.status_code == 404:
-                raise
-            return await self._panel_page(
-                request, tender_id, error.status_code, _field_errors(error)
-            )
+        await scoring.assign_panel(request.user, tender_id, ids)
         flash(request, f"{len(ids)} evaluator(s) added to the panel.", category="ok")
         return Redirect(f"/tenders/{tender_id}/panel")
 
     @post("/{tender_id:int}/close", guards=[OFFICER])
+    @refused_shows("_panel_page")
     async def close(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
-        try:
-            after = await service.close_evaluation(request.user, tender_id)
-        except DomainError as error:
-            if error.status_code == 404:
-                raise
-            return await self._panel_page(
-                request, tender_id, error.status_code, _field_errors(error)
-            )
+        after = await evaluation.close_evaluation(request.user, tender_id)
         if after["status"] == "failed":
             flash(request, "The tender failed: too few bids after compliance review.", "error")
             return Redirect(f"/tenders/{tender_id}")
@@ -602,26 +570,21 @@ class TenderPages(Controller):
     # --- results and award -------------------------------------------------------------------
 
     async def _results_page(
-        self,
-        request: Request,
-        tender_id: int,
-        status_code: int = 200,
-        errors: dict | None = None,
-        values: dict | None = None,
+        self, request: Request, tender_id: int, refusal: Refusal | None = None
     ) -> Template:
         user = request.user
-        data = await service.results(user, tender_id)
+        data = await evaluation.results(user, tender_id)
         return Template(
             "tenders/results.html",
-            status_code=status_code,
+            status_code=refusal.status_code if refusal else 200,
             context={
                 **data,
                 "scored": [c for c in data["criteria"] if not c.is_price],
                 "excluded": [b for b in data["bids"] if not b["eligible"]],
                 "is_officer": user.role is Role.procurement,
-                "is_staff": user.role in service.STAFF,
-                "errors": errors or {},
-                "values": values or {},
+                "is_staff": user.role in common.STAFF,
+                "errors": refusal.errors if refusal else {},
+                "values": refusal.values if refusal else {},
             },
         )
 
@@ -630,20 +593,14 @@ class TenderPages(Controller):
         return await self._results_page(request, tender_id)
 
     @post("/{tender_id:int}/award", guards=[OFFICER])
+    @refused_shows("_results_page")
     async def award(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         form = await Form.read(request)
         bid_id = form.integer("bid_id")
-        try:
-            form.errors.raise_if_any()
-            if bid_id is None:
-                raise InvalidInput.single("bid_id", "required", "choose the bid to award")
-            contract_id = await service.award(request.user, tender_id, bid_id, form.text("reason"))
-        except DomainError as error:
-            if error.status_code == 404:
-                raise
-            return await self._results_page(
-                request, tender_id, error.status_code, _field_errors(error), form.values()
-            )
+        form.errors.raise_if_any()
+        if bid_id is None:
+            raise InvalidInput.single("bid_id", "required", "choose the bid to award")
+        contract_id = await awarding.award(request.user, tender_id, bid_id, form.text("reason"))
         flash(
             request,
             "Awarded: a draft contract was created with the tender's scope, the winning price "
@@ -654,40 +611,29 @@ class TenderPages(Controller):
 
     @get("/{tender_id:int}/report.pdf", guards=[READ])
     async def report(self, request: Request, tender_id: FromPath[int]) -> Response[bytes]:
-        body, name = documents.report_file(await service.report(request.user, tender_id))
+        body, name = documents.report_file(await evaluation.report(request.user, tender_id))
         return download(body, name, "application/pdf", inline=True)
 
     @get("/{tender_id:int}/matrix/{fmt:str}", guards=[READ])
     async def matrix(
         self, request: Request, tender_id: FromPath[int], fmt: FromPath[str]
     ) -> Response[bytes]:
-        report = await service.report(request.user, tender_id)
+        report = await evaluation.report(request.user, tender_id)
         return download(*documents.matrix_file(report, fmt))
 
     # --- vendors: bid, withdraw, receipts ----------------------------------------------------
 
     @post("/{tender_id:int}/bid", guards=[VENDOR], request_max_body_size=BID_BODY_LIMIT)
+    @refused_shows("_detail", "bid")
     async def submit_bid(self, request: Request, tender_id: FromPath[int]) -> Template:
         form = await Form.read(request)
-        rows: dict[str, list[int]] = {}
-        try:
-            price = _decimal(form, "price", "price")
-            lines, rows["price_lines"] = _price_lines(form)
-            form.errors.raise_if_any()
-            receipt = await service.submit_bid(
-                request.user, tender_id, price, lines, await form.uploads("files")
-            )
-        except DomainError as error:
-            if error.status_code == 404:
-                raise
-            return await self._detail(
-                request,
-                tender_id,
-                error.status_code,
-                _field_errors(error, rows),
-                "bid",
-                form.values(),
-            )
+        price = _decimal(form, "price", "price")
+        lines, line_rows = _price_lines(form)
+        request.state.rows = {"price_lines": line_rows}
+        form.errors.raise_if_any()
+        receipt = await bidding.submit_bid(
+            request.user, tender_id, price, lines, await form.uploads("files")
+        )
         # The content the digest covers is returned once, now: it is shown here to keep.
         return Template(
             "tenders/receipt.html",
@@ -701,16 +647,15 @@ class TenderPages(Controller):
         )
 
     @post("/{tender_id:int}/withdraw", guards=[VENDOR])
+    @refused_shows("_detail", "withdraw")
     async def withdraw(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
-        refused = await self._act(request, tender_id, "withdraw", service.withdraw_bid)
-        if refused:
-            return refused
+        await bidding.withdraw_bid(request.user, tender_id)
         flash(request, "Your bid is withdrawn. You may bid again before the deadline.", "ok")
         return Redirect(f"/tenders/{tender_id}")
 
     @get("/bids/{bid_id:int}/receipt", guards=[VENDOR])
     async def receipt(self, request: Request, bid_id: FromPath[int]) -> Template:
-        receipt = await service.receipt(request.user, bid_id)
+        receipt = await bidding.receipt(request.user, bid_id)
         return Template(
             "tenders/receipt.html",
             context={
@@ -731,40 +676,32 @@ class TenderPages(Controller):
         return await self._declaration_page(request, tender_id)
 
     async def _declaration_page(
-        self,
-        request: Request,
-        tender_id: int,
-        status_code: int = 200,
-        errors: dict | None = None,
-        values: dict | None = None,
+        self, request: Request, tender_id: int, refusal: Refusal | None = None
     ) -> Template:
         user = request.user
-        tender = await service.get_tender(user, tender_id)
-        bidders = await service.bidders(user, tender_id) if tender["opened_at"] else []
+        tender = await reading.get_tender(user, tender_id)
+        member = tender.get("member") or {}
+        # A member who declared a conflict left the panel and sees no bidder any more.
+        listed = tender["opened_at"] and not member.get("conflict")
+        bidders = await scoring.bidders(user, tender_id) if listed else []
         return Template(
             "tenders/declaration.html",
-            status_code=status_code,
+            status_code=refusal.status_code if refusal else 200,
             context={
                 "tender": tender,
                 "member": tender.get("member"),
                 "bidders": bidders,
-                "errors": errors or {},
-                "values": values or {},
+                "errors": refusal.errors if refusal else {},
+                "values": refusal.values if refusal else {},
             },
         )
 
     @post("/{tender_id:int}/declaration", guards=[EVALUATOR])
+    @refused_shows("_declaration_page")
     async def declare(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         form = await Form.read(request)
         conflicts = [int(v) for v in form.texts("conflicts") if v.isdecimal()]
-        try:
-            may_score = await service.declare(request.user, tender_id, conflicts, form.text("note"))
-        except DomainError as error:
-            if error.status_code == 404:
-                raise
-            return await self._declaration_page(
-                request, tender_id, error.status_code, _field_errors(error), form.values()
-            )
+        may_score = await scoring.declare(request.user, tender_id, conflicts, form.text("note"))
         if not may_score:
             flash(
                 request,
@@ -776,25 +713,20 @@ class TenderPages(Controller):
         return Redirect(f"/tenders/{tender_id}/scoring")
 
     async def _scoring_page(
-        self,
-        request: Request,
-        tender_id: int,
-        status_code: int = 200,
-        errors: dict | None = None,
-        typed: dict | None = None,
+        self, request: Request, tender_id: int, refusal: Refusal | None = None
     ) -> Template:
-        sheet = await service.scoring_sheet(request.user, tender_id)
+        sheet = await scoring.scoring_sheet(request.user, tender_id)
         everyone: dict[tuple[int, str], list[dict]] = {}
         for s in sheet["everyone"]:
             everyone.setdefault((s["bid"], s["criterion"]), []).append(s)
         return Template(
             "tenders/scoring.html",
-            status_code=status_code,
+            status_code=refusal.status_code if refusal else 200,
             context={
                 **sheet,
                 "everyone_by": everyone,
-                "errors": errors or {},
-                "typed": typed or {},
+                "errors": refusal.errors if refusal else {},
+                "typed": refusal.values if refusal else {},
                 "final": sheet["member"]["submitted_at"] is not None
                 or sheet["tender"]["status"] != "opened",
             },
@@ -805,10 +737,11 @@ class TenderPages(Controller):
         return await self._scoring_page(request, tender_id)
 
     @post("/{tender_id:int}/scoring", guards=[EVALUATOR])
+    @refused_shows("_scoring_page")
     async def save_scores(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         form = await Form.read(request)
         submit = form.text("submit") == "final"
-        sheet = await service.scoring_sheet(request.user, tender_id)
+        sheet = await scoring.scoring_sheet(request.user, tender_id)
         entries, names = [], []
         for bid in sheet["bids"]:
             for c in sheet["criteria"]:
@@ -817,23 +750,11 @@ class TenderPages(Controller):
                 score = _decimal(form, name, name)
                 if score is None and not comment:
                     continue
-                entries.append(service.ScoreInput(bid["id"], c.key, score, comment))
+                entries.append(scoring.ScoreInput(bid["id"], c.key, score, comment))
                 names.append(name)
-        try:
-            form.errors.raise_if_any()
-            await service.save_scores(request.user, tender_id, entries, submit)
-        except DomainError as error:
-            if error.status_code == 404:
-                raise
-            errors = {}
-            for field, message in error_map(error).items():
-                match = re.match(r"^scores\[(\d+)\]\.(\w+)$", field)
-                if match and int(match[1]) < len(names):
-                    field = names[int(match[1])]
-                errors.setdefault(field, message)
-            return await self._scoring_page(
-                request, tender_id, error.status_code, errors, form.values()
-            )
+        request.state.rows = {"scores": names}  # scores[i] is shown on the i-th entry's input
+        form.errors.raise_if_any()
+        await scoring.save_scores(request.user, tender_id, entries, submit)
         if submit:
             flash(request, "Scores submitted. They are final.", category="ok")
         else:

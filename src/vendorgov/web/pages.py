@@ -12,7 +12,7 @@ from vendorgov.contracts import service as contracts
 from vendorgov.paging import DASHBOARD_ITEMS, PageRequest
 from vendorgov.payments import disputes, presentation
 from vendorgov.payments import service as payments
-from vendorgov.tenders import service as tenders
+from vendorgov.tenders import reading as tenders
 from vendorgov.vendors import service as vendors
 
 _NOTICE_STEP = {

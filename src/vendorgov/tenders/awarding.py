@@ -1,0 +1,122 @@
+"""The award (§3): the winner chosen, the draft contract created, the OCDS release."""
+
+from __future__ import annotations
+
+import json
+
+from vendorgov import db
+from vendorgov.accounts.roles import Principal
+from vendorgov.audit import service as audit
+from vendorgov.contracts import rules as contract_rules
+from vendorgov.contracts import service as contracts
+from vendorgov.contracts.ocds import term_months
+from vendorgov.errors import Forbidden, InvalidInput
+from vendorgov.tenders import common, rules
+from vendorgov.tenders.evaluation import evaluate
+from vendorgov.tenders.reading import get_tender
+from vendorgov.tenders.rules import Status
+from vendorgov.tenders.tables import Bid, Tender
+from vendorgov.vendors import service as vendors
+
+
+async def award(actor: Principal, tender_id: int, bid_id: int, reason: str = "") -> int:
+    """Award to the first candidate (or another ranked bid with a written reason); creates the
+    draft contract carrying scope, price and the SLA template. Returns the contract id."""
+    common.ensure_officer(actor)
+    async with db.transaction():
+        row = await common.tender_row(tender_id, lock=True)
+        common.ensure_action(row, "award")
+        evaluation = await evaluate(row)
+        ranked = {b["id"]: b for b in evaluation["ranked"]}
+        if bid_id not in ranked:
+            raise InvalidInput.single("bid_id", "ranked", "award one of the ranked bids")
+        chosen = ranked[bid_id]
+        rank_list = [
+            rules.Ranked(b["id"], b["rank"], b["price"], b["total"]) for b in ranked.values()
+        ]
+        if rules.award_needs_reason(bid_id, rank_list):
+            reason = common.written_reason(reason)
+        months = term_months(row["service_start"], row["service_end"])
+        fee = rules.monthly_fee(chosen["price"], months)
+        terms = contract_rules.terms_from(
+            {
+                **json.loads(row["sla_template"]),
+                "effective_from": row["service_start"].isoformat(),
+                "monthly_fee": str(fee),
+            }
+        )
+        contract_id, _ = await contracts.create_contract(
+            actor,
+            contracts.ContractInput(
+                number=f"{row['reference']}-C",
+                title=row["title"],
+                vendor_id=chosen["vendor"],
+                category=row["category"],
+                start_date=row["service_start"],
+                end_date=row["service_end"],
+                monthly_fee=fee,
+                scope=row["scope"],
+                tender_id=tender_id,
+            ),
+            terms,
+        )
+        now = common.now()
+        await Tender.update(
+            {
+                Tender.status: Status.awarded.value,
+                Tender.awarded_bid: bid_id,
+                Tender.award_reason: (reason or "").strip(),
+                Tender.awarded_at: now,
+                Tender.awarded_by: actor.username,
+                Tender.contract_id: contract_id,
+                Tender.updated_at: now,
+            }
+        ).where(Tender.id == tender_id)
+        await audit.record(
+            actor,
+            "tender",
+            tender_id,
+            "award",
+            {"status": row["status"]},
+            {
+                "status": Status.awarded.value,
+                "bid": bid_id,
+                "vendor": chosen["vendor_name"],
+                "price": chosen["price"],
+                "rank": chosen["rank"],
+                "reason": reason,
+                "contract_id": contract_id,
+            },
+        )
+    return contract_id
+
+
+async def ocds_release(principal: Principal, tender_id: int) -> dict:
+    """The OCDS release of the tender (and its award). Bidders appear only from opening on."""
+    from vendorgov.tenders.ocds import tender_release
+
+    if principal.role not in common.STAFF:
+        raise Forbidden("the OCDS release is published by procurement")
+    tender = await get_tender(principal, tender_id)
+    tenderers, award = [], None
+    if tender["opened_at"]:
+        rows = await Bid.select(Bid.id, Bid.vendor, Bid.price).where(
+            (Bid.tender == tender_id) & (Bid.state == "active")
+        )
+        standing = await vendors.standing([r["vendor"] for r in rows], common.now().date())
+        tenderers = sorted(
+            (
+                {"name": standing[r["vendor"]]["name"], "uscc": standing[r["vendor"]]["uscc"]}
+                for r in rows
+            ),
+            key=lambda v: v["uscc"],
+        )
+        won = [r for r in rows if r["id"] == tender["awarded_bid"]]
+        if won:
+            vendor = standing[won[0]["vendor"]]
+            award = {
+                "name": vendor["name"],
+                "uscc": vendor["uscc"],
+                "price": db.two_places(won[0]["price"]),
+            }
+    return tender_release(tender, tenderers, award)

@@ -1,0 +1,283 @@
+"""Sealed bids (§3): submission, replacement, withdrawal, receipts, the bid list and the
+opened bid files. Bid content stays sealed (see sealing.py) until opening."""
+
+from __future__ import annotations
+
+import base64
+from decimal import Decimal
+
+from vendorgov import db
+from vendorgov.accounts.roles import Principal, Role
+from vendorgov.audit import service as audit
+from vendorgov.errors import Collector, Conflict, Forbidden, InvalidInput, NotFound
+from vendorgov.files import service as files
+from vendorgov.files.service import Upload
+from vendorgov.tenders import common, rules, sealing
+from vendorgov.tenders.rules import Status
+from vendorgov.tenders.tables import Bid, BidFile
+from vendorgov.vendors import service as vendors
+
+
+async def bids(principal: Principal, tender_id: int) -> list[dict]:
+    """The bids received. Before opening: arrival times and digests only (no vendor, price or
+    file) for staff; a vendor sees only its own submissions."""
+    row = await common.tender_row(tender_id)
+    await common.ensure_reader(principal, row)
+    opened = row["opened_at"] is not None
+    query = Bid.select(Bid.all_columns(), Bid.vendor.name.as_alias("vendor_name")).where(
+        Bid.tender == tender_id
+    )
+    if principal.is_vendor:
+        query = query.where(Bid.vendor == principal.vendor_id)
+    elif principal.role is Role.evaluator:
+        member = await common.member_of(tender_id, principal.user_id)
+        if not opened or not member or not member["declared_at"] or member["conflict"]:
+            raise Forbidden("declare your conflicts of interest first; bids are shown after that")
+    elif principal.role not in common.STAFF:
+        raise Forbidden(f"the {principal.role.value} role has no access to bids")
+    if not opened and not principal.is_vendor:
+        query = query.where(Bid.state == "active")
+    rows = await query.order_by(Bid.received_at)
+    result = []
+    for number, bid in enumerate(rows, start=1):
+        view = common.bid_view(bid, opened)
+        view["number"] = number
+        if opened or principal.is_vendor:
+            view["vendor"] = bid["vendor"]
+            view["vendor_name"] = bid["vendor_name"]
+        if opened:
+            # Only the bids standing at the deadline were opened; replaced and withdrawn ones
+            # stay sealed.
+            view["files"] = common.file_names(bid, row) if bid["state"] == "active" else []
+        result.append(view)
+    return result
+
+
+async def submit_bid(
+    actor: Principal,
+    tender_id: int,
+    price: Decimal | None,
+    price_lines: list[tuple[str, Decimal]],
+    uploads: list[Upload],
+) -> dict:
+    """A vendor's sealed bid; an earlier one of the same vendor is replaced. Returns the
+    receipt: digest, exact receipt time and the content the digest covers (to keep)."""
+    if not actor.is_vendor:
+        raise Forbidden("only vendor users submit bids")
+    errors = Collector()
+    rules.price_lines_errors(price, price_lines, errors)
+    for i, upload in enumerate(uploads):
+        try:
+            files.check_upload(f"files[{i}]", upload)
+        except InvalidInput as error:
+            errors.errors.extend(error.errors)
+    errors.raise_if_any()
+    standing = (await vendors.standing([actor.vendor_id], common.local(common.now()).date()))[
+        actor.vendor_id
+    ]
+    row = await common.tender_row(tender_id)
+    # A tender the vendor cannot see (a draft, another category) does not exist for it.
+    visible = row["status"] == Status.published and row["category"] in standing["categories"]
+    if not visible and not await Bid.exists().where(
+        (Bid.tender == tender_id) & (Bid.vendor == actor.vendor_id)
+    ):
+        raise NotFound("tender", tender_id)
+    if standing["status"] != "active":
+        raise InvalidInput.single(
+            "vendor", "status", f"a {standing['status']} vendor cannot bid (§2)"
+        )
+    files_meta = [
+        {"name": u.filename, "sha256": sealing.file_digest(u.data), "size": len(u.data)}
+        for u in uploads
+    ]
+    salt = sealing.new_salt()
+    content = {
+        "tender": row["reference"],
+        "vendor": standing["uscc"],
+        "price": str(price),
+        "price_lines": [[item.strip(), str(amount)] for item, amount in price_lines],
+        "files": files_meta,
+        "salt": salt,
+    }
+    digest = sealing.digest(content)
+    # Encrypted before the write lock is taken: up to 60 MB of files must not hold up every
+    # other writer. The tender key never changes, so the row read above serves.
+    key = common.tender_key(row)
+    sealed = sealing.encrypt(
+        key,
+        sealing.padded(sealing.canonical(content)),
+        common.envelope_context(row, actor.vendor_id),
+    )
+    bidder = common.seal_bidder(key, row, actor)
+    blobs = [
+        sealing.encrypt(key, upload.data, common.file_context(row, salt, position))
+        for position, upload in enumerate(uploads)
+    ]
+    async with db.transaction():
+        row = await common.tender_row(tender_id, lock=True)
+        received_at = common.now()
+        if row["status"] != Status.published:
+            raise Conflict(f"status: the tender is {row['status']}, not open for bids")
+        if received_at >= row["bid_deadline"]:
+            raise Conflict(
+                "bid_deadline: bids closed at "
+                f"{common.local(row['bid_deadline']):%Y-%m-%d %H:%M:%S %Z}; this one arrived "
+                f"{common.local(received_at):%Y-%m-%d %H:%M:%S}"
+            )
+        previous = await Bid.select(Bid.id).where(
+            (Bid.tender == tender_id) & (Bid.vendor == actor.vendor_id) & (Bid.state == "active")
+        )
+        await Bid.update({Bid.state: "replaced"}).where(
+            Bid.id.is_in([p["id"] for p in previous] or [0])
+        )
+        bid = Bid(
+            tender=tender_id,
+            vendor=actor.vendor_id,
+            state="active",
+            received_at=received_at,
+            submitted_by=actor.username,
+            digest=digest,
+            sealed=base64.b64encode(sealed).decode(),
+            file_count=len(uploads),
+        )
+        await bid.save()
+        for position, blob in enumerate(blobs):
+            # No uploader on the stored blob: the file store must not tell who bid.
+            stored = await files.store(Upload("sealed-bid-file", blob), None)
+            await BidFile(bid=bid.id, stored_file=stored, position=position).save()
+        await audit.record(
+            common.SEALED_BIDDER,
+            "bid",
+            bid.id,
+            "submit",
+            None,
+            {
+                "tender": row["reference"],
+                "bidder": bidder,
+                "received_at": received_at,
+                "digest": digest,
+                "files": len(uploads),
+                "replaces": [p["id"] for p in previous],
+            },
+        )
+    return {
+        "bid_id": bid.id,
+        "tender_id": tender_id,
+        "tender_reference": row["reference"],
+        "received_at": received_at,
+        "received_at_local": common.local(received_at),
+        "digest": digest,
+        "replaces": [p["id"] for p in previous],
+        "content": content,
+    }
+
+
+async def withdraw_bid(actor: Principal, tender_id: int) -> None:
+    if not actor.is_vendor:
+        raise Forbidden("only vendor users withdraw bids")
+    async with db.transaction():
+        row = await common.tender_row(tender_id, lock=True)
+        latest = await (
+            Bid.select(Bid.id, Bid.state)
+            .where((Bid.tender == tender_id) & (Bid.vendor == actor.vendor_id))
+            .order_by(Bid.id, ascending=False)
+            .first()
+        )
+        if latest is None:  # a tender it never bid on: nothing to learn about it here
+            raise NotFound("tender", tender_id)
+        if row["status"] != Status.published or common.now() >= row["bid_deadline"]:
+            raise Conflict("bid_deadline: bids can be withdrawn only before the deadline")
+        if latest is not None and latest["state"] == "withdrawn":
+            return  # withdrawn already (a repeated request): the same result
+        active = [latest] if latest is not None and latest["state"] == "active" else []
+        if not active:
+            raise NotFound("active bid of your company on tender", tender_id)
+        await Bid.update({Bid.state: "withdrawn"}).where(Bid.id == active[0]["id"])
+        await audit.record(
+            common.SEALED_BIDDER,
+            "bid",
+            active[0]["id"],
+            "withdraw",
+            {"state": "active"},
+            {
+                "state": "withdrawn",
+                "bidder": common.seal_bidder(common.tender_key(row), row, actor),
+            },
+        )
+
+
+async def my_bids(actor: Principal) -> list[dict]:
+    """A vendor's submissions, newest first, with their tenders."""
+    if not actor.is_vendor:
+        raise Forbidden("only vendor users have bids")
+    rows = (
+        await Bid.select(
+            Bid.all_columns(),
+            Bid.tender.reference.as_alias("tender_reference"),
+            Bid.tender.title.as_alias("tender_title"),
+            Bid.tender.status.as_alias("tender_status"),
+            Bid.tender.awarded_bid.as_alias("awarded_bid"),
+        )
+        .where(Bid.vendor == actor.vendor_id)
+        .order_by(Bid.received_at, ascending=False)
+    )
+    result = []
+    for row in rows:
+        view = common.bid_view(row, opened=row["price"] is not None)
+        view.update(
+            tender_reference=row["tender_reference"],
+            tender_title=row["tender_title"],
+            tender_status=row["tender_status"],
+            won=row["awarded_bid"] == row["id"],
+        )
+        result.append(view)
+    return result
+
+
+async def receipt(principal: Principal, bid_id: int) -> dict:
+    row = (
+        await Bid.select(Bid.all_columns(), Bid.tender.reference.as_alias("tender_reference"))
+        .where(Bid.id == bid_id)
+        .first()
+    )
+    if row is None or not principal.is_vendor or row["vendor"] != principal.vendor_id:
+        raise NotFound("bid", bid_id)
+    view = common.bid_view(row, opened=row["price"] is not None)
+    view["tender_reference"] = row["tender_reference"]
+    return view
+
+
+async def bid_file(principal: Principal, bid_id: int, position: int) -> tuple[str, bytes]:
+    """A technical-proposal file, readable only once its tender was opened: staff, panel
+    members who declared no conflict, and the bidding vendor."""
+    bid = await Bid.select().where(Bid.id == bid_id).first()
+    if bid is None:
+        raise NotFound("bid", bid_id)
+    tender = await common.tender_row(bid["tender"])
+    if principal.is_vendor and bid["vendor"] != principal.vendor_id:
+        raise NotFound("bid", bid_id)
+    await bids(principal, bid["tender"])  # the same access rule as the bid list
+    if tender["opened_at"] is None:
+        raise Forbidden("bids are sealed until opening")
+    if bid["state"] != "active":
+        raise NotFound("opened bid", bid_id)  # a replaced or withdrawn bid is never opened
+    try:
+        content = common.open_envelope(tender, bid)
+        if not 0 <= position < len(content["files"]):
+            raise NotFound("bid file", position)
+        stored = (
+            await BidFile.select()
+            .where((BidFile.bid == bid_id) & (BidFile.position == position))
+            .first()
+        )
+        if stored is None:
+            raise NotFound("bid file", position)
+        blob = (await files.content(stored["stored_file"])).path.read_bytes()
+        data = sealing.decrypt(
+            common.tender_key(tender), blob, common.file_context(tender, content["salt"], position)
+        )
+    except sealing.SealBroken:
+        raise Conflict(
+            "bid: its sealed content does not match its digest (see the opening)"
+        ) from None
+    return content["files"][position]["name"], data

@@ -1,0 +1,189 @@
+"""Results (§3): price scores, means, totals, ranks and candidates computed from the stored
+bids and scores; closing the evaluation; the evaluation report."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from vendorgov import db
+from vendorgov.accounts.roles import Principal, Role
+from vendorgov.audit import service as audit
+from vendorgov.errors import Conflict, Forbidden, InvalidInput
+from vendorgov.settings import get_settings
+from vendorgov.tenders import common, rules
+from vendorgov.tenders.rules import EvaluationMethod, Method, Status
+from vendorgov.tenders.tables import Bid, PanelMember, Score, Tender
+
+
+async def evaluate(tender: dict) -> dict:
+    """Everything the results, the report and the exports show, computed per §3 from the
+    stored bids and scores."""
+    criteria = common.criteria_of(tender["criteria"])
+    rows = (
+        await Bid.select(Bid.all_columns(), Bid.vendor.name.as_alias("vendor_name"))
+        .where((Bid.tender == tender["id"]) & (Bid.state == "active"))
+        .order_by(Bid.received_at)
+    )
+    all_bids = []
+    for row in rows:
+        view = common.bid_view(row, opened=True)
+        view.update(vendor=row["vendor"], vendor_name=row["vendor_name"])
+        all_bids.append(view)
+    eligible = {b["id"]: b for b in all_bids if b["eligible"]}
+    prices = {b: v["price"] for b, v in eligible.items()}
+    members = common.active_members(
+        await PanelMember.select()
+        .where(PanelMember.tender == tender["id"])
+        .order_by(PanelMember.id)
+    )
+    scores = await Score.select().where(Score.member.is_in([m["id"] for m in members] or [0]))
+    by_bid: dict[int, dict[str, list[Decimal]]] = {b: {} for b in eligible}
+    matrix = []
+    names = {m["id"]: m["display_name"] for m in members}
+    for s in scores:
+        if s["bid"] in eligible:
+            by_bid[s["bid"]].setdefault(s["criterion"], []).append(db.two_places(s["score"]))
+            matrix.append(
+                {
+                    "member": s["member"],
+                    "evaluator": names[s["member"]],
+                    "bid": s["bid"],
+                    "vendor_name": eligible[s["bid"]]["vendor_name"],
+                    "criterion": s["criterion"],
+                    "score": db.two_places(s["score"]),
+                    "comment": s["comment"],
+                }
+            )
+    comprehensive = tender["evaluation_method"] == EvaluationMethod.comprehensive
+    if comprehensive:
+        means = rules.criterion_means(by_bid)
+        price_scores = rules.price_scores(prices)
+        totals = rules.totals(criteria, prices, means)
+        ranked = rules.rank_comprehensive(totals, prices)
+    else:
+        means, price_scores, totals = {}, rules.price_scores(prices), {}
+        ranked = rules.rank_lowest_price(prices)
+    candidates = rules.candidates(ranked)
+    candidate_ids = [r.bid for r in candidates]
+    for r in ranked:
+        bid = eligible[r.bid]
+        bid.update(
+            rank=r.rank,
+            total=r.total,
+            price_score=rules.two_places(price_scores[r.bid]),
+            means={k: rules.two_places(v) for k, v in means.get(r.bid, {}).items()},
+            candidate=candidate_ids.index(r.bid) + 1 if r.bid in candidate_ids else None,
+        )
+    return {
+        "criteria": criteria,
+        "bids": all_bids,
+        "ranked": [eligible[r.bid] for r in ranked],
+        "candidates": [eligible[b] for b in candidate_ids],
+        "members": members,
+        "matrix": sorted(matrix, key=lambda m: (m["member"], m["bid"], m["criterion"])),
+        "comprehensive": comprehensive,
+    }
+
+
+async def results(principal: Principal, tender_id: int) -> dict:
+    """Price scores, criterion means, totals, ranks and candidates (staff; panel members once
+    the evaluation has closed)."""
+    row = await common.tender_row(tender_id)
+    await common.ensure_reader(principal, row)
+    if principal.is_vendor:
+        raise Forbidden("vendors see only their own bid")
+    if principal.role is Role.evaluator:
+        member = await common.member_of(tender_id, principal.user_id)
+        if member["conflict"] or member["declared_at"] is None:
+            raise Forbidden("only panel members who declared no conflict see the results")
+        if row["evaluated_at"] is None:
+            raise Forbidden("results are shown to the panel once the evaluation has closed")
+    if row["opened_at"] is None:
+        raise Conflict("status: there are no results before opening")
+    return {"tender": common.decorate(row), **await evaluate(row)}
+
+
+async def close_evaluation(actor: Principal, tender_id: int) -> dict:
+    """Close scoring: every abnormally low price decided, the panel complete and submitted.
+    Fails the tender if compliance review left too few bids."""
+    common.ensure_officer(actor)
+    async with db.transaction():
+        row = await common.tender_row(tender_id, lock=True)
+        common.ensure_action(row, "close_evaluation")
+        evaluation = await evaluate(row)
+        undecided = [
+            b["vendor_name"]
+            for b in evaluation["bids"]
+            if b["abnormally_low"]
+            and not b["low_decision"]
+            and not b["invalid_reasons"]
+            and b["compliance"] != "non_compliant"
+        ]
+        if undecided:
+            raise InvalidInput.single(
+                "low_decision",
+                "required",
+                "record the panel's decision on the abnormally low price of "
+                + ", ".join(undecided),
+            )
+        minimum = rules.min_bidders(Method(row["method"]))
+        eligible = len(evaluation["ranked"])
+        now = common.now()
+        if eligible < minimum:
+            reason = (
+                f"{eligible} bid(s) left after compliance review; at least {minimum} needed (§3)"
+            )
+            changes = {Tender.status: Status.failed.value, Tender.closed_reason: reason}
+        else:
+            members = evaluation["members"]
+            problem = rules.panel_errors(
+                len(members), Method(row["method"]), get_settings().panel_minimum_open
+            )
+            if problem:
+                raise InvalidInput.single("panel", "panel_size", problem)
+            waiting = [m["display_name"] for m in members if not m["submitted_at"]]
+            if waiting:
+                raise InvalidInput.single(
+                    "panel", "submitted", "waiting for the scores of " + ", ".join(waiting)
+                )
+            # A bid ruled compliant again after some evaluators submitted lacks their scores.
+            expected = {
+                (b["id"], c.key)
+                for b in evaluation["ranked"]
+                for c in evaluation["criteria"]
+                if not c.is_price
+            }
+            given: dict[int, set] = {m["id"]: set() for m in members}
+            for s in evaluation["matrix"]:
+                given[s["member"]].add((s["bid"], s["criterion"]))
+            short = [m["display_name"] for m in members if not expected <= given[m["id"]]]
+            if short:
+                raise InvalidInput.single(
+                    "panel",
+                    "complete",
+                    "not every bid in the running is scored by " + ", ".join(short),
+                )
+            changes = {Tender.status: Status.evaluated.value, Tender.evaluated_at: now}
+        await Tender.update({**changes, Tender.updated_at: now}).where(Tender.id == tender_id)
+        after = {
+            "status": changes[Tender.status],
+            "ranks": [
+                [b["id"], b["vendor_name"], b["total"], b["rank"]] for b in evaluation["ranked"]
+            ],
+            "candidates": [b["id"] for b in evaluation["candidates"]],
+        }
+        await audit.record(
+            actor, "tender", tender_id, "close_evaluation", {"status": row["status"]}, after
+        )
+    return after
+
+
+async def report(principal: Principal, tender_id: int) -> dict:
+    """What the evaluation report (评标报告) and the scoring-matrix exports print: the results
+    with the award decision, once the evaluation has closed (or the tender failed at it)."""
+    data = await results(principal, tender_id)
+    tender = data["tender"]
+    if tender["evaluated_at"] is None and tender["status"] != Status.failed:
+        raise Conflict("status: the report is issued once the evaluation has closed")
+    data["awarded"] = next((b for b in data["ranked"] if b["id"] == tender["awarded_bid"]), None)
+    return data
