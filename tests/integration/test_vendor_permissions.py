@@ -216,7 +216,8 @@ def _edit_form(t: Target) -> dict:
 
 
 API = [
-    Route("api", "GET", "/api/vendors", "vendors", "list"),
+    # The list is paged: search for the two seeded vendors so both are on the first page.
+    Route("api", "GET", "/api/vendors?q=武汉测试&page_size=200", "vendors", "list"),
     Route(
         "api",
         "POST",
