@@ -31,7 +31,9 @@ def test_month_end_computed_by_one_approved_by_another_statement_downloaded(page
     page.fill("#f-month", month)
     page.fill("#f-reason", "月末结算（浏览器测试）")
     page.click("button:has-text('Compute')")
-    expect(page.locator(".flash.ok")).to_contain_text(f"{month} computed")
+    # The computation runs as a job; its page updates itself, then links the run.
+    expect(page.locator(".flash.ok")).to_contain_text(f"{month} computed", timeout=30_000)
+    page.click("text=Open the run")
     expect(page.locator("h1")).to_contain_text(re.compile(rf"{month} · revision \d+"))
     expect(page.locator("h1 .badge")).to_have_text("computed")
     run_url = page.url
