@@ -34,6 +34,8 @@ from vendorgov.contracts.api import ContractApi
 from vendorgov.contracts.views import ContractPages
 from vendorgov.inspections.api import InspectionApi
 from vendorgov.inspections.views import InspectionPages
+from vendorgov.locations.api import LocationApi
+from vendorgov.locations.views import LocationPages
 from vendorgov.payments.api import PaymentApi
 from vendorgov.payments.views import MonthEndPages
 from vendorgov.settings import Settings, get_settings, private_dir
@@ -187,6 +189,7 @@ def create_app(
             ScorecardPages,
             NoticePages,
             InspectionPages,
+            LocationPages,
             MonthEndPages,
             TenderPages,
             AccountPages,
@@ -198,6 +201,7 @@ def create_app(
             SurveyApi,
             EventTemplateApi,
             InspectionApi,
+            LocationApi,
             PaymentApi,
             TenderApi,
             AccountApi,
