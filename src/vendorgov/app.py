@@ -33,6 +33,8 @@ from vendorgov.audits.views import NoticePages
 from vendorgov.contracts.api import ContractApi
 from vendorgov.contracts.views import ContractPages
 from vendorgov.inspections.api import InspectionApi
+from vendorgov.inspections.plan_api import PlanApi
+from vendorgov.inspections.plan_views import PlanPages
 from vendorgov.inspections.views import InspectionPages
 from vendorgov.locations.api import LocationApi
 from vendorgov.locations.views import LocationPages
@@ -190,6 +192,7 @@ def create_app(
             NoticePages,
             InspectionPages,
             LocationPages,
+            PlanPages,
             MonthEndPages,
             TenderPages,
             AccountPages,
@@ -202,6 +205,7 @@ def create_app(
             EventTemplateApi,
             InspectionApi,
             LocationApi,
+            PlanApi,
             PaymentApi,
             TenderApi,
             AccountApi,

@@ -16,6 +16,7 @@ from vendorgov.errors import InvalidInput, NotFound
 from vendorgov.files.responses import download, inline_file
 from vendorgov.files.service import Upload
 from vendorgov.inspections.api import parse_instant
+from vendorgov.locations import service as locations
 
 READERS = allow(Role.admin, Role.procurement, Role.supervisor, Role.finance, Role.vendor)
 SUPERVISORS = allow(Role.admin, Role.supervisor)
@@ -77,12 +78,17 @@ class NoticePages(Controller):
         contract_id: FromQuery[int | None] = None,
         status: FromQuery[str] = "open",
         severity: FromQuery[str] = "",
+        location_id: FromQuery[int | None] = None,
     ) -> Template:
-        rows = await service.list_findings(request.user, contract_id, status, severity)
+        rows = await service.list_findings(request.user, contract_id, status, severity, location_id)
+        # Vendors filter nothing by place: they know places only as names on their findings.
+        places = await locations.tree(request.user) if not request.user.is_vendor else []
         return Template(
             "audits/findings.html",
             context={
                 "findings": rows,
+                "places": places,
+                "location_id": location_id,
                 "status": status,
                 "severity": severity,
                 "contract_id": contract_id,

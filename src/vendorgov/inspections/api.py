@@ -49,6 +49,8 @@ class InspectionIn(msgspec.Struct):
     results: dict[str, str]
     notes: dict[str, str] = {}
     client_token: str = ""
+    location_id: int | None = None  # a place of the tree; `location` may then be empty
+    plan_item_id: int | None = None  # the plan item this inspection carries out
 
 
 class SubmittedOut(msgspec.Struct):
@@ -66,6 +68,7 @@ class FindingIn(msgspec.Struct):
     category: str = ""
     clause_code: str = ""
     found_at: str = ""  # ISO 8601; default now
+    location_id: int | None = None
 
 
 class AssignmentIn(msgspec.Struct):
@@ -164,6 +167,8 @@ class InspectionApi(Controller):
                 results=data.results,
                 notes=data.notes,
                 client_token=data.client_token,
+                location_id=data.location_id,
+                plan_item_id=data.plan_item_id,
             ),
         )
         return SubmittedOut(done.inspection_id, done.score, done.finding_ids, done.created)
@@ -175,15 +180,22 @@ class InspectionApi(Controller):
             {**found, "items": [{**i, "weight": str(i["weight"])} for i in found["items"]]}
         )
 
-    @get("/findings", guards=[READERS], summary="Findings (a vendor user sees its own)")
+    @get(
+        "/findings",
+        guards=[READERS],
+        summary="Findings (a vendor user sees its own), optionally in a place's subtree",
+    )
     async def findings(
         self,
         request: Request,
         contract_id: FromQuery[int | None] = None,
         status: FromQuery[str] = "",
         severity: FromQuery[str] = "",
+        location_id: FromQuery[int | None] = None,
     ) -> list[dict]:
-        rows = await audits.list_findings(request.user, contract_id, status, severity)
+        rows = await audits.list_findings(
+            request.user, contract_id, status, severity, location_id
+        )
         return [_plain(r) for r in rows]
 
     @post(
@@ -204,6 +216,7 @@ class InspectionApi(Controller):
                     description=data.description,
                     clause_code=data.clause_code,
                     found_at=parse_instant("found_at", data.found_at) if data.found_at else None,
+                    location_id=data.location_id,
                 ),
             )
         )

@@ -20,9 +20,10 @@ from vendorgov.contracts import service as contracts
 from vendorgov.errors import InvalidInput
 from vendorgov.files.responses import inline_file
 from vendorgov.files.service import Upload
-from vendorgov.inspections import service
+from vendorgov.inspections import plans, service
 from vendorgov.inspections.api import parse_instant
 from vendorgov.inspections.rules import InspectionKind
+from vendorgov.locations import service as locations
 from vendorgov.settings import get_settings
 from vendorgov.sla.measure import Month
 
@@ -32,6 +33,24 @@ READERS = allow(Role.admin, Role.procurement, Role.supervisor, Role.finance, Rol
 
 def _local_now() -> datetime:
     return datetime.now(get_settings().zone)
+
+
+async def _running_contracts(user) -> list[dict]:
+    return [
+        c
+        for c in await contracts.list_contracts(user)
+        if c["effective_status"] in ("active", "suspended")
+    ]
+
+
+def _optional_id(form, field: str) -> int | None:
+    text = str(form.get(field, "")).strip()
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise InvalidInput.single(field, "number", "is not an id") from None
 
 
 class InspectionPages(Controller):
@@ -49,11 +68,8 @@ class InspectionPages(Controller):
                 "overdue": [n for n in notices if n["overdue"]],
                 "due_soon": [n for n in notices if n["due_soon"]],
                 "drafts": [n for n in notices if n["status"] == "draft"],
-                "contracts": [
-                    c
-                    for c in await contracts.list_contracts(request.user)
-                    if c["effective_status"] in ("active", "suspended")
-                ],
+                "contracts": await _running_contracts(request.user),
+                "plan_items": await plans.due_items(request.user),
             },
         )
 
@@ -61,9 +77,26 @@ class InspectionPages(Controller):
     async def form(
         self,
         request: Request,
-        contract_id: FromQuery[int],
+        contract_id: FromQuery[int | None] = None,
         template_id: FromQuery[int | None] = None,
+        location_id: FromQuery[int | None] = None,
+        plan_item_id: FromQuery[int | None] = None,
     ) -> Template:
+        """Opened from the dashboard (a contract), a place's QR code (a place: the contract
+        too when only one is running, else the supervisor chooses) or a plan item (both)."""
+        kind = ""
+        if plan_item_id is not None:
+            item = await plans.plan_item(request.user, plan_item_id)
+            contract_id, location_id, kind = item["contract"], item["location_id"], item["kind"]
+        place = await locations.require_place(location_id) if location_id is not None else None
+        if contract_id is None:
+            running = await _running_contracts(request.user)
+            if len(running) != 1:
+                return Template(
+                    "inspections/choose_contract.html",
+                    context={"contracts": running, "place": place},
+                )
+            contract_id = running[0]["id"]
         contract = await contracts.get_contract(request.user, contract_id)
         checklists = await service.templates(contract["category"])
         chosen = next((t for t in checklists if t["id"] == template_id), None) or (
@@ -76,6 +109,9 @@ class InspectionPages(Controller):
                 "checklists": checklists,
                 "checklist": chosen,
                 "kinds": [k.value for k in InspectionKind],
+                "kind": kind,
+                "place": place,
+                "plan_item_id": plan_item_id,
                 # One token per draft: sending it again (a flaky connection) stores it once.
                 "client_token": secrets.token_urlsafe(16),
                 "now": _local_now().strftime("%Y-%m-%dT%H:%M"),
@@ -113,6 +149,8 @@ class InspectionPages(Controller):
                 notes={k: str(form.get(f"note_{k}", "")) for k in keys},
                 client_token=str(form.get("client_token", "")),
                 photos=photos,
+                location_id=_optional_id(form, "location_id"),
+                plan_item_id=_optional_id(form, "plan_item_id"),
             ),
         )
         target = f"/inspections/{done.inspection_id}"
@@ -148,6 +186,7 @@ class InspectionPages(Controller):
         contract_id: FromPath[int],
         month_from: FromQuery[str] = "",
         month_to: FromQuery[str] = "",
+        by: FromQuery[str] = "category",
     ) -> Template:
         contract = await contracts.get_contract(request.user, contract_id)
         today = _local_now().date()
@@ -163,7 +202,9 @@ class InspectionPages(Controller):
             contract_id,
             first.start_utc(zone).to_pydatetime(),
             last.end_utc(zone).to_pydatetime(),
+            by="location" if by == "location" else "category",
         )
+        label = "place" if by == "location" else "category"
         return Template(
             "inspections/pareto.html",
             context={
@@ -171,6 +212,7 @@ class InspectionPages(Controller):
                 "first": str(first),
                 "last": str(last),
                 "counts": counts,
-                "chart": pareto_chart(counts, title=f"Findings by category, {first} to {last}"),
+                "by": label,
+                "chart": pareto_chart(counts, title=f"Findings by {label}, {first} to {last}"),
             },
         )

@@ -77,6 +77,24 @@ async def names_of(location_ids: list[int | None]) -> dict[int, str]:
     return {r["id"]: r["full_name"] for r in rows}
 
 
+async def ids_for_labels(labels: list[str]) -> dict[str, int]:
+    """Which of these texts (an imported event's location) are a place's code or full name,
+    and that place's id."""
+    wanted = sorted({t.strip() for t in labels if t and t.strip()})
+    if not wanted:
+        return {}
+    found: dict[str, int] = {}
+    for start in range(0, len(wanted), 500):  # bounded IN lists
+        chunk = wanted[start : start + 500]
+        rows = await Location.select(Location.id, Location.code, Location.full_name).where(
+            Location.code.is_in(chunk) | Location.full_name.is_in(chunk)
+        )
+        for r in rows:
+            found.setdefault(r["code"], r["id"])
+            found.setdefault(r["full_name"], r["id"])
+    return {t: found[t] for t in wanted if t in found}
+
+
 async def require_place(location_id: int, field: str = "location_id") -> dict:
     """The active place with this id, or InvalidInput on `field` (for other domains' forms)."""
     row = await Location.select().where(Location.id == location_id).first()
@@ -87,9 +105,9 @@ async def require_place(location_id: int, field: str = "location_id") -> dict:
 
 async def common_place(location_ids: list[int | None]) -> int | None:
     """The deepest place all the given places are in (a notice's place)."""
-    wanted = {i for i in location_ids if i is not None}
-    if not wanted or len(wanted) < len(location_ids):
-        return None
+    if not location_ids or None in location_ids:
+        return None  # a finding with no place: the notice has none either
+    wanted = set(location_ids)
     rows = await Location.select(Location.path).where(Location.id.is_in(sorted(wanted)))
     return rules.common_ancestor([r["path"] for r in rows])
 
