@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from tests.conftest import unique
 from tests.integration.test_inspections_notices import checklist, cleaning_contract, inspection
 from tests.integration.test_locations import by_code, import_file, tree_csv
+from tests.integration.test_sla_events import RESPOND, event, signed_contract, stored
 from vendorgov.inspections import rules
 
 OCTOBER = [date(2026, 10, d) for d in range(1, 32)]
@@ -223,3 +224,22 @@ async def test_a_plan_item_is_started_prefilled_and_done_by_the_inspection(api, 
             json={**body, "contract_id": elsewhere, "plan_item_id": other["id"]},
         )
         assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "plan_item_id"
+
+
+async def test_imported_events_are_linked_to_the_place_their_location_names(api, world):
+    contract_id = await signed_contract(world, [RESPOND])
+    async with api("supervisor") as c:
+        places = await place_tree(c)
+        toilet, ward = places["MZ3-WC"], places["ZY5-E"]
+        response = await c.post(
+            f"/api/contracts/{contract_id}/events",
+            json=[
+                event("L-1", "2026-10-08 09:00", location=toilet["code"]),
+                event("L-2", "2026-10-08 09:00", location=ward["full_name"]),
+                event("L-3", "2026-10-08 09:00", location="楼顶天台"),
+            ],
+        )
+        assert response.status_code == 200, response.text
+    rows = await stored(contract_id)
+    assert [r["location_id"] for r in rows] == [toilet["id"], ward["id"], None]
+    assert rows[2]["location"] == "楼顶天台"
