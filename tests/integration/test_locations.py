@@ -58,6 +58,11 @@ async def test_a_tree_is_imported_and_reimporting_updates_by_code(api):
         out = io.BytesIO()
         book.save(out)
         assert (await import_file(c, out.getvalue(), "tree.xlsx")).json()["created"] == 1
+        # Names may hold spaces: a later file finds the parent "VIP 楼" in the tree.
+        await import_file(c, f"campus,building,code\n{p}院区,VIP 楼,{p}-VIP\n".encode())
+        floor = f"campus,building,floor,code\n{p}院区,VIP 楼,1楼,{p}-VIP1\n".encode()
+        assert (await import_file(c, floor)).json()["created"] == 1
+        assert (await by_code(c, f"{p}-VIP1"))["full_name"] == f"{p}院区 VIP 楼 1楼"
 
 
 async def test_bad_rows_are_named_and_nothing_is_written(api):

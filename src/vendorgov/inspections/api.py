@@ -193,9 +193,7 @@ class InspectionApi(Controller):
         severity: FromQuery[str] = "",
         location_id: FromQuery[int | None] = None,
     ) -> list[dict]:
-        rows = await audits.list_findings(
-            request.user, contract_id, status, severity, location_id
-        )
+        rows = await audits.list_findings(request.user, contract_id, status, severity, location_id)
         return [_plain(r) for r in rows]
 
     @post(

@@ -319,9 +319,7 @@ async def _carry_out(plan_item_id: int, contract_id: int, inspection_id: int) ->
             "plan_item_id", "exists", f"plan item {plan_item_id} is not of this contract"
         )
     done = (
-        await PlanItem.update(
-            {PlanItem.status: "done", PlanItem.inspection_id: inspection_id}
-        )
+        await PlanItem.update({PlanItem.status: "done", PlanItem.inspection_id: inspection_id})
         .where((PlanItem.id == plan_item_id) & (PlanItem.status == "pending"))
         .returning(PlanItem.id)
     )

@@ -273,6 +273,13 @@ async def update(actor: Principal, location_id: int, change: Change) -> dict:
     return after
 
 
+def _names(row: dict, rows: dict[int, dict]) -> tuple[str, ...]:
+    """The names from the campus down to this place (names may hold spaces: not split from
+    the full name)."""
+    above = rows.get(row["parent_id"]) if row["parent_id"] else None
+    return (*(_names(above, rows) if above else ()), row["name"])
+
+
 @dataclass
 class Imported:
     created: int
@@ -295,7 +302,7 @@ async def import_tree(actor: Principal, filename: str, data: bytes) -> Imported:
         await db.serialize("location_tree")  # two imports at once: one after the other
         existing = {r["id"]: r for r in await Location.select()}
         by_code = {r["code"]: r for r in existing.values()}
-        by_names = {tuple(r["full_name"].split(" ")): r["id"] for r in existing.values()}
+        by_names = {_names(r, existing): r["id"] for r in existing.values()}
         placed: dict[tuple[str, ...], int] = {}
         for row in rows:
             parent_id = None
