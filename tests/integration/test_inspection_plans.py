@@ -2,12 +2,13 @@
 seed, assigned, started from the dashboard, done by the inspection."""
 
 import asyncio
+import re
 from datetime import date
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.conftest import unique
+from tests.conftest import csrf_token, unique
 from tests.integration.test_inspections_notices import checklist, cleaning_contract, inspection
 from tests.integration.test_locations import by_code, import_file, tree_csv
 from tests.integration.test_sla_events import RESPOND, event, signed_contract, stored
@@ -243,3 +244,26 @@ async def test_imported_events_are_linked_to_the_place_their_location_names(api,
     rows = await stored(contract_id)
     assert [r["location_id"] for r in rows] == [toilet["id"], ward["id"], None]
     assert rows[2]["location"] == "楼顶天台"
+
+
+async def test_the_plan_pages_draw_and_assign(login, world):
+    contract_id = await cleaning_contract(world, world.vendor_a)
+    async with login("supervisor") as c:
+        token = await csrf_token(c, "/inspection-plans")
+        drawn = await c.post(
+            "/inspection-plans",
+            data={"contract_id": str(contract_id), "month": "2026-09", "_csrf_token": token},
+        )
+        assert drawn.status_code == 200 and "Inspection plan 2026-09" in drawn.text
+        item_id = re.search(r'id="item-(\d+)"', drawn.text).group(1)
+        supervisor = world.principals["supervisor"].user_id
+        assigned = await c.post(
+            f"/inspection-plans/items/{item_id}/assign",
+            data={"assignee_id": str(supervisor), "_csrf_token": token},
+        )
+        assert assigned.status_code == 200 and "Assigned." in assigned.text
+        bad = await c.post(
+            "/inspection-plans",
+            data={"contract_id": "", "month": "2026-09", "_csrf_token": token},
+        )
+        assert bad.status_code == 422 and "choose a contract" in bad.text

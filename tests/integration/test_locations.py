@@ -7,8 +7,11 @@ import io
 import openpyxl
 import pypdf
 
-from tests.conftest import unique
+from tests.conftest import csrf_token, unique
+from vendorgov.accounts.roles import Principal, Role
 from vendorgov.locations import service as locations
+
+SUPERVISOR = Principal(0, "t.reader", "Reader", Role.supervisor)
 
 
 def tree_csv(prefix: str) -> bytes:
@@ -216,3 +219,30 @@ async def test_the_qr_sheet_has_every_place_of_the_subtree(api, login):
     assert f"{p}院区 门诊楼 3楼 卫生间" in text
     assert f"{p}-MZ3" in text
     assert "住院部" not in text
+
+
+async def test_the_page_adds_renames_moves_and_deactivates(login):
+    p = unique("W")
+    async with login("supervisor") as c:
+        token = await csrf_token(c, "/locations")
+        added = await c.post(
+            "/locations",
+            data={"kind": "campus", "name": f"{p}院区", "code": f"{p}-C", "_csrf_token": token},
+        )
+        assert added.status_code == 200, added.text
+        campus = await locations.tree(SUPERVISOR, q=f"{p}-C")
+        form = {"kind": "building", "name": "门诊楼", "code": f"{p}-MZ", "_csrf_token": token}
+        await c.post("/locations", data={**form, "parent_id": str(campus[0]["id"])})
+        bad = await c.post("/locations", data={**form, "code": f"{p}-X", "parent_id": "x"})
+        assert bad.status_code == 422 and "parent_id" in bad.text
+        building = (await locations.tree(SUPERVISOR, q=f"{p}-MZ"))[0]
+        renamed = await c.post(
+            f"/locations/{building['id']}",
+            data={"name": "新门诊楼", "action": "save", "_csrf_token": token},
+        )
+        assert renamed.status_code == 200
+        assert (await locations.get(SUPERVISOR, building["id"]))["full_name"] == f"{p}院区 新门诊楼"
+        await c.post(
+            f"/locations/{building['id']}", data={"action": "deactivate", "_csrf_token": token}
+        )
+        assert not (await locations.get(SUPERVISOR, building["id"]))["active"]

@@ -10,20 +10,10 @@ from litestar.response import Redirect, Template
 from vendorgov.accounts import service as accounts
 from vendorgov.accounts.auth import allow
 from vendorgov.contracts import service as contracts
-from vendorgov.errors import InvalidInput
 from vendorgov.inspections import plans
+from vendorgov.web.forms import Form
 
 PLANNERS = allow(*plans.PLANNERS)
-
-
-def _optional_int(form, field: str) -> int | None:
-    text = str(form.get(field, "")).strip()
-    if not text:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise InvalidInput.single(field, "number", "is not a number") from None
 
 
 class PlanPages(Controller):
@@ -45,16 +35,13 @@ class PlanPages(Controller):
 
     @post("/inspection-plans", guards=[PLANNERS])
     async def create(self, request: Request) -> Redirect:
-        form = await request.form()
-        contract_id = _optional_int(form, "contract_id")
+        form = await Form.read(request)
+        contract_id, spot_checks = form.integer("contract_id"), form.integer("spot_checks")
         if contract_id is None:
-            raise InvalidInput.single("contract_id", "required", "choose a contract")
+            form.errors.add("contract_id", "required", "choose a contract")
+        form.errors.raise_if_any()
         done = await plans.create_plan(
-            request.user,
-            contract_id,
-            str(form.get("month", "")),
-            _optional_int(form, "spot_checks"),
-            str(form.get("seed", "")).strip(),
+            request.user, contract_id, form.text("month"), spot_checks, form.text("seed")
         )
         if not done.created:
             flash(request, "That month already has its plan.", category="info")
@@ -70,7 +57,9 @@ class PlanPages(Controller):
 
     @post("/inspection-plans/items/{item_id:int}/assign", guards=[PLANNERS])
     async def assign(self, request: Request, item_id: FromPath[int]) -> Redirect:
-        form = await request.form()
-        item = await plans.assign(request.user, item_id, _optional_int(form, "assignee_id"))
+        form = await Form.read(request)
+        assignee_id = form.integer("assignee_id")
+        form.errors.raise_if_any()
+        item = await plans.assign(request.user, item_id, assignee_id)
         flash(request, "Assigned." if item["assignee"] else "Unassigned.", category="ok")
         return Redirect(f"/inspection-plans/{item['plan']}")

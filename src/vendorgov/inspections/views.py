@@ -26,6 +26,7 @@ from vendorgov.inspections.rules import InspectionKind
 from vendorgov.locations import service as locations
 from vendorgov.settings import get_settings
 from vendorgov.sla.measure import Month
+from vendorgov.web.forms import Form
 
 INSPECTORS = allow(Role.admin, Role.supervisor)
 READERS = allow(Role.admin, Role.procurement, Role.supervisor, Role.finance, Role.vendor)
@@ -41,16 +42,6 @@ async def _running_contracts(user) -> list[dict]:
         for c in await contracts.list_contracts(user)
         if c["effective_status"] in ("active", "suspended")
     ]
-
-
-def _optional_id(form, field: str) -> int | None:
-    text = str(form.get(field, "")).strip()
-    if not text:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise InvalidInput.single(field, "number", "is not an id") from None
 
 
 class InspectionPages(Controller):
@@ -128,6 +119,9 @@ class InspectionPages(Controller):
             raise InvalidInput.single("template_id", "required", "choose a checklist") from None
         checklist = await service.template(template_id)
         keys = [i.key for i in checklist["items"]]
+        ids = Form(form)
+        location_id, plan_item_id = ids.integer("location_id"), ids.integer("plan_item_id")
+        ids.errors.raise_if_any()
         photos: dict[str, list[Upload]] = {}
         for key in keys:
             given = form.getall(f"photo_{key}") if f"photo_{key}" in form else []
@@ -149,8 +143,8 @@ class InspectionPages(Controller):
                 notes={k: str(form.get(f"note_{k}", "")) for k in keys},
                 client_token=str(form.get("client_token", "")),
                 photos=photos,
-                location_id=_optional_id(form, "location_id"),
-                plan_item_id=_optional_id(form, "plan_item_id"),
+                location_id=location_id,
+                plan_item_id=plan_item_id,
             ),
         )
         target = f"/inspections/{done.inspection_id}"

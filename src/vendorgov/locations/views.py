@@ -12,19 +12,10 @@ from vendorgov.accounts.auth import allow
 from vendorgov.errors import InvalidInput
 from vendorgov.files.responses import download
 from vendorgov.locations import documents, rules, service
+from vendorgov.web.forms import Form
 
 READERS = allow(*service.READERS)
 KEEPERS = allow(*service.KEEPERS)
-
-
-def _optional_int(form, field: str) -> int | None:
-    text = str(form.get(field, "")).strip()
-    if not text:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise InvalidInput.single(field, "number", "choose a place") from None
 
 
 class LocationPages(Controller):
@@ -56,28 +47,30 @@ class LocationPages(Controller):
 
     @post("/locations", guards=[KEEPERS])
     async def create(self, request: Request) -> Redirect:
-        form = await request.form()
+        form = await Form.read(request)
+        parent_id = form.integer("parent_id")
+        form.errors.raise_if_any()
         await service.create(
             request.user,
-            str(form.get("kind", "")),
-            str(form.get("name", "")),
-            str(form.get("code", "")),
-            _optional_int(form, "parent_id"),
-            str(form.get("pinyin", "")),
+            form.text("kind"),
+            form.text("name"),
+            form.text("code"),
+            parent_id,
+            form.text("pinyin"),
         )
         flash(request, "Place added.", category="ok")
         return Redirect("/locations")
 
     @post("/locations/{location_id:int}", guards=[KEEPERS])
     async def change(self, request: Request, location_id: FromPath[int]) -> Redirect:
-        form = await request.form()
-        action = str(form.get("action", "save"))
+        form = await Form.read(request)
         change = service.Change(
-            name=str(form["name"]) if "name" in form else None,
-            pinyin=str(form["pinyin"]) if "pinyin" in form else None,
-            parent_id=_optional_int(form, "parent_id"),
-            active={"deactivate": False, "activate": True}.get(action),
+            name=form.text("name") if "name" in form.data else None,
+            pinyin=form.text("pinyin") if "pinyin" in form.data else None,
+            parent_id=form.integer("parent_id"),
+            active={"deactivate": False, "activate": True}.get(form.text("action")),
         )
+        form.errors.raise_if_any()
         await service.update(request.user, location_id, change)
         flash(request, "Place saved.", category="ok")
         return Redirect("/locations")
