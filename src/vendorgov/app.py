@@ -8,6 +8,7 @@ from typing import Any
 from litestar import Litestar, Router, asgi
 from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
+from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.middleware.session.server_side import (
@@ -18,16 +19,15 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.static_files import create_static_files_router
-from litestar.stores.file import FileStore
-from litestar.stores.memory import MemoryStore
 from litestar.types import Receive, Scope, Send
 
 from vendorgov import __doc__ as about
-from vendorgov import db
+from vendorgov import db, stores
 from vendorgov.accounts.api import AccountApi
 from vendorgov.accounts.auth import PUBLIC_PATHS, AccountAuthMiddleware, allow
 from vendorgov.accounts.roles import Role
 from vendorgov.accounts.views import ROTATE_SESSION, AccountPages, LoginPages, TokenPages
+from vendorgov.audit.chain import derive_key
 from vendorgov.audit.views import AuditApi, AuditPages
 from vendorgov.audits.views import NoticePages
 from vendorgov.contracts.api import ContractApi
@@ -36,8 +36,11 @@ from vendorgov.inspections.api import InspectionApi
 from vendorgov.inspections.plan_api import PlanApi
 from vendorgov.inspections.plan_views import PlanPages
 from vendorgov.inspections.views import InspectionPages
+from vendorgov.jobs.api import JobApi
+from vendorgov.jobs.worker import local_worker
 from vendorgov.locations.api import LocationApi
 from vendorgov.locations.views import LocationPages
+from vendorgov.paging import page_params
 from vendorgov.payments.api import PaymentApi
 from vendorgov.payments.views import MonthEndPages
 from vendorgov.settings import Settings, get_settings, private_dir
@@ -47,13 +50,16 @@ from vendorgov.tenders.api import TenderApi
 from vendorgov.tenders.views import TenderPages
 from vendorgov.vendors.api import VendorApi
 from vendorgov.vendors.views import VendorPages
-from vendorgov.web import errors
+from vendorgov.web import errors, ops
 from vendorgov.web.input import check_request
 from vendorgov.web.pages import HomePages
 from vendorgov.web.security import SwaggerPage, add_security_headers, client_identifier
 from vendorgov.web.templating import make_template_config
 
 _FRESH_SESSION_ID = "vendorgov.fresh_session_id"
+# The CSRF tokens' key, derived from the installation secret apart from the bid-sealing and
+# audit keys (tenders.sealing, audit.chain): knowing one reveals nothing of the others.
+CSRF_LABEL = b"vendorgov session csrf"
 
 
 _LOADED_SESSION = "vendorgov.loaded_session"
@@ -163,25 +169,24 @@ def create_app(
 ) -> Litestar:
     settings = settings or get_settings()
     private_dir(settings.data_dir)
-    private_dir(settings.sessions_dir)
     template_config = make_template_config(settings)
     session = SessionConfig(
         key="vg_session",
-        store="sessions",
+        store=stores.SESSIONS,
         max_age=settings.session_hours * 3600,
         httponly=True,
         samesite="lax",
         secure=settings.secure_cookies,
         # The API authenticates by token; static files and health checks need no session.
-        exclude=["^/api/", "^/static/", "^/healthz", "^/schema"],
+        exclude=["^/api/", "^/static/", "^/schema", *ops.OPS_PATHS],
     )
     rate_limit = RateLimitConfig(
         rate_limit=("minute", settings.login_attempts_per_minute),
         check_throttle_handler=_is_login_attempt,
         identifier_for_request=client_identifier(settings.trusted_proxies),
-        store="rate_limit",
+        store=stores.RATE_LIMIT,
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             # Only the login form is throttled, so the middleware wraps only its routes.
             Router(path="/", route_handlers=[LoginPages], middleware=[rate_limit.middleware]),
@@ -210,6 +215,8 @@ def create_app(
             TenderApi,
             AccountApi,
             AuditApi,
+            ops.router(settings),
+            JobApi,
             _mount_admin(),
             create_static_files_router(
                 path="/static", directories=[settings.static_dir], include_in_schema=False
@@ -217,21 +224,25 @@ def create_app(
             *(extra_route_handlers or []),
         ],
         middleware=[
+            ops.metrics_config().middleware,
             session.middleware,
             DefineMiddleware(AccountAuthMiddleware, exclude=PUBLIC_PATHS),
         ],
         csrf_config=CSRFConfig(
-            secret=settings.secret_key,
+            secret=derive_key(settings.secret_key, CSRF_LABEL).hex(),
             cookie_name="vg_csrf",
             cookie_secure=settings.secure_cookies,
             # The API authenticates by bearer token only, never by cookie, so cross-site
-            # requests cannot ride on it; Piccolo Admin checks its own CSRF header.
-            exclude=["^/api/", "^/admin"],
+            # requests cannot ride on it; Piccolo Admin checks its own CSRF header. Probes
+            # and scrapers need no cookie.
+            exclude=["^/api/", "^/admin", *ops.OPS_PATHS],
         ),
-        stores={"sessions": FileStore(settings.sessions_dir), "rate_limit": MemoryStore()},
+        stores=stores.app_stores(settings),
         template_config=template_config,
-        plugins=[FlashPlugin(FlashConfig(template_config=template_config))],
+        plugins=[FlashPlugin(FlashConfig(template_config=template_config)), ops.logging_plugin()],
         before_request=check_request,
+        # Every list's page, page_size, sort and cursor parameters (vendorgov.paging).
+        dependencies={"paging": Provide(page_params)},
         exception_handlers={Exception: errors.handle},
         before_send=[add_security_headers],
         openapi_config=OpenAPIConfig(
@@ -257,7 +268,9 @@ def create_app(
             ),
             security=[{"BearerToken": []}],
         ),
-        lifespan=[lambda app: db.lifespan_connections()],
+        # Without Redis the app runs jobs and the scheduler itself (jobs.worker).
+        lifespan=[lambda app: db.lifespan_connections(), local_worker],
         on_startup=[_settle_memory],
         request_max_body_size=settings.max_upload_bytes + 1024 * 1024,
     )
+    return ops.with_request_ids(app)

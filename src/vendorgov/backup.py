@@ -29,6 +29,7 @@ from vendorgov.settings import (
     Settings,
     get_settings,
     private_dir,
+    secret_key_configured,
     secret_key_path,
     write_private,
 )
@@ -128,8 +129,8 @@ async def backup(target: Path) -> dict[str, Any]:
     dump.chmod(0o600)
     files = _copy_private(settings.files_dir, target / FILES) if settings.files_dir.exists() else 0
     key_file = secret_key_path(settings.data_dir)
-    # A key given by VENDORGOV_SECRET_KEY is not in the data dir: the operator keeps it.
-    key_copied = not os.environ.get("VENDORGOV_SECRET_KEY") and key_file.exists()
+    # A key given by VENDORGOV_SECRET_KEY(_FILE) is not in the data dir: the operator keeps it.
+    key_copied = not secret_key_configured() and key_file.exists()
     if key_copied:
         write_private(target / KEY, key_file.read_bytes())
     manifest = {
@@ -236,7 +237,7 @@ async def restore(source: Path, force: bool = False) -> dict[str, Any]:
             "pass --force to overwrite it"
         )
     private_dir(settings.data_dir)
-    if manifest["secret_key"] and not os.environ.get("VENDORGOV_SECRET_KEY"):
+    if manifest["secret_key"] and not secret_key_configured():
         write_private(secret_key_path(settings.data_dir), (source / KEY).read_bytes())
         get_settings.cache_clear()  # the restored key from now on
         settings = get_settings()

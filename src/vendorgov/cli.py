@@ -97,8 +97,25 @@ def serve(host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         log_level="info",
+        access_log=False,  # the app logs each request as JSON, with its request id
+        log_config=None,  # uvicorn's own lines go to the root logger, which the app makes JSON
         **SERVER_OPTIONS,
     )
+
+
+@main.command()
+@click.option("--concurrency", default=4, show_default=True, help="Jobs run at once.")
+def worker(concurrency: int) -> None:
+    """Run queued jobs and the scheduler (needs VENDORGOV_REDIS_URL; without it the app runs
+    them itself)."""
+    from vendorgov.jobs import worker as jobs
+
+    if not jobs.redis_url():
+        raise click.ClickException(
+            "VENDORGOV_REDIS_URL is not set: without Redis, `vendorgov serve` runs the jobs"
+        )
+    click.echo(f"vendorgov worker on {jobs.QUEUE_NAME} ({concurrency} at once)")
+    _run(jobs.saq_worker(concurrency).start())
 
 
 @main.group()

@@ -365,10 +365,12 @@ CHECKLISTS = [
 async def _inspections(admin, supervisor, today: date) -> None:
     """The checklists, a month of inspections with a few failed items, and two notices: one
     answered and waiting for verification, one overdue."""
+    from vendorgov.audits import lists
     from vendorgov.audits import service as audits
     from vendorgov.inspections import plans
     from vendorgov.inspections import service as inspections
     from vendorgov.locations import demo as demo_locations
+    from vendorgov.paging import export_rows
 
     template_ids = {}
     for category, name, items in CHECKLISTS:
@@ -417,7 +419,7 @@ async def _inspections(admin, supervisor, today: date) -> None:
         await plans.create_plan(
             supervisor, contract["id"], today.strftime("%Y-%m"), seed=f"demo-{contract['id']}"
         )
-    open_findings = await audits.list_findings(supervisor, status="open")
+    open_findings = await export_rows(lists.finding_page, supervisor, status="open")
     by_contract: dict[int, list[int]] = {}
     for finding in open_findings:
         by_contract.setdefault(finding["contract"], []).append(finding["id"])

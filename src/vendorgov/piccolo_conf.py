@@ -22,5 +22,6 @@ APP_REGISTRY = AppRegistry(
         "vendorgov.payments.piccolo_app",
         "vendorgov.tenders.piccolo_app",
         "vendorgov.locations.piccolo_app",
+        "vendorgov.jobs.piccolo_app",
     ]
 )

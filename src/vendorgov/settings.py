@@ -85,6 +85,11 @@ class Settings:
     secure_cookies: bool = False
     # Reverse proxies whose X-Forwarded-For names the client (for the login rate limit).
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
+    # Sessions, the login rate limit and caches in Redis, shared by every process and host;
+    # empty: on this host (session files in the data dir, the rest in process memory).
+    redis_url: str = ""
+    # Bearer token for /metrics from other hosts; without it only loopback may scrape.
+    metrics_token: str = field(default="", repr=False)
     templates_dir: Path = PACKAGE_DIR / "templates"
     static_dir: Path = PACKAGE_DIR / "static"
 
@@ -116,11 +121,36 @@ def _networks(name: str) -> tuple[IPv4Network | IPv6Network, ...]:
     return tuple(networks)
 
 
-def _secret_key(data_dir: Path) -> str:
-    """The configured key, else one generated once and kept under the data dir."""
-    configured = _env("VENDORGOV_SECRET_KEY")
+def secret_key_configured() -> bool:
+    """Whether the key comes from the environment (then it is not in the data dir, and
+    backups leave it to the operator)."""
+    return bool(_env("VENDORGOV_SECRET_KEY") or _env("VENDORGOV_SECRET_KEY_FILE"))
+
+
+def _secret_key(data_dir: Path, redis_url: str) -> str:
+    """The configured key (the variable, or the file it names), else one generated once and
+    kept under the data dir: on one host only, as each host would generate its own."""
+    configured, key_file = _env("VENDORGOV_SECRET_KEY"), _env("VENDORGOV_SECRET_KEY_FILE")
+    if configured and key_file:
+        raise SettingsError(
+            "VENDORGOV_SECRET_KEY and VENDORGOV_SECRET_KEY_FILE are both set; set only one"
+        )
+    if key_file:
+        try:
+            configured = Path(key_file).read_text().strip()
+        except (OSError, UnicodeDecodeError) as error:
+            raise SettingsError(
+                f"VENDORGOV_SECRET_KEY_FILE: cannot read {key_file!r} ({error.__class__.__name__})"
+            ) from None
+        if not configured:
+            raise SettingsError(f"VENDORGOV_SECRET_KEY_FILE: {key_file!r} is empty")
     if configured:
         return configured
+    if redis_url:
+        raise SettingsError(
+            "VENDORGOV_SECRET_KEY or VENDORGOV_SECRET_KEY_FILE is required with "
+            "VENDORGOV_REDIS_URL: every process on every host must share one secret key"
+        )
     path = secret_key_path(data_dir)
     if not path.exists():
         private_dir(data_dir)
@@ -143,9 +173,19 @@ def _database_url(data_dir: Path) -> str:
     return url
 
 
+def _redis_url() -> str:
+    url = _env("VENDORGOV_REDIS_URL")
+    if url and (url.split(":", 1)[0] not in ("redis", "rediss", "unix") or "://" not in url):
+        raise SettingsError(
+            f"VENDORGOV_REDIS_URL: {url!r} is not a Redis URL (use redis://host:6379/0)"
+        )
+    return url
+
+
 def load_settings() -> Settings:
     data_dir = Path(_env("VENDORGOV_DATA_DIR", "var")).resolve()
     database_url = _database_url(data_dir)
+    redis_url = _redis_url()
     timezone = _env("VENDORGOV_TIMEZONE", "Asia/Shanghai")
     try:  # fail at start-up, not on the first deadline, if the zone is unknown
         ZoneInfo(timezone)
@@ -157,7 +197,7 @@ def load_settings() -> Settings:
         timezone=timezone,
         hospital_name=_env("VENDORGOV_HOSPITAL_NAME", Settings.hospital_name),
         ocds_prefix=_env("VENDORGOV_OCDS_PREFIX", Settings.ocds_prefix),
-        secret_key=_secret_key(data_dir),
+        secret_key=_secret_key(data_dir, redis_url),
         login_attempts_per_minute=_int("VENDORGOV_LOGIN_ATTEMPTS_PER_MINUTE", 10),
         max_upload_bytes=_int("VENDORGOV_MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
         max_import_bytes=_int("VENDORGOV_MAX_IMPORT_BYTES", 150 * 1024 * 1024),
@@ -177,6 +217,8 @@ def load_settings() -> Settings:
         dispute_window_days=_int("VENDORGOV_DISPUTE_WINDOW_DAYS", 3),
         secure_cookies=_env("VENDORGOV_SECURE_COOKIES") in ("1", "true", "yes"),
         trusted_proxies=_networks("VENDORGOV_TRUSTED_PROXIES"),
+        redis_url=redis_url,
+        metrics_token=_env("VENDORGOV_METRICS_TOKEN"),
     )
 
 

@@ -67,7 +67,7 @@ async def test_form_without_csrf_token_is_refused_and_changes_nothing(login, wor
             data={"name": "无令牌提交", "uscc": "91110108551385082Q", "categories": "cleaning"},
         )
         assert response.status_code == 403
-    assert await vendors.list_vendors(world.principals["admin"], q="无令牌提交") == []
+    assert (await vendors.list_vendors(world.principals["admin"], q="无令牌提交")).items == []
 
 
 async def test_stale_csrf_token_is_refused(login):
@@ -95,7 +95,7 @@ async def test_api_tokens_are_shown_once_stored_hashed_and_revocable(login, clie
     assert me.status_code == 200 and me.json()["role"] == "finance"
     stored = [
         t
-        for t in await accounts.list_tokens(me.json()["user_id"])
+        for t in (await accounts.list_tokens(me.json()["user_id"])).items
         if t["name"] == "accounting sync"
     ][0]
     assert text not in str(stored) and stored["prefix"] == text[:10]

@@ -51,7 +51,9 @@ async def test_twenty_concurrent_api_creates_all_succeed(api):
             ]
         )
         assert [r.status_code for r in responses] == [201] * 20, [r.text for r in responses]
-        listed = (await c.get("/api/vendors", params={"q": "并发服务商"})).json()
+        listed = (await c.get("/api/vendors", params={"q": "并发服务商", "page_size": 200})).json()[
+            "items"
+        ]
     assert set(names) <= {v["name"] for v in listed}
     assert (await audit.verify()).intact
 

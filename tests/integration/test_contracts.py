@@ -231,7 +231,8 @@ async def test_vendors_see_only_their_own_contracts(api, world):
         own = await create(c, world)  # vendor_a's
         other = await create(c, world, vendor_role="other")
     async with api("vendor") as c:
-        listed = {x["id"] for x in (await c.get("/api/contracts")).json()}
+        listed = await c.get("/api/contracts", params={"page_size": 200})
+        listed = {x["id"] for x in listed.json()["items"]}
         assert own in listed and other not in listed
         for path in (
             "",
@@ -418,15 +419,17 @@ async def test_expiry_notice_and_flagged_vendor_lists(api, world):
         )
         contract_id = response.json()["id"]
         await c.post(f"/api/contracts/{contract_id}/versions/1/sign")
-        expiring = {
-            x["id"] for x in (await c.get("/api/contracts", params={"expiring": "true"})).json()
-        }
+        expiring = await c.get(
+            "/api/contracts", params={"expiring": "true", "vendor_id": vendor_id}
+        )
+        expiring = {x["id"] for x in expiring.json()["items"]}
         assert contract_id in expiring
         await c.post(
             f"/api/vendors/{vendor_id}/status",
             json={"action": "blacklist", "reason": "伪造洗涤消毒记录"},
         )
-        flagged = (await c.get("/api/contracts", params={"flagged": "true"})).json()
+        flagged = await c.get("/api/contracts", params={"flagged": "true", "vendor_id": vendor_id})
+        flagged = flagged.json()["items"]
     assert contract_id in {x["id"] for x in flagged}
     assert all(x["vendor_flagged"] for x in flagged)
 

@@ -64,12 +64,12 @@ async def test_findings_carry_the_place_and_filter_and_count_by_subtree(api, log
                 "/api/findings",
                 params={"contract_id": contract_id, "location_id": places["MZ"]["id"]},
             )
-        ).json()
+        ).json()["items"]
         assert len(in_mz) == 2 and {f["place"] for f in in_mz} == {toilet["full_name"]}
         everywhere = await c.get(
             "/api/findings", params={"contract_id": contract_id, "location_id": places["C"]["id"]}
         )
-        assert len(everywhere.json()) == 3
+        assert everywhere.json()["total"] == 3
         gone = await c.post(
             "/api/inspections",
             json=inspection(contract_id, template_id, {}, location_id=10**8),
@@ -91,7 +91,7 @@ async def test_findings_carry_the_place_and_filter_and_count_by_subtree(api, log
         assert f"📍 {ward['full_name']}" not in page.text
     # A vendor sees the place's name on its own findings, and nothing of the tree.
     async with api("vendor") as c:
-        own = (await c.get("/api/findings", params={"contract_id": contract_id})).json()
+        own = (await c.get("/api/findings", params={"contract_id": contract_id})).json()["items"]
         assert {f["place"] for f in own} == {toilet["full_name"], ward["full_name"]}
         assert (await c.get("/api/locations")).status_code == 403
 
@@ -241,8 +241,18 @@ async def test_imported_events_are_linked_to_the_place_their_location_names(api,
             ],
         )
         assert response.status_code == 200, response.text
+        # A file is imported by a job (sla.service.run_import): its events are linked too.
+        csv = (
+            "external_id,category,priority,location,reported_at,responded_at\n"
+            f"L-4,delivery,紧急,{ward['code']},2026-10-09 08:00,2026-10-09 08:03\n"
+        )
+        imported = await c.post(
+            f"/api/contracts/{contract_id}/events/import",
+            files={"file": ("events.csv", csv.encode("gb18030"), "text/csv")},
+        )
+        assert imported.status_code == 200, imported.text
     rows = await stored(contract_id)
-    assert [r["location_id"] for r in rows] == [toilet["id"], ward["id"], None]
+    assert [r["location_id"] for r in rows] == [toilet["id"], ward["id"], None, ward["id"]]
     assert rows[2]["location"] == "楼顶天台"
 
 

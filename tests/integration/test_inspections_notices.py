@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from tests.conftest import new_vendor, unique
+from vendorgov.audits import lists
 from vendorgov.audits import service as audits
 from vendorgov.audits.tables import Notice, NoticeStep
 from vendorgov.contracts import service as contracts
@@ -92,7 +93,7 @@ async def test_an_inspection_is_scored_and_its_failed_item_raises_one_finding(ap
     assert done["created"] is True and len(done["finding_ids"]) == 1
     assert again.json() == {**done, "created": False}
     assert [i["result"] for i in stored.json()["items"]] == ["pass", "fail", "na"]
-    (finding,) = found.json()
+    (finding,) = found.json()["items"]
     assert finding["severity"] == "major" and finding["description"] == "男卫生间异味明显"
     assert finding["source"] == "inspection" and finding["status"] == "open"
 
@@ -122,7 +123,7 @@ async def test_bad_inspections_are_refused_and_nothing_is_stored(api, world):
     assert {e["field"] for e in missing.json()["errors"]} == {"items.toilet", "items.isolation"}
     assert too_early.status_code == 422
     assert too_early.json()["errors"][0]["rule"] == "in_force"
-    assert before.json() == []
+    assert before.json()["items"] == []
     assert not_an_inspector.status_code == 403
 
 
@@ -209,7 +210,9 @@ async def test_notice_life_cycle_with_a_failed_verification_and_isolation(api, w
         late = await c.post(
             f"/api/notices/{notice_id}/actions", json={"action": "respond", "note": "补充"}
         )
-        findings = (await c.get("/api/findings", params={"contract_id": contract_id})).json()
+        findings = (await c.get("/api/findings", params={"contract_id": contract_id})).json()[
+            "items"
+        ]
     assert closed.json() == {"status": "closed"}
     assert late.status_code == 409 and "closed" in late.json()["detail"]
     assert {f["status"] for f in findings} == {"closed"}
@@ -440,9 +443,9 @@ async def test_an_auditor_works_only_on_its_assigned_contract_and_period(api, wo
     assert elsewhere.status_code == 404
     assert report.status_code == 200
     assert refused == [403] * 5
-    found = await audits.list_findings(world.principals["supervisor"], contract_id=assigned)
+    found = (await lists.finding_page(world.principals["supervisor"], contract_id=assigned)).items
     assert [(f["source"], f["created_by"]) for f in found] == [("audit", "t.auditor")]
-    assert await audits.list_findings(world.principals["supervisor"], contract_id=other) == []
+    assert (await lists.finding_page(world.principals["supervisor"], contract_id=other)).items == []
     async with api("vendor") as c:
         # Another party cannot upload the agency's report.
         assert (
@@ -496,5 +499,5 @@ async def test_the_auditor_pages_show_only_its_assignments(login, world):
     assert recorded.status_code in (302, 303) and uploaded.status_code in (302, 303)
     assert "report uploaded" in after.text
     assert nowhere.status_code == 404
-    found = await audits.list_findings(supervisor, contract_id=contract_id)
+    found = (await lists.finding_page(supervisor, contract_id=contract_id)).items
     assert [(f["source"], f["category"]) for f in found] == [("audit", "保洁人员未持证上岗")]

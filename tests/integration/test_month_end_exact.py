@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from tests.conftest import csrf_token, new_vendor, unique
+from tests.integration.jobs_support import computed_run
 from vendorgov.audit import service as audit
 from vendorgov.audits import service as audits
 from vendorgov.contracts import service as contracts
@@ -106,12 +107,10 @@ async def test_the_issues_boundary_month_is_graded_a_through_service_and_api(api
         )
         assert pushed.status_code == 200
     async with api("finance") as c:
-        made = await c.post(
-            "/api/payments/runs",
-            json={"month": "2026-07", "contract_ids": [contract_id], "reason": "clean month"},
+        run_id = await computed_run(
+            c, {"month": "2026-07", "contract_ids": [contract_id], "reason": "clean month"}
         )
-        assert made.status_code == 201, made.text
-        run = (await c.get(f"/api/payments/runs/{made.json()['id']}")).json()
+        run = (await c.get(f"/api/payments/runs/{run_id}")).json()
     (statement,) = [s for s in run["statements"] if s["contract"] == contract_id]
     assert statement["components_exact"] == {
         "sla": "100",
@@ -153,15 +152,13 @@ async def _amended_month(api, world, month: str, amended_clause: Clause) -> tupl
     async with api("supervisor") as c:
         assert (await c.post(f"/api/contracts/{contract_id}/events", json=events)).is_success
     async with api("finance") as c:
-        made = await c.post(
-            "/api/payments/runs",
-            json={"month": month, "contract_ids": [contract_id], "reason": "exact month test"},
+        run_id = await computed_run(
+            c, {"month": month, "contract_ids": [contract_id], "reason": "exact month test"}
         )
-        assert made.status_code == 201, made.text
         # Other tests' contracts of the same month are carried over into this revision.
         (statement,) = [
             s
-            for s in (await c.get(f"/api/payments/runs/{made.json()['id']}")).json()["statements"]
+            for s in (await c.get(f"/api/payments/runs/{run_id}")).json()["statements"]
             if s["contract"] == contract_id
         ]
         clauses = (await c.get(f"/api/contracts/{contract_id}/sla/{month}")).json()["clauses"]

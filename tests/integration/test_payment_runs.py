@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from tests.conftest import new_vendor, unique
+from tests.integration.jobs_support import computed_run
 from tests.integration.test_inspections_notices import WARD_CLEANING, backdate_notice
 from vendorgov.audits import service as audits
 from vendorgov.contracts import service as contracts
@@ -179,37 +180,35 @@ async def test_two_person_approval_lock_and_new_revision_with_diff(world):
     with pytest.raises(Forbidden):
         await payments.compute_run(world.principals["supervisor"], OCTOBER, [contract_id])
 
-    vendor = await payments.statements_for_vendor(world.principals["vendor"])
+    vendor = (await payments.statements_for_vendor(world.principals["vendor"])).items
     assert {s["contract"] for s in vendor} == {contract_id}
     assert all(s["month"] == "2026-10" and s["revision"] == approved["revision"] for s in vendor)
-    assert await payments.statements_for_vendor(world.principals["vendor_b"]) == []
+    assert (await payments.statements_for_vendor(world.principals["vendor_b"])).items == []
 
 
 async def with_vendor_sees_nothing(world):
-    assert await payments.statements_for_vendor(world.principals["vendor"]) == []
+    assert (await payments.statements_for_vendor(world.principals["vendor"])).items == []
 
 
 async def test_the_api_computes_approves_and_shows_the_vendor_its_statement(api, world):
     contract_id = await october_contract(world, world.vendor_a)
     async with api("finance") as c:
-        made = await c.post(
-            "/api/payments/runs",
-            json={"month": "2026-10", "contract_ids": [contract_id], "reason": "API"},
+        run_id = await computed_run(
+            c, {"month": "2026-10", "contract_ids": [contract_id], "reason": "API"}
         )
-        run_id = made.json()["id"]
         own = await c.post(f"/api/payments/runs/{run_id}/approve")
         shown = (await c.get(f"/api/payments/runs/{run_id}")).json()
         bad_month = await c.post("/api/payments/runs", json={"month": "2026-13"})
     async with api("vendor") as c:
         refused = await c.get(f"/api/payments/runs/{run_id}")
-        before = (await c.get("/api/payments/statements")).json()
+        before = (await c.get("/api/payments/statements?page_size=200")).json()["items"]
     async with api("admin") as c:  # administrators do not approve (§7)
         by_admin = await c.post(f"/api/payments/runs/{run_id}/approve")
     async with api("finance_b") as c:
         approved = await c.post(f"/api/payments/runs/{run_id}/approve")
     async with api("vendor") as c:
-        after = (await c.get("/api/payments/statements")).json()
-    assert made.status_code == 201 and own.status_code == 403 and by_admin.status_code == 403
+        after = (await c.get("/api/payments/statements?page_size=200")).json()["items"]
+    assert own.status_code == 403 and by_admin.status_code == 403
     assert D(statement_of(shown, contract_id)["base"]) == D("101548.39")
     assert bad_month.status_code == 422 and refused.status_code == 403
     assert run_id not in {s["run"] for s in before}
@@ -482,7 +481,8 @@ async def test_a_d_grade_drafts_a_notice_the_vendor_sees_only_once_issued(api, l
     (notice_id,) = await notices_of(contract_id, approved["drafted_notice_ids"])
     async with api("supervisor") as c:
         draft = (await c.get(f"/api/notices/{notice_id}")).json()
-        listed = {n["id"] for n in (await c.get("/api/notices?open=true")).json()}
+        listed = await c.get(f"/api/notices?open=true&contract_id={contract_id}")
+        listed = {n["id"] for n in listed.json()["items"]}
     assert draft["status"] == "draft" and draft["origin"] == "grade"
     assert (draft["contract"], draft["month"], draft["run_id"]) == (contract_id, "2026-10", first)
     assert "2026-10 月度考核得分 65.00 分，等级 D" in draft["body"]
@@ -492,7 +492,8 @@ async def test_a_d_grade_drafts_a_notice_the_vendor_sees_only_once_issued(api, l
 
     # The vendor does not see the draft anywhere: list, API, page, PDF, dashboard.
     async with api("vendor") as c:
-        assert notice_id not in {n["id"] for n in (await c.get("/api/notices")).json()}
+        listed = await c.get(f"/api/notices?contract_id={contract_id}")
+        assert notice_id not in {n["id"] for n in listed.json()["items"]}
         assert (await c.get(f"/api/notices/{notice_id}")).status_code == 404
         refused = await c.post(f"/api/notices/{notice_id}/actions", json={"action": "acknowledge"})
         assert refused.status_code == 404
@@ -571,7 +572,8 @@ async def test_a_discarded_draft_stays_hidden_and_is_not_drafted_again(api, worl
             json={"action": "discard", "note": "已当面约谈服务商，暂不发出"},
         )
         shown = (await c.get(f"/api/notices/{notice_id}")).json()
-        open_ids = {n["id"] for n in (await c.get("/api/notices?open=true")).json()}
+        open_ids = await c.get(f"/api/notices?open=true&contract_id={contract_id}")
+        open_ids = {n["id"] for n in open_ids.json()["items"]}
         reissue = await c.post(f"/api/notices/{notice_id}/actions", json={"action": "issue"})
     assert no_reason.status_code == 422 and "say why" in no_reason.text
     assert discarded.json() == {"status": "discarded"}

@@ -22,7 +22,8 @@ from vendorgov.sla.tables import ServiceEvent
 from vendorgov.vendors.tables import Qualification
 
 # Routes that serve files or data, not pages; they still get nosniff and the framing headers.
-NOT_PAGES = ("/api/", "/static/", "/healthz", "/schema/openapi.json")
+# Machine endpoints, not pages (/metrics and /readyz have tests of their own in test_ops).
+NOT_PAGES = ("/api/", "/static/", "/healthz", "/readyz", "/metrics", "/schema/openapi.json")
 
 
 def _directives(policy: str) -> dict[str, str]:
@@ -89,6 +90,8 @@ async def real_ids(world, api) -> dict[str, str]:
     }.items():
         ids[name] = await _newest(column) or "999999"
     ids["job_id"] = "no-such-job"
+    ids["dispute_id"] = "999999"  # an evidence download of a dispute that does not exist: 404
+    ids["file"] = "999999"
     return ids
 
 

@@ -893,8 +893,11 @@ async def test_an_unknown_status_filter_is_refused_naming_the_field(world, api, 
     async with api("procurement") as c:
         response = await c.get("/api/tenders", params={"status": status})
     assert response.status_code == 422, response.text
-    assert [(e["field"], e["rule"]) for e in response.json()["errors"]] == [("status", "choice")]
+    # A NUL byte is refused before any handler runs (web/input.py), for pages too.
+    rule = "no_nul" if "\x00" in status else "choice"
+    assert [(e["field"], e["rule"]) for e in response.json()["errors"]] == [("status", rule)]
     with pytest.raises(InvalidInput):
         await service.list_tenders(world.principals["vendor"], status)
-    async with login("procurement") as c:  # the page shows every tender instead
-        assert (await c.get("/tenders/", params={"status": status})).status_code == 200
+    async with login("procurement") as c:  # otherwise the page shows every tender instead
+        page = await c.get("/tenders/", params={"status": status})
+        assert page.status_code == (422 if "\x00" in status else 200)

@@ -19,7 +19,7 @@ def problem_errors(response):
 
 
 async def count_named(world, name):
-    return len(await vendors.list_vendors(world.principals["admin"], q=name))
+    return (await vendors.list_vendors(world.principals["admin"], q=name)).total
 
 
 async def test_invalid_uscc_is_refused_with_field_and_rule(api, world):
@@ -128,7 +128,7 @@ async def test_status_changes_and_their_rules(api, world):
         assert black.json()["status"] == "blacklisted"
         listed = (await c.get("/api/vendors", params={"status": "blacklisted"})).json()
         history = (await c.get(f"/api/vendors/{vendor_id}/history")).json()
-    assert vendor_id in {v["id"] for v in listed}
+    assert vendor_id in {v["id"] for v in listed["items"]}
     assert [h["action"] for h in history][:2] == ["blacklist", "suspend"]
     assert history[0]["after"]["status_reason"] == "伪造考勤记录"
 
@@ -225,11 +225,13 @@ async def test_list_filters_search_category_status_and_expiring(api, world):
             ),
             files={"scan": ("lift.pdf", PDF, "application/pdf")},
         )
-        by_name = (await c.get("/api/vendors", params={"q": tag})).json()
+        by_name = (await c.get("/api/vendors", params={"q": tag})).json()["items"]
         by_category = (
             await c.get("/api/vendors", params={"q": tag, "category": "elevator"})
-        ).json()
-        expiring = (await c.get("/api/vendors", params={"q": tag, "expiring": "true"})).json()
+        ).json()["items"]
+        expiring = (await c.get("/api/vendors", params={"q": tag, "expiring": "true"})).json()[
+            "items"
+        ]
     assert {v["id"] for v in by_name} == {cleaning, lift}
     assert [v["id"] for v in by_category] == [lift]
     assert [v["id"] for v in expiring] == [lift]
@@ -297,7 +299,7 @@ async def test_page_upload_errors_are_inline(login, world):
 
 async def test_vendor_user_sees_only_its_own_vendor(api, world):
     async with api("vendor") as c:
-        listed = (await c.get("/api/vendors")).json()
+        listed = (await c.get("/api/vendors")).json()["items"]
         assert [v["id"] for v in listed] == [world.vendor_a]
         assert (await c.get(f"/api/vendors/{world.vendor_b}")).status_code == 404
         assert (await c.get(f"/api/vendors/{world.vendor_b}/history")).status_code == 404

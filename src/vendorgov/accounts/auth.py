@@ -16,8 +16,17 @@ SESSION_KEY = "uid"
 # The account's credentials version at login: a reset or (de)activation raises it.
 CREDENTIALS_KEY = "cv"
 API_PREFIX = "/api/"
-# Paths anyone may open: the login page, static files, the API description, health.
-PUBLIC_PATHS = ["^/login", "^/static/", "^/schema", "^/healthz", "^/favicon.ico"]
+# Paths anyone may open: the login page, static files, the API description, health and
+# readiness; /metrics has its own guard (loopback or a token, see web/ops.py).
+PUBLIC_PATHS = [
+    "^/login",
+    "^/static/",
+    "^/schema",
+    "^/healthz",
+    "^/readyz",
+    "^/metrics",
+    "^/favicon.ico",
+]
 
 
 class AccountAuthMiddleware(AbstractAuthenticationMiddleware):

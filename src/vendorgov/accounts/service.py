@@ -5,18 +5,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import time
 from datetime import UTC, datetime, timedelta
 
 import anyio
+import msgspec
 from piccolo.apps.user.tables import BaseUser
 
-from vendorgov import db
+from vendorgov import db, paging, stores
 from vendorgov.accounts.roles import ROLE_LABELS, Principal, Role, parse_role
 from vendorgov.accounts.rules import acceptable_for_login, password_errors
 from vendorgov.accounts.tables import Account, ApiToken
 from vendorgov.audit import service as audit
 from vendorgov.errors import Collector, Conflict, InvalidInput, NotFound
+from vendorgov.paging import Page, PageRequest
 
 TOKEN_PREFIX = "vg_"
 # last_used_at is a hint for the owner, not a log: refresh it at most this often.
@@ -24,10 +25,11 @@ _TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
 _DUMMY_HASH = BaseUser.hash_password("not a password")
 # Integrations call the API in bursts with the same token; looking it up on every call was a
 # sixth of a vendor create under load. A known token's principal is kept this long. Revoking a
-# token or deactivating an account empties the cache of this process at once; other worker
-# processes (and changes made with the CLI) take effect within this delay.
-TOKEN_CACHE_SECONDS = 10.0
-_token_cache: dict[str, tuple[float, Principal]] = {}
+# token or deactivating an account empties the cache at once: in every process when it is in
+# Redis, else in this one, and other processes (and changes made with the CLI) take effect
+# within this delay.
+TOKEN_CACHE_SECONDS = 10
+_PRINCIPAL_CODEC = msgspec.json.Encoder(), msgspec.json.Decoder(Principal)
 
 
 def _now() -> datetime:
@@ -113,9 +115,9 @@ def _token_digest(token: str) -> str:
 
 async def principal_for_token(token: str) -> Principal | None:
     digest = _token_digest(token)
-    cached = _token_cache.get(digest)
-    if cached is not None and cached[0] > time.monotonic():
-        return cached[1]
+    cached = await stores.cache(stores.TOKENS).get(digest)
+    if cached is not None:
+        return _PRINCIPAL_CODEC[1].decode(cached)
     rows = await db.fetch(_PRINCIPAL_BY_TOKEN, digest)
     if not rows:
         return None
@@ -127,13 +129,15 @@ async def principal_for_token(token: str) -> Principal | None:
         await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["token_id"])
     principal = _principal(row)
     if principal is not None:
-        _token_cache[digest] = (time.monotonic() + TOKEN_CACHE_SECONDS, principal)
+        await stores.cache(stores.TOKENS).set(
+            digest, _PRINCIPAL_CODEC[0].encode(principal), expires_in=TOKEN_CACHE_SECONDS
+        )
     return principal
 
 
-def forget_tokens() -> None:
+async def forget_tokens() -> None:
     """Drop the cached token principals (after a revocation or an account change)."""
-    _token_cache.clear()
+    await stores.cache(stores.TOKENS).delete_all()
 
 
 def _account_errors(
@@ -220,24 +224,48 @@ async def create_account(
     return user.id
 
 
-async def list_accounts() -> list[dict]:
-    rows = (
-        await Account.select(
-            Account.user.id.as_alias("user_id"),
-            Account.user.username.as_alias("username"),
-            Account.user.active.as_alias("active"),
-            Account.user.last_login.as_alias("last_login"),
-            Account.role,
-            Account.display_name,
-            Account.vendor.as_alias("vendor_id"),
-            Account.vendor.name.as_alias("vendor_name"),
-        )
-        .order_by(Account.role)
-        .order_by(Account.user.username)
+ACCOUNT_SORTS = {
+    "username": Account.user.username,
+    "display_name": Account.display_name,
+    "role": Account.role,
+    "last_login": Account.user.last_login,
+}
+TOKEN_SORTS = {"name": ApiToken.name, "created_at": ApiToken.created_at}
+
+
+async def list_accounts(
+    *, q: str = "", role: str = "", request: PageRequest = PageRequest()
+) -> Page:
+    """A page of the accounts, by role then username; searched by username or name."""
+    where = []
+    if role:
+        where.append(Account.role == role)
+    q = q.strip()
+    if q:
+        where.append(db.icontains(Account.user.username, q) | db.icontains(Account.display_name, q))
+    query = Account.select(
+        Account.id,
+        Account.user.id.as_alias("user_id"),
+        Account.user.username.as_alias("username"),
+        Account.user.active.as_alias("active"),
+        Account.user.last_login.as_alias("last_login"),
+        Account.role,
+        Account.display_name,
+        Account.vendor.as_alias("vendor_id"),
+        Account.vendor.name.as_alias("vendor_name"),
     )
+    page = await paging.fetch_page(
+        Account,
+        query,
+        where,
+        request,
+        ACCOUNT_SORTS,
+        [(Account.role, True), (Account.user.username, True)],
+    )
+    rows = page.items
     for row in rows:
         row["role_label"] = ROLE_LABELS[Role(row["role"])]
-    return rows
+    return page
 
 
 async def end_sessions(user_id: int, revoke_tokens: bool) -> None:
@@ -251,7 +279,7 @@ async def end_sessions(user_id: int, revoke_tokens: bool) -> None:
         await ApiToken.update({ApiToken.revoked_at: _now()}).where(
             (ApiToken.user == user_id) & ApiToken.revoked_at.is_null()
         )
-    forget_tokens()
+    await forget_tokens()
 
 
 async def set_active(actor: audit.Actor, user_id: int, active: bool) -> None:
@@ -326,18 +354,23 @@ async def create_token(actor: Principal, name: str) -> tuple[int, str]:
     return row.id, token
 
 
-async def list_tokens(user_id: int) -> list[dict]:
-    return (
-        await ApiToken.select(
-            ApiToken.id,
-            ApiToken.name,
-            ApiToken.prefix,
-            ApiToken.created_at,
-            ApiToken.last_used_at,
-            ApiToken.revoked_at,
-        )
-        .where(ApiToken.user == user_id)
-        .order_by(ApiToken.id, ascending=False)
+async def list_tokens(user_id: int, request: PageRequest = PageRequest()) -> Page:
+    """A page of the user's tokens, newest first."""
+    query = ApiToken.select(
+        ApiToken.id,
+        ApiToken.name,
+        ApiToken.prefix,
+        ApiToken.created_at,
+        ApiToken.last_used_at,
+        ApiToken.revoked_at,
+    )
+    return await paging.fetch_page(
+        ApiToken,
+        query,
+        [ApiToken.user == user_id],
+        request,
+        TOKEN_SORTS,
+        [(ApiToken.id, False)],
     )
 
 
@@ -354,7 +387,7 @@ async def revoke_token(actor: Principal, token_id: int) -> None:
         if row["revoked_at"] is not None:
             return
         await ApiToken.update({ApiToken.revoked_at: _now()}).where(ApiToken.id == token_id)
-        forget_tokens()
+        await forget_tokens()
         await audit.record(actor, "api_token", token_id, "revoke", None, None)
 
 
@@ -373,4 +406,16 @@ async def vendor_has_accounts(vendor_id: int) -> bool:
 
 async def active_accounts(role: Role) -> list[dict]:
     """Active accounts with a role (e.g. the evaluators a tender panel is drawn from)."""
-    return [a for a in await list_accounts() if a["role"] == role.value and a["active"]]
+    rows = (
+        await Account.select(
+            Account.user.id.as_alias("user_id"),
+            Account.user.username.as_alias("username"),
+            Account.display_name,
+            Account.role,
+        )
+        .where((Account.role == role.value) & (Account.user.active == True))  # noqa: E712
+        .order_by(Account.user.username)
+    )
+    for row in rows:
+        row["role_label"] = ROLE_LABELS[role]
+    return rows

@@ -13,6 +13,7 @@ from vendorgov.accounts import service
 from vendorgov.accounts.auth import CREDENTIALS_KEY, EVERY_ROLE, SESSION_KEY, allow
 from vendorgov.accounts.roles import ROLE_LABELS, Role
 from vendorgov.errors import DomainError
+from vendorgov.paging import PageRequest
 from vendorgov.vendors import service as vendors
 from vendorgov.web.forms import Form, error_map
 
@@ -73,12 +74,18 @@ class TokenPages(Controller):
     include_in_schema = False
     guards = [allow(*EVERY_ROLE)]
 
-    async def _page(self, request: Request, status_code: int = 200, **extra: Any) -> Template:
+    async def _page(
+        self,
+        request: Request,
+        status_code: int = 200,
+        paging: PageRequest = PageRequest(),
+        **extra: Any,
+    ) -> Template:
         return Template(
             "accounts/tokens.html",
             status_code=status_code,
             context={
-                "tokens": await service.list_tokens(request.user.user_id),
+                "tokens": await service.list_tokens(request.user.user_id, paging),
                 "new_token": None,
                 "errors": {},
                 **extra,
@@ -86,8 +93,8 @@ class TokenPages(Controller):
         )
 
     @get("/")
-    async def index(self, request: Request) -> Template:
-        return await self._page(request)
+    async def index(self, request: Request, paging: PageRequest) -> Template:
+        return await self._page(request, paging=paging)
 
     @post("/")
     async def create(self, request: Request) -> Template:
@@ -110,9 +117,14 @@ class AccountPages(Controller):
     include_in_schema = False
     guards = [allow(Role.admin)]
 
-    async def _page(self, status_code: int = 200, **extra: Any) -> Template:
+    async def _page(
+        self, status_code: int = 200, filters: dict | None = None, **extra: Any
+    ) -> Template:
+        filters = filters or {"q": "", "role": "", "request": PageRequest()}
         context = {
-            "accounts": await service.list_accounts(),
+            "accounts": await service.list_accounts(**filters),
+            "q": filters["q"],
+            "role": filters["role"],
             "roles": ROLE_LABELS,
             "vendors": await vendors.vendor_choices(),
             "errors": {},
@@ -122,8 +134,10 @@ class AccountPages(Controller):
         return Template("accounts/list.html", status_code=status_code, context=context)
 
     @get("/")
-    async def index(self) -> Template:
-        return await self._page()
+    async def index(
+        self, paging: PageRequest, q: FromQuery[str] = "", role: FromQuery[str] = ""
+    ) -> Template:
+        return await self._page(filters={"q": q, "role": role, "request": paging})
 
     @post("/")
     async def create(self, request: Request) -> Template | Redirect:

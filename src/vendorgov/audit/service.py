@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any, Protocol
 
-from vendorgov import db
+from vendorgov import db, paging
 from vendorgov.audit.chain import (
     CHECKPOINT_LABEL,
     GENESIS,
@@ -27,6 +27,7 @@ from vendorgov.audit.chain import (
 )
 from vendorgov.audit.tables import AuditEntry
 from vendorgov.errors import Conflict, InvalidInput
+from vendorgov.paging import Page, PageRequest
 from vendorgov.settings import get_settings
 
 _VERIFY_BATCH = 5000
@@ -192,9 +193,41 @@ async def history(entity: str, entity_id: object, limit: int = 200) -> list[dict
     return [_decoded(r) for r in rows]
 
 
-async def recent(limit: int = 50) -> list[dict]:
-    rows = await AuditEntry.select().order_by(AuditEntry.id, ascending=False).limit(limit)
-    return [_decoded(r) for r in rows]
+TRAIL_SORTS = {"at": AuditEntry.at, "actor": AuditEntry.actor, "entity": AuditEntry.entity}
+
+
+async def trail_page(
+    *,
+    entity: str = "",
+    entity_id: str = "",
+    actor: str = "",
+    action: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    request: PageRequest = PageRequest(),
+) -> Page:
+    """The trail newest first, filtered; keyset-paged (the trail only grows), each entry with
+    its before, after and the fields that changed."""
+    where = paging.day_range(AuditEntry.at, date_from, date_to, get_settings().zone)
+    if entity:
+        where.append(AuditEntry.entity == entity)
+    if entity_id:
+        where.append(AuditEntry.entity_id == entity_id)
+    if actor:
+        where.append(AuditEntry.actor == actor)
+    if action:
+        where.append(AuditEntry.action == action)
+    page = await paging.fetch_page(
+        AuditEntry,
+        AuditEntry.select(),
+        where,
+        request,
+        TRAIL_SORTS,
+        [(AuditEntry.id, False)],
+        keyset=True,
+    )
+    page.items = [_decoded(r) for r in page.items]
+    return page
 
 
 @dataclass(frozen=True)

@@ -107,34 +107,8 @@ async def finding_ids_of_inspection(inspection_id: int) -> list[int]:
     return [r["id"] for r in rows]
 
 
-async def list_findings(
-    actor: Principal,
-    contract_id: int | None = None,
-    status: str = "",
-    severity: str = "",
-    location_id: int | None = None,
-) -> list[dict]:
-    """Findings, newest first, each with its `place` (the full name: all a vendor learns of
-    the location tree); `location_id` keeps those in that place's subtree."""
-    if actor.role not in (*SUPERVISORS, Role.procurement, Role.finance) and not actor.is_vendor:
-        raise Forbidden(f"the {actor.role.value} role has no access to findings")
-    query = Finding.select(
-        Finding.all_columns(), Finding.contract.number.as_alias("contract_number")
-    ).order_by(Finding.found_at, ascending=False)
-    if actor.is_vendor:
-        query = query.where(Finding.contract.vendor == actor.vendor_id)
-    if contract_id:
-        query = query.where(Finding.contract == contract_id)
-    if status:
-        query = query.where(Finding.status == status)
-    if severity:
-        query = query.where(Finding.severity == severity)
-    if location_id is not None:
-        query = query.where(Finding.location_id.is_in(await locations.subtree_ids(location_id)))
-    return await _with_places(await query)
-
-
-async def _with_places(rows: list[dict]) -> list[dict]:
+async def with_places(rows: list[dict]) -> list[dict]:
+    """Each finding with its `place`: the full name, all a vendor learns of the location tree."""
     names = await locations.names_of([r["location_id"] for r in rows])
     return [{**r, "place": names.get(r["location_id"], "")} for r in rows]
 
@@ -495,7 +469,7 @@ async def get_notice(actor: Principal, notice_id: int) -> dict:
     steps = await NoticeStep.select().where(NoticeStep.notice == notice_id).order_by(NoticeStep.id)
     for step in steps:
         step["evidence"] = json.loads(step["evidence"] or "[]")
-    found = await _with_places(
+    found = await with_places(
         await Finding.select().where(Finding.notice_id == notice_id).order_by(Finding.id)
     )
     now = _now()
@@ -507,38 +481,6 @@ async def get_notice(actor: Principal, notice_id: int) -> dict:
         "overdue": overdue(row, now),
         "due_soon": rules.due_soon(row["status"], row["deadline"], now),
     }
-
-
-async def list_notices(
-    actor: Principal, contract_id: int | None = None, open_only=False
-) -> list[dict]:
-    if actor.role not in (*SUPERVISORS, Role.procurement, Role.finance) and not actor.is_vendor:
-        raise Forbidden(f"the {actor.role.value} role has no access to notices")
-    query = Notice.select(
-        Notice.all_columns(),
-        Notice.contract.number.as_alias("contract_number"),
-        Notice.contract.vendor.name.as_alias("vendor_name"),
-    ).order_by(Notice.deadline)
-    if actor.is_vendor:
-        query = query.where(
-            (Notice.contract.vendor == actor.vendor_id)
-            & Notice.status.not_in([s.value for s in rules.UNSENT])
-        )
-    if contract_id:
-        query = query.where(Notice.contract == contract_id)
-    if open_only:  # drafts are open: they wait for a supervisor
-        query = query.where(
-            Notice.status.not_in([NoticeStatus.closed.value, NoticeStatus.discarded.value])
-        )
-    now = _now()
-    return [
-        {
-            **r,
-            "overdue": overdue(r, now),
-            "due_soon": rules.due_soon(r["status"], r["deadline"], now),
-        }
-        for r in await query
-    ]
 
 
 async def act(
@@ -792,3 +734,14 @@ async def evidence_records(
         else []
     )
     return {f["id"]: f for f in findings}, {n["number"]: n for n in notices}
+
+
+async def became_overdue(start: datetime, end: datetime) -> list[dict]:
+    """Running notices whose deadline passed in [start, end): the scheduler's hourly list,
+    so each notice is reported overdue once."""
+    rows = await Notice.select(Notice.id, Notice.contract, Notice.deadline).where(
+        (Notice.deadline >= start)
+        & (Notice.deadline < end)
+        & Notice.status.is_in([s.value for s in rules.RUNNING])
+    )
+    return [{"notice": r["id"], "contract": r["contract"], "deadline": r["deadline"]} for r in rows]

@@ -5,21 +5,50 @@ from __future__ import annotations
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
+from litestar.di import Provide
 from litestar.params import FromPath, FromQuery
 from litestar.plugins.flash import flash
 from litestar.response import File, Redirect, Template
 
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
-from vendorgov.audits import documents, service
+from vendorgov.audits import documents, lists, service
 from vendorgov.errors import InvalidInput, NotFound
-from vendorgov.files.responses import download, inline_file
+from vendorgov.files import exports
+from vendorgov.files.responses import CSV, download, inline_file
 from vendorgov.files.service import Upload
 from vendorgov.inspections.api import parse_instant
 from vendorgov.locations import service as locations
+from vendorgov.paging import PageRequest, export_rows
 
 READERS = allow(Role.admin, Role.procurement, Role.supervisor, Role.finance, Role.vendor)
 SUPERVISORS = allow(Role.admin, Role.supervisor)
+FINDING_COLUMNS = {
+    "id": "id",
+    "found_at": "found_at",
+    "contract_number": "contract",
+    "vendor_name": "vendor",
+    "source": "source",
+    "severity": "severity",
+    "category": "category",
+    "place": "place",
+    "description": "description",
+    "clause_code": "clause",
+    "status": "status",
+    "notice_id": "notice_id",
+}
+NOTICE_COLUMNS = {
+    "number": "number",
+    "contract_number": "contract",
+    "vendor_name": "vendor",
+    "status": "status",
+    "severity": "severity",
+    "month": "month",
+    "issued_at": "issued_at",
+    "deadline": "deadline",
+    "closed_at": "closed_at",
+    "overdue": "overdue",
+}
 
 
 class NoticePages(Controller):
@@ -71,31 +100,33 @@ class NoticePages(Controller):
         flash(request, "Finding recorded.", category="ok")
         return Redirect("/audits")
 
-    @get("/findings", guards=[READERS])
-    async def findings(
-        self,
-        request: Request,
-        contract_id: FromQuery[int | None] = None,
-        status: FromQuery[str] = "open",
-        severity: FromQuery[str] = "",
-        location_id: FromQuery[int | None] = None,
-    ) -> Template:
-        rows = await service.list_findings(request.user, contract_id, status, severity, location_id)
+    @get("/findings", guards=[READERS], dependencies={"filters": Provide(lists.finding_filters)})
+    async def findings(self, request: Request, filters: dict, paging: PageRequest) -> Template:
+        if "status" not in request.query_params:
+            filters["status"] = "open"  # what waits for a notice
+        page = await lists.finding_page(request.user, request=paging, **filters)
         # Vendors filter nothing by place: they know places only as names on their findings.
         places = await locations.tree(request.user) if not request.user.is_vendor else []
         return Template(
             "audits/findings.html",
             context={
-                "findings": rows,
+                "findings": page,
                 "places": places,
-                "location_id": location_id,
-                "status": status,
-                "severity": severity,
-                "contract_id": contract_id,
+                **filters,
                 "can_issue": request.user.role in (Role.admin, Role.supervisor),
                 **documents.labels(),
             },
         )
+
+    @get(
+        "/findings/export.csv",
+        guards=[READERS],
+        dependencies={"filters": Provide(lists.finding_filters)},
+    )
+    async def export_findings(self, request: Request, filters: dict) -> Response[bytes]:
+        """The filtered findings (every page) as CSV."""
+        rows = await export_rows(lists.finding_page, request.user, **filters)
+        return download(exports.rows_csv(rows, FINDING_COLUMNS), "findings.csv", CSV)
 
     @post("/notices", guards=[SUPERVISORS])
     async def issue(self, request: Request) -> Redirect:
@@ -108,18 +139,39 @@ class NoticePages(Controller):
         flash(request, "Notice issued to the vendor.", category="ok")
         return Redirect(f"/notices/{notice_id}")
 
-    @get("/notices", guards=[READERS])
-    async def notices(self, request: Request, all: FromQuery[bool] = False) -> Template:
-        rows = await service.list_notices(request.user, open_only=not all)
+    @get("/notices", guards=[READERS], dependencies={"filters": Provide(lists.notice_filters)})
+    async def notices(
+        self, request: Request, filters: dict, paging: PageRequest, all: FromQuery[bool] = False
+    ) -> Template:
+        if not filters["status"] and not all:
+            filters["open_only"] = True
+        page = await lists.notice_page(request.user, request=paging, **filters)
+        # Month-end drafts wait on a supervisor: the first few, linked to all of them.
+        drafts = (
+            await lists.notice_page(request.user, status="draft", request=PageRequest(page_size=10))
+            if not filters["status"] and request.user.role in (Role.admin, Role.supervisor)
+            else None
+        )
         return Template(
             "audits/notices.html",
             context={
-                "drafts": [r for r in rows if r["status"] == "draft"],
-                "notices": [r for r in rows if r["status"] != "draft"],
+                "drafts": drafts,
+                "notices": page,
                 "all": all,
+                **filters,
                 **documents.labels(),
             },
         )
+
+    @get(
+        "/notices/export.csv",
+        guards=[READERS],
+        dependencies={"filters": Provide(lists.notice_filters)},
+    )
+    async def export_notices(self, request: Request, filters: dict) -> Response[bytes]:
+        """The filtered notices (every page) as CSV."""
+        rows = await export_rows(lists.notice_page, request.user, **filters)
+        return download(exports.rows_csv(rows, NOTICE_COLUMNS), "notices.csv", CSV)
 
     @get("/notices/{notice_id:int}", guards=[READERS])
     async def notice(self, request: Request, notice_id: FromPath[int]) -> Template:

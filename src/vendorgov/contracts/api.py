@@ -16,6 +16,7 @@ from vendorgov.accounts.roles import Role
 from vendorgov.contracts import documents, rules, service
 from vendorgov.contracts.ocds import contract_release
 from vendorgov.contracts.service import KEEPERS, READERS
+from vendorgov.paging import PageRequest, page_struct
 from vendorgov.payments import service as payments
 from vendorgov.vendors import service as vendors
 
@@ -129,6 +130,9 @@ class ContractOut(msgspec.Struct):
     tender_id: int | None
 
 
+ContractPageOut = page_struct(ContractOut, "ContractPageOut")
+
+
 class ContractDetailOut(ContractOut):
     scope: str
     in_force_id: int | None
@@ -217,16 +221,20 @@ class ContractApi(Controller):
         category: FromQuery[str] = "",
         expiring: FromQuery[bool] = False,
         flagged: FromQuery[bool] = False,
-    ) -> list[ContractOut]:
-        rows = await service.list_contracts(
+        q: FromQuery[str] = "",
+        paging: PageRequest = PageRequest(),
+    ) -> ContractPageOut:
+        page = await service.contract_page(
             request.user,
+            request=paging,
+            q=q,
             status=status,
             vendor_id=vendor_id,
             category=category,
             expiring_only=expiring,
             flagged_only=flagged,
         )
-        return [msgspec.convert(r, ContractOut, strict=False) for r in rows]
+        return msgspec.convert(page.as_json(), ContractPageOut, strict=False)
 
     @post(
         "/",

@@ -9,13 +9,16 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from vendorgov import db
+from piccolo.columns.combination import WhereRaw
+
+from vendorgov import db, paging
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
 from vendorgov.contracts import rules
 from vendorgov.contracts.rules import ContractStatus, Terms, VersionRef
 from vendorgov.contracts.tables import Contract, ContractVersion
 from vendorgov.errors import Collector, Conflict, Forbidden, InvalidInput, NotFound
+from vendorgov.paging import Page, PageRequest
 from vendorgov.vendors import service as vendors
 from vendorgov.vendors.rules import CATEGORY_LABELS
 
@@ -121,37 +124,102 @@ async def get_version(principal: Principal, version_id: int) -> dict:
     return version
 
 
-async def list_contracts(
+CONTRACT_SORTS = {
+    "number": Contract.number,
+    "title": Contract.title,
+    "vendor": Contract.vendor.name,
+    "category": Contract.category,
+    "start_date": Contract.start_date,
+    "end_date": Contract.end_date,
+    "status": Contract.status,
+}
+_RUNNING = [ContractStatus.active.value, ContractStatus.suspended.value]
+RUNNING = "running"
+
+
+def _contract_where(
     principal: Principal,
     *,
+    q: str = "",
     status: str = "",
     vendor_id: int | None = None,
     category: str = "",
     expiring_only: bool = False,
     flagged_only: bool = False,
-) -> list[dict]:
+) -> list:
+    """The filters of the contract list, all in SQL (so a page and its total agree).
+    `status` is the effective status: a running contract past its end date has expired."""
     if principal.role not in READERS and not principal.is_vendor:
         raise Forbidden(f"the {principal.role.value} role has no access to contracts")
-    query = Contract.select(
+    today = vendors.today()
+    where = []
+    if principal.is_vendor:
+        where.append(Contract.vendor == principal.vendor_id)
+    if vendor_id:
+        where.append(Contract.vendor == vendor_id)
+    if category:
+        where.append(Contract.category == category)
+    q = q.strip()
+    if q:
+        where.append(
+            db.icontains(Contract.number, q)
+            | db.icontains(Contract.title, q)
+            | db.icontains(Contract.vendor.name, q)
+        )
+    if status == ContractStatus.expired.value:
+        where.append(
+            (Contract.status == status)
+            | (Contract.status.is_in(_RUNNING) & (Contract.end_date < today))
+        )
+    elif status in _RUNNING:
+        where.append((Contract.status == status) & (Contract.end_date >= today))
+    elif status == RUNNING:  # active or suspended, not past its end: what is inspected
+        where.append(Contract.status.is_in(_RUNNING) & (Contract.end_date >= today))
+    elif status:
+        where.append(Contract.status == status)
+    if expiring_only:  # within each contract's own notice window before its end (§4)
+        days_left = (
+            "end_date - CAST({} AS DATE)"
+            if db.is_postgres()
+            else "julianday(end_date) - julianday({})"
+        )
+        where.append(Contract.status.is_in(_RUNNING) & (Contract.end_date >= today))
+        where.append(WhereRaw(f"{days_left} <= notice_days", today))
+    if flagged_only:  # contracts of suspended or blacklisted vendors (§2)
+        where.append(Contract.vendor.status.is_in(["suspended", "blacklisted"]))
+    return where
+
+
+def _contract_select():
+    return Contract.select(
         Contract.all_columns(),
         Contract.vendor.name.as_alias("vendor_name"),
         Contract.vendor.status.as_alias("vendor_status"),
-    ).order_by(Contract.end_date)
-    if principal.is_vendor:
-        query = query.where(Contract.vendor == principal.vendor_id)
-    if vendor_id:
-        query = query.where(Contract.vendor == vendor_id)
-    if category:
-        query = query.where(Contract.category == category)
+    )
+
+
+async def list_contracts(principal: Principal, **filters) -> list[dict]:
+    """Every contract matching the filters of contract_page(), by end date: for the month-end
+    and the command line, which need all of them."""
+    where = _contract_where(principal, **filters)
+    query = _contract_select().order_by(Contract.end_date)
+    rows = await (query.where(*where) if where else query)
     today = vendors.today()
-    rows = [_decorate_contract(r, today) for r in await query]
-    if status:
-        rows = [r for r in rows if r["effective_status"] == status]
-    if expiring_only:
-        rows = [r for r in rows if r["expiry_notice"]]
-    if flagged_only:
-        rows = [r for r in rows if r["vendor_flagged"]]
-    return rows
+    return [_decorate_contract(r, today) for r in rows]
+
+
+async def contract_page(
+    principal: Principal, *, request: PageRequest = PageRequest(), **filters
+) -> Page:
+    """A page of the contract list: filters as in _contract_where, searchable by number, title
+    and vendor, sortable by CONTRACT_SORTS."""
+    where = _contract_where(principal, **filters)
+    page = await paging.fetch_page(
+        Contract, _contract_select(), where, request, CONTRACT_SORTS, [(Contract.end_date, True)]
+    )
+    today = vendors.today()
+    page.items = [_decorate_contract(r, today) for r in page.items]
+    return page
 
 
 async def signed_versions(contract_id: int) -> list[tuple[int, int, date, Terms]]:
@@ -655,3 +723,20 @@ def choices() -> dict[str, Any]:
         "grade_labels": rules.GRADE_LABELS,
         "statuses": [s.value for s in ContractStatus],
     }
+
+
+async def contracts_crossing_warnings(on: date) -> list[dict]:
+    """Active or suspended contracts whose notice period (notice_days before the end) begins
+    on that day, or that end on it: the scheduler's daily expiry warnings, each contract
+    warned of on two days, no more."""
+    rows = await Contract.select(
+        Contract.id, Contract.number, Contract.vendor, Contract.end_date, Contract.notice_days
+    ).where(
+        Contract.status.is_in([ContractStatus.active, ContractStatus.suspended])
+        & (Contract.end_date >= on)
+    )
+    return [
+        {"contract": r["id"], "number": r["number"], "vendor": r["vendor"], "ends": r["end_date"]}
+        for r in rows
+        if r["end_date"] in (on, on + timedelta(days=r["notice_days"]))
+    ]

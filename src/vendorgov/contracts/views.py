@@ -18,11 +18,24 @@ from vendorgov.contracts import documents, rules, service
 from vendorgov.contracts.ocds import contract_release
 from vendorgov.contracts.service import KEEPERS, READERS
 from vendorgov.errors import Collector, DomainError
+from vendorgov.files import exports
+from vendorgov.files.responses import CSV, download
+from vendorgov.paging import PageRequest, export_rows
 from vendorgov.vendors import service as vendors
 from vendorgov.web.forms import Form, error_map
 
 READ = allow(*READERS, Role.vendor)
 WRITE = allow(*KEEPERS)
+EXPORT_COLUMNS = {
+    "number": "number",
+    "title": "title",
+    "vendor_name": "vendor",
+    "category": "category",
+    "start_date": "start_date",
+    "end_date": "end_date",
+    "effective_status": "status",
+    "vendor_status": "vendor_status",
+}
 BLANK_CLAUSE_ROWS = 2
 BLANK_PENALTY_ROWS = 1
 MAX_CLAUSE_ROWS = 200
@@ -152,10 +165,16 @@ class ContractPages(Controller):
         category: FromQuery[str] = "",
         expiring: FromQuery[bool] = False,
         flagged: FromQuery[bool] = False,
+        vendor_id: FromQuery[int | None] = None,
+        q: FromQuery[str] = "",
+        paging: PageRequest = PageRequest(),
     ) -> Template:
-        rows = await service.list_contracts(
+        page = await service.contract_page(
             request.user,
+            request=paging,
+            q=q,
             status=status,
+            vendor_id=vendor_id,
             category=category,
             expiring_only=expiring,
             flagged_only=flagged,
@@ -163,7 +182,9 @@ class ContractPages(Controller):
         return Template(
             "contracts/list.html",
             context={
-                "contracts": rows,
+                "contracts": page,
+                "q": q,
+                "vendor_id": vendor_id,
                 "status": status,
                 "category": category,
                 "expiring": expiring,
@@ -172,6 +193,30 @@ class ContractPages(Controller):
                 **service.choices(),
             },
         )
+
+    @get("/export.csv", guards=[READ])
+    async def export(
+        self,
+        request: Request,
+        status: FromQuery[str] = "",
+        category: FromQuery[str] = "",
+        expiring: FromQuery[bool] = False,
+        flagged: FromQuery[bool] = False,
+        vendor_id: FromQuery[int | None] = None,
+        q: FromQuery[str] = "",
+    ) -> Response[bytes]:
+        """The filtered contract list (every page) as CSV."""
+        rows = await export_rows(
+            service.contract_page,
+            request.user,
+            q=q,
+            status=status,
+            vendor_id=vendor_id,
+            category=category,
+            expiring_only=expiring,
+            flagged_only=flagged,
+        )
+        return download(exports.rows_csv(rows, EXPORT_COLUMNS), "contracts.csv", CSV)
 
     @get("/new", guards=[WRITE])
     async def new(self) -> Template:

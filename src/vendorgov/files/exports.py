@@ -63,3 +63,9 @@ def xlsx_bytes(sheets: Mapping[str, pd.DataFrame], money_columns: Iterable[str] 
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def rows_csv(rows: Iterable[Mapping], columns: Mapping[str, str]) -> bytes:
+    """A list's rows as CSV: `columns` maps each row key to its header, in order."""
+    frame = pd.DataFrame([[row.get(k) for k in columns] for row in rows], columns=list(columns))
+    return csv_bytes(frame.rename(columns=dict(columns)))

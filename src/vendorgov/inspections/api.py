@@ -8,17 +8,20 @@ from decimal import Decimal
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
+from litestar.di import Provide
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from vendorgov import exact
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
+from vendorgov.audits import lists
 from vendorgov.audits import service as audits
 from vendorgov.contracts import service as contracts
 from vendorgov.errors import InvalidInput
 from vendorgov.files.service import Upload
 from vendorgov.inspections import service
+from vendorgov.paging import PageRequest, page_of
 from vendorgov.settings import get_settings
 from vendorgov.sla.measure import Month
 
@@ -114,28 +117,31 @@ def _plain(value):
     return msgspec.to_builtins(value, builtin_types=(datetime, Decimal))
 
 
+def _checklist_out(template: dict) -> dict:
+    return {
+        **_plain({k: v for k, v in template.items() if k != "items"}),
+        "items": [
+            {
+                "key": i.key,
+                "text": i.text,
+                "weight": str(i.weight),
+                "severity": i.severity.value,
+                "clause": i.clause,
+            }
+            for i in template["items"]
+        ],
+    }
+
+
 class InspectionApi(Controller):
     path = "/api"
     tags = ["inspections"]
 
-    @get("/checklists", guards=[SUPERVISORS], summary="Active checklists, by category")
-    async def checklists(self, category: FromQuery[str] = "") -> list[dict]:
-        return [
-            {
-                **_plain({k: v for k, v in t.items() if k != "items"}),
-                "items": [
-                    {
-                        "key": i.key,
-                        "text": i.text,
-                        "weight": str(i.weight),
-                        "severity": i.severity.value,
-                        "clause": i.clause,
-                    }
-                    for i in t["items"]
-                ],
-            }
-            for t in await service.templates(category or None)
-        ]
+    @get("/checklists", guards=[SUPERVISORS], summary="Active checklists, by category, paged")
+    async def checklists(self, paging: PageRequest, category: FromQuery[str] = "") -> dict:
+        # A few dozen active checklists at most: read whole, paged in the common shape.
+        rows = await service.templates(category or None)
+        return page_of(rows, paging, ("category", "name")).as_json(_checklist_out)
 
     @post(
         "/checklists",
@@ -183,18 +189,13 @@ class InspectionApi(Controller):
     @get(
         "/findings",
         guards=[READERS],
-        summary="Findings (a vendor user sees its own), optionally in a place's subtree",
+        summary="Findings, a page of them (a vendor user sees its own), optionally in a place's "
+        "subtree (location_id)",
+        dependencies={"filters": Provide(lists.finding_filters)},
     )
-    async def findings(
-        self,
-        request: Request,
-        contract_id: FromQuery[int | None] = None,
-        status: FromQuery[str] = "",
-        severity: FromQuery[str] = "",
-        location_id: FromQuery[int | None] = None,
-    ) -> list[dict]:
-        rows = await audits.list_findings(request.user, contract_id, status, severity, location_id)
-        return [_plain(r) for r in rows]
+    async def findings(self, request: Request, filters: dict, paging: PageRequest) -> dict:
+        page = await lists.finding_page(request.user, request=paging, **filters)
+        return page.as_json(_plain)
 
     @post(
         "/findings",
@@ -262,14 +263,15 @@ class InspectionApi(Controller):
     async def issue(self, request: Request, data: JSONBody[NoticeIn]) -> CreatedOut:
         return CreatedOut(await audits.issue_notice(request.user, data.finding_ids))
 
-    @get("/notices", guards=[READERS], summary="Notices (a vendor user sees its own)")
-    async def notices(
-        self,
-        request: Request,
-        contract_id: FromQuery[int | None] = None,
-        open: FromQuery[bool] = False,
-    ) -> list[dict]:
-        return [_plain(r) for r in await audits.list_notices(request.user, contract_id, open)]
+    @get(
+        "/notices",
+        guards=[READERS],
+        summary="Notices, a page of them (a vendor user sees its own)",
+        dependencies={"filters": Provide(lists.notice_filters)},
+    )
+    async def notices(self, request: Request, filters: dict, paging: PageRequest) -> dict:
+        page = await lists.notice_page(request.user, request=paging, **filters)
+        return page.as_json(_plain)
 
     @get(
         "/notices/{notice_id:int}",

@@ -135,8 +135,8 @@ async def _plan_of(contract_id: int, month: str) -> int | None:
     return row["id"] if row else None
 
 
-async def _items(where) -> list[dict]:
-    rows = await (
+async def _items(where, limit: int | None = None) -> list[dict]:
+    query = (
         PlanItem.select(
             PlanItem.all_columns(),
             PlanItem.plan.contract.as_alias("contract"),
@@ -147,6 +147,7 @@ async def _items(where) -> list[dict]:
         .order_by(PlanItem.due_on)
         .order_by(PlanItem.id)
     )
+    rows = await (query.limit(limit) if limit else query)
     names = await locations.names_of([r["location_id"] for r in rows])
     today = datetime.now(get_settings().zone).date()
     return [
@@ -219,12 +220,28 @@ async def assign(actor: Principal, item_id: int, assignee_id: int | None) -> dic
     return await plan_item(actor, item_id)
 
 
-async def due_items(actor: Principal) -> list[dict]:
+def _due(actor: Principal, today: date):
     """Pending items for this supervisor (or no one yet) due within a week or overdue."""
-    _ensure(actor)
-    today = datetime.now(get_settings().zone).date()
-    return await _items(
+    return (
         (PlanItem.status == "pending")
         & (PlanItem.due_on <= today + timedelta(days=DUE_AHEAD_DAYS))
         & ((PlanItem.assignee_id == actor.user_id) | PlanItem.assignee_id.is_null())
     )
+
+
+async def due_items(actor: Principal, limit: int | None = None) -> list[dict]:
+    """The items due for this supervisor, soonest first (the first `limit` of them)."""
+    _ensure(actor)
+    today = datetime.now(get_settings().zone).date()
+    return await _items(_due(actor, today), limit)
+
+
+async def due_counts(actor: Principal) -> dict[str, int]:
+    """How many items are due for this supervisor and how many of them are overdue: the
+    dashboard shows the counts and only the first few items."""
+    _ensure(actor)
+    today = datetime.now(get_settings().zone).date()
+    return {
+        "total": await PlanItem.count().where(_due(actor, today)),
+        "overdue": await PlanItem.count().where(_due(actor, today) & (PlanItem.due_on < today)),
+    }

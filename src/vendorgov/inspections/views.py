@@ -14,6 +14,7 @@ from litestar.response import File, Redirect, Template
 
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
+from vendorgov.audits import lists
 from vendorgov.audits import service as audits
 from vendorgov.charts import pareto_chart
 from vendorgov.contracts import service as contracts
@@ -24,6 +25,7 @@ from vendorgov.inspections import plans, service
 from vendorgov.inspections.api import parse_instant
 from vendorgov.inspections.rules import InspectionKind
 from vendorgov.locations import service as locations
+from vendorgov.paging import DASHBOARD_ITEMS, MAX_PAGE_SIZE, PageRequest
 from vendorgov.settings import get_settings
 from vendorgov.sla.measure import Month
 from vendorgov.web.forms import Form
@@ -50,17 +52,25 @@ class InspectionPages(Controller):
     @get("/supervision", guards=[INSPECTORS])
     async def dashboard(self, request: Request) -> Template:
         today = _local_now().replace(hour=0, minute=0, second=0, microsecond=0)
-        notices = await audits.list_notices(request.user, open_only=True)
+        user, top = request.user, PageRequest(page_size=DASHBOARD_ITEMS)
         return Template(
             "inspections/dashboard.html",
             context={
+                # Bounded: counts and the first few of each, linked to the filtered lists.
                 "inspections": await service.recent(request.user, today),
-                "open_findings": await audits.list_findings(request.user, status="open"),
-                "overdue": [n for n in notices if n["overdue"]],
-                "due_soon": [n for n in notices if n["due_soon"]],
-                "drafts": [n for n in notices if n["status"] == "draft"],
-                "contracts": await _running_contracts(request.user),
-                "plan_items": await plans.due_items(request.user),
+                "open_findings": await lists.finding_page(
+                    user, status="open", request=PageRequest(page_size=1)
+                ),
+                "overdue": await lists.notice_page(user, due="overdue", request=top),
+                "due_soon": await lists.notice_page(user, due="soon", request=top),
+                "drafts": await lists.notice_page(
+                    user, status="draft", request=PageRequest(page_size=1)
+                ),
+                "contracts": await contracts.contract_page(
+                    user, status=contracts.RUNNING, request=PageRequest(page_size=20, sort="vendor")
+                ),
+                "plan_items": await plans.due_items(user, limit=DASHBOARD_ITEMS),
+                "plan_counts": await plans.due_counts(user),
             },
         )
 
@@ -156,14 +166,15 @@ class InspectionPages(Controller):
     async def show(self, request: Request, inspection_id: FromPath[int]) -> Template:
         found = await service.get_inspection(request.user, inspection_id)
         contract = await contracts.get_contract(request.user, found["contract"])
-        raised = await audits.list_findings(request.user, contract_id=found["contract"])
+        raised = await lists.finding_page(
+            request.user,
+            contract_id=found["contract"],
+            inspection_id=inspection_id,
+            request=PageRequest(page_size=MAX_PAGE_SIZE),  # one per checklist item at most
+        )
         return Template(
             "inspections/show.html",
-            context={
-                "inspection": found,
-                "contract": contract,
-                "findings": [f for f in raised if f["inspection_id"] == inspection_id],
-            },
+            context={"inspection": found, "contract": contract, "findings": raised.items},
         )
 
     @get("/inspections/{inspection_id:int}/photos/{file_id:str}", guards=[READERS])

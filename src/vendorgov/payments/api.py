@@ -7,12 +7,14 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, JSONBody
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
-from vendorgov.payments import disputes, documents, exports, presentation, service
+from vendorgov.jobs.api import JobOut
+from vendorgov.paging import PageRequest
+from vendorgov.payments import disputes, documents, exports, jobs, presentation, service
 from vendorgov.sla.measure import Month
 
 FINANCE = allow(Role.admin, Role.finance)
@@ -68,14 +70,28 @@ class PaymentApi(Controller):
     @post(
         "/runs",
         guards=[FINANCE],
-        status_code=HTTP_201_CREATED,
-        summary="Compute a month (all contracts in force, or some) as a new revision",
+        status_code=HTTP_202_ACCEPTED,
+        summary="Compute a month (all contracts in force, or some) as a new revision, in a "
+        "job: follow `url` until its status is done (result.run_id) or failed (error)",
     )
-    async def compute(self, request: Request, data: JSONBody[RunIn]) -> CreatedOut:
+    async def compute(self, request: Request, data: JSONBody[RunIn]) -> JobOut:
         month = Month.from_input(data.month)
-        return CreatedOut(
-            await service.compute_run(request.user, month, data.contract_ids, data.reason)
-        )
+        job_id = await jobs.start_month_end(request.user, month, data.contract_ids, data.reason)
+        return JobOut.of(job_id)
+
+    @post(
+        "/runs/{run_id:int}/statements.zip",
+        guards=[FINANCE],
+        status_code=HTTP_202_ACCEPTED,
+        summary="Render every statement of the run as PDF into one zip, in a job "
+        "(result.file_id: download it from /api/jobs/{id}/file)",
+    )
+    async def statements_zip(self, request: Request, run_id: FromPath[int]) -> JobOut:
+        return JobOut.of(await jobs.start_statements_zip(request.user, run_id))
+
+    @get("/runs", guards=[FINANCE], summary="The runs, a page of them, newest month first")
+    async def runs(self, request: Request, paging: PageRequest, month: FromQuery[str] = "") -> dict:
+        return (await service.runs(request.user, month, paging)).as_json(_plain)
 
     @get("/runs/{run_id:int}", guards=[FINANCE], summary="A run with its statements")
     async def run(self, request: Request, run_id: FromPath[int]) -> dict:
@@ -123,7 +139,7 @@ class PaymentApi(Controller):
     ) -> Response[bytes]:
         run, statement = await service.statement(request.user, run_id, contract_id)
         await presentation.prepare_statement(request.user, run, statement)
-        return documents.statement_response(run, statement)
+        return await documents.statement_response(run, statement)
 
     @get(
         "/runs/{run_id:int}/export/{fmt:str}",
@@ -141,8 +157,10 @@ class PaymentApi(Controller):
         guards=[allow(Role.vendor)],
         summary="The vendor's statements from approved runs",
     )
-    async def statements(self, request: Request) -> list:
-        return _plain(await service.statements_for_vendor(request.user))
+    async def statements(
+        self, request: Request, paging: PageRequest, month: FromQuery[str] = ""
+    ) -> dict:
+        return (await service.statements_for_vendor(request.user, month, paging)).as_json(_plain)
 
     @get(
         "/runs/{run_id:int}/statements/{contract_id:int}",

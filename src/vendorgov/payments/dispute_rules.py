@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from vendorgov import exact
 from vendorgov.money import cents
 
 MAX_REASON = 2000
@@ -33,8 +34,9 @@ def disputable_lines(statement: dict, component_labels: dict, line_labels: dict)
     for key, (english, chinese) in component_labels.items():
         value = statement["components"].get(key)
         if value is not None:
-            # Components are kept exact; the statement shows them to 2 decimals.
-            options[f"component:{key}"] = f"{chinese} {english} component: {cents(value)}"
+            # Components are stored exact (text of a fraction); the statement shows 2 decimals.
+            shown = exact.rounded(exact.parse(str(value)))
+            options[f"component:{key}"] = f"{chinese} {english} component: {shown}"
     for index, line in enumerate(statement["lines"]):
         english, chinese = line_labels[line["kind"]]
         amount = cents(line["amount"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from vendorgov import db
 from vendorgov.accounts.roles import Principal, Role
@@ -77,9 +77,13 @@ async def ensure_approvable(run: dict) -> None:
         )
     closes = window_closes(run)
     if _now() < closes:
+        # Statements carried over unchanged had their window in the revision that computed
+        # them: only the vendors whose statements this revision computed are waited for.
         vendors = {
             r["vendor_id"]
-            for r in await Statement.select(Statement.vendor_id).where(Statement.run == run["id"])
+            for r in await Statement.select(Statement.vendor_id).where(
+                (Statement.run == run["id"]) & (Statement.carried_over == False)  # noqa: E712
+            )
         }
         waiting = vendors - await _waived(run["id"])
         if waiting:
@@ -338,3 +342,18 @@ async def open_disputes(actor: Principal) -> list[dict]:
         return []
     rows = await Dispute.select().where(Dispute.status == "open").order_by(Dispute.id)
     return [_out(r) for r in rows]
+
+
+async def windows_closing(start: datetime, end: datetime) -> list[dict]:
+    """Computed runs whose dispute window closed in [start, end): the scheduler's hourly list
+    (the run may now be approved), each run once."""
+    # A window lasts a few working days, so only runs computed in the last weeks can close.
+    since = start - timedelta(days=7 + 2 * get_settings().dispute_window_days)
+    rows = await PaymentRun.select(
+        PaymentRun.id, PaymentRun.month, PaymentRun.revision, PaymentRun.computed_at
+    ).where((PaymentRun.status == "computed") & (PaymentRun.computed_at >= since))
+    return [
+        {"run": r["id"], "month": r["month"], "revision": r["revision"], "closed": closes}
+        for r in rows
+        if start <= (closes := window_closes(r)) < end and closes > r["computed_at"]
+    ]

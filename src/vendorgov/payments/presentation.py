@@ -12,6 +12,7 @@ from vendorgov.audits import service as audits
 from vendorgov.audits.documents import SEVERITY_LABELS, SOURCE_LABELS
 from vendorgov.inspections import service as inspections
 from vendorgov.money import capitals
+from vendorgov.paging import PageRequest
 from vendorgov.payments import disputes, rules, service
 from vendorgov.vendors import service as vendors
 from vendorgov.vendors.rules import CATEGORY_LABELS
@@ -127,7 +128,8 @@ async def concentration(run: dict) -> list[dict]:
 async def finance_dashboard(actor: Principal) -> dict:
     """For the finance home page: disputes waiting for a ruling, and the spend concentration
     of the newest revision of the latest month."""
-    latest = next(iter(await service.runs(actor)), None)
+    newest = await service.runs(actor, request=PageRequest(page_size=1))
+    latest = newest.items[0] if newest.items else None
     run = await service.get_run(actor, latest["id"]) if latest else None
     return {
         "disputes_open": await disputes.open_disputes(actor),

@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import calendar
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
 
-from vendorgov import db, exact
+from piccolo.query.functions.aggregate import Max
+
+from vendorgov import db, exact, paging
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
 from vendorgov.audits import service as audits
 from vendorgov.contracts import service as contracts
 from vendorgov.errors import Conflict, Forbidden, InvalidInput, NotFound
 from vendorgov.inspections import service as inspections
+from vendorgov.paging import Page, PageRequest
 from vendorgov.payments import disputes, rules
 from vendorgov.payments.tables import PaymentRun, Statement
 from vendorgov.settings import get_settings
@@ -196,12 +199,14 @@ async def compute_run(
     contract_ids: list[int] | None = None,
     reason: str = "",
     progress: Callable[[int], None] | None = None,
+    done: Callable[[int], Awaitable[None]] | None = None,
 ) -> int:
     """Compute the month for every contract in force (or the given ones) as a new revision.
     With some contracts given, the other statements of the previous revision are carried over
     unchanged (marked so), and the new revision is the whole month (§7). A month that has not
     ended is refused; so is recomputing an approved month without a reason. Everything is
-    written in one transaction."""
+    written in one transaction, with `done(run_id)` (a job marking itself done, so that a
+    retried job cannot write the run twice)."""
     _ensure_finance(actor)
     zone = get_settings().zone
     if month.end_utc(zone).to_pydatetime() > datetime.now(UTC):
@@ -274,6 +279,8 @@ async def compute_run(
                 "net": sum((s["net"] for s in [*statements, *carried]), Decimal(0)),
             },
         )
+        if done is not None:
+            await done(run.id)
     return run.id
 
 
@@ -409,23 +416,46 @@ def _shown_status(run: dict, newest_revision: int) -> str:
     return run["status"]
 
 
-async def runs(actor: Principal) -> list[dict]:
-    _ensure_finance(actor)
+RUN_SORTS = {"month": PaymentRun.month, "status": PaymentRun.status}
+STATEMENT_SORTS = {"month": Statement.run.month, "contract": Statement.contract.number}
+
+
+async def _newest_revisions(months: list[str]) -> dict[str, int]:
     rows = (
-        await PaymentRun.select()
-        .order_by(PaymentRun.month, ascending=False)
-        .order_by(PaymentRun.revision, ascending=False)
+        await PaymentRun.select(PaymentRun.month, Max(PaymentRun.revision).as_alias("newest"))
+        .where(PaymentRun.month.is_in(months or [""]))
+        .group_by(PaymentRun.month)
     )
-    newest: dict[str, int] = {}
-    for row in rows:
-        newest.setdefault(row["month"], row["revision"])
+    return {r["month"]: r["newest"] for r in rows}
+
+
+async def runs(actor: Principal, month: str = "", request: PageRequest = PageRequest()) -> Page:
+    """A page of the runs, newest month and revision first."""
+    _ensure_finance(actor)
+    page = await paging.fetch_page(
+        PaymentRun,
+        PaymentRun.select(),
+        [PaymentRun.month == month] if month else [],
+        request,
+        RUN_SORTS,
+        [(PaymentRun.month, False), (PaymentRun.revision, False)],
+    )
+    newest = await _newest_revisions(sorted({r["month"] for r in page.items}))
+    for row in page.items:
         row["shown_status"] = _shown_status(row, newest[row["month"]])
-    return rows
+    return page
 
 
 async def runs_awaiting_approval(actor: Principal) -> list[dict]:
     """The newest revision of each month while it waits for a second finance user."""
-    return [r for r in await runs(actor) if r["shown_status"] == "computed"]
+    _ensure_finance(actor)
+    rows = (
+        await PaymentRun.select()
+        .where(PaymentRun.status == "computed")
+        .order_by(PaymentRun.month, ascending=False)
+    )
+    newest = await _newest_revisions(sorted({r["month"] for r in rows}))
+    return [r for r in rows if _shown_status(r, newest[r["month"]]) == "computed"]
 
 
 async def get_run(actor: Principal, run_id: int) -> dict:
@@ -539,17 +569,26 @@ async def history(actor: Principal, contract_id: int) -> list[dict]:
     ]
 
 
-async def statements_for_vendor(actor: Principal) -> list[dict]:
-    """A vendor's statements, from approved runs only."""
+async def statements_for_vendor(
+    actor: Principal, month: str = "", request: PageRequest = PageRequest()
+) -> Page:
+    """A page of the vendor's statements, from approved runs only, newest month first."""
     if not actor.is_vendor:
         raise Forbidden("this list is the vendor's own statements")
-    rows = await Statement.select(
+    where = [(Statement.vendor_id == actor.vendor_id), (Statement.run.status == "approved")]
+    if month:
+        where.append(Statement.run.month == month)
+    query = Statement.select(
         Statement.all_columns(),
         Statement.run.month.as_alias("month"),
         Statement.run.revision.as_alias("revision"),
         Statement.contract.number.as_alias("contract_number"),
-    ).where((Statement.vendor_id == actor.vendor_id) & (Statement.run.status == "approved"))
-    return [_statement_out(r) for r in rows]
+    )
+    page = await paging.fetch_page(
+        Statement, query, where, request, STATEMENT_SORTS, [(Statement.run.month, False)]
+    )
+    page.items = [_statement_out(r) for r in page.items]
+    return page
 
 
 async def approved_payments(contract_id: int) -> list[dict]:

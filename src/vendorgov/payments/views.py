@@ -15,7 +15,9 @@ from vendorgov.accounts.roles import Role
 from vendorgov.charts import Series, line_chart
 from vendorgov.contracts import service as contracts
 from vendorgov.files.responses import inline_file
-from vendorgov.payments import disputes, documents, exports, presentation, service
+from vendorgov.jobs import service as job_state
+from vendorgov.paging import PageRequest
+from vendorgov.payments import disputes, documents, exports, jobs, presentation, service
 from vendorgov.payments.documents import COMPONENT_LABELS, LINE_LABELS
 from vendorgov.sla.measure import Month
 from vendorgov.web.forms import Form
@@ -27,16 +29,26 @@ class MonthEndPages(Controller):
     include_in_schema = False
 
     @get("/month-end", guards=[FINANCE])
-    async def runs(self, request: Request) -> Template:
-        return Template("payments/runs.html", context={"runs": await service.runs(request.user)})
+    async def runs(self, request: Request, paging: PageRequest) -> Template:
+        return Template(
+            "payments/runs.html", context={"runs": await service.runs(request.user, request=paging)}
+        )
 
     @post("/month-end", guards=[FINANCE])
     async def compute(self, request: Request) -> Redirect:
         form = await request.form()
         month = Month.from_input(str(form.get("month", "")))
-        run_id = await service.compute_run(request.user, month, None, str(form.get("reason", "")))
-        flash(request, f"{month} computed; another finance user approves it.", category="ok")
-        return Redirect(f"/month-end/runs/{run_id}")
+        job_id = await jobs.start_month_end(request.user, month, None, str(form.get("reason", "")))
+        return Redirect(f"/month-end/jobs/{job_id}")
+
+    @get("/month-end/jobs/{job_id:str}", guards=[FINANCE])
+    async def job(self, request: Request, job_id: FromPath[str]) -> Template:
+        """Follows the month-end job (HTMX polls the card), then links the run."""
+        job = await job_state.get(request.user, job_id, jobs.MONTH_END)
+        partial = bool(request.headers.get("hx-request"))
+        return Template(
+            "payments/job_status.html" if partial else "payments/job.html", context={"job": job}
+        )
 
     @get("/month-end/runs/{run_id:int}", guards=[FINANCE])
     async def run(self, request: Request, run_id: FromPath[int]) -> Template:
@@ -162,7 +174,7 @@ class MonthEndPages(Controller):
     ) -> Response[bytes]:
         run, statement = await service.statement(request.user, run_id, contract_id)
         await presentation.prepare_statement(request.user, run, statement)
-        return documents.statement_response(run, statement)
+        return await documents.statement_response(run, statement)
 
     @get("/month-end/runs/{run_id:int}/export/{fmt:str}", guards=[FINANCE])
     async def export(
@@ -189,8 +201,8 @@ class MonthEndPages(Controller):
         )
 
     @get("/statements", guards=[allow(Role.vendor)])
-    async def vendor_statements(self, request: Request) -> Template:
-        rows = await service.statements_for_vendor(request.user)
+    async def vendor_statements(self, request: Request, paging: PageRequest) -> Template:
+        rows = await service.statements_for_vendor(request.user, request=paging)
         return Template(
             "payments/vendor_statements.html",
             context={

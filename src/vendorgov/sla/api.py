@@ -10,14 +10,17 @@ import msgspec
 import pandas as pd
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
+from litestar.di import Provide
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
 from vendorgov.files.responses import CSV, download
+from vendorgov.jobs.api import JobOut
+from vendorgov.paging import PageRequest
 from vendorgov.settings import get_settings
-from vendorgov.sla import service
+from vendorgov.sla import events, service
 from vendorgov.sla.intake import Limits, check_table
 from vendorgov.sla.measure import Month
 from vendorgov.sla.service import IMPORTERS
@@ -95,6 +98,18 @@ class SlaApi(Controller):
     path = "/api/contracts/{contract_id:int}"
     tags = ["sla"]
 
+    @get(
+        "/events",
+        guards=[allow(Role.admin, Role.procurement, Role.supervisor, Role.finance, Role.vendor)],
+        summary="The contract's service events, a page of them, with the clauses each missed",
+        dependencies={"filters": Provide(events.event_filters)},
+    )
+    async def list_events(
+        self, request: Request, contract_id: FromPath[int], filters: dict, paging: PageRequest
+    ) -> dict:
+        page = await events.event_page(request.user, contract_id, request=paging, **filters)
+        return page.as_json(lambda e: msgspec.to_builtins(e))
+
     @post(
         "/events",
         guards=[allow(*IMPORTERS)],
@@ -135,6 +150,28 @@ class SlaApi(Controller):
         return _report(
             await service.import_events(
                 request.user, contract_id, records, skip_invalid, source="file"
+            )
+        )
+
+    @post(
+        "/events/import/jobs",
+        guards=[allow(*IMPORTERS)],
+        request_max_body_size=get_settings().max_import_bytes + 2**20,
+        status_code=HTTP_202_ACCEPTED,
+        summary="Import service events from a CSV or XLSX file in a job: the file is stored, "
+        "a worker reads it; follow `url` (result: the import report)",
+    )
+    async def upload_job(
+        self,
+        request: Request,
+        contract_id: FromPath[int],
+        data: MultipartBody[ImportForm],
+        skip_invalid: FromQuery[bool] = False,
+    ) -> JobOut:
+        content = await data.file.read()
+        return JobOut.of(
+            await service.start_import(
+                request.user, contract_id, data.file.filename or "", content, skip_invalid
             )
         )
 

@@ -6,8 +6,8 @@ import asyncio
 import io
 import json
 import logging
-import secrets
-from collections.abc import Callable
+import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from fractions import Fraction
@@ -22,8 +22,12 @@ from vendorgov import db, exact
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
 from vendorgov.contracts import service as contracts
-from vendorgov.errors import DomainError, FieldError, Forbidden, InvalidInput, NotFound
+from vendorgov.errors import FieldError, Forbidden, InvalidInput, NotFound
+from vendorgov.files import service as files
+from vendorgov.jobs import service as job_state
+from vendorgov.jobs import worker as jobs
 from vendorgov.locations import service as locations
+from vendorgov.paging import DASHBOARD_ITEMS
 from vendorgov.settings import get_settings
 from vendorgov.sla.intake import read_table
 from vendorgov.sla.measure import (
@@ -178,10 +182,13 @@ async def import_events(
     table: pd.DataFrame,
     skip_invalid: bool = False,
     source: str = "api",
+    done: Callable[[ImportReport], Awaitable[None]] | None = None,
 ) -> ImportReport:
     """All or nothing by default: any bad row and nothing is written (InvalidInput lists every
     problem by row and column). With skip_invalid the good rows go in and the report lists the
-    bad ones. Re-importing an external id updates that event."""
+    bad ones. Re-importing an external id updates that event. `done` is awaited inside the
+    writing transaction (a job marks itself done with the events, so a retry cannot import
+    twice)."""
     _ensure_importer(actor)
     await contracts.require_readable(actor, contract_id)
     # In a worker thread: a big file takes seconds to check, and requests keep being served.
@@ -225,6 +232,8 @@ async def import_events(
                 "invalid": report.invalid,
             },
         )
+        if done is not None:
+            await done(report)
     return report
 
 
@@ -239,67 +248,49 @@ _MONTH_EVENTS = (
 )
 
 
-@dataclass
-class ImportJob:
-    """An import started from the upload page, run in the background so the page can show
-    where it stands. Kept in this process's memory (the last MAX_JOBS)."""
-
-    id: str
-    user_id: int | None
-    contract_id: int
-    filename: str
-    skip_invalid: bool
-    stage: str = "reading"  # reading → checking and writing → done | failed
-    report: ImportReport | None = None
-    error: DomainError | None = None
-    task: asyncio.Task | None = field(default=None, repr=False)
-
-    @property
-    def finished(self) -> bool:
-        return self.stage in ("done", "failed")
-
-
-MAX_JOBS = 100
-_jobs: dict[str, ImportJob] = {}
+IMPORT_JOB = "sla.import"
 
 
 async def start_import(
     actor: Principal, contract_id: int, filename: str, data: bytes, skip_invalid: bool
-) -> ImportJob:
-    """Check who may import into what now (4xx at once), then read, check and write the file
-    in the background; import_job() tells how it went."""
+) -> uuid.UUID:
+    """Check who may import into what now (4xx at once), store the file, then read, check and
+    write it in a job; import_job() tells how it went, in any process."""
     _ensure_importer(actor)
     await contracts.require_readable(actor, contract_id)
-    job = ImportJob(secrets.token_urlsafe(12), actor.user_id, contract_id, filename, skip_invalid)
-    while len(_jobs) >= MAX_JOBS:
-        _jobs.pop(next(iter(_jobs)))
-    _jobs[job.id] = job
-    job.task = asyncio.get_running_loop().create_task(_run_import(actor, job, data))
-    return job
+    if not data.strip():
+        raise InvalidInput.single("file", "required", "the file is empty")
+    file_id = await files.store(files.Upload(filename, data), actor.user_id)
+    params = {
+        "contract_id": contract_id,
+        "filename": filename,
+        "skip_invalid": skip_invalid,
+        "file_id": str(file_id),
+    }
+    return await jobs.start(IMPORT_JOB, params, actor)
 
 
-async def _run_import(actor: Principal, job: ImportJob, data: bytes) -> None:
-    try:
-        table = await asyncio.to_thread(read_table, job.filename, data)
-        job.stage = "checking and writing"
-        job.report = await import_events(
-            actor, job.contract_id, table, job.skip_invalid, source="file"
-        )
-        job.stage = "done"
-    except DomainError as error:
-        job.error, job.stage = error, "failed"
-    except Exception:
-        log.exception("event import %s failed", job.id)
-        job.error = InvalidInput.single("file", "import", "the import failed; it has been logged")
-        job.stage = "failed"
+async def run_import(job: jobs.JobRun) -> ImportReport | None:
+    params = job.params
+    stored = await files.content(uuid.UUID(params["file_id"]))
+    job.progress(10, "reading")
+    data = await asyncio.to_thread(stored.path.read_bytes)
+    table = await asyncio.to_thread(read_table, params["filename"], data)
+    job.progress(50, "checking and writing")
+    return await import_events(
+        job.actor,
+        params["contract_id"],
+        table,
+        params["skip_invalid"],
+        source="file",
+        done=job.finish,
+    )
 
 
-def import_job(actor: Principal, job_id: str) -> ImportJob:
-    """A job of this user's (any, for an administrator)."""
-    job = _jobs.get(job_id)
-    if job is None or (job.user_id != actor.user_id and actor.role is not Role.admin):
-        raise NotFound("import", job_id)
-    return job
+async def import_job(actor: Principal, job_id: str) -> dict:
+    """An import of this user's (any, for an administrator), as the status page shows it."""
+    job = await job_state.get(actor, job_id, IMPORT_JOB)
+    return {**job, **job["params"], "report": job["result"]}
 
 
 async def _month_events(contract_ids: list[int], month: Month) -> pd.DataFrame:
@@ -488,17 +479,19 @@ async def scorecard(
     missed_ids = sorted(
         {i for r in results if r["month"] == str(last) for i in json.loads(r["missed_event_ids"])}
     )
+    # The first few only: the events list pages through all of them, by missed clause.
+    shown = missed_ids[:DASHBOARD_ITEMS]
     missed = (
         await db.fetch(
             "SELECT id, external_id, category, priority, location, reported_at, responded_at, "
             "resolved_at, satisfaction, complaint FROM service_event "
             "WHERE contract = {} AND id IN ("
-            + ", ".join(["{}"] * len(missed_ids))
+            + ", ".join(["{}"] * len(shown))
             + ") ORDER BY reported_at",
             contract_id,
-            *missed_ids,
+            *shown,
         )
-        if missed_ids
+        if shown
         else []
     )
     return {
@@ -510,6 +503,7 @@ async def scorecard(
         "clauses": list(clauses.values()),
         "worst": sorted(clauses.values(), key=lambda c: c["mean_score"])[:3],
         "missed": missed,
+        "missed_total": len(missed_ids),
     }
 
 

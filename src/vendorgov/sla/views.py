@@ -7,6 +7,7 @@ from datetime import datetime
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
+from litestar.di import Provide
 from litestar.params import FromPath, FromQuery
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
@@ -19,8 +20,9 @@ from vendorgov.contracts import service as contracts
 from vendorgov.contracts.rules import CLAUSE_KINDS, ClauseKind
 from vendorgov.errors import InvalidInput
 from vendorgov.files.responses import CSV, download
+from vendorgov.paging import PageRequest
 from vendorgov.settings import get_settings
-from vendorgov.sla import service
+from vendorgov.sla import events, service
 from vendorgov.sla.measure import Month
 
 READERS = allow(Role.admin, Role.procurement, Role.supervisor, Role.finance, Role.vendor)
@@ -71,6 +73,25 @@ class ScorecardPages(Controller):
             },
         )
 
+    @get(
+        "/contracts/{contract_id:int}/events",
+        guards=[READERS],
+        dependencies={"filters": Provide(events.event_filters)},
+    )
+    async def event_list(
+        self, request: Request, contract_id: FromPath[int], filters: dict, paging: PageRequest
+    ) -> Template:
+        page = await events.event_page(request.user, contract_id, request=paging, **filters)
+        return Template(
+            "sla/events.html",
+            context={
+                "contract": await contracts.get_contract(request.user, contract_id),
+                "events": page,
+                "clauses": page.facets["clauses"],
+                **filters,
+            },
+        )
+
     @post("/contracts/{contract_id:int}/scorecard", guards=[allow(*COMPUTERS)])
     async def compute(self, request: Request, contract_id: FromPath[int]) -> Redirect:
         form = await request.form()
@@ -107,18 +128,18 @@ class ScorecardPages(Controller):
         upload = form.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise InvalidInput.single("file", "required", "choose a CSV or XLSX file")
-        job = await service.start_import(
+        job_id = await service.start_import(
             request.user,
             contract_id,
             upload.filename,
             await upload.read(),
             skip_invalid=form.get("skip_invalid") == "on",
         )
-        return Redirect(f"/imports/{job.id}")
+        return Redirect(f"/imports/{job_id}")
 
     @get("/imports/{job_id:str}", guards=[allow(*service.IMPORTERS)])
     async def import_status(self, request: Request, job_id: FromPath[str]) -> Template:
-        job = service.import_job(request.user, job_id)
+        job = await service.import_job(request.user, job_id)
         partial = bool(request.headers.get("hx-request"))
         return Template(
             "sla/import_status.html" if partial else "sla/import_job.html", context={"job": job}

@@ -16,9 +16,10 @@ from vendorgov.accounts.roles import Role
 from vendorgov.errors import InvalidInput
 from vendorgov.files.responses import download, inline_file
 from vendorgov.inspections.api import parse_instant
+from vendorgov.paging import PageRequest, page_of
 from vendorgov.tenders import documents, service
 from vendorgov.tenders.rules import Criterion
-from vendorgov.tenders.views import BID_BODY_LIMIT
+from vendorgov.tenders.views import BID_BODY_LIMIT, TENDER_SORTS
 from vendorgov.web.forms import Form
 
 READERS = allow(Role.admin, Role.procurement, Role.vendor, Role.evaluator)
@@ -176,8 +177,11 @@ class TenderApi(Controller):
     # --- tenders ---------------------------------------------------------------------------
 
     @get("/tenders", guards=[READERS], summary="Tenders the caller may see")
-    async def list_tenders(self, request: Request, status: FromQuery[str] = "") -> list[dict]:
-        return [_tender_out(t) for t in await service.list_tenders(request.user, status)]
+    async def list_tenders(
+        self, request: Request, paging: PageRequest, status: FromQuery[str] = ""
+    ) -> dict:
+        rows = await service.list_tenders(request.user, status)
+        return page_of(rows, paging, TENDER_SORTS).as_json(_tender_out)
 
     @post("/tenders", guards=[OFFICERS], status_code=HTTP_201_CREATED, summary="Create a draft")
     async def create(self, request: Request, data: JSONBody[TenderIn]) -> CreatedOut:

@@ -22,11 +22,14 @@ from vendorgov.contracts.views import clauses_from_form
 from vendorgov.errors import DomainError, InvalidInput
 from vendorgov.files.responses import download, inline_file
 from vendorgov.inspections.api import parse_instant
+from vendorgov.paging import PageRequest, page_of
 from vendorgov.tenders import documents, sealing, service
 from vendorgov.tenders.rules import PRICE_KEY, Criterion
 from vendorgov.web.forms import Form, error_map
 
 READ = allow(Role.admin, Role.procurement, Role.vendor, Role.evaluator)
+# The tender list's sortable columns (paged after the service reads the caller's tenders).
+TENDER_SORTS = ("reference", "title", "category", "bid_deadline", "status")
 STAFF = allow(Role.admin, Role.procurement)
 OFFICER = allow(Role.procurement)
 VENDOR = allow(Role.vendor)
@@ -183,7 +186,9 @@ class TenderPages(Controller):
     # --- lists -----------------------------------------------------------------------------
 
     @get("/", guards=[READ])
-    async def index(self, request: Request, status: FromQuery[str] = "") -> Template:
+    async def index(
+        self, request: Request, paging: PageRequest, status: FromQuery[str] = ""
+    ) -> Template:
         user = request.user
         choices = service.choices()
         if status not in choices["statuses"]:
@@ -192,7 +197,7 @@ class TenderPages(Controller):
         return Template(
             "tenders/list.html",
             context={
-                "tenders": await service.list_tenders(user, status),
+                "tenders": page_of(await service.list_tenders(user, status), paging, TENDER_SORTS),
                 "status": status,
                 "todo": todo,
                 "is_officer": user.role is Role.procurement,

@@ -16,6 +16,7 @@ from vendorgov.accounts.roles import Role
 from vendorgov.errors import Collector
 from vendorgov.files.responses import inline_file
 from vendorgov.files.service import Upload
+from vendorgov.paging import PageRequest, page_struct
 from vendorgov.vendors import service
 from vendorgov.vendors.rules import ContactInput, QualificationInput, VendorInput
 from vendorgov.vendors.views import KEEPERS, READERS
@@ -107,6 +108,9 @@ class VendorSummaryOut(VendorOut):
     qualifications_expired: int
 
 
+VendorPageOut = page_struct(VendorSummaryOut, "VendorPageOut")
+
+
 class VendorDetailOut(VendorOut):
     contacts: list[ContactOut]
     qualifications: list[QualificationOut]
@@ -168,11 +172,17 @@ class VendorApi(Controller):
         category: FromQuery[str] = "",
         status: FromQuery[str] = "",
         expiring: FromQuery[bool] = False,
-    ) -> list[VendorSummaryOut]:
-        rows = await service.list_vendors(
-            request.user, q=q, category=category, status=status, expiring_only=expiring
+        paging: PageRequest = PageRequest(),
+    ) -> VendorPageOut:
+        page = await service.list_vendors(
+            request.user,
+            q=q,
+            category=category,
+            status=status,
+            expiring_only=expiring,
+            request=paging,
         )
-        return [_out(r, VendorSummaryOut) for r in rows]
+        return _out(page.as_json(), VendorPageOut)
 
     @post("/", guards=[KEEPERS], status_code=HTTP_201_CREATED, summary="Register a vendor")
     async def create(self, request: Request, data: JSONBody[VendorIn]) -> CreatedOut:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from piccolo.query.functions.aggregate import Count
 
-from vendorgov import db
+from vendorgov import db, paging
 from vendorgov.accounts.roles import REGISTRY_KEEPERS, REGISTRY_READERS, Principal, Role
 from vendorgov.audit import service as audit
 from vendorgov.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from vendorgov.files import service as files
+from vendorgov.paging import Page, PageRequest
 from vendorgov.settings import get_settings
 from vendorgov.vendors import rules
 from vendorgov.vendors.rules import (
@@ -138,6 +139,9 @@ def _decorate_qualification(row: dict, on: date) -> dict:
     return row
 
 
+VENDOR_SORTS = {"name": Vendor.name, "uscc": Vendor.uscc, "status": Vendor.status}
+
+
 async def list_vendors(
     principal: Principal,
     *,
@@ -145,40 +149,48 @@ async def list_vendors(
     category: str = "",
     status: str = "",
     expiring_only: bool = False,
-    limit: int = 500,
-) -> list[dict]:
-    """Vendors the principal may see, filtered; each with categories and qualification flags."""
+    request: PageRequest = PageRequest(),
+) -> Page:
+    """A page of the vendors the principal may see, filtered; each with categories and
+    qualification flags."""
     if principal.role not in REGISTRY_READERS and not principal.is_vendor:
         raise Forbidden(f"the {principal.role.value} role has no access to the vendor registry")
-    query = Vendor.select().order_by(Vendor.name).limit(limit)
+    where = []
     if principal.is_vendor:
-        query = query.where(Vendor.id == principal.vendor_id)
+        where.append(Vendor.id == principal.vendor_id)
     q = q.strip()
     if q:
-        query = query.where(db.icontains(Vendor.name, q) | db.icontains(Vendor.uscc, q))
+        where.append(db.icontains(Vendor.name, q) | db.icontains(Vendor.uscc, q))
     if status:
-        query = query.where(Vendor.status == status)
+        where.append(Vendor.status == status)
     if category:
-        query = query.where(
+        where.append(
             Vendor.id.is_in(
                 VendorCategory.select(VendorCategory.vendor).where(
                     VendorCategory.category == category
                 )
             )
         )
-    rows = await query
     on = today()
-    ids = [r["id"] for r in rows]
+    if expiring_only:  # expired, or expiring within the warning window
+        horizon = on + timedelta(days=get_settings().qualification_warning_days)
+        where.append(
+            Vendor.id.is_in(
+                Qualification.select(Qualification.vendor).where(
+                    Qualification.expires_on <= horizon
+                )
+            )
+        )
+    page = await paging.fetch_page(
+        Vendor, Vendor.select(), where, request, VENDOR_SORTS, [(Vendor.name, True)]
+    )
+    ids = [r["id"] for r in page.items]
     categories = await _categories(ids)
     flags = await _qualification_flags(ids, on)
-    result = []
-    for row in rows:
+    for row in page.items:
         _decorate_vendor(row, categories[row["id"]], on)
         row["qualifications_expiring"], row["qualifications_expired"] = flags.get(row["id"], (0, 0))
-        if expiring_only and not (row["qualifications_expiring"] or row["qualifications_expired"]):
-            continue
-        result.append(row)
-    return result
+    return page
 
 
 async def _qualification_flags(vendor_ids: list[int], on: date) -> dict[int, tuple[int, int]]:
@@ -220,24 +232,29 @@ async def get_vendor(principal: Principal, vendor_id: int) -> dict:
     return row
 
 
-async def expiring_qualifications(principal: Principal) -> list[dict]:
+async def expiring_qualifications(principal: Principal, request: PageRequest) -> Page | None:
     """Qualifications expired or expiring within the warning window, soonest first, for the
-    principal's dashboard."""
+    principal's dashboard (a page of them, with the total)."""
     if principal.role not in REGISTRY_READERS and not principal.is_vendor:
-        return []
+        return None
     on = today()
-    limit_day = date.fromordinal(on.toordinal() + get_settings().qualification_warning_days)
-    query = (
-        Qualification.select(
-            Qualification.all_columns(),
-            Qualification.vendor.name.as_alias("vendor_name"),
-        )
-        .where(Qualification.expires_on <= limit_day)
-        .order_by(Qualification.expires_on)
-    )
+    limit_day = on + timedelta(days=get_settings().qualification_warning_days)
+    where = [Qualification.expires_on <= limit_day]
     if principal.is_vendor:
-        query = query.where(Qualification.vendor == principal.vendor_id)
-    return [_decorate_qualification(q, on) for q in await query]
+        where.append(Qualification.vendor == principal.vendor_id)
+    query = Qualification.select(
+        Qualification.all_columns(), Qualification.vendor.name.as_alias("vendor_name")
+    )
+    page = await paging.fetch_page(
+        Qualification,
+        query,
+        where,
+        request,
+        {"expires_on": Qualification.expires_on},
+        [(Qualification.expires_on, True)],
+    )
+    page.items = [_decorate_qualification(q, on) for q in page.items]
+    return page
 
 
 async def history(principal: Principal, vendor_id: int) -> list[dict]:
@@ -612,3 +629,16 @@ async def payees(vendor_ids: list[int]) -> dict[int, dict]:
     ).where(Vendor.id.is_in(vendor_ids))
     categories = await _categories(vendor_ids)
     return {r["id"]: {**r, "categories": categories[r["id"]]} for r in rows}
+
+
+async def qualifications_crossing_warnings(on: date) -> list[dict]:
+    """Qualifications that enter the warning window on that day, or expire on it: the
+    scheduler's daily warnings (each qualification warned of on two days, no more)."""
+    days = get_settings().qualification_warning_days
+    rows = await Qualification.select(
+        Qualification.id, Qualification.vendor, Qualification.expires_on
+    ).where(Qualification.expires_on.is_in([on, on + timedelta(days=days)]))
+    return [
+        {"qualification": r["id"], "vendor": r["vendor"], "expires_on": r["expires_on"]}
+        for r in rows
+    ]

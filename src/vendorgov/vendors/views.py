@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.plugins.flash import flash
 from litestar.response import File, Redirect, Template
@@ -13,12 +13,23 @@ from litestar.response import File, Redirect, Template
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import REGISTRY_KEEPERS, REGISTRY_READERS, Principal, Role
 from vendorgov.errors import DomainError
-from vendorgov.files.responses import inline_file
+from vendorgov.files import exports
+from vendorgov.files.responses import CSV, download, inline_file
+from vendorgov.paging import PageRequest, export_rows
 from vendorgov.vendors import service
 from vendorgov.vendors.rules import ContactInput, QualificationInput, VendorInput
 from vendorgov.web.forms import Form, error_map
 
 READERS = allow(*REGISTRY_READERS, Role.vendor)
+EXPORT_COLUMNS = {
+    "id": "id",
+    "name": "name",
+    "uscc": "uscc",
+    "categories": "categories",
+    "effective_status": "status",
+    "qualifications_expiring": "qualifications_expiring",
+    "qualifications_expired": "qualifications_expired",
+}
 KEEPERS = allow(*REGISTRY_KEEPERS)
 
 
@@ -74,12 +85,18 @@ class VendorPages(Controller):
         category: FromQuery[str] = "",
         status: FromQuery[str] = "",
         expiring: FromQuery[bool] = False,
+        paging: PageRequest = PageRequest(),
     ) -> Template:
         principal: Principal = request.user
         if principal.is_vendor:
             return Redirect(f"/vendors/{principal.vendor_id}")  # type: ignore[return-value]
         vendors = await service.list_vendors(
-            principal, q=q, category=category, status=status, expiring_only=expiring
+            principal,
+            q=q,
+            category=category,
+            status=status,
+            expiring_only=expiring,
+            request=paging,
         )
         template = (
             "vendors/_rows.html" if request.headers.get("hx-request") else "vendors/list.html"
@@ -96,6 +113,28 @@ class VendorPages(Controller):
                 **service.choices(),
             },
         )
+
+    @get("/export.csv", guards=[READERS])
+    async def export(
+        self,
+        request: Request,
+        q: FromQuery[str] = "",
+        category: FromQuery[str] = "",
+        status: FromQuery[str] = "",
+        expiring: FromQuery[bool] = False,
+    ) -> Response[bytes]:
+        """The filtered registry (every page) as CSV."""
+        rows = await export_rows(
+            service.list_vendors,
+            request.user,
+            q=q,
+            category=category,
+            status=status,
+            expiring_only=expiring,
+        )
+        for row in rows:
+            row["categories"] = " ".join(row["categories"])
+        return download(exports.rows_csv(rows, EXPORT_COLUMNS), "vendors.csv", CSV)
 
     @get("/mine", guards=[allow(Role.vendor)])
     async def mine(self, request: Request) -> Redirect:

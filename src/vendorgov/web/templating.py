@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -79,10 +80,19 @@ def make_environment(settings: Settings) -> Environment:
         CATEGORY_LABELS=CATEGORY_LABELS,
         QUALIFICATION_KINDS=QUALIFICATION_KINDS,
         timezone_name=settings.timezone,
+        with_query=with_query,
     )
     environment.filters["money"] = money
     environment.filters["signed_money"] = signed_money
     return environment
+
+
+def with_query(request: Any, path: str = "", **changes: Any) -> str:
+    """This page's URL (or `path`) with some query parameters changed (None or "" removes
+    one): what the pager, the sort headers and the export link to, keeping every filter."""
+    params = {k: v for k, v in request.query_params.items() if k not in changes}
+    params.update({k: v for k, v in changes.items() if v not in (None, "")})
+    return (path or request.url.path) + ("?" + urlencode(params) if params else "")
 
 
 def money(value: Any) -> str:

@@ -1,0 +1,110 @@
+"""The scheduler: work due every hour or day, each period run once as a keyed job (the key
+names the kind and the period, and is unique in the job table), whichever worker ticks first
+and however often. What a period found is its job's result, for notifications to read."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+from litestar.stores.file import FileStore
+
+from vendorgov.jobs import service
+from vendorgov.settings import get_settings
+
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+# Unreferenced temporary files (an upload cut short) older than this are removed.
+TEMP_FILE_AGE_S = 3600
+
+
+def _window(job) -> tuple[datetime, datetime]:
+    return datetime.fromisoformat(job.params["start"]), datetime.fromisoformat(job.params["end"])
+
+
+def _local_day(job):
+    """The day that began at the period's end, in the hospital's zone."""
+    return datetime.fromisoformat(job.params["end"]).astimezone(get_settings().zone).date()
+
+
+async def notices_overdue(job) -> dict:
+    from vendorgov.audits import service as audits
+
+    start, end = _window(job)
+    return {"overdue": await audits.became_overdue(start, end)}
+
+
+async def qualifications_expiring(job) -> dict:
+    from vendorgov.vendors import service as vendors
+
+    day = _local_day(job)
+    return {"on": str(day), "qualifications": await vendors.qualifications_crossing_warnings(day)}
+
+
+async def contracts_expiring(job) -> dict:
+    from vendorgov.contracts import service as contracts
+
+    day = _local_day(job)
+    return {"on": str(day), "contracts": await contracts.contracts_crossing_warnings(day)}
+
+
+async def dispute_windows_closing(job) -> dict:
+    from vendorgov.payments import disputes
+
+    start, end = _window(job)
+    return {"closed": await disputes.windows_closing(start, end)}
+
+
+async def clean_up(job) -> dict:
+    """Expired sessions of the file store (Redis expires its own), and temporary upload
+    files left by an interrupted write."""
+    sessions = get_settings().sessions_dir
+    if sessions.is_dir():
+        await FileStore(sessions).delete_expired()
+    removed = 0
+    cutoff = time.time() - TEMP_FILE_AGE_S
+    for path in get_settings().files_dir.glob("*/*/*.tmp"):
+        if path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return {"temporary_files_removed": removed}
+
+
+KINDS = {
+    "schedule.notices_overdue": notices_overdue,
+    "schedule.qualifications_expiring": qualifications_expiring,
+    "schedule.contracts_expiring": contracts_expiring,
+    "schedule.dispute_windows_closing": dispute_windows_closing,
+    "schedule.clean_up": clean_up,
+}
+PERIODS = {
+    "schedule.notices_overdue": HOUR,
+    "schedule.qualifications_expiring": DAY,
+    "schedule.contracts_expiring": DAY,
+    "schedule.dispute_windows_closing": HOUR,
+    "schedule.clean_up": HOUR,
+}
+
+
+def _period_end(now: datetime, period: timedelta) -> datetime:
+    """The last period boundary at or before now (days in the hospital's zone)."""
+    if period == DAY:
+        local = now.astimezone(get_settings().zone)
+        return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+    return now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+async def tick(now: datetime) -> list:
+    """Run every kind's period that ended by now and has not run; the ids of those run."""
+    from vendorgov.jobs import worker
+
+    ran = []
+    for kind, period in PERIODS.items():
+        end = _period_end(now, period)
+        key = f"{kind}:{end.isoformat()}"
+        params = {"start": (end - period).isoformat(), "end": end.isoformat()}
+        job_id = await service.create(kind, params, key=key)
+        if job_id is not None:
+            await worker.run(job_id)
+            ran.append(job_id)
+    return ran

@@ -1,0 +1,462 @@
+"""Every list the same way (issue 15): pages with a total, sorting, filters, search, a CSV
+export of the filtered set, 422s naming a bad page or sort, and a number of queries per page
+that does not grow with the rows (measured on a scenario of 5 and one of 60 of each)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import asyncpg
+import pytest
+
+from tests.conftest import PASSWORD, random_uscc, unique
+from tests.integration.test_sla_events import RESPOND
+from vendorgov import db
+from vendorgov.accounts import service as accounts
+from vendorgov.audits import service as audits
+from vendorgov.contracts import service as contracts
+from vendorgov.contracts.rules import Terms
+from vendorgov.sla import service as sla
+from vendorgov.sla.measure import Month
+from vendorgov.sla.tables import ServiceEvent
+from vendorgov.vendors import service as vendors
+from vendorgov.vendors.rules import VendorInput
+
+
+@dataclass
+class Scenario:
+    tag: str
+    username: str  # the officer who made everything: the audit trail's actor filter
+    vendor_id: int
+    contracts: list[int]
+    numbers: list[str]
+    notice_numbers: list[str]
+
+
+async def build(world, n: int) -> Scenario:
+    """n vendors, n contracts of the first vendor, n findings on its first contract, n notices
+    on its second, n service events on the first."""
+    admin, supervisor = world.principals["admin"], world.principals["supervisor"]
+    tag = unique("列表")
+    username = f"lists.{tag.rsplit('-', 1)[1]}"
+    officer = await accounts.principal_for_user(
+        await accounts.create_account(
+            admin, username=username, password=PASSWORD, role="procurement", display_name=tag
+        )
+    )
+    vendor_ids = [
+        await vendors.create_vendor(
+            officer,
+            VendorInput(name=f"{tag} 保洁 {i:02d}", uscc=random_uscc(), categories=["cleaning"]),
+        )
+        for i in range(n)
+    ]
+    terms = Terms(
+        effective_from=date(2026, 1, 1), monthly_fee=Decimal("50000.00"), clauses=[RESPOND]
+    )
+    contract_ids, numbers = [], []
+    for i in range(n):
+        number = f"{tag}-HT-{i:02d}"
+        contract_id, version_id = await contracts.create_contract(
+            officer,
+            contracts.ContractInput(
+                number=number,
+                title=f"保洁服务合同 {i:02d}",
+                vendor_id=vendor_ids[0],
+                category="cleaning",
+                start_date=date(2026, 1, 1),
+                end_date=date(2027, 12, 31) + timedelta(days=i),
+                monthly_fee=Decimal("50000.00"),
+            ),
+            terms,
+        )
+        if i < 2:
+            await contracts.sign(officer, version_id)
+        contract_ids.append(contract_id)
+        numbers.append(number)
+    found = datetime(2026, 10, 1, tzinfo=UTC)
+    for i in range(n):
+        description = '=HYPERLINK("x")' if i == 0 else f"{tag} 地面未清洁 {i:02d}"
+        await audits.raise_finding(
+            supervisor,
+            audits.FindingInput(
+                contract_id=contract_ids[0],
+                source="inspection",
+                severity=("minor", "major", "critical")[i % 3],
+                category=f"病区走廊 {i % 4}",
+                description=description,
+                found_at=found + timedelta(hours=i),
+            ),
+        )
+    notice_numbers = []
+    for i in range(n):
+        finding_id = await audits.raise_finding(
+            supervisor,
+            audits.FindingInput(
+                contract_id=contract_ids[1],
+                source="complaint",
+                severity="minor",
+                category="投诉",
+                description=f"{tag} 投诉 {i:02d}",
+                found_at=found + timedelta(hours=i),
+            ),
+        )
+        notice = await audits.get_notice(
+            supervisor, await audits.issue_notice(supervisor, [finding_id])
+        )
+        notice_numbers.append(notice["number"])
+    reported = datetime(2026, 10, 5, tzinfo=UTC)
+    await ServiceEvent.insert(
+        *[
+            ServiceEvent(
+                contract=contract_ids[0],
+                external_id=f"T-{i:03d}",
+                category="保洁",
+                priority="emergency",
+                location=("门诊", "病区")[i % 2],
+                reported_at=reported + timedelta(hours=i),
+                # Every third answered late: it misses SLA-1 (within 10 minutes).
+                responded_at=reported + timedelta(hours=i, minutes=30 if i % 3 == 0 else 4),
+                updated_at=reported,
+            )
+            for i in range(n)
+        ]
+    )
+    await sla.compute_month(supervisor, contract_ids[0], Month(2026, 10))
+    return Scenario(tag, username, vendor_ids[0], contract_ids, numbers, notice_numbers)
+
+
+@pytest.fixture(scope="session")
+async def small(world) -> Scenario:
+    return await build(world, 5)
+
+
+@pytest.fixture(scope="session")
+async def large(world) -> Scenario:
+    return await build(world, 60)
+
+
+@dataclass
+class Listing:
+    api: str
+    page: str
+    export: str | None
+    filters: dict
+    sort: str  # a sort key whose values are unique, and the item field holding them
+    field: str
+    search: dict  # a search that finds exactly one item
+    keyset: bool = False
+
+
+def listing(name: str, s: Scenario) -> Listing:
+    first = s.contracts[0]
+    return {
+        "vendors": Listing(
+            "/api/vendors",
+            "/vendors",
+            "/vendors/export.csv",
+            {"q": s.tag},
+            "name",
+            "name",
+            {"q": f"{s.tag} 保洁 03"},
+        ),
+        "contracts": Listing(
+            "/api/contracts",
+            "/contracts",
+            "/contracts/export.csv",
+            {"vendor_id": s.vendor_id},
+            "number",
+            "number",
+            {"vendor_id": s.vendor_id, "q": s.numbers[3]},
+        ),
+        "findings": Listing(
+            "/api/findings",
+            "/findings",
+            "/findings/export.csv",
+            {"contract_id": first, "status": "open"},
+            "found_at",
+            "found_at",
+            {"contract_id": first, "q": f"{s.tag} 地面未清洁 03"},
+        ),
+        "notices": Listing(
+            "/api/notices",
+            "/notices",
+            "/notices/export.csv",
+            {"vendor_id": s.vendor_id},
+            "number",
+            "number",
+            {"vendor_id": s.vendor_id, "q": s.notice_numbers[3]},
+        ),
+        "events": Listing(
+            f"/api/contracts/{first}/events",
+            f"/contracts/{first}/events",
+            None,
+            {},
+            "external_id",
+            "external_id",
+            {"q": "T-003"},
+        ),
+        "audit": Listing(
+            "/api/audit/entries",
+            "/audit",
+            "/audit/export.csv",
+            {"actor": s.username, "entity": "contract"},
+            "at",
+            "at",
+            {"actor": s.username, "entity": "contract", "entity_id": str(s.contracts[3])},
+            keyset=True,
+        ),
+    }[name]
+
+
+LISTS = ["vendors", "contracts", "findings", "notices", "events", "audit"]
+
+
+async def _all_pages(c, lst: Listing, params: dict) -> list[dict]:
+    """Every item, following pages (or the keyset cursor) to the end."""
+    items, page, cursor = [], 1, None
+    while True:
+        query = {**params, "page": page} if not lst.keyset else dict(params)
+        if cursor is not None:
+            query["cursor"] = cursor
+        body = (await c.get(lst.api, params=query)).json()
+        items += body["items"]
+        if lst.keyset:
+            cursor = body["next_cursor"]
+            if cursor is None:
+                return items
+        else:
+            if page >= body["pages"]:
+                return items
+            page += 1
+
+
+@pytest.mark.parametrize("name", LISTS)
+async def test_pages_cover_the_filtered_set_once_with_its_total(api, large, name):
+    lst = listing(name, large)
+    async with api("admin") as c:
+        first = (await c.get(lst.api, params=lst.filters)).json()
+        everything = await _all_pages(c, lst, lst.filters)
+    assert first["page_size"] == 50 and len(first["items"]) == 50
+    assert first["total"] >= 60 and len(everything) == first["total"]
+    assert len({item["id"] for item in everything}) == first["total"]  # no overlap, no gap
+    if lst.keyset:
+        assert first["next_cursor"] == first["items"][-1]["id"]
+    else:
+        assert first["pages"] == -(-first["total"] // 50) and first["next_cursor"] is None
+
+
+@pytest.mark.parametrize("name", LISTS)
+async def test_sorted_both_ways_and_searched(api, large, name):
+    lst = listing(name, large)
+    params = {**lst.filters, "page_size": 200}
+    async with api("admin") as c:
+        up = (await c.get(lst.api, params={**params, "sort": lst.sort})).json()["items"]
+        down = (await c.get(lst.api, params={**params, "sort": f"-{lst.sort}"})).json()["items"]
+        found = (await c.get(lst.api, params=lst.search)).json()
+    values = [item[lst.field] for item in up]
+    assert values == sorted(values) and len(values) >= 60
+    assert [item[lst.field] for item in down] == sorted(values, reverse=True)
+    assert found["total"] == 1 and len(found["items"]) == 1
+
+
+@pytest.mark.parametrize("name", LISTS)
+async def test_bad_page_or_sort_is_a_422_naming_the_field(api, small, name):
+    lst = listing(name, small)
+    async with api("admin") as c:
+        for params, field in (
+            ({"sort": "password"}, "sort"),
+            ({"sort": "-nope"}, "sort"),
+            ({"page": 0}, "page"),
+            ({"page_size": 201}, "page_size"),
+            ({"page_size": 0}, "page_size"),
+            ({"cursor": -1}, "cursor"),
+        ):
+            response = await c.get(lst.api, params={**lst.filters, **params})
+            assert response.status_code == 422, (params, response.text)
+            assert field in {e["field"] for e in response.json()["errors"]}
+        not_a_number = await c.get(lst.api, params={**lst.filters, "page": "x"})
+        assert not_a_number.status_code == 400 and "page" in not_a_number.text
+
+
+@pytest.mark.parametrize("name", [n for n in LISTS if n != "events"])
+async def test_export_holds_the_whole_filtered_set_neutralised(api, login, large, name):
+    lst = listing(name, large)
+    async with api("admin") as c:
+        total = (await c.get(lst.api, params=lst.filters)).json()["total"]
+    async with login("admin") as c:
+        response = await c.get(lst.export, params=lst.filters)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert len(rows) == total + 1  # the header, then every row of every page
+    if name == "findings":
+        assert any("'=HYPERLINK" in cell for row in rows for cell in row)
+        assert not any(cell.startswith("=") for row in rows for cell in row)
+
+
+@pytest.mark.parametrize("name", LISTS)
+async def test_pages_link_pages_sorts_and_the_export(login, large, name):
+    lst = listing(name, large)
+    async with login("admin") as c:
+        page = await c.get(lst.page, params=lst.filters)
+        second = await c.get(lst.page, params={**lst.filters, "page": 2, "sort": lst.sort})
+    assert page.status_code == 200 and second.status_code == 200
+    assert 'rel="next"' in page.text and "in all" in page.text
+    assert "sort=" in page.text
+    if lst.export:
+        assert lst.export in page.text
+    if not lst.keyset:
+        assert 'rel="prev"' in second.text
+
+
+class QueryCounter:
+    """Counts the statements sent to the database (SQLite connections' execute, asyncpg's
+    fetch/execute), whatever layer sends them."""
+
+    def __init__(self, monkeypatch):
+        self.count = 0
+        if db.is_postgres():
+            for method in ("fetch", "execute", "fetchrow", "fetchval"):
+                self._wrap(monkeypatch, asyncpg.connection.Connection, method)
+        else:
+            self._wrap(monkeypatch, db._Connection, "execute")
+            self._wrap(monkeypatch, db._Cursor, "execute")
+
+    def _wrap(self, monkeypatch, cls, method):
+        original = getattr(cls, method)
+
+        def counted(*args, **kwargs):
+            self.count += 1
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(cls, method, counted)
+
+
+async def _queries(c, monkeypatch, path, params) -> int:
+    await c.get(path, params=params)  # warm: sessions, caches
+    with monkeypatch.context() as patch:
+        counter = QueryCounter(patch)
+        response = await c.get(path, params=params)
+    assert response.status_code == 200, response.text
+    return counter.count
+
+
+@pytest.mark.parametrize("name", LISTS)
+async def test_queries_per_page_do_not_grow_with_rows(api, login, small, large, monkeypatch, name):
+    few, many = listing(name, small), listing(name, large)
+    async with api("admin") as c:
+        api_counts = [
+            await _queries(c, monkeypatch, lst.api, {**lst.filters, "page_size": 200})
+            for lst in (few, many)
+        ]
+    async with login("admin") as c:
+        page_counts = [
+            await _queries(c, monkeypatch, lst.page, {**lst.filters, "page_size": 200})
+            for lst in (few, many)
+        ]
+    assert api_counts[0] == api_counts[1] and page_counts[0] == page_counts[1]
+    assert 0 < api_counts[1] <= 8 and 0 < page_counts[1] <= 12
+
+
+async def test_dashboards_are_bounded_and_link_to_the_filtered_lists(login, large, monkeypatch):
+    counts = {}
+    for role in ("admin", "supervisor", "procurement", "finance", "vendor"):
+        async with login(role) as c:
+            counts[role] = await _queries(c, monkeypatch, "/", {})
+            home = await c.get("/")
+        assert home.status_code == 200
+    async with login("supervisor") as c:
+        supervision = await c.get("/supervision")
+    assert supervision.status_code == 200 and "/findings?status=open" in supervision.text
+    assert 0 < min(counts.values()) and max(counts.values()) <= 30
+
+
+async def test_filters_of_findings_notices_contracts_and_events(api, large):
+    first = large.contracts[0]
+    async with api("admin") as c:
+        critical = await c.get(
+            "/api/findings", params={"contract_id": first, "severity": "critical"}
+        )
+        dated = await c.get(
+            "/api/findings",
+            params={"contract_id": first, "found_from": "2026-10-02", "found_to": "2026-10-02"},
+        )
+        backwards = await c.get(
+            "/api/findings",
+            params={"contract_id": first, "found_from": "2026-10-03", "found_to": "2026-10-02"},
+        )
+        due = await c.get("/api/notices", params={"vendor_id": large.vendor_id, "due": "soon"})
+        bad_due = await c.get("/api/notices", params={"due": "someday"})
+        running = await c.get(
+            "/api/contracts", params={"vendor_id": large.vendor_id, "status": "active"}
+        )
+        drafts = await c.get(
+            "/api/contracts", params={"vendor_id": large.vendor_id, "status": "draft"}
+        )
+        missed = await c.get(
+            f"/api/contracts/{first}/events", params={"month": "2026-10", "missed": "SLA-1"}
+        )
+        missed_no_month = await c.get(f"/api/contracts/{first}/events", params={"missed": "SLA-1"})
+        ward = await c.get(f"/api/contracts/{first}/events", params={"location": "病区"})
+    assert critical.json()["total"] == 20
+    assert {f["severity"] for f in critical.json()["items"]} == {"critical"}
+    # Found 2026-10-02 in the hospital's zone (UTC+8): the hours 16:00 on 10-01 to 15:59 UTC.
+    assert dated.json()["total"] == 24
+    assert backwards.status_code == 422 and backwards.json()["errors"][0]["field"] == "date_to"
+    assert due.status_code == 200 and bad_due.status_code == 422
+    assert running.json()["total"] == 2 and drafts.json()["total"] == 58
+    assert missed.json()["total"] == 20
+    assert all(e["missed_clauses"] == ["SLA-1"] for e in missed.json()["items"])
+    assert missed_no_month.status_code == 422
+    assert missed_no_month.json()["errors"][0]["field"] == "month"
+    assert ward.json()["total"] == 30
+
+
+async def test_a_vendor_pages_through_its_own_rows_only(api, large):
+    async with api("vendor") as c:
+        findings = await c.get("/api/findings", params={"contract_id": large.contracts[0]})
+        contracts_page = await c.get("/api/contracts", params={"vendor_id": large.vendor_id})
+        vendors_page = await c.get("/api/vendors", params={"q": large.tag})
+        events = await c.get(f"/api/contracts/{large.contracts[0]}/events")
+    assert findings.json()["total"] == 0 and contracts_page.json()["total"] == 0
+    assert vendors_page.json()["total"] == 0
+    assert events.status_code in (403, 404)
+    async with api("finance") as c:
+        assert (await c.get("/api/audit/entries")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "role, path, sort",
+    [
+        ("procurement", "/api/tenders", "bid_deadline"),
+        ("supervisor", "/api/checklists", "name"),
+        ("finance", "/api/payments/runs", "month"),
+        ("vendor", "/api/payments/statements", "month"),
+    ],
+)
+async def test_the_other_lists_answer_in_the_same_shape(api, role, path, sort):
+    async with api(role) as c:
+        first = await c.get(path, params={"page_size": 2, "sort": f"-{sort}"})
+        bad = await c.get(path, params={"sort": "secret"})
+    assert first.status_code == 200, first.text
+    body = first.json()
+    assert set(body) == {"items", "total", "page", "pages", "page_size", "next_cursor"}
+    assert body["page_size"] == 2 and len(body["items"]) <= 2
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "sort"
+
+
+async def test_accounts_and_tokens_pages_are_paged(login, large):
+    async with login("admin") as c:
+        accounts_page = await c.get("/accounts", params={"q": large.username})
+        everyone = await c.get("/accounts", params={"page_size": 2, "sort": "username"})
+        tokens = await c.get("/tokens", params={"page_size": 1})
+        bad = await c.get("/accounts", params={"sort": "password"})
+    assert large.username in accounts_page.text and "1 in all" in accounts_page.text
+    assert 'rel="next"' in everyone.text
+    assert tokens.status_code == 200 and "in all" in tokens.text
+    assert bad.status_code == 422
