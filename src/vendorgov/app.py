@@ -33,9 +33,13 @@ from vendorgov.audits.views import NoticePages
 from vendorgov.contracts.api import ContractApi
 from vendorgov.contracts.views import ContractPages
 from vendorgov.inspections.api import InspectionApi
+from vendorgov.inspections.plan_api import PlanApi
+from vendorgov.inspections.plan_views import PlanPages
 from vendorgov.inspections.views import InspectionPages
 from vendorgov.jobs.api import JobApi
 from vendorgov.jobs.worker import local_worker
+from vendorgov.locations.api import LocationApi
+from vendorgov.locations.views import LocationPages
 from vendorgov.paging import page_params
 from vendorgov.payments.api import PaymentApi
 from vendorgov.payments.views import MonthEndPages
@@ -192,6 +196,8 @@ def create_app(
             ScorecardPages,
             NoticePages,
             InspectionPages,
+            LocationPages,
+            PlanPages,
             MonthEndPages,
             TenderPages,
             AccountPages,
@@ -203,6 +209,8 @@ def create_app(
             SurveyApi,
             EventTemplateApi,
             InspectionApi,
+            LocationApi,
+            PlanApi,
             PaymentApi,
             TenderApi,
             AccountApi,

@@ -367,7 +367,9 @@ async def _inspections(admin, supervisor, today: date) -> None:
     answered and waiting for verification, one overdue."""
     from vendorgov.audits import lists
     from vendorgov.audits import service as audits
+    from vendorgov.inspections import plans
     from vendorgov.inspections import service as inspections
+    from vendorgov.locations import demo as demo_locations
     from vendorgov.paging import export_rows
 
     template_ids = {}
@@ -383,6 +385,7 @@ async def _inspections(admin, supervisor, today: date) -> None:
         for c in await contracts.list_contracts(admin)
         if c["effective_status"] == "active"
     }
+    places = await demo_locations.load(supervisor)
     zone = get_settings().zone
     start = datetime.combine(today.replace(day=1) - timedelta(days=1), time(9), zone)
     rng = random.Random(11)
@@ -403,12 +406,19 @@ async def _inspections(admin, supervisor, today: date) -> None:
                     contract_id=contract["id"],
                     template_id=template_id,
                     kind="routine" if n else "comprehensive",
-                    location=rng.choice(["住院部5楼东区", "门诊1楼大厅", "急诊科", "手术室外走廊"]),
+                    location="",
+                    location_id=rng.choice(places)["id"],
                     inspected_at=at,
                     results=results,
                     client_token=f"demo-{category}-{n}",
                 ),
             )
+    # This month's plan of every running contract: the comprehensive inspection and 4 spot
+    # checks, some of them due on the supervisor's dashboard.
+    for contract in contracts_by_category.values():
+        await plans.create_plan(
+            supervisor, contract["id"], today.strftime("%Y-%m"), seed=f"demo-{contract['id']}"
+        )
     open_findings = await export_rows(lists.finding_page, supervisor, status="open")
     by_contract: dict[int, list[int]] = {}
     for finding in open_findings:

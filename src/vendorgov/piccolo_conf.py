@@ -21,6 +21,7 @@ APP_REGISTRY = AppRegistry(
         "vendorgov.audits.piccolo_app",
         "vendorgov.payments.piccolo_app",
         "vendorgov.tenders.piccolo_app",
+        "vendorgov.locations.piccolo_app",
         "vendorgov.jobs.piccolo_app",
     ]
 )

@@ -72,6 +72,8 @@ class Settings:
     import_max_cell_chars: int = 2_000
     import_max_uncompressed_bytes: int = 200 * 1024 * 1024
     qualification_warning_days: int = 60
+    # Spot checks in a contract's monthly inspection plan, unless its plans say otherwise.
+    plan_spot_checks: int = 4
     # §3: a valid bid more than this percent below the mean of the others is flagged.
     abnormal_low_percent: int = 20
     # §3: evaluators on an open tender's panel, at least (odd; other methods need 3).
@@ -205,6 +207,7 @@ def load_settings() -> Settings:
         login_attempts_per_minute=_int("VENDORGOV_LOGIN_ATTEMPTS_PER_MINUTE", 10),
         max_upload_bytes=_int("VENDORGOV_MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
         max_import_bytes=_int("VENDORGOV_MAX_IMPORT_BYTES", 150 * 1024 * 1024),
+        plan_spot_checks=_int("VENDORGOV_PLAN_SPOT_CHECKS", Settings.plan_spot_checks),
         import_max_rows=_int("VENDORGOV_IMPORT_MAX_ROWS", Settings.import_max_rows),
         import_max_columns=_int("VENDORGOV_IMPORT_MAX_COLUMNS", Settings.import_max_columns),
         import_max_cell_chars=_int(

@@ -15,6 +15,7 @@ from tests.integration.test_inspections_notices import checklist, cleaning_contr
 from tests.integration.test_tender_sealing import sealed_tender
 from vendorgov.accounts.roles import Role
 from vendorgov.audits.tables import Notice
+from vendorgov.inspections.tables import InspectionPlan
 from vendorgov.payments.tables import PaymentRun
 from vendorgov.settings import get_settings
 from vendorgov.sla.tables import ServiceEvent
@@ -85,6 +86,7 @@ async def real_ids(world, api) -> dict[str, str]:
         "run_id": PaymentRun.id,
         "event_id": ServiceEvent.id,
         "qualification_id": Qualification.id,
+        "plan_id": InspectionPlan.id,
     }.items():
         ids[name] = await _newest(column) or "999999"
     ids["job_id"] = "no-such-job"

@@ -11,9 +11,10 @@ from vendorgov import db, paging
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audits import rules
 from vendorgov.audits.rules import NoticeStatus
-from vendorgov.audits.service import SUPERVISORS, overdue
+from vendorgov.audits.service import SUPERVISORS, overdue, with_places
 from vendorgov.audits.tables import Finding, Notice
 from vendorgov.errors import Forbidden, InvalidInput
+from vendorgov.locations import service as locations
 from vendorgov.paging import Page, PageRequest
 from vendorgov.settings import get_settings
 
@@ -56,9 +57,11 @@ async def finding_page(
     found_from: date | None = None,
     found_to: date | None = None,
     inspection_id: int | None = None,
+    location_id: int | None = None,
     request: PageRequest = PageRequest(),
 ) -> Page:
-    """Findings newest first; a vendor sees its own contracts' findings only."""
+    """Findings newest first, each with its `place`; a vendor sees its own contracts' findings
+    only. `location_id` keeps those in that place's subtree."""
     _ensure_reader(actor, "findings")
     where = paging.day_range(Finding.found_at, found_from, found_to, get_settings().zone)
     if actor.is_vendor:
@@ -69,6 +72,8 @@ async def finding_page(
         where.append(Finding.contract.vendor == vendor_id)
     if inspection_id:
         where.append(Finding.inspection_id == inspection_id)
+    if location_id is not None:
+        where.append(Finding.location_id.is_in(await locations.subtree_ids(location_id)))
     for column, value in (
         (Finding.status, status),
         (Finding.severity, severity),
@@ -90,9 +95,11 @@ async def finding_page(
         Finding.contract.number.as_alias("contract_number"),
         Finding.contract.vendor.name.as_alias("vendor_name"),
     )
-    return await paging.fetch_page(
+    page = await paging.fetch_page(
         Finding, query, where, request, FINDING_SORTS, [(Finding.found_at, False)]
     )
+    page.items = await with_places(page.items)
+    return page
 
 
 async def notice_page(
@@ -171,6 +178,7 @@ async def finding_filters(
     q: FromQuery[str] = "",
     found_from: FromQuery[date | None] = None,
     found_to: FromQuery[date | None] = None,
+    location_id: FromQuery[int | None] = None,
 ) -> dict:
     return locals()
 

@@ -19,6 +19,7 @@ from vendorgov.audits.tables import AuditAssignment, Finding, Notice, NoticeStep
 from vendorgov.contracts import service as contracts
 from vendorgov.errors import Collector, Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from vendorgov.files import service as files
+from vendorgov.locations import service as locations
 from vendorgov.settings import get_settings
 
 SUPERVISORS = (Role.admin, Role.supervisor)
@@ -40,6 +41,7 @@ class FindingInput:
     inspection_id: int | None = None
     item_key: str = ""
     found_at: datetime | None = None
+    location_id: int | None = None
 
 
 async def raise_finding(actor: Principal, data: FindingInput) -> int:
@@ -57,6 +59,11 @@ async def raise_finding(actor: Principal, data: FindingInput) -> int:
         errors.add("severity", "one_of", "minor, major or critical")
     if not data.description.strip():
         errors.add("description", "required", "say what is wrong")
+    if data.location_id is not None:
+        try:
+            await locations.require_place(data.location_id)
+        except InvalidInput as refused:
+            errors.errors += refused.errors
     if actor.role is not Role.auditor:  # an auditor's assignment shows the contract exists
         try:
             await contracts.require_readable(actor, data.contract_id)
@@ -76,6 +83,7 @@ async def raise_finding(actor: Principal, data: FindingInput) -> int:
             found_at=(data.found_at or _now()).astimezone(UTC),
             status="open",
             created_by=actor.username,
+            location_id=data.location_id,
         )
         await row.save()
         await audit.record(
@@ -99,18 +107,29 @@ async def finding_ids_of_inspection(inspection_id: int) -> list[int]:
     return [r["id"] for r in rows]
 
 
+async def with_places(rows: list[dict]) -> list[dict]:
+    """Each finding with its `place`: the full name, all a vendor learns of the location tree."""
+    names = await locations.names_of([r["location_id"] for r in rows])
+    return [{**r, "place": names.get(r["location_id"], "")} for r in rows]
+
+
 async def finding_counts(
-    actor: Principal, contract_id: int, start: datetime, end: datetime
+    actor: Principal, contract_id: int, start: datetime, end: datetime, by: str = "category"
 ) -> list[tuple[str, int]]:
-    """Findings of the contract found in [start, end), counted by category, most first: what
-    the Pareto chart draws."""
+    """Findings of the contract found in [start, end), counted by category (or by place,
+    `by="location"`), most first: what the Pareto chart draws."""
     await contracts.require_readable(actor, contract_id)
-    rows = await Finding.select(Finding.category).where(
+    rows = await Finding.select(Finding.category, Finding.location_id).where(
         (Finding.contract == contract_id) & (Finding.found_at >= start) & (Finding.found_at < end)
     )
+    if by == "location":
+        names = await locations.names_of([r["location_id"] for r in rows])
+        labels = [names.get(r["location_id"], "(no place)") for r in rows]
+    else:
+        labels = [r["category"] for r in rows]
     counts: dict[str, int] = {}
-    for r in rows:
-        counts[r["category"]] = counts.get(r["category"], 0) + 1
+    for label in labels:
+        counts[label] = counts.get(label, 0) + 1
     return sorted(counts.items(), key=lambda c: (-c[1], c[0]))
 
 
@@ -301,6 +320,7 @@ async def issue_notice(actor: Principal, finding_ids: list[int]) -> int:
             issued_at=now,
             deadline=deadline,
             issued_by=actor.username,
+            location_id=await locations.common_place([r["location_id"] for r in rows]),
         )
         await notice.save()
         await NoticeStep(
@@ -449,10 +469,13 @@ async def get_notice(actor: Principal, notice_id: int) -> dict:
     steps = await NoticeStep.select().where(NoticeStep.notice == notice_id).order_by(NoticeStep.id)
     for step in steps:
         step["evidence"] = json.loads(step["evidence"] or "[]")
-    found = await Finding.select().where(Finding.notice_id == notice_id).order_by(Finding.id)
+    found = await with_places(
+        await Finding.select().where(Finding.notice_id == notice_id).order_by(Finding.id)
+    )
     now = _now()
     return {
         **row,
+        "place": (await locations.names_of([row["location_id"]])).get(row["location_id"], ""),
         "steps": steps,
         "findings": found,
         "overdue": overdue(row, now),

@@ -19,6 +19,7 @@ class Finding(Table, tablename="finding"):
     status = Varchar(length=10, default="open")  # open, noticed, closed
     notice_id = Integer(null=True, default=None, index=True)
     created_by = Varchar(length=150)
+    location_id = Integer(null=True, default=None, index=True)  # a place (locations service)
 
 
 class Notice(Table, tablename="rectification_notice"):
@@ -43,6 +44,8 @@ class Notice(Table, tablename="rectification_notice"):
     body = Text(default="")  # grade notices: what the notice says (month, score, grade)
     severity = Varchar(length=10, default="")  # grade notices: chosen at issue, sets deadline
     discard_reason = Text(default="")
+    # Where its findings are: their deepest common place (locations service), if any.
+    location_id = Integer(null=True, default=None, index=True)
 
 
 class NoticeStep(Table, tablename="notice_step"):

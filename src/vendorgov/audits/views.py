@@ -18,6 +18,7 @@ from vendorgov.files import exports
 from vendorgov.files.responses import CSV, download, inline_file
 from vendorgov.files.service import Upload
 from vendorgov.inspections.api import parse_instant
+from vendorgov.locations import service as locations
 from vendorgov.paging import PageRequest, export_rows
 
 READERS = allow(Role.admin, Role.procurement, Role.supervisor, Role.finance, Role.vendor)
@@ -30,6 +31,7 @@ FINDING_COLUMNS = {
     "source": "source",
     "severity": "severity",
     "category": "category",
+    "place": "place",
     "description": "description",
     "clause_code": "clause",
     "status": "status",
@@ -103,10 +105,13 @@ class NoticePages(Controller):
         if "status" not in request.query_params:
             filters["status"] = "open"  # what waits for a notice
         page = await lists.finding_page(request.user, request=paging, **filters)
+        # Vendors filter nothing by place: they know places only as names on their findings.
+        places = await locations.tree(request.user) if not request.user.is_vendor else []
         return Template(
             "audits/findings.html",
             context={
                 "findings": page,
+                "places": places,
                 **filters,
                 "can_issue": request.user.role in (Role.admin, Role.supervisor),
                 **documents.labels(),

@@ -52,6 +52,8 @@ class InspectionIn(msgspec.Struct):
     results: dict[str, str]
     notes: dict[str, str] = {}
     client_token: str = ""
+    location_id: int | None = None  # a place of the tree; `location` may then be empty
+    plan_item_id: int | None = None  # the plan item this inspection carries out
 
 
 class SubmittedOut(msgspec.Struct):
@@ -69,6 +71,7 @@ class FindingIn(msgspec.Struct):
     category: str = ""
     clause_code: str = ""
     found_at: str = ""  # ISO 8601; default now
+    location_id: int | None = None
 
 
 class AssignmentIn(msgspec.Struct):
@@ -170,6 +173,8 @@ class InspectionApi(Controller):
                 results=data.results,
                 notes=data.notes,
                 client_token=data.client_token,
+                location_id=data.location_id,
+                plan_item_id=data.plan_item_id,
             ),
         )
         return SubmittedOut(done.inspection_id, done.score, done.finding_ids, done.created)
@@ -184,7 +189,8 @@ class InspectionApi(Controller):
     @get(
         "/findings",
         guards=[READERS],
-        summary="Findings, a page of them (a vendor user sees its own)",
+        summary="Findings, a page of them (a vendor user sees its own), optionally in a place's "
+        "subtree (location_id)",
         dependencies={"filters": Provide(lists.finding_filters)},
     )
     async def findings(self, request: Request, filters: dict, paging: PageRequest) -> dict:
@@ -209,6 +215,7 @@ class InspectionApi(Controller):
                     description=data.description,
                     clause_code=data.clause_code,
                     found_at=parse_instant("found_at", data.found_at) if data.found_at else None,
+                    location_id=data.location_id,
                 ),
             )
         )

@@ -1,9 +1,12 @@
-"""Inspection rules with no I/O (domain rules §5): item results and the inspection score."""
+"""Inspection rules with no I/O (domain rules §5): item results, the inspection score and
+the draw of a month's inspection plan."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import random
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
@@ -59,3 +62,28 @@ def results_errors(item_ids: Iterable[int], results: dict[int, str]) -> Collecto
     for item_id in results.keys() - set(expected):
         errors.add(f"items.{item_id}", "unknown_item", "is not on this checklist")
     return errors
+
+
+@dataclass(frozen=True)
+class PlannedVisit:
+    kind: InspectionKind
+    due_on: date
+    location_id: int | None  # None: the comprehensive inspection covers the whole scope
+
+
+def draw_plan(
+    seed: str, days: Sequence[date], places: Sequence[int], spot_checks: int
+) -> list[PlannedVisit]:
+    """A month's plan: the comprehensive inspection on a random day, and `spot_checks` spot
+    checks on random days at random places (distinct while there are enough places). Only
+    the seed decides: the same seed, days and places always draw the same plan."""
+    rng = random.Random(seed)
+    comprehensive = PlannedVisit(InspectionKind.comprehensive, rng.choice(days), None)
+    ordered = sorted(places)
+    if not ordered:
+        return [comprehensive]
+    chosen: list[int] = []
+    while len(chosen) < spot_checks:
+        chosen += rng.sample(ordered, min(len(ordered), spot_checks - len(chosen)))
+    visits = [PlannedVisit(InspectionKind.spot_check, rng.choice(days), place) for place in chosen]
+    return [comprehensive, *sorted(visits, key=lambda v: (v.due_on, v.location_id))]

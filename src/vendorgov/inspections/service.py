@@ -16,11 +16,12 @@ from vendorgov.audit import service as audit
 from vendorgov.audits import service as findings
 from vendorgov.audits.rules import Severity
 from vendorgov.contracts import service as contracts
-from vendorgov.errors import Collector, Forbidden, InvalidInput, NotFound
+from vendorgov.errors import Collector, Conflict, Forbidden, InvalidInput, NotFound
 from vendorgov.files import service as files
 from vendorgov.inspections import rules
 from vendorgov.inspections.rules import InspectionKind, ItemOutcome, ItemResult
-from vendorgov.inspections.tables import ChecklistTemplate, Inspection
+from vendorgov.inspections.tables import ChecklistTemplate, Inspection, PlanItem
+from vendorgov.locations import service as locations
 from vendorgov.settings import get_settings
 
 INSPECTORS = (Role.admin, Role.supervisor)
@@ -148,6 +149,8 @@ class InspectionInput:
     notes: dict[str, str] = field(default_factory=dict)
     client_token: str = ""
     photos: dict[str, list[files.Upload]] = field(default_factory=dict)  # item key → images
+    location_id: int | None = None  # the place in the tree; `location` then defaults to its name
+    plan_item_id: int | None = None  # the plan item this inspection carries out
 
 
 @dataclass
@@ -187,6 +190,9 @@ async def submit(actor: Principal, data: InspectionInput) -> Submitted:
     errors = Collector()
     if data.kind not in {k.value for k in InspectionKind}:
         errors.add("kind", "one_of", "routine, spot_check or comprehensive")
+    if data.location_id is not None:
+        place = await locations.require_place(data.location_id)
+        data.location = data.location.strip() or place["full_name"]
     if not data.location.strip():
         errors.add("location", "required", "where was the inspection?")
     if checklist["category"] != contract["category"]:
@@ -260,8 +266,11 @@ async def _store(
             client_token=data.client_token
             or f"server-{datetime.now(UTC).timestamp()}-{actor.user_id}",
             created_at=datetime.now(UTC),
+            location_id=data.location_id,
         )
         await row.save()
+        if data.plan_item_id is not None:
+            await _carry_out(data.plan_item_id, data.contract_id, row.id)
         raised = [
             await findings.raise_finding(
                 actor,
@@ -275,6 +284,7 @@ async def _store(
                     inspection_id=row.id,
                     item_key=item.key,
                     found_at=data.inspected_at,
+                    location_id=data.location_id,
                 ),
             )
             for item in items
@@ -294,6 +304,27 @@ async def _store(
             },
         )
     return Submitted(row.id, score, raised, created=True)
+
+
+async def _carry_out(plan_item_id: int, contract_id: int, inspection_id: int) -> None:
+    """Mark the plan item done by this inspection (in the inspection's transaction): once,
+    and only by an inspection of the plan's contract."""
+    item = (
+        await PlanItem.select(PlanItem.plan.contract.as_alias("contract"), PlanItem.status)
+        .where(PlanItem.id == plan_item_id)
+        .first()
+    )
+    if item is None or item["contract"] != contract_id:
+        raise InvalidInput.single(
+            "plan_item_id", "exists", f"plan item {plan_item_id} is not of this contract"
+        )
+    done = (
+        await PlanItem.update({PlanItem.status: "done", PlanItem.inspection_id: inspection_id})
+        .where((PlanItem.id == plan_item_id) & (PlanItem.status == "pending"))
+        .returning(PlanItem.id)
+    )
+    if not done:
+        raise Conflict(f"plan item {plan_item_id} was done by another inspection meanwhile", [])
 
 
 async def get_inspection(actor: Principal, inspection_id: int) -> dict:

@@ -1,5 +1,6 @@
 from piccolo.columns import (
     Boolean,
+    Date,
     ForeignKey,
     Integer,
     Numeric,
@@ -42,3 +43,28 @@ class Inspection(Table, tablename="inspection"):
     # stored once.
     client_token = Varchar(length=64, unique=True)
     created_at = Timestamptz()
+    # The place in the location tree (locations service); `location` keeps its full name then.
+    location_id = Integer(null=True, default=None, index=True)
+
+
+class InspectionPlan(Table, tablename="inspection_plan"):
+    """A contract's inspections of one month: the comprehensive one and N spot checks, drawn
+    from the seed (kept, so the same plan can be drawn again and checked)."""
+
+    contract = ForeignKey(Contract, on_delete=OnDelete.restrict)
+    month = Varchar(length=7)  # YYYY-MM; one plan per contract and month (unique index)
+    seed = Varchar(length=32)
+    spot_checks = Integer()
+    created_by = Varchar(length=150)
+    created_at = Timestamptz()
+
+
+class PlanItem(Table, tablename="inspection_plan_item"):
+    plan = ForeignKey(InspectionPlan, on_delete=OnDelete.cascade)
+    kind = Varchar(length=20)  # comprehensive or spot_check
+    due_on = Date(index=True)
+    location_id = Integer(null=True, default=None)  # a place; None: the whole scope
+    assignee_id = Integer(null=True, default=None, index=True)
+    assignee = Varchar(length=150, default="")
+    status = Varchar(length=10, default="pending")  # pending, done
+    inspection_id = Integer(null=True, default=None)

@@ -21,12 +21,14 @@ from vendorgov.contracts import service as contracts
 from vendorgov.errors import InvalidInput
 from vendorgov.files.responses import inline_file
 from vendorgov.files.service import Upload
-from vendorgov.inspections import service
+from vendorgov.inspections import plans, service
 from vendorgov.inspections.api import parse_instant
 from vendorgov.inspections.rules import InspectionKind
+from vendorgov.locations import service as locations
 from vendorgov.paging import DASHBOARD_ITEMS, MAX_PAGE_SIZE, PageRequest
 from vendorgov.settings import get_settings
 from vendorgov.sla.measure import Month
+from vendorgov.web.forms import Form
 
 INSPECTORS = allow(Role.admin, Role.supervisor)
 READERS = allow(Role.admin, Role.procurement, Role.supervisor, Role.finance, Role.vendor)
@@ -34,6 +36,14 @@ READERS = allow(Role.admin, Role.procurement, Role.supervisor, Role.finance, Rol
 
 def _local_now() -> datetime:
     return datetime.now(get_settings().zone)
+
+
+async def _running_contracts(user) -> list[dict]:
+    return [
+        c
+        for c in await contracts.list_contracts(user)
+        if c["effective_status"] in ("active", "suspended")
+    ]
 
 
 class InspectionPages(Controller):
@@ -59,6 +69,8 @@ class InspectionPages(Controller):
                 "contracts": await contracts.contract_page(
                     user, status=contracts.RUNNING, request=PageRequest(page_size=20, sort="vendor")
                 ),
+                "plan_items": await plans.due_items(user, limit=DASHBOARD_ITEMS),
+                "plan_counts": await plans.due_counts(user),
             },
         )
 
@@ -66,9 +78,26 @@ class InspectionPages(Controller):
     async def form(
         self,
         request: Request,
-        contract_id: FromQuery[int],
+        contract_id: FromQuery[int | None] = None,
         template_id: FromQuery[int | None] = None,
+        location_id: FromQuery[int | None] = None,
+        plan_item_id: FromQuery[int | None] = None,
     ) -> Template:
+        """Opened from the dashboard (a contract), a place's QR code (a place: the contract
+        too when only one is running, else the supervisor chooses) or a plan item (both)."""
+        kind = ""
+        if plan_item_id is not None:
+            item = await plans.plan_item(request.user, plan_item_id)
+            contract_id, location_id, kind = item["contract"], item["location_id"], item["kind"]
+        place = await locations.require_place(location_id) if location_id is not None else None
+        if contract_id is None:
+            running = await _running_contracts(request.user)
+            if len(running) != 1:
+                return Template(
+                    "inspections/choose_contract.html",
+                    context={"contracts": running, "place": place},
+                )
+            contract_id = running[0]["id"]
         contract = await contracts.get_contract(request.user, contract_id)
         checklists = await service.templates(contract["category"])
         chosen = next((t for t in checklists if t["id"] == template_id), None) or (
@@ -81,6 +110,9 @@ class InspectionPages(Controller):
                 "checklists": checklists,
                 "checklist": chosen,
                 "kinds": [k.value for k in InspectionKind],
+                "kind": kind,
+                "place": place,
+                "plan_item_id": plan_item_id,
                 # One token per draft: sending it again (a flaky connection) stores it once.
                 "client_token": secrets.token_urlsafe(16),
                 "now": _local_now().strftime("%Y-%m-%dT%H:%M"),
@@ -97,6 +129,9 @@ class InspectionPages(Controller):
             raise InvalidInput.single("template_id", "required", "choose a checklist") from None
         checklist = await service.template(template_id)
         keys = [i.key for i in checklist["items"]]
+        ids = Form(form)
+        location_id, plan_item_id = ids.integer("location_id"), ids.integer("plan_item_id")
+        ids.errors.raise_if_any()
         photos: dict[str, list[Upload]] = {}
         for key in keys:
             given = form.getall(f"photo_{key}") if f"photo_{key}" in form else []
@@ -118,6 +153,8 @@ class InspectionPages(Controller):
                 notes={k: str(form.get(f"note_{k}", "")) for k in keys},
                 client_token=str(form.get("client_token", "")),
                 photos=photos,
+                location_id=location_id,
+                plan_item_id=plan_item_id,
             ),
         )
         target = f"/inspections/{done.inspection_id}"
@@ -154,6 +191,7 @@ class InspectionPages(Controller):
         contract_id: FromPath[int],
         month_from: FromQuery[str] = "",
         month_to: FromQuery[str] = "",
+        by: FromQuery[str] = "category",
     ) -> Template:
         contract = await contracts.get_contract(request.user, contract_id)
         today = _local_now().date()
@@ -169,7 +207,9 @@ class InspectionPages(Controller):
             contract_id,
             first.start_utc(zone).to_pydatetime(),
             last.end_utc(zone).to_pydatetime(),
+            by="location" if by == "location" else "category",
         )
+        label = "place" if by == "location" else "category"
         return Template(
             "inspections/pareto.html",
             context={
@@ -177,6 +217,7 @@ class InspectionPages(Controller):
                 "first": str(first),
                 "last": str(last),
                 "counts": counts,
-                "chart": pareto_chart(counts, title=f"Findings by category, {first} to {last}"),
+                "by": label,
+                "chart": pareto_chart(counts, title=f"Findings by {label}, {first} to {last}"),
             },
         )

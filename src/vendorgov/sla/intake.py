@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -159,10 +159,18 @@ def _read_csv(data: bytes, limits: Limits) -> pd.DataFrame:
     return frame
 
 
-def read_table(filename: str, data: bytes, limits: Limits | None = None) -> pd.DataFrame:
+def read_table(
+    filename: str,
+    data: bytes,
+    limits: Limits | None = None,
+    *,
+    required: Sequence[str] = REQUIRED,
+    columns: Sequence[str] = COLUMNS,
+    what: str = "events",
+) -> pd.DataFrame:
     """Records from an uploaded CSV (UTF-8, with or without BOM, or GB18030 as Excel in
     Chinese saves it) or XLSX. Raises InvalidInput on an unreadable file, missing columns or a
-    file over the limits."""
+    file over the limits. Other imports (the location tree) name their own columns."""
     limits = limits or Limits.of(get_settings())
     if not data.strip():
         raise InvalidInput.single("file", "required", "the file is empty")
@@ -177,7 +185,7 @@ def read_table(filename: str, data: bytes, limits: Limits | None = None) -> pd.D
         raise
     except (ValueError, pd.errors.ParserError, pa.ArrowException) as error:
         raise InvalidInput.single(
-            "file", "file_type", f"not a CSV or XLSX file of events: {error}"
+            "file", "file_type", f"not a CSV or XLSX file of {what}: {error}"
         ) from None
     except Exception as error:
         # A damaged or fake workbook fails anywhere in zipfile, zlib, the XML parser or
@@ -186,13 +194,13 @@ def read_table(filename: str, data: bytes, limits: Limits | None = None) -> pd.D
             "file", "file_type", f"not a readable XLSX workbook ({type(error).__name__})"
         ) from None
     frame.columns = [str(c).strip() for c in frame.columns]
-    missing = [c for c in REQUIRED if c not in frame.columns]
+    missing = [c for c in required if c not in frame.columns]
     if missing:
         raise InvalidInput.single(
             "file",
             "columns",
             f"missing column(s) {', '.join(missing)}; expected "
-            f"{', '.join(COLUMNS)} (download the template)",
+            f"{', '.join(columns)} (download the template)",
         )
     if frame.empty:
         raise InvalidInput.single("file", "required", "the file has a header but no rows")

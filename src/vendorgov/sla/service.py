@@ -26,6 +26,7 @@ from vendorgov.errors import FieldError, Forbidden, InvalidInput, NotFound
 from vendorgov.files import service as files
 from vendorgov.jobs import service as job_state
 from vendorgov.jobs import worker as jobs
+from vendorgov.locations import service as locations
 from vendorgov.paging import DASHBOARD_ITEMS
 from vendorgov.settings import get_settings
 from vendorgov.sla.intake import read_table
@@ -39,7 +40,7 @@ from vendorgov.sla.measure import (
 )
 from vendorgov.sla.rows import COLUMNS, RowError, parse_frame
 from vendorgov.sla.tables import ClauseResult as ClauseResultRow
-from vendorgov.sla.tables import MonthMeasure, SurveyResponse
+from vendorgov.sla.tables import MonthMeasure, ServiceEvent, SurveyResponse
 
 log = logging.getLogger("vendorgov")
 
@@ -166,6 +167,15 @@ def _driver_values(rows: pd.DataFrame, contract_id: int, now: datetime) -> list[
     )
 
 
+async def _place_events(contract_id: int, labels: list[str]) -> None:
+    """Link the contract's events to the places their location text names (a place's code
+    or full name), one update per place named."""
+    for label, location_id in (await locations.ids_for_labels(labels)).items():
+        await ServiceEvent.update({ServiceEvent.location_id: location_id}).where(
+            (ServiceEvent.contract == contract_id) & (ServiceEvent.location == label)
+        )
+
+
 async def import_events(
     actor: Principal,
     contract_id: int,
@@ -198,6 +208,7 @@ async def import_events(
             before = (await db.fetch(count, contract_id))[0]["n"]
             await db.execute_many(_UPSERT, _driver_values(parsed.rows, contract_id, now))
             inserted = (await db.fetch(count, contract_id))[0]["n"] - before
+        await _place_events(contract_id, parsed.rows["location"].unique().tolist())
         report = ImportReport(
             received=len(table),
             inserted=inserted,

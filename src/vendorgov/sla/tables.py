@@ -23,6 +23,8 @@ class ServiceEvent(Table, tablename="service_event"):
     category = Varchar(length=50)
     priority = Varchar(length=10)
     location = Varchar(length=200, default="")
+    # The place whose code or full name `location` is (locations service), if any.
+    location_id = Integer(null=True, default=None, index=True)
     reported_at = Timestamptz(index=True)
     responded_at = Timestamptz(null=True, default=None)
     resolved_at = Timestamptz(null=True, default=None)

@@ -27,6 +27,8 @@ NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
         (Role.admin, Role.procurement, Role.supervisor, Role.finance, Role.vendor),
     ),
     ("Supervision", "/supervision", (Role.admin, Role.supervisor)),
+    ("Plans", "/inspection-plans", (Role.admin, Role.supervisor)),
+    ("Locations", "/locations", (Role.admin, Role.supervisor)),
     ("Audits", "/audits", (Role.admin, Role.supervisor, Role.auditor)),
     ("Findings", "/findings", (Role.admin, Role.supervisor, Role.procurement, Role.finance)),
     (

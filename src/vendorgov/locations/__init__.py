@@ -1,0 +1,1 @@
+"""Locations (§8): campus, building, floor, area or room."""

@@ -1,0 +1,28 @@
+"""The QR sheet: a label per place, its full name in Chinese and a code that opens the
+inspection form for that place."""
+
+from __future__ import annotations
+
+import segno
+
+from vendorgov.documents import render_pdf
+from vendorgov.settings import get_settings
+
+
+def inspection_url(base_url: str, location_id: int) -> str:
+    return f"{base_url.rstrip('/')}/inspections/new?location_id={location_id}"
+
+
+def qr_sheet(places: list[dict], base_url: str) -> bytes:
+    labels = [
+        {
+            **place,
+            "url": (url := inspection_url(base_url, place["id"])),
+            # SVG: sharp at any print size; medium error correction survives a scuffed label.
+            "qr": segno.make(url, error="m").svg_data_uri(scale=4, border=2),
+        }
+        for place in places
+    ]
+    return render_pdf(
+        "documents/location_qr.html", labels=labels, hospital=get_settings().hospital_name
+    )

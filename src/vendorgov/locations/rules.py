@@ -1,0 +1,124 @@
+"""Pure rules of the location tree: levels, names and codes, import rows, paths."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from vendorgov.errors import Collector
+
+# The import's path columns, from the top of the tree down; a place's kind is its level.
+LEVELS = ("campus", "building", "floor", "area")
+COLUMNS = (*LEVELS, "code", "pinyin")
+REQUIRED = ("campus", "code")
+CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
+PINYIN = re.compile(r"[A-Za-z]{0,40}")
+NAME_CHARS = 100
+
+
+def kind_of(depth: int) -> str:
+    """campus for depth 1 … area for depth 4."""
+    return LEVELS[depth - 1]
+
+
+def depth_of(kind: str) -> int:
+    return LEVELS.index(kind) + 1
+
+
+def check_place(errors: Collector, where: str, name: str, code: str | None, pinyin: str) -> None:
+    """Name (required, short), code (letters, digits, . _ -) and pinyin initials (letters)."""
+    if not name.strip():
+        errors.add(f"{where}name", "required", "a place needs a name")
+    elif len(name.strip()) > NAME_CHARS:
+        errors.add(f"{where}name", "max_length", f"at most {NAME_CHARS} characters")
+    if code is not None and not CODE.fullmatch(code.strip()):
+        errors.add(
+            f"{where}code",
+            "format",
+            "1 to 40 letters, digits, dots, dashes or underscores, starting with a letter or digit",
+        )
+    if not PINYIN.fullmatch(pinyin.strip()):
+        errors.add(f"{where}pinyin", "format", "pinyin initials are letters only (e.g. mzl)")
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    row: int  # the spreadsheet's row number (the header is row 1)
+    names: tuple[str, ...]  # campus … down to the place this row defines
+    code: str
+    pinyin: str
+
+    @property
+    def kind(self) -> str:
+        return kind_of(len(self.names))
+
+
+def import_rows(records: Sequence[Mapping[str, str]]) -> tuple[list[ImportRow], Collector]:
+    """Each record defines one place: the last filled path column, with the row's code. The
+    columns above it name its ancestors (defined by other rows or already in the tree)."""
+    errors = Collector()
+    rows: list[ImportRow] = []
+    codes: dict[str, int] = {}
+    paths: dict[tuple[str, ...], int] = {}
+    for n, record in enumerate(records, start=2):
+        where = f"rows.{n}."
+        cells = [str(record.get(level) or "").strip() for level in LEVELS]
+        while cells and not cells[-1]:
+            cells.pop()
+        if not cells:
+            errors.add(f"{where}campus", "required", f"row {n} names no place")
+            continue
+        if "" in cells:
+            gap = LEVELS[cells.index("")]
+            errors.add(f"{where}{gap}", "required", f"row {n} skips the {gap}")
+            continue
+        code = str(record.get("code") or "").strip()
+        pinyin = str(record.get("pinyin") or "").strip().lower()
+        before = len(errors.errors)
+        check_place(errors, where, cells[-1], code, pinyin)
+        for level, name in zip(LEVELS, cells[:-1], strict=False):
+            if len(name) > NAME_CHARS:
+                errors.add(f"{where}{level}", "max_length", f"at most {NAME_CHARS} characters")
+        if len(errors.errors) > before:
+            continue
+        names = tuple(cells)
+        if code in codes:
+            errors.add(f"{where}code", "unique", f"code {code} is also on row {codes[code]}")
+            continue
+        if names in paths:
+            errors.add(
+                f"{where}{kind_of(len(names))}",
+                "unique",
+                f"{' '.join(names)} is also on row {paths[names]}",
+            )
+            continue
+        codes[code], paths[names] = n, n
+        rows.append(ImportRow(n, names, code, pinyin))
+    # Parents before children: a row's ancestors are then known when it is stored.
+    rows.sort(key=lambda r: (len(r.names), r.row))
+    return rows, errors
+
+
+def child_path(parent_path: str, location_id: int) -> str:
+    """The materialised path of a place: its ancestors' ids and its own, e.g. /3/17/52/."""
+    return f"{parent_path or '/'}{location_id}/"
+
+
+def ids_in(path: str) -> list[int]:
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
+def common_ancestor(paths: Sequence[str]) -> int | None:
+    """The deepest place every path runs through (a notice's place when its findings are in
+    several rooms of one ward), or None when they share none."""
+    if not paths:
+        return None
+    shared = ids_in(paths[0])
+    for path in paths[1:]:
+        other = ids_in(path)
+        n = 0
+        while n < min(len(shared), len(other)) and shared[n] == other[n]:
+            n += 1
+        shared = shared[:n]
+    return shared[-1] if shared else None
