@@ -97,10 +97,12 @@ def json_logs(world, capfd):
     stderr of its creation, so the test creates its app after this fixture; afterwards a new
     app points the logs back at the session's streams, away from the closed capture."""
     capfd.readouterr()
+    seen: list[dict] = []
 
     def lines() -> list[dict]:
         out, err = capfd.readouterr()
-        return [json.loads(line) for line in (out + err).splitlines() if line.startswith("{")]
+        seen.extend(json.loads(ln) for ln in (out + err).splitlines() if ln.startswith("{"))
+        return seen
 
     yield lines
     create_app()
@@ -129,7 +131,13 @@ async def test_an_unhandled_error_is_logged_with_its_request_id_and_traceback(wo
     assert response.status_code == 500
     assert "disk" not in response.text  # the details are for the log, not the client
     rid = response.headers["x-request-id"]
-    (error,) = [line for line in json_logs() if line.get("level") == "error"]
+    # Standard-library records go through a queue listener thread: wait for it to write.
+    for _ in range(50):
+        errors = [line for line in json_logs() if line.get("level") == "error"]
+        if errors:
+            break
+        await asyncio.sleep(0.1)
+    (error,) = errors
     assert error["request_id"] == rid and error["logger"] == "vendorgov"
     assert error["event"] == "unhandled error on GET /api/test-ops/boom"
     assert "RuntimeError: the disk caught fire" in error["exception"]
