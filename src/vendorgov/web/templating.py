@@ -11,6 +11,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from vendorgov.accounts.roles import ROLE_LABELS, Principal, Role
+from vendorgov.i18n import current_locale, translations
 from vendorgov.money import cents
 from vendorgov.settings import Settings
 from vendorgov.vendors.rules import CATEGORY_LABELS, QUALIFICATION_KINDS
@@ -57,6 +58,18 @@ def make_environment(settings: Settings) -> Environment:
         autoescape=select_autoescape(["html", "xml"]),
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    # Jinja formats %(name)s itself (newstyle), so it gets the bare catalog lookups.
+    environment.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda message: translations(current_locale.get()).gettext(message),
+        lambda singular, plural, n: translations(current_locale.get()).ngettext(
+            singular, plural, n
+        ),
+        newstyle=True,
+        pgettext=lambda context, message: translations(current_locale.get()).pgettext(
+            context, message
+        ),
     )
     zone = settings.zone
 
