@@ -65,7 +65,7 @@ exit $$rc
 endef
 
 .PHONY: help run venv .venv lock sysdeps browser-deps migrate test test-postgres \
-        test-browser bench lint clean
+        test-browser bench lint clean i18n
 
 help:
 	@echo "make run            install, migrate, load demo data (if empty), serve on 127.0.0.1:8000"
@@ -146,6 +146,16 @@ bench: venv
 	$(BIN)/python bench/sla_import.py
 	$(BIN)/python bench/sla_month.py
 	$(BIN)/python bench/month_end.py
+
+# Extract every marked string, merge it into each language's catalog, compile the catalogs
+# (the .mo files are committed: a checkout and the wheel run without a build step).
+LOCALE_DIR := src/vendorgov/locale
+i18n: venv
+	$(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output \
+		--project vendorgov -o $(LOCALE_DIR)/messages.pot src
+	$(BIN)/pybabel -q update -i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) \
+		--no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel -q compile -d $(LOCALE_DIR) --statistics
 
 lint: venv
 	$(BIN)/ruff check src tests
