@@ -40,6 +40,8 @@ from vendorgov.jobs.api import JobApi
 from vendorgov.jobs.worker import local_worker
 from vendorgov.locations.api import LocationApi
 from vendorgov.locations.views import LocationPages
+from vendorgov.notifications.api import InboxApi
+from vendorgov.notifications.views import InboxPages, RobotPages
 from vendorgov.paging import page_params
 from vendorgov.payments.api import PaymentApi
 from vendorgov.payments.views import MonthEndPages
@@ -197,6 +199,8 @@ def create_app(
             NoticePages,
             InspectionPages,
             LocationPages,
+            InboxPages,
+            RobotPages,
             PlanPages,
             MonthEndPages,
             TenderPages,
@@ -217,6 +221,7 @@ def create_app(
             AuditApi,
             ops.router(settings),
             JobApi,
+            InboxApi,
             _mount_admin(),
             create_static_files_router(
                 path="/static", directories=[settings.static_dir], include_in_schema=False

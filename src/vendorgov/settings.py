@@ -96,6 +96,15 @@ class Settings:
     redis_url: str = ""
     # Bearer token for /metrics from other hosts; without it only loopback may scrape.
     metrics_token: str = field(default="", repr=False)
+    # Notifications: the SMTP server and SMS gateway as Apprise URLs (empty: channel off), how
+    # often the worker looks for due deliveries, and after how long a claim whose worker
+    # died is taken again.
+    notify_email_url: str = field(default="", repr=False)
+    public_url: str = ""  # the address people open vendorgov at, for links in messages
+    notify_sms_url: str = field(default="", repr=False)
+    notify_poll_s: int = 10
+    notify_lease_s: int = 60
+    bell_poll_s: int = 30
     templates_dir: Path = PACKAGE_DIR / "templates"
     static_dir: Path = PACKAGE_DIR / "static"
 
@@ -188,6 +197,21 @@ def _redis_url() -> str:
     return url
 
 
+def _notify_url(name: str, schemes: tuple[str, ...], placeholder: str) -> str:
+    """An Apprise URL of a notification channel: the schemes it must use, the placeholder
+    each message fills in."""
+    url = _env(name)
+    if not url:
+        return url
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    if not scheme or (schemes and scheme not in schemes):
+        expected = " or ".join(f"{s}://" for s in schemes) or "an Apprise URL (scheme://…)"
+        raise SettingsError(f"{name}: {url!r} does not start with {expected}")
+    if placeholder and placeholder not in url:
+        raise SettingsError(f"{name}: {url!r} has no {placeholder} for the number to send to")
+    return url
+
+
 def load_settings() -> Settings:
     data_dir = Path(_env("VENDORGOV_DATA_DIR", "var")).resolve()
     database_url = _database_url(data_dir)
@@ -228,6 +252,12 @@ def load_settings() -> Settings:
         trusted_proxies=_networks("VENDORGOV_TRUSTED_PROXIES"),
         redis_url=redis_url,
         metrics_token=_env("VENDORGOV_METRICS_TOKEN"),
+        notify_email_url=_notify_url("VENDORGOV_NOTIFY_EMAIL_URL", ("mailto", "mailtos"), ""),
+        notify_sms_url=_notify_url("VENDORGOV_NOTIFY_SMS_URL", (), "{phone}"),
+        public_url=_env("VENDORGOV_PUBLIC_URL"),
+        notify_poll_s=_int("VENDORGOV_NOTIFY_POLL_S", Settings.notify_poll_s),
+        notify_lease_s=_int("VENDORGOV_NOTIFY_LEASE_S", Settings.notify_lease_s),
+        bell_poll_s=_int("VENDORGOV_BELL_POLL_S", Settings.bell_poll_s),
     )
 
 

@@ -33,7 +33,11 @@ def live_server():
         for k, v in os.environ.items()
         if k not in ("VENDORGOV_DATABASE_URL", "VENDORGOV_TEST_DATABASE_URL")
     }
-    env.update(VENDORGOV_DATA_DIR=data_dir, VENDORGOV_LOGIN_ATTEMPTS_PER_MINUTE="1000")
+    env.update(
+        VENDORGOV_DATA_DIR=data_dir,
+        VENDORGOV_LOGIN_ATTEMPTS_PER_MINUTE="1000",
+        VENDORGOV_BELL_POLL_S="2",  # the bell test waits for a poll
+    )
     cli = [sys.executable, "-m", "vendorgov.cli"]
     for command in (["migrate"], ["demo"]):
         subprocess.run(cli + command, env=env, check=True, capture_output=True, timeout=300)

@@ -419,3 +419,25 @@ async def active_accounts(role: Role) -> list[dict]:
     for row in rows:
         row["role_label"] = ROLE_LABELS[role]
     return rows
+
+
+async def recipients(
+    user_ids: tuple[int, ...] = (), roles: tuple[Role, ...] = (), vendor_ids: tuple[int, ...] = ()
+) -> list[dict]:
+    """The active people a message goes to: these users, everyone with these roles, and a
+    vendor's users; each once, with their display name."""
+    where = []
+    if user_ids:
+        where.append(Account.user.is_in(list(user_ids)))
+    if roles:
+        where.append(Account.role.is_in([r.value for r in roles]))
+    if vendor_ids:
+        where.append(Account.vendor.is_in(list(vendor_ids)))
+    if not where:
+        return []
+    condition = where[0]
+    for other in where[1:]:
+        condition = condition | other
+    return await Account.select(
+        Account.user.as_alias("user_id"), Account.display_name, Account.role, Account.vendor
+    ).where(condition & (Account.user.active == True))  # noqa: E712

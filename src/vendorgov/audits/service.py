@@ -13,7 +13,7 @@ from vendorgov import db
 from vendorgov.accounts import service as accounts
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
-from vendorgov.audits import rules
+from vendorgov.audits import alerts, rules
 from vendorgov.audits.rules import NoticeAction, NoticeStatus, NoticeTimeline, Severity
 from vendorgov.audits.tables import AuditAssignment, Finding, Notice, NoticeStep
 from vendorgov.contracts import service as contracts
@@ -337,6 +337,7 @@ async def issue_notice(actor: Principal, finding_ids: list[int]) -> int:
             None,
             {"number": notice.number, "findings": sorted(finding_ids), "deadline": deadline},
         )
+        await alerts.on_notice(await _notice_row(notice.id), "issued")
     return notice.id
 
 
@@ -574,6 +575,10 @@ async def act(
                 **({"number": changes[Notice.number]} if Notice.number in changes else {}),
             },
         )
+        if step in (NoticeAction.issue, NoticeAction.verify_failed):
+            await alerts.on_notice(await _notice_row(notice_id), "issued")
+        elif step is NoticeAction.respond:
+            await alerts.on_notice(await _notice_row(notice_id), "response_submitted")
     return status.value
 
 
@@ -736,12 +741,35 @@ async def evidence_records(
     return {f["id"]: f for f in findings}, {n["number"]: n for n in notices}
 
 
-async def became_overdue(start: datetime, end: datetime) -> list[dict]:
-    """Running notices whose deadline passed in [start, end): the scheduler's hourly list,
-    so each notice is reported overdue once."""
-    rows = await Notice.select(Notice.id, Notice.contract, Notice.deadline).where(
+async def _deadlines_between(start: datetime, end: datetime) -> list[dict]:
+    rows = await Notice.select(
+        Notice.id,
+        Notice.number,
+        Notice.contract,
+        Notice.deadline,
+        Notice.contract.number.as_alias("contract_number"),
+        Notice.contract.vendor.id.as_alias("vendor_id"),
+    ).where(
         (Notice.deadline >= start)
         & (Notice.deadline < end)
         & Notice.status.is_in([s.value for s in rules.RUNNING])
     )
+    return rows
+
+
+async def became_overdue(start: datetime, end: datetime) -> list[dict]:
+    """Running notices whose deadline passed in [start, end): the scheduler's hourly list,
+    so each notice is reported (and its vendor and the supervisors told) overdue once."""
+    rows = await _deadlines_between(start, end)
+    for row in rows:
+        await alerts.on_notice(row, "overdue")
     return [{"notice": r["id"], "contract": r["contract"], "deadline": r["deadline"]} for r in rows]
+
+
+async def coming_due(start: datetime, end: datetime) -> list[dict]:
+    """Running notices whose deadline falls a day after [start, end): the vendor is told
+    once that a notice is due within 24 hours."""
+    rows = await _deadlines_between(start + rules.DUE_SOON, end + rules.DUE_SOON)
+    for row in rows:
+        await alerts.on_notice(row, "due_soon")
+    return [{"notice": r["id"], "deadline": r["deadline"]} for r in rows]

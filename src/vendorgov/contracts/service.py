@@ -18,6 +18,7 @@ from vendorgov.contracts import rules
 from vendorgov.contracts.rules import ContractStatus, Terms, VersionRef
 from vendorgov.contracts.tables import Contract, ContractVersion
 from vendorgov.errors import Collector, Conflict, Forbidden, InvalidInput, NotFound
+from vendorgov.notifications.service import Audience, Event, notify
 from vendorgov.paging import Page, PageRequest
 from vendorgov.vendors import service as vendors
 from vendorgov.vendors.rules import CATEGORY_LABELS
@@ -730,13 +731,32 @@ async def contracts_crossing_warnings(on: date) -> list[dict]:
     on that day, or that end on it: the scheduler's daily expiry warnings, each contract
     warned of on two days, no more."""
     rows = await Contract.select(
-        Contract.id, Contract.number, Contract.vendor, Contract.end_date, Contract.notice_days
+        Contract.id,
+        Contract.number,
+        Contract.vendor,
+        Contract.end_date,
+        Contract.notice_days,
+        Contract.vendor.name.as_alias("vendor_name"),
     ).where(
         Contract.status.is_in([ContractStatus.active, ContractStatus.suspended])
         & (Contract.end_date >= on)
     )
+    crossing = [r for r in rows if r["end_date"] in (on, on + timedelta(days=r["notice_days"]))]
+    for r in crossing:
+        await notify(
+            Event(
+                "contract.expiring",
+                f"contract:{r['id']}:expiring:{on.isoformat()}",
+                {
+                    "number": r["number"],
+                    "ends": r["end_date"].isoformat(),
+                    "vendor": r["vendor_name"],
+                },
+                f"/contracts/{r['id']}",
+            ),
+            Audience(roles=(Role.procurement,), vendor_ids=(r["vendor"],)),
+        )
     return [
         {"contract": r["id"], "number": r["number"], "vendor": r["vendor"], "ends": r["end_date"]}
-        for r in rows
-        if r["end_date"] in (on, on + timedelta(days=r["notice_days"]))
+        for r in crossing
     ]

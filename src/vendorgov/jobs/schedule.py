@@ -34,6 +34,26 @@ async def notices_overdue(job) -> dict:
     return {"overdue": await audits.became_overdue(start, end)}
 
 
+async def notices_coming_due(job) -> dict:
+    from vendorgov.audits import service as audits
+
+    start, end = _window(job)
+    return {"due_soon": await audits.coming_due(start, end)}
+
+
+async def tender_deadlines(job) -> dict:
+    from vendorgov.tenders import alerts
+
+    start, end = _window(job)
+    return {"tenders": await alerts.deadlines_approaching(start, end)}
+
+
+async def notification_digests(job) -> dict:
+    from vendorgov.notifications import delivery
+
+    return {"digests": await delivery.send_digests(str(_local_day(job)))}
+
+
 async def qualifications_expiring(job) -> dict:
     from vendorgov.vendors import service as vendors
 
@@ -76,6 +96,9 @@ KINDS = {
     "schedule.contracts_expiring": contracts_expiring,
     "schedule.dispute_windows_closing": dispute_windows_closing,
     "schedule.clean_up": clean_up,
+    "schedule.notices_coming_due": notices_coming_due,
+    "schedule.tender_deadlines": tender_deadlines,
+    "schedule.notification_digests": notification_digests,
 }
 PERIODS = {
     "schedule.notices_overdue": HOUR,
@@ -83,6 +106,9 @@ PERIODS = {
     "schedule.contracts_expiring": DAY,
     "schedule.dispute_windows_closing": HOUR,
     "schedule.clean_up": HOUR,
+    "schedule.notices_coming_due": HOUR,
+    "schedule.tender_deadlines": HOUR,
+    "schedule.notification_digests": DAY,
 }
 
 

@@ -201,18 +201,21 @@ async def _local_scheduler() -> None:
 @asynccontextmanager
 async def local_worker(app: Any = None):
     """The app's lifespan without Redis: take up jobs left unfinished by a stopped process,
-    and run the scheduler. With Redis, `vendorgov worker` does both."""
+    run the scheduler and send notifications. With Redis, `vendorgov worker` does all three."""
+    from vendorgov.notifications import delivery
+
     if redis_url():
         yield
         return
     for job_id in await service.unfinished():
         _spawn(job_id)
-    scheduler = asyncio.get_running_loop().create_task(_local_scheduler())
+    loop = asyncio.get_running_loop()
+    scheduler = loop.create_task(_local_scheduler())
+    sender = loop.create_task(delivery.run_forever(), context=contextvars.Context())
     try:
         yield
     finally:
-        scheduler.cancel()
-        for task in [scheduler, *_local_tasks]:
+        for task in [scheduler, sender, *_local_tasks]:
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
@@ -244,13 +247,20 @@ def saq_worker(concurrency: int = 4):
     from saq import CronJob, Worker
 
     from vendorgov import db
+    from vendorgov.notifications import delivery
 
     connections = db.lifespan_connections()
 
     async def startup(ctx: dict) -> None:
         await connections.__aenter__()
+        # The outbox is sent by a loop beside the queue: every worker runs one, and claims
+        # taken with SKIP LOCKED keep them apart.
+        ctx["sender"] = asyncio.get_running_loop().create_task(delivery.run_forever())
 
     async def shutdown(ctx: dict) -> None:
+        ctx["sender"].cancel()
+        with suppress(asyncio.CancelledError):
+            await ctx["sender"]
         await connections.__aexit__(None, None, None)
 
     return Worker(

@@ -15,7 +15,7 @@ from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
 from vendorgov.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from vendorgov.files import service as files
-from vendorgov.payments import dispute_rules
+from vendorgov.payments import alerts, dispute_rules
 from vendorgov.payments.labels import COMPONENT_LABELS, LINE_LABELS
 from vendorgov.payments.tables import Dispute, DisputeWaiver, PaymentRun, Statement
 from vendorgov.settings import get_settings
@@ -168,6 +168,7 @@ async def raise_dispute(
         dispute = Dispute(**values, status="open", raised_by=actor.username, raised_at=_now())
         await dispute.save()
         await audit.record(actor, "payment_dispute", dispute.id, "raise", None, values)
+        await alerts.dispute_filed(dispute.id, contract_id, run["month"], run_id)
     return dispute.id
 
 
@@ -229,7 +230,9 @@ async def rule(actor: Principal, dispute_id: int, decision: str, note: str) -> s
                 }
             )
             .where((Dispute.id == dispute_id) & (Dispute.status == "open"))
-            .returning(Dispute.id)
+            .returning(
+                Dispute.id, Dispute.run_id, Dispute.contract_id, Dispute.vendor_id, Dispute.month
+            )
         )
         if not changed:
             row = await Dispute.select().where(Dispute.id == dispute_id).first()
@@ -244,6 +247,7 @@ async def rule(actor: Principal, dispute_id: int, decision: str, note: str) -> s
             {"status": "open"},
             {"status": status, "ruling": note},
         )
+        await alerts.dispute_ruled(changed[0], status, note)
     return status
 
 

@@ -10,7 +10,7 @@ import zipfile
 from vendorgov import db
 from vendorgov.files import service as files
 from vendorgov.jobs import worker as jobs
-from vendorgov.payments import documents, presentation, service
+from vendorgov.payments import alerts, documents, presentation, service
 from vendorgov.sla.measure import Month
 
 MONTH_END = "payments.month_end"
@@ -33,6 +33,7 @@ async def month_end(job: jobs.JobRun) -> dict:
         job.progress(90 * computed // max(count, 1), f"{computed} of {count} contracts")
 
     async def done(run_id: int) -> None:
+        await alerts.run_computed(job.actor, run_id, str(month))
         await job.finish({"run_id": run_id, "month": str(month)})
 
     run_id = await service.compute_run(

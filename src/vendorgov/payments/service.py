@@ -24,7 +24,7 @@ from vendorgov.contracts import service as contracts
 from vendorgov.errors import Conflict, Forbidden, InvalidInput, NotFound
 from vendorgov.inspections import service as inspections
 from vendorgov.paging import Page, PageRequest
-from vendorgov.payments import disputes, rules
+from vendorgov.payments import alerts, disputes, rules
 from vendorgov.payments.tables import PaymentRun, Statement
 from vendorgov.settings import get_settings
 from vendorgov.sla import service as sla
@@ -350,6 +350,7 @@ async def approve(actor: Principal, run_id: int) -> list[int]:
         )
         # Refused after the conditional update, inside the transaction: nothing is kept.
         await disputes.ensure_approvable(run)
+        await alerts.statements_approved(run_id, run["month"])
         graded = await Statement.select(Statement.contract, Statement.score, Statement.grade).where(
             Statement.run == run_id
         )
@@ -378,7 +379,7 @@ async def return_run(actor: Principal, run_id: int, reason: str) -> None:
             "reason", "max_length", f"at most {MAX_REASON} characters ({len(reason)} sent)"
         )
     async with db.transaction():
-        await _review(
+        run = await _review(
             actor,
             run_id,
             "return",
@@ -390,6 +391,7 @@ async def return_run(actor: Principal, run_id: int, reason: str) -> None:
             },
             {"status": "returned", "reason": reason},
         )
+        await alerts.run_returned(actor, run, reason)
 
 
 def _statement_out(row: dict) -> dict:

@@ -19,7 +19,7 @@ from vendorgov.errors import Collector, Conflict, InvalidInput, NotFound
 from vendorgov.files import service as files
 from vendorgov.files.service import Upload
 from vendorgov.settings import get_settings
-from vendorgov.tenders import common, rules, sealing
+from vendorgov.tenders import alerts, common, rules, sealing
 from vendorgov.tenders.rules import Criterion, EvaluationMethod, Method, Status
 from vendorgov.tenders.tables import Tender
 from vendorgov.vendors.rules import CATEGORY_LABELS, QUALIFICATION_KINDS
@@ -268,8 +268,10 @@ async def _transition(
     new_status: Status,
     extra: dict | None = None,
     check=None,
+    after=None,
 ) -> dict:
-    """Move a tender from one status to another in one audited transaction."""
+    """Move a tender from one status to another in one audited transaction; `after` (the
+    tender as it now is) runs inside it, for whom to tell."""
     common.ensure_officer(actor)
     async with db.transaction():
         row = await common.tender_row(tender_id, lock=True)
@@ -286,6 +288,8 @@ async def _transition(
             {"status": row["status"]},
             {k: v for k, v in changes.items() if k != "updated_at"},
         )
+        if after:
+            await after({**row, **changes})
     return row
 
 
@@ -311,7 +315,13 @@ async def publish(actor: Principal, tender_id: int) -> None:
         errors.raise_if_any()
 
     await _transition(
-        actor, tender_id, "publish", Status.published, {"published_at": common.now()}, check
+        actor,
+        tender_id,
+        "publish",
+        Status.published,
+        {"published_at": common.now()},
+        check,
+        after=alerts.published,
     )
 
 

@@ -11,7 +11,7 @@ from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
 from vendorgov.errors import Collector, Conflict, Forbidden, InvalidInput, NotFound
 from vendorgov.settings import get_settings
-from vendorgov.tenders import common, rules
+from vendorgov.tenders import alerts, common, rules
 from vendorgov.tenders.bidding import bids
 from vendorgov.tenders.rules import Method, Status
 from vendorgov.tenders.tables import Bid, PanelMember, Score
@@ -84,6 +84,7 @@ async def assign_panel(actor: Principal, tender_id: int, evaluator_ids: list[int
                 )
             },
         )
+        await alerts.panel_assigned(row, new)
 
 
 async def _my_membership(actor: Principal, tender_id: int) -> tuple[dict, dict]:

@@ -13,6 +13,7 @@ from vendorgov.accounts.roles import REGISTRY_KEEPERS, REGISTRY_READERS, Princip
 from vendorgov.audit import service as audit
 from vendorgov.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from vendorgov.files import service as files
+from vendorgov.notifications.service import Audience, Event, notify
 from vendorgov.paging import Page, PageRequest
 from vendorgov.settings import get_settings
 from vendorgov.vendors import rules
@@ -636,9 +637,35 @@ async def qualifications_crossing_warnings(on: date) -> list[dict]:
     scheduler's daily warnings (each qualification warned of on two days, no more)."""
     days = get_settings().qualification_warning_days
     rows = await Qualification.select(
-        Qualification.id, Qualification.vendor, Qualification.expires_on
+        Qualification.id,
+        Qualification.vendor,
+        Qualification.kind,
+        Qualification.expires_on,
+        Qualification.vendor.name.as_alias("vendor_name"),
     ).where(Qualification.expires_on.is_in([on, on + timedelta(days=days)]))
+    for r in rows:
+        await notify(
+            Event(
+                "qualification.expiring",
+                f"qualification:{r['id']}:expiring:{on.isoformat()}",
+                {
+                    "vendor": r["vendor_name"],
+                    "qualification": QUALIFICATION_KINDS.get(r["kind"], (r["kind"],))[0],
+                    "expires": r["expires_on"].isoformat(),
+                },
+                f"/vendors/{r['vendor']}",
+            ),
+            Audience(roles=REGISTRY_KEEPERS, vendor_ids=(r["vendor"],)),
+        )
     return [
         {"qualification": r["id"], "vendor": r["vendor"], "expires_on": r["expires_on"]}
         for r in rows
     ]
+
+
+async def active_vendor_ids_in(category: str) -> list[int]:
+    """The active vendors offering a category: who is told of a tender in it."""
+    rows = await VendorCategory.select(VendorCategory.vendor).where(
+        (VendorCategory.category == category) & (VendorCategory.vendor.status == "active")
+    )
+    return [r["vendor"] for r in rows]

@@ -41,6 +41,7 @@ NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
     ("Statements", "/statements", (Role.vendor,)),
     ("Accounts", "/accounts", (Role.admin,)),
     ("Audit trail", "/audit", (Role.admin,)),
+    ("Group robots", "/notifications/robots", (Role.admin,)),
     ("API tokens", "/tokens", tuple(Role)),
 ]
 

@@ -1,0 +1,87 @@
+"""Who hears of a tender: the active vendors of its category when it opens for bids and a
+day before bids close; its evaluators when they join the panel; the procurement officers
+and the panel an hour before the bids are opened."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from vendorgov.accounts.roles import Role
+from vendorgov.notifications.service import Audience, Event, notify, when
+from vendorgov.tenders.tables import PanelMember, Tender
+from vendorgov.vendors import service as vendors
+
+DEADLINE_WARNING = timedelta(hours=24)
+OPENING_WARNING = timedelta(hours=1)
+
+
+def _params(tender: dict) -> dict:
+    return {
+        "tender": f"{tender['reference']} {tender['title']}",
+        "deadline": when(tender["bid_deadline"]),
+    }
+
+
+async def published(tender: dict) -> None:
+    await notify(
+        Event(
+            "tender.open_for_bids",
+            f"tender:{tender['id']}:published",
+            _params(tender),
+            f"/tenders/{tender['id']}",
+        ),
+        Audience(vendor_ids=tuple(await vendors.active_vendor_ids_in(tender["category"]))),
+    )
+
+
+async def panel_assigned(tender: dict, user_ids: list[int]) -> None:
+    await notify(
+        Event(
+            "tender.evaluator_assigned",
+            f"tender:{tender['id']}:panel",
+            _params(tender),
+            f"/tenders/{tender['id']}/declaration",
+        ),
+        Audience(users=tuple(user_ids)),
+    )
+
+
+async def _closing_between(start: datetime, end: datetime) -> list[dict]:
+    return await Tender.select().where(
+        (Tender.status == "published")
+        & (Tender.bid_deadline >= start)
+        & (Tender.bid_deadline < end)
+    )
+
+
+async def deadlines_approaching(start: datetime, end: datetime) -> list[int]:
+    """The scheduler's hourly look ahead: tenders whose bids close a day after [start, end)
+    (their category's vendors are told) or an hour after it (the officers and the panel).
+    Each occurrence is keyed, so a period run twice tells each person once."""
+    told = []
+    for tender in await _closing_between(start + DEADLINE_WARNING, end + DEADLINE_WARNING):
+        await notify(
+            Event(
+                "tender.deadline_approaching",
+                f"tender:{tender['id']}:deadline:{tender['bid_deadline'].isoformat()}",
+                _params(tender),
+                f"/tenders/{tender['id']}",
+            ),
+            Audience(vendor_ids=tuple(await vendors.active_vendor_ids_in(tender["category"]))),
+        )
+        told.append(tender["id"])
+    for tender in await _closing_between(start + OPENING_WARNING, end + OPENING_WARNING):
+        panel = await PanelMember.select(PanelMember.evaluator).where(
+            PanelMember.tender == tender["id"]
+        )
+        await notify(
+            Event(
+                "tender.opening_approaching",
+                f"tender:{tender['id']}:opening:{tender['bid_deadline'].isoformat()}",
+                _params(tender),
+                f"/tenders/{tender['id']}",
+            ),
+            Audience(users=tuple(p["evaluator"] for p in panel), roles=(Role.procurement,)),
+        )
+        told.append(tender["id"])
+    return told
