@@ -59,6 +59,8 @@ async def raise_finding(actor: Principal, data: FindingInput) -> int:
         errors.add("severity", "one_of", "minor, major or critical")
     if not data.description.strip():
         errors.add("description", "required", "say what is wrong")
+    if len(data.clause_code.strip()) > 40:
+        errors.add("clause_code", "max_length", "at most 40 characters")
     if data.location_id is not None:
         try:
             await locations.require_place(data.location_id)
@@ -76,7 +78,7 @@ async def raise_finding(actor: Principal, data: FindingInput) -> int:
             source=data.source,
             inspection_id=data.inspection_id,
             item_key=data.item_key,
-            clause_code=data.clause_code,
+            clause_code=data.clause_code.strip(),
             category=data.category.strip() or data.description.strip()[:200],
             severity=data.severity,
             description=data.description.strip(),
@@ -472,10 +474,15 @@ async def get_notice(actor: Principal, notice_id: int) -> dict:
     found = await with_places(
         await Finding.select().where(Finding.notice_id == notice_id).order_by(Finding.id)
     )
+    # People by name and role (§1: never a login name): who issued it, who did each step.
+    named = await accounts.people([row["issued_by"], *(s["actor"] for s in steps)])
+    for step in steps:
+        step["by"] = named.get(step["actor"])
     now = _now()
     return {
         **row,
         "place": (await locations.names_of([row["location_id"]])).get(row["location_id"], ""),
+        "issuer": named.get(row["issued_by"]),
         "steps": steps,
         "findings": found,
         "overdue": overdue(row, now),

@@ -17,6 +17,7 @@ from vendorgov.errors import InvalidInput, NotFound
 from vendorgov.files import exports
 from vendorgov.files.responses import CSV, download, inline_file
 from vendorgov.files.service import Upload
+from vendorgov.inspections import service as inspections
 from vendorgov.inspections.api import parse_instant
 from vendorgov.locations import service as locations
 from vendorgov.paging import PageRequest, export_rows
@@ -49,6 +50,19 @@ NOTICE_COLUMNS = {
     "closed_at": "closed_at",
     "overdue": "overdue",
 }
+
+
+async def _notice(request: Request, notice_id: int) -> dict:
+    """The notice as the reader may see it, each finding with the photos of the inspection
+    item that raised it (`photos`: file ids, served by the inspection's photo route)."""
+    notice = await service.get_notice(request.user, notice_id)
+    raised_by = [
+        (f["inspection_id"], f["item_key"]) for f in notice["findings"] if f["inspection_id"]
+    ]
+    photos = await inspections.item_photos(raised_by)
+    for finding in notice["findings"]:
+        finding["photos"] = photos.get((finding["inspection_id"], finding["item_key"]), [])
+    return notice
 
 
 class NoticePages(Controller):
@@ -94,6 +108,7 @@ class NoticePages(Controller):
                 severity=str(form.get("severity", "")),
                 category=str(form.get("category", "")),
                 description=str(form.get("description", "")),
+                clause_code=str(form.get("clause_code", "")).strip(),
                 found_at=parse_instant("found_at", found_at) if found_at else None,
             ),
         )
@@ -175,7 +190,7 @@ class NoticePages(Controller):
 
     @get("/notices/{notice_id:int}", guards=[READERS])
     async def notice(self, request: Request, notice_id: FromPath[int]) -> Template:
-        notice = await service.get_notice(request.user, notice_id)
+        notice = await _notice(request, notice_id)
         user = request.user
         status = notice["status"]
         return Template(
@@ -220,7 +235,10 @@ class NoticePages(Controller):
 
     @get("/notices/{notice_id:int}/notice.pdf", guards=[READERS])
     async def pdf(self, request: Request, notice_id: FromPath[int]) -> Response[bytes]:
-        notice = await service.get_notice(request.user, notice_id)
-        return download(
-            documents.notice_pdf(notice), f"{notice['number']}.pdf", "application/pdf", inline=True
+        notice = await _notice(request, notice_id)
+        pdf = documents.notice_pdf(
+            notice,
+            documents.notice_url(str(request.base_url), notice_id),
+            await documents.thumbnails(notice["findings"]),
         )
+        return download(pdf, f"{notice['number']}.pdf", "application/pdf", inline=True)

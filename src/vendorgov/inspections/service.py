@@ -360,6 +360,22 @@ async def photo(actor: Principal, inspection_id: int, file_id: str) -> files.Sto
     return await files.content(uuid.UUID(file_id))
 
 
+async def item_photos(items: list[tuple[int, str]]) -> dict[tuple[int, str], list[str]]:
+    """The photos taken of inspection items, by (inspection id, item key): what a notice shows
+    of the findings those items raised. The caller has checked that the reader may see them."""
+    ids = sorted({inspection_id for inspection_id, _ in items})
+    if not ids:
+        return {}
+    rows = await Inspection.select(Inspection.id, Inspection.results).where(
+        Inspection.id.is_in(ids)
+    )
+    results = {r["id"]: json.loads(r["results"]) for r in rows}
+    return {
+        (inspection_id, key): results.get(inspection_id, {}).get(key, {}).get("photos", [])
+        for inspection_id, key in items
+    }
+
+
 async def recent(actor: Principal, since: datetime) -> list[dict]:
     """Inspections since an instant (the supervisor's day), newest first."""
     if actor.role not in INSPECTORS:
