@@ -104,6 +104,19 @@ async def raise_finding(actor: Principal, data: FindingInput) -> int:
     return row.id
 
 
+def own_findings(auditor: Principal):
+    """The condition on Finding an auditor reads through: the findings it recorded."""
+    return (Finding.created_by == auditor.username) & (Finding.source == "audit")
+
+
+async def notices_of_own_findings(auditor: Principal) -> list[int]:
+    """The notices the auditor's findings are on: their follow-up, which it may read."""
+    rows = await Finding.select(Finding.notice_id).where(
+        own_findings(auditor) & Finding.notice_id.is_not_null()
+    )
+    return sorted({r["notice_id"] for r in rows})
+
+
 async def finding_ids_of_inspection(inspection_id: int) -> list[int]:
     rows = await Finding.select(Finding.id).where(Finding.inspection_id == inspection_id)
     return [r["id"] for r in rows]
@@ -209,7 +222,11 @@ async def assignments(actor: Principal) -> list[dict]:
         query = query.where(AuditAssignment.auditor_id == actor.user_id)
     elif actor.role not in SUPERVISORS:
         raise Forbidden(f"the {actor.role.value} role has no access to audit assignments")
-    return await query
+    rows = await query
+    named = await accounts.people([r["auditor"] for r in rows])
+    for row in rows:
+        row["auditor_name"] = named.get(row["auditor"], {}).get("name", "")
+    return rows
 
 
 async def _own_assignment(actor: Principal, assignment_id: int) -> dict:
@@ -217,6 +234,16 @@ async def _own_assignment(actor: Principal, assignment_id: int) -> dict:
     if row is None or (actor.role is Role.auditor and row["auditor_id"] != actor.user_id):
         raise NotFound("audit assignment", assignment_id)
     return row
+
+
+async def report(actor: Principal, assignment_id: int) -> files.StoredContent:
+    """The agency's report of an assignment: to the agency that uploaded it and supervisors."""
+    if actor.role not in (*SUPERVISORS, Role.auditor):
+        raise Forbidden(f"the {actor.role.value} role has no access to audit reports")
+    row = await _own_assignment(actor, assignment_id)
+    if row["report_file"] is None:
+        raise NotFound("audit report of assignment", assignment_id)
+    return await files.content(row["report_file"])
 
 
 async def _assignment_covering(actor: Principal, contract_id: int, at: datetime) -> dict:
@@ -457,6 +484,8 @@ def _ensure_notice_reader(actor: Principal, row: dict) -> None:
         if actor.vendor_id != row["vendor_id"] or not rules.sent(row["status"]):
             raise NotFound("notice", row["id"])
         return
+    if actor.role is Role.auditor:
+        return  # get_notice shows it only with the auditor's own findings on it
     if actor.role not in (*SUPERVISORS, Role.procurement, Role.finance):
         raise Forbidden(f"the {actor.role.value} role has no access to notices")
 
@@ -471,9 +500,14 @@ async def get_notice(actor: Principal, notice_id: int) -> dict:
     steps = await NoticeStep.select().where(NoticeStep.notice == notice_id).order_by(NoticeStep.id)
     for step in steps:
         step["evidence"] = json.loads(step["evidence"] or "[]")
-    found = await with_places(
-        await Finding.select().where(Finding.notice_id == notice_id).order_by(Finding.id)
-    )
+    on_notice = Finding.notice_id == notice_id
+    if actor.role is Role.auditor:
+        # The follow-up of its own findings: the notice with those alone; others' findings,
+        # and notices without its findings, do not exist for it.
+        on_notice &= own_findings(actor)
+    found = await with_places(await Finding.select().where(on_notice).order_by(Finding.id))
+    if actor.role is Role.auditor and not found:
+        raise NotFound("notice", notice_id)
     # People by name and role (§1: never a login name): who issued it, who did each step.
     named = await accounts.people([row["issued_by"], *(s["actor"] for s in steps)])
     for step in steps:

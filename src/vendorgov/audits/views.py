@@ -23,6 +23,11 @@ from vendorgov.locations import service as locations
 from vendorgov.paging import PageRequest, export_rows
 
 READERS = allow(Role.admin, Role.procurement, Role.supervisor, Role.finance, Role.vendor)
+# Auditors read their own findings and the notices those are on (the services check which).
+LIST_READERS = allow(
+    Role.admin, Role.procurement, Role.supervisor, Role.finance, Role.vendor, Role.auditor
+)
+AUDIT_READERS = allow(Role.admin, Role.supervisor, Role.auditor)
 SUPERVISORS = allow(Role.admin, Role.supervisor)
 FINDING_COLUMNS = {
     "id": "id",
@@ -68,7 +73,7 @@ async def _notice(request: Request, notice_id: int) -> dict:
 class NoticePages(Controller):
     include_in_schema = False
 
-    @get("/audits", guards=[allow(Role.admin, Role.supervisor, Role.auditor)])
+    @get("/audits", guards=[AUDIT_READERS])
     async def audits(self, request: Request) -> Template:
         return Template(
             "audits/assignments.html",
@@ -78,6 +83,10 @@ class NoticePages(Controller):
                 **documents.labels(),
             },
         )
+
+    @get("/audits/{assignment_id:int}/report", guards=[AUDIT_READERS])
+    async def report_file(self, request: Request, assignment_id: FromPath[int]) -> File:
+        return inline_file(await service.report(request.user, assignment_id))
 
     @post("/audits/{assignment_id:int}/report", guards=[allow(Role.auditor)])
     async def report(self, request: Request, assignment_id: FromPath[int]) -> Redirect:
@@ -115,7 +124,9 @@ class NoticePages(Controller):
         flash(request, "Finding recorded.", category="ok")
         return Redirect("/audits")
 
-    @get("/findings", guards=[READERS], dependencies={"filters": Provide(lists.finding_filters)})
+    @get(
+        "/findings", guards=[LIST_READERS], dependencies={"filters": Provide(lists.finding_filters)}
+    )
     async def findings(self, request: Request, filters: dict, paging: PageRequest) -> Template:
         if "status" not in request.query_params:
             filters["status"] = "open"  # what waits for a notice
@@ -135,7 +146,7 @@ class NoticePages(Controller):
 
     @get(
         "/findings/export.csv",
-        guards=[READERS],
+        guards=[LIST_READERS],
         dependencies={"filters": Provide(lists.finding_filters)},
     )
     async def export_findings(self, request: Request, filters: dict) -> Response[bytes]:
@@ -154,7 +165,7 @@ class NoticePages(Controller):
         flash(request, "Notice issued to the vendor.", category="ok")
         return Redirect(f"/notices/{notice_id}")
 
-    @get("/notices", guards=[READERS], dependencies={"filters": Provide(lists.notice_filters)})
+    @get("/notices", guards=[LIST_READERS], dependencies={"filters": Provide(lists.notice_filters)})
     async def notices(
         self, request: Request, filters: dict, paging: PageRequest, all: FromQuery[bool] = False
     ) -> Template:
@@ -180,7 +191,7 @@ class NoticePages(Controller):
 
     @get(
         "/notices/export.csv",
-        guards=[READERS],
+        guards=[LIST_READERS],
         dependencies={"filters": Provide(lists.notice_filters)},
     )
     async def export_notices(self, request: Request, filters: dict) -> Response[bytes]:
@@ -188,7 +199,7 @@ class NoticePages(Controller):
         rows = await export_rows(lists.notice_page, request.user, **filters)
         return download(exports.rows_csv(rows, NOTICE_COLUMNS), "notices.csv", CSV)
 
-    @get("/notices/{notice_id:int}", guards=[READERS])
+    @get("/notices/{notice_id:int}", guards=[LIST_READERS])
     async def notice(self, request: Request, notice_id: FromPath[int]) -> Template:
         notice = await _notice(request, notice_id)
         user = request.user
@@ -226,14 +237,14 @@ class NoticePages(Controller):
         flash(request, f"The notice is now {status}.", category="ok")
         return Redirect(f"/notices/{notice_id}")
 
-    @get("/notices/{notice_id:int}/evidence/{file_id:str}", guards=[READERS])
+    @get("/notices/{notice_id:int}/evidence/{file_id:str}", guards=[LIST_READERS])
     async def evidence(
         self, request: Request, notice_id: FromPath[int], file_id: FromPath[str]
     ) -> File:
         stored = await service.evidence(request.user, notice_id, file_id)
         return inline_file(stored)
 
-    @get("/notices/{notice_id:int}/notice.pdf", guards=[READERS])
+    @get("/notices/{notice_id:int}/notice.pdf", guards=[LIST_READERS])
     async def pdf(self, request: Request, notice_id: FromPath[int]) -> Response[bytes]:
         notice = await _notice(request, notice_id)
         pdf = documents.notice_pdf(
