@@ -1,8 +1,9 @@
 // Inspection drafts kept on the device (IndexedDB, so they outlive reloads and restarts of the
 // browser) and the outbox that sends the ones submitted without a connection.
 //
-// A draft is {form, token, fields, photos, status, message}: `form` is the address of the form
-// it belongs to (its key), `token` the client token the server stores the inspection under
+// A draft is {key, user, form, token, fields, photos, status, message}: `user` is the account
+// that wrote it (a phone may be shared: a draft is shown to, and sent by, that account only),
+// `form` the address of the form it belongs to, `key` both together, `token` the client token the server stores the inspection under
 // (chosen once, kept with the draft: sending the draft again stores nothing new), `photos`
 // {item key: [{name, type, blob}]}, `status` "draft" or "queued" (submitted, not yet stored).
 // Loaded on every page, so drafts queued while offline go out as soon as a page is open with
@@ -14,7 +15,7 @@
   function open() {
     return new Promise((resolve, reject) => {
       const request = indexedDB.open(DB, 1);
-      request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: "form" });
+      request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: "key" });
       request.onsuccess = () => resolve(request.result);
       request.onerror = () => reject(request.error);
     });
@@ -28,10 +29,17 @@
       tx.onerror = () => { db.close(); reject(tx.error); };
     });
   }
-  const get = (form) => run("readonly", (s) => s.get(form));
+  const get = (key) => run("readonly", (s) => s.get(key));
   const put = (draft) => run("readwrite", (s) => s.put(draft));
-  const remove = (form) => run("readwrite", (s) => s.delete(form));
+  const remove = (key) => run("readwrite", (s) => s.delete(key));
   const all = () => run("readonly", (s) => s.getAll());
+
+  // The logged-in account (base.html), "" on a page without one.
+  function user() {
+    const meta = document.querySelector("meta[name=vendorgov-user]");
+    return meta ? meta.content : "";
+  }
+  const keyOf = (form) => user() + " " + form;
 
   function csrfToken() {
     const field = document.querySelector("input[name=_csrf_token]");
@@ -43,7 +51,7 @@
 
   // Sends a draft; resolves to {ok, redirect} or {ok: false, offline, detail}.
   function send(draft) {
-    if (sending.has(draft.form)) return sending.get(draft.form);
+    if (sending.has(draft.key)) return sending.get(draft.key);
     const body = new FormData();
     for (const [name, value] of Object.entries(draft.fields)) body.append(name, value);
     body.set("client_token", draft.token);
@@ -61,7 +69,7 @@
         return { ok: false, offline: true };
       }
       if (response.ok) {
-        await remove(draft.form);
+        await remove(draft.key);
         return { ok: true, redirect: (await response.json()).redirect };
       }
       const problem = await response.json().catch(() => ({}));
@@ -71,22 +79,22 @@
       await put({ ...draft, status: "draft", message: detail });
       return { ok: false, offline: false, detail };
     })();
-    sending.set(draft.form, attempt);
-    attempt.finally(() => sending.delete(draft.form));
+    sending.set(draft.key, attempt);
+    attempt.finally(() => sending.delete(draft.key));
     return attempt;
   }
 
   async function flush() {
-    if (!navigator.onLine) return;
+    if (!navigator.onLine || !user()) return;
     for (const draft of await all()) {
-      if (draft.status === "queued") {
+      if (draft.status === "queued" && draft.user === user()) {
         const outcome = await send(draft);
         window.dispatchEvent(new CustomEvent("vendorgov:draft-sent", { detail: { draft, outcome } }));
       }
     }
   }
 
-  window.vendorgovDrafts = { get, put, remove, send, flush };
+  window.vendorgovDrafts = { get, put, remove, send, flush, user, keyOf };
   window.addEventListener("online", flush);
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", flush);
   else flush();

@@ -83,13 +83,16 @@
   }
 
   async function start() {
-    draft = (await drafts.get(address)) || null;
+    draft = (await drafts.get(drafts.keyOf(address))) || null;
     if (draft) {
       restore();
       Object.keys(draft.photos).forEach(showPhotos);
       say(draft.status === "queued" ? "queued" : "restored", draft.message || "");
     } else {
-      draft = { form: address, token: form.elements.client_token.value, photos: {}, status: "draft" };
+      draft = {
+        key: drafts.keyOf(address), user: drafts.user(), form: address,
+        token: form.elements.client_token.value, photos: {}, status: "draft",
+      };
       await save();
     }
     form.addEventListener("change", (event) => {
@@ -105,7 +108,7 @@
     });
     // The outbox (drafts.js) sent this draft when the connection came back.
     window.addEventListener("vendorgov:draft-sent", (event) => {
-      if (event.detail.draft.form === address) sent(event.detail.outcome);
+      if (event.detail.draft.key === draft.key) sent(event.detail.outcome);
     });
   }
   start().catch((error) => say("unavailable", String(error)));
