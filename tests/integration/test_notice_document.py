@@ -72,6 +72,8 @@ async def test_the_notice_and_its_pdf_say_where_with_the_photo_and_who(login, wo
         )
         assert done.status_code in (302, 303), done.text
         inspection_id = int(done.headers["location"].rsplit("/", 1)[1])
+        shown = (await c.get(done.headers["location"])).text.split("<main", 1)[1]
+        assert "Test supervisor" in shown and "t.supervisor" not in shown  # the inspector
         (finding,) = await audits.finding_ids_of_inspection(inspection_id)
         issued = await c.post(
             "/notices",

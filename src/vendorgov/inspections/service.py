@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from vendorgov import db
+from vendorgov.accounts import service as accounts
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
 from vendorgov.audits import service as findings
@@ -334,8 +335,10 @@ async def get_inspection(actor: Principal, inspection_id: int) -> dict:
     await contracts.require_readable(actor, row["contract"])
     checklist = await template(row["template"])
     results = json.loads(row["results"])
+    named = (await accounts.people([row["inspector"]])).get(row["inspector"])
     return {
         **row,
+        "inspector_name": named["name"] if named else "",  # shown: never the login name
         "score": db.two_places(row["score"]),
         "template_name": checklist["name"],
         "template_version": checklist["version"],
