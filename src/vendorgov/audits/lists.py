@@ -10,14 +10,9 @@ from litestar.params import FromQuery
 from vendorgov import db, paging
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audits import rules
+from vendorgov.audits.access import notices_of_own_findings, own_findings
 from vendorgov.audits.rules import NoticeStatus
-from vendorgov.audits.service import (
-    SUPERVISORS,
-    notices_of_own_findings,
-    overdue,
-    own_findings,
-    with_places,
-)
+from vendorgov.audits.service import SUPERVISORS, overdue, with_places
 from vendorgov.audits.tables import Finding, Notice
 from vendorgov.errors import Forbidden, InvalidInput
 from vendorgov.locations import service as locations

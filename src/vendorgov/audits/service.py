@@ -14,6 +14,7 @@ from vendorgov.accounts import service as accounts
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
 from vendorgov.audits import rules
+from vendorgov.audits.access import own_findings
 from vendorgov.audits.rules import NoticeAction, NoticeStatus, NoticeTimeline, Severity
 from vendorgov.audits.tables import AuditAssignment, Finding, Notice, NoticeStep
 from vendorgov.contracts import service as contracts
@@ -102,19 +103,6 @@ async def raise_finding(actor: Principal, data: FindingInput) -> int:
             },
         )
     return row.id
-
-
-def own_findings(auditor: Principal):
-    """The condition on Finding an auditor reads through: the findings it recorded."""
-    return (Finding.created_by == auditor.username) & (Finding.source == "audit")
-
-
-async def notices_of_own_findings(auditor: Principal) -> list[int]:
-    """The notices the auditor's findings are on: their follow-up, which it may read."""
-    rows = await Finding.select(Finding.notice_id).where(
-        own_findings(auditor) & Finding.notice_id.is_not_null()
-    )
-    return sorted({r["notice_id"] for r in rows})
 
 
 async def finding_ids_of_inspection(inspection_id: int) -> list[int]:
