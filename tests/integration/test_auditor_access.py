@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from tests.conftest import PASSWORD, PDF, new_vendor, unique
 from tests.integration.test_inspections_notices import cleaning_contract
 from vendorgov.accounts import service as accounts
+from vendorgov.audits import lists
 from vendorgov.audits import service as audits
 from vendorgov.files.service import Upload
 
@@ -160,3 +161,44 @@ async def test_an_auditor_reads_its_own_finding_report_and_follow_up_and_nothing
         assert their_text in theirs.text and my_text not in theirs.text
         assert (await c.get(f"/notices/{my_notice}")).status_code == 404
         assert (await c.get(f"/audits/{my_assignment}/report")).status_code == 404
+
+
+async def test_an_audit_finding_recorded_on_the_page_says_where_on_the_notice(login, world):
+    from tests.conftest import csrf_token
+    from tests.integration.test_notice_document import _toilet
+
+    supervisor = world.principals["supervisor"]
+    name, auditor = await _auditor(world, "第三审计机构")
+    contract_id = await cleaning_contract(world, world.vendor_a)
+    assignment = await audits.assign_auditor(supervisor, auditor.user_id, contract_id, *OCTOBER)
+    place = await _toilet(world)
+    text = unique("洗手液缺失")
+    async with login(name) as c:
+        page = await c.get("/audits")
+        assert f'<option value="{place}">' in page.text
+        token = await csrf_token(c, "/audits")
+        fields = {
+            "_csrf_token": token,
+            "category": text,
+            "description": "三个洗手池均无洗手液",
+            "severity": "minor",
+            "clause_code": "GB 15982-2012 4.2",
+            "found_at": "2026-10-12T09:00",
+        }
+        bad = await c.post(f"/audits/{assignment}/findings", data={**fields, "location_id": "三楼"})
+        recorded = await c.post(
+            f"/audits/{assignment}/findings",
+            data={**fields, "location_id": str(place)},
+            follow_redirects=False,
+        )
+    assert bad.status_code == 422 and "location_id" in bad.text
+    assert recorded.status_code in (302, 303)
+    (finding,) = (await lists.finding_page(supervisor, contract_id=contract_id, q=text)).items
+    assert finding["place"] == "本部 门诊楼 3楼 卫生间" and finding["source"] == "audit"
+    notice_id = await audits.issue_notice(supervisor, [finding["id"]])
+    async with login(name) as c:  # the follow-up, printed: where, and which clause
+        pdf = await c.get(f"/notices/{notice_id}/notice.pdf")
+    printed = re.sub(
+        r"\s+", "", "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    )
+    assert "门诊楼3楼卫生间" in printed and "GB15982-20124.2" in printed and text in printed

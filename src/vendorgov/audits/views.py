@@ -21,6 +21,7 @@ from vendorgov.inspections import service as inspections
 from vendorgov.inspections.api import parse_instant
 from vendorgov.locations import service as locations
 from vendorgov.paging import PageRequest, export_rows
+from vendorgov.web.forms import Form
 
 READERS = allow(Role.admin, Role.procurement, Role.supervisor, Role.finance, Role.vendor)
 # Auditors read their own findings and the notices those are on (the services check which).
@@ -80,6 +81,10 @@ class NoticePages(Controller):
             context={
                 "assignments": await service.assignments(request.user),
                 "is_auditor": request.user.role is Role.auditor,
+                # Where an audit finding is: a place of the tree (the notice says where).
+                "places": await locations.tree(request.user)
+                if request.user.role is Role.auditor
+                else [],
                 **documents.labels(),
             },
         )
@@ -109,6 +114,9 @@ class NoticePages(Controller):
         if assignment is None:
             raise NotFound("audit assignment", assignment_id)
         found_at = str(form.get("found_at", ""))
+        place = Form(form)
+        location_id = place.integer("location_id")
+        place.errors.raise_if_any()
         await service.raise_finding(
             request.user,
             service.FindingInput(
@@ -119,6 +127,7 @@ class NoticePages(Controller):
                 description=str(form.get("description", "")),
                 clause_code=str(form.get("clause_code", "")).strip(),
                 found_at=parse_instant("found_at", found_at) if found_at else None,
+                location_id=location_id,
             ),
         )
         flash(request, "Finding recorded.", category="ok")
