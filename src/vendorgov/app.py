@@ -52,7 +52,7 @@ from vendorgov.tenders.api import TenderApi
 from vendorgov.tenders.views import TenderPages
 from vendorgov.vendors.api import VendorApi
 from vendorgov.vendors.views import VendorPages
-from vendorgov.web import errors, ops
+from vendorgov.web import errors, offline, ops
 from vendorgov.web.input import check_request
 from vendorgov.web.pages import HomePages
 from vendorgov.web.security import SwaggerPage, add_security_headers, client_identifier
@@ -180,7 +180,7 @@ def create_app(
         samesite="lax",
         secure=settings.secure_cookies,
         # The API authenticates by token; static files and health checks need no session.
-        exclude=["^/api/", "^/static/", "^/schema", *ops.OPS_PATHS],
+        exclude=["^/api/", "^/static/", "^/schema", *ops.OPS_PATHS, *offline.PATHS],
     )
     rate_limit = RateLimitConfig(
         rate_limit=("minute", settings.login_attempts_per_minute),
@@ -223,6 +223,7 @@ def create_app(
             JobApi,
             InboxApi,
             _mount_admin(),
+            *offline.ROUTES,
             create_static_files_router(
                 path="/static", directories=[settings.static_dir], include_in_schema=False
             ),
@@ -231,7 +232,7 @@ def create_app(
         middleware=[
             ops.metrics_config().middleware,
             session.middleware,
-            DefineMiddleware(AccountAuthMiddleware, exclude=PUBLIC_PATHS),
+            DefineMiddleware(AccountAuthMiddleware, exclude=[*PUBLIC_PATHS, *offline.PATHS]),
         ],
         csrf_config=CSRFConfig(
             secret=derive_key(settings.secret_key, CSRF_LABEL).hex(),

@@ -14,7 +14,7 @@ from tests.conftest import unique
 from tests.integration.test_inspections_notices import checklist, cleaning_contract, inspection
 from tests.integration.test_tender_sealing import sealed_tender
 from vendorgov.accounts.roles import Role
-from vendorgov.audits.tables import Notice
+from vendorgov.audits.tables import AuditAssignment, Notice
 from vendorgov.inspections.tables import InspectionPlan
 from vendorgov.payments.tables import PaymentRun
 from vendorgov.settings import get_settings
@@ -87,6 +87,7 @@ async def real_ids(world, api) -> dict[str, str]:
         "event_id": ServiceEvent.id,
         "qualification_id": Qualification.id,
         "plan_id": InspectionPlan.id,
+        "assignment_id": AuditAssignment.id,
     }.items():
         ids[name] = await _newest(column) or "999999"
     ids["job_id"] = "no-such-job"

@@ -1,6 +1,6 @@
 """Rectification notices (domain rules §5, §6): deadlines, life cycle, overdue at month-ends."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,7 @@ from vendorgov.audits.rules import (
     due_soon,
     failed_in,
     grade_notice_text,
+    months_of,
     next_status,
     notice_deadline,
     overdue_at,
@@ -163,3 +164,21 @@ def test_without_closing_a_notice_is_overdue_exactly_after_its_deadline(issued, 
     deadline = issued + timedelta(hours=hours)
     timeline = NoticeTimeline(deadlines=[(issued, deadline)])
     assert overdue_at(timeline, at) == (at >= issued and at > deadline)
+
+
+def test_an_audit_period_gives_the_months_it_touches():
+    assert months_of([(date(2026, 11, 20), date(2027, 1, 5))]) == ["2026-11", "2026-12", "2027-01"]
+    assert months_of(
+        [(date(2026, 3, 1), date(2026, 3, 31)), (date(2026, 3, 10), date(2026, 4, 1))]
+    ) == [
+        "2026-03",
+        "2026-04",
+    ]
+    assert months_of([]) == []
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)), st.integers(0, 800))
+def test_the_months_of_a_period_are_every_day_s_month_once(first, days):
+    last = first + timedelta(days=days)
+    every_day = {(first + timedelta(days=n)).strftime("%Y-%m") for n in range(days + 1)}
+    assert months_of([(first, last)]) == sorted(every_day)

@@ -441,3 +441,16 @@ async def recipients(
     return await Account.select(
         Account.user.as_alias("user_id"), Account.display_name, Account.role, Account.vendor
     ).where(condition & (Account.user.active == True))  # noqa: E712
+
+
+async def people(usernames: list[str]) -> dict[str, dict]:
+    """How documents name people: each username's display name and role (one query), so a
+    notice or a timeline shows 李强 · Supervisor, never a login name or an id. Names that are
+    no account (a process acting alone) are left out: the caller says who that was."""
+    wanted = sorted({u for u in usernames if u})
+    if not wanted:
+        return {}
+    rows = await Account.select(
+        Account.user.username.as_alias("username"), Account.display_name, Account.role
+    ).where(Account.user.username.is_in(wanted))
+    return {r["username"]: {"name": r["display_name"], "role": parse_role(r["role"])} for r in rows}

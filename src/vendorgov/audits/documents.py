@@ -1,9 +1,23 @@
-"""The rectification notice (整改通知单) as PDF, in Chinese and English."""
+"""The rectification notice (整改通知单) as PDF, in Chinese and English: each finding with its
+place, checklist item or audit clause, severity, deadline and photo thumbnails (embedded: the
+PDF stands alone), people by name and role, and a QR code that opens the notice online."""
 
 from __future__ import annotations
 
-from vendorgov.documents import render_pdf
+import base64
+import io
+import uuid
+
+import anyio
+from PIL import Image, ImageOps
+
+from vendorgov.documents import qr_data_uri, render_pdf
+from vendorgov.files import service as files
 from vendorgov.settings import get_settings
+
+# Thumbnails: enough to see the problem on paper, small enough for a notice of many findings.
+THUMBNAIL_PX = 360
+PHOTOS_PER_FINDING = 4
 
 STATUS_LABELS = {
     "draft": ("draft", "草稿"),
@@ -44,11 +58,48 @@ def labels() -> dict:
     }
 
 
-def notice_pdf(notice: dict) -> bytes:
+def notice_url(base_url: str, notice_id: int) -> str:
+    """Where the vendor opens the notice (after logging in): printed with its QR code."""
+    return f"{base_url.rstrip('/')}/notices/{notice_id}"
+
+
+def _thumbnail(data: bytes) -> str | None:
+    """A JPEG data URI of the photo at most THUMBNAIL_PX on a side, turned upright as the
+    phone held it; None if the stored file is no image Pillow can read."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.draft("RGB", (THUMBNAIL_PX, THUMBNAIL_PX))  # JPEG: decode at a reduced size
+            upright = ImageOps.exif_transpose(image)
+            upright.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
+            out = io.BytesIO()
+            upright.convert("RGB").save(out, "JPEG", quality=80)
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+    return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+async def thumbnails(findings: list[dict]) -> dict[str, str]:
+    """Thumbnails of the findings' photos (the first PHOTOS_PER_FINDING of each), by file id."""
+    made: dict[str, str] = {}
+    for finding in findings:
+        for file_id in finding.get("photos", [])[:PHOTOS_PER_FINDING]:
+            stored = await files.content(uuid.UUID(file_id))
+            data = await anyio.Path(stored.path).read_bytes()
+            if (uri := await anyio.to_thread.run_sync(_thumbnail, data)) is not None:
+                made[file_id] = uri
+    return made
+
+
+def notice_pdf(notice: dict, url: str, photos: dict[str, str]) -> bytes:
+    """`url` opens the notice online (printed with its QR code); `photos` are the findings'
+    thumbnails by file id (thumbnails())."""
     settings = get_settings()
     return render_pdf(
         "documents/notice.html",
         notice=notice,
+        url=url,
+        qr=qr_data_uri(url),
+        photos=photos,
         hospital=settings.hospital_name,
         zone=settings.timezone,
         **labels(),

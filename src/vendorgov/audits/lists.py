@@ -10,6 +10,7 @@ from litestar.params import FromQuery
 from vendorgov import db, paging
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audits import rules
+from vendorgov.audits.access import notices_of_own_findings, own_findings
 from vendorgov.audits.rules import NoticeStatus
 from vendorgov.audits.service import SUPERVISORS, overdue, with_places
 from vendorgov.audits.tables import Finding, Notice
@@ -40,8 +41,9 @@ _CLOSED = [NoticeStatus.closed.value, NoticeStatus.discarded.value]
 
 
 def _ensure_reader(actor: Principal, what: str) -> None:
-    if actor.role not in (*SUPERVISORS, Role.procurement, Role.finance) and not actor.is_vendor:
-        raise Forbidden(f"the {actor.role.value} role has no access to {what}")
+    if actor.role not in (*SUPERVISORS, Role.procurement, Role.finance, Role.auditor):
+        if not actor.is_vendor:
+            raise Forbidden(f"the {actor.role.value} role has no access to {what}")
 
 
 async def finding_page(
@@ -61,11 +63,14 @@ async def finding_page(
     request: PageRequest = PageRequest(),
 ) -> Page:
     """Findings newest first, each with its `place`; a vendor sees its own contracts' findings
-    only. `location_id` keeps those in that place's subtree."""
+    only, an auditor the findings it recorded. `location_id` keeps those in that place's
+    subtree."""
     _ensure_reader(actor, "findings")
     where = paging.day_range(Finding.found_at, found_from, found_to, get_settings().zone)
     if actor.is_vendor:
         where.append(Finding.contract.vendor == actor.vendor_id)
+    if actor.role is Role.auditor:
+        where.append(own_findings(actor))
     if contract_id:
         where.append(Finding.contract == contract_id)
     if vendor_id:
@@ -116,7 +121,8 @@ async def notice_page(
     request: PageRequest = PageRequest(),
 ) -> Page:
     """Notices by deadline, each flagged overdue or due within 24 hours; a vendor never sees
-    drafts or discarded ones."""
+    drafts or discarded ones; an auditor sees the notices its findings are on (their
+    follow-up)."""
     _ensure_reader(actor, "notices")
     if due not in ("", *DUE):
         raise InvalidInput.single("due", "one_of", f"one of {', '.join(DUE)}")
@@ -124,6 +130,8 @@ async def notice_page(
     if actor.is_vendor:
         where.append(Notice.contract.vendor == actor.vendor_id)
         where.append(Notice.status.not_in([s.value for s in rules.UNSENT]))
+    if actor.role is Role.auditor:
+        where.append(Notice.id.is_in(await notices_of_own_findings(actor) or [0]))
     if contract_id:
         where.append(Notice.contract == contract_id)
     if vendor_id:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
@@ -201,3 +201,15 @@ def audit_component(
         + 5 * failed_verifications
     )
     return Decimal(max(0, 100 - penalty))
+
+
+def months_of(spans: Iterable[tuple[date, date]]) -> list[str]:
+    """The calendar months (YYYY-MM) the periods touch, in order: the scorecard months an
+    auditor may read."""
+    months: set[str] = set()
+    for first, last in spans:
+        year, month = first.year, first.month
+        while (year, month) <= (last.year, last.month):
+            months.add(f"{year:04d}-{month:02d}")
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return sorted(months)

@@ -14,6 +14,7 @@ from vendorgov.accounts import service as accounts
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
 from vendorgov.audits import alerts, rules
+from vendorgov.audits.access import own_findings
 from vendorgov.audits.rules import NoticeAction, NoticeStatus, NoticeTimeline, Severity
 from vendorgov.audits.tables import AuditAssignment, Finding, Notice, NoticeStep
 from vendorgov.contracts import service as contracts
@@ -59,6 +60,8 @@ async def raise_finding(actor: Principal, data: FindingInput) -> int:
         errors.add("severity", "one_of", "minor, major or critical")
     if not data.description.strip():
         errors.add("description", "required", "say what is wrong")
+    if len(data.clause_code.strip()) > 40:
+        errors.add("clause_code", "max_length", "at most 40 characters")
     if data.location_id is not None:
         try:
             await locations.require_place(data.location_id)
@@ -76,7 +79,7 @@ async def raise_finding(actor: Principal, data: FindingInput) -> int:
             source=data.source,
             inspection_id=data.inspection_id,
             item_key=data.item_key,
-            clause_code=data.clause_code,
+            clause_code=data.clause_code.strip(),
             category=data.category.strip() or data.description.strip()[:200],
             severity=data.severity,
             description=data.description.strip(),
@@ -207,7 +210,11 @@ async def assignments(actor: Principal) -> list[dict]:
         query = query.where(AuditAssignment.auditor_id == actor.user_id)
     elif actor.role not in SUPERVISORS:
         raise Forbidden(f"the {actor.role.value} role has no access to audit assignments")
-    return await query
+    rows = await query
+    named = await accounts.people([r["auditor"] for r in rows])
+    for row in rows:
+        row["auditor_name"] = named.get(row["auditor"], {}).get("name", "")
+    return rows
 
 
 async def _own_assignment(actor: Principal, assignment_id: int) -> dict:
@@ -215,6 +222,16 @@ async def _own_assignment(actor: Principal, assignment_id: int) -> dict:
     if row is None or (actor.role is Role.auditor and row["auditor_id"] != actor.user_id):
         raise NotFound("audit assignment", assignment_id)
     return row
+
+
+async def report(actor: Principal, assignment_id: int) -> files.StoredContent:
+    """The agency's report of an assignment: to the agency that uploaded it and supervisors."""
+    if actor.role not in (*SUPERVISORS, Role.auditor):
+        raise Forbidden(f"the {actor.role.value} role has no access to audit reports")
+    row = await _own_assignment(actor, assignment_id)
+    if row["report_file"] is None:
+        raise NotFound("audit report of assignment", assignment_id)
+    return await files.content(row["report_file"])
 
 
 async def _assignment_covering(actor: Principal, contract_id: int, at: datetime) -> dict:
@@ -456,6 +473,8 @@ def _ensure_notice_reader(actor: Principal, row: dict) -> None:
         if actor.vendor_id != row["vendor_id"] or not rules.sent(row["status"]):
             raise NotFound("notice", row["id"])
         return
+    if actor.role is Role.auditor:
+        return  # get_notice shows it only with the auditor's own findings on it
     if actor.role not in (*SUPERVISORS, Role.procurement, Role.finance):
         raise Forbidden(f"the {actor.role.value} role has no access to notices")
 
@@ -470,13 +489,23 @@ async def get_notice(actor: Principal, notice_id: int) -> dict:
     steps = await NoticeStep.select().where(NoticeStep.notice == notice_id).order_by(NoticeStep.id)
     for step in steps:
         step["evidence"] = json.loads(step["evidence"] or "[]")
-    found = await with_places(
-        await Finding.select().where(Finding.notice_id == notice_id).order_by(Finding.id)
-    )
+    on_notice = Finding.notice_id == notice_id
+    if actor.role is Role.auditor:
+        # The follow-up of its own findings: the notice with those alone; others' findings,
+        # and notices without its findings, do not exist for it.
+        on_notice &= own_findings(actor)
+    found = await with_places(await Finding.select().where(on_notice).order_by(Finding.id))
+    if actor.role is Role.auditor and not found:
+        raise NotFound("notice", notice_id)
+    # People by name and role (§1: never a login name): who issued it, who did each step.
+    named = await accounts.people([row["issued_by"], *(s["actor"] for s in steps)])
+    for step in steps:
+        step["by"] = named.get(step["actor"])
     now = _now()
     return {
         **row,
         "place": (await locations.names_of([row["location_id"]])).get(row["location_id"], ""),
+        "issuer": named.get(row["issued_by"]),
         "steps": steps,
         "findings": found,
         "overdue": overdue(row, now),

@@ -17,11 +17,18 @@ from vendorgov.errors import InvalidInput, NotFound
 from vendorgov.files import exports
 from vendorgov.files.responses import CSV, download, inline_file
 from vendorgov.files.service import Upload
+from vendorgov.inspections import service as inspections
 from vendorgov.inspections.api import parse_instant
 from vendorgov.locations import service as locations
 from vendorgov.paging import PageRequest, export_rows
+from vendorgov.web.forms import Form
 
 READERS = allow(Role.admin, Role.procurement, Role.supervisor, Role.finance, Role.vendor)
+# Auditors read their own findings and the notices those are on (the services check which).
+LIST_READERS = allow(
+    Role.admin, Role.procurement, Role.supervisor, Role.finance, Role.vendor, Role.auditor
+)
+AUDIT_READERS = allow(Role.admin, Role.supervisor, Role.auditor)
 SUPERVISORS = allow(Role.admin, Role.supervisor)
 FINDING_COLUMNS = {
     "id": "id",
@@ -51,19 +58,40 @@ NOTICE_COLUMNS = {
 }
 
 
+async def _notice(request: Request, notice_id: int) -> dict:
+    """The notice as the reader may see it, each finding with the photos of the inspection
+    item that raised it (`photos`: file ids, served by the inspection's photo route)."""
+    notice = await service.get_notice(request.user, notice_id)
+    raised_by = [
+        (f["inspection_id"], f["item_key"]) for f in notice["findings"] if f["inspection_id"]
+    ]
+    photos = await inspections.item_photos(raised_by)
+    for finding in notice["findings"]:
+        finding["photos"] = photos.get((finding["inspection_id"], finding["item_key"]), [])
+    return notice
+
+
 class NoticePages(Controller):
     include_in_schema = False
 
-    @get("/audits", guards=[allow(Role.admin, Role.supervisor, Role.auditor)])
+    @get("/audits", guards=[AUDIT_READERS])
     async def audits(self, request: Request) -> Template:
         return Template(
             "audits/assignments.html",
             context={
                 "assignments": await service.assignments(request.user),
                 "is_auditor": request.user.role is Role.auditor,
+                # Where an audit finding is: a place of the tree (the notice says where).
+                "places": await locations.tree(request.user)
+                if request.user.role is Role.auditor
+                else [],
                 **documents.labels(),
             },
         )
+
+    @get("/audits/{assignment_id:int}/report", guards=[AUDIT_READERS])
+    async def report_file(self, request: Request, assignment_id: FromPath[int]) -> File:
+        return inline_file(await service.report(request.user, assignment_id))
 
     @post("/audits/{assignment_id:int}/report", guards=[allow(Role.auditor)])
     async def report(self, request: Request, assignment_id: FromPath[int]) -> Redirect:
@@ -86,6 +114,9 @@ class NoticePages(Controller):
         if assignment is None:
             raise NotFound("audit assignment", assignment_id)
         found_at = str(form.get("found_at", ""))
+        place = Form(form)
+        location_id = place.integer("location_id")
+        place.errors.raise_if_any()
         await service.raise_finding(
             request.user,
             service.FindingInput(
@@ -94,13 +125,17 @@ class NoticePages(Controller):
                 severity=str(form.get("severity", "")),
                 category=str(form.get("category", "")),
                 description=str(form.get("description", "")),
+                clause_code=str(form.get("clause_code", "")).strip(),
                 found_at=parse_instant("found_at", found_at) if found_at else None,
+                location_id=location_id,
             ),
         )
         flash(request, "Finding recorded.", category="ok")
         return Redirect("/audits")
 
-    @get("/findings", guards=[READERS], dependencies={"filters": Provide(lists.finding_filters)})
+    @get(
+        "/findings", guards=[LIST_READERS], dependencies={"filters": Provide(lists.finding_filters)}
+    )
     async def findings(self, request: Request, filters: dict, paging: PageRequest) -> Template:
         if "status" not in request.query_params:
             filters["status"] = "open"  # what waits for a notice
@@ -120,7 +155,7 @@ class NoticePages(Controller):
 
     @get(
         "/findings/export.csv",
-        guards=[READERS],
+        guards=[LIST_READERS],
         dependencies={"filters": Provide(lists.finding_filters)},
     )
     async def export_findings(self, request: Request, filters: dict) -> Response[bytes]:
@@ -139,7 +174,7 @@ class NoticePages(Controller):
         flash(request, "Notice issued to the vendor.", category="ok")
         return Redirect(f"/notices/{notice_id}")
 
-    @get("/notices", guards=[READERS], dependencies={"filters": Provide(lists.notice_filters)})
+    @get("/notices", guards=[LIST_READERS], dependencies={"filters": Provide(lists.notice_filters)})
     async def notices(
         self, request: Request, filters: dict, paging: PageRequest, all: FromQuery[bool] = False
     ) -> Template:
@@ -165,7 +200,7 @@ class NoticePages(Controller):
 
     @get(
         "/notices/export.csv",
-        guards=[READERS],
+        guards=[LIST_READERS],
         dependencies={"filters": Provide(lists.notice_filters)},
     )
     async def export_notices(self, request: Request, filters: dict) -> Response[bytes]:
@@ -173,9 +208,9 @@ class NoticePages(Controller):
         rows = await export_rows(lists.notice_page, request.user, **filters)
         return download(exports.rows_csv(rows, NOTICE_COLUMNS), "notices.csv", CSV)
 
-    @get("/notices/{notice_id:int}", guards=[READERS])
+    @get("/notices/{notice_id:int}", guards=[LIST_READERS])
     async def notice(self, request: Request, notice_id: FromPath[int]) -> Template:
-        notice = await service.get_notice(request.user, notice_id)
+        notice = await _notice(request, notice_id)
         user = request.user
         status = notice["status"]
         return Template(
@@ -211,16 +246,19 @@ class NoticePages(Controller):
         flash(request, f"The notice is now {status}.", category="ok")
         return Redirect(f"/notices/{notice_id}")
 
-    @get("/notices/{notice_id:int}/evidence/{file_id:str}", guards=[READERS])
+    @get("/notices/{notice_id:int}/evidence/{file_id:str}", guards=[LIST_READERS])
     async def evidence(
         self, request: Request, notice_id: FromPath[int], file_id: FromPath[str]
     ) -> File:
         stored = await service.evidence(request.user, notice_id, file_id)
         return inline_file(stored)
 
-    @get("/notices/{notice_id:int}/notice.pdf", guards=[READERS])
+    @get("/notices/{notice_id:int}/notice.pdf", guards=[LIST_READERS])
     async def pdf(self, request: Request, notice_id: FromPath[int]) -> Response[bytes]:
-        notice = await service.get_notice(request.user, notice_id)
-        return download(
-            documents.notice_pdf(notice), f"{notice['number']}.pdf", "application/pdf", inline=True
+        notice = await _notice(request, notice_id)
+        pdf = documents.notice_pdf(
+            notice,
+            documents.notice_url(str(request.base_url), notice_id),
+            await documents.thumbnails(notice["findings"]),
         )
+        return download(pdf, f"{notice['number']}.pdf", "application/pdf", inline=True)

@@ -20,7 +20,8 @@ from vendorgov.paging import PageRequest, page_struct
 from vendorgov.payments import service as payments
 from vendorgov.vendors import service as vendors
 
-READ = allow(*READERS, Role.vendor)
+# Vendors read their own contracts and auditors their assigned ones (the service checks which).
+READ = allow(*READERS, Role.vendor, Role.auditor)
 WRITE = allow(*KEEPERS)
 _JSON = msgspec.json.Encoder(decimal_format="number")
 

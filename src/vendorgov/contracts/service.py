@@ -14,6 +14,7 @@ from piccolo.columns.combination import WhereRaw
 from vendorgov import db, paging
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
+from vendorgov.audits import access as audit_access
 from vendorgov.contracts import rules
 from vendorgov.contracts.rules import ContractStatus, Terms, VersionRef
 from vendorgov.contracts.tables import Contract, ContractVersion
@@ -40,12 +41,15 @@ def _ensure_keeper(principal: Principal) -> None:
         raise Forbidden("only procurement officers and administrators change contracts")
 
 
-def _ensure_reader(principal: Principal, contract: dict) -> None:
+async def _ensure_reader(principal: Principal, contract: dict) -> None:
     if principal.role in READERS:
         return
     if principal.is_vendor and principal.vendor_id == contract["vendor"]:
         return
-    if principal.is_vendor:
+    if principal.role is Role.auditor and await audit_access.periods(principal, contract["id"]):
+        return  # read-only: every change checks _ensure_keeper
+    if principal.is_vendor or principal.role is Role.auditor:
+        # Another vendor's contract, or one not assigned to the auditor, does not exist for them.
         raise NotFound("contract", contract["id"])
     raise Forbidden(f"the {principal.role.value} role has no access to contracts")
 
@@ -104,7 +108,7 @@ async def _versions(contract_id: int) -> list[dict]:
 
 async def get_contract(principal: Principal, contract_id: int) -> dict:
     row = await _contract_row(contract_id)
-    _ensure_reader(principal, row)
+    await _ensure_reader(principal, row)
     today = vendors.today()
     _decorate_contract(row, today)
     row["versions"] = await _versions(contract_id)
@@ -119,7 +123,7 @@ async def get_version(principal: Principal, version_id: int) -> dict:
     if row is None:
         raise NotFound("contract version", version_id)
     contract = await _contract_row(row["contract"])
-    _ensure_reader(principal, contract)
+    await _ensure_reader(principal, contract)
     version = _version_dict(row)
     version["contract_row"] = _decorate_contract(contract, vendors.today())
     return version
@@ -257,7 +261,7 @@ async def signed_versions_of(
 async def require_readable(principal: Principal, contract_id: int) -> dict:
     """The contract row if the principal may read it (NotFound/Forbidden otherwise)."""
     row = await _contract_row(contract_id)
-    _ensure_reader(principal, row)
+    await _ensure_reader(principal, row)
     return row
 
 

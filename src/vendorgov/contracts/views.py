@@ -24,7 +24,8 @@ from vendorgov.paging import PageRequest, export_rows
 from vendorgov.vendors import service as vendors
 from vendorgov.web.forms import Form, error_map
 
-READ = allow(*READERS, Role.vendor)
+# Vendors read their own contracts and auditors their assigned ones (the service checks which).
+READ = allow(*READERS, Role.vendor, Role.auditor)
 WRITE = allow(*KEEPERS)
 EXPORT_COLUMNS = {
     "number": "number",

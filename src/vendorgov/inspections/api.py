@@ -26,6 +26,10 @@ from vendorgov.settings import get_settings
 from vendorgov.sla.measure import Month
 
 READERS = allow(Role.admin, Role.procurement, Role.supervisor, Role.finance, Role.vendor)
+# Auditors also read their own findings and the notices those are on (the services check).
+LIST_READERS = allow(
+    Role.admin, Role.procurement, Role.supervisor, Role.finance, Role.vendor, Role.auditor
+)
 SUPERVISORS = allow(Role.admin, Role.supervisor)
 
 
@@ -188,7 +192,7 @@ class InspectionApi(Controller):
 
     @get(
         "/findings",
-        guards=[READERS],
+        guards=[LIST_READERS],
         summary="Findings, a page of them (a vendor user sees its own), optionally in a place's "
         "subtree (location_id)",
         dependencies={"filters": Provide(lists.finding_filters)},
@@ -265,7 +269,7 @@ class InspectionApi(Controller):
 
     @get(
         "/notices",
-        guards=[READERS],
+        guards=[LIST_READERS],
         summary="Notices, a page of them (a vendor user sees its own)",
         dependencies={"filters": Provide(lists.notice_filters)},
     )
@@ -275,7 +279,7 @@ class InspectionApi(Controller):
 
     @get(
         "/notices/{notice_id:int}",
-        guards=[READERS],
+        guards=[LIST_READERS],
         summary="A notice with its findings and timeline",
     )
     async def notice(self, request: Request, notice_id: FromPath[int]) -> dict:

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from vendorgov import db
+from vendorgov.accounts import service as accounts
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
 from vendorgov.audits import service as findings
@@ -334,8 +335,10 @@ async def get_inspection(actor: Principal, inspection_id: int) -> dict:
     await contracts.require_readable(actor, row["contract"])
     checklist = await template(row["template"])
     results = json.loads(row["results"])
+    named = (await accounts.people([row["inspector"]])).get(row["inspector"])
     return {
         **row,
+        "inspector_name": named["name"] if named else "",  # shown: never the login name
         "score": db.two_places(row["score"]),
         "template_name": checklist["name"],
         "template_version": checklist["version"],
@@ -358,6 +361,22 @@ async def photo(actor: Principal, inspection_id: int, file_id: str) -> files.Sto
     if not any(file_id in item.get("photos", []) for item in found["items"]):
         raise NotFound("photo", file_id)
     return await files.content(uuid.UUID(file_id))
+
+
+async def item_photos(items: list[tuple[int, str]]) -> dict[tuple[int, str], list[str]]:
+    """The photos taken of inspection items, by (inspection id, item key): what a notice shows
+    of the findings those items raised. The caller has checked that the reader may see them."""
+    ids = sorted({inspection_id for inspection_id, _ in items})
+    if not ids:
+        return {}
+    rows = await Inspection.select(Inspection.id, Inspection.results).where(
+        Inspection.id.is_in(ids)
+    )
+    results = {r["id"]: json.loads(r["results"]) for r in rows}
+    return {
+        (inspection_id, key): results.get(inspection_id, {}).get(key, {}).get("photos", [])
+        for inspection_id, key in items
+    }
 
 
 async def recent(actor: Principal, since: datetime) -> list[dict]:

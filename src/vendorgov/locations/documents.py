@@ -3,9 +3,7 @@ inspection form for that place."""
 
 from __future__ import annotations
 
-import segno
-
-from vendorgov.documents import render_pdf
+from vendorgov.documents import qr_data_uri, render_pdf
 from vendorgov.settings import get_settings
 
 
@@ -18,8 +16,7 @@ def qr_sheet(places: list[dict], base_url: str) -> bytes:
         {
             **place,
             "url": (url := inspection_url(base_url, place["id"])),
-            # SVG: sharp at any print size; medium error correction survives a scuffed label.
-            "qr": segno.make(url, error="m").svg_data_uri(scale=4, border=2),
+            "qr": qr_data_uri(url),
         }
         for place in places
     ]

@@ -21,6 +21,8 @@ import pyarrow.csv as pa_csv
 from vendorgov import db, exact
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
+from vendorgov.audits import access as audit_access
+from vendorgov.audits.rules import months_of
 from vendorgov.contracts import service as contracts
 from vendorgov.errors import FieldError, Forbidden, InvalidInput, NotFound
 from vendorgov.files import service as files
@@ -445,16 +447,30 @@ async def month_results(principal: Principal, contract_id: int, month: Month) ->
     }
 
 
+async def audited_months(principal: Principal, contract_id: int) -> list[str] | None:
+    """The months of the contract an auditor may read the scorecard of (those its audit
+    periods touch), in order; None for everyone else (no such limit)."""
+    if principal.role is not Role.auditor:
+        return None
+    return months_of(await audit_access.periods(principal, contract_id))
+
+
 async def scorecard(
     principal: Principal, contract_id: int, last: Month, count: int = 6
 ) -> dict[str, Any]:
     """The stored results of the `count` months ending with `last`: SLA component per month,
-    each clause's attainment per month, the worst clauses, and the missed events of `last`."""
+    each clause's attainment per month, the worst clauses, and the missed events of `last`.
+    An auditor reads only the months of its audit period."""
     contract = await contracts.require_readable(principal, contract_id)
+    allowed = await audited_months(principal, contract_id)
+    if allowed is not None and str(last) not in allowed:
+        raise InvalidInput.single(
+            "month", "in_period", f"your audit period covers {allowed[0]} to {allowed[-1]}"
+        )
     months = [last]
     while len(months) < count:
         months.insert(0, months[0].previous())
-    labels = [str(m) for m in months]
+    labels = [str(m) for m in months if allowed is None or str(m) in allowed]
     measures = {
         r["month"]: r
         for r in await MonthMeasure.select().where(

@@ -26,6 +26,10 @@ from vendorgov.sla import events, service
 from vendorgov.sla.measure import Month
 
 READERS = allow(Role.admin, Role.procurement, Role.supervisor, Role.finance, Role.vendor)
+# Auditors read the scorecard of an assigned contract, for their period (the service checks).
+CARD_READERS = allow(
+    Role.admin, Role.procurement, Role.supervisor, Role.finance, Role.vendor, Role.auditor
+)
 COMPUTERS = (Role.admin, Role.procurement, Role.supervisor, Role.finance)
 
 
@@ -39,11 +43,16 @@ def _month_or_previous(text: str) -> Month:
 class ScorecardPages(Controller):
     include_in_schema = False
 
-    @get("/contracts/{contract_id:int}/scorecard", guards=[READERS])
+    @get("/contracts/{contract_id:int}/scorecard", guards=[CARD_READERS])
     async def scorecard(
         self, request: Request, contract_id: FromPath[int], month: FromQuery[str] = ""
     ) -> Template:
-        card = await service.scorecard(request.user, contract_id, _month_or_previous(month))
+        last = _month_or_previous(month)
+        if not month and (audited := await service.audited_months(request.user, contract_id)):
+            # An auditor lands on the latest month of its period up to last month.
+            earlier = [m for m in audited if m <= str(last)]
+            last = Month.from_input(earlier[-1] if earlier else audited[0])
+        card = await service.scorecard(request.user, contract_id, last)
         percent_clauses = [
             c for c in card["clauses"] if CLAUSE_KINDS[ClauseKind(c["kind"])]["unit"] == "%"
         ]

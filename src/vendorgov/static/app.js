@@ -13,3 +13,7 @@ document.addEventListener("submit", function (event) {
   const form = event.target;
   if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) event.preventDefault();
 });
+
+// The service worker (static/sw.js, served from the root so it covers every page) keeps the
+// inspection forms for use without a connection.
+if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js");

@@ -5,7 +5,9 @@ The pages load scripts and styles from /static only (no inline script, no event 
 attributes: static/app.js wires the confirm dialogs), so the policy allows only the app's own
 origin. Piccolo Admin, a prebuilt Vue application, injects <style> elements at run time
 (Font Awesome, its components: checked in Chromium), so /admin/ also allows inline styles;
-its scripts are files like ours, and it loads nothing from another origin.
+its scripts are files like ours, and it loads nothing from another origin. The service worker
+and the manifest are the app's own files too (web/offline.py); the inspection form previews the
+photos it keeps on the device from blob: URLs, so images may also come from blob:.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from litestar.types import Message, Scope
 
 _BASE = (
     "default-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; "
-    "object-src 'none'; img-src 'self' data:"
+    "object-src 'none'; img-src 'self' data: blob:; worker-src 'self'; manifest-src 'self'"
 )
 PAGE_POLICY = f"{_BASE}; script-src 'self'; style-src 'self'"
 ADMIN_POLICY = f"{_BASE}; script-src 'self'; style-src 'self' 'unsafe-inline'"

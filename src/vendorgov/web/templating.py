@@ -31,11 +31,15 @@ NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
     ("Plans", "/inspection-plans", (Role.admin, Role.supervisor)),
     ("Locations", "/locations", (Role.admin, Role.supervisor)),
     ("Audits", "/audits", (Role.admin, Role.supervisor, Role.auditor)),
-    ("Findings", "/findings", (Role.admin, Role.supervisor, Role.procurement, Role.finance)),
+    (
+        "Findings",
+        "/findings",
+        (Role.admin, Role.supervisor, Role.procurement, Role.finance, Role.auditor),
+    ),
     (
         "Notices",
         "/notices",
-        (Role.admin, Role.supervisor, Role.procurement, Role.finance, Role.vendor),
+        (Role.admin, Role.supervisor, Role.procurement, Role.finance, Role.vendor, Role.auditor),
     ),
     ("Month-end", "/month-end", (Role.admin, Role.finance)),
     ("Statements", "/statements", (Role.vendor,)),
