@@ -28,8 +28,10 @@ log = logging.getLogger("vendorgov")
 
 QUEUE_NAME = "vendorgov"
 # A job whose worker stops sending heartbeats for this long is given to another (kill -9),
-# at SAQ's next sweep (once a minute across the workers).
+# at SAQ's next sweep: every SWEEP_S in each worker (SAQ's default, a minute, would leave a
+# killed worker's job waiting that long; a sweep is one cheap Redis read).
 HEARTBEAT_S = 10
+SWEEP_S = 15
 RETRIES = 5
 # A retry waits for a dead attempt's lease to go stale (jobs.service.LEASE).
 RETRY_DELAY_S = 25
@@ -258,6 +260,7 @@ def saq_worker(concurrency: int = 4):
         functions=[("run_job", _saq_run_job)],
         cron_jobs=[CronJob(_saq_tick, cron="* * * * *", timeout=TICK_S * 5)],
         concurrency=concurrency,
+        timers={"sweep": SWEEP_S},
         startup=startup,
         shutdown=shutdown,
     )
