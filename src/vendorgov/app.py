@@ -37,7 +37,7 @@ from vendorgov.inspections.plan_api import PlanApi
 from vendorgov.inspections.plan_views import PlanPages
 from vendorgov.inspections.views import InspectionPages
 from vendorgov.jobs.api import JobApi
-from vendorgov.jobs.worker import local_worker
+from vendorgov.jobs.worker import app_plugins, local_worker
 from vendorgov.locations.api import LocationApi
 from vendorgov.locations.views import LocationPages
 from vendorgov.paging import page_params
@@ -239,7 +239,11 @@ def create_app(
         ),
         stores=stores.app_stores(settings),
         template_config=template_config,
-        plugins=[FlashPlugin(FlashConfig(template_config=template_config)), ops.logging_plugin()],
+        plugins=[
+            FlashPlugin(FlashConfig(template_config=template_config)),
+            ops.logging_plugin(),
+            *app_plugins(),
+        ],
         before_request=check_request,
         # Every list's page, page_size, sort and cursor parameters (vendorgov.paging).
         dependencies={"paging": Provide(page_params)},

@@ -1,5 +1,6 @@
 """Running jobs: on a SAQ queue in Redis when VENDORGOV_REDIS_URL is set (`vendorgov worker`
-processes take them), else as tasks of the app's own process, running the same code.
+processes take them; the queue and worker are configured through litestar-saq), else as tasks
+of the app's own process, running the same code.
 
 Redis rather than PostgreSQL for the queue: SAQ's Redis queue is its reference one (blocking
 dequeue, heartbeats, sweeps re-queueing a job whose worker died), it keeps queue traffic off
@@ -149,10 +150,12 @@ def _spawn(job_id: uuid.UUID) -> None:
 
 
 @lru_cache(maxsize=1)
-def _queue():
-    from saq import Queue
+def _plugin():
+    return saq_plugin()
 
-    return Queue.from_url(redis_url(), name=QUEUE_NAME)
+
+def _queue():
+    return _plugin().get_queue(QUEUE_NAME)
 
 
 async def enqueue(job_id: uuid.UUID) -> None:
@@ -161,7 +164,7 @@ async def enqueue(job_id: uuid.UUID) -> None:
         return
     # key = the job's id: SAQ keeps one queued job per key, however often it is enqueued.
     await _queue().enqueue(
-        "run_job",
+        run_job.__name__,
         job_id=str(job_id),
         key=str(job_id),
         retries=RETRIES,
@@ -220,7 +223,9 @@ async def local_worker(app: Any = None):
                 await task
 
 
-async def _saq_run_job(ctx: dict, *, job_id: str) -> None:
+async def run_job(ctx: dict, *, job_id: str) -> None:
+    """The queue's one task (registered under its function's name: litestar-saq drops the
+    name of a (name, function) pair)."""
     async def beat() -> None:  # SAQ's heartbeat is the job's own to send
         while True:
             await asyncio.sleep(HEARTBEAT_S / 3)
@@ -239,28 +244,57 @@ async def _saq_tick(ctx: dict) -> None:
     await schedule.tick(datetime.now(UTC))
 
 
-def saq_worker(concurrency: int = 4):
-    """A SAQ worker on the Redis queue, with the scheduler as a cron job (SAQ keeps one
-    queued per key, so one tick runs per minute however many workers there are; the job
-    keys in jobs.service make even a doubled tick do its work once)."""
-    from saq import CronJob, Worker
-
+async def _saq_startup(ctx: dict) -> None:
     from vendorgov import db
 
-    connections = db.lifespan_connections()
+    ctx["connections"] = db.lifespan_connections()
+    await ctx["connections"].__aenter__()
 
-    async def startup(ctx: dict) -> None:
-        await connections.__aenter__()
 
-    async def shutdown(ctx: dict) -> None:
-        await connections.__aexit__(None, None, None)
+async def _saq_shutdown(ctx: dict) -> None:
+    if "connections" in ctx:
+        await ctx["connections"].__aexit__(None, None, None)
 
-    return Worker(
-        _queue(),
-        functions=[("run_job", _saq_run_job)],
-        cron_jobs=[CronJob(_saq_tick, cron="* * * * *", timeout=TICK_S * 5)],
-        concurrency=concurrency,
-        timers={"sweep": SWEEP_S},
-        startup=startup,
-        shutdown=shutdown,
+
+DEFAULT_CONCURRENCY = 4
+
+
+def saq_plugin(concurrency: int = DEFAULT_CONCURRENCY):
+    """litestar-saq's plugin: the queue on Redis, and the worker `vendorgov worker` runs (never
+    inside an app process: separate_process), with the scheduler as a cron job (SAQ keeps one
+    queued per key, so one tick runs per minute however many workers there are; the job keys
+    in jobs.service make even a doubled tick do its work once)."""
+    from litestar_saq import QueueConfig, SAQConfig, SAQPlugin
+    from saq import CronJob
+
+    return SAQPlugin(
+        SAQConfig(
+            queue_configs=[
+                QueueConfig(
+                    dsn=redis_url(),
+                    name=QUEUE_NAME,
+                    tasks=[run_job],
+                    scheduled_tasks=[CronJob(_saq_tick, cron="* * * * *", timeout=TICK_S * 5)],
+                    concurrency=concurrency,
+                    timers={"sweep": SWEEP_S},
+                    startup=_saq_startup,
+                    shutdown=_saq_shutdown,
+                    separate_process=True,
+                )
+            ],
+        )
     )
+
+
+def app_plugins() -> list:
+    """The app's plugins for jobs: the queue when Redis is configured (none without: the app
+    runs its jobs itself, see local_worker)."""
+    return [_plugin()] if redis_url() else []
+
+
+def run_saq_worker(concurrency: int) -> None:
+    """The worker of `vendorgov worker`, until SIGTERM or SIGINT (then running jobs finish or,
+    past SAQ's grace period, are retried by another worker)."""
+    from litestar_saq.cli import run_saq_worker
+
+    run_saq_worker(saq_plugin(concurrency).get_workers()[QUEUE_NAME], None)
