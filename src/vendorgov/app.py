@@ -50,11 +50,11 @@ from vendorgov.tenders.api import TenderApi
 from vendorgov.tenders.views import TenderPages
 from vendorgov.vendors.api import VendorApi
 from vendorgov.vendors.views import VendorPages
-from vendorgov.web import errors, ops
+from vendorgov.web import errors, loop_lag, ops
 from vendorgov.web.input import check_request
 from vendorgov.web.pages import HomePages
 from vendorgov.web.security import SwaggerPage, add_security_headers, client_identifier
-from vendorgov.web.templating import make_template_config
+from vendorgov.web.templating import compile_all, make_template_config
 
 _FRESH_SESSION_ID = "vendorgov.fresh_session_id"
 # The CSRF tokens' key, derived from the installation secret apart from the bid-sealing and
@@ -273,8 +273,9 @@ def create_app(
             security=[{"BearerToken": []}],
         ),
         # Without Redis the app runs jobs and the scheduler itself (jobs.worker).
-        lifespan=[lambda app: db.lifespan_connections(), local_worker],
-        on_startup=[_settle_memory],
+        lifespan=[lambda app: db.lifespan_connections(), local_worker, loop_lag.monitored],
+        # Templates compiled before the memory is settled: they live as long as the process.
+        on_startup=[lambda: compile_all(template_config.engine_instance.engine), _settle_memory],
         request_max_body_size=settings.max_upload_bytes + 1024 * 1024,
     )
     return ops.with_request_ids(app)

@@ -226,6 +226,7 @@ async def local_worker(app: Any = None):
 async def run_job(ctx: dict, *, job_id: str) -> None:
     """The queue's one task (registered under its function's name: litestar-saq drops the
     name of a (name, function) pair)."""
+
     async def beat() -> None:  # SAQ's heartbeat is the job's own to send
         while True:
             await asyncio.sleep(HEARTBEAT_S / 3)
