@@ -52,6 +52,7 @@ from vendorgov.vendors.api import VendorApi
 from vendorgov.vendors.views import VendorPages
 from vendorgov.web import errors, loop_lag, ops
 from vendorgov.web.input import check_request
+from vendorgov.web.list_exports import ExportPages
 from vendorgov.web.pages import HomePages
 from vendorgov.web.security import SwaggerPage, add_security_headers, client_identifier
 from vendorgov.web.templating import compile_all, make_template_config
@@ -217,6 +218,7 @@ def create_app(
             AuditApi,
             ops.router(settings),
             JobApi,
+            ExportPages,
             _mount_admin(),
             create_static_files_router(
                 path="/static", directories=[settings.static_dir], include_in_schema=False

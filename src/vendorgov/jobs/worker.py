@@ -76,11 +76,13 @@ def kinds() -> dict[str, JobFunction]:
     from vendorgov.jobs import schedule
     from vendorgov.payments import jobs as payment_jobs
     from vendorgov.sla import service as sla
+    from vendorgov.web import list_exports
 
     return {
         "sla.import": sla.run_import,
         "payments.month_end": payment_jobs.month_end,
         "payments.statements_zip": payment_jobs.statements_zip,
+        list_exports.KIND: list_exports.run,
         **schedule.KINDS,
     }
 
