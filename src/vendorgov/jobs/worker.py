@@ -252,6 +252,7 @@ async def _saq_startup(ctx: dict) -> None:
 
     ctx["connections"] = db.lifespan_connections()
     await ctx["connections"].__aenter__()
+    kinds()  # the job code imported now (pandas and all: seconds), not in the first job
 
 
 async def _saq_shutdown(ctx: dict) -> None:
