@@ -745,3 +745,14 @@ async def became_overdue(start: datetime, end: datetime) -> list[dict]:
         & Notice.status.is_in([s.value for s in rules.RUNNING])
     )
     return [{"notice": r["id"], "contract": r["contract"], "deadline": r["deadline"]} for r in rows]
+
+
+async def becoming_due(start: datetime, end: datetime) -> list[dict]:
+    """Running notices whose deadline came within the reminder window (rules.DUE_SOON) in
+    [start, end): the scheduler's hourly reminders, each notice reminded of once."""
+    rows = await Notice.select(Notice.id, Notice.contract, Notice.deadline).where(
+        (Notice.deadline >= start + rules.DUE_SOON)
+        & (Notice.deadline < end + rules.DUE_SOON)
+        & Notice.status.is_in([s.value for s in rules.RUNNING])
+    )
+    return [{"notice": r["id"], "contract": r["contract"], "deadline": r["deadline"]} for r in rows]

@@ -34,6 +34,13 @@ async def notices_overdue(job) -> dict:
     return {"overdue": await audits.became_overdue(start, end)}
 
 
+async def notice_reminders(job) -> dict:
+    from vendorgov.audits import service as audits
+
+    start, end = _window(job)
+    return {"due_soon": await audits.becoming_due(start, end)}
+
+
 async def qualifications_expiring(job) -> dict:
     from vendorgov.vendors import service as vendors
 
@@ -72,6 +79,7 @@ async def clean_up(job) -> dict:
 
 KINDS = {
     "schedule.notices_overdue": notices_overdue,
+    "schedule.notice_reminders": notice_reminders,
     "schedule.qualifications_expiring": qualifications_expiring,
     "schedule.contracts_expiring": contracts_expiring,
     "schedule.dispute_windows_closing": dispute_windows_closing,
@@ -79,6 +87,7 @@ KINDS = {
 }
 PERIODS = {
     "schedule.notices_overdue": HOUR,
+    "schedule.notice_reminders": HOUR,
     "schedule.qualifications_expiring": DAY,
     "schedule.contracts_expiring": DAY,
     "schedule.dispute_windows_closing": HOUR,
