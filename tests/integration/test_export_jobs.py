@@ -11,6 +11,7 @@ import io
 
 import pytest
 
+from tests.conftest import http_client
 from tests.integration.test_lists import build
 from vendorgov.settings import get_settings
 from vendorgov.web import list_exports
@@ -39,7 +40,7 @@ async def _followed(c, location: str) -> str:
 
 
 async def test_a_large_export_is_a_job_whose_file_only_its_starter_gets(
-    login, world, low_threshold
+    app, login, world, low_threshold
 ):
     scenario = await build(world, 15)
     filters = {"contract_id": scenario.contracts[0], "found_from": "2026-10-01"}
@@ -61,6 +62,9 @@ async def test_a_large_export_is_a_job_whose_file_only_its_starter_gets(
     async with login("procurement") as other:
         assert (await other.get(location)).status_code == 404
         assert (await other.get(f"{location}/file")).status_code == 404
+    async with http_client(app) as anonymous:
+        refused = await anonymous.get(f"{location}/file", follow_redirects=False)
+        assert refused.status_code in (302, 303, 401) and "text/csv" not in str(refused.headers)
 
 
 async def test_a_later_date_filter_and_a_small_export_come_at_once(login, world, low_threshold):
