@@ -72,7 +72,7 @@ help:
 	@echo "make test           tests on SQLite (browser tests excluded)"
 	@echo "make test-postgres  tests on PostgreSQL, PG_URL=$(PG_URL)"
 	@echo "make test-browser   Playwright tests in $(CHROMIUM)"
-	@echo "make bench          benchmarks: vendor create (wrk), event import, SLA month, month-end"
+	@echo "make bench          benchmarks: vendor create (wrk), event import, SLA month, month-end (direct, queued)"
 	@echo "make lint           ruff check src tests"
 	@echo "make migrate        apply database migrations"
 	@echo "make venv           create $(VENV): the locked $(LOCK_DEV) (hashes checked), then the project"
@@ -139,6 +139,9 @@ test-postgres: venv sysdeps
 test-browser: venv sysdeps browser-deps
 	@$(call run_pytest,-m browser tests/browser)
 
+# The queue benchmark's Redis database: flushed by it.
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/15
+
 bench: venv
 	@command -v wrk >/dev/null || { $(call apt_ensure,wrk); }
 	@command -v wrk >/dev/null || { echo "bench: ERROR: wrk not installed" >&2; exit 1; }
@@ -146,6 +149,7 @@ bench: venv
 	$(BIN)/python bench/sla_import.py
 	$(BIN)/python bench/sla_month.py
 	$(BIN)/python bench/month_end.py
+	$(BIN)/python bench/queue_month_end.py --redis $(BENCH_REDIS_URL)
 
 # Extract every marked string, merge it into each language's catalog, compile the catalogs
 # (the .mo files are committed: a checkout and the wheel run without a build step).

@@ -72,14 +72,14 @@ async def make_world(count: int) -> list[tuple[int, list[str]]]:
     made = []
     async with db.lifespan_connections():
         admin_id = await accounts.create_account(
-            SYSTEM, username="bench", display_name="B", password="bench-password", role="admin"
+            SYSTEM, username="bench", display_name="B", password="month-end-figures", role="admin"
         )
         admin = await accounts.principal_for_user(admin_id)
         await accounts.create_account(
             admin,
             username="bench.finance",
             display_name="F",
-            password="bench-password",
+            password="month-end-figures",
             role="finance",
         )
         template = await inspections.save_template(admin, "cleaning", "病区保洁", CLEANING_ITEMS)

@@ -37,7 +37,7 @@ from vendorgov.inspections.plan_api import PlanApi
 from vendorgov.inspections.plan_views import PlanPages
 from vendorgov.inspections.views import InspectionPages
 from vendorgov.jobs.api import JobApi
-from vendorgov.jobs.worker import local_worker
+from vendorgov.jobs.worker import app_plugins, local_worker
 from vendorgov.locations.api import LocationApi
 from vendorgov.locations.views import LocationPages
 from vendorgov.notifications.api import InboxApi
@@ -52,11 +52,12 @@ from vendorgov.tenders.api import TenderApi
 from vendorgov.tenders.views import TenderPages
 from vendorgov.vendors.api import VendorApi
 from vendorgov.vendors.views import VendorPages
-from vendorgov.web import errors, offline, ops
+from vendorgov.web import errors, loop_lag, offline, ops
 from vendorgov.web.input import check_request
+from vendorgov.web.list_exports import ExportPages
 from vendorgov.web.pages import HomePages
 from vendorgov.web.security import SwaggerPage, add_security_headers, client_identifier
-from vendorgov.web.templating import make_template_config
+from vendorgov.web.templating import compile_all, make_template_config
 
 _FRESH_SESSION_ID = "vendorgov.fresh_session_id"
 # The CSRF tokens' key, derived from the installation secret apart from the bid-sealing and
@@ -222,6 +223,7 @@ def create_app(
             ops.router(settings),
             JobApi,
             InboxApi,
+            ExportPages,
             _mount_admin(),
             *offline.ROUTES,
             create_static_files_router(
@@ -245,7 +247,11 @@ def create_app(
         ),
         stores=stores.app_stores(settings),
         template_config=template_config,
-        plugins=[FlashPlugin(FlashConfig(template_config=template_config)), ops.logging_plugin()],
+        plugins=[
+            FlashPlugin(FlashConfig(template_config=template_config)),
+            ops.logging_plugin(),
+            *app_plugins(),
+        ],
         before_request=check_request,
         # Every list's page, page_size, sort and cursor parameters (vendorgov.paging).
         dependencies={"paging": Provide(page_params)},
@@ -275,8 +281,9 @@ def create_app(
             security=[{"BearerToken": []}],
         ),
         # Without Redis the app runs jobs and the scheduler itself (jobs.worker).
-        lifespan=[lambda app: db.lifespan_connections(), local_worker],
-        on_startup=[_settle_memory],
+        lifespan=[lambda app: db.lifespan_connections(), local_worker, loop_lag.monitored],
+        # Templates compiled before the memory is settled: they live as long as the process.
+        on_startup=[lambda: compile_all(template_config.engine_instance.engine), _settle_memory],
         request_max_body_size=settings.max_upload_bytes + 1024 * 1024,
     )
     return ops.with_request_ids(app)

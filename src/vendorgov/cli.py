@@ -9,6 +9,7 @@ import sys
 
 import click
 
+from vendorgov.jobs.worker import DEFAULT_CONCURRENCY
 from vendorgov.settings import SettingsError, get_settings, private_dir
 
 
@@ -104,7 +105,9 @@ def serve(host: str, port: int, workers: int) -> None:
 
 
 @main.command()
-@click.option("--concurrency", default=4, show_default=True, help="Jobs run at once.")
+@click.option(
+    "--concurrency", default=DEFAULT_CONCURRENCY, show_default=True, help="Jobs run at once."
+)
 def worker(concurrency: int) -> None:
     """Run queued jobs and the scheduler (needs VENDORGOV_REDIS_URL; without it the app runs
     them itself)."""
@@ -115,7 +118,7 @@ def worker(concurrency: int) -> None:
             "VENDORGOV_REDIS_URL is not set: without Redis, `vendorgov serve` runs the jobs"
         )
     click.echo(f"vendorgov worker on {jobs.QUEUE_NAME} ({concurrency} at once)")
-    _run(jobs.saq_worker(concurrency).start())
+    jobs.run_saq_worker(concurrency)
 
 
 @main.group()

@@ -5,6 +5,9 @@ Pages and PDFs share the templates' filters, and the SVG charts later issues dra
 
 from __future__ import annotations
 
+import asyncio
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from typing import Any
 
@@ -26,11 +29,36 @@ def render_html(template: str, **context: Any) -> str:
 
 
 def render_pdf(template: str, **context: Any) -> bytes:
-    # Imported here: WeasyPrint takes a second to load and only documents need it.
+    """For code off the event loop (scripts, benchmarks); a request or job awaits
+    rendered_pdf. WeasyPrint is imported on first use: it takes a second to load."""
+    return _pdf_of_html(render_html(template, **context), str(get_settings().static_dir))
+
+
+def _pdf_of_html(html: str, base_url: str) -> bytes:
     from weasyprint import HTML
 
-    html = render_html(template, **context)
-    return HTML(string=html, base_url=str(get_settings().static_dir)).write_pdf()
+    return HTML(string=html, base_url=base_url).write_pdf()
+
+
+# WeasyPrint in a thread still held the event loop: parts of it (font loading, 0.8 s on the
+# first document; subsetting and compression later) keep the interpreter lock, so the loop
+# waited up to 0.8 s. In processes of their own they hold nobody's lock.
+PDF_PROCESSES = 2
+
+
+@lru_cache(maxsize=1)
+def _pdf_pool() -> ProcessPoolExecutor:
+    # Spawned, not forked: a fork of a process running an event loop and threads copies
+    # their locks in whatever state they are.
+    return ProcessPoolExecutor(PDF_PROCESSES, mp_context=multiprocessing.get_context("spawn"))
+
+
+async def rendered_pdf(template: str, **context: Any) -> bytes:
+    """A document rendered off the event loop: its HTML in a thread, the PDF in a process."""
+    html = await asyncio.to_thread(render_html, template, **context)
+    loop = asyncio.get_running_loop()
+    base_url = str(get_settings().static_dir)
+    return await loop.run_in_executor(_pdf_pool(), _pdf_of_html, html, base_url)
 
 
 def qr_data_uri(url: str) -> str:

@@ -62,6 +62,9 @@ class Settings:
     # Logins allowed per client address and minute before 429.
     login_attempts_per_minute: int = 10
     max_upload_bytes: int = 10 * 1024 * 1024
+    # A list's export of more rows than this is made by a job (a page follows it to the
+    # download); fewer are sent at once.
+    export_inline_rows: int = 5_000
     # Service-event files (CSV/XLSX) may be larger: a million events is about 100 MB of CSV.
     max_import_bytes: int = 150 * 1024 * 1024
     # Event imports are refused while being read once they pass any of these (a zip bomb, a
@@ -230,6 +233,7 @@ def load_settings() -> Settings:
         secret_key=_secret_key(data_dir, redis_url),
         login_attempts_per_minute=_int("VENDORGOV_LOGIN_ATTEMPTS_PER_MINUTE", 10),
         max_upload_bytes=_int("VENDORGOV_MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
+        export_inline_rows=_int("VENDORGOV_EXPORT_INLINE_ROWS", Settings.export_inline_rows),
         max_import_bytes=_int("VENDORGOV_MAX_IMPORT_BYTES", 150 * 1024 * 1024),
         plan_spot_checks=_int("VENDORGOV_PLAN_SPOT_CHECKS", Settings.plan_spot_checks),
         import_max_rows=_int("VENDORGOV_IMPORT_MAX_ROWS", Settings.import_max_rows),

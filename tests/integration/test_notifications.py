@@ -156,7 +156,7 @@ async def test_notice_issued_answered_failed_overdue_and_due_soon(world):
     ]
     hour = deadline.replace(minute=0, second=0, microsecond=0)
     for _ in range(2):  # the scheduler's period run twice tells once
-        await audits.coming_due(
+        await audits.becoming_due(
             hour - timedelta(days=1), hour - timedelta(days=1) + timedelta(hours=1)
         )
         await audits.became_overdue(hour, hour + timedelta(hours=1))

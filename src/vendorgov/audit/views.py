@@ -16,9 +16,8 @@ from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
 from vendorgov.audit import service
 from vendorgov.errors import InvalidInput
-from vendorgov.files import exports
-from vendorgov.files.responses import CSV, download
-from vendorgov.paging import PageRequest, export_rows
+from vendorgov.paging import PageRequest
+from vendorgov.web import list_exports
 
 # A checkpoint file is a few hundred bytes; more is not one.
 _CHECKPOINT_BYTES = 64 * 1024
@@ -54,6 +53,25 @@ async def trail_filters(
     return locals()
 
 
+def _changes_as_text(row: dict) -> None:
+    row["changed"] = ", ".join(name for name, _, _ in row["changes"])
+    for side in ("before", "after"):
+        row[side] = json.dumps(row[side], ensure_ascii=False, default=str)
+
+
+EXPORT = list_exports.register(
+    list_exports.ListExport(
+        "audit",
+        service.trail_page,
+        EXPORT_COLUMNS,
+        "audit-trail.csv",
+        _changes_as_text,
+        trail_filters,
+        with_actor=False,
+    )
+)
+
+
 class AuditPages(Controller):
     path = "/audit"
     include_in_schema = False
@@ -66,14 +84,10 @@ class AuditPages(Controller):
         return await _page(await service.verify() if verify else None, filters, paging)
 
     @get("/export.csv", dependencies={"filters": Provide(trail_filters)})
-    async def export(self, filters: dict) -> Response[bytes]:
-        """The filtered trail (every page) as CSV, each entry's before and after as JSON."""
-        rows = await export_rows(service.trail_page, **filters)
-        for row in rows:
-            row["changed"] = ", ".join(name for name, _, _ in row["changes"])
-            for side in ("before", "after"):
-                row[side] = json.dumps(row[side], ensure_ascii=False, default=str)
-        return download(exports.rows_csv(rows, EXPORT_COLUMNS), "audit-trail.csv", CSV)
+    async def export(self, request: Request, filters: dict) -> Response:
+        """The filtered trail (every page) as CSV, each entry's before and after as JSON (a
+        job's download when large)."""
+        return await list_exports.respond(request, EXPORT, filters)
 
     @post("/verify")
     async def verify_with_checkpoint(self, request: Request) -> Template:

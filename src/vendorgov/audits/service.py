@@ -795,10 +795,11 @@ async def became_overdue(start: datetime, end: datetime) -> list[dict]:
     return [{"notice": r["id"], "contract": r["contract"], "deadline": r["deadline"]} for r in rows]
 
 
-async def coming_due(start: datetime, end: datetime) -> list[dict]:
-    """Running notices whose deadline falls a day after [start, end): the vendor is told
-    once that a notice is due within 24 hours."""
+async def becoming_due(start: datetime, end: datetime) -> list[dict]:
+    """Running notices whose deadline came within the reminder window (rules.DUE_SOON) in
+    [start, end): the scheduler's hourly reminders; the vendor is told once that a notice is
+    due within 24 hours."""
     rows = await _deadlines_between(start + rules.DUE_SOON, end + rules.DUE_SOON)
     for row in rows:
         await alerts.on_notice(row, "due_soon")
-    return [{"notice": r["id"], "deadline": r["deadline"]} for r in rows]
+    return [{"notice": r["id"], "contract": r["contract"], "deadline": r["deadline"]} for r in rows]

@@ -14,13 +14,13 @@ from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
 from vendorgov.audits import documents, lists, service
 from vendorgov.errors import InvalidInput, NotFound
-from vendorgov.files import exports
-from vendorgov.files.responses import CSV, download, inline_file
+from vendorgov.files.responses import download, inline_file
 from vendorgov.files.service import Upload
 from vendorgov.inspections import service as inspections
 from vendorgov.inspections.api import parse_instant
 from vendorgov.locations import service as locations
-from vendorgov.paging import PageRequest, export_rows
+from vendorgov.paging import PageRequest
+from vendorgov.web import list_exports
 from vendorgov.web.forms import Form
 
 READERS = allow(Role.admin, Role.procurement, Role.supervisor, Role.finance, Role.vendor)
@@ -56,6 +56,16 @@ NOTICE_COLUMNS = {
     "closed_at": "closed_at",
     "overdue": "overdue",
 }
+FINDINGS_EXPORT = list_exports.register(
+    list_exports.ListExport(
+        "findings", lists.finding_page, FINDING_COLUMNS, "findings.csv", None, lists.finding_filters
+    )
+)
+NOTICES_EXPORT = list_exports.register(
+    list_exports.ListExport(
+        "notices", lists.notice_page, NOTICE_COLUMNS, "notices.csv", None, lists.notice_filters
+    )
+)
 
 
 async def _notice(request: Request, notice_id: int) -> dict:
@@ -159,9 +169,8 @@ class NoticePages(Controller):
         dependencies={"filters": Provide(lists.finding_filters)},
     )
     async def export_findings(self, request: Request, filters: dict) -> Response[bytes]:
-        """The filtered findings (every page) as CSV."""
-        rows = await export_rows(lists.finding_page, request.user, **filters)
-        return download(exports.rows_csv(rows, FINDING_COLUMNS), "findings.csv", CSV)
+        """The filtered findings (every page) as CSV (a job's download when large)."""
+        return await list_exports.respond(request, FINDINGS_EXPORT, filters)
 
     @post("/notices", guards=[SUPERVISORS])
     async def issue(self, request: Request) -> Redirect:
@@ -204,9 +213,8 @@ class NoticePages(Controller):
         dependencies={"filters": Provide(lists.notice_filters)},
     )
     async def export_notices(self, request: Request, filters: dict) -> Response[bytes]:
-        """The filtered notices (every page) as CSV."""
-        rows = await export_rows(lists.notice_page, request.user, **filters)
-        return download(exports.rows_csv(rows, NOTICE_COLUMNS), "notices.csv", CSV)
+        """The filtered notices (every page) as CSV (a job's download when large)."""
+        return await list_exports.respond(request, NOTICES_EXPORT, filters)
 
     @get("/notices/{notice_id:int}", guards=[LIST_READERS])
     async def notice(self, request: Request, notice_id: FromPath[int]) -> Template:

@@ -18,10 +18,9 @@ from vendorgov.contracts import documents, rules, service
 from vendorgov.contracts.ocds import contract_release
 from vendorgov.contracts.service import KEEPERS, READERS
 from vendorgov.errors import Collector, DomainError
-from vendorgov.files import exports
-from vendorgov.files.responses import CSV, download
-from vendorgov.paging import PageRequest, export_rows
+from vendorgov.paging import PageRequest
 from vendorgov.vendors import service as vendors
+from vendorgov.web import list_exports
 from vendorgov.web.forms import Form, error_map
 
 # Vendors read their own contracts and auditors their assigned ones (the service checks which).
@@ -154,6 +153,11 @@ def _version_context(contract: dict, version: dict, principal, **extra: Any) -> 
     }
 
 
+EXPORT = list_exports.register(
+    list_exports.ListExport("contracts", service.contract_page, EXPORT_COLUMNS, "contracts.csv")
+)
+
+
 class ContractPages(Controller):
     path = "/contracts"
     include_in_schema = False
@@ -206,18 +210,16 @@ class ContractPages(Controller):
         vendor_id: FromQuery[int | None] = None,
         q: FromQuery[str] = "",
     ) -> Response[bytes]:
-        """The filtered contract list (every page) as CSV."""
-        rows = await export_rows(
-            service.contract_page,
-            request.user,
-            q=q,
-            status=status,
-            vendor_id=vendor_id,
-            category=category,
-            expiring_only=expiring,
-            flagged_only=flagged,
-        )
-        return download(exports.rows_csv(rows, EXPORT_COLUMNS), "contracts.csv", CSV)
+        """The filtered contract list (every page) as CSV (a job's download when large)."""
+        filters = {
+            "q": q,
+            "status": status,
+            "vendor_id": vendor_id,
+            "category": category,
+            "expiring_only": expiring,
+            "flagged_only": flagged,
+        }
+        return await list_exports.respond(request, EXPORT, filters)
 
     @get("/new", guards=[WRITE])
     async def new(self) -> Template:

@@ -34,11 +34,11 @@ async def notices_overdue(job) -> dict:
     return {"overdue": await audits.became_overdue(start, end)}
 
 
-async def notices_coming_due(job) -> dict:
+async def notice_reminders(job) -> dict:
     from vendorgov.audits import service as audits
 
     start, end = _window(job)
-    return {"due_soon": await audits.coming_due(start, end)}
+    return {"due_soon": await audits.becoming_due(start, end)}
 
 
 async def tender_deadlines(job) -> dict:
@@ -92,21 +92,21 @@ async def clean_up(job) -> dict:
 
 KINDS = {
     "schedule.notices_overdue": notices_overdue,
+    "schedule.notice_reminders": notice_reminders,
     "schedule.qualifications_expiring": qualifications_expiring,
     "schedule.contracts_expiring": contracts_expiring,
     "schedule.dispute_windows_closing": dispute_windows_closing,
     "schedule.clean_up": clean_up,
-    "schedule.notices_coming_due": notices_coming_due,
     "schedule.tender_deadlines": tender_deadlines,
     "schedule.notification_digests": notification_digests,
 }
 PERIODS = {
     "schedule.notices_overdue": HOUR,
+    "schedule.notice_reminders": HOUR,
     "schedule.qualifications_expiring": DAY,
     "schedule.contracts_expiring": DAY,
     "schedule.dispute_windows_closing": HOUR,
     "schedule.clean_up": HOUR,
-    "schedule.notices_coming_due": HOUR,
     "schedule.tender_deadlines": HOUR,
     "schedule.notification_digests": DAY,
 }

@@ -1,5 +1,6 @@
 """Running jobs: on a SAQ queue in Redis when VENDORGOV_REDIS_URL is set (`vendorgov worker`
-processes take them), else as tasks of the app's own process, running the same code.
+processes take them; the queue and worker are configured through litestar-saq), else as tasks
+of the app's own process, running the same code.
 
 Redis rather than PostgreSQL for the queue: SAQ's Redis queue is its reference one (blocking
 dequeue, heartbeats, sweeps re-queueing a job whose worker died), it keeps queue traffic off
@@ -28,8 +29,10 @@ log = logging.getLogger("vendorgov")
 
 QUEUE_NAME = "vendorgov"
 # A job whose worker stops sending heartbeats for this long is given to another (kill -9),
-# at SAQ's next sweep (once a minute across the workers).
+# at SAQ's next sweep: every SWEEP_S in each worker (SAQ's default, a minute, would leave a
+# killed worker's job waiting that long; a sweep is one cheap Redis read).
 HEARTBEAT_S = 10
+SWEEP_S = 15
 RETRIES = 5
 # A retry waits for a dead attempt's lease to go stale (jobs.service.LEASE).
 RETRY_DELAY_S = 25
@@ -73,11 +76,13 @@ def kinds() -> dict[str, JobFunction]:
     from vendorgov.jobs import schedule
     from vendorgov.payments import jobs as payment_jobs
     from vendorgov.sla import service as sla
+    from vendorgov.web import list_exports
 
     return {
         "sla.import": sla.run_import,
         "payments.month_end": payment_jobs.month_end,
         "payments.statements_zip": payment_jobs.statements_zip,
+        list_exports.KIND: list_exports.run,
         **schedule.KINDS,
     }
 
@@ -147,10 +152,12 @@ def _spawn(job_id: uuid.UUID) -> None:
 
 
 @lru_cache(maxsize=1)
-def _queue():
-    from saq import Queue
+def _plugin():
+    return saq_plugin()
 
-    return Queue.from_url(redis_url(), name=QUEUE_NAME)
+
+def _queue():
+    return _plugin().get_queue(QUEUE_NAME)
 
 
 async def enqueue(job_id: uuid.UUID) -> None:
@@ -159,7 +166,7 @@ async def enqueue(job_id: uuid.UUID) -> None:
         return
     # key = the job's id: SAQ keeps one queued job per key, however often it is enqueued.
     await _queue().enqueue(
-        "run_job",
+        run_job.__name__,
         job_id=str(job_id),
         key=str(job_id),
         retries=RETRIES,
@@ -221,7 +228,10 @@ async def local_worker(app: Any = None):
                 await task
 
 
-async def _saq_run_job(ctx: dict, *, job_id: str) -> None:
+async def run_job(ctx: dict, *, job_id: str) -> None:
+    """The queue's one task (registered under its function's name: litestar-saq drops the
+    name of a (name, function) pair)."""
+
     async def beat() -> None:  # SAQ's heartbeat is the job's own to send
         while True:
             await asyncio.sleep(HEARTBEAT_S / 3)
@@ -240,34 +250,67 @@ async def _saq_tick(ctx: dict) -> None:
     await schedule.tick(datetime.now(UTC))
 
 
-def saq_worker(concurrency: int = 4):
-    """A SAQ worker on the Redis queue, with the scheduler as a cron job (SAQ keeps one
-    queued per key, so one tick runs per minute however many workers there are; the job
-    keys in jobs.service make even a doubled tick do its work once)."""
-    from saq import CronJob, Worker
-
+async def _saq_startup(ctx: dict) -> None:
     from vendorgov import db
     from vendorgov.notifications import delivery
 
-    connections = db.lifespan_connections()
+    ctx["connections"] = db.lifespan_connections()
+    await ctx["connections"].__aenter__()
+    kinds()  # the job code imported now (pandas and all: seconds), not in the first job
 
-    async def startup(ctx: dict) -> None:
-        await connections.__aenter__()
-        # The outbox is sent by a loop beside the queue: every worker runs one, and claims
-        # taken with SKIP LOCKED keep them apart.
-        ctx["sender"] = asyncio.get_running_loop().create_task(delivery.run_forever())
+    # The outbox is sent by a loop beside the queue: every worker runs one, and claims
+    # taken with SKIP LOCKED keep them apart.
+    ctx["sender"] = asyncio.get_running_loop().create_task(delivery.run_forever())
 
-    async def shutdown(ctx: dict) -> None:
+
+async def _saq_shutdown(ctx: dict) -> None:
+    if "sender" in ctx:
         ctx["sender"].cancel()
         with suppress(asyncio.CancelledError):
             await ctx["sender"]
-        await connections.__aexit__(None, None, None)
+    if "connections" in ctx:
+        await ctx["connections"].__aexit__(None, None, None)
 
-    return Worker(
-        _queue(),
-        functions=[("run_job", _saq_run_job)],
-        cron_jobs=[CronJob(_saq_tick, cron="* * * * *", timeout=TICK_S * 5)],
-        concurrency=concurrency,
-        startup=startup,
-        shutdown=shutdown,
+
+DEFAULT_CONCURRENCY = 4
+
+
+def saq_plugin(concurrency: int = DEFAULT_CONCURRENCY):
+    """litestar-saq's plugin: the queue on Redis, and the worker `vendorgov worker` runs (never
+    inside an app process: separate_process), with the scheduler as a cron job (SAQ keeps one
+    queued per key, so one tick runs per minute however many workers there are; the job keys
+    in jobs.service make even a doubled tick do its work once)."""
+    from litestar_saq import QueueConfig, SAQConfig, SAQPlugin
+    from saq import CronJob
+
+    return SAQPlugin(
+        SAQConfig(
+            queue_configs=[
+                QueueConfig(
+                    dsn=redis_url(),
+                    name=QUEUE_NAME,
+                    tasks=[run_job],
+                    scheduled_tasks=[CronJob(_saq_tick, cron="* * * * *", timeout=TICK_S * 5)],
+                    concurrency=concurrency,
+                    timers={"sweep": SWEEP_S},
+                    startup=_saq_startup,
+                    shutdown=_saq_shutdown,
+                    separate_process=True,
+                )
+            ],
+        )
     )
+
+
+def app_plugins() -> list:
+    """The app's plugins for jobs: the queue when Redis is configured (none without: the app
+    runs its jobs itself, see local_worker)."""
+    return [_plugin()] if redis_url() else []
+
+
+def run_saq_worker(concurrency: int) -> None:
+    """The worker of `vendorgov worker`, until SIGTERM or SIGINT (then running jobs finish or,
+    past SAQ's grace period, are retried by another worker)."""
+    from litestar_saq.cli import run_saq_worker
+
+    run_saq_worker(saq_plugin(concurrency).get_workers()[QUEUE_NAME], None)

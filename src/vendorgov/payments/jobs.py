@@ -3,7 +3,6 @@ one zip of PDFs."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import zipfile
 
@@ -55,7 +54,7 @@ async def statements_zip(job: jobs.JobRun) -> dict:
         for i, contract_id in enumerate(contract_ids):
             shown, statement = await service.statement(job.actor, run["id"], contract_id)
             await presentation.prepare_statement(job.actor, shown, statement)
-            pdf = await asyncio.to_thread(documents.statement_pdf, shown, statement)
+            pdf = await documents.rendered_statement(shown, statement)
             archive.writestr(documents.statement_name(shown, statement), pdf)
             job.progress(100 * (i + 1) // len(contract_ids), f"{i + 1} of {len(contract_ids)}")
     name = f"statements-{run['month']}-r{run['revision']}.zip"

@@ -200,15 +200,18 @@ async def import_events(
     now = datetime.now(UTC)
     async with db.transaction():
         # New events (the usual case) are copied in on PostgreSQL; when some exist already the
-        # copy is undone and every row goes through the upsert.
+        # copy is undone and every row goes through the upsert. The rows are turned into the
+        # CSV or the driver's values in a thread: for 20,000 rows that held the loop 100 ms.
         copied = db.is_postgres() and await db.copy_csv(
-            *_COPY_TARGET, _copy_csv(parsed.rows, contract_id, now)
+            *_COPY_TARGET,
+            await asyncio.to_thread(_copy_csv, parsed.rows, contract_id, now),
         )
         inserted = len(parsed.rows)
         if inserted and not copied:
             count = "SELECT COUNT(*) AS n FROM service_event WHERE contract = {}"
             before = (await db.fetch(count, contract_id))[0]["n"]
-            await db.execute_many(_UPSERT, _driver_values(parsed.rows, contract_id, now))
+            values = await asyncio.to_thread(_driver_values, parsed.rows, contract_id, now)
+            await db.execute_many(_UPSERT, values)
             inserted = (await db.fetch(count, contract_id))[0]["n"] - before
         await _place_events(contract_id, parsed.rows["location"].unique().tolist())
         report = ImportReport(

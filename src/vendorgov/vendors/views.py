@@ -13,11 +13,11 @@ from litestar.response import File, Redirect, Template
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import REGISTRY_KEEPERS, REGISTRY_READERS, Principal, Role
 from vendorgov.errors import DomainError
-from vendorgov.files import exports
-from vendorgov.files.responses import CSV, download, inline_file
-from vendorgov.paging import PageRequest, export_rows
+from vendorgov.files.responses import inline_file
+from vendorgov.paging import PageRequest
 from vendorgov.vendors import service
 from vendorgov.vendors.rules import ContactInput, QualificationInput, VendorInput
+from vendorgov.web import list_exports
 from vendorgov.web.forms import Form, error_map
 
 READERS = allow(*REGISTRY_READERS, Role.vendor)
@@ -73,6 +73,17 @@ async def _detail(
     )
 
 
+def _categories_as_text(row: dict) -> None:
+    row["categories"] = " ".join(row["categories"])
+
+
+EXPORT = list_exports.register(
+    list_exports.ListExport(
+        "vendors", service.list_vendors, EXPORT_COLUMNS, "vendors.csv", _categories_as_text
+    )
+)
+
+
 class VendorPages(Controller):
     path = "/vendors"
     include_in_schema = False
@@ -123,18 +134,9 @@ class VendorPages(Controller):
         status: FromQuery[str] = "",
         expiring: FromQuery[bool] = False,
     ) -> Response[bytes]:
-        """The filtered registry (every page) as CSV."""
-        rows = await export_rows(
-            service.list_vendors,
-            request.user,
-            q=q,
-            category=category,
-            status=status,
-            expiring_only=expiring,
-        )
-        for row in rows:
-            row["categories"] = " ".join(row["categories"])
-        return download(exports.rows_csv(rows, EXPORT_COLUMNS), "vendors.csv", CSV)
+        """The filtered registry (every page) as CSV (a job's download when large)."""
+        filters = {"q": q, "category": category, "status": status, "expiring_only": expiring}
+        return await list_exports.respond(request, EXPORT, filters)
 
     @get("/mine", guards=[allow(Role.vendor)])
     async def mine(self, request: Request) -> Redirect:

@@ -131,5 +131,12 @@ def signed_money(value: Any, plus: bool = False) -> str:
     return f"+{amount:,}" if plus and amount else f"{amount:,}"
 
 
+def compile_all(environment: Environment) -> None:
+    """Compile every template now: compiling one on its first request held the event loop for
+    tens of milliseconds (a run's page: 80 ms), every request in flight waiting through it."""
+    for name in environment.list_templates(extensions=["html", "xml", "txt"]):
+        environment.get_template(name)
+
+
 def make_template_config(settings: Settings) -> TemplateConfig:
     return TemplateConfig(engine=JinjaTemplateEngine.from_environment(make_environment(settings)))
