@@ -170,7 +170,8 @@ async def test_notice_issued_answered_failed_overdue_and_due_soon(world):
     assert len(due) == len(late_vendor) == len(late_supervisor) == 1
 
 
-async def test_month_end_computed_returned_approved_and_disputes(world, window):
+@pytest.mark.usefixtures("window")
+async def test_month_end_computed_returned_approved_and_disputes(world):
     computing, second = world.principals["finance"], world.principals["finance_b"]
     vendor_id, vendor, _ = await vendor_user(world)
     # Computed through the job, as the month-end page starts it: the other finance users hear.
