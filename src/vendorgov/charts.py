@@ -1,6 +1,6 @@
 """Small server-side SVG charts, shared by pages and PDFs (no JavaScript, no CDN).
 
-Drawn for a phone: the viewBox is 400 units wide, so on a 390 px screen a 12-unit font stays
+Drawn for a phone: the viewBox is 400 units wide, so on a 390 px screen a 13-unit font stays
 about 11 px; on a wide screen the stylesheet caps the chart's size. Text never collides:
 widths are estimated (a CJK character is a full em, anything else 0.6 em), long labels are
 shortened to their room, x-axis labels thinned to fit, legends and titles wrap, and labels
@@ -21,7 +21,7 @@ PALETTE = ("#0f6e7a", "#c0562b", "#5b6abf", "#7a8b0f", "#a23b72", "#3b8ea5")
 # Band fills and their boundary colour, best band first.
 BAND_COLOURS = ("#2e7d4f", "#0f6e7a", "#8a5a00", "#a4262c", "#5f6b73")
 WIDTH = 400
-FONT = 12
+FONT = 13
 VITAL_SHARE = 0.8  # a Pareto's "vital few": the categories making up the first 80%
 LINE = FONT + 4  # one line of text
 
@@ -144,7 +144,7 @@ def line_chart(
     left = 34
     # room on the right for the band labels, and for half the last month's label
     right = max(max((text_width(t) + 14 for t in band_labels), default=0), widest / 2 + 4)
-    top = len(title_lines) * LINE + 8
+    top = len(title_lines) * LINE + 12
     plot_w, plot_h = width - left - right, height
     span = (y_max - y_min) or 1
 
@@ -246,7 +246,7 @@ def pareto_chart(
     ordered = sorted(counts, key=lambda c: (-c[1], c[0]))
     total = sum(n for _, n in ordered)
     title_lines = wrap(title, width - 16) if title else []
-    top = len(title_lines) * LINE + 8
+    top = len(title_lines) * LINE + 12
     if not total:
         parts = _opening(width, top + 30, title, title_lines)
         parts.append(_text(8, top + 16, _("No findings."), fill="#5f6b73"))
@@ -254,7 +254,7 @@ def pareto_chart(
     peak = max(n for _, n in ordered)
     numbers = max(text_width(f"{peak} · 100%"), text_width(f"{total}"))
     bar_room = width - 16 - numbers - 8
-    row = LINE + 14 + 8  # name, bar, gap
+    row = LINE + 2 + 14 + 8  # name, bar, gap
     parts, cumulative = [], 0
     for i, (label, n) in enumerate(ordered):
         y0 = top + i * row
@@ -264,9 +264,9 @@ def pareto_chart(
         colour = PALETTE[0] if vital else "#9cc3c8"
         parts.append(
             _text(8, y0 + FONT, shorten(label, width - 16), class_="category")
-            + f'<rect x="8" y="{y0 + LINE:.1f}" width="{max(bar_room * n / peak, 2):.1f}" '
+            + f'<rect x="8" y="{y0 + LINE + 2:.1f}" width="{max(bar_room * n / peak, 2):.1f}" '
             f'height="14" fill="{colour}"><title>{escape(label)}: {n}</title></rect>'
-            + _text(width - 8, y0 + LINE + 11, share, text_anchor="end", fill="#5f6b73")
+            + _text(width - 8, y0 + LINE + 13, share, text_anchor="end", fill="#5f6b73")
         )
     legend, legend_h = _legend(
         [_("the first 80% of findings"), _("the rest")],

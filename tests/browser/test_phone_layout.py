@@ -65,7 +65,8 @@ SMALL_TARGETS_JS = """
 () => {
   const small = [];
   const selector = 'button, a.button, select, summary, nav a, label:has(> input[type=checkbox]),'
-    + ' input:not([type=hidden]):not([type=checkbox]):not([type=radio])';
+    + ' input:not([type=hidden]):not([type=checkbox]):not([type=radio]),'
+    + ' :not(label) > input[type=checkbox]';
   for (const el of document.querySelectorAll(selector)) {
     const box = el.getBoundingClientRect();
     if (!box.width || !box.height || getComputedStyle(el).visibility === 'hidden') continue;
