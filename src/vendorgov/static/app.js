@@ -1,19 +1,3 @@
-// Behaviour the pages used to carry in onclick/onsubmit attributes, which the
-// Content-Security-Policy forbids: ask before an irreversible action, print a receipt.
-//   <form data-confirm="Withdraw your bid?">   asks before the form is submitted
-//   <button data-confirm="…">                  asks before that button submits its form
-//   <button data-print>                        prints the page
-document.addEventListener("click", function (event) {
-  const target = event.target.closest("[data-print], button[data-confirm]");
-  if (!target) return;
-  if (target.hasAttribute("data-print")) window.print();
-  else if (!window.confirm(target.dataset.confirm)) event.preventDefault();
-});
-document.addEventListener("submit", function (event) {
-  const form = event.target;
-  if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) event.preventDefault();
-});
-
 // On a phone (app.css) the header's menu opens and closes with its button.
 document.addEventListener("click", function (event) {
   const toggle = event.target.closest("button.menu-toggle");
@@ -48,3 +32,19 @@ function labelTableCells() {
 }
 labelTableCells();
 document.addEventListener("htmx:afterSettle", labelTableCells);
+
+// Behaviour the pages used to carry in onclick/onsubmit attributes, which the
+// Content-Security-Policy forbids: ask before an irreversible action, print a receipt.
+//   <form data-confirm="Withdraw your bid?">   asks before the form is submitted
+//   <button data-confirm="…">                  asks before that button submits its form
+//   <button data-print>                        prints the page
+document.addEventListener("click", function (event) {
+  const target = event.target.closest("[data-print], button[data-confirm]");
+  if (!target) return;
+  if (target.hasAttribute("data-print")) window.print();
+  else if (!window.confirm(target.dataset.confirm)) event.preventDefault();
+});
+document.addEventListener("submit", function (event) {
+  const form = event.target;
+  if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) event.preventDefault();
+});
