@@ -215,8 +215,30 @@ def visit(browser, live_server, role: str, username: str | None, paths, pages) -
     return walk
 
 
+def inspect_today(browser, live_server) -> None:
+    """The supervisor logs an inspection, as on a ward round: the demo's inspections are all
+    in the past, and only today's are linked (from /supervision) to their page."""
+    context = browser.new_context(base_url=live_server, **PHONE)
+    page = context.new_page()
+    log_in(page, dict(one_account_per_role())["supervisor"])
+    page.goto("/supervision")
+    starts = page.locator("a.button[href^='/inspections/new?contract_id=']")
+    for href in [starts.nth(i).get_attribute("href") for i in range(starts.count())]:
+        page.goto(href)
+        if page.locator("#inspection-form").count():
+            break  # a contract whose service has a checklist
+    page.fill("#f-location", "门诊楼3楼卫生间")
+    items = page.locator("fieldset.item")
+    for index in range(items.count()):
+        items.nth(index).locator("label.choice.pass").click()
+    page.click("button:has-text('Submit inspection')")
+    page.wait_for_url(re.compile(r"/inspections/\d+$"))
+    context.close()
+
+
 def test_every_page_of_every_role_fits_a_phone(browser, live_server):
     shutil.rmtree(ARTIFACTS / "phone", ignore_errors=True)
+    inspect_today(browser, live_server)
     paths, pages = get_routes()
     walks = [visit(browser, live_server, "anonymous", None, paths, ["/login"])]
     walks += [
