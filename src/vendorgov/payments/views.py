@@ -202,7 +202,7 @@ class MonthEndPages(Controller):
         contract = await contracts.get_contract(request.user, contract_id)
         chart = line_chart(
             [m["month"] for m in months],
-            [Series(_("score"), [m["score"] for m in months])],
+            [Series(_("Score"), [m["score"] for m in months])],
             title=_("Assessment score by month, with the contract's grade bands"),
             bands=[Band(b.grade, float(b.min_score)) for b in _grade_bands(contract)],
         )
