@@ -45,6 +45,8 @@ def session(browser, live_server, username: str, phone: bool = False):
 
 
 def open_tender_page(page, reference: str) -> None:
+    if page.locator("button.menu-toggle").is_visible():  # on a phone the menu opens first
+        page.click("button.menu-toggle")
     page.click("nav.mainnav >> text=Tenders")
     page.click(f"a:has-text('{reference}')")
 

@@ -388,6 +388,8 @@ async def test_d_twice_is_flagged_and_an_overdue_notice_costs_again_the_next_mon
         and "2026-09" in history.text
         and "termination review" in history.text
     )
+    # every grade band of the contract drawn, not only the C line
+    assert all(f'data-band="{grade}"' in history.text for grade in "ABCD")
     assert "Flagged for termination review" in run_page.text
 
 

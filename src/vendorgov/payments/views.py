@@ -12,9 +12,11 @@ from litestar.response import File, Redirect, Template
 
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
-from vendorgov.charts import Series, line_chart
+from vendorgov.charts import Band, Series, line_chart
+from vendorgov.contracts import rules as contract_rules
 from vendorgov.contracts import service as contracts
 from vendorgov.files.responses import inline_file
+from vendorgov.i18n import _
 from vendorgov.jobs import service as job_state
 from vendorgov.paging import PageRequest
 from vendorgov.payments import disputes, documents, exports, jobs, presentation, service
@@ -23,6 +25,15 @@ from vendorgov.sla.measure import Month
 from vendorgov.web.forms import Form
 
 FINANCE = allow(Role.admin, Role.finance)
+
+
+def _grade_bands(contract: dict) -> list[contract_rules.Band]:
+    """The bands drawn on the score history: those of the version in force, else of the
+    newest signed version (an ended contract), else the defaults (nothing signed yet)."""
+    signed = [v for v in contract["versions"] if v["signed"]]
+    version = next((v for v in signed if v["id"] == contract["in_force_id"]), None)
+    version = version or (signed[-1] if signed else None)
+    return version["terms_obj"].bands if version else contract_rules.default_bands()
 
 
 class MonthEndPages(Controller):
@@ -191,9 +202,9 @@ class MonthEndPages(Controller):
         contract = await contracts.get_contract(request.user, contract_id)
         chart = line_chart(
             [m["month"] for m in months],
-            [Series("score", [m["score"] for m in months])],
-            title="Assessment score by month (grade bands: A ≥ 95, B ≥ 90, C ≥ 80)",
-            target=80,
+            [Series(_("Score"), [m["score"] for m in months])],
+            title=_("Assessment score by month, with the contract's grade bands"),
+            bands=[Band(b.grade, float(b.min_score)) for b in _grade_bands(contract)],
         )
         return Template(
             "payments/history.html",
