@@ -11,7 +11,7 @@ import uuid
 import anyio
 from PIL import Image, ImageOps
 
-from vendorgov.documents import qr_data_uri, render_pdf
+from vendorgov.documents import qr_data_uri, rendered_pdf
 from vendorgov.files import service as files
 from vendorgov.settings import get_settings
 
@@ -90,11 +90,11 @@ async def thumbnails(findings: list[dict]) -> dict[str, str]:
     return made
 
 
-def notice_pdf(notice: dict, url: str, photos: dict[str, str]) -> bytes:
+async def notice_pdf(notice: dict, url: str, photos: dict[str, str]) -> bytes:
     """`url` opens the notice online (printed with its QR code); `photos` are the findings'
     thumbnails by file id (thumbnails())."""
     settings = get_settings()
-    return render_pdf(
+    return await rendered_pdf(
         "documents/notice.html",
         notice=notice,
         url=url,

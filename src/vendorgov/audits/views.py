@@ -264,7 +264,7 @@ class NoticePages(Controller):
     @get("/notices/{notice_id:int}/notice.pdf", guards=[LIST_READERS])
     async def pdf(self, request: Request, notice_id: FromPath[int]) -> Response[bytes]:
         notice = await _notice(request, notice_id)
-        pdf = documents.notice_pdf(
+        pdf = await documents.notice_pdf(
             notice,
             documents.notice_url(str(request.base_url), notice_id),
             await documents.thumbnails(notice["findings"]),

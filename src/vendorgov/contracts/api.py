@@ -376,7 +376,7 @@ class ContractApi(Controller):
     ) -> Response[bytes]:
         contract = await service.get_contract(request.user, contract_id)
         version = service.version_by_number(contract, number)
-        return documents.pdf_response(contract, version)
+        return await documents.pdf_response(contract, version)
 
     @get(
         "/{contract_id:int}/ocds",

@@ -5,13 +5,13 @@ from __future__ import annotations
 from litestar import Response
 
 from vendorgov.contracts import rules
-from vendorgov.documents import render_pdf
+from vendorgov.documents import rendered_pdf
 from vendorgov.files.responses import download
 from vendorgov.settings import get_settings
 
 
-def version_pdf(contract: dict, version: dict) -> bytes:
-    return render_pdf(
+async def version_pdf(contract: dict, version: dict) -> bytes:
+    return await rendered_pdf(
         "documents/contract.html",
         contract=contract,
         version=version,
@@ -23,6 +23,6 @@ def version_pdf(contract: dict, version: dict) -> bytes:
     )
 
 
-def pdf_response(contract: dict, version: dict) -> Response[bytes]:
+async def pdf_response(contract: dict, version: dict) -> Response[bytes]:
     name = f"{contract['number']}-v{version['number']}.pdf"
-    return download(version_pdf(contract, version), name, "application/pdf", inline=True)
+    return download(await version_pdf(contract, version), name, "application/pdf", inline=True)

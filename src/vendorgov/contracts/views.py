@@ -417,7 +417,7 @@ class ContractPages(Controller):
         self, request: Request, contract_id: FromPath[int], number: FromPath[int]
     ) -> Response[bytes]:
         contract = await service.get_contract(request.user, contract_id)
-        return documents.pdf_response(contract, service.version_by_number(contract, number))
+        return await documents.pdf_response(contract, service.version_by_number(contract, number))
 
     @get("/{contract_id:int}/ocds.json", guards=[READ])
     async def ocds(self, request: Request, contract_id: FromPath[int]) -> Response[bytes]:

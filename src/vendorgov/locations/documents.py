@@ -3,7 +3,9 @@ inspection form for that place."""
 
 from __future__ import annotations
 
-from vendorgov.documents import qr_data_uri, render_pdf
+import asyncio
+
+from vendorgov.documents import qr_data_uri, rendered_pdf
 from vendorgov.settings import get_settings
 
 
@@ -11,8 +13,8 @@ def inspection_url(base_url: str, location_id: int) -> str:
     return f"{base_url.rstrip('/')}/inspections/new?location_id={location_id}"
 
 
-def qr_sheet(places: list[dict], base_url: str) -> bytes:
-    labels = [
+def _labels(places: list[dict], base_url: str) -> list[dict]:
+    return [
         {
             **place,
             "url": (url := inspection_url(base_url, place["id"])),
@@ -20,6 +22,11 @@ def qr_sheet(places: list[dict], base_url: str) -> bytes:
         }
         for place in places
     ]
-    return render_pdf(
+
+
+async def qr_sheet(places: list[dict], base_url: str) -> bytes:
+    """Off the event loop: a sheet of hundreds of codes takes a while to draw."""
+    labels = await asyncio.to_thread(_labels, places, base_url)
+    return await rendered_pdf(
         "documents/location_qr.html", labels=labels, hospital=get_settings().hospital_name
     )

@@ -88,5 +88,5 @@ class LocationPages(Controller):
     @get("/locations/qr.pdf", guards=[KEEPERS])
     async def qr_sheet(self, request: Request, under: FromQuery[int | None] = None) -> Response:
         places = await service.tree(request.user, under=under)
-        pdf = documents.qr_sheet(places, str(request.base_url))
+        pdf = await documents.qr_sheet(places, str(request.base_url))
         return download(pdf, "location-qr.pdf", "application/pdf", inline=True)
