@@ -8,7 +8,7 @@ import httpx
 import pytest
 from litestar import get
 
-from tests.conftest import http_client
+from tests.conftest import http_client, unique
 from vendorgov import db
 from vendorgov.app import create_app
 from vendorgov.settings import get_settings
@@ -176,3 +176,26 @@ async def test_metrics_token_is_required_from_everyone_once_set(world):
         assert right.status_code == 200 and "vendorgov_requests_total" in right.text
     async with http_client(app) as local:  # loopback too: a local proxy makes everyone local
         assert (await local.get("/metrics")).status_code == 403
+
+
+async def test_metrics_count_jobs_and_the_queue_from_the_database(client, world):
+    """Job figures come from the job table, so every process reports the same queue and the
+    workers' runs (in processes without HTTP) are counted."""
+    from vendorgov.jobs import service as jobs
+    from vendorgov.jobs import worker
+
+    kind = "schedule.clean_up"
+    waiting = await jobs.create(kind, {"start": "2026-01-01T00:00:00+00:00"}, key=unique("m"))
+    text = (await client.get("/metrics")).text
+    assert f'vendorgov_jobs_waiting{{kind="{kind}",status="queued"}}' in text
+    ran = await jobs.create(
+        kind,
+        {"start": "2026-01-01T00:00:00+00:00", "end": "2026-01-01T01:00:00+00:00"},
+        key=unique("m"),
+    )
+    await worker.run(ran)
+    await worker.run(waiting)
+    text = (await client.get("/metrics")).text
+    assert f'vendorgov_jobs_finished_last_hour{{kind="{kind}",status="done"}}' in text
+    assert f'vendorgov_job_seconds_last_hour{{kind="{kind}",stat="max"}}' in text
+    assert f'vendorgov_jobs_waiting{{kind="{kind}",status="queued"}}' not in text

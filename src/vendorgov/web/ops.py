@@ -156,6 +156,13 @@ class MetricsController(PrometheusController):
     path = "/metrics"
     guards = [_metrics_allowed]
 
+    @get()
+    async def get(self) -> Response:
+        from vendorgov.jobs import metrics
+
+        await metrics.refresh()
+        return await super().get.fn(self)
+
 
 async def _check_database() -> None:
     await db.fetch("SELECT 1")
