@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,6 +11,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from vendorgov.accounts.roles import ROLE_LABELS, Principal, Role
+from vendorgov.formats import as_local, capitals, cn_date, wan, yuan
 from vendorgov.i18n import current_locale, translations
 from vendorgov.money import cents
 from vendorgov.settings import Settings
@@ -76,12 +77,9 @@ def make_environment(settings: Settings) -> Environment:
     def local(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
         if value is None or value == "":
             return ""
-        if isinstance(value, str):
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        value = as_local(value, zone)
         if isinstance(value, datetime):
-            if value.tzinfo is None:  # naive timestamps here are UTC
-                value = value.replace(tzinfo=UTC)
-            return value.astimezone(zone).strftime(fmt)
+            return value.strftime(fmt)
         if isinstance(value, date):
             return value.isoformat()
         return str(value)
@@ -97,6 +95,12 @@ def make_environment(settings: Settings) -> Environment:
     )
     environment.filters["money"] = money
     environment.filters["signed_money"] = signed_money
+    environment.filters.update(
+        yuan=yuan,
+        wan=wan,
+        capitals=capitals,
+        cn_date=lambda value: cn_date(value, zone),
+    )
     return environment
 
 
