@@ -15,16 +15,9 @@ from vendorgov.accounts.roles import ROLE_LABELS, Role
 from vendorgov.errors import DomainError
 from vendorgov.paging import PageRequest
 from vendorgov.vendors import service as vendors
-from vendorgov.web.forms import Form, error_map
+from vendorgov.web.forms import Form, error_map, safe_next
 
 ROTATE_SESSION = "_rotate"
-
-
-def _safe_next(target: str) -> str:
-    """Only same-site paths: never redirect a login to another host."""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/"
 
 
 class LoginPages(Controller):
@@ -33,13 +26,13 @@ class LoginPages(Controller):
     @get("/login")
     async def login_form(self, request: Request, next: FromQuery[str] = "/") -> Template:
         return Template(
-            "login.html", context={"next": _safe_next(next), "error": "", "username": ""}
+            "login.html", context={"next": safe_next(next), "error": "", "username": ""}
         )
 
     @post("/login")
     async def login(self, request: Request) -> Template | Redirect:
         form = await Form.read(request)
-        target = _safe_next(form.text("next") or "/")
+        target = safe_next(form.text("next") or "/")
         principal = await service.authenticate(
             form.text("username"), str(form.data.get("password", ""))
         )

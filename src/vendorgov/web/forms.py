@@ -90,3 +90,10 @@ def error_map(error: DomainError) -> dict[str, str]:
     for item in error.errors or [FieldError("_", "", error.message)]:
         result.setdefault(item.field, item.message)
     return result
+
+
+def safe_next(target: str) -> str:
+    """Only same-site paths: a login or the language switch never redirects to another host."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"

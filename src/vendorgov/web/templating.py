@@ -12,44 +12,58 @@ from litestar.template.config import TemplateConfig
 
 from vendorgov.accounts.roles import ROLE_LABELS, Principal, Role
 from vendorgov.formats import as_local, capitals, cn_date, wan, yuan
-from vendorgov.i18n import current_locale, translations
+from vendorgov.i18n import LANGUAGE_NAMES, LOCALES, N_, _, current_locale, html_lang, translations
 from vendorgov.money import cents
 from vendorgov.settings import Settings
 from vendorgov.vendors.rules import CATEGORY_LABELS, QUALIFICATION_KINDS
 
-# (label, path, roles that see it)
+# (label, path, roles that see it); labels are msgids, translated per request by nav_for.
 NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
-    ("Dashboard", "/", tuple(Role)),
-    ("Vendors", "/vendors", (Role.admin, Role.procurement, Role.supervisor, Role.finance)),
-    ("My company", "/vendors/mine", (Role.vendor,)),
-    ("Tenders", "/tenders", (Role.admin, Role.procurement, Role.vendor, Role.evaluator)),
+    (N_("Dashboard"), "/", tuple(Role)),
+    (N_("Vendors"), "/vendors", (Role.admin, Role.procurement, Role.supervisor, Role.finance)),
+    (N_("My company"), "/vendors/mine", (Role.vendor,)),
+    (N_("Tenders"), "/tenders", (Role.admin, Role.procurement, Role.vendor, Role.evaluator)),
     (
-        "Contracts",
+        N_("Contracts"),
         "/contracts",
         (Role.admin, Role.procurement, Role.supervisor, Role.finance, Role.vendor),
     ),
-    ("Supervision", "/supervision", (Role.admin, Role.supervisor)),
-    ("Plans", "/inspection-plans", (Role.admin, Role.supervisor)),
-    ("Locations", "/locations", (Role.admin, Role.supervisor)),
-    ("Audits", "/audits", (Role.admin, Role.supervisor, Role.auditor)),
-    ("Findings", "/findings", (Role.admin, Role.supervisor, Role.procurement, Role.finance)),
+    (N_("Supervision"), "/supervision", (Role.admin, Role.supervisor)),
+    (N_("Plans"), "/inspection-plans", (Role.admin, Role.supervisor)),
+    (N_("Locations"), "/locations", (Role.admin, Role.supervisor)),
+    (N_("Audits"), "/audits", (Role.admin, Role.supervisor, Role.auditor)),
+    (N_("Findings"), "/findings", (Role.admin, Role.supervisor, Role.procurement, Role.finance)),
     (
-        "Notices",
+        N_("Notices"),
         "/notices",
         (Role.admin, Role.supervisor, Role.procurement, Role.finance, Role.vendor),
     ),
-    ("Month-end", "/month-end", (Role.admin, Role.finance)),
-    ("Statements", "/statements", (Role.vendor,)),
-    ("Accounts", "/accounts", (Role.admin,)),
-    ("Audit trail", "/audit", (Role.admin,)),
-    ("API tokens", "/tokens", tuple(Role)),
+    (N_("Month-end"), "/month-end", (Role.admin, Role.finance)),
+    (N_("Statements"), "/statements", (Role.vendor,)),
+    (N_("Accounts"), "/accounts", (Role.admin,)),
+    (N_("Audit trail"), "/audit", (Role.admin,)),
+    (N_("API tokens"), "/tokens", tuple(Role)),
 ]
 
 
 def nav_for(principal: Principal | None) -> list[tuple[str, str]]:
+    """The principal's navigation, labels in the request's language."""
     if principal is None:
         return []
-    return [(label, path) for label, path, roles in NAVIGATION if principal.role in roles]
+    return [(_(label), path) for label, path, roles in NAVIGATION if principal.role in roles]
+
+
+def language() -> dict[str, str]:
+    """For the header: this page's language tag, and the other language the switch offers."""
+    locale = current_locale.get()
+    other = next(code for code in LOCALES if code != locale)
+    return {
+        "lang": html_lang(locale),
+        "locale": locale,
+        "other": other,
+        "other_lang": html_lang(other),
+        "other_name": LANGUAGE_NAMES[other],
+    }
 
 
 def make_environment(settings: Settings) -> Environment:
@@ -87,6 +101,7 @@ def make_environment(settings: Settings) -> Environment:
     environment.filters["local"] = local
     environment.globals.update(
         nav_for=nav_for,
+        language=language,
         ROLE_LABELS=ROLE_LABELS,
         CATEGORY_LABELS=CATEGORY_LABELS,
         QUALIFICATION_KINDS=QUALIFICATION_KINDS,
