@@ -20,9 +20,10 @@ from vendorgov.contracts.service import KEEPERS, READERS
 from vendorgov.errors import Collector, DomainError
 from vendorgov.files import exports
 from vendorgov.files.responses import CSV, download
+from vendorgov.i18n import _
 from vendorgov.paging import PageRequest, export_rows
 from vendorgov.vendors import service as vendors
-from vendorgov.web.forms import Form, error_map
+from vendorgov.web.forms import Form, error_map, not_a_number
 
 READ = allow(*READERS, Role.vendor)
 WRITE = allow(*KEEPERS)
@@ -59,7 +60,7 @@ def _number(form: Form, name: str, field: str, errors: Collector) -> str:
     try:
         Decimal(raw)
     except InvalidOperation:
-        errors.add(field, "number", f"{raw!r} is not a number")
+        errors.add(field, "number", not_a_number(raw))
     return raw
 
 
@@ -231,45 +232,28 @@ class ContractPages(Controller):
         )
 
     @post("/", guards=[WRITE])
-    async def create(self, request: Request) -> Template | Redirect:
+    async def create(self, request: Request) -> Redirect:
+        """A rejection re-renders /contracts/new with the input (web.errors.FormRetry)."""
         form = await Form.read(request)
-        fee = form.text("monthly_fee").replace(",", "")
-        try:
-            data = service.ContractInput(
-                number=form.text("number"),
-                title=form.text("title"),
-                vendor_id=form.integer("vendor_id"),
-                category=form.text("category"),
-                start_date=form.date("start_date"),
-                end_date=form.date("end_date"),
-                monthly_fee=Decimal(fee) if fee else None,
-                scope=form.text("scope"),
-                notice_days=form.integer("notice_days") or 90,
-            )
-            form.errors.raise_if_any()
-            contract_id, _ = await service.create_contract(request.user, data)
-        except InvalidOperation:
-            return await self._form_error(form, {"monthly_fee": f"{fee!r} is not an amount"})
-        except DomainError as error:
-            return await self._form_error(form, error_map(error), error.status_code)
+        data = service.ContractInput(
+            number=form.text("number"),
+            title=form.text("title"),
+            vendor_id=form.integer("vendor_id"),
+            category=form.text("category"),
+            start_date=form.date("start_date"),
+            end_date=form.date("end_date"),
+            monthly_fee=form.decimal("monthly_fee"),
+            scope=form.text("scope"),
+            notice_days=form.integer("notice_days") or 90,
+        )
+        form.errors.raise_if_any()
+        contract_id, _version = await service.create_contract(request.user, data)
         flash(
             request,
-            "Contract created with a draft first version: add its terms, then sign.",
+            _("Contract created with a draft first version: add its terms, then sign."),
             category="ok",
         )
         return Redirect(f"/contracts/{contract_id}/versions/1")
-
-    async def _form_error(self, form: Form, errors: dict, status: int = 422) -> Template:
-        return Template(
-            "contracts/form.html",
-            status_code=status,
-            context={
-                "values": form.values(),
-                "errors": errors,
-                "vendors": await vendors.vendor_choices(),
-                **service.choices(),
-            },
-        )
 
     @get("/{contract_id:int}", guards=[READ])
     async def detail(self, request: Request, contract_id: FromPath[int]) -> Template:

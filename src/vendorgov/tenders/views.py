@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -71,21 +71,6 @@ def _rows(form: Form, name: str) -> int:
     return min(int(raw), MAX_ROWS) if raw.isdecimal() else 0
 
 
-def _decimal(form: Form, name: str, field: str) -> Decimal | None:
-    """A typed number (thousands separators allowed) or None; reported under `field`."""
-    raw = form.text(name).replace(",", "")
-    if not raw:
-        return None
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        value = None
-    if value is None or not value.is_finite():
-        form.errors.add(field, "number", f"{raw!r} is not a number")
-        return None
-    return value
-
-
 def _instant(form: Form, name: str):
     """A datetime-local value, read in the hospital's time zone."""
     raw = form.text(name)
@@ -107,7 +92,7 @@ def _tender_input(
         key, name = form.text(f"criteria-{i}-key"), form.text(f"criteria-{i}-name")
         if not (key or name or form.text(f"criteria-{i}-weight")):
             continue
-        weight = _decimal(form, f"criteria-{i}-weight", f"criteria[{i}].weight")
+        weight = form.decimal(f"criteria-{i}-weight", f"criteria[{i}].weight")
         criteria.append(Criterion(key, name, weight if weight is not None else Decimal(0)))
         criteria_rows.append(i)
     clauses = clauses_from_form(form, form.errors)
@@ -117,7 +102,7 @@ def _tender_input(
         category=form.text("category"),
         method=form.text("method"),
         evaluation_method=form.text("evaluation_method"),
-        budget_ceiling=_decimal(form, "budget_ceiling", "budget_ceiling"),
+        budget_ceiling=form.decimal("budget_ceiling", "budget_ceiling"),
         service_start=form.date("service_start"),
         service_end=form.date("service_end"),
         bid_deadline=_instant(form, "bid_deadline"),
@@ -218,7 +203,7 @@ def _price_lines(form: Form) -> tuple[list[tuple[str, Decimal]], list[int]]:
     lines, rows = [], []
     for i in range(_rows(form, "line_rows")):
         item = form.text(f"lines-{i}-item")
-        amount = _decimal(form, f"lines-{i}-amount", f"price_lines[{i}].amount")
+        amount = form.decimal(f"lines-{i}-amount", f"price_lines[{i}].amount")
         if not item and not form.text(f"lines-{i}-amount"):
             continue
         lines.append((item, amount if amount is not None else Decimal(0)))
@@ -627,7 +612,7 @@ class TenderPages(Controller):
     @refused_shows("_detail", "bid")
     async def submit_bid(self, request: Request, tender_id: FromPath[int]) -> Template:
         form = await Form.read(request)
-        price = _decimal(form, "price", "price")
+        price = form.decimal("price", "price")
         lines, line_rows = _price_lines(form)
         request.state.rows = {"price_lines": line_rows}
         form.errors.raise_if_any()
@@ -747,7 +732,7 @@ class TenderPages(Controller):
             for c in sheet["criteria"]:
                 name = f"score-{bid['id']}-{c.key}"
                 comment = form.text(f"comment-{bid['id']}-{c.key}")
-                score = _decimal(form, name, name)
+                score = form.decimal(name, name)
                 if score is None and not comment:
                     continue
                 entries.append(scoring.ScoreInput(bid["id"], c.key, score, comment))

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
@@ -16,6 +16,7 @@ from vendorgov.i18n import LANGUAGE_NAMES, LOCALES, N_, _, current_locale, html_
 from vendorgov.money import cents
 from vendorgov.settings import Settings
 from vendorgov.vendors.rules import CATEGORY_LABELS, QUALIFICATION_KINDS
+from vendorgov.web.forms import FORM_RETRY
 
 # (label, path, roles that see it); labels are msgids, translated per request by nav_for.
 NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
@@ -66,6 +67,31 @@ def language() -> dict[str, str]:
     }
 
 
+class FormAwareTemplate(Template):
+    """When a rejected form's page is rendered again (web.errors.FormRetry), the typed values
+    and the messages by field replace the page's own `values` and `errors`, so every form
+    built with the `field` macro refills itself and shows each message beside its field. A
+    page whose template shows no `errors` at all gets them as `unshown_errors`, which
+    base.html lists above the content, so no rejection passes in silence."""
+
+    def new_context(self, vars=None, shared=False, locals=None):  # noqa: A002 (Jinja's names)
+        request = (vars or {}).get("request")
+        retry = request.scope.get(FORM_RETRY) if request is not None else None
+        if retry and not (vars or {}).get("unshown_errors"):
+            vars = {**vars, **retry}
+            if not _shows_errors(self.environment, self.name):
+                vars["unshown_errors"] = list(retry["errors"].values())
+        return super().new_context(vars, shared, locals)
+
+
+def _shows_errors(environment: Environment, name: str | None) -> bool:
+    """Whether a template mentions `errors` (its forms show messages by field)."""
+    if name is None:
+        return True
+    source = environment.loader.get_source(environment, name)[0]  # type: ignore[union-attr]
+    return "errors" in source
+
+
 def make_environment(settings: Settings) -> Environment:
     """The Jinja environment of pages and printed documents alike."""
     environment = Environment(
@@ -75,6 +101,7 @@ def make_environment(settings: Settings) -> Environment:
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],
     )
+    environment.template_class = FormAwareTemplate
     # Jinja formats %(name)s itself (newstyle), so it gets the bare catalog lookups.
     environment.install_gettext_callables(  # type: ignore[attr-defined]
         lambda message: translations(current_locale.get()).gettext(message),
