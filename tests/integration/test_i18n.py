@@ -3,10 +3,12 @@ header's switch; and the lang attribute that says which one a page is in."""
 
 import re
 
-from tests.conftest import PASSWORD, csrf_token, http_client, log_in, unique
+from tests.conftest import PASSWORD, csrf_token, http_client, log_in, new_vendor, unique
 from vendorgov.accounts import service as accounts
 from vendorgov.accounts.tables import Account
 from vendorgov.audit.tables import AuditEntry
+from vendorgov.vendors import service as vendors
+from vendorgov.vendors.rules import VendorInput
 
 LANG_RE = re.compile(r'<html lang="([^"]+)"')
 
@@ -110,3 +112,19 @@ async def test_an_unknown_language_changes_nothing(app, world):
         token = await csrf_token(c, "/")
         await c.post("/language", data={"language": "fr", "_csrf_token": token})
         assert page_lang(await c.get("/")) == "en"
+
+
+async def test_the_history_panel_shows_labelled_formatted_values(app, world):
+    admin = world.principals["admin"]
+    vendor_id = await new_vendor(world, categories=["cleaning"])
+    vendor = await vendors.get_vendor(admin, vendor_id)
+    changed = VendorInput(
+        name=vendor["name"], uscc=vendor["uscc"], categories=["cleaning", "security"]
+    )
+    await vendors.update_vendor(admin, vendor_id, changed)
+    async with http_client(app) as c:
+        c.headers["Accept-Language"] = "zh-CN"
+        await log_in(c, "t.procurement")
+        panel = (await c.get(f"/vendors/{vendor_id}/history")).text
+    assert "<th>服务类别</th>" in panel and "保洁、安保" in panel
+    assert "[&#39;cleaning" not in panel and "['cleaning" not in panel

@@ -12,6 +12,7 @@ from litestar.template.config import TemplateConfig
 
 from vendorgov.accounts.roles import ROLE_LABELS, Principal, Role
 from vendorgov.formats import as_local, capitals, cn_date, wan, yuan
+from vendorgov.humane import field_label, humane, pair_label, status_label
 from vendorgov.i18n import LANGUAGE_NAMES, LOCALES, N_, _, current_locale, html_lang, translations
 from vendorgov.money import cents
 from vendorgov.settings import Settings
@@ -138,6 +139,10 @@ def make_environment(settings: Settings) -> Environment:
     environment.filters["money"] = money
     environment.filters["signed_money"] = signed_money
     environment.filters.update(
+        field_label=field_label,
+        humane=humane,
+        status_label=status_label,
+        label=pair_label,
         yuan=yuan,
         wan=wan,
         capitals=capitals,
