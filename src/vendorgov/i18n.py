@@ -85,6 +85,11 @@ def N_(message: str) -> str:
 _ = gettext
 
 
+def every_translation(message: str) -> set[str]:
+    """The msgid and its text in every language (what a header read back may say)."""
+    return {message} | {translations(locale).gettext(message) for locale in LOCALES}
+
+
 @contextmanager
 def using_locale(locale: str) -> Iterator[None]:
     """Runs a block (a job, a document, a message) in `locale`."""

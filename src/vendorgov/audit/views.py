@@ -18,21 +18,22 @@ from vendorgov.audit import service
 from vendorgov.errors import InvalidInput
 from vendorgov.files import exports
 from vendorgov.files.responses import CSV, download
+from vendorgov.i18n import N_
 from vendorgov.paging import PageRequest, export_rows
 
 # A checkpoint file is a few hundred bytes; more is not one.
 _CHECKPOINT_BYTES = 64 * 1024
 EXPORT_COLUMNS = {
-    "id": "id",
-    "at": "at",
-    "actor": "actor",
-    "entity": "entity",
-    "entity_id": "entity_id",
-    "action": "action",
-    "changed": "changed",
-    "before": "before",
-    "after": "after",
-    "hash": "hash",
+    "id": N_("Entry no."),
+    "at": N_("Time"),
+    "actor": N_("By"),
+    "entity": N_("Record type"),
+    "entity_id": N_("Record no."),
+    "action": N_("Action"),
+    "changed": N_("Fields changed"),
+    "before": N_("Before"),
+    "after": N_("After"),
+    "hash": N_("Chain hash"),
 }
 
 

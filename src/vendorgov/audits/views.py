@@ -17,6 +17,7 @@ from vendorgov.errors import InvalidInput, NotFound
 from vendorgov.files import exports
 from vendorgov.files.responses import CSV, download, inline_file
 from vendorgov.files.service import Upload
+from vendorgov.i18n import N_
 from vendorgov.inspections.api import parse_instant
 from vendorgov.locations import service as locations
 from vendorgov.paging import PageRequest, export_rows
@@ -24,30 +25,30 @@ from vendorgov.paging import PageRequest, export_rows
 READERS = allow(Role.admin, Role.procurement, Role.supervisor, Role.finance, Role.vendor)
 SUPERVISORS = allow(Role.admin, Role.supervisor)
 FINDING_COLUMNS = {
-    "id": "id",
-    "found_at": "found_at",
-    "contract_number": "contract",
-    "vendor_name": "vendor",
-    "source": "source",
-    "severity": "severity",
-    "category": "category",
-    "place": "place",
-    "description": "description",
-    "clause_code": "clause",
-    "status": "status",
-    "notice_id": "notice_id",
+    "id": N_("Finding no."),
+    "found_at": N_("Found at"),
+    "contract_number": N_("Contract"),
+    "vendor_name": N_("Vendor"),
+    "source": N_("Source"),
+    "severity": N_("Severity"),
+    "category": N_("Finding"),
+    "place": N_("Place"),
+    "description": N_("Details"),
+    "clause_code": N_("SLA clause"),
+    "status": N_("Status"),
+    "notice_id": N_("Notice no."),
 }
 NOTICE_COLUMNS = {
-    "number": "number",
-    "contract_number": "contract",
-    "vendor_name": "vendor",
-    "status": "status",
-    "severity": "severity",
-    "month": "month",
-    "issued_at": "issued_at",
-    "deadline": "deadline",
-    "closed_at": "closed_at",
-    "overdue": "overdue",
+    "number": N_("Notice number"),
+    "contract_number": N_("Contract"),
+    "vendor_name": N_("Vendor"),
+    "status": N_("Status"),
+    "severity": N_("Severity"),
+    "month": N_("Month"),
+    "issued_at": N_("Issued at"),
+    "deadline": N_("Deadline"),
+    "closed_at": N_("Closed at"),
+    "overdue": N_("Overdue"),
 }
 
 

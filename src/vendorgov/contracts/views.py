@@ -20,7 +20,7 @@ from vendorgov.contracts.service import KEEPERS, READERS
 from vendorgov.errors import Collector, DomainError
 from vendorgov.files import exports
 from vendorgov.files.responses import CSV, download
-from vendorgov.i18n import _
+from vendorgov.i18n import N_, _
 from vendorgov.paging import PageRequest, export_rows
 from vendorgov.vendors import service as vendors
 from vendorgov.web.forms import Form, error_map, not_a_number
@@ -28,14 +28,14 @@ from vendorgov.web.forms import Form, error_map, not_a_number
 READ = allow(*READERS, Role.vendor)
 WRITE = allow(*KEEPERS)
 EXPORT_COLUMNS = {
-    "number": "number",
-    "title": "title",
-    "vendor_name": "vendor",
-    "category": "category",
-    "start_date": "start_date",
-    "end_date": "end_date",
-    "effective_status": "status",
-    "vendor_status": "vendor_status",
+    "number": N_("Contract number"),
+    "title": N_("Title"),
+    "vendor_name": N_("Vendor"),
+    "category": N_("Service category"),
+    "start_date": N_("Start date"),
+    "end_date": N_("End date"),
+    "effective_status": N_("Status"),
+    "vendor_status": N_("Vendor status"),
 }
 BLANK_CLAUSE_ROWS = 2
 BLANK_PENALTY_ROWS = 1

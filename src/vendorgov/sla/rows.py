@@ -26,6 +26,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from vendorgov.i18n import N_
+
 COLUMNS = [
     "external_id",
     "category",
@@ -38,6 +40,20 @@ COLUMNS = [
     "complaint",
 ]
 REQUIRED = ("external_id", "category", "priority", "reported_at")
+# The template's column headers (msgids), in the downloader's language. A file may name a
+# column by its key, its English header or its Chinese one: a spreadsheet saved from the
+# template in either language imports.
+HEADERS = {
+    "external_id": N_("Ticket number"),
+    "category": N_("Category"),
+    "priority": N_("Priority"),
+    "location": N_("Location"),
+    "reported_at": N_("Reported at"),
+    "responded_at": N_("Responded at"),
+    "resolved_at": N_("Resolved at"),
+    "satisfaction": N_("Satisfaction (1-5)"),
+    "complaint": N_("Complaint"),
+}
 TIMES = ("reported_at", "responded_at", "resolved_at")
 PRIORITY_ALIASES = {
     "emergency": "emergency",

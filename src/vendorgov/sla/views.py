@@ -148,7 +148,7 @@ class ScorecardPages(Controller):
     @get("/events/template.csv", guards=[allow(*service.IMPORTERS)])
     async def event_template(self) -> Response[bytes]:
         # The page's link: the /api/ twin takes bearer tokens only.
-        return download(service.template_csv().encode(), "events.csv", CSV)
+        return download(service.template_csv(), "events.csv", CSV)
 
     @get("/events/{event_id:int}", guards=[READERS])
     async def event(self, request: Request, event_id: FromPath[int]) -> Template:

@@ -15,6 +15,7 @@ from vendorgov.accounts.roles import REGISTRY_KEEPERS, REGISTRY_READERS, Princip
 from vendorgov.errors import DomainError
 from vendorgov.files import exports
 from vendorgov.files.responses import CSV, download, inline_file
+from vendorgov.i18n import N_
 from vendorgov.paging import PageRequest, export_rows
 from vendorgov.vendors import service
 from vendorgov.vendors.rules import ContactInput, QualificationInput, VendorInput
@@ -22,13 +23,13 @@ from vendorgov.web.forms import Form, error_map
 
 READERS = allow(*REGISTRY_READERS, Role.vendor)
 EXPORT_COLUMNS = {
-    "id": "id",
-    "name": "name",
-    "uscc": "uscc",
-    "categories": "categories",
-    "effective_status": "status",
-    "qualifications_expiring": "qualifications_expiring",
-    "qualifications_expired": "qualifications_expired",
+    "id": N_("Vendor no."),
+    "name": N_("Vendor"),
+    "uscc": N_("Unified social credit code"),
+    "categories": N_("Service categories"),
+    "effective_status": N_("Status"),
+    "qualifications_expiring": N_("Qualifications expiring"),
+    "qualifications_expired": N_("Qualifications expired"),
 }
 KEEPERS = allow(*REGISTRY_KEEPERS)
 
