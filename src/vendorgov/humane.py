@@ -99,6 +99,8 @@ STATUS_LABELS: dict[str, str] = {
     "computed": N_("Computed"),
     "approved": N_("Approved"),
     "returned": N_("Returned"),
+    "upheld": N_("Upheld"),
+    "rejected": N_("Rejected"),
     "valid": N_("Valid"),
     "expiring": N_("Expiring soon"),
 }

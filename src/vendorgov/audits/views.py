@@ -17,7 +17,8 @@ from vendorgov.errors import InvalidInput, NotFound
 from vendorgov.files import exports
 from vendorgov.files.responses import CSV, download, inline_file
 from vendorgov.files.service import Upload
-from vendorgov.i18n import N_
+from vendorgov.humane import status_label
+from vendorgov.i18n import N_, _
 from vendorgov.inspections.api import parse_instant
 from vendorgov.locations import service as locations
 from vendorgov.paging import PageRequest, export_rows
@@ -75,7 +76,7 @@ class NoticePages(Controller):
         await service.upload_report(
             request.user, assignment_id, Upload(upload.filename, await upload.read())
         )
-        flash(request, "Report uploaded.", category="ok")
+        flash(request, _("Report uploaded."), category="ok")
         return Redirect("/audits")
 
     @post("/audits/{assignment_id:int}/findings", guards=[allow(Role.auditor)])
@@ -98,7 +99,7 @@ class NoticePages(Controller):
                 found_at=parse_instant("found_at", found_at) if found_at else None,
             ),
         )
-        flash(request, "Finding recorded.", category="ok")
+        flash(request, _("Finding recorded."), category="ok")
         return Redirect("/audits")
 
     @get("/findings", guards=[READERS], dependencies={"filters": Provide(lists.finding_filters)})
@@ -137,7 +138,7 @@ class NoticePages(Controller):
         except ValueError:
             raise InvalidInput.single("finding_id", "number", "not a finding") from None
         notice_id = await service.issue_notice(request.user, ids)
-        flash(request, "Notice issued to the vendor.", category="ok")
+        flash(request, _("Notice issued to the vendor."), category="ok")
         return Redirect(f"/notices/{notice_id}")
 
     @get("/notices", guards=[READERS], dependencies={"filters": Provide(lists.notice_filters)})
@@ -209,7 +210,7 @@ class NoticePages(Controller):
             evidence,
             str(form.get("severity", "")),
         )
-        flash(request, f"The notice is now {status}.", category="ok")
+        flash(request, _("Notice status: %(status)s.", status=status_label(status)), category="ok")
         return Redirect(f"/notices/{notice_id}")
 
     @get("/notices/{notice_id:int}/evidence/{file_id:str}", guards=[READERS])

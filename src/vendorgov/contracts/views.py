@@ -20,6 +20,7 @@ from vendorgov.contracts.service import KEEPERS, READERS
 from vendorgov.errors import Collector, DomainError
 from vendorgov.files import exports
 from vendorgov.files.responses import CSV, download
+from vendorgov.humane import status_label
 from vendorgov.i18n import N_, _
 from vendorgov.paging import PageRequest, export_rows
 from vendorgov.vendors import service as vendors
@@ -296,7 +297,10 @@ class ContractPages(Controller):
         version = await service.get_version(request.user, version_id)
         flash(
             request,
-            f"Draft version {version['number']} created: change its terms, then sign.",
+            _(
+                "Draft version %(number)s created: change its terms, then sign.",
+                number=version["number"],
+            ),
             category="ok",
         )
         return Redirect(f"/contracts/{contract_id}/versions/{version['number']}")
@@ -316,7 +320,7 @@ class ContractPages(Controller):
             return await self._detail(
                 request, contract_id, error.status_code, error_map(error), "status"
             )
-        flash(request, f"The contract is now {new}.", category="ok")
+        flash(request, _("Contract status: %(status)s.", status=status_label(new)), category="ok")
         return Redirect(f"/contracts/{contract_id}")
 
     @get("/{contract_id:int}/versions/{number:int}", guards=[READ])
@@ -353,7 +357,7 @@ class ContractPages(Controller):
                 conflict=error.message if status == 409 else "",
             )
             return Template("contracts/version.html", status_code=status, context=context)
-        flash(request, "Draft saved.", category="ok")
+        flash(request, _("Draft saved."), category="ok")
         return Redirect(f"/contracts/{contract_id}/versions/{number}")
 
     @post("/{contract_id:int}/versions/{number:int}/sign", guards=[WRITE])
@@ -374,7 +378,11 @@ class ContractPages(Controller):
                     contract, version, request.user, errors=error_map(error), conflict=error.message
                 ),
             )
-        flash(request, f"Version {number} signed: it is immutable from now on.", category="ok")
+        flash(
+            request,
+            _("Version %(number)s signed: it is immutable from now on.", number=number),
+            category="ok",
+        )
         return Redirect(f"/contracts/{contract_id}")
 
     @post("/{contract_id:int}/versions/{number:int}/discard", guards=[WRITE])
@@ -383,7 +391,7 @@ class ContractPages(Controller):
     ) -> Redirect:
         contract = await service.get_contract(request.user, contract_id)
         await service.discard_draft(request.user, service.version_by_number(contract, number)["id"])
-        flash(request, f"Draft version {number} discarded.", category="ok")
+        flash(request, _("Draft version %(number)s discarded.", number=number), category="ok")
         return Redirect(f"/contracts/{contract_id}")
 
     @get("/{contract_id:int}/compare", guards=[READ])

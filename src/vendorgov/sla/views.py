@@ -20,6 +20,7 @@ from vendorgov.contracts import service as contracts
 from vendorgov.contracts.rules import CLAUSE_KINDS, ClauseKind
 from vendorgov.errors import InvalidInput
 from vendorgov.files.responses import CSV, download
+from vendorgov.i18n import _
 from vendorgov.paging import PageRequest
 from vendorgov.settings import get_settings
 from vendorgov.sla import events, service
@@ -100,8 +101,12 @@ class ScorecardPages(Controller):
         component = outcome.sla_component
         flash(
             request,
-            f"{month}: {outcome.events} events measured, SLA component "
-            f"{exact.rounded(component) if component is not None else '—'}.",
+            _(
+                "%(month)s: %(events)s events measured, SLA component %(component)s.",
+                month=month,
+                events=outcome.events,
+                component=exact.rounded(component) if component is not None else "—",
+            ),
             category="ok",
         )
         return Redirect(f"/contracts/{contract_id}/scorecard?month={month}")

@@ -15,7 +15,8 @@ from vendorgov.accounts.roles import REGISTRY_KEEPERS, REGISTRY_READERS, Princip
 from vendorgov.errors import DomainError
 from vendorgov.files import exports
 from vendorgov.files.responses import CSV, download, inline_file
-from vendorgov.i18n import N_
+from vendorgov.humane import status_label
+from vendorgov.i18n import N_, _
 from vendorgov.paging import PageRequest, export_rows
 from vendorgov.vendors import service
 from vendorgov.vendors.rules import ContactInput, QualificationInput, VendorInput
@@ -172,7 +173,7 @@ class VendorPages(Controller):
                     **service.choices(),
                 },
             )
-        flash(request, f"Vendor {data.name} registered.", category="ok")
+        flash(request, _("Vendor %(name)s registered.", name=data.name), category="ok")
         return Redirect(f"/vendors/{vendor_id}")
 
     @get("/{vendor_id:int}", guards=[READERS])
@@ -220,7 +221,7 @@ class VendorPages(Controller):
                     **service.choices(),
                 },
             )
-        flash(request, "Changes saved.", category="ok")
+        flash(request, _("Changes saved."), category="ok")
         return Redirect(f"/vendors/{vendor_id}")
 
     @post("/{vendor_id:int}/delete", guards=[KEEPERS])
@@ -231,7 +232,7 @@ class VendorPages(Controller):
             if error.status_code == 404:
                 raise
             return await _detail(request, vendor_id, error.status_code, error_map(error), "delete")
-        flash(request, "Vendor deleted.", category="ok")
+        flash(request, _("Vendor deleted."), category="ok")
         return Redirect("/vendors")
 
     @post("/{vendor_id:int}/status", guards=[KEEPERS])
@@ -251,7 +252,7 @@ class VendorPages(Controller):
             return await _detail(
                 request, vendor_id, error.status_code, error_map(error), "status", form.values()
             )
-        flash(request, f"Vendor is now {new}.", category="ok")
+        flash(request, _("Vendor status: %(status)s.", status=status_label(new)), category="ok")
         return Redirect(f"/vendors/{vendor_id}")
 
     @post("/{vendor_id:int}/contacts", guards=[KEEPERS])
@@ -272,7 +273,7 @@ class VendorPages(Controller):
             return await _detail(
                 request, vendor_id, error.status_code, error_map(error), "contact", form.values()
             )
-        flash(request, f"Contact {data.name} added.", category="ok")
+        flash(request, _("Contact %(name)s added.", name=data.name), category="ok")
         return Redirect(f"/vendors/{vendor_id}#contacts")
 
     @post("/{vendor_id:int}/contacts/{contact_id:int}/delete", guards=[KEEPERS])
@@ -280,7 +281,7 @@ class VendorPages(Controller):
         self, request: Request, vendor_id: FromPath[int], contact_id: FromPath[int]
     ) -> Redirect:
         await service.remove_contact(request.user, vendor_id, contact_id)
-        flash(request, "Contact removed.", category="ok")
+        flash(request, _("Contact removed."), category="ok")
         return Redirect(f"/vendors/{vendor_id}#contacts")
 
     @post("/{vendor_id:int}/qualifications", guards=[READERS])
@@ -310,7 +311,7 @@ class VendorPages(Controller):
                 "qualification",
                 form.values(),
             )
-        flash(request, "Qualification added.", category="ok")
+        flash(request, _("Qualification added."), category="ok")
         return Redirect(f"/vendors/{vendor_id}#qualifications")
 
     @post("/{vendor_id:int}/qualifications/{qualification_id:int}/delete", guards=[KEEPERS])
@@ -318,7 +319,7 @@ class VendorPages(Controller):
         self, request: Request, vendor_id: FromPath[int], qualification_id: FromPath[int]
     ) -> Redirect:
         await service.remove_qualification(request.user, vendor_id, qualification_id)
-        flash(request, "Qualification removed.", category="ok")
+        flash(request, _("Qualification removed."), category="ok")
         return Redirect(f"/vendors/{vendor_id}#qualifications")
 
     @get("/{vendor_id:int}/qualifications/{qualification_id:int}/scan", guards=[READERS])
