@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEMO_PASSWORD
+from tests.browser.conftest import log_in
 from tests.conftest import PNG
 
 pytestmark = pytest.mark.browser
@@ -18,11 +18,7 @@ def phone_page(browser, live_server, username):
     context = browser.new_context(base_url=live_server, **PHONE)
     page = context.new_page()
     page.set_default_timeout(10_000)
-    page.goto("/login")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
+    log_in(page, username)
     return context, page
 
 
