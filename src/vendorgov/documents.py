@@ -10,6 +10,7 @@ from typing import Any
 
 from jinja2 import Environment
 
+from vendorgov.i18n import DEFAULT_LOCALE, using_locale
 from vendorgov.settings import get_settings
 
 
@@ -25,8 +26,11 @@ def render_html(template: str, **context: Any) -> str:
 
 
 def render_pdf(template: str, **context: Any) -> bytes:
+    """A printed document, in Chinese whoever prints it (domain rules §0: the hospital's
+    documents are Chinese; their templates may add English after it)."""
     # Imported here: WeasyPrint takes a second to load and only documents need it.
     from weasyprint import HTML
 
-    html = render_html(template, **context)
+    with using_locale(DEFAULT_LOCALE):
+        html = render_html(template, **context)
     return HTML(string=html, base_url=str(get_settings().static_dir)).write_pdf()

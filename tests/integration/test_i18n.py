@@ -128,3 +128,26 @@ async def test_the_history_panel_shows_labelled_formatted_values(app, world):
         panel = (await c.get(f"/vendors/{vendor_id}/history")).text
     assert "<th>服务类别</th>" in panel and "保洁、安保" in panel
     assert "[&#39;cleaning" not in panel and "['cleaning" not in panel
+
+
+async def test_the_profile_page_offers_the_language_and_saves_it_on_the_account(app, world):
+    username = unique("t.profile")
+    user_id = await accounts.create_account(
+        world.principals["admin"],
+        username=username,
+        password=PASSWORD,
+        role="finance",
+        display_name="资料页测试",
+    )
+    async with http_client(app) as c:
+        await log_in(c, username)
+        profile = await c.get("/tokens")
+        assert 'id="f-language"' in profile.text
+        assert '<option value="en" lang="en" selected>English</option>' in profile.text
+        token = await csrf_token(c, "/tokens")
+        saved = await c.post(
+            "/language", data={"language": "zh_CN", "next": "/tokens", "_csrf_token": token}
+        )
+        assert str(saved.url).endswith("/tokens") and page_lang(saved) == "zh-CN"
+    row = await Account.select(Account.language).where(Account.user == user_id).first()
+    assert row["language"] == "zh_CN"

@@ -55,8 +55,9 @@ def nav_for(principal: Principal | None) -> list[tuple[str, str]]:
     return [(_(label), path) for label, path, roles in NAVIGATION if principal.role in roles]
 
 
-def language() -> dict[str, str]:
-    """For the header: this page's language tag, and the other language the switch offers."""
+def language() -> dict[str, Any]:
+    """This page's language tag, the other language the header's switch offers, and the
+    choices of the profile's language form."""
     locale = current_locale.get()
     other = next(code for code in LOCALES if code != locale)
     return {
@@ -65,6 +66,7 @@ def language() -> dict[str, str]:
         "other": other,
         "other_lang": html_lang(other),
         "other_name": LANGUAGE_NAMES[other],
+        "choices": LANGUAGE_NAMES,
     }
 
 
