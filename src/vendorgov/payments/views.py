@@ -198,8 +198,8 @@ class MonthEndPages(Controller):
         contract = await contracts.get_contract(request.user, contract_id)
         chart = line_chart(
             [m["month"] for m in months],
-            [Series("score", [m["score"] for m in months])],
-            title="Assessment score by month (grade bands: A ≥ 95, B ≥ 90, C ≥ 80)",
+            [Series(_("Score"), [m["score"] for m in months])],
+            title=_("Assessment score by month (grade bands: A ≥ 95, B ≥ 90, C ≥ 80)"),
             target=80,
         )
         return Template(

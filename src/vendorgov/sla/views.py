@@ -50,7 +50,7 @@ class ScorecardPages(Controller):
         ]
         chart = line_chart(
             card["months"],
-            [Series("SLA component", card["components"])]
+            [Series(_("SLA component"), card["components"])]
             + [
                 Series(
                     c["code"],
@@ -61,7 +61,7 @@ class ScorecardPages(Controller):
                 )
                 for c in percent_clauses[:4]
             ],
-            title="SLA component and clause attainment (%)",
+            title=_("SLA component and clause attainment (%)"),
         )
         return Template(
             "sla/scorecard.html",
