@@ -1,6 +1,7 @@
 """The interface language: the account's choice, else the browser's, zh-CN by default; the
 header's switch; and the lang attribute that says which one a page is in."""
 
+import asyncio
 import re
 
 from tests.conftest import PASSWORD, csrf_token, http_client, log_in, new_vendor, unique
@@ -151,3 +152,32 @@ async def test_the_profile_page_offers_the_language_and_saves_it_on_the_account(
         assert str(saved.url).endswith("/tokens") and page_lang(saved) == "zh-CN"
     row = await Account.select(Account.language).where(Account.user == user_id).first()
     assert row["language"] == "zh_CN"
+
+
+async def test_concurrent_choices_of_the_same_language_record_one_change(app, world):
+    username = unique("t.race")
+    user_id = await accounts.create_account(
+        world.principals["admin"],
+        username=username,
+        password=PASSWORD,
+        role="supervisor",
+        display_name="并发测试",
+    )
+    async with http_client(app) as c:
+        await log_in(c, username)
+        token = await csrf_token(c, "/")
+        answers = await asyncio.gather(
+            *(
+                c.post(
+                    "/language",
+                    data={"language": "zh_CN", "_csrf_token": token},
+                    follow_redirects=False,
+                )
+                for _ in range(6)
+            )
+        )
+    assert {a.status_code for a in answers} == {302}
+    entries = await AuditEntry.count().where(
+        (AuditEntry.entity_id == str(user_id)) & (AuditEntry.action == "set_language")
+    )
+    assert entries == 1
