@@ -181,3 +181,12 @@ async def test_concurrent_choices_of_the_same_language_record_one_change(app, wo
         (AuditEntry.entity_id == str(user_id)) & (AuditEntry.action == "set_language")
     )
     assert entries == 1
+
+
+async def test_history_and_trail_show_people_by_display_name(app, world, login):
+    vendor_id = await new_vendor(world)  # created by the admin ("Test admin", t.admin)
+    async with login("admin") as c:
+        panel = (await c.get(f"/vendors/{vendor_id}/history")).text
+        trail = (await c.get("/audit?entity=vendor&entity_id=" + str(vendor_id))).text
+    assert '<span class="who">Test admin</span>' in panel and "t.admin" not in panel
+    assert ">Test admin</a>" in trail

@@ -12,6 +12,7 @@ from litestar.di import Provide
 from litestar.params import FromQuery
 from litestar.response import Template
 
+from vendorgov.accounts import service as accounts
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
 from vendorgov.audit import service
@@ -95,12 +96,14 @@ async def _page(
     paging: PageRequest,
     checkpoint=None,
 ) -> Template:
+    trail = await service.trail_page(request=paging, **filters)
+    trail.items = await accounts.named(trail.items)
     return Template(
         "audit/index.html",
         context={
             "verification": verification,
             "checkpoint": checkpoint,
-            "history": await service.trail_page(request=paging, **filters),
+            "history": trail,
             **filters,
         },
     )
