@@ -5,6 +5,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from vendorgov.formats import capitals, cn_date, wan, yuan
 
@@ -49,3 +51,10 @@ def test_cn_date_prints_documents_dates_in_the_hospital_zone():
     assert cn_date(datetime(2026, 11, 30, 20, 30, tzinfo=UTC), SHANGHAI) == "2026年12月1日"
     assert cn_date("2026-11-30T01:00:00Z", SHANGHAI) == "2026年11月30日"
     assert cn_date(None, SHANGHAI) == ""
+
+
+@given(st.decimals(min_value=-(10**11), max_value=10**11, places=2, allow_nan=False))
+def test_yuan_and_wan_read_back_as_the_exact_amount(amount):
+    shown = yuan(amount)
+    assert Decimal(shown.replace("¥", "").replace(",", "")) == amount
+    assert Decimal(wan(amount).removesuffix("万元").replace(",", "")) * 10000 == amount
