@@ -8,14 +8,18 @@ dash for nothing. Unknown fields still read as words (`notice_days` → "Notice 
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from vendorgov.formats import yuan
 from vendorgov.i18n import N_, _, current_locale
+from vendorgov.sla.rows import HEADERS as EVENT_HEADERS
 from vendorgov.vendors.rules import CATEGORY_LABELS, QUALIFICATION_KINDS
 
+_ROW_FIELD = re.compile(r"(\w+)\[(\d+)\]\.(\w+)")
 FIELD_LABELS: dict[str, str] = {
+    **EVENT_HEADERS,
     "name": N_("Name"),
     "uscc": N_("Unified social credit code"),
     "categories": N_("Service categories"),
@@ -114,7 +118,11 @@ MONEY_FIELDS = frozenset(
 
 
 def field_label(name: str) -> str:
-    """The field's label in the current language; an unknown one as words."""
+    """The field's label in the current language; an unknown one as words; a place in a
+    table (rows[3].satisfaction, criteria[1].weight) as the column's label and the row."""
+    row = _ROW_FIELD.fullmatch(name)
+    if row:
+        return _("%(label)s (row %(row)s)", label=field_label(row[3]), row=row[2])
     if name in FIELD_LABELS:
         return _(FIELD_LABELS[name])
     words = name.removesuffix("_id").replace("_", " ").strip()

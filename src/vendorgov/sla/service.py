@@ -548,7 +548,7 @@ async def add_surveys(actor: Principal, contract_id: int, responses: list[Survey
             )
         if not isinstance(response.score, int) or not 1 <= response.score <= 5:
             errors.append(
-                FieldError(f"{prefix}.score", "range_1_5", "must be a whole number from 1 to 5")
+                FieldError(f"{prefix}.score", "range_1_5", _("Use a whole number from 1 to 5."))
             )
         try:
             day = date.fromisoformat(str(response.responded_on))
