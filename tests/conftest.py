@@ -148,6 +148,9 @@ def http_client(app) -> httpx.AsyncClient:
         transport=httpx.ASGITransport(app=app),
         base_url="http://testserver.local",
         follow_redirects=True,
+        # The tests read the English interface unless they ask for another language (the
+        # accounts choose none, so the browser's language decides; see test_i18n.py).
+        headers={"Accept-Language": "en"},
     )
 
 

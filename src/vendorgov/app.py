@@ -55,6 +55,7 @@ from vendorgov.vendors.views import VendorPages
 from vendorgov.web import errors, loop_lag, offline, ops
 from vendorgov.web.input import check_request
 from vendorgov.web.list_exports import ExportPages
+from vendorgov.web.locale import LanguagePages, LocaleMiddleware
 from vendorgov.web.pages import HomePages
 from vendorgov.web.security import SwaggerPage, add_security_headers, client_identifier
 from vendorgov.web.templating import compile_all, make_template_config
@@ -194,6 +195,7 @@ def create_app(
             # Only the login form is throttled, so the middleware wraps only its routes.
             Router(path="/", route_handlers=[LoginPages], middleware=[rate_limit.middleware]),
             HomePages,
+            LanguagePages,
             VendorPages,
             ContractPages,
             ScorecardPages,
@@ -235,6 +237,8 @@ def create_app(
             ops.metrics_config().middleware,
             session.middleware,
             DefineMiddleware(AccountAuthMiddleware, exclude=[*PUBLIC_PATHS, *offline.PATHS]),
+            # After authentication: the account's language comes first.
+            LocaleMiddleware(),
         ],
         csrf_config=CSRFConfig(
             secret=derive_key(settings.secret_key, CSRF_LABEL).hex(),

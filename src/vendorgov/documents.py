@@ -14,6 +14,7 @@ from typing import Any
 import segno
 from jinja2 import Environment
 
+from vendorgov.i18n import DEFAULT_LOCALE, using_locale
 from vendorgov.settings import get_settings
 
 
@@ -30,8 +31,9 @@ def render_html(template: str, **context: Any) -> str:
 
 def render_pdf(template: str, **context: Any) -> bytes:
     """For code off the event loop (scripts, benchmarks); a request or job awaits
-    rendered_pdf. WeasyPrint is imported on first use: it takes a second to load."""
-    return _pdf_of_html(render_html(template, **context), str(get_settings().static_dir))
+    rendered_pdf. WeasyPrint is imported on first use: it takes a second to load. A printed
+    document is in Chinese whoever prints it (domain rules §0)."""
+    return _pdf_of_html(_chinese_html(template, context), str(get_settings().static_dir))
 
 
 def _pdf_of_html(html: str, base_url: str) -> bytes:
@@ -55,10 +57,16 @@ def _pdf_pool() -> ProcessPoolExecutor:
 
 async def rendered_pdf(template: str, **context: Any) -> bytes:
     """A document rendered off the event loop: its HTML in a thread, the PDF in a process."""
-    html = await asyncio.to_thread(render_html, template, **context)
+    html = await asyncio.to_thread(_chinese_html, template, context)
     loop = asyncio.get_running_loop()
     base_url = str(get_settings().static_dir)
     return await loop.run_in_executor(_pdf_pool(), _pdf_of_html, html, base_url)
+
+
+def _chinese_html(template: str, context: dict) -> str:
+    """The hospital's documents are Chinese (domain rules §0); templates may add English."""
+    with using_locale(DEFAULT_LOCALE):
+        return render_html(template, **context)
 
 
 def qr_data_uri(url: str) -> str:

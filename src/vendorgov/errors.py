@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from vendorgov.i18n import N_
+
 
 @dataclass(frozen=True)
 class FieldError:
@@ -13,8 +15,9 @@ class FieldError:
 
 
 class DomainError(Exception):
+    # Titles are msgids: the response translates them into the request's language.
     status_code = 400
-    title = "Bad request"
+    title = N_("Bad request")
 
     def __init__(self, message: str, errors: list[FieldError] | None = None):
         super().__init__(message)
@@ -26,7 +29,7 @@ class InvalidInput(DomainError):
     """One or more fields break a rule; nothing was changed."""
 
     status_code = 422
-    title = "Invalid input"
+    title = N_("Invalid input")
 
     def __init__(self, errors: list[FieldError] | FieldError, message: str | None = None):
         errors = [errors] if isinstance(errors, FieldError) else errors
@@ -39,7 +42,7 @@ class InvalidInput(DomainError):
 
 class NotFound(DomainError):
     status_code = 404
-    title = "Not found"
+    title = N_("Not found")
 
     def __init__(self, entity: str, key: object):
         super().__init__(f"{entity} {key} does not exist")
@@ -49,12 +52,12 @@ class Conflict(DomainError):
     """The change clashes with the current state (duplicate, stale revision, wrong status)."""
 
     status_code = 409
-    title = "Conflict"
+    title = N_("Conflict")
 
 
 class Forbidden(DomainError):
     status_code = 403
-    title = "Forbidden"
+    title = N_("Forbidden")
 
 
 @dataclass

@@ -102,5 +102,6 @@ def log_in(page, username: str, password: str = DEMO_PASSWORD) -> None:
     page.goto("/login")
     page.fill("#username", username)
     page.fill("#password", password)
-    page.click("button[type=submit]")
+    # The login form's button: the header's language switch is a form button too.
+    page.click("form[action='/login'] button[type=submit]")
     page.wait_for_url(lambda url: "/login" not in url)

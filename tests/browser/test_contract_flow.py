@@ -50,6 +50,6 @@ def test_create_sign_amend_and_compare(page):
 
     page.click("button:has-text('Compare')")
     change = page.locator("#clause-SLA-1")
-    expect(change).to_contain_text("target")
+    expect(change).to_contain_text("Target")  # labelled, not the field code
     expect(change.locator("del")).to_have_text("95")
     expect(change.locator("ins")).to_have_text("98")

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEMO_PASSWORD
+from tests.browser.conftest import log_in
 from tests.conftest import PNG
 
 pytestmark = pytest.mark.browser
@@ -18,11 +18,7 @@ def phone_page(browser, live_server, username):
     context = browser.new_context(base_url=live_server, **PHONE)
     page = context.new_page()
     page.set_default_timeout(10_000)
-    page.goto("/login")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
+    log_in(page, username)
     return context, page
 
 
@@ -58,17 +54,17 @@ def test_inspection_notice_response_and_verification_on_a_phone(browser, live_se
     context, page = phone_page(browser, live_server, "jiekang")
     page.goto(notice_url)
     page.click("button:has-text('Acknowledge receipt')")
-    expect(page.locator(".flash.ok")).to_contain_text("acknowledged")
+    expect(page.locator(".flash.ok")).to_contain_text("Notice status: Acknowledged")
     page.fill("#f-note", "已清理积水并更换防滑垫，加强每小时巡查")
     page.click("button:has-text('Send the response')")
-    expect(page.locator(".flash.ok")).to_contain_text("responded")
+    expect(page.locator(".flash.ok")).to_contain_text("Notice status: Responded")
     context.close()
 
     context, page = phone_page(browser, live_server, "li.qiang")
     page.goto(notice_url)
     expect(page.locator("body")).to_contain_text("已清理积水并更换防滑垫")
     page.click("button:has-text('Verified: fixed')")
-    expect(page.locator(".flash.ok")).to_contain_text("closed")
+    expect(page.locator(".flash.ok")).to_contain_text("Notice status: Closed")
     page.goto("/notices?all=true")
     expect(page.locator("tr", has_text=number)).to_contain_text("closed")
     context.close()

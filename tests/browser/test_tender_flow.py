@@ -145,7 +145,7 @@ def test_tender_from_publication_to_award(browser, live_server, page):
     for expert in EXPERTS:
         page.check(f"label:has-text('{expert}') input[name=evaluator_ids]")
     page.click("button:has-text('Add to the panel')")
-    expect(page.locator(".flash.ok")).to_contain_text("5 evaluator(s) added")
+    expect(page.locator(".flash.ok")).to_contain_text("5 evaluators added")
 
     for n, expert in enumerate(EXPERTS):
         with session(browser, live_server, expert, phone=n == 0) as evaluator:
@@ -159,7 +159,7 @@ def test_tender_from_publication_to_award(browser, live_server, page):
             for i in range(6):
                 scores.nth(i).fill(str(80 + (i + n) % 7))
             evaluator.click("button:has-text('Save draft')")
-            expect(evaluator.locator(".flash.ok")).to_contain_text("Draft saved (6 score(s))")
+            expect(evaluator.locator(".flash.ok")).to_contain_text("Draft saved (6 scores)")
             evaluator.click("button:has-text('Submit final scores')")
             expect(evaluator.locator(".flash.ok")).to_contain_text("Scores submitted")
 

@@ -541,7 +541,7 @@ async def test_a_d_grade_drafts_a_notice_the_vendor_sees_only_once_issued(api, l
             f"/notices/{notice_id}/actions",
             data={"_csrf_token": token, "action": "issue", "severity": "critical"},
         )
-        assert done.status_code == 200 and "The notice is now issued" in done.text
+        assert done.status_code == 200 and "Notice status: Issued" in done.text
     async with api("vendor") as c:
         issued = (await c.get(f"/api/notices/{notice_id}")).json()
         acknowledged = await c.post(

@@ -162,8 +162,8 @@ def test_the_scoring_matrix_neutralises_vendor_names():
     report = {
         "tender": {"reference": "ZB-1"},
         "criteria": [
-            SimpleNamespace(key="technical", is_price=False),
-            SimpleNamespace(key="price", is_price=True),
+            SimpleNamespace(key="technical", name="技术方案", is_price=False),
+            SimpleNamespace(key="price", name="价格", is_price=True),
         ],
         "matrix": [
             {

@@ -212,12 +212,18 @@ async def test_evaluation_report_and_matrix_carry_the_numbers_of_the_award(api, 
         assert xlsx.status_code == 200
         sheets = pd.read_excel(io.BytesIO(xlsx.content), sheet_name=None)
         assert len(sheets["scores"]) == 5 * 3
-        results = sheets["results"].sort_values("rank")
-        assert list(results["total"]) == [93.43, 89.92, 83.84]
-        assert list(results["candidate"]) == [1, 2, 3]
+        # Headers in the caller's language (English here), criteria by their names.
+        results = sheets["results"].sort_values("Rank")
+        assert list(results["Total score"]) == [93.43, 89.92, 83.84]
+        assert list(results["Candidate"]) == [1, 2, 3]
         csv = await officer.get(f"/api/tenders/{tender_id}/matrix/csv")
         frame = pd.read_csv(io.BytesIO(csv.content), encoding="utf-8-sig")
-        assert sorted(frame["service"].unique()) == [80, 84, 88, 90, 93, 95]
+        assert sorted(frame["服务方案"].unique()) == [80, 84, 88, 90, 93, 95]
+        chinese = await officer.get(
+            f"/api/tenders/{tender_id}/matrix/csv", headers={"Accept-Language": "zh-CN"}
+        )
+        header = chinese.content.decode("utf-8-sig").splitlines()[0]
+        assert header.startswith("评标专家,投标编号,服务商,服务方案")
         assert (await officer.get(f"/api/tenders/{tender_id}/matrix/pdf")).status_code == 422
 
 

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from vendorgov.i18n import using_locale
 from vendorgov.vendors.rules import (
     USCC_ALPHABET,
     normalise_uscc,
@@ -44,17 +45,26 @@ def test_every_single_character_change_is_caught(code):
 @pytest.mark.parametrize(
     "code,fragment",
     [
-        ("91440300192203821", "18 characters, got 17"),
-        ("9144030019220382160", "18 characters, got 19"),
-        ("91440300192203821I", "'I'"),  # I, O, S, V, Z are not used
-        ("9144030O1922038216", "'O'"),
-        ("914403001922038217", "check character is '7'"),
-        ("", "got 0"),
+        ("91440300192203821", "18 characters, this one has 17"),
+        ("9144030019220382160", "18 characters, this one has 19"),
+        ("91440300192203821I", "code: I cannot appear"),  # I, O, S, V, Z are not used
+        ("9144030O1922038216", "code: O cannot appear"),
+        ("914403001922038217", "check character should be 6, not 7"),
+        ("", "this one has 0"),
     ],
 )
 def test_invalid_codes_say_why(code, fragment):
-    problem = uscc_problem(code)
+    with using_locale("en"):
+        problem = uscc_problem(code)
     assert problem is not None and fragment in problem
+
+
+def test_the_reason_is_in_the_users_language():
+    with using_locale("zh_CN"):
+        assert uscc_problem("914403001922038217") == "统一社会信用代码校验位应为 6，不是 7，请核对"
+        assert "当前为 17 位" in uscc_problem("91440300192203821")
+    with using_locale("en"):
+        assert uscc_problem("914403001922038217").startswith("Unified social credit code:")
 
 
 def test_normalise_strips_spaces_and_uppercases():

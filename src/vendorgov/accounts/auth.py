@@ -16,10 +16,12 @@ SESSION_KEY = "uid"
 # The account's credentials version at login: a reset or (de)activation raises it.
 CREDENTIALS_KEY = "cv"
 API_PREFIX = "/api/"
-# Paths anyone may open: the login page, static files, the API description, health and
-# readiness; /metrics has its own guard (loopback or a token, see web/ops.py).
+# Paths anyone may open: the login page and the language switch, static files, the API
+# description, health and readiness; /metrics has its own guard (loopback or a token, see
+# web/ops.py).
 PUBLIC_PATHS = [
     "^/login",
+    "^/language$",  # the switch works before login too (it finds the session itself)
     "^/static/",
     "^/schema",
     "^/healthz",

@@ -51,6 +51,7 @@ class Principal:
     # The account's credentials version when this principal was read: a login session keeps
     # it and is valid only while it is current (see accounts.service.end_sessions).
     credentials_version: int = 0
+    language: str = ""  # "" until the user chooses one (then the browser's choice applies)
 
     @property
     def is_vendor(self) -> bool:

@@ -16,7 +16,8 @@ from vendorgov.accounts.roles import ROLE_LABELS, Principal, Role, parse_role
 from vendorgov.accounts.rules import acceptable_for_login, password_errors
 from vendorgov.accounts.tables import Account, ApiToken
 from vendorgov.audit import service as audit
-from vendorgov.errors import Collector, Conflict, InvalidInput, NotFound
+from vendorgov.errors import Collector, Conflict, FieldError, InvalidInput, NotFound
+from vendorgov.i18n import _, valid_locale
 from vendorgov.paging import Page, PageRequest
 
 TOKEN_PREFIX = "vg_"
@@ -40,7 +41,7 @@ def _now() -> datetime:
 # builder costs about a millisecond per joined select, more than the database does.
 _PRINCIPAL_COLUMNS = (
     "u.id AS user_id, u.username, u.active, a.role, a.display_name, a.vendor AS vendor_id, "
-    "a.credentials_version"
+    "a.credentials_version, a.language"
 )
 _PRINCIPAL_BY_USER = (
     f"SELECT {_PRINCIPAL_COLUMNS} FROM account a "
@@ -63,6 +64,7 @@ def _principal(row: dict | None) -> Principal | None:
         role=Role(row["role"]),
         vendor_id=row["vendor_id"],
         credentials_version=row["credentials_version"],
+        language=row["language"],
     )
 
 
@@ -302,6 +304,42 @@ async def set_active(actor: audit.Actor, user_id: int, active: bool) -> None:
             "activate" if active else "deactivate",
             {"active": row["active"]},
             {"active": active},
+        )
+
+
+async def named(entries: list[dict]) -> list[dict]:
+    """Audit entries with `actor_name`, the actor's display name (the trail records the
+    username, which pages must not show to people); the username when the account is gone."""
+    ids = sorted({e["actor_id"] for e in entries if e.get("actor_id") is not None})
+    names = {}
+    if ids:
+        rows = await Account.select(Account.user, Account.display_name).where(
+            Account.user.is_in(ids)
+        )
+        names = {row["user"]: row["display_name"] for row in rows}
+    for entry in entries:
+        entry["actor_name"] = names.get(entry.get("actor_id")) or entry["actor"]
+    return entries
+
+
+async def set_language(actor: audit.Actor, language: str) -> None:
+    """The user's own interface language. A conditional update: a repeated choice changes
+    nothing and records nothing."""
+    if valid_locale(language) is None:
+        raise InvalidInput(
+            [FieldError("language", "one_of", _("Choose one of: %(names)s", names="zh_CN, en"))]
+        )
+    async with db.transaction():
+        before = await db.locked(
+            Account.select(Account.language).where(Account.user == actor.user_id)
+        ).first()
+        if before is None:
+            raise NotFound("account", actor.user_id)
+        if before["language"] == language:
+            return
+        await Account.update({Account.language: language}).where(Account.user == actor.user_id)
+        await audit.record(
+            actor, "account", actor.user_id, "set_language", before, {"language": language}
         )
 
 

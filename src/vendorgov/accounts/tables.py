@@ -15,6 +15,9 @@ class Account(Table):
     # Raised when the password is reset or the account (de)activated: login sessions carry
     # the version they started with and end when it is no longer the current one.
     credentials_version = Integer(default=0)
+    # The interface language the user chose (vendorgov.i18n.LOCALES); "" until they choose,
+    # when the browser's Accept-Language decides (zh_CN if it names neither).
+    language = Varchar(length=10, default="")
 
 
 class ApiToken(Table, tablename="api_token"):

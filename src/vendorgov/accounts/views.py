@@ -12,19 +12,12 @@ from litestar.response import Redirect, Template
 from vendorgov.accounts import service
 from vendorgov.accounts.auth import CREDENTIALS_KEY, EVERY_ROLE, SESSION_KEY, allow
 from vendorgov.accounts.roles import ROLE_LABELS, Role
-from vendorgov.errors import DomainError
+from vendorgov.i18n import _
 from vendorgov.paging import PageRequest
 from vendorgov.vendors import service as vendors
-from vendorgov.web.forms import Form, error_map
+from vendorgov.web.forms import Form, safe_next
 
 ROTATE_SESSION = "_rotate"
-
-
-def _safe_next(target: str) -> str:
-    """Only same-site paths: never redirect a login to another host."""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/"
 
 
 class LoginPages(Controller):
@@ -33,13 +26,13 @@ class LoginPages(Controller):
     @get("/login")
     async def login_form(self, request: Request, next: FromQuery[str] = "/") -> Template:
         return Template(
-            "login.html", context={"next": _safe_next(next), "error": "", "username": ""}
+            "login.html", context={"next": safe_next(next), "error": "", "username": ""}
         )
 
     @post("/login")
     async def login(self, request: Request) -> Template | Redirect:
         form = await Form.read(request)
-        target = _safe_next(form.text("next") or "/")
+        target = safe_next(form.text("next") or "/")
         principal = await service.authenticate(
             form.text("username"), str(form.data.get("password", ""))
         )
@@ -50,7 +43,7 @@ class LoginPages(Controller):
                 context={
                     "next": target,
                     "username": form.text("username"),
-                    "error": "Wrong username or password, or the account is inactive.",
+                    "error": _("Wrong username or password, or the account is inactive."),
                 },
             )
         # A fresh session id at login, so an id planted before it is worthless.
@@ -99,16 +92,13 @@ class TokenPages(Controller):
     @post("/")
     async def create(self, request: Request) -> Template:
         form = await Form.read(request)
-        try:
-            _, token = await service.create_token(request.user, form.text("name"))
-        except DomainError as error:
-            return await self._page(request, error.status_code, errors=error_map(error))
+        _id, token = await service.create_token(request.user, form.text("name"))
         return await self._page(request, 201, new_token=token)
 
     @post("/{token_id:int}/revoke")
     async def revoke(self, request: Request, token_id: FromPath[int]) -> Redirect:
         await service.revoke_token(request.user, token_id)
-        flash(request, "Token revoked.", category="ok")
+        flash(request, _("Token revoked."), category="ok")
         return Redirect("/tokens")
 
 
@@ -139,47 +129,38 @@ class AccountPages(Controller):
     ) -> Template:
         return await self._page(filters={"q": q, "role": role, "request": paging})
 
+    # A rejected form comes back on the page it was sent from, input kept
+    # (web.errors.FormRetry): these handlers only do the work.
     @post("/")
-    async def create(self, request: Request) -> Template | Redirect:
+    async def create(self, request: Request) -> Redirect:
         form = await Form.read(request)
         vendor_id = form.integer("vendor_id")
-        try:
-            form.errors.raise_if_any()
-            await service.create_account(
-                request.user,
-                username=form.text("username"),
-                password=str(form.data.get("password", "")),
-                role=form.text("role"),
-                display_name=form.text("display_name"),
-                email=form.text("email"),
-                vendor_id=vendor_id,
-            )
-        except DomainError as error:
-            return await self._page(
-                error.status_code, errors=error_map(error), values=form.values()
-            )
-        flash(request, f"Account {form.text('username')} created.", category="ok")
+        form.errors.raise_if_any()
+        await service.create_account(
+            request.user,
+            username=form.text("username"),
+            password=str(form.data.get("password", "")),
+            role=form.text("role"),
+            display_name=form.text("display_name"),
+            email=form.text("email"),
+            vendor_id=vendor_id,
+        )
+        flash(
+            request,
+            _("Account %(name)s created.", name=form.text("display_name")),
+            category="ok",
+        )
         return Redirect("/accounts")
 
     @post("/{user_id:int}/active")
-    async def set_active(self, request: Request, user_id: FromPath[int]) -> Template | Redirect:
+    async def set_active(self, request: Request, user_id: FromPath[int]) -> Redirect:
         form = await Form.read(request)
-        try:
-            await service.set_active(request.user, user_id, form.flag("active"))
-        except DomainError as error:
-            if error.status_code == 404:
-                raise
-            return await self._page(error.status_code, errors=error_map(error))
+        await service.set_active(request.user, user_id, form.flag("active"))
         return Redirect("/accounts")
 
     @post("/{user_id:int}/password")
-    async def set_password(self, request: Request, user_id: FromPath[int]) -> Template | Redirect:
+    async def set_password(self, request: Request, user_id: FromPath[int]) -> Redirect:
         form = await Form.read(request)
-        try:
-            await service.set_password(request.user, user_id, str(form.data.get("password", "")))
-        except DomainError as error:
-            if error.status_code == 404:
-                raise
-            return await self._page(error.status_code, errors=error_map(error))
-        flash(request, "Password changed.", category="ok")
+        await service.set_password(request.user, user_id, str(form.data.get("password", "")))
+        flash(request, _("Password changed."), category="ok")
         return Redirect("/accounts")

@@ -12,26 +12,28 @@ from litestar.di import Provide
 from litestar.params import FromQuery
 from litestar.response import Template
 
+from vendorgov.accounts import service as accounts
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
 from vendorgov.audit import service
 from vendorgov.errors import InvalidInput
+from vendorgov.i18n import N_
 from vendorgov.paging import PageRequest
 from vendorgov.web import list_exports
 
 # A checkpoint file is a few hundred bytes; more is not one.
 _CHECKPOINT_BYTES = 64 * 1024
 EXPORT_COLUMNS = {
-    "id": "id",
-    "at": "at",
-    "actor": "actor",
-    "entity": "entity",
-    "entity_id": "entity_id",
-    "action": "action",
-    "changed": "changed",
-    "before": "before",
-    "after": "after",
-    "hash": "hash",
+    "id": N_("Entry no."),
+    "at": N_("Time"),
+    "actor": N_("By"),
+    "entity": N_("Record type"),
+    "entity_id": N_("Record no."),
+    "action": N_("Action"),
+    "changed": N_("Fields changed"),
+    "before": N_("Before"),
+    "after": N_("After"),
+    "hash": N_("Chain hash"),
 }
 
 
@@ -108,12 +110,14 @@ async def _page(
     paging: PageRequest,
     checkpoint=None,
 ) -> Template:
+    trail = await service.trail_page(request=paging, **filters)
+    trail.items = await accounts.named(trail.items)
     return Template(
         "audit/index.html",
         context={
             "verification": verification,
             "checkpoint": checkpoint,
-            "history": await service.trail_page(request=paging, **filters),
+            "history": trail,
             **filters,
         },
     )

@@ -16,6 +16,8 @@ from vendorgov.audits import documents, lists, service
 from vendorgov.errors import InvalidInput, NotFound
 from vendorgov.files.responses import download, inline_file
 from vendorgov.files.service import Upload
+from vendorgov.humane import status_label
+from vendorgov.i18n import N_, _
 from vendorgov.inspections import service as inspections
 from vendorgov.inspections.api import parse_instant
 from vendorgov.locations import service as locations
@@ -31,30 +33,30 @@ LIST_READERS = allow(
 AUDIT_READERS = allow(Role.admin, Role.supervisor, Role.auditor)
 SUPERVISORS = allow(Role.admin, Role.supervisor)
 FINDING_COLUMNS = {
-    "id": "id",
-    "found_at": "found_at",
-    "contract_number": "contract",
-    "vendor_name": "vendor",
-    "source": "source",
-    "severity": "severity",
-    "category": "category",
-    "place": "place",
-    "description": "description",
-    "clause_code": "clause",
-    "status": "status",
-    "notice_id": "notice_id",
+    "id": N_("Finding no."),
+    "found_at": N_("Found at"),
+    "contract_number": N_("Contract"),
+    "vendor_name": N_("Vendor"),
+    "source": N_("Source"),
+    "severity": N_("Severity"),
+    "category": N_("Finding"),
+    "place": N_("Place"),
+    "description": N_("Details"),
+    "clause_code": N_("SLA clause"),
+    "status": N_("Status"),
+    "notice_id": N_("Notice no."),
 }
 NOTICE_COLUMNS = {
-    "number": "number",
-    "contract_number": "contract",
-    "vendor_name": "vendor",
-    "status": "status",
-    "severity": "severity",
-    "month": "month",
-    "issued_at": "issued_at",
-    "deadline": "deadline",
-    "closed_at": "closed_at",
-    "overdue": "overdue",
+    "number": N_("Notice number"),
+    "contract_number": N_("Contract"),
+    "vendor_name": N_("Vendor"),
+    "status": N_("Status"),
+    "severity": N_("Severity"),
+    "month": N_("Month"),
+    "issued_at": N_("Issued at"),
+    "deadline": N_("Deadline"),
+    "closed_at": N_("Closed at"),
+    "overdue": N_("Overdue"),
 }
 FINDINGS_EXPORT = list_exports.register(
     list_exports.ListExport(
@@ -112,7 +114,7 @@ class NoticePages(Controller):
         await service.upload_report(
             request.user, assignment_id, Upload(upload.filename, await upload.read())
         )
-        flash(request, "Report uploaded.", category="ok")
+        flash(request, _("Report uploaded."), category="ok")
         return Redirect("/audits")
 
     @post("/audits/{assignment_id:int}/findings", guards=[allow(Role.auditor)])
@@ -140,7 +142,7 @@ class NoticePages(Controller):
                 location_id=location_id,
             ),
         )
-        flash(request, "Finding recorded.", category="ok")
+        flash(request, _("Finding recorded."), category="ok")
         return Redirect("/audits")
 
     @get(
@@ -180,7 +182,7 @@ class NoticePages(Controller):
         except ValueError:
             raise InvalidInput.single("finding_id", "number", "not a finding") from None
         notice_id = await service.issue_notice(request.user, ids)
-        flash(request, "Notice issued to the vendor.", category="ok")
+        flash(request, _("Notice issued to the vendor."), category="ok")
         return Redirect(f"/notices/{notice_id}")
 
     @get("/notices", guards=[LIST_READERS], dependencies={"filters": Provide(lists.notice_filters)})
@@ -251,7 +253,7 @@ class NoticePages(Controller):
             evidence,
             str(form.get("severity", "")),
         )
-        flash(request, f"The notice is now {status}.", category="ok")
+        flash(request, _("Notice status: %(status)s.", status=status_label(status)), category="ok")
         return Redirect(f"/notices/{notice_id}")
 
     @get("/notices/{notice_id:int}/evidence/{file_id:str}", guards=[LIST_READERS])

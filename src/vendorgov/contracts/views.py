@@ -12,29 +12,32 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
+from vendorgov.accounts import service as accounts
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
 from vendorgov.contracts import documents, rules, service
 from vendorgov.contracts.ocds import contract_release
 from vendorgov.contracts.service import KEEPERS, READERS
 from vendorgov.errors import Collector, DomainError
+from vendorgov.humane import status_label
+from vendorgov.i18n import N_, _
 from vendorgov.paging import PageRequest
 from vendorgov.vendors import service as vendors
 from vendorgov.web import list_exports
-from vendorgov.web.forms import Form, error_map
+from vendorgov.web.forms import Form, error_map, not_a_number
 
 # Vendors read their own contracts and auditors their assigned ones (the service checks which).
 READ = allow(*READERS, Role.vendor, Role.auditor)
 WRITE = allow(*KEEPERS)
 EXPORT_COLUMNS = {
-    "number": "number",
-    "title": "title",
-    "vendor_name": "vendor",
-    "category": "category",
-    "start_date": "start_date",
-    "end_date": "end_date",
-    "effective_status": "status",
-    "vendor_status": "vendor_status",
+    "number": N_("Contract number"),
+    "title": N_("Title"),
+    "vendor_name": N_("Vendor"),
+    "category": N_("Service category"),
+    "start_date": N_("Start date"),
+    "end_date": N_("End date"),
+    "effective_status": N_("Status"),
+    "vendor_status": N_("Vendor status"),
 }
 BLANK_CLAUSE_ROWS = 2
 BLANK_PENALTY_ROWS = 1
@@ -59,7 +62,7 @@ def _number(form: Form, name: str, field: str, errors: Collector) -> str:
     try:
         Decimal(raw)
     except InvalidOperation:
-        errors.add(field, "number", f"{raw!r} is not a number")
+        errors.add(field, "number", not_a_number(raw))
     return raw
 
 
@@ -234,45 +237,28 @@ class ContractPages(Controller):
         )
 
     @post("/", guards=[WRITE])
-    async def create(self, request: Request) -> Template | Redirect:
+    async def create(self, request: Request) -> Redirect:
+        """A rejection re-renders /contracts/new with the input (web.errors.FormRetry)."""
         form = await Form.read(request)
-        fee = form.text("monthly_fee").replace(",", "")
-        try:
-            data = service.ContractInput(
-                number=form.text("number"),
-                title=form.text("title"),
-                vendor_id=form.integer("vendor_id"),
-                category=form.text("category"),
-                start_date=form.date("start_date"),
-                end_date=form.date("end_date"),
-                monthly_fee=Decimal(fee) if fee else None,
-                scope=form.text("scope"),
-                notice_days=form.integer("notice_days") or 90,
-            )
-            form.errors.raise_if_any()
-            contract_id, _ = await service.create_contract(request.user, data)
-        except InvalidOperation:
-            return await self._form_error(form, {"monthly_fee": f"{fee!r} is not an amount"})
-        except DomainError as error:
-            return await self._form_error(form, error_map(error), error.status_code)
+        data = service.ContractInput(
+            number=form.text("number"),
+            title=form.text("title"),
+            vendor_id=form.integer("vendor_id"),
+            category=form.text("category"),
+            start_date=form.date("start_date"),
+            end_date=form.date("end_date"),
+            monthly_fee=form.decimal("monthly_fee"),
+            scope=form.text("scope"),
+            notice_days=form.integer("notice_days") or 90,
+        )
+        form.errors.raise_if_any()
+        contract_id, _version = await service.create_contract(request.user, data)
         flash(
             request,
-            "Contract created with a draft first version: add its terms, then sign.",
+            _("Contract created with a draft first version: add its terms, then sign."),
             category="ok",
         )
         return Redirect(f"/contracts/{contract_id}/versions/1")
-
-    async def _form_error(self, form: Form, errors: dict, status: int = 422) -> Template:
-        return Template(
-            "contracts/form.html",
-            status_code=status,
-            context={
-                "values": form.values(),
-                "errors": errors,
-                "vendors": await vendors.vendor_choices(),
-                **service.choices(),
-            },
-        )
 
     @get("/{contract_id:int}", guards=[READ])
     async def detail(self, request: Request, contract_id: FromPath[int]) -> Template:
@@ -292,7 +278,7 @@ class ContractPages(Controller):
             status_code=status_code,
             context={
                 "contract": contract,
-                "history": await service.history(request.user, contract_id),
+                "history": await accounts.named(await service.history(request.user, contract_id)),
                 "can_edit": request.user.role in KEEPERS,
                 "errors": errors or {},
                 "form_name": form_name,
@@ -315,7 +301,10 @@ class ContractPages(Controller):
         version = await service.get_version(request.user, version_id)
         flash(
             request,
-            f"Draft version {version['number']} created: change its terms, then sign.",
+            _(
+                "Draft version %(number)s created: change its terms, then sign.",
+                number=version["number"],
+            ),
             category="ok",
         )
         return Redirect(f"/contracts/{contract_id}/versions/{version['number']}")
@@ -335,7 +324,7 @@ class ContractPages(Controller):
             return await self._detail(
                 request, contract_id, error.status_code, error_map(error), "status"
             )
-        flash(request, f"The contract is now {new}.", category="ok")
+        flash(request, _("Contract status: %(status)s.", status=status_label(new)), category="ok")
         return Redirect(f"/contracts/{contract_id}")
 
     @get("/{contract_id:int}/versions/{number:int}", guards=[READ])
@@ -372,7 +361,7 @@ class ContractPages(Controller):
                 conflict=error.message if status == 409 else "",
             )
             return Template("contracts/version.html", status_code=status, context=context)
-        flash(request, "Draft saved.", category="ok")
+        flash(request, _("Draft saved."), category="ok")
         return Redirect(f"/contracts/{contract_id}/versions/{number}")
 
     @post("/{contract_id:int}/versions/{number:int}/sign", guards=[WRITE])
@@ -393,7 +382,11 @@ class ContractPages(Controller):
                     contract, version, request.user, errors=error_map(error), conflict=error.message
                 ),
             )
-        flash(request, f"Version {number} signed: it is immutable from now on.", category="ok")
+        flash(
+            request,
+            _("Version %(number)s signed: it is immutable from now on.", number=number),
+            category="ok",
+        )
         return Redirect(f"/contracts/{contract_id}")
 
     @post("/{contract_id:int}/versions/{number:int}/discard", guards=[WRITE])
@@ -402,7 +395,7 @@ class ContractPages(Controller):
     ) -> Redirect:
         contract = await service.get_contract(request.user, contract_id)
         await service.discard_draft(request.user, service.version_by_number(contract, number)["id"])
-        flash(request, f"Draft version {number} discarded.", category="ok")
+        flash(request, _("Draft version %(number)s discarded.", number=number), category="ok")
         return Redirect(f"/contracts/{contract_id}")
 
     @get("/{contract_id:int}/compare", guards=[READ])

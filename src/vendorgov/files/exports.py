@@ -10,6 +10,8 @@ from decimal import Decimal
 import pandas as pd
 from openpyxl import Workbook
 
+from vendorgov.i18n import _
+
 # OWASP's CSV-injection rule: a cell starting with one of these is read as a formula (or
 # splits into one) by Excel, LibreOffice and Google Sheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -65,7 +67,15 @@ def xlsx_bytes(sheets: Mapping[str, pd.DataFrame], money_columns: Iterable[str] 
     return out.getvalue()
 
 
+def headed(frame: pd.DataFrame, headers: Mapping[str, str]) -> pd.DataFrame:
+    """The frame with its known columns headed in the request's language (`headers` maps a
+    column to its header's msgid); other columns keep their names (data, such as a tender's
+    criterion names)."""
+    return frame.rename(columns={k: _(header) for k, header in headers.items()})
+
+
 def rows_csv(rows: Iterable[Mapping], columns: Mapping[str, str]) -> bytes:
-    """A list's rows as CSV: `columns` maps each row key to its header, in order."""
+    """A list's rows as CSV: `columns` maps each row key to its header's msgid, in order; the
+    headers are in the request's language (Chinese by default, English with ?lang=en)."""
     frame = pd.DataFrame([[row.get(k) for k in columns] for row in rows], columns=list(columns))
-    return csv_bytes(frame.rename(columns=dict(columns)))
+    return csv_bytes(headed(frame, columns))

@@ -10,6 +10,7 @@ from litestar.response import Redirect, Template
 from vendorgov.accounts import service as accounts
 from vendorgov.accounts.auth import allow
 from vendorgov.contracts import service as contracts
+from vendorgov.i18n import _
 from vendorgov.inspections import plans
 from vendorgov.web.forms import Form
 
@@ -44,7 +45,7 @@ class PlanPages(Controller):
             request.user, contract_id, form.text("month"), spot_checks, form.text("seed")
         )
         if not done.created:
-            flash(request, "That month already has its plan.", category="info")
+            flash(request, _("That month already has its plan."), category="info")
         return Redirect(f"/inspection-plans/{done.plan_id}")
 
     @get("/inspection-plans/{plan_id:int}", guards=[PLANNERS])
@@ -61,5 +62,5 @@ class PlanPages(Controller):
         assignee_id = form.integer("assignee_id")
         form.errors.raise_if_any()
         item = await plans.assign(request.user, item_id, assignee_id)
-        flash(request, "Assigned." if item["assignee"] else "Unassigned.", category="ok")
+        flash(request, _("Assigned.") if item["assignee"] else _("Unassigned."), category="ok")
         return Redirect(f"/inspection-plans/{item['plan']}")

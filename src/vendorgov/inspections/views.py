@@ -21,6 +21,7 @@ from vendorgov.contracts import service as contracts
 from vendorgov.errors import InvalidInput
 from vendorgov.files.responses import inline_file
 from vendorgov.files.service import Upload
+from vendorgov.i18n import _
 from vendorgov.inspections import plans, service
 from vendorgov.inspections.api import parse_instant
 from vendorgov.inspections.rules import InspectionKind
@@ -210,6 +211,11 @@ class InspectionPages(Controller):
             by="location" if by == "location" else "category",
         )
         label = "place" if by == "location" else "category"
+        title = (
+            _("Findings by place, %(first)s to %(last)s", first=first, last=last)
+            if by == "location"
+            else _("Findings by category, %(first)s to %(last)s", first=first, last=last)
+        )
         return Template(
             "inspections/pareto.html",
             context={
@@ -218,6 +224,6 @@ class InspectionPages(Controller):
                 "last": str(last),
                 "counts": counts,
                 "by": label,
-                "chart": pareto_chart(counts, title=f"Findings by {label}, {first} to {last}"),
+                "chart": pareto_chart(counts, title=title),
             },
         )

@@ -17,6 +17,7 @@ from typing import Any
 from vendorgov import db
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.errors import Conflict, DomainError, NotFound
+from vendorgov.i18n import _
 from vendorgov.jobs.tables import Job
 
 FINISHED = ("done", "failed")
@@ -42,7 +43,7 @@ def _plain(value: Any) -> Any:
 def error_of(error: DomainError) -> dict:
     return {
         "status": error.status_code,
-        "title": error.title,
+        "title": _(error.title),
         "message": error.message,
         "errors": [dataclasses.asdict(e) for e in error.errors],
     }

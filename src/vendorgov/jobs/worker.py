@@ -22,6 +22,7 @@ from typing import Any
 
 from vendorgov.accounts.roles import Principal
 from vendorgov.errors import DomainError
+from vendorgov.i18n import _, current_locale, using_locale
 from vendorgov.jobs import service
 from vendorgov.settings import get_settings
 
@@ -43,6 +44,10 @@ TIMEOUT_S = 3600
 def redis_url() -> str:
     """VENDORGOV_REDIS_URL (validated by the settings; empty: run jobs in this process)."""
     return get_settings().redis_url
+
+
+# The job's language, kept with its parameters when it is started.
+LOCALE_PARAM = "locale"
 
 
 @dataclass
@@ -113,27 +118,36 @@ async def run(job_id: uuid.UUID) -> None:
     writer = asyncio.get_running_loop().create_task(
         _write_progress(job), context=contextvars.Context()
     )
+    # Reports and messages in the language of whoever started the job (start() kept it).
+    language = row["params"].get(LOCALE_PARAM) or (actor.language if actor else "")
     try:
-        result = await kinds()[row["kind"]](job)
+        with using_locale(language):
+            await _perform(job, row["kind"])
+    finally:
+        writer.cancel()
+        with suppress(asyncio.CancelledError):
+            await writer
+
+
+async def _perform(job: JobRun, kind: str) -> None:
+    job_id = job.id
+    try:
+        result = await kinds()[kind](job)
         if not job.finished:
             await job.finish(result)
     except DomainError as error:
         await service.fail(job_id, service.error_of(error))
     except Exception:
-        log.exception("job %s (%s) failed", job_id, row["kind"])
+        log.exception("job %s (%s) failed", job_id, kind)
         await service.fail(
             job_id,
             {
                 "status": 500,
-                "title": "Job failed",
-                "message": "the job failed; it has been logged",
+                "title": _("Job failed"),
+                "message": _("the job failed; it has been logged"),
                 "errors": [],
             },
         )
-    finally:
-        writer.cancel()
-        with suppress(asyncio.CancelledError):
-            await writer
 
 
 # In-process: strong references, or the loop may collect a running task.
@@ -177,7 +191,7 @@ async def enqueue(job_id: uuid.UUID) -> None:
 
 
 async def start(kind: str, params: dict, actor: Principal | None) -> uuid.UUID:
-    job_id = await service.create(kind, params, actor)
+    job_id = await service.create(kind, {**params, LOCALE_PARAM: current_locale.get()}, actor)
     assert job_id is not None  # only keyed jobs can be refused
     await enqueue(job_id)
     return job_id

@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 from vendorgov.accounts.auth import allow
 from vendorgov.errors import InvalidInput
 from vendorgov.files.responses import download
+from vendorgov.i18n import _
 from vendorgov.locations import documents, rules, service
 from vendorgov.web.forms import Form
 
@@ -58,7 +59,7 @@ class LocationPages(Controller):
             parent_id,
             form.text("pinyin"),
         )
-        flash(request, "Place added.", category="ok")
+        flash(request, _("Place added."), category="ok")
         return Redirect("/locations")
 
     @post("/locations/{location_id:int}", guards=[KEEPERS])
@@ -72,7 +73,7 @@ class LocationPages(Controller):
         )
         form.errors.raise_if_any()
         await service.update(request.user, location_id, change)
-        flash(request, "Place saved.", category="ok")
+        flash(request, _("Place saved."), category="ok")
         return Redirect("/locations")
 
     @post("/locations/import", guards=[KEEPERS])
@@ -82,7 +83,15 @@ class LocationPages(Controller):
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise InvalidInput.single("file", "required", "choose a CSV or XLSX file")
         done = await service.import_tree(request.user, upload.filename, await upload.read())
-        flash(request, f"{done.created} places added, {done.updated} updated.", category="ok")
+        flash(
+            request,
+            _(
+                "%(created)s places added, %(updated)s updated.",
+                created=done.created,
+                updated=done.updated,
+            ),
+            category="ok",
+        )
         return Redirect("/locations")
 
     @get("/locations/qr.pdf", guards=[KEEPERS])

@@ -16,7 +16,8 @@ from vendorgov.charts import Band, Series, line_chart
 from vendorgov.contracts import rules as contract_rules
 from vendorgov.contracts import service as contracts
 from vendorgov.files.responses import inline_file
-from vendorgov.i18n import _
+from vendorgov.humane import status_label
+from vendorgov.i18n import _, ngettext
 from vendorgov.jobs import service as job_state
 from vendorgov.paging import PageRequest
 from vendorgov.payments import disputes, documents, exports, jobs, presentation, service
@@ -87,9 +88,11 @@ class MonthEndPages(Controller):
         status = await disputes.rule(
             request.user, dispute_id, form.text("decision"), form.text("note")
         )
-        message = f"Dispute {dispute_id} {status}."
-        if status == "upheld":
-            message += " Correct its cause, then compute the month again with a reason."
+        message = (
+            _("Dispute upheld. Correct its cause, then compute the month again with a reason.")
+            if status == "upheld"
+            else _("Dispute %(status)s.", status=status_label(status))
+        )
         flash(request, message, category="ok")
         run_id = form.integer("run_id")
         return Redirect(f"/month-end/runs/{run_id}" if run_id else "/month-end")
@@ -113,7 +116,7 @@ class MonthEndPages(Controller):
         )
         flash(
             request,
-            "Dispute sent: finance rules on it before the month is approved.",
+            _("Dispute sent: finance rules on it before the month is approved."),
             category="ok",
         )
         return Redirect(f"/month-end/runs/{run_id}/contracts/{contract_id}")
@@ -121,7 +124,7 @@ class MonthEndPages(Controller):
     @post("/month-end/runs/{run_id:int}/waiver", guards=[allow(Role.vendor)])
     async def waive(self, request: Request, run_id: FromPath[int]) -> Redirect:
         await disputes.waive(request.user, run_id)
-        flash(request, "You waived the dispute window of this revision.", category="ok")
+        flash(request, _("You waived the dispute window of this revision."), category="ok")
         return Redirect("/statements")
 
     @get(
@@ -136,11 +139,14 @@ class MonthEndPages(Controller):
     @post("/month-end/runs/{run_id:int}/approve", guards=[FINANCE])
     async def approve(self, request: Request, run_id: FromPath[int]) -> Redirect:
         drafted = await service.approve(request.user, run_id)
-        message = "Approved and locked."
+        message = _("Approved and locked.")
         if drafted:
-            message += (
-                f" {len(drafted)} rectification notice{'s' if len(drafted) > 1 else ''} "
-                "drafted for D grades: a supervisor reviews and issues them under Notices."
+            message += " " + ngettext(
+                "%(num)s rectification notice drafted for D grades: a supervisor reviews and "
+                "issues it under Notices.",
+                "%(num)s rectification notices drafted for D grades: a supervisor reviews and "
+                "issues them under Notices.",
+                len(drafted),
             )
         flash(request, message, category="ok")
         return Redirect(f"/month-end/runs/{run_id}")
@@ -151,7 +157,7 @@ class MonthEndPages(Controller):
         await service.return_run(request.user, run_id, str(form.get("reason", "")))
         flash(
             request,
-            "Returned for correction: fix the cause and compute the month again.",
+            _("Returned for correction: fix the cause and compute the month again."),
             category="ok",
         )
         return Redirect(f"/month-end/runs/{run_id}")

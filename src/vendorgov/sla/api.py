@@ -244,4 +244,4 @@ class EventTemplateApi(Controller):
         summary="The CSV import template with its columns and two example rows",
     )
     async def template(self) -> Response[bytes]:
-        return download(service.template_csv().encode(), "events.csv", CSV)
+        return download(service.template_csv(), "events.csv", CSV)

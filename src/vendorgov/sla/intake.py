@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -22,8 +22,9 @@ from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from vendorgov.errors import DomainError, InvalidInput
+from vendorgov.i18n import _, every_translation
 from vendorgov.settings import Settings, get_settings
-from vendorgov.sla.rows import COLUMNS, REQUIRED
+from vendorgov.sla.rows import COLUMNS, HEADERS, REQUIRED
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,7 @@ def read_table(
     *,
     required: Sequence[str] = REQUIRED,
     columns: Sequence[str] = COLUMNS,
+    headers: Mapping[str, str] = HEADERS,
     what: str = "events",
 ) -> pd.DataFrame:
     """Records from an uploaded CSV (UTF-8, with or without BOM, or GB18030 as Excel in
@@ -193,14 +195,24 @@ def read_table(
         raise InvalidInput.single(
             "file", "file_type", f"not a readable XLSX workbook ({type(error).__name__})"
         ) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
+    aliases = {
+        text.casefold(): key
+        for key, header in headers.items()
+        for text in (key, *every_translation(header))
+    }
+    frame.columns = [aliases.get(str(c).strip().casefold(), str(c).strip()) for c in frame.columns]
     missing = [c for c in required if c not in frame.columns]
     if missing:
+        named = [_(headers[c]) if c in headers else c for c in missing]
         raise InvalidInput.single(
             "file",
             "columns",
-            f"missing column(s) {', '.join(missing)}; expected "
-            f"{', '.join(columns)} (download the template)",
+            _(
+                "File: missing column(s) %(missing)s; expected %(expected)s (download the "
+                "template: its headers in Chinese or English are both read).",
+                missing=", ".join(named),
+                expected=", ".join(_(headers[c]) if c in headers else c for c in columns),
+            ),
         )
     if frame.empty:
         raise InvalidInput.single("file", "required", "the file has a header but no rows")

@@ -26,6 +26,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from vendorgov.i18n import N_, _
+
 COLUMNS = [
     "external_id",
     "category",
@@ -38,6 +40,20 @@ COLUMNS = [
     "complaint",
 ]
 REQUIRED = ("external_id", "category", "priority", "reported_at")
+# The template's column headers (msgids), in the downloader's language. A file may name a
+# column by its key, its English header or its Chinese one: a spreadsheet saved from the
+# template in either language imports.
+HEADERS = {
+    "external_id": N_("Ticket number"),
+    "category": N_("Category"),
+    "priority": N_("Priority"),
+    "location": N_("Location"),
+    "reported_at": N_("Reported at"),
+    "responded_at": N_("Responded at"),
+    "resolved_at": N_("Resolved at"),
+    "satisfaction": N_("Satisfaction (1-5)"),
+    "complaint": N_("Complaint"),
+}
 TIMES = ("reported_at", "responded_at", "resolved_at")
 PRIORITY_ALIASES = {
     "emergency": "emergency",
@@ -133,14 +149,14 @@ def parse_frame(frame: pd.DataFrame, zone: ZoneInfo) -> Parsed:
     problems: list[tuple[pd.Series, str, str, str]] = []  # mask, column, rule, message
     text = {c: _text(frame, c) for c in COLUMNS}
     for column in REQUIRED:
-        problems.append((text[column] == "", column, "required", "is required"))
+        problems.append((text[column] == "", column, "required", _("Required; fill it in.")))
     priority = text["priority"].str.lower().map(PRIORITY_ALIASES)
     problems.append(
         (
             priority.isna() & (text["priority"] != ""),
             "priority",
             "one_of",
-            "must be emergency, urgent or routine",
+            _("Use emergency, urgent or routine (紧急, 加急, 常规)."),
         )
     )
     times = {}
@@ -152,7 +168,7 @@ def parse_frame(frame: pd.DataFrame, zone: ZoneInfo) -> Parsed:
                 unreadable,
                 column,
                 "time",
-                "is not a time (e.g. 2026-10-01 08:30 or 2026-10-01T08:30:00+08:00)",
+                _("Not a time; write it as 2026-10-01 08:30 (hospital time)."),
             )
         )
     for column in ("responded_at", "resolved_at"):
@@ -161,22 +177,20 @@ def parse_frame(frame: pd.DataFrame, zone: ZoneInfo) -> Parsed:
                 times[column] < times["reported_at"],
                 column,
                 "not_before_reported",
-                f"{column} is before reported_at",
+                _("Earlier than the time reported; check both times."),
             )
         )
     score = pd.to_numeric(text["satisfaction"].replace("", np.nan), errors="coerce")
     bad_score = (text["satisfaction"] != "") & ~(score.between(1, 5) & (score % 1 == 0))
-    problems.append((bad_score, "satisfaction", "range_1_5", "must be a whole number from 1 to 5"))
+    problems.append((bad_score, "satisfaction", "range_1_5", _("Use a whole number from 1 to 5.")))
     complaint = text["complaint"].str.lower().map(FLAGS)
-    problems.append(
-        (complaint.isna(), "complaint", "boolean", "use yes/no, true/false, 1/0 or 是/否")
-    )
+    problems.append((complaint.isna(), "complaint", "boolean", _("Use yes or no (是 or 否).")))
     problems.append(
         (
             text["external_id"].str.len() > 100,
             "external_id",
             "max_length",
-            "must be at most 100 characters",
+            _("At most 100 characters."),
         )
     )
 

@@ -26,6 +26,7 @@ from vendorgov.audits.rules import months_of
 from vendorgov.contracts import service as contracts
 from vendorgov.errors import FieldError, Forbidden, InvalidInput, NotFound
 from vendorgov.files import service as files
+from vendorgov.i18n import _
 from vendorgov.jobs import service as job_state
 from vendorgov.jobs import worker as jobs
 from vendorgov.locations import service as locations
@@ -40,7 +41,7 @@ from vendorgov.sla.measure import (
     measure_month,
     sla_component,
 )
-from vendorgov.sla.rows import COLUMNS, RowError, parse_frame
+from vendorgov.sla.rows import COLUMNS, HEADERS, RowError, parse_frame
 from vendorgov.sla.tables import ClauseResult as ClauseResultRow
 from vendorgov.sla.tables import MonthMeasure, ServiceEvent, SurveyResponse
 
@@ -566,7 +567,7 @@ async def add_surveys(actor: Principal, contract_id: int, responses: list[Survey
             )
         if not isinstance(response.score, int) or not 1 <= response.score <= 5:
             errors.append(
-                FieldError(f"{prefix}.score", "range_1_5", "must be a whole number from 1 to 5")
+                FieldError(f"{prefix}.score", "range_1_5", _("Use a whole number from 1 to 5."))
             )
         try:
             day = date.fromisoformat(str(response.responded_on))
@@ -628,11 +629,13 @@ async def satisfaction_shares(contract_ids: list[int], month: Month) -> dict[int
     return shares
 
 
-def template_csv() -> str:
-    """The import template: the header and two example rows (hospital local times)."""
-    return (
-        ",".join(COLUMNS) + "\n"
+def template_csv() -> bytes:
+    """The import template: the headers in the current language and two example rows
+    (hospital local times), UTF-8 with a byte-order mark so that Excel shows the Chinese."""
+    text = (
+        ",".join(_(HEADERS[c]) for c in COLUMNS) + "\n"
         "HD-2026-000123,repair,urgent,住院部5楼东区,2026-10-08 09:12,2026-10-08 09:20,"
         "2026-10-08 10:05,5,no\n"
         "HD-2026-000124,cleaning,routine,门诊2楼卫生间,2026-10-08T10:00:00+08:00,,,,yes\n"
     )
+    return text.encode("utf-8-sig")

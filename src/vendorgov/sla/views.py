@@ -20,6 +20,7 @@ from vendorgov.contracts import service as contracts
 from vendorgov.contracts.rules import CLAUSE_KINDS, ClauseKind
 from vendorgov.errors import InvalidInput
 from vendorgov.files.responses import CSV, download
+from vendorgov.i18n import _
 from vendorgov.paging import PageRequest
 from vendorgov.settings import get_settings
 from vendorgov.sla import events, service
@@ -58,7 +59,7 @@ class ScorecardPages(Controller):
         ]
         chart = line_chart(
             card["months"],
-            [Series("SLA component", card["components"])]
+            [Series(_("SLA component"), card["components"])]
             + [
                 Series(
                     c["code"],
@@ -69,7 +70,7 @@ class ScorecardPages(Controller):
                 )
                 for c in percent_clauses[:4]
             ],
-            title="SLA component and clause attainment (%)",
+            title=_("SLA component and clause attainment (%)"),
         )
         return Template(
             "sla/scorecard.html",
@@ -109,8 +110,12 @@ class ScorecardPages(Controller):
         component = outcome.sla_component
         flash(
             request,
-            f"{month}: {outcome.events} events measured, SLA component "
-            f"{exact.rounded(component) if component is not None else '—'}.",
+            _(
+                "%(month)s: %(events)s events measured, SLA component %(component)s.",
+                month=month,
+                events=outcome.events,
+                component=exact.rounded(component) if component is not None else "—",
+            ),
             category="ok",
         )
         return Redirect(f"/contracts/{contract_id}/scorecard?month={month}")
@@ -157,7 +162,7 @@ class ScorecardPages(Controller):
     @get("/events/template.csv", guards=[allow(*service.IMPORTERS)])
     async def event_template(self) -> Response[bytes]:
         # The page's link: the /api/ twin takes bearer tokens only.
-        return download(service.template_csv().encode(), "events.csv", CSV)
+        return download(service.template_csv(), "events.csv", CSV)
 
     @get("/events/{event_id:int}", guards=[READERS])
     async def event(self, request: Request, event_id: FromPath[int]) -> Template:

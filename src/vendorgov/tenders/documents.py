@@ -8,7 +8,25 @@ from vendorgov.documents import render_pdf
 from vendorgov.errors import InvalidInput
 from vendorgov.files import exports
 from vendorgov.files.responses import CSV, XLSX
+from vendorgov.i18n import N_, _
 from vendorgov.settings import get_settings
+
+MATRIX_HEADERS = {"evaluator": N_("Evaluator"), "bid": N_("Bid no."), "vendor": N_("Vendor")}
+RESULT_HEADERS = {
+    "bid": N_("Bid no."),
+    "vendor": N_("Vendor"),
+    "digest": N_("Sealed digest"),
+    "price": N_("Price"),
+    "valid": N_("Valid"),
+    "invalid_reasons": N_("Why invalid"),
+    "compliance": N_("Compliance review"),
+    "abnormally_low": N_("Abnormally low"),
+    "low_decision": N_("Panel decision on the low price"),
+    "price_score": N_("Price score"),
+    "total": N_("Total score"),
+    "rank": N_("Rank"),
+    "candidate": N_("Candidate"),
+}
 
 
 def report_pdf(report: dict) -> bytes:
@@ -32,7 +50,14 @@ def scores_frame(report: dict) -> pd.DataFrame:
             {"evaluator": m["evaluator"], "bid": m["bid"], "vendor": m["vendor_name"]},
         )
         row[m["criterion"]] = m["score"]
-    return pd.DataFrame(list(rows.values()), columns=["evaluator", "bid", "vendor", *keys])
+    frame = pd.DataFrame(list(rows.values()), columns=["evaluator", "bid", "vendor", *keys])
+    return exports.headed(frame, {**MATRIX_HEADERS, **_criterion_names(report, "")})
+
+
+def _criterion_names(report: dict, prefix: str) -> dict[str, str]:
+    """Criterion columns headed by the criterion's name (typed by the officer, not a msgid:
+    _() leaves it as it is)."""
+    return {f"{prefix}{c.key}": c.name for c in report["criteria"] if not c.is_price}
 
 
 def results_frame(report: dict) -> pd.DataFrame:
@@ -56,7 +81,9 @@ def results_frame(report: dict) -> pd.DataFrame:
             "candidate": b.get("candidate"),
         }
         records.append(record)
-    return pd.DataFrame(records)
+    return exports.headed(
+        pd.DataFrame(records), {**RESULT_HEADERS, **_criterion_names(report, "mean_")}
+    )
 
 
 def report_file(report: dict) -> tuple[bytes, str]:
@@ -76,7 +103,7 @@ def matrix_file(report: dict, fmt: str) -> tuple[bytes, str, str]:
 def matrix_xlsx(report: dict) -> bytes:
     # Vendor names and reasons are typed by outsiders: the shared writer neutralises them.
     return exports.xlsx_bytes(
-        {"scores": scores_frame(report), "results": results_frame(report)}, ["price"]
+        {"scores": scores_frame(report), "results": results_frame(report)}, [_("Price")]
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -23,6 +23,7 @@ from vendorgov.contracts import service as contracts
 from vendorgov.contracts.views import clauses_from_form
 from vendorgov.errors import DomainError, InvalidInput
 from vendorgov.files.responses import download, inline_file
+from vendorgov.i18n import _, ngettext
 from vendorgov.inspections.api import parse_instant
 from vendorgov.paging import PageRequest, page_of
 from vendorgov.tenders import (
@@ -71,21 +72,6 @@ def _rows(form: Form, name: str) -> int:
     return min(int(raw), MAX_ROWS) if raw.isdecimal() else 0
 
 
-def _decimal(form: Form, name: str, field: str) -> Decimal | None:
-    """A typed number (thousands separators allowed) or None; reported under `field`."""
-    raw = form.text(name).replace(",", "")
-    if not raw:
-        return None
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        value = None
-    if value is None or not value.is_finite():
-        form.errors.add(field, "number", f"{raw!r} is not a number")
-        return None
-    return value
-
-
 def _instant(form: Form, name: str):
     """A datetime-local value, read in the hospital's time zone."""
     raw = form.text(name)
@@ -107,7 +93,7 @@ def _tender_input(
         key, name = form.text(f"criteria-{i}-key"), form.text(f"criteria-{i}-name")
         if not (key or name or form.text(f"criteria-{i}-weight")):
             continue
-        weight = _decimal(form, f"criteria-{i}-weight", f"criteria[{i}].weight")
+        weight = form.decimal(f"criteria-{i}-weight", f"criteria[{i}].weight")
         criteria.append(Criterion(key, name, weight if weight is not None else Decimal(0)))
         criteria_rows.append(i)
     clauses = clauses_from_form(form, form.errors)
@@ -117,7 +103,7 @@ def _tender_input(
         category=form.text("category"),
         method=form.text("method"),
         evaluation_method=form.text("evaluation_method"),
-        budget_ceiling=_decimal(form, "budget_ceiling", "budget_ceiling"),
+        budget_ceiling=form.decimal("budget_ceiling", "budget_ceiling"),
         service_start=form.date("service_start"),
         service_end=form.date("service_end"),
         bid_deadline=_instant(form, "bid_deadline"),
@@ -218,7 +204,7 @@ def _price_lines(form: Form) -> tuple[list[tuple[str, Decimal]], list[int]]:
     lines, rows = [], []
     for i in range(_rows(form, "line_rows")):
         item = form.text(f"lines-{i}-item")
-        amount = _decimal(form, f"lines-{i}-amount", f"price_lines[{i}].amount")
+        amount = form.decimal(f"lines-{i}-amount", f"price_lines[{i}].amount")
         if not item and not form.text(f"lines-{i}-amount"):
             continue
         lines.append((item, amount if amount is not None else Decimal(0)))
@@ -339,7 +325,9 @@ class TenderPages(Controller):
         data, request.state.rows = _tender_input(form)
         form.errors.raise_if_any()
         tender_id = await publication.create_tender(request.user, data)
-        flash(request, "Draft tender created: attach its documents, then publish.", category="ok")
+        flash(
+            request, _("Draft tender created: attach its documents, then publish."), category="ok"
+        )
         return Redirect(f"/tenders/{tender_id}")
 
     @get("/{tender_id:int}/edit", guards=[OFFICER])
@@ -355,7 +343,7 @@ class TenderPages(Controller):
         data, request.state.rows = _tender_input(form, tender["sla_template"])
         form.errors.raise_if_any()
         await publication.update_tender(request.user, tender_id, data)
-        flash(request, "Draft saved.", category="ok")
+        flash(request, _("Draft saved."), category="ok")
         return Redirect(f"/tenders/{tender_id}")
 
     # --- a tender --------------------------------------------------------------------------
@@ -398,7 +386,7 @@ class TenderPages(Controller):
         if upload is None:
             raise InvalidInput.single("file", "required", "choose the document to attach")
         await publication.add_document(request.user, tender_id, upload)
-        flash(request, f"{upload.filename} attached.", category="ok")
+        flash(request, _("%(file)s attached.", file=upload.filename), category="ok")
         return Redirect(f"/tenders/{tender_id}")
 
     @get("/{tender_id:int}/documents/{file_id:str}", guards=[READ])
@@ -411,7 +399,7 @@ class TenderPages(Controller):
     @refused_shows("_detail", "publish")
     async def publish(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         await publication.publish(request.user, tender_id)
-        flash(request, "Published: vendors of the category can bid until the deadline.", "ok")
+        flash(request, _("Published: vendors of the category can bid until the deadline."), "ok")
         return Redirect(f"/tenders/{tender_id}")
 
     @post("/{tender_id:int}/deadline", guards=[OFFICER])
@@ -421,7 +409,7 @@ class TenderPages(Controller):
         deadline = _instant(form, "bid_deadline")
         form.errors.raise_if_any()
         await publication.change_deadline(request.user, tender_id, deadline, form.text("reason"))
-        flash(request, "Bid deadline changed.", category="ok")
+        flash(request, _("Bid deadline changed."), category="ok")
         return Redirect(f"/tenders/{tender_id}")
 
     @post("/{tender_id:int}/close-tender", guards=[OFFICER])
@@ -431,8 +419,12 @@ class TenderPages(Controller):
         form = await Form.read(request)
         action = publication.fail if form.text("action") == "fail" else publication.cancel
         await action(request.user, tender_id, form.text("reason"))
-        word = "failed" if action is publication.fail else "cancelled"
-        flash(request, f"The tender is {word}; its record is kept.", category="ok")
+        message = (
+            _("The tender failed; its record is kept.")
+            if action is publication.fail
+            else _("The tender is cancelled; its record is kept.")
+        )
+        flash(request, message, category="ok")
         return Redirect(f"/tenders/{tender_id}")
 
     @post("/{tender_id:int}/open", guards=[OFFICER])
@@ -440,21 +432,26 @@ class TenderPages(Controller):
     async def open(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         summary = await opening.open_tender(request.user, tender_id)
         if summary["status"] == "failed":
-            flash(request, f"Opened; the tender failed: {summary['closed_reason']}", "error")
-        else:
-            mismatches = len(summary["digest_mismatches"])
             flash(
                 request,
-                f"Opened: {summary['bids']} bid(s), {summary['valid']} valid"
-                + (f", {mismatches} not matching their digest" if mismatches else "")
-                + (
-                    f", {len(summary['abnormally_low'])} abnormally low"
-                    if summary["abnormally_low"]
-                    else ""
-                )
-                + ".",
-                category="ok",
+                _("Opened; the tender failed: %(reason)s", reason=summary["closed_reason"]),
+                "error",
             )
+        else:
+            mismatches = len(summary["digest_mismatches"])
+            parts = [
+                _(
+                    "Opened: %(bids)s bid(s), %(valid)s valid",
+                    bids=summary["bids"],
+                    valid=summary["valid"],
+                )
+            ]
+            if mismatches:
+                parts.append(_("%(count)s not matching their digest", count=mismatches))
+            if summary["abnormally_low"]:
+                low = len(summary["abnormally_low"])
+                parts.append(_("%(count)s abnormally low", count=low))
+            flash(request, ", ".join(parts) + ".", category="ok")
         return Redirect(f"/tenders/{tender_id}/bids")
 
     # --- bids received, compliance review ----------------------------------------------------
@@ -489,7 +486,7 @@ class TenderPages(Controller):
         form = await Form.read(request)
         compliant = form.text("compliant") == "yes"
         await opening.review_bid(request.user, bid_id, compliant, form.text("reason"))
-        flash(request, "Compliance decision recorded.", category="ok")
+        flash(request, _("Compliance decision recorded."), category="ok")
         return Redirect(f"/tenders/{tender_id}/bids#bid-{bid_id}")
 
     @post("/{tender_id:int}/bids/{bid_id:int}/low-price", guards=[OFFICER])
@@ -501,7 +498,7 @@ class TenderPages(Controller):
         await opening.decide_low_price(
             request.user, bid_id, form.text("decision"), form.text("reason")
         )
-        flash(request, "The panel's decision on the low price is recorded.", category="ok")
+        flash(request, _("The panel's decision on the low price is recorded."), category="ok")
         return Redirect(f"/tenders/{tender_id}/bids#bid-{bid_id}")
 
     @get("/bids/{bid_id:int}/files/{position:int}", guards=[READ])
@@ -554,7 +551,15 @@ class TenderPages(Controller):
         form = await Form.read(request)
         ids = [int(v) for v in form.texts("evaluator_ids") if v.isdecimal()]
         await scoring.assign_panel(request.user, tender_id, ids)
-        flash(request, f"{len(ids)} evaluator(s) added to the panel.", category="ok")
+        flash(
+            request,
+            ngettext(
+                "%(num)s evaluator added to the panel.",
+                "%(num)s evaluators added to the panel.",
+                len(ids),
+            ),
+            category="ok",
+        )
         return Redirect(f"/tenders/{tender_id}/panel")
 
     @post("/{tender_id:int}/close", guards=[OFFICER])
@@ -562,9 +567,9 @@ class TenderPages(Controller):
     async def close(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         after = await evaluation.close_evaluation(request.user, tender_id)
         if after["status"] == "failed":
-            flash(request, "The tender failed: too few bids after compliance review.", "error")
+            flash(request, _("The tender failed: too few bids after compliance review."), "error")
             return Redirect(f"/tenders/{tender_id}")
-        flash(request, "Evaluation closed: the ranking is final.", category="ok")
+        flash(request, _("Evaluation closed: the ranking is final."), category="ok")
         return Redirect(f"/tenders/{tender_id}/results")
 
     # --- results and award -------------------------------------------------------------------
@@ -603,8 +608,10 @@ class TenderPages(Controller):
         contract_id = await awarding.award(request.user, tender_id, bid_id, form.text("reason"))
         flash(
             request,
-            "Awarded: a draft contract was created with the tender's scope, the winning price "
-            "and the SLA template. Review it, then sign.",
+            _(
+                "Awarded: a draft contract was created with the tender's scope, the winning "
+                "price and the SLA template. Review it, then sign."
+            ),
             category="ok",
         )
         return Redirect(f"/contracts/{contract_id}")
@@ -627,7 +634,7 @@ class TenderPages(Controller):
     @refused_shows("_detail", "bid")
     async def submit_bid(self, request: Request, tender_id: FromPath[int]) -> Template:
         form = await Form.read(request)
-        price = _decimal(form, "price", "price")
+        price = form.decimal("price", "price")
         lines, line_rows = _price_lines(form)
         request.state.rows = {"price_lines": line_rows}
         form.errors.raise_if_any()
@@ -650,7 +657,7 @@ class TenderPages(Controller):
     @refused_shows("_detail", "withdraw")
     async def withdraw(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         await bidding.withdraw_bid(request.user, tender_id)
-        flash(request, "Your bid is withdrawn. You may bid again before the deadline.", "ok")
+        flash(request, _("Your bid is withdrawn. You may bid again before the deadline."), "ok")
         return Redirect(f"/tenders/{tender_id}")
 
     @get("/bids/{bid_id:int}/receipt", guards=[VENDOR])
@@ -705,11 +712,11 @@ class TenderPages(Controller):
         if not may_score:
             flash(
                 request,
-                "Conflict of interest recorded: you are no longer on this tender's panel.",
+                _("Conflict of interest recorded: you are no longer on this tender's panel."),
                 category="info",
             )
             return Redirect("/tenders")
-        flash(request, "Declaration recorded: you may now score the bids.", category="ok")
+        flash(request, _("Declaration recorded: you may now score the bids."), category="ok")
         return Redirect(f"/tenders/{tender_id}/scoring")
 
     async def _scoring_page(
@@ -747,7 +754,7 @@ class TenderPages(Controller):
             for c in sheet["criteria"]:
                 name = f"score-{bid['id']}-{c.key}"
                 comment = form.text(f"comment-{bid['id']}-{c.key}")
-                score = _decimal(form, name, name)
+                score = form.decimal(name, name)
                 if score is None and not comment:
                     continue
                 entries.append(scoring.ScoreInput(bid["id"], c.key, score, comment))
@@ -756,7 +763,13 @@ class TenderPages(Controller):
         form.errors.raise_if_any()
         await scoring.save_scores(request.user, tender_id, entries, submit)
         if submit:
-            flash(request, "Scores submitted. They are final.", category="ok")
+            flash(request, _("Scores submitted. They are final."), category="ok")
         else:
-            flash(request, f"Draft saved ({len(entries)} score(s)).", category="ok")
+            flash(
+                request,
+                ngettext(
+                    "Draft saved (%(num)s score).", "Draft saved (%(num)s scores).", len(entries)
+                ),
+                category="ok",
+            )
         return Redirect(f"/tenders/{tender_id}/scoring")

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from vendorgov.errors import Collector
+from vendorgov.i18n import N_, _
 
 # GB 32100-2015: the 31 characters a USCC may use, and the weights of its first 17.
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -25,18 +26,29 @@ def uscc_check_character(first17: str) -> str:
 
 
 def uscc_problem(code: str) -> str | None:
-    """Why a (normalised) code is not a valid USCC, or None when it is."""
+    """Why a (normalised) code is not a valid USCC, for the person who typed it (the field's
+    name, the rule, what to do), or None when it is valid."""
     if len(code) != 18:
-        return f"must be 18 characters, got {len(code)}"
+        return _(
+            "Unified social credit code: it has 18 characters, this one has %(count)s; "
+            "please check the code.",
+            count=len(code),
+        )
     bad = sorted({ch for ch in code if ch not in USCC_ALPHABET})
     if bad:
-        return (
-            f"contains {', '.join(repr(c) for c in bad)}; only digits and the letters "
-            "A–H, J–N, P, Q, R, T, U, W, X, Y are used"
+        return _(
+            "Unified social credit code: %(bad)s cannot appear in it (only digits and the "
+            "letters A–H, J–N, P, Q, R, T, U, W, X, Y); please check the code.",
+            bad=" ".join(bad),
         )
     expected = uscc_check_character(code[:17])
     if code[17] != expected:
-        return f"check character is {code[17]!r} but the first 17 characters give {expected!r}"
+        return _(
+            "Unified social credit code: the check character should be %(expected)s, not "
+            "%(given)s; please check the code.",
+            expected=expected,
+            given=code[17],
+        )
     return None
 
 
@@ -188,33 +200,52 @@ def vendor_errors(data: VendorInput) -> Collector:
     """Every rule a (cleaned) vendor submission breaks."""
     errors = Collector()
     if not data.name:
-        errors.add("name", "required", "is required")
+        errors.add("name", "required", _("Company name: required; enter the registered name."))
     elif len(data.name) > 200:
-        errors.add("name", "max_length", "must be at most 200 characters")
+        errors.add("name", "max_length", _("Company name: at most 200 characters."))
     problem = uscc_problem(data.uscc)
     if problem:
-        errors.add("uscc", "uscc_check", f"not a valid unified social credit code: {problem}")
+        errors.add("uscc", "uscc_check", problem)
     if not data.categories:
-        errors.add("categories", "required", "choose at least one service category")
+        errors.add(
+            "categories", "required", _("Service categories: choose at least one service category.")
+        )
     unknown = [c for c in data.categories if c not in CATEGORY_LABELS]
     if unknown:
         errors.add(
             "categories",
             "unknown_category",
-            f"unknown {', '.join(unknown)}; one of {', '.join(CATEGORY_LABELS)}",
+            _(
+                "Service categories: %(unknown)s is not one of ours; choose from the list.",
+                unknown=", ".join(unknown),
+            ),
         )
-    if data.email and not EMAIL_RE.match(data.email):
-        errors.add("email", "format", "is not an e-mail address")
-    if data.phone and not PHONE_RE.match(data.phone):
-        errors.add("phone", "format", "use digits, spaces, +, - and parentheses")
+    _contact_format_errors(errors, data.phone, data.email)
     if data.bank_account and not BANK_ACCOUNT_RE.fullmatch(data.bank_account):
-        errors.add("bank_account", "format", "a bank account is 8 to 30 digits")
+        errors.add(
+            "bank_account", "format", _("Bank account: 8 to 30 digits; spaces may separate them.")
+        )
     if data.bank_account and not data.bank_name:
-        errors.add("bank_name", "required", "name the bank that holds the account")
-    for name, limit in (("legal_representative", 100), ("address", 300), ("bank_name", 100)):
+        errors.add("bank_name", "required", _("Bank: name the bank that holds the account."))
+    for name, label, limit in (
+        ("legal_representative", N_("Legal representative"), 100),
+        ("address", N_("Address"), 300),
+        ("bank_name", N_("Bank"), 100),
+    ):
         if len(getattr(data, name)) > limit:
-            errors.add(name, "max_length", f"must be at most {limit} characters")
+            errors.add(
+                name,
+                "max_length",
+                _("%(label)s: at most %(limit)s characters.", label=_(label), limit=limit),
+            )
     return errors
+
+
+def _contact_format_errors(errors: Collector, phone: str, email: str) -> None:
+    if email and not EMAIL_RE.match(email.strip()):
+        errors.add("email", "format", _("E-mail: not an address like name@example.com."))
+    if phone and not PHONE_RE.match(phone.strip()):
+        errors.add("phone", "format", _("Phone: use digits, spaces, +, - and parentheses only."))
 
 
 @dataclass
@@ -229,13 +260,10 @@ class ContactInput:
 def contact_errors(data: ContactInput) -> Collector:
     errors = Collector()
     if not data.name.strip():
-        errors.add("name", "required", "is required")
-    if data.email and not EMAIL_RE.match(data.email.strip()):
-        errors.add("email", "format", "is not an e-mail address")
-    if data.phone and not PHONE_RE.match(data.phone.strip()):
-        errors.add("phone", "format", "use digits, spaces, +, - and parentheses")
+        errors.add("name", "required", _("Contact name: required."))
+    _contact_format_errors(errors, data.phone, data.email)
     if not (data.phone.strip() or data.email.strip()):
-        errors.add("phone", "required", "give a phone number or an e-mail address")
+        errors.add("phone", "required", _("Phone: give a phone number or an e-mail address."))
     return errors
 
 
@@ -253,14 +281,21 @@ def qualification_errors(data: QualificationInput) -> Collector:
         errors.add(
             "kind",
             "unknown_kind",
-            f"unknown qualification type {data.kind!r}; one of {', '.join(QUALIFICATION_KINDS)}",
+            _(
+                "Qualification type: %(kind)s is not one of ours; choose from the list.",
+                kind=data.kind,
+            ),
         )
     if not data.number.strip():
-        errors.add("number", "required", "is required")
+        errors.add("number", "required", _("Certificate number: required."))
     if data.issued_on is None:
-        errors.add("issued_on", "required", "is required (YYYY-MM-DD)")
+        errors.add("issued_on", "required", _("Issue date: required (YYYY-MM-DD)."))
     if data.expires_on is None:
-        errors.add("expires_on", "required", "is required (YYYY-MM-DD)")
+        errors.add("expires_on", "required", _("Expiry date: required (YYYY-MM-DD)."))
     if data.issued_on and data.expires_on and data.expires_on <= data.issued_on:
-        errors.add("expires_on", "after_issue", "must be after the issue date")
+        errors.add(
+            "expires_on",
+            "after_issue",
+            _("Expiry date: must be after the issue date; check both dates."),
+        )
     return errors

@@ -10,10 +10,13 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.flash import flash
 from litestar.response import File, Redirect, Template
 
+from vendorgov.accounts import service as accounts
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import REGISTRY_KEEPERS, REGISTRY_READERS, Principal, Role
 from vendorgov.errors import DomainError
 from vendorgov.files.responses import inline_file
+from vendorgov.humane import status_label
+from vendorgov.i18n import N_, _
 from vendorgov.paging import PageRequest
 from vendorgov.vendors import service
 from vendorgov.vendors.rules import ContactInput, QualificationInput, VendorInput
@@ -22,13 +25,13 @@ from vendorgov.web.forms import Form, error_map
 
 READERS = allow(*REGISTRY_READERS, Role.vendor)
 EXPORT_COLUMNS = {
-    "id": "id",
-    "name": "name",
-    "uscc": "uscc",
-    "categories": "categories",
-    "effective_status": "status",
-    "qualifications_expiring": "qualifications_expiring",
-    "qualifications_expired": "qualifications_expired",
+    "id": N_("Vendor no."),
+    "name": N_("Vendor"),
+    "uscc": N_("Unified social credit code"),
+    "categories": N_("Service categories"),
+    "effective_status": N_("Status"),
+    "qualifications_expiring": N_("Qualifications expiring"),
+    "qualifications_expired": N_("Qualifications expired"),
 }
 KEEPERS = allow(*REGISTRY_KEEPERS)
 
@@ -62,7 +65,7 @@ async def _detail(
         status_code=status_code,
         context={
             "vendor": vendor,
-            "history": await service.history(principal, vendor_id),
+            "history": await accounts.named(await service.history(principal, vendor_id)),
             "can_edit": principal.role in REGISTRY_KEEPERS,
             "can_upload": principal.role in REGISTRY_KEEPERS or principal.vendor_id == vendor_id,
             "errors": errors or {},
@@ -173,7 +176,7 @@ class VendorPages(Controller):
                     **service.choices(),
                 },
             )
-        flash(request, f"Vendor {data.name} registered.", category="ok")
+        flash(request, _("Vendor %(name)s registered.", name=data.name), category="ok")
         return Redirect(f"/vendors/{vendor_id}")
 
     @get("/{vendor_id:int}", guards=[READERS])
@@ -184,7 +187,9 @@ class VendorPages(Controller):
     async def history(self, request: Request, vendor_id: FromPath[int]) -> Template:
         return Template(
             "audit/_history.html",
-            context={"history": await service.history(request.user, vendor_id)},
+            context={
+                "history": await accounts.named(await service.history(request.user, vendor_id))
+            },
         )
 
     @get("/{vendor_id:int}/edit", guards=[KEEPERS])
@@ -221,7 +226,7 @@ class VendorPages(Controller):
                     **service.choices(),
                 },
             )
-        flash(request, "Changes saved.", category="ok")
+        flash(request, _("Changes saved."), category="ok")
         return Redirect(f"/vendors/{vendor_id}")
 
     @post("/{vendor_id:int}/delete", guards=[KEEPERS])
@@ -232,7 +237,7 @@ class VendorPages(Controller):
             if error.status_code == 404:
                 raise
             return await _detail(request, vendor_id, error.status_code, error_map(error), "delete")
-        flash(request, "Vendor deleted.", category="ok")
+        flash(request, _("Vendor deleted."), category="ok")
         return Redirect("/vendors")
 
     @post("/{vendor_id:int}/status", guards=[KEEPERS])
@@ -252,7 +257,7 @@ class VendorPages(Controller):
             return await _detail(
                 request, vendor_id, error.status_code, error_map(error), "status", form.values()
             )
-        flash(request, f"Vendor is now {new}.", category="ok")
+        flash(request, _("Vendor status: %(status)s.", status=status_label(new)), category="ok")
         return Redirect(f"/vendors/{vendor_id}")
 
     @post("/{vendor_id:int}/contacts", guards=[KEEPERS])
@@ -273,7 +278,7 @@ class VendorPages(Controller):
             return await _detail(
                 request, vendor_id, error.status_code, error_map(error), "contact", form.values()
             )
-        flash(request, f"Contact {data.name} added.", category="ok")
+        flash(request, _("Contact %(name)s added.", name=data.name), category="ok")
         return Redirect(f"/vendors/{vendor_id}#contacts")
 
     @post("/{vendor_id:int}/contacts/{contact_id:int}/delete", guards=[KEEPERS])
@@ -281,7 +286,7 @@ class VendorPages(Controller):
         self, request: Request, vendor_id: FromPath[int], contact_id: FromPath[int]
     ) -> Redirect:
         await service.remove_contact(request.user, vendor_id, contact_id)
-        flash(request, "Contact removed.", category="ok")
+        flash(request, _("Contact removed."), category="ok")
         return Redirect(f"/vendors/{vendor_id}#contacts")
 
     @post("/{vendor_id:int}/qualifications", guards=[READERS])
@@ -311,7 +316,7 @@ class VendorPages(Controller):
                 "qualification",
                 form.values(),
             )
-        flash(request, "Qualification added.", category="ok")
+        flash(request, _("Qualification added."), category="ok")
         return Redirect(f"/vendors/{vendor_id}#qualifications")
 
     @post("/{vendor_id:int}/qualifications/{qualification_id:int}/delete", guards=[KEEPERS])
@@ -319,7 +324,7 @@ class VendorPages(Controller):
         self, request: Request, vendor_id: FromPath[int], qualification_id: FromPath[int]
     ) -> Redirect:
         await service.remove_qualification(request.user, vendor_id, qualification_id)
-        flash(request, "Qualification removed.", category="ok")
+        flash(request, _("Qualification removed."), category="ok")
         return Redirect(f"/vendors/{vendor_id}#qualifications")
 
     @get("/{vendor_id:int}/qualifications/{qualification_id:int}/scan", guards=[READERS])

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import quote
+from typing import Any
+from urllib.parse import quote, urlsplit
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
@@ -19,10 +20,13 @@ from litestar.exceptions import (
 )
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import Message, Receive, Scope, Send
 
 from vendorgov.accounts.auth import API_PREFIX
 from vendorgov.errors import DomainError
+from vendorgov.i18n import N_, _
 from vendorgov.settings import get_settings
+from vendorgov.web.forms import FORM_RETRY, error_map
 
 log = logging.getLogger("vendorgov")
 PROBLEM_JSON = "application/problem+json"
@@ -77,6 +81,91 @@ def _page(
     )
 
 
+# Rejections a person can fix on the form: bad input, a clash with the current state.
+_RETRY_STATUSES = frozenset({400, 409, 422})
+# Never written back into a page.
+_SECRET_FIELDS = ("password", "_csrf_token")
+
+
+def _retry_target(request: Request, exc: DomainError) -> str | None:
+    """The same-site page a rejected form was sent from (its Referer), when the rejection is
+    one the user can fix there. HTMX requests swap fragments, never whole pages."""
+    if (
+        exc.status_code not in _RETRY_STATUSES
+        or request.method != "POST"
+        or _wants_problem(request)
+        or request.headers.get("hx-request")
+    ):
+        return None
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc != request.headers.get("host", "") or not referer.path.startswith("/"):
+        return None
+    return referer.path + (f"?{referer.query}" if referer.query else "")
+
+
+async def _no_body() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+class FormRetry(Response):
+    """Every page form's rejection, the one mechanism: instead of an error page, the page the
+    form was on is rendered again (an internal GET through the whole app, so guards and data
+    are as on any visit) with what was typed refilled and each message beside its field. The
+    templates see both through `errors` and `values` (templating.FormAwareTemplate), whatever
+    the page's own handler passed; the status stays the rejection's (422, 409 …)."""
+
+    def __init__(self, target: str, status: int, errors: dict[str, str]):
+        super().__init__(None, status_code=status)
+        self.target, self.errors = target, errors
+
+    def to_asgi_response(self, app: Any, request: Request, **options: Any) -> Any:  # type: ignore[override]
+        async def respond(scope: Scope, receive: Receive, send: Send) -> None:
+            form = await request.form()  # parsed and kept by the handler
+            values = {
+                key: value
+                for key, value in form.items()
+                if isinstance(value, str) and not any(s in key for s in _SECRET_FIELDS)
+            }
+            path, _sep, query = self.target.partition("?")
+            headers = [
+                (name, value)
+                for name, value in scope["headers"]
+                if name not in (b"content-type", b"content-length")
+            ]
+            inner = {
+                **{
+                    k: scope[k]
+                    for k in (
+                        "type",
+                        "asgi",
+                        "http_version",
+                        "scheme",
+                        "server",
+                        "client",
+                        "root_path",
+                        "app",
+                    )
+                    if k in scope
+                },
+                "method": "GET",
+                "path": path,
+                "raw_path": path.encode(),
+                "query_string": query.encode(),
+                "headers": headers,
+                "state": {},
+                FORM_RETRY: {"errors": self.errors, "values": values},
+            }
+
+            async def keep_status(message: Message) -> None:
+                if message["type"] == "http.response.start" and message["status"] == 200:
+                    message = {**message, "status": self.status_code}
+                await send(message)
+
+            await scope["app"](inner, _no_body, keep_status)  # type: ignore[arg-type]
+
+        return respond
+
+
 def _id_out_of_range(exc: Exception) -> bool:
     """An integer too large for the database (SQLite's OverflowError, asyncpg's range check)."""
     if isinstance(exc, OverflowError):
@@ -93,24 +182,28 @@ def handle(request: Request, exc: Exception) -> Response:
         if request.headers.get("hx-request"):
             return Response("", status_code=401, headers={"HX-Redirect": "/login"})
         return Redirect(f"/login?next={quote(target)}")
+    if isinstance(exc, DomainError) and (target := _retry_target(request, exc)):
+        return FormRetry(target, exc.status_code, error_map(exc))
     if isinstance(exc, DomainError):
         status, title, detail = exc.status_code, exc.title, exc.message
         errors = [{"field": e.field, "rule": e.rule, "message": e.message} for e in exc.errors]
     elif isinstance(exc, ValidationException):
         errors = _validation_errors(exc)
-        status, title = 400, "Invalid request"
+        status, title = 400, N_("Invalid request")
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or exc.detail
     elif isinstance(exc, NotFoundException):
-        status, title, detail, errors = 404, "Not found", exc.detail, []
+        status, title, detail, errors = 404, N_("Not found"), exc.detail, []
     elif _id_out_of_range(exc):
         # /tenders/99999999999999999999: no record can have an id the database cannot hold.
-        status, title, detail, errors = 404, "Not found", "no record has that id", []
+        status, title, detail, errors = 404, N_("Not found"), _("no record has that id"), []
     elif isinstance(exc, HTTPException) and exc.status_code == 413:
-        status, title, errors = 413, "Request too large", []
+        status, title, errors = 413, N_("Request too large"), []
         limits = get_settings()
-        detail = (
-            f"the request is larger than the limit: {limits.max_import_bytes // 2**20} MB for "
-            f"service-event files, {limits.max_upload_bytes // 2**20} MB for other uploads"
+        detail = _(
+            "The request is larger than the limit: %(imports)s MB for service-event files, "
+            "%(uploads)s MB for other uploads.",
+            imports=limits.max_import_bytes // 2**20,
+            uploads=limits.max_upload_bytes // 2**20,
         )
     elif isinstance(exc, HTTPException):
         status, title, detail, errors = exc.status_code, exc.detail, exc.detail, []
@@ -118,10 +211,15 @@ def handle(request: Request, exc: Exception) -> Response:
             errors = exc.extra["errors"]
     else:
         log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-        status, title = HTTP_500_INTERNAL_SERVER_ERROR, "Internal server error"
-        detail, errors = "something went wrong on our side; it has been logged", []
-    render = problem if _wants_problem(request) else _page
-    response = render(request, status, title, detail, errors)
+        status, title = HTTP_500_INTERNAL_SERVER_ERROR, N_("Internal server error")
+        detail, errors = _("something went wrong on our side; it has been logged"), []
+    if _wants_problem(request):
+        response = problem(request, status, _(title), detail, errors)
+    else:
+        # The page lists each field's message once, under a sentence saying what to do.
+        if errors:
+            detail = _("Please correct the following and try again.")
+        response = _page(request, status, _(title), detail, errors)
     if status == 429 and isinstance(exc, HTTPException) and exc.headers:
         response.headers.update(exc.headers)
     return response

@@ -10,6 +10,11 @@ from litestar.datastructures import UploadFile
 
 from vendorgov.errors import Collector, DomainError, FieldError
 from vendorgov.files.service import Upload
+from vendorgov.i18n import _
+
+# Where a rejected form's page, rendered again, finds what was typed and what was wrong
+# (web.errors.FormRetry puts it in the scope; templating.FormAwareTemplate reads it).
+FORM_RETRY = "vendorgov.form_retry"
 
 
 class Form:
@@ -38,7 +43,9 @@ class Form:
         try:
             return date.fromisoformat(raw)
         except ValueError:
-            self.errors.add(name, "date", f"{raw!r} is not a date (YYYY-MM-DD)")
+            self.errors.add(
+                name, "date", _("“%(value)s” is not a date; write it as 2026-11-30.", value=raw)
+            )
             return None
 
     def integer(self, name: str) -> int | None:
@@ -48,20 +55,25 @@ class Form:
         try:
             return int(raw)
         except ValueError:
-            self.errors.add(name, "integer", f"{raw!r} is not a whole number")
+            self.errors.add(
+                name,
+                "integer",
+                _("“%(value)s” is not a whole number; write digits only.", value=raw),
+            )
             return None
 
-    def decimal(self, name: str) -> Decimal | None:
+    def decimal(self, name: str, field: str = "") -> Decimal | None:
+        """A typed number (thousands separators allowed) or None; reported under `field`
+        (a table's row, say) when given, else under `name`."""
         raw = self.text(name).replace(",", "")
         if not raw:
             return None
         try:
             value = Decimal(raw)
         except InvalidOperation:
-            self.errors.add(name, "number", f"{raw!r} is not a number")
-            return None
-        if not value.is_finite():
-            self.errors.add(name, "number", f"{raw!r} is not a number")
+            value = None
+        if value is None or not value.is_finite():
+            self.errors.add(field or name, "number", not_a_number(raw))
             return None
         return value
 
@@ -84,9 +96,20 @@ class Form:
         return {k: v for k, v in self.data.items() if isinstance(v, str)}
 
 
+def not_a_number(raw: str) -> str:
+    return _("“%(value)s” is not a number; write digits, e.g. 1234.50.", value=raw)
+
+
 def error_map(error: DomainError) -> dict[str, str]:
     """field → message, for inline messages; errors without a field go under '_'."""
     result: dict[str, str] = {}
     for item in error.errors or [FieldError("_", "", error.message)]:
         result.setdefault(item.field, item.message)
     return result
+
+
+def safe_next(target: str) -> str:
+    """Only same-site paths: a login or the language switch never redirects to another host."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"

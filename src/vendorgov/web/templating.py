@@ -2,58 +2,102 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from vendorgov.accounts.roles import ROLE_LABELS, Principal, Role
-from vendorgov.i18n import current_locale, translations
+from vendorgov.formats import as_local, capitals, cn_date, wan, yuan
+from vendorgov.humane import field_label, humane, pair_label, status_label
+from vendorgov.i18n import LANGUAGE_NAMES, LOCALES, N_, _, current_locale, html_lang, translations
 from vendorgov.money import cents
 from vendorgov.settings import Settings
 from vendorgov.vendors.rules import CATEGORY_LABELS, QUALIFICATION_KINDS
+from vendorgov.web.forms import FORM_RETRY
 
-# (label, path, roles that see it)
+# (label, path, roles that see it); labels are msgids, translated per request by nav_for.
 NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
-    ("Dashboard", "/", tuple(Role)),
-    ("Vendors", "/vendors", (Role.admin, Role.procurement, Role.supervisor, Role.finance)),
-    ("My company", "/vendors/mine", (Role.vendor,)),
-    ("Tenders", "/tenders", (Role.admin, Role.procurement, Role.vendor, Role.evaluator)),
+    (N_("Dashboard"), "/", tuple(Role)),
+    (N_("Vendors"), "/vendors", (Role.admin, Role.procurement, Role.supervisor, Role.finance)),
+    (N_("My company"), "/vendors/mine", (Role.vendor,)),
+    (N_("Tenders"), "/tenders", (Role.admin, Role.procurement, Role.vendor, Role.evaluator)),
     (
-        "Contracts",
+        N_("Contracts"),
         "/contracts",
         (Role.admin, Role.procurement, Role.supervisor, Role.finance, Role.vendor),
     ),
-    ("Supervision", "/supervision", (Role.admin, Role.supervisor)),
-    ("Plans", "/inspection-plans", (Role.admin, Role.supervisor)),
-    ("Locations", "/locations", (Role.admin, Role.supervisor)),
-    ("Audits", "/audits", (Role.admin, Role.supervisor, Role.auditor)),
+    (N_("Supervision"), "/supervision", (Role.admin, Role.supervisor)),
+    (N_("Plans"), "/inspection-plans", (Role.admin, Role.supervisor)),
+    (N_("Locations"), "/locations", (Role.admin, Role.supervisor)),
+    (N_("Audits"), "/audits", (Role.admin, Role.supervisor, Role.auditor)),
     (
-        "Findings",
+        N_("Findings"),
         "/findings",
         (Role.admin, Role.supervisor, Role.procurement, Role.finance, Role.auditor),
     ),
     (
-        "Notices",
+        N_("Notices"),
         "/notices",
         (Role.admin, Role.supervisor, Role.procurement, Role.finance, Role.vendor, Role.auditor),
     ),
-    ("Month-end", "/month-end", (Role.admin, Role.finance)),
-    ("Statements", "/statements", (Role.vendor,)),
-    ("Accounts", "/accounts", (Role.admin,)),
-    ("Audit trail", "/audit", (Role.admin,)),
-    ("Group robots", "/notifications/robots", (Role.admin,)),
-    ("API tokens", "/tokens", tuple(Role)),
+    (N_("Month-end"), "/month-end", (Role.admin, Role.finance)),
+    (N_("Statements"), "/statements", (Role.vendor,)),
+    (N_("Accounts"), "/accounts", (Role.admin,)),
+    (N_("Audit trail"), "/audit", (Role.admin,)),
+    (N_("Group robots"), "/notifications/robots", (Role.admin,)),
+    (N_("API tokens"), "/tokens", tuple(Role)),
 ]
 
 
 def nav_for(principal: Principal | None) -> list[tuple[str, str]]:
+    """The principal's navigation, labels in the request's language."""
     if principal is None:
         return []
-    return [(label, path) for label, path, roles in NAVIGATION if principal.role in roles]
+    return [(_(label), path) for label, path, roles in NAVIGATION if principal.role in roles]
+
+
+def language() -> dict[str, Any]:
+    """This page's language tag, the other language the header's switch offers, and the
+    choices of the profile's language form."""
+    locale = current_locale.get()
+    other = next(code for code in LOCALES if code != locale)
+    return {
+        "lang": html_lang(locale),
+        "locale": locale,
+        "other": other,
+        "other_lang": html_lang(other),
+        "other_name": LANGUAGE_NAMES[other],
+        "choices": LANGUAGE_NAMES,
+    }
+
+
+class FormAwareTemplate(Template):
+    """When a rejected form's page is rendered again (web.errors.FormRetry), the typed values
+    and the messages by field replace the page's own `values` and `errors`, so every form
+    built with the `field` macro refills itself and shows each message beside its field. A
+    page whose template shows no `errors` at all gets them as `unshown_errors`, which
+    base.html lists above the content, so no rejection passes in silence."""
+
+    def new_context(self, vars=None, shared=False, locals=None):  # noqa: A002 (Jinja's names)
+        request = (vars or {}).get("request")
+        retry = request.scope.get(FORM_RETRY) if request is not None else None
+        if retry and not (vars or {}).get("unshown_errors"):
+            vars = {**vars, **retry}
+            if not _shows_errors(self.environment, self.name):
+                vars["unshown_errors"] = list(retry["errors"].values())
+        return super().new_context(vars, shared, locals)
+
+
+def _shows_errors(environment: Environment, name: str | None) -> bool:
+    """Whether a template mentions `errors` (its forms show messages by field)."""
+    if name is None:
+        return True
+    source = environment.loader.get_source(environment, name)[0]  # type: ignore[union-attr]
+    return "errors" in source
 
 
 def make_environment(settings: Settings) -> Environment:
@@ -65,6 +109,7 @@ def make_environment(settings: Settings) -> Environment:
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],
     )
+    environment.template_class = FormAwareTemplate
     # Jinja formats %(name)s itself (newstyle), so it gets the bare catalog lookups.
     environment.install_gettext_callables(  # type: ignore[attr-defined]
         lambda message: translations(current_locale.get()).gettext(message),
@@ -81,12 +126,9 @@ def make_environment(settings: Settings) -> Environment:
     def local(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
         if value is None or value == "":
             return ""
-        if isinstance(value, str):
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        value = as_local(value, zone)
         if isinstance(value, datetime):
-            if value.tzinfo is None:  # naive timestamps here are UTC
-                value = value.replace(tzinfo=UTC)
-            return value.astimezone(zone).strftime(fmt)
+            return value.strftime(fmt)
         if isinstance(value, date):
             return value.isoformat()
         return str(value)
@@ -94,6 +136,7 @@ def make_environment(settings: Settings) -> Environment:
     environment.filters["local"] = local
     environment.globals.update(
         nav_for=nav_for,
+        language=language,
         ROLE_LABELS=ROLE_LABELS,
         CATEGORY_LABELS=CATEGORY_LABELS,
         QUALIFICATION_KINDS=QUALIFICATION_KINDS,
@@ -102,6 +145,16 @@ def make_environment(settings: Settings) -> Environment:
     )
     environment.filters["money"] = money
     environment.filters["signed_money"] = signed_money
+    environment.filters.update(
+        field_label=field_label,
+        humane=humane,
+        status_label=status_label,
+        label=pair_label,
+        yuan=yuan,
+        wan=wan,
+        capitals=capitals,
+        cn_date=lambda value: cn_date(value, zone),
+    )
     return environment
 
 

@@ -1,0 +1,198 @@
+"""Recorded values as people read them, for every history, comparison and audit panel.
+
+The audit trail and the version diff keep what the code stored (`monthly_fee`, `['cleaning']`,
+a clause as a dict); the panels show a labelled field and a formatted value: an amount as
+¥1,234.00, a list as 保洁、安保, a clause as "SLA-1 响应及时率 …", yes/no for flags, and a
+dash for nothing. Unknown fields still read as words (`notice_days` → "Notice days").
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from vendorgov.formats import yuan
+from vendorgov.i18n import N_, _, current_locale
+from vendorgov.sla.rows import HEADERS as EVENT_HEADERS
+from vendorgov.vendors.rules import CATEGORY_LABELS, QUALIFICATION_KINDS
+
+_ROW_FIELD = re.compile(r"(\w+)\[(\d+)\]\.(\w+)")
+FIELD_LABELS: dict[str, str] = {
+    **EVENT_HEADERS,
+    "name": N_("Name"),
+    "uscc": N_("Unified social credit code"),
+    "categories": N_("Service categories"),
+    "category": N_("Service category"),
+    "legal_representative": N_("Legal representative"),
+    "address": N_("Address"),
+    "phone": N_("Phone"),
+    "email": N_("E-mail"),
+    "bank_name": N_("Bank"),
+    "bank_account": N_("Bank account"),
+    "status": N_("Status"),
+    "reason": N_("Reason"),
+    "kind": N_("Type"),
+    "number": N_("Number"),
+    "issued_on": N_("Issue date"),
+    "expires_on": N_("Expiry date"),
+    "qualification_id": N_("Qualification"),
+    "contact_id": N_("Contact"),
+    "title": N_("Title"),
+    "vendor_id": N_("Vendor"),
+    "start_date": N_("Start date"),
+    "end_date": N_("End date"),
+    "effective_from": N_("Effective from"),
+    "monthly_fee": N_("Monthly fee"),
+    "deduction_cap_percent": N_("Deduction cap (%)"),
+    "notice_days": N_("Expiry notice (days)"),
+    "scope": N_("Scope of service"),
+    "clauses": N_("SLA clauses"),
+    "code": N_("Code"),
+    "target": N_("Target"),
+    "minimum": N_("Minimum"),
+    "weight": N_("Weight"),
+    "threshold_minutes": N_("Threshold (minutes)"),
+    "priority": N_("Priority"),
+    "sla": N_("SLA"),
+    "inspection": N_("Inspections"),
+    "satisfaction": N_("Satisfaction"),
+    "audit": N_("Third-party audit"),
+    "critical": N_("Critical (hours)"),
+    "major": N_("Major (hours)"),
+    "minor": N_("Minor (hours)"),
+    "amount": N_("Amount"),
+    "budget_ceiling": N_("Budget ceiling"),
+    "price": N_("Price"),
+    "net": N_("Net payable"),
+    "base": N_("Base fee"),
+    "deductions": N_("Deductions"),
+    "score": N_("Score"),
+    "grade": N_("Grade"),
+    "active": N_("Account active"),
+    "role": N_("Role"),
+    "display_name": N_("Name shown"),
+    "username": N_("Username"),
+    "password": N_("Password"),
+    "file": N_("File"),
+    "language": N_("Language"),
+    "revision": N_("Revision"),
+    "version": N_("Version"),
+}
+# The glossary of statuses (domain rules §0, §3–§7) across vendors, tenders, contracts,
+# findings, notices, plans and payment runs: one word each, wherever a status is shown.
+STATUS_LABELS: dict[str, str] = {
+    "draft": N_("Draft"),
+    "published": N_("Published"),
+    "opened": N_("Bids opened"),
+    "evaluated": N_("Evaluated"),
+    "awarded": N_("Awarded"),
+    "failed": N_("Failed tender"),
+    "cancelled": N_("Cancelled"),
+    "active": N_("Active"),
+    "suspended": N_("Suspended"),
+    "blacklisted": N_("Blacklisted"),
+    "expired": N_("Expired"),
+    "terminated": N_("Terminated"),
+    "issued": N_("Issued"),
+    "acknowledged": N_("Acknowledged"),
+    "responded": N_("Responded"),
+    "closed": N_("Closed"),
+    "discarded": N_("Discarded"),
+    "open": N_("Open"),
+    "noticed": N_("Notice issued"),
+    "pending": N_("Pending"),
+    "done": N_("Done"),
+    "computed": N_("Computed"),
+    "approved": N_("Approved"),
+    "returned": N_("Returned"),
+    "upheld": N_("Upheld"),
+    "rejected": N_("Rejected"),
+    "valid": N_("Valid"),
+    "expiring": N_("Expiring soon"),
+}
+# Fields whose values are money (Decimal rounded to the cent).
+MONEY_FIELDS = frozenset(
+    {"monthly_fee", "amount", "budget_ceiling", "price", "net", "base", "deductions", "fee"}
+)
+
+
+def field_label(name: str) -> str:
+    """The field's label in the current language; an unknown one as words; a place in a
+    table (rows[3].satisfaction, criteria[1].weight) as the column's label and the row."""
+    row = _ROW_FIELD.fullmatch(name)
+    if row:
+        return _("%(label)s (row %(row)s)", label=field_label(row[3]), row=row[2])
+    if name in FIELD_LABELS:
+        return _(FIELD_LABELS[name])
+    words = name.removesuffix("_id").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def status_label(code: str) -> str:
+    """A status code as the glossary words it, in the current language."""
+    return _(STATUS_LABELS[code]) if code in STATUS_LABELS else code
+
+
+def pair_label(pair: tuple[str, str]) -> str:
+    """An (English, Chinese) label pair (roles, categories, qualification types) in the
+    current language."""
+    english, chinese = pair
+    return chinese if current_locale.get() == "zh_CN" else english
+
+
+def _is_money(name: str) -> bool:
+    return name in MONEY_FIELDS or name.endswith(("_fee", "_amount"))
+
+
+def _separator() -> str:
+    return "、" if current_locale.get() == "zh_CN" else ", "
+
+
+def _code_label(name: str, value: str) -> str:
+    """A category or qualification code by its label, any other text as it is."""
+    if name in ("categories", "category") and value in CATEGORY_LABELS:
+        return pair_label(CATEGORY_LABELS[value])
+    if name in ("kind", "qualification_types") and value in QUALIFICATION_KINDS:
+        return pair_label(QUALIFICATION_KINDS[value])
+    return value
+
+
+def _record(item: dict) -> str:
+    """A row of a list (a clause, a penalty) in one line: its code and name first, then its
+    other non-empty fields, labelled."""
+    head = " ".join(str(item[k]) for k in ("code", "name") if item.get(k))
+    rest = [
+        f"{field_label(k)} {humane(v, k)}"
+        for k, v in item.items()
+        if k not in ("code", "name") and v not in (None, "", [], {})
+    ]
+    return (
+        "，".join(filter(None, [head, *rest]))
+        if current_locale.get() == "zh_CN"
+        else (", ".join(filter(None, [head, *rest])))
+    )
+
+
+def humane(value: Any, name: str = "") -> str:
+    """A recorded value as text: formatted by what the field holds."""
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, list):
+        if all(isinstance(item, dict) for item in value):
+            return "; ".join(_record(item) for item in value)
+        return _separator().join(humane(item, name) for item in value)
+    if isinstance(value, dict):
+        return _record(value)
+    if _is_money(name):
+        try:
+            return yuan(Decimal(str(value)))
+        except InvalidOperation:
+            return str(value)
+    if name == "status" and isinstance(value, str):
+        return status_label(value)
+    if isinstance(value, str):
+        return _code_label(name, value)
+    return str(value)
