@@ -463,7 +463,7 @@ async def recipients(
     user_ids: tuple[int, ...] = (), roles: tuple[Role, ...] = (), vendor_ids: tuple[int, ...] = ()
 ) -> list[dict]:
     """The active people a message goes to: these users, everyone with these roles, and a
-    vendor's users; each once, with their display name."""
+    vendor's users; each once, with their display name and language ("" if not chosen)."""
     where = []
     if user_ids:
         where.append(Account.user.is_in(list(user_ids)))
@@ -477,7 +477,11 @@ async def recipients(
     for other in where[1:]:
         condition = condition | other
     return await Account.select(
-        Account.user.as_alias("user_id"), Account.display_name, Account.role, Account.vendor
+        Account.user.as_alias("user_id"),
+        Account.display_name,
+        Account.role,
+        Account.vendor,
+        Account.language,
     ).where(condition & (Account.user.active == True))  # noqa: E712
 
 
