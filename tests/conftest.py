@@ -41,7 +41,12 @@ from vendorgov.accounts.roles import Principal, Role
 from vendorgov.app import create_app
 from vendorgov.audit.service import SYSTEM
 from vendorgov.vendors import service as vendors
+from vendorgov.i18n import current_locale
 from vendorgov.vendors.rules import USCC_ALPHABET, VendorInput, uscc_check_character
+
+# Tests read pages, documents and messages in English (the msgids); the Chinese catalog is
+# checked on its own. Set before pytest-asyncio's runner copies this context for every test.
+current_locale.set("en")
 
 PASSWORD = "correct-horse-battery"
 IS_POSTGRES = os.environ["VENDORGOV_DATABASE_URL"].startswith("postgres")
@@ -147,6 +152,7 @@ def http_client(app) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),
         base_url="http://testserver.local",
+        headers={"Accept-Language": "en"},
         follow_redirects=True,
     )
 
