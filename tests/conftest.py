@@ -11,6 +11,7 @@ import os
 import random
 import re
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,8 +41,8 @@ from vendorgov.accounts import service as accounts
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.app import create_app
 from vendorgov.audit.service import SYSTEM
+from vendorgov.i18n import current_locale, using_locale
 from vendorgov.vendors import service as vendors
-from vendorgov.i18n import current_locale
 from vendorgov.vendors.rules import USCC_ALPHABET, VendorInput, uscc_check_character
 
 # Tests read pages, documents and messages in English (the msgids); the Chinese catalog is
@@ -155,6 +156,18 @@ def http_client(app) -> httpx.AsyncClient:
         headers={"Accept-Language": "en"},
         follow_redirects=True,
     )
+
+
+@contextmanager
+def in_chinese(client: httpx.AsyncClient):
+    """Printed documents are Chinese-first: fetch them as a zh-CN user does (the request's
+    language, and this context's for the app called in the test's own task)."""
+    client.headers["Accept-Language"] = "zh-CN"
+    try:
+        with using_locale("zh_CN"):
+            yield
+    finally:
+        client.headers["Accept-Language"] = "en"
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-from tests.conftest import csrf_token, new_vendor, unique
+from tests.conftest import csrf_token, in_chinese, new_vendor, unique
 from vendorgov.contracts import rules, service
 from vendorgov.contracts.tables import ContractVersion
 from vendorgov.errors import Conflict
@@ -259,7 +259,8 @@ async def test_contract_pdf_has_number_clauses_and_chinese(api, world):
     async with api("procurement") as c:
         contract_id = await create(c, world)
         number = (await c.get(f"/api/contracts/{contract_id}")).json()["number"]
-        pdf = await c.get(f"/api/contracts/{contract_id}/versions/1/document.pdf")
+        with in_chinese(c):
+            pdf = await c.get(f"/api/contracts/{contract_id}/versions/1/document.pdf")
     assert pdf.headers["content-type"] == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     flat = text.replace("\n", "")
