@@ -472,3 +472,21 @@ async def test_draft_edit_page_shows_errors_by_field_and_keeps_input(login, api,
     async with login("supervisor") as c:
         assert (await c.get(f"/contracts/{contract_id}")).status_code == 200
         assert (await c.get("/contracts/new")).status_code == 403
+
+
+async def test_who_signed_is_shown_by_name_not_login(api, login, world):
+    """Signatures, history and the printed contract name the person (display name), never
+    the username the record keeps."""
+    async with api("procurement") as c:
+        contract_id = await create(c, world)
+        assert (await c.post(f"/api/contracts/{contract_id}/versions/1/sign")).status_code == 200
+        with in_chinese(c):
+            pdf = await c.get(f"/api/contracts/{contract_id}/versions/1/document.pdf")
+    async with login("procurement") as c:
+        detail = await c.get(f"/contracts/{contract_id}")
+        version = await c.get(f"/contracts/{contract_id}/versions/1")
+    for page in (detail.text, version.text):
+        assert "Test procurement" in page
+        assert "t.procurement" not in page
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Testprocurement" in text.replace(" ", "") and "t.procurement" not in text
