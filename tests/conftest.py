@@ -11,6 +11,7 @@ import os
 import random
 import re
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,8 +41,13 @@ from vendorgov.accounts import service as accounts
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.app import create_app
 from vendorgov.audit.service import SYSTEM
+from vendorgov.i18n import current_locale, using_locale
 from vendorgov.vendors import service as vendors
 from vendorgov.vendors.rules import USCC_ALPHABET, VendorInput, uscc_check_character
+
+# Tests read pages, documents and messages in English (the msgids); the Chinese catalog is
+# checked on its own. Set before pytest-asyncio's runner copies this context for every test.
+current_locale.set("en")
 
 PASSWORD = "correct-horse-battery"
 IS_POSTGRES = os.environ["VENDORGOV_DATABASE_URL"].startswith("postgres")
@@ -147,11 +153,24 @@ def http_client(app) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),
         base_url="http://testserver.local",
+        headers={"Accept-Language": "en"},
         follow_redirects=True,
         # The tests read the English interface unless they ask for another language (the
         # accounts choose none, so the browser's language decides; see test_i18n.py).
         headers={"Accept-Language": "en"},
     )
+
+
+@contextmanager
+def in_chinese(client: httpx.AsyncClient):
+    """Printed documents are Chinese-first: fetch them as a zh-CN user does (the request's
+    language, and this context's for the app called in the test's own task)."""
+    client.headers["Accept-Language"] = "zh-CN"
+    try:
+        with using_locale("zh_CN"):
+            yield
+    finally:
+        client.headers["Accept-Language"] = "en"
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from typing import Any
 
-from litestar import Litestar, Router, asgi
+from litestar import Litestar, Request, Router, asgi
 from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
 from litestar.di import Provide
@@ -23,6 +23,7 @@ from litestar.types import Receive, Scope, Send
 
 from vendorgov import __doc__ as about
 from vendorgov import db, stores
+from vendorgov.accounts import people
 from vendorgov.accounts.api import AccountApi
 from vendorgov.accounts.auth import PUBLIC_PATHS, AccountAuthMiddleware, allow
 from vendorgov.accounts.roles import Role
@@ -168,6 +169,12 @@ def _settle_memory() -> None:
     gc.freeze()
 
 
+async def before_request(request: Request) -> None:
+    """Checks the input, and has the people's names at hand for the page (`person` filter)."""
+    await check_request(request)
+    await people.refresh()
+
+
 def create_app(
     settings: Settings | None = None, extra_route_handlers: list | None = None
 ) -> Litestar:
@@ -256,7 +263,7 @@ def create_app(
             ops.logging_plugin(),
             *app_plugins(),
         ],
-        before_request=check_request,
+        before_request=before_request,
         # Every list's page, page_size, sort and cursor parameters (vendorgov.paging).
         dependencies={"paging": Provide(page_params)},
         exception_handlers={Exception: errors.handle},

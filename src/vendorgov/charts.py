@@ -269,7 +269,7 @@ def pareto_chart(
             + _text(width - 8, y0 + LINE + 13, share, text_anchor="end", fill="#5f6b73")
         )
     legend, legend_h = _legend(
-        [_("the first 80% of findings"), _("the rest")],
+        [_("the first 80 per cent of findings"), _("the rest")],
         [PALETTE[0], "#9cc3c8"],
         top + len(ordered) * row,
         width,

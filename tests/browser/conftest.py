@@ -89,7 +89,9 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server, request):
-    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        base_url=live_server, viewport={"width": 1280, "height": 900}, locale="en-US"
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-from tests.conftest import csrf_token, new_vendor, unique
+from tests.conftest import csrf_token, in_chinese, new_vendor, unique
 from vendorgov.contracts import rules, service
 from vendorgov.contracts.tables import ContractVersion
 from vendorgov.errors import Conflict
@@ -260,7 +260,8 @@ async def test_contract_pdf_has_number_clauses_and_chinese(api, world):
     async with api("procurement") as c:
         contract_id = await create(c, world)
         number = (await c.get(f"/api/contracts/{contract_id}")).json()["number"]
-        pdf = await c.get(f"/api/contracts/{contract_id}/versions/1/document.pdf")
+        with in_chinese(c):
+            pdf = await c.get(f"/api/contracts/{contract_id}/versions/1/document.pdf")
     assert pdf.headers["content-type"] == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     flat = text.replace("\n", "")
@@ -472,3 +473,21 @@ async def test_draft_edit_page_shows_errors_by_field_and_keeps_input(login, api,
     async with login("supervisor") as c:
         assert (await c.get(f"/contracts/{contract_id}")).status_code == 200
         assert (await c.get("/contracts/new")).status_code == 403
+
+
+async def test_who_signed_is_shown_by_name_not_login(api, login, world):
+    """Signatures, history and the printed contract name the person (display name), never
+    the username the record keeps."""
+    async with api("procurement") as c:
+        contract_id = await create(c, world)
+        assert (await c.post(f"/api/contracts/{contract_id}/versions/1/sign")).status_code == 200
+        with in_chinese(c):
+            pdf = await c.get(f"/api/contracts/{contract_id}/versions/1/document.pdf")
+    async with login("procurement") as c:
+        detail = await c.get(f"/contracts/{contract_id}")
+        version = await c.get(f"/contracts/{contract_id}/versions/1")
+    for page in (detail.text, version.text):
+        assert "Test procurement" in page
+        assert "t.procurement" not in page
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Testprocurement" in text.replace(" ", "") and "t.procurement" not in text

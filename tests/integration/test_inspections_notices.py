@@ -4,7 +4,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from tests.conftest import new_vendor, unique
+from tests.conftest import in_chinese, new_vendor, unique
 from vendorgov.audits import lists
 from vendorgov.audits import service as audits
 from vendorgov.audits.tables import Notice, NoticeStep
@@ -289,7 +289,8 @@ async def test_pages_issue_a_notice_print_it_and_let_the_vendor_answer(login, wo
         assert issued.status_code in (302, 303), issued.text
         page = await c.get(issued.headers["location"])
         notice_id = int(issued.headers["location"].rsplit("/", 1)[1])
-        pdf = await c.get(f"/notices/{notice_id}/notice.pdf")
+        with in_chinese(c):
+            pdf = await c.get(f"/notices/{notice_id}/notice.pdf")
     notice = await audits.get_notice(world.principals["supervisor"], notice_id)
     deadline = notice["deadline"].astimezone(get_settings().zone).strftime("%Y-%m-%d %H:%M")
     assert notice["number"] in page.text and deadline in page.text

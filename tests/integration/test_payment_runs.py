@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.conftest import new_vendor, unique
+from tests.conftest import in_chinese, new_vendor, unique
 from tests.integration.jobs_support import computed_run
 from tests.integration.test_inspections_notices import WARD_CLEANING, backdate_notice
 from vendorgov.audits import service as audits
@@ -231,7 +231,8 @@ async def test_statement_pdf_and_the_run_as_xlsx_and_csv(api, world):
     async with api("vendor") as c:
         hidden = await c.get(pdf_path)  # not approved yet
     async with api("finance") as c:
-        pdf = await c.get(pdf_path)
+        with in_chinese(c):
+            pdf = await c.get(pdf_path)
         xlsx = await c.get(f"/api/payments/runs/{run_id}/export/xlsx")
         csv = await c.get(f"/api/payments/runs/{run_id}/export/csv")
         wrong = await c.get(f"/api/payments/runs/{run_id}/export/pdf")

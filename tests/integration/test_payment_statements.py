@@ -70,7 +70,7 @@ async def test_statement_page_and_pdf_sign_every_line_and_write_the_net_in_capit
     assert "手术室保洁不到位" in page.text and "2026-10-20 11:00" in page.text
     assert f"/findings?contract_id={contract_id}&amp;status=#finding-" in page.text
     shown = len((await payments.get_run(world.principals["finance"], run_id))["statements"])
-    assert f"Total 合计 ({shown} contracts)" in run_page.text and "93,424.52" in run_page.text
+    assert f"Total ({shown} contracts)" in run_page.text and "93,424.52" in run_page.text
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
     compact = text.replace(" ", "").replace("\n", "")
     assert "−-" not in compact

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from vendorgov.i18n import N_
+
 
 class Role(StrEnum):
     admin = "admin"
@@ -17,13 +19,13 @@ class Role(StrEnum):
 
 
 ROLE_LABELS: dict[Role, tuple[str, str]] = {
-    Role.admin: ("Administrator", "系统管理员"),
-    Role.procurement: ("Procurement officer", "采购专员"),
-    Role.evaluator: ("Evaluator", "评标专家"),
-    Role.supervisor: ("Supervisor", "后勤督导"),
-    Role.auditor: ("Third-party auditor", "第三方审核"),
-    Role.finance: ("Finance", "财务"),
-    Role.vendor: ("Vendor user", "服务商用户"),
+    Role.admin: (N_("Administrator"), "系统管理员"),
+    Role.procurement: (N_("Procurement officer"), "采购专员"),
+    Role.evaluator: (N_("Evaluator"), "评标专家"),
+    Role.supervisor: (N_("Supervisor"), "后勤督导"),
+    Role.auditor: (N_("Third-party auditor"), "第三方审核"),
+    Role.finance: (N_("Finance"), "财务"),
+    Role.vendor: (N_("Vendor user"), "服务商用户"),
 }
 
 # Hospital staff who may read the vendor registry.

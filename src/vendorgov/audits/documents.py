@@ -13,6 +13,7 @@ from PIL import Image, ImageOps
 
 from vendorgov.documents import qr_data_uri, rendered_pdf
 from vendorgov.files import service as files
+from vendorgov.i18n import N_
 from vendorgov.settings import get_settings
 
 # Thumbnails: enough to see the problem on paper, small enough for a notice of many findings.
@@ -20,32 +21,32 @@ THUMBNAIL_PX = 360
 PHOTOS_PER_FINDING = 4
 
 STATUS_LABELS = {
-    "draft": ("draft", "草稿"),
-    "discarded": ("discarded", "已作废"),
-    "issued": ("issued", "已发出"),
-    "acknowledged": ("acknowledged", "已签收"),
-    "responded": ("responded", "已反馈整改"),
-    "closed": ("closed", "已验收关闭"),
+    "draft": (N_("draft"), "草稿"),
+    "discarded": (N_("discarded"), "已作废"),
+    "issued": (N_("issued"), "已发出"),
+    "acknowledged": (N_("acknowledged"), "已签收"),
+    "responded": (N_("responded"), "已反馈整改"),
+    "closed": (N_("closed"), "已验收关闭"),
 }
 SEVERITY_LABELS = {
-    "minor": ("minor", "一般"),
-    "major": ("major", "较重"),
-    "critical": ("critical", "严重"),
+    "minor": (N_("minor"), "一般"),
+    "major": (N_("major"), "较重"),
+    "critical": (N_("critical"), "严重"),
 }
 SOURCE_LABELS = {
-    "inspection": ("inspection", "日常检查"),
-    "audit": ("third-party audit", "第三方审计"),
-    "complaint": ("complaint", "投诉"),
+    "inspection": (N_("inspection"), "日常检查"),
+    "audit": (N_("third-party audit"), "第三方审计"),
+    "complaint": (N_("complaint"), "投诉"),
 }
 STEP_LABELS = {
-    "draft": ("drafted by the month-end", "月度考核自动起草"),
-    "redraft": ("redrafted: a later revision of the month", "月度考核修订后更新草稿"),
-    "discard": ("discarded", "作废"),
-    "issue": ("issued", "发出通知"),
-    "acknowledge": ("acknowledged", "服务商签收"),
-    "respond": ("responded", "服务商反馈"),
-    "verify_passed": ("verified: passed", "复查合格"),
-    "verify_failed": ("verified: failed, new deadline", "复查不合格，重新限期"),
+    "draft": (N_("drafted by the month-end"), "月度考核自动起草"),
+    "redraft": (N_("redrafted: a later revision of the month"), "月度考核修订后更新草稿"),
+    "discard": (N_("discarded"), "作废"),
+    "issue": (N_("issued"), "发出通知"),
+    "acknowledge": (N_("acknowledged"), "服务商签收"),
+    "respond": (N_("responded"), "服务商反馈"),
+    "verify_passed": (N_("verified: passed"), "复查合格"),
+    "verify_failed": (N_("verified: failed, new deadline"), "复查不合格，重新限期"),
 }
 
 

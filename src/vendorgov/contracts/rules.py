@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from vendorgov.errors import Collector
+from vendorgov.i18n import N_
 from vendorgov.money import CENT
 
 
@@ -25,13 +26,13 @@ class ClauseKind(StrEnum):
 
 CLAUSE_KINDS: dict[ClauseKind, dict[str, Any]] = {
     ClauseKind.response_within: {
-        "label": ("Responded within threshold", "响应及时率"),
+        "label": (N_("Responded within threshold"), "响应及时率"),
         "unit": "%",
         "higher_is_better": True,
         "threshold": True,
     },
     ClauseKind.resolution_within: {
-        "label": ("Resolved within threshold", "处理及时率"),
+        "label": (N_("Resolved within threshold"), "处理及时率"),
         "unit": "%",
         "higher_is_better": True,
         "threshold": True,
@@ -43,13 +44,13 @@ CLAUSE_KINDS: dict[ClauseKind, dict[str, Any]] = {
         "threshold": False,
     },
     ClauseKind.satisfaction_rate: {
-        "label": ("Satisfied (4–5 of 5)", "满意率"),
+        "label": (N_("Satisfied (4–5 of 5)"), "满意率"),
         "unit": "%",
         "higher_is_better": True,
         "threshold": False,
     },
     ClauseKind.complaint_count: {
-        "label": ("Complaints", "投诉次数"),
+        "label": (N_("Complaints"), "投诉次数"),
         "unit": "",
         "higher_is_better": False,
         "threshold": False,
@@ -61,12 +62,12 @@ GRADES = ("A", "B", "C", "D")
 GRADE_LABELS = {"A": "优秀", "B": "良好", "C": "合格", "D": "不合格"}
 SEVERITIES = ("critical", "major", "minor")
 PENALTY_TRIGGERS: dict[str, tuple[str, str]] = {
-    "critical_finding": ("per critical finding", "每项严重问题"),
-    "major_finding": ("per major finding", "每项较重问题"),
-    "minor_finding": ("per minor finding", "每项一般问题"),
-    "overdue_notice": ("per notice overdue at month end", "每份逾期未整改通知"),
-    "failed_verification": ("per failed verification", "每次整改复查不合格"),
-    "complaint": ("per substantiated complaint", "每次有效投诉"),
+    "critical_finding": (N_("per critical finding"), "每项严重问题"),
+    "major_finding": (N_("per major finding"), "每项较重问题"),
+    "minor_finding": (N_("per minor finding"), "每项一般问题"),
+    "overdue_notice": (N_("per notice overdue at month end"), "每份逾期未整改通知"),
+    "failed_verification": (N_("per failed verification"), "每次整改复查不合格"),
+    "complaint": (N_("per substantiated complaint"), "每次有效投诉"),
 }
 
 

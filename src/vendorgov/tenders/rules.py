@@ -15,6 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from vendorgov.errors import Collector
+from vendorgov.i18n import N_
 from vendorgov.money import cents
 
 HUNDRED = Decimal(100)
@@ -50,11 +51,11 @@ class Method(StrEnum):
 
 
 METHOD_LABELS: dict[str, tuple[str, str]] = {
-    Method.open: ("Open tender", "公开招标"),
-    Method.invited: ("Invited tender", "邀请招标"),
-    Method.negotiation: ("Competitive negotiation", "竞争性谈判"),
-    Method.consultation: ("Competitive consultation", "竞争性磋商"),
-    Method.single_source: ("Single source", "单一来源"),
+    Method.open: (N_("Open tender"), "公开招标"),
+    Method.invited: (N_("Invited tender"), "邀请招标"),
+    Method.negotiation: (N_("Competitive negotiation"), "竞争性谈判"),
+    Method.consultation: (N_("Competitive consultation"), "竞争性磋商"),
+    Method.single_source: (N_("Single source"), "单一来源"),
 }
 
 
@@ -64,8 +65,8 @@ class EvaluationMethod(StrEnum):
 
 
 EVALUATION_LABELS: dict[str, tuple[str, str]] = {
-    EvaluationMethod.comprehensive: ("Comprehensive scoring", "综合评分法"),
-    EvaluationMethod.lowest_price: ("Lowest evaluated price", "最低评标价法"),
+    EvaluationMethod.comprehensive: (N_("Comprehensive scoring"), "综合评分法"),
+    EvaluationMethod.lowest_price: (N_("Lowest evaluated price"), "最低评标价法"),
 }
 
 
@@ -80,13 +81,13 @@ class Status(StrEnum):
 
 
 STATUS_LABELS: dict[str, tuple[str, str]] = {
-    Status.draft: ("Draft", "草稿"),
-    Status.published: ("Published", "已发布"),
-    Status.opened: ("Opened", "已开标"),
-    Status.evaluated: ("Evaluated", "评标完成"),
-    Status.awarded: ("Awarded", "已定标"),
-    Status.failed: ("Failed", "废标"),
-    Status.cancelled: ("Cancelled", "已取消"),
+    Status.draft: (N_("Draft"), "草稿"),
+    Status.published: (N_("Published"), "已发布"),
+    Status.opened: (N_("Opened"), "已开标"),
+    Status.evaluated: (N_("Evaluated"), "评标完成"),
+    Status.awarded: (N_("Awarded"), "已定标"),
+    Status.failed: (N_("Failed"), "废标"),
+    Status.cancelled: (N_("Cancelled"), "已取消"),
 }
 
 # Which actions each status allows (every transition is explicit, §3).

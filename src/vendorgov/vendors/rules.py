@@ -64,20 +64,20 @@ class Category(StrEnum):
 
 
 CATEGORY_LABELS: dict[str, tuple[str, str]] = {
-    Category.cleaning: ("Cleaning", "保洁"),
-    Category.security: ("Security", "安保"),
-    Category.catering: ("Catering", "餐饮"),
-    Category.porter: ("Porters and deliveries", "运送"),
-    Category.caregiving: ("Caregiving", "护工陪护"),
-    Category.laundry: ("Laundry", "医用织物洗涤"),
-    Category.elevator: ("Elevator maintenance", "电梯维保"),
-    Category.hvac: ("HVAC maintenance", "暖通空调维保"),
+    Category.cleaning: (N_("Cleaning"), "保洁"),
+    Category.security: (N_("Security"), "安保"),
+    Category.catering: (N_("Catering"), "餐饮"),
+    Category.porter: (N_("Porters and deliveries"), "运送"),
+    Category.caregiving: (N_("Caregiving"), "护工陪护"),
+    Category.laundry: (N_("Laundry"), "医用织物洗涤"),
+    Category.elevator: (N_("Elevator maintenance"), "电梯维保"),
+    Category.hvac: (N_("HVAC maintenance"), "暖通空调维保"),
 }
 
 QUALIFICATION_KINDS: dict[str, tuple[str, str]] = {
-    "business_licence": ("Business licence", "营业执照"),
-    "security_service_permit": ("Security service permit", "保安服务许可证"),
-    "food_business_licence": ("Food business licence", "食品经营许可证"),
+    "business_licence": (N_("Business licence"), "营业执照"),
+    "security_service_permit": (N_("Security service permit"), "保安服务许可证"),
+    "food_business_licence": (N_("Food business licence"), "食品经营许可证"),
     "special_equipment_licence": (
         "Special equipment (elevator) maintenance licence",
         "特种设备安装改造修理许可证",
@@ -86,11 +86,17 @@ QUALIFICATION_KINDS: dict[str, tuple[str, str]] = {
         "Refrigeration and HVAC service certificate",
         "制冷空调设备维修资质证书",
     ),
-    "linen_hygiene_permit": ("Medical linen washing hygiene permit", "医用织物洗涤消毒卫生许可"),
-    "caregiver_training_cert": ("Medical caregiver training certificate", "医疗护理员培训合格证明"),
-    "iso9001": ("ISO 9001 quality management", "质量管理体系认证证书"),
-    "iso14001": ("ISO 14001 environmental management", "环境管理体系认证证书"),
-    "iso45001": ("ISO 45001 occupational health and safety", "职业健康安全管理体系认证证书"),
+    "linen_hygiene_permit": (
+        N_("Medical linen washing hygiene permit"),
+        "医用织物洗涤消毒卫生许可",
+    ),
+    "caregiver_training_cert": (
+        N_("Medical caregiver training certificate"),
+        "医疗护理员培训合格证明",
+    ),
+    "iso9001": (N_("ISO 9001 quality management"), "质量管理体系认证证书"),
+    "iso14001": (N_("ISO 14001 environmental management"), "环境管理体系认证证书"),
+    "iso45001": (N_("ISO 45001 occupational health and safety"), "职业健康安全管理体系认证证书"),
 }
 
 

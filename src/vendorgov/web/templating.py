@@ -10,6 +10,7 @@ from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
+from vendorgov.accounts import people
 from vendorgov.accounts.roles import ROLE_LABELS, Principal, Role
 from vendorgov.formats import as_local, capitals, cn_date, wan, yuan
 from vendorgov.humane import field_label, humane, pair_label, status_label
@@ -144,6 +145,8 @@ def make_environment(settings: Settings) -> Environment:
         with_query=with_query,
     )
     environment.filters["money"] = money
+    # Who acted, recorded by username, shown by display name.
+    environment.filters["person"] = people.display_name
     environment.filters["signed_money"] = signed_money
     environment.filters.update(
         field_label=field_label,
