@@ -153,7 +153,6 @@ def http_client(app) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),
         base_url="http://testserver.local",
-        headers={"Accept-Language": "en"},
         follow_redirects=True,
         # The tests read the English interface unless they ask for another language (the
         # accounts choose none, so the browser's language decides; see test_i18n.py).
