@@ -309,21 +309,6 @@ async def set_active(actor: audit.Actor, user_id: int, active: bool) -> None:
         )
 
 
-async def named(entries: list[dict]) -> list[dict]:
-    """Audit entries with `actor_name`, the actor's display name (the trail records the
-    username, which pages must not show to people); the username when the account is gone."""
-    ids = sorted({e["actor_id"] for e in entries if e.get("actor_id") is not None})
-    names = {}
-    if ids:
-        rows = await Account.select(Account.user, Account.display_name).where(
-            Account.user.is_in(ids)
-        )
-        names = {row["user"]: row["display_name"] for row in rows}
-    for entry in entries:
-        entry["actor_name"] = names.get(entry.get("actor_id")) or entry["actor"]
-    return entries
-
-
 async def set_language(actor: audit.Actor, language: str) -> None:
     """The user's own interface language. A conditional update: a repeated choice changes
     nothing and records nothing."""

@@ -12,7 +12,6 @@ from litestar.di import Provide
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from vendorgov.accounts import service as accounts
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
 from vendorgov.audit import service
@@ -111,7 +110,6 @@ async def _page(
     checkpoint=None,
 ) -> Template:
     trail = await service.trail_page(request=paging, **filters)
-    trail.items = await accounts.named(trail.items)
     return Template(
         "audit/index.html",
         context={

@@ -12,7 +12,6 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
-from vendorgov.accounts import service as accounts
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
 from vendorgov.contracts import documents, rules, service
@@ -278,7 +277,7 @@ class ContractPages(Controller):
             status_code=status_code,
             context={
                 "contract": contract,
-                "history": await accounts.named(await service.history(request.user, contract_id)),
+                "history": await service.history(request.user, contract_id),
                 "can_edit": request.user.role in KEEPERS,
                 "errors": errors or {},
                 "form_name": form_name,

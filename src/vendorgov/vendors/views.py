@@ -10,7 +10,6 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.flash import flash
 from litestar.response import File, Redirect, Template
 
-from vendorgov.accounts import service as accounts
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import REGISTRY_KEEPERS, REGISTRY_READERS, Principal, Role
 from vendorgov.errors import DomainError
@@ -65,7 +64,7 @@ async def _detail(
         status_code=status_code,
         context={
             "vendor": vendor,
-            "history": await accounts.named(await service.history(principal, vendor_id)),
+            "history": await service.history(principal, vendor_id),
             "can_edit": principal.role in REGISTRY_KEEPERS,
             "can_upload": principal.role in REGISTRY_KEEPERS or principal.vendor_id == vendor_id,
             "errors": errors or {},
@@ -187,9 +186,7 @@ class VendorPages(Controller):
     async def history(self, request: Request, vendor_id: FromPath[int]) -> Template:
         return Template(
             "audit/_history.html",
-            context={
-                "history": await accounts.named(await service.history(request.user, vendor_id))
-            },
+            context={"history": await service.history(request.user, vendor_id)},
         )
 
     @get("/{vendor_id:int}/edit", guards=[KEEPERS])
