@@ -116,6 +116,17 @@ def append_sql(entity_id_sql: str = "{}") -> str:
     return f"audit_append({head}{entity_id_sql}{tail})"
 
 
+def create_sql(insert_sql: str, *also: str) -> str:
+    """PostgreSQL: one statement that inserts a row (`insert_sql`: an INSERT … RETURNING id),
+    runs the `also` statements (INSERTs that read the new id as `r.id`, e.g. a vendor's
+    categories) and appends the row's prepared entry, returning the new `id`. Autocommitted,
+    hence atomic, in one round trip instead of one per statement plus BEGIN and COMMIT; the
+    chain lock is then held only while the database runs it, not across round trips waiting
+    on a busy event loop. Arguments: insert_sql's, each of also's, Prepared.append_args()."""
+    ctes = [f"r AS ({insert_sql})", *(f"also{n} AS ({sql})" for n, sql in enumerate(also))]
+    return f"WITH {', '.join(ctes)} SELECT r.id, {append_sql('r.id::varchar')} FROM r"
+
+
 async def record(
     actor: Actor,
     entity: str,

@@ -296,14 +296,10 @@ _INSERT_VENDOR = (
 )
 
 
-# PostgreSQL: the vendor, its categories and its audit entry in one statement, so one round trip
-# (autocommitted, so atomic) instead of six; the chain lock is then held only while the
-# database runs it, not across round trips waiting on a busy event loop.
-_CREATE_VENDOR_PG = (
-    f"WITH v AS ({_INSERT_VENDOR}), "
-    "c AS (INSERT INTO vendor_category (vendor, category) "
-    "SELECT v.id, unnest({}::varchar[]) FROM v) "
-    f"SELECT v.id, {audit.append_sql('v.id::varchar')} FROM v"
+# PostgreSQL: the vendor, its categories and its audit entry in one statement.
+_CREATE_VENDOR_PG = audit.create_sql(
+    _INSERT_VENDOR,
+    "INSERT INTO vendor_category (vendor, category) SELECT r.id, unnest({}::varchar[]) FROM r",
 )
 
 
