@@ -195,11 +195,24 @@ def changed_fields(before: dict | None, after: dict | None) -> list[tuple[str, A
 
 
 async def history(entity: str, entity_id: object, limit: int = 200) -> list[dict]:
-    rows = await (
-        AuditEntry.select()
-        .where((AuditEntry.entity == entity) & (AuditEntry.entity_id == str(entity_id)))
-        .order_by(AuditEntry.id, ascending=False)
-        .limit(limit)
+    """One entity's entries, newest first."""
+    return await history_of({entity: [entity_id]}, limit)
+
+
+async def history_of(entities: dict[str, list], limit: int = 200) -> list[dict]:
+    """The entries of several entities ({entity: [ids]}, e.g. a contract and its versions),
+    newest first, in one query: plain SQL, as pages that show a history are among the busiest
+    (each pair is found through the (entity, entity_id, id) index)."""
+    wanted = {entity: ids for entity, ids in entities.items() if ids}
+    if not wanted:
+        return []
+    where = " OR ".join(
+        f"(entity = {{}} AND entity_id IN ({', '.join(['{}'] * len(ids))}))"
+        for ids in wanted.values()
+    )
+    args = [value for entity, ids in wanted.items() for value in (entity, *map(str, ids))]
+    rows = await db.fetch(
+        f"SELECT * FROM audit_entry WHERE {where} ORDER BY id DESC LIMIT {{}}", *args, limit
     )
     return [_decoded(r) for r in rows]
 

@@ -59,6 +59,7 @@ _CONTRACT_ROW = (
     "SELECT contract.*, vendor.name AS vendor_name, vendor.status AS vendor_status "
     "FROM contract JOIN vendor ON vendor.id = contract.vendor WHERE contract.id = {}"
 )
+_VERSIONS = "SELECT * FROM contract_version WHERE contract = {} ORDER BY number"
 _SIGNED_VERSIONS = (
     "SELECT id, number, effective_from, status, terms FROM contract_version "
     "WHERE contract = {} AND status = 'signed'"
@@ -98,11 +99,7 @@ def _refs(rows: list[dict]) -> list[VersionRef]:
 
 
 async def _versions(contract_id: int) -> list[dict]:
-    rows = (
-        await ContractVersion.select()
-        .where(ContractVersion.contract == contract_id)
-        .order_by(ContractVersion.number)
-    )
+    rows = await db.fetch(_VERSIONS, contract_id)
     return [_version_dict(r) for r in rows]
 
 
@@ -709,11 +706,15 @@ async def compare(principal: Principal, contract_id: int, a: int, b: int) -> dic
 
 
 async def history(principal: Principal, contract_id: int) -> list[dict]:
-    contract = await get_contract(principal, contract_id)
-    entries = await audit.history("contract", contract_id)
-    for version in contract["versions"]:
-        entries += await audit.history("contract_version", version["id"])
-    return sorted(entries, key=lambda e: e["id"], reverse=True)
+    return await contract_history(await get_contract(principal, contract_id))
+
+
+async def contract_history(contract: dict) -> list[dict]:
+    """The audit entries of a contract read with get_contract() and of its versions, newest
+    first."""
+    return await audit.history_of(
+        {"contract": [contract["id"]], "contract_version": [v["id"] for v in contract["versions"]]}
+    )
 
 
 def choices() -> dict[str, Any]:
