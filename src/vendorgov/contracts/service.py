@@ -59,6 +59,13 @@ _CONTRACT_ROW = (
     "SELECT contract.*, vendor.name AS vendor_name, vendor.status AS vendor_status "
     "FROM contract JOIN vendor ON vendor.id = contract.vendor WHERE contract.id = {}"
 )
+_CONTRACT_SIGNED_REFS = (
+    "SELECT contract.*, vendor.name AS vendor_name, vendor.status AS vendor_status, "
+    "v.id AS version_id, v.number AS version_number, v.effective_from AS version_from "
+    "FROM contract JOIN vendor ON vendor.id = contract.vendor "
+    "LEFT JOIN contract_version v ON v.contract = contract.id AND v.status = 'signed' "
+    "WHERE contract.id = {}"
+)
 _VERSIONS = "SELECT * FROM contract_version WHERE contract = {} ORDER BY number"
 _SIGNED_VERSIONS = (
     "SELECT id, number, effective_from, status, terms FROM contract_version "
@@ -260,6 +267,24 @@ async def require_readable(principal: Principal, contract_id: int) -> dict:
     row = await _contract_row(contract_id)
     _ensure_reader(principal, row)
     return row
+
+
+async def readable_in_force(
+    principal: Principal, contract_id: int, day: date
+) -> tuple[dict, VersionRef | None]:
+    """require_readable() and the signed version in force on the day (as version_in_force(),
+    without its terms) in one query: for what is submitted against a contract in force."""
+    rows = await db.fetch(_CONTRACT_SIGNED_REFS, contract_id)
+    if not rows:
+        raise NotFound("contract", contract_id)
+    row = {k: v for k, v in rows[0].items() if not k.startswith("version_")}
+    _ensure_reader(principal, row)
+    refs = [
+        VersionRef(r["version_id"], r["version_number"], r["version_from"], True)
+        for r in rows
+        if r["version_id"] is not None
+    ]
+    return row, rules.version_in_force(refs, day)
 
 
 async def contract_id_for(number: str) -> int:

@@ -16,7 +16,14 @@ from vendorgov.audit import service as audit
 from vendorgov.audits import service as findings
 from vendorgov.audits.rules import Severity
 from vendorgov.contracts import service as contracts
-from vendorgov.errors import Collector, Conflict, Forbidden, InvalidInput, NotFound
+from vendorgov.errors import (
+    Collector,
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+)
 from vendorgov.files import service as files
 from vendorgov.inspections import rules
 from vendorgov.inspections.rules import InspectionKind, ItemOutcome, ItemResult
@@ -27,6 +34,7 @@ from vendorgov.settings import get_settings
 INSPECTORS = (Role.admin, Role.supervisor)
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
 TEMPLATE_KEEPERS = (Role.admin, Role.supervisor)
+_KINDS = frozenset(k.value for k in InspectionKind)
 
 
 @dataclass(frozen=True)
@@ -194,12 +202,34 @@ async def submit(actor: Principal, data: InspectionInput) -> Submitted:
     also when the copies arrive at the same moment."""
     if actor.role not in INSPECTORS:
         raise Forbidden(f"the {actor.role.value} role does not inspect")
-    if stored_before := await _stored_draft(data.client_token):
-        return stored_before
-    contract = await contracts.require_readable(actor, data.contract_id)
+    try:
+        items, stored, score = await _checked(actor, data)
+    except DomainError:
+        # A draft stored before may no longer pass (its contract ended since, say): the stored
+        # one is the answer. Looked up only then: the store re-checks in its transaction.
+        if stored_before := await _stored_draft(data.client_token):
+            return stored_before
+        raise
+    try:
+        return await _store(actor, data, items, stored, score)
+    except Exception as error:
+        # PostgreSQL: another copy of the draft was stored while this one ran; the unique
+        # token made this insert wait for its commit and then fail. Answer with that one.
+        if db.is_unique_violation(error) and (first := await _stored_draft(data.client_token)):
+            return first
+        raise
+
+
+async def _checked(
+    actor: Principal, data: InspectionInput
+) -> tuple[list[ChecklistItem], dict[str, dict], Decimal | None]:
+    """The checklist's items, the results as stored and the score, once every rule holds
+    (InvalidInput naming each field that breaks one, otherwise)."""
+    local_day = data.inspected_at.astimezone(get_settings().zone).date()
+    contract, in_force = await contracts.readable_in_force(actor, data.contract_id, local_day)
     checklist = await template(data.template_id)
     errors = Collector()
-    if data.kind not in {k.value for k in InspectionKind}:
+    if data.kind not in _KINDS:
         errors.add("kind", "one_of", "routine, spot_check or comprehensive")
     if data.location_id is not None:
         place = await locations.require_place(data.location_id)
@@ -212,10 +242,8 @@ async def submit(actor: Principal, data: InspectionInput) -> Submitted:
             "category",
             f"a {checklist['category']} checklist for a {contract['category']} contract",
         )
-    local_day = data.inspected_at.astimezone(get_settings().zone).date()
     if data.inspected_at > datetime.now(UTC):
         errors.add("inspected_at", "not_future", "is in the future")
-    in_force = await contracts.version_in_force(data.contract_id, local_day)
     running = contract["status"] in ("active", "suspended")  # not draft or terminated
     within = contract["start_date"] <= local_day <= contract["end_date"]
     if in_force is None or not running or not within:
@@ -234,19 +262,11 @@ async def submit(actor: Principal, data: InspectionInput) -> Submitted:
                 errors.errors += refused.errors
     errors.raise_if_any()
     outcomes = [ItemOutcome(i.weight, ItemResult(data.results[i.key])) for i in items]
-    score = rules.inspection_score(outcomes)
     stored = {
         i.key: {"result": data.results[i.key], "note": data.notes.get(i.key, "").strip()}
         for i in items
     }
-    try:
-        return await _store(actor, data, items, stored, score)
-    except Exception as error:
-        # PostgreSQL: another copy of the draft was stored while this one ran; the unique
-        # token made this insert wait for its commit and then fail. Answer with that one.
-        if db.is_unique_violation(error) and (first := await _stored_draft(data.client_token)):
-            return first
-        raise
+    return items, stored, rules.inspection_score(outcomes)
 
 
 async def _store(
