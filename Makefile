@@ -72,7 +72,7 @@ help:
 	@echo "make test           tests on SQLite (browser tests excluded)"
 	@echo "make test-postgres  tests on PostgreSQL, PG_URL=$(PG_URL)"
 	@echo "make test-browser   Playwright tests in $(CHROMIUM)"
-	@echo "make bench          benchmarks: vendor create (wrk), event import, SLA month, month-end (direct, queued)"
+	@echo "make bench          benchmarks: hot writes and busy reads (wrk), event import, SLA month, month-end (direct, queued)"
 	@echo "make lint           ruff check src tests"
 	@echo "make migrate        apply database migrations"
 	@echo "make venv           create $(VENV): the locked $(LOCK_DEV) (hashes checked), then the project"
@@ -146,6 +146,7 @@ bench: venv
 	@command -v wrk >/dev/null || { $(call apt_ensure,wrk); }
 	@command -v wrk >/dev/null || { echo "bench: ERROR: wrk not installed" >&2; exit 1; }
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/reads.py --backend all
 	$(BIN)/python bench/sla_import.py
 	$(BIN)/python bench/sla_month.py
 	$(BIN)/python bench/month_end.py

@@ -98,6 +98,27 @@ async def test_an_inspection_is_scored_and_its_failed_item_raises_one_finding(ap
     assert finding["source"] == "inspection" and finding["status"] == "open"
 
 
+async def test_a_draft_resent_after_its_contract_ended_gets_the_stored_inspection(api, world):
+    contract_id = await cleaning_contract(world, world.vendor_a)
+    async with api("supervisor") as c:
+        template_id = await checklist(c)
+        body = inspection(
+            contract_id,
+            template_id,
+            {"floor": "pass", "toilet": "pass", "isolation": "na"},
+            client_token=unique("draft"),
+        )
+        first = await c.post("/api/inspections", json=body)
+        await contracts.change_status(
+            world.principals["procurement"], contract_id, "terminate", "服务商违约，提前终止"
+        )
+        again = await c.post("/api/inspections", json=body)  # sent again once back online
+        fresh = await c.post("/api/inspections", json={**body, "client_token": unique("new")})
+    assert first.status_code == 201, first.text
+    assert again.status_code == 201 and again.json() == {**first.json(), "created": False}
+    assert fresh.status_code == 422 and "contract_id" in fresh.text
+
+
 async def test_bad_inspections_are_refused_and_nothing_is_stored(api, world):
     contract_id = await cleaning_contract(world, world.vendor_a, start=date(2026, 10, 1))
     async with api("supervisor") as c:

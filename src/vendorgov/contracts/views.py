@@ -277,7 +277,7 @@ class ContractPages(Controller):
             status_code=status_code,
             context={
                 "contract": contract,
-                "history": await service.history(request.user, contract_id),
+                "history": await service.contract_history(contract),
                 "can_edit": request.user.role in KEEPERS,
                 "errors": errors or {},
                 "form_name": form_name,

@@ -110,13 +110,21 @@ async def _lock_vendor(vendor_id: int) -> dict:
     return row
 
 
+def _in(ids: list[int]) -> str:
+    """'({}, {}, …)': placeholders for an IN list of these ids."""
+    return f"({', '.join(['{}'] * len(ids))})"
+
+
+# A page of the registry (the page and GET /api/vendors, among the busiest reads) completes its
+# rows with these two queries: plain SQL, as Piccolo's query building cost more than the
+# database's work for them.
 async def _categories(vendor_ids: list[int]) -> dict[int, list[str]]:
     result: dict[int, list[str]] = {vid: [] for vid in vendor_ids}
     if vendor_ids:
-        rows = (
-            await VendorCategory.select(VendorCategory.vendor, VendorCategory.category)
-            .where(VendorCategory.vendor.is_in(vendor_ids))
-            .order_by(VendorCategory.category)
+        rows = await db.fetch(
+            "SELECT vendor, category FROM vendor_category WHERE vendor IN "
+            f"{_in(vendor_ids)} ORDER BY category",
+            *vendor_ids,
         )
         for row in rows:
             result[row["vendor"]].append(row["category"])
@@ -198,8 +206,9 @@ async def _qualification_flags(vendor_ids: list[int], on: date) -> dict[int, tup
     """Per vendor: (qualifications expiring within the warning window, already expired)."""
     if not vendor_ids:
         return {}
-    rows = await Qualification.select(Qualification.vendor, Qualification.expires_on).where(
-        Qualification.vendor.is_in(vendor_ids)
+    rows = await db.fetch(
+        f"SELECT vendor, expires_on FROM qualification WHERE vendor IN {_in(vendor_ids)}",
+        *vendor_ids,
     )
     flags: dict[int, list[int]] = {}
     days = get_settings().qualification_warning_days
@@ -297,14 +306,10 @@ _INSERT_VENDOR = (
 )
 
 
-# PostgreSQL: the vendor, its categories and its audit entry in one statement, so one round trip
-# (autocommitted, so atomic) instead of six; the chain lock is then held only while the
-# database runs it, not across round trips waiting on a busy event loop.
-_CREATE_VENDOR_PG = (
-    f"WITH v AS ({_INSERT_VENDOR}), "
-    "c AS (INSERT INTO vendor_category (vendor, category) "
-    "SELECT v.id, unnest({}::varchar[]) FROM v) "
-    f"SELECT v.id, {audit.append_sql('v.id::varchar')} FROM v"
+# PostgreSQL: the vendor, its categories and its audit entry in one statement.
+_CREATE_VENDOR_PG = audit.create_sql(
+    _INSERT_VENDOR,
+    "INSERT INTO vendor_category (vendor, category) SELECT r.id, unnest({}::varchar[]) FROM r",
 )
 
 

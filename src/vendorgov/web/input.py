@@ -46,8 +46,14 @@ def _nul_fields(value: Any) -> list[str]:
     return sorted(found)
 
 
+# Fewer brackets than this cannot nest deep enough to exhaust the decoder.
+_SHALLOW = 800
+
+
 async def _json_errors(request: Request) -> list[FieldError]:
     body = await request.body()  # kept by Litestar for the handler
+    if body.count(b"[") + body.count(b"{") < _SHALLOW and not _JSON_NUL.search(body):
+        return []  # the usual body: nothing to find, and no second decode of it
     try:
         decoded = msgspec.json.decode(body)
     except RecursionError:

@@ -109,6 +109,9 @@ def make_environment(settings: Settings) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],
+        # Templates ship with the code and change only with a restart: no stat() of each
+        # template a page uses on every render to see whether it changed.
+        auto_reload=False,
     )
     environment.template_class = FormAwareTemplate
     # Jinja formats %(name)s itself (newstyle), so it gets the bare catalog lookups.
