@@ -416,6 +416,17 @@ def _shown_status(run: dict, newest_revision: int) -> str:
     return run["status"]
 
 
+async def run_header(actor: Principal, run_id: int) -> dict:
+    """The run without its statements, with the status it is shown with (its page reads
+    the statements a page at a time: payments.run_view)."""
+    _ensure_finance(actor)
+    run = await PaymentRun.select().where(PaymentRun.id == run_id).first()
+    if run is None:
+        raise NotFound("payment run", run_id)
+    newest = await _newest_revisions([run["month"]])
+    return {**run, "shown_status": _shown_status(run, newest[run["month"]])}
+
+
 RUN_SORTS = {"month": PaymentRun.month, "status": PaymentRun.status}
 STATEMENT_SORTS = {"month": Statement.run.month, "contract": Statement.contract.number}
 

@@ -3,10 +3,8 @@ and spend concentration, each statement explained down to its evidence; vendors'
 
 from __future__ import annotations
 
-from collections import Counter
-
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.plugins.flash import flash
 from litestar.response import File, Redirect, Template
 
@@ -17,7 +15,15 @@ from vendorgov.contracts import service as contracts
 from vendorgov.files.responses import inline_file
 from vendorgov.jobs import service as job_state
 from vendorgov.paging import PageRequest
-from vendorgov.payments import disputes, documents, exports, jobs, presentation, service
+from vendorgov.payments import (
+    disputes,
+    documents,
+    exports,
+    jobs,
+    presentation,
+    run_view,
+    service,
+)
 from vendorgov.payments.documents import COMPONENT_LABELS, LINE_LABELS
 from vendorgov.sla.measure import Month
 from vendorgov.web.forms import Form
@@ -51,17 +57,38 @@ class MonthEndPages(Controller):
         )
 
     @get("/month-end/runs/{run_id:int}", guards=[FINANCE])
-    async def run(self, request: Request, run_id: FromPath[int]) -> Template:
-        run = await service.get_run(request.user, run_id)
+    async def run(
+        self,
+        request: Request,
+        run_id: FromPath[int],
+        paging: PageRequest,
+        grade: FromQuery[str] = "",
+        review: FromQuery[bool] = False,
+        q: FromQuery[str] = "",
+    ) -> Template:
+        """Bounded whatever the number of contracts: the run read once, totals and
+        concentration aggregated, the statements a page at a time."""
+        run = await service.run_header(request.user, run_id)
+        month_disputes = await disputes.of_month(request.user, run["month"])
+        changes, changed = await run_view.changes(run)
         return Template(
             "payments/run.html",
             context={
                 "run": run,
-                "grades": Counter(s["grade"] or "—" for s in run["statements"]),
-                "totals": presentation.totals(run),
-                "concentration": await presentation.concentration(run),
-                "changes": await service.diff(request.user, run_id),
-                "disputes": await disputes.of_month(request.user, run["month"]),
+                "statements": await run_view.statement_page(
+                    run, grade=grade, review=review, q=q, request=paging
+                ),
+                "grade": grade,
+                "review": review,
+                "q": q,
+                "summary": await run_view.summary(run_id),
+                "concentration": await run_view.concentration(run_id),
+                "changes": changes,
+                "changed": changed,
+                "disputes": month_disputes,
+                "dispute_contracts": await run_view.contract_numbers(
+                    run, [d["contract_id"] for d in month_disputes]
+                ),
                 "window_closes": disputes.window_closes(run),
                 "window_open": await disputes.window_open(run),
                 "can_review": run["shown_status"] == "computed"
