@@ -11,7 +11,7 @@ from vendorgov.audits import service as audits
 from vendorgov.audits.documents import SEVERITY_LABELS, SOURCE_LABELS
 from vendorgov.inspections import service as inspections
 from vendorgov.money import capitals
-from vendorgov.paging import PageRequest
+from vendorgov.paging import DASHBOARD_ITEMS, PageRequest
 from vendorgov.payments import disputes, run_view, service
 
 
@@ -97,7 +97,7 @@ async def finance_dashboard(actor: Principal) -> dict:
     newest = await service.runs(actor, request=PageRequest(page_size=1))
     latest = newest.items[0] if newest.items else None
     return {
-        "disputes_open": await disputes.open_disputes(actor),
+        "disputes_open": await disputes.open_disputes(actor, DASHBOARD_ITEMS),
         "concentration_run": latest,
         "concentration": await run_view.concentration(latest["id"]) if latest else [],
     }
