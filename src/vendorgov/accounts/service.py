@@ -396,6 +396,14 @@ async def user_id_for(username: str) -> int | None:
     return row["id"] if row else None
 
 
+async def display_names(user_ids: set[int]) -> dict[int, str]:
+    """Each account's display name by user id (people are shown by name, not username)."""
+    rows = await Account.select(Account.user.id.as_alias("user_id"), Account.display_name).where(
+        Account.user.is_in(sorted(user_ids) or [0])
+    )
+    return {r["user_id"]: r["display_name"] for r in rows}
+
+
 async def has_accounts() -> bool:
     return await Account.exists()
 

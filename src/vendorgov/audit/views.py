@@ -12,6 +12,7 @@ from litestar.di import Provide
 from litestar.params import FromQuery
 from litestar.response import Template
 
+from vendorgov.accounts import service as accounts
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
 from vendorgov.audit import service
@@ -26,6 +27,7 @@ EXPORT_COLUMNS = {
     "id": "id",
     "at": "at",
     "actor": "actor",
+    "actor_name": "actor_name",
     "entity": "entity",
     "entity_id": "entity_id",
     "action": "action",
@@ -69,7 +71,9 @@ class AuditPages(Controller):
     async def export(self, filters: dict) -> Response[bytes]:
         """The filtered trail (every page) as CSV, each entry's before and after as JSON."""
         rows = await export_rows(service.trail_page, **filters)
+        names = await accounts.display_names({r["actor_id"] for r in rows if r["actor_id"]})
         for row in rows:
+            row["actor_name"] = names.get(row["actor_id"], row["actor"])
             row["changed"] = ", ".join(name for name, _, _ in row["changes"])
             for side in ("before", "after"):
                 row[side] = json.dumps(row[side], ensure_ascii=False, default=str)
@@ -94,12 +98,16 @@ async def _page(
     paging: PageRequest,
     checkpoint=None,
 ) -> Template:
+    history = await service.trail_page(request=paging, **filters)
     return Template(
         "audit/index.html",
         context={
             "verification": verification,
             "checkpoint": checkpoint,
-            "history": await service.trail_page(request=paging, **filters),
+            "history": history,
+            "names": await accounts.display_names(
+                {e["actor_id"] for e in history.items if e["actor_id"]}
+            ),
             **filters,
         },
     )

@@ -11,7 +11,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from vendorgov.accounts.roles import ROLE_LABELS, Principal, Role
-from vendorgov.i18n import current_locale, translations
+from vendorgov.i18n import _, current_locale, translations
 from vendorgov.money import cents
 from vendorgov.settings import Settings
 from vendorgov.vendors.rules import CATEGORY_LABELS, QUALIFICATION_KINDS
@@ -96,6 +96,7 @@ def make_environment(settings: Settings) -> Environment:
         with_query=with_query,
     )
     environment.filters["money"] = money
+    environment.filters["readable"] = readable
     environment.filters["signed_money"] = signed_money
     return environment
 
@@ -106,6 +107,20 @@ def with_query(request: Any, path: str = "", **changes: Any) -> str:
     params = {k: v for k, v in request.query_params.items() if k not in changes}
     params.update({k: v for k, v in changes.items() if v not in (None, "")})
     return (path or request.url.path) + ("?" + urlencode(params) if params else "")
+
+
+def readable(value: Any) -> str:
+    """A value of an audit entry's before or after as people read it, never a Python repr:
+    lists joined by commas, mappings as "key: value" pairs, nothing as an em dash."""
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, list | tuple):
+        return ", ".join(readable(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {readable(v)}" for k, v in value.items())
+    return str(value)
 
 
 def money(value: Any) -> str:
