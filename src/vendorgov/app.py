@@ -47,6 +47,7 @@ from vendorgov.settings import Settings, get_settings, private_dir
 from vendorgov.sla.api import EventTemplateApi, SlaApi, SurveyApi
 from vendorgov.sla.views import ScorecardPages
 from vendorgov.tenders.api import TenderApi
+from vendorgov.tenders.list_export import TenderListExport
 from vendorgov.tenders.views import TenderPages
 from vendorgov.vendors.api import VendorApi
 from vendorgov.vendors.views import VendorPages
@@ -199,6 +200,7 @@ def create_app(
             LocationPages,
             PlanPages,
             MonthEndPages,
+            TenderListExport,
             TenderPages,
             AccountPages,
             TokenPages,
