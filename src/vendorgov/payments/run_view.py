@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from litestar.params import FromQuery
+
 from vendorgov import db, paging
 from vendorgov.errors import InvalidInput
 from vendorgov.paging import DASHBOARD_ITEMS, Page, PageRequest
@@ -141,6 +143,27 @@ async def statement_page(
         for r in page.items
     ]
     return page
+
+
+async def statement_filters(
+    grade: FromQuery[str] = "", review: FromQuery[bool] = False, q: FromQuery[str] = ""
+) -> dict:
+    """The run's statement list's query parameters (a Litestar dependency of its page, export
+    and API)."""
+    return locals()
+
+
+EXPORT_COLUMNS = {
+    "contract_number": "contract",
+    "vendor_name": "vendor",
+    "score": "score",
+    "grade": "grade",
+    "base": "base",
+    "deductions": "deductions",
+    "net": "net",
+    "termination_review": "termination_review",
+    "carried_over": "carried_over",
+}
 
 
 async def changes(run: dict, limit: int = DASHBOARD_ITEMS) -> tuple[list[dict], int]:

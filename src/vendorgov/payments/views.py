@@ -4,7 +4,8 @@ and spend concentration, each statement explained down to its evidence; vendors'
 from __future__ import annotations
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.di import Provide
+from litestar.params import FromPath
 from litestar.plugins.flash import flash
 from litestar.response import File, Redirect, Template
 
@@ -12,9 +13,10 @@ from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
 from vendorgov.charts import Series, line_chart
 from vendorgov.contracts import service as contracts
-from vendorgov.files.responses import inline_file
+from vendorgov.files import exports as files_exports
+from vendorgov.files.responses import CSV, download, inline_file
 from vendorgov.jobs import service as job_state
-from vendorgov.paging import PageRequest
+from vendorgov.paging import PageRequest, export_rows
 from vendorgov.payments import (
     disputes,
     documents,
@@ -56,15 +58,13 @@ class MonthEndPages(Controller):
             "payments/job_status.html" if partial else "payments/job.html", context={"job": job}
         )
 
-    @get("/month-end/runs/{run_id:int}", guards=[FINANCE])
+    @get(
+        "/month-end/runs/{run_id:int}",
+        guards=[FINANCE],
+        dependencies={"filters": Provide(run_view.statement_filters)},
+    )
     async def run(
-        self,
-        request: Request,
-        run_id: FromPath[int],
-        paging: PageRequest,
-        grade: FromQuery[str] = "",
-        review: FromQuery[bool] = False,
-        q: FromQuery[str] = "",
+        self, request: Request, run_id: FromPath[int], paging: PageRequest, filters: dict
     ) -> Template:
         """Bounded whatever the number of contracts: the run read once, totals and
         concentration aggregated, the statements a page at a time."""
@@ -75,12 +75,8 @@ class MonthEndPages(Controller):
             "payments/run.html",
             context={
                 "run": run,
-                "statements": await run_view.statement_page(
-                    run, grade=grade, review=review, q=q, request=paging
-                ),
-                "grade": grade,
-                "review": review,
-                "q": q,
+                "statements": await run_view.statement_page(run, request=paging, **filters),
+                **filters,
                 "summary": await run_view.summary(run_id),
                 "concentration": await run_view.concentration(run_id),
                 "changes": changes,
@@ -96,6 +92,20 @@ class MonthEndPages(Controller):
                 and run["computed_by_id"] != request.user.user_id,
             },
         )
+
+    @get(
+        "/month-end/runs/{run_id:int}/statements.csv",
+        guards=[FINANCE],
+        dependencies={"filters": Provide(run_view.statement_filters)},
+    )
+    async def statements_csv(
+        self, request: Request, run_id: FromPath[int], filters: dict
+    ) -> Response[bytes]:
+        """The run's statements as filtered on its page (every page) as CSV."""
+        run = await service.run_header(request.user, run_id)
+        rows = await export_rows(run_view.statement_page, run, **filters)
+        name = f"statements-{run['month']}-r{run['revision']}.csv"
+        return download(files_exports.rows_csv(rows, run_view.EXPORT_COLUMNS), name, CSV)
 
     @post("/month-end/disputes/{dispute_id:int}/ruling", guards=[FINANCE])
     async def rule(self, request: Request, dispute_id: FromPath[int]) -> Redirect:
