@@ -42,6 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sla_month import add_events, floor  # noqa: E402
 
 MONTH = "2026-10"
+# Not containing the username: the password rules refuse that (accounts.rules).
+PASSWORD = "load-test-Kq7-2026"
 CLEANING_ITEMS = [
     {"key": "floor", "text": "地面无污渍、无积水", "weight": "3", "severity": "minor"},
     {"key": "toilet", "text": "卫生间无异味", "weight": "2", "severity": "major"},
@@ -72,14 +74,14 @@ async def make_world(count: int) -> list[tuple[int, list[str]]]:
     made = []
     async with db.lifespan_connections():
         admin_id = await accounts.create_account(
-            SYSTEM, username="bench", display_name="B", password="bench-password", role="admin"
+            SYSTEM, username="bench", display_name="B", password=PASSWORD, role="admin"
         )
         admin = await accounts.principal_for_user(admin_id)
         await accounts.create_account(
             admin,
             username="bench.finance",
             display_name="F",
-            password="bench-password",
+            password=PASSWORD,
             role="finance",
         )
         template = await inspections.save_template(admin, "cleaning", "病区保洁", CLEANING_ITEMS)
