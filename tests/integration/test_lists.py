@@ -474,6 +474,8 @@ async def test_a_vendor_pages_through_its_own_rows_only(api, large):
         ("supervisor", "/api/checklists", "name"),
         ("finance", "/api/payments/runs", "month"),
         ("vendor", "/api/payments/statements", "month"),
+        ("supervisor", "/api/inspection-plans", "month"),
+        ("supervisor", "/api/audit-assignments", "period_from"),
     ],
 )
 async def test_the_other_lists_answer_in_the_same_shape(api, role, path, sort):
@@ -557,3 +559,15 @@ async def test_the_audit_trail_shows_values_readably_and_people_by_name(login, l
     rows = list(csv.DictReader(io.StringIO(csv_text)))
     assert len(rows) == 60 and {r["actor_name"] for r in rows} == {large.tag}
     assert bad.status_code == 422
+
+
+async def test_the_plans_page_offers_the_running_contracts_found_not_every_one(login, large):
+    async with login("supervisor") as c:
+        found = await c.get("/inspection-plans", params={"contract_q": large.tag})
+        filtered = await c.get("/inspection-plans", params={"month": "2019-01"})
+        bad = await c.get("/inspection-plans", params={"month": "January"})
+    # Two of the scenario's contracts are signed (running); drafts are never offered.
+    assert found.status_code == 200
+    assert large.numbers[0] in found.text and large.numbers[1] in found.text
+    assert large.numbers[2] not in found.text
+    assert "0 in all" in filtered.text and bad.status_code == 422

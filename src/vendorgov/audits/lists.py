@@ -1,5 +1,6 @@
-"""The findings and notices lists: filtered, searched, sorted and paged in SQL (one count and
-one page query whatever the number of rows), for the pages, the API and the exports."""
+"""The findings, notices and audit-assignment lists: filtered, searched, sorted and paged in SQL
+(one count and one page query whatever the number of rows), for the pages, the API and the
+exports."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audits import rules
 from vendorgov.audits.rules import NoticeStatus
 from vendorgov.audits.service import SUPERVISORS, overdue, with_places
-from vendorgov.audits.tables import Finding, Notice
+from vendorgov.audits.tables import AuditAssignment, Finding, Notice
 from vendorgov.errors import Forbidden, InvalidInput
 from vendorgov.locations import service as locations
 from vendorgov.paging import Page, PageRequest
@@ -34,6 +35,10 @@ NOTICE_SORTS = {
     "contract": Notice.contract.number,
     "vendor": Notice.contract.vendor.name,
     "month": Notice.month,
+}
+ASSIGNMENT_SORTS = {
+    "period_from": AuditAssignment.period_from,
+    "contract": AuditAssignment.contract.number,
 }
 DUE = ("overdue", "soon")
 _CLOSED = [NoticeStatus.closed.value, NoticeStatus.discarded.value]
@@ -162,6 +167,44 @@ async def notice_page(
         row["overdue"] = overdue(row, now)
         row["due_soon"] = rules.due_soon(row["status"], row["deadline"], now)
     return page
+
+
+async def assignment_page(
+    actor: Principal,
+    *,
+    q: str = "",
+    assignment_id: int | None = None,
+    request: PageRequest = PageRequest(),
+) -> Page:
+    """A page of the third-party audit assignments, latest period first: an auditor's own,
+    every one for supervisors; searched by contract number and vendor name."""
+    where = []
+    if actor.role is Role.auditor:
+        where.append(AuditAssignment.auditor_id == actor.user_id)
+    elif actor.role not in SUPERVISORS:
+        raise Forbidden(f"the {actor.role.value} role has no access to audit assignments")
+    if assignment_id is not None:
+        where.append(AuditAssignment.id == assignment_id)
+    q = q.strip()
+    if q:
+        where.append(
+            db.icontains(AuditAssignment.contract.number, q)
+            | db.icontains(AuditAssignment.contract.vendor.name, q)
+        )
+    query = AuditAssignment.select(
+        AuditAssignment.all_columns(),
+        AuditAssignment.contract.number.as_alias("contract_number"),
+        AuditAssignment.contract.title.as_alias("contract_title"),
+        AuditAssignment.contract.vendor.name.as_alias("vendor_name"),
+    )
+    return await paging.fetch_page(
+        AuditAssignment,
+        query,
+        where,
+        request,
+        ASSIGNMENT_SORTS,
+        [(AuditAssignment.period_from, False)],
+    )
 
 
 # The lists' filters as query parameters (Litestar dependencies, shared by the pages, the API

@@ -195,21 +195,6 @@ async def assign_auditor(
     return row.id
 
 
-async def assignments(actor: Principal) -> list[dict]:
-    """An auditor's own assignments; supervisors see all."""
-    query = AuditAssignment.select(
-        AuditAssignment.all_columns(),
-        AuditAssignment.contract.number.as_alias("contract_number"),
-        AuditAssignment.contract.title.as_alias("contract_title"),
-        AuditAssignment.contract.vendor.name.as_alias("vendor_name"),
-    ).order_by(AuditAssignment.period_from, ascending=False)
-    if actor.role is Role.auditor:
-        query = query.where(AuditAssignment.auditor_id == actor.user_id)
-    elif actor.role not in SUPERVISORS:
-        raise Forbidden(f"the {actor.role.value} role has no access to audit assignments")
-    return await query
-
-
 async def _own_assignment(actor: Principal, assignment_id: int) -> dict:
     row = await AuditAssignment.select().where(AuditAssignment.id == assignment_id).first()
     if row is None or (actor.role is Role.auditor and row["auditor_id"] != actor.user_id):
