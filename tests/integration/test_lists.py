@@ -571,3 +571,14 @@ async def test_the_plans_page_offers_the_running_contracts_found_not_every_one(l
     assert large.numbers[0] in found.text and large.numbers[1] in found.text
     assert large.numbers[2] not in found.text
     assert "0 in all" in filtered.text and bad.status_code == 422
+
+
+async def test_the_phone_form_offers_running_contracts_a_page_at_a_time(login, large):
+    async with login("supervisor") as c:
+        both = await c.get("/inspections/new", params={"q": large.tag})
+        one = await c.get("/inspections/new", params={"q": large.numbers[1]})
+        every = await c.get("/inspections/new")
+    assert "Which service do you inspect?" in both.text and "2 in all" in both.text
+    assert f"contract_id={large.contracts[0]}" in both.text
+    assert "Which service do you inspect?" not in one.text  # the only match: its form
+    assert every.status_code == 200 and every.text.count("/inspections/new?contract_id=") <= 50
