@@ -138,10 +138,10 @@ async def build(world, n: int) -> Scenario:
         await publication.create_tender(
             officer, tender_input(reference=reference, title=f"{tag} 招标 {i:02d}")
         )
-    # A month of its own: no other test computes 1990, and the revision is unique to the tag.
+    # A month of its own: no other test computes 2001, and the revision is unique to the tag.
     run = await PaymentRun.insert(
         PaymentRun(
-            month="1990-01",
+            month="2001-01",
             revision=int(tag.rsplit("-", 1)[1]),
             status="computed",
             computed_by=username,
@@ -582,3 +582,10 @@ async def test_the_phone_form_offers_running_contracts_a_page_at_a_time(login, l
     assert f"contract_id={large.contracts[0]}" in both.text
     assert "Which service do you inspect?" not in one.text  # the only match: its form
     assert every.status_code == 200 and every.text.count("/inspections/new?contract_id=") <= 50
+
+
+async def test_the_month_end_runs_filter_by_month(login, large):
+    async with login("finance") as c:
+        month = await c.get("/month-end", params={"month": "2001-01"})
+        bad = await c.get("/month-end", params={"month": "2001-13"})
+    assert f"/month-end/runs/{large.run_id}" in month.text and bad.status_code == 422

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import Provide
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.plugins.flash import flash
 from litestar.response import File, Redirect, Template
 
@@ -37,9 +37,14 @@ class MonthEndPages(Controller):
     include_in_schema = False
 
     @get("/month-end", guards=[FINANCE])
-    async def runs(self, request: Request, paging: PageRequest) -> Template:
+    async def runs(
+        self, request: Request, paging: PageRequest, month: FromQuery[str] = ""
+    ) -> Template:
+        """Every revision, newest month first; filtered to one month's revisions."""
+        month = str(Month.from_input(month)) if month else ""
         return Template(
-            "payments/runs.html", context={"runs": await service.runs(request.user, request=paging)}
+            "payments/runs.html",
+            context={"runs": await service.runs(request.user, month, paging), "month": month},
         )
 
     @post("/month-end", guards=[FINANCE])
