@@ -589,3 +589,9 @@ async def test_the_month_end_runs_filter_by_month(login, large):
         month = await c.get("/month-end", params={"month": "2001-01"})
         bad = await c.get("/month-end", params={"month": "2001-13"})
     assert f"/month-end/runs/{large.run_id}" in month.text and bad.status_code == 422
+
+
+async def test_the_contract_page_links_its_events_list(login, large):
+    async with login("supervisor") as c:
+        page = await c.get(f"/contracts/{large.contracts[0]}")
+    assert f'href="/contracts/{large.contracts[0]}/events"' in page.text
