@@ -14,7 +14,6 @@ from vendorgov.errors import InvalidInput
 from vendorgov.paging import DASHBOARD_ITEMS, Page, PageRequest
 from vendorgov.payments import rules
 from vendorgov.payments.tables import PaymentRun, Statement
-from vendorgov.vendors import service as vendors
 from vendorgov.vendors.rules import CATEGORY_LABELS
 
 RUN_STATEMENT_SORTS = {
@@ -58,20 +57,19 @@ async def summary(run_id: int) -> dict:
 
 async def concentration(run_id: int) -> list[dict]:
     """Per service category (the contract's category): each vendor's share of the category's
-    net and the HHI; a category served by a single vendor is a dependency risk. One row per
-    category and vendor from the database, whatever the number of contracts."""
+    net and the HHI; a category served by a single vendor is a dependency risk. One query,
+    one row per category and vendor, whatever the number of contracts."""
     rows = await Statement.raw(
-        f"SELECT c.category AS category, s.vendor_id AS vendor_id, {_cents('s.net')}"
-        " AS cents FROM payment_statement s JOIN contract c ON c.id = s.contract"
-        " WHERE s.run = {} GROUP BY c.category, s.vendor_id",
+        f"SELECT c.category AS category, v.name AS name, {_cents('s.net')} AS cents"
+        " FROM payment_statement s JOIN contract c ON c.id = s.contract"
+        " JOIN vendor v ON v.id = s.vendor_id"
+        " WHERE s.run = {} GROUP BY c.category, s.vendor_id, v.name",
         run_id,
     )
-    payees = await vendors.payees(sorted({r["vendor_id"] for r in rows}))
     by_category: dict[str, dict[str, Decimal]] = {}
     for r in rows:
         nets = by_category.setdefault(r["category"], {})
-        name = payees[r["vendor_id"]]["name"]
-        nets[name] = nets.get(name, Decimal(0)) + Decimal(r["cents"] or 0) / 100
+        nets[r["name"]] = nets.get(r["name"], Decimal(0)) + Decimal(r["cents"] or 0) / 100
     result = []
     for category in sorted(by_category):
         nets = by_category[category]
