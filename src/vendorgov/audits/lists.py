@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from litestar.params import FromQuery
+from piccolo.columns.combination import WhereRaw
 
 from vendorgov import db, paging
 from vendorgov.accounts.roles import Principal, Role
@@ -44,6 +45,16 @@ DUE = ("overdue", "soon")
 _CLOSED = [NoticeStatus.closed.value, NoticeStatus.discarded.value]
 
 
+def _of_vendor(table, vendor_id: int) -> WhereRaw:
+    """Rows of the vendor's contracts, as a subquery on contract(vendor) rather than through
+    the contract join: the database then reads only those contracts' rows by index, not
+    every row of the table joined (a vendor's dashboard read all 20,000 notices four times)."""
+    return WhereRaw(
+        f"{table._meta.tablename}.contract IN (SELECT id FROM contract WHERE vendor = {{}})",
+        vendor_id,
+    )
+
+
 def _ensure_reader(actor: Principal, what: str) -> None:
     if actor.role not in (*SUPERVISORS, Role.procurement, Role.finance) and not actor.is_vendor:
         raise Forbidden(f"the {actor.role.value} role has no access to {what}")
@@ -70,11 +81,11 @@ async def finding_page(
     _ensure_reader(actor, "findings")
     where = paging.day_range(Finding.found_at, found_from, found_to, get_settings().zone)
     if actor.is_vendor:
-        where.append(Finding.contract.vendor == actor.vendor_id)
+        where.append(_of_vendor(Finding, actor.vendor_id))
     if contract_id:
         where.append(Finding.contract == contract_id)
     if vendor_id:
-        where.append(Finding.contract.vendor == vendor_id)
+        where.append(_of_vendor(Finding, vendor_id))
     if inspection_id:
         where.append(Finding.inspection_id == inspection_id)
     if location_id is not None:
@@ -127,12 +138,12 @@ async def notice_page(
         raise InvalidInput.single("due", "one_of", f"one of {', '.join(DUE)}")
     where = []
     if actor.is_vendor:
-        where.append(Notice.contract.vendor == actor.vendor_id)
+        where.append(_of_vendor(Notice, actor.vendor_id))
         where.append(Notice.status.not_in([s.value for s in rules.UNSENT]))
     if contract_id:
         where.append(Notice.contract == contract_id)
     if vendor_id:
-        where.append(Notice.contract.vendor == vendor_id)
+        where.append(_of_vendor(Notice, vendor_id))
     if status:
         where.append(Notice.status == status)
     if open_only:  # drafts are open: they wait for a supervisor
