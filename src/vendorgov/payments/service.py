@@ -261,8 +261,8 @@ async def compute_run(
         await run.save()
         await db.insert_all(
             Statement,
-            [Statement(run=run.id, **s) for s in statements]
-            + [Statement(run=run.id, carried_over=True, **s) for s in carried],
+            [{**s, "run": run.id} for s in statements]
+            + [{**s, "run": run.id, "carried_over": True} for s in carried],
         )
         await audit.record(
             actor,

@@ -35,7 +35,7 @@ from vendorgov.sla.measure import (
     ClauseResult,
     Month,
     VersionClauses,
-    measure_month,
+    measure_months,
     sla_component,
 )
 from vendorgov.sla.rows import COLUMNS, RowError, parse_frame
@@ -339,34 +339,36 @@ async def compute_months(
     actor: Principal,
     month: Month,
     contract_ids: list[int],
-    progress: Callable[[int], None] | None = None,
 ) -> list[MonthOutcome]:
     """Measure every clause of the given contracts for the month and store the results,
     replacing earlier ones, in one transaction. The events of all the contracts are read in
-    one query and measured contract by contract; progress(n) is called after each contract.
-    The outcome depends only on the stored events, so recomputing gives the same numbers."""
+    one query and measured all at once (measure_months). The outcome depends only on the
+    stored events, so recomputing gives the same numbers."""
     if actor.role not in (Role.admin, Role.procurement, Role.supervisor, Role.finance):
         raise Forbidden(f"the {actor.role.value} role does not compute SLA results")
     zone = get_settings().zone
     signed = await contracts.signed_versions_of(contract_ids)
     events = await _month_events(contract_ids, month)
-    by_contract = dict(tuple(events.groupby("contract", sort=False)))
-    empty = events.iloc[0:0]
-    start = month.start_utc(zone)
-    outcomes = []
-    for contract_id in contract_ids:
-        own = by_contract.get(contract_id, empty)
-        versions = [
+    versions = {
+        contract_id: [
             VersionClauses(vid, number, effective, terms.clauses)
             for vid, number, effective, terms in signed.get(contract_id, [])
         ]
-        results = measure_month(own, versions, month, zone) if versions and len(own) else []
-        in_month = int((own["reported_at"] >= start).sum())
-        outcomes.append(
-            MonthOutcome(contract_id, str(month), sla_component(results), in_month, results)
+        for contract_id in contract_ids
+    }
+    measured = measure_months(events, versions, month, zone)
+    in_month = events.loc[events["reported_at"] >= month.start_utc(zone), "contract"]
+    counts = in_month.value_counts().to_dict()
+    outcomes = [
+        MonthOutcome(
+            contract_id,
+            str(month),
+            sla_component(measured[contract_id]),
+            int(counts.get(contract_id, 0)),
+            measured[contract_id],
         )
-        if progress:
-            progress(1)
+        for contract_id in contract_ids
+    ]
     await _store_outcomes(month, outcomes)
     return outcomes
 
@@ -381,24 +383,24 @@ async def _store_outcomes(month: Month, outcomes: list[MonthOutcome]) -> None:
             MonthMeasure.contract.is_in(ids) & (MonthMeasure.month == str(month))
         )
         rows = [
-            ClauseResultRow(
-                contract=o.contract_id,
-                month=str(month),
-                version_id=r.version_id,
-                version_number=r.version_number,
-                code=r.code,
-                name=r.name,
-                kind=r.kind,
-                events=r.events,
+            {
+                "contract": o.contract_id,
+                "month": str(month),
+                "version_id": r.version_id,
+                "version_number": r.version_number,
+                "code": r.code,
+                "name": r.name,
+                "kind": r.kind,
+                "events": r.events,
                 # Shown to 4 decimals; the month-end uses the exact values it computed.
-                attained=exact.rounded(r.attained, 4),
-                target=r.target,
-                minimum=r.minimum,
-                weight=r.weight,
-                score=exact.rounded(r.score, 4),
-                met=r.met,
-                missed_event_ids=json.dumps(r.missed_event_ids),
-            )
+                "attained": exact.rounded(r.attained, 4),
+                "target": r.target,
+                "minimum": r.minimum,
+                "weight": r.weight,
+                "score": exact.rounded(r.score, 4),
+                "met": r.met,
+                "missed_event_ids": json.dumps(r.missed_event_ids),
+            }
             for o in outcomes
             for r in o.results
         ]
@@ -407,15 +409,15 @@ async def _store_outcomes(month: Month, outcomes: list[MonthOutcome]) -> None:
         await db.insert_all(
             MonthMeasure,
             [
-                MonthMeasure(
-                    contract=o.contract_id,
-                    month=str(month),
-                    sla_component=None
+                {
+                    "contract": o.contract_id,
+                    "month": str(month),
+                    "sla_component": None
                     if o.sla_component is None
                     else exact.rounded(o.sla_component),
-                    events=o.events,
-                    computed_at=now,
-                )
+                    "events": o.events,
+                    "computed_at": now,
+                }
                 for o in outcomes
             ],
         )
