@@ -527,18 +527,25 @@ async def execute_many(template: str, rows: list[tuple]) -> None:
 
 async def insert_all(table: type[Table], rows: list[dict[str, Any]]) -> None:
     """Insert many rows (dicts by column name; a column left out takes its default) inside the
-    current transaction, as one bulk operation of the driver: COPY on PostgreSQL, executemany
-    on SQLite. Neither has a parameter limit (a multi-row INSERT does: asyncpg refuses more
-    than 32,767 parameters in one query, and a month-end writes tens of thousands of values),
-    and neither compiles a query per row."""
+    current transaction with insert_records()."""
     if not rows:
         return
-    columns = [c for c in table._meta.columns if not c._meta.primary_key]
-    defaults = {c._meta.name: c.get_default_value() for c in columns}
+    defaults = {
+        c._meta.name: c.get_default_value() for c in table._meta.columns if not c._meta.primary_key
+    }
     records = [tuple(row.get(name, default) for name, default in defaults.items()) for row in rows]
-    names = [c._meta.db_column_name for c in columns]
+    await insert_records(table, list(defaults), records)
+
+
+async def insert_records(table: type[Table], columns: list[str], records: list[tuple]) -> None:
+    """Insert rows given as tuples of the columns' values inside the current transaction, as
+    one bulk operation of the driver: COPY on PostgreSQL, executemany on SQLite. Neither has a
+    parameter limit (a multi-row INSERT does: asyncpg refuses more than 32,767 parameters in
+    one query, and a month-end writes tens of thousands of values), and neither compiles a
+    query per row. The columns not named take the database's defaults."""
+    names = [table._meta.get_column_by_name(c)._meta.db_column_name for c in columns]
     current = engine().current_transaction.get()
-    assert current is not None, "insert_all runs inside a transaction"
+    assert current is not None, "insert_records runs inside a transaction"
     if is_postgres():
         await current.connection.copy_records_to_table(
             table._meta.tablename, records=records, columns=names
