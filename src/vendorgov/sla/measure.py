@@ -230,23 +230,19 @@ class _Events:
         return arrays.take(window), _Filters(categories, priorities)
 
 
-@dataclass
 class _Filters:
-    """The distinct categories and priorities of the events, whose positions are their codes."""
+    """The codes of the events' distinct categories and priorities (their positions)."""
 
-    categories: pd.Index
-    priorities: pd.Index
-
-    @staticmethod
-    def _code(values: pd.Index, value: str | None) -> int:
-        if not value:
-            return _ANY
-        found = values.get_indexer([value])[0]
-        return int(found) if found >= 0 else _NONE
+    def __init__(self, categories: pd.Index, priorities: pd.Index):
+        self.codes_of = [
+            {v: i for i, v in enumerate(values)} for values in (categories, priorities)
+        ]
 
     def codes(self, clause: Clause) -> tuple[int, int]:
-        return self._code(self.categories, clause.category), self._code(
-            self.priorities, clause.priority
+        """A clause's filters as codes: any value, a value's code, or one no event has."""
+        return tuple(
+            codes.get(value, _NONE) if value else _ANY
+            for codes, value in zip(self.codes_of, (clause.category, clause.priority), strict=True)
         )
 
 
