@@ -101,13 +101,13 @@ async def create_plan(
             await db.insert_all(
                 PlanItem,
                 [
-                    PlanItem(
-                        plan=plan.id,
-                        kind=v.kind.value,
-                        due_on=v.due_on,
-                        location_id=v.location_id,
-                        status="pending",
-                    )
+                    {
+                        "plan": plan.id,
+                        "kind": v.kind.value,
+                        "due_on": v.due_on,
+                        "location_id": v.location_id,
+                        "status": "pending",
+                    }
                     for v in visits
                 ],
             )
