@@ -595,3 +595,16 @@ async def test_the_contract_page_links_its_events_list(login, large):
     async with login("supervisor") as c:
         page = await c.get(f"/contracts/{large.contracts[0]}")
     assert f'href="/contracts/{large.contracts[0]}/events"' in page.text
+
+
+async def test_vendor_pickers_offer_the_vendors_found_not_every_one(login, large):
+    async with login("admin") as c:
+        accounts_page = await c.get("/accounts", params={"vendor_q": f"{large.tag} 保洁 03"})
+        contract_form = await c.get("/contracts/new", params={"vendor_q": large.tag})
+        everyone = await c.get("/contracts/new")
+    assert f"{large.tag} 保洁 03" in accounts_page.text
+    assert f"{large.tag} 保洁 04" not in accounts_page.text
+    # 60 vendors match the tag: the picker offers the first 50 by name.
+    assert f"{large.tag} 保洁 49" in contract_form.text
+    assert f"{large.tag} 保洁 50" not in contract_form.text
+    assert everyone.text.count("<option value=") <= 50 + 20  # vendors, plus the categories

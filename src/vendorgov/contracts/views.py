@@ -219,13 +219,14 @@ class ContractPages(Controller):
         return download(exports.rows_csv(rows, EXPORT_COLUMNS), "contracts.csv", CSV)
 
     @get("/new", guards=[WRITE])
-    async def new(self) -> Template:
+    async def new(self, vendor_q: FromQuery[str] = "") -> Template:
         return Template(
             "contracts/form.html",
             context={
                 "values": {"notice_days": 90},
                 "errors": {},
-                "vendors": await vendors.vendor_choices(),
+                "vendors": await vendors.vendor_choices(vendor_q),
+                "vendor_q": vendor_q,
                 **service.choices(),
             },
         )
@@ -266,7 +267,8 @@ class ContractPages(Controller):
             context={
                 "values": form.values(),
                 "errors": errors,
-                "vendors": await vendors.vendor_choices(),
+                "vendors": await vendors.vendor_choices(chosen=form.integer("vendor_id")),
+                "vendor_q": "",
                 **service.choices(),
             },
         )
