@@ -410,6 +410,7 @@ async def test_dashboards_are_bounded_and_link_to_the_filtered_lists(login, larg
     async with login("supervisor") as c:
         supervision = await c.get("/supervision")
     assert supervision.status_code == 200 and "/findings?status=open" in supervision.text
+    assert "Inspections today (" in supervision.text
     assert 0 < min(counts.values()) and max(counts.values()) <= 30
 
 

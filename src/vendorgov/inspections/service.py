@@ -360,11 +360,13 @@ async def photo(actor: Principal, inspection_id: int, file_id: str) -> files.Sto
     return await files.content(uuid.UUID(file_id))
 
 
-async def recent(actor: Principal, since: datetime) -> list[dict]:
-    """Inspections since an instant (the supervisor's day), newest first."""
+async def recent(actor: Principal, since: datetime, limit: int) -> tuple[list[dict], int]:
+    """The newest `limit` inspections since an instant (the supervisor's day) and how many
+    there were in all (a hospital group inspects hundreds a day)."""
     if actor.role not in INSPECTORS:
         raise Forbidden(f"the {actor.role.value} role does not inspect")
-    return await (
+    since_then = Inspection.inspected_at >= since
+    rows = await (
         Inspection.select(
             Inspection.id,
             Inspection.inspected_at,
@@ -373,9 +375,11 @@ async def recent(actor: Principal, since: datetime) -> list[dict]:
             Inspection.inspector,
             Inspection.contract.number.as_alias("contract_number"),
         )
-        .where(Inspection.inspected_at >= since)
+        .where(since_then)
         .order_by(Inspection.inspected_at, ascending=False)
+        .limit(limit)
     )
+    return rows, await Inspection.count().where(since_then)
 
 
 async def inspection_component(contract_id: int, start: datetime, end: datetime) -> Fraction | None:

@@ -49,7 +49,7 @@ class InspectionPages(Controller):
             "inspections/dashboard.html",
             context={
                 # Bounded: counts and the first few of each, linked to the filtered lists.
-                "inspections": await service.recent(request.user, today),
+                "inspections": await service.recent(request.user, today, DASHBOARD_ITEMS),
                 "open_findings": await lists.finding_page(
                     user, status="open", request=PageRequest(page_size=1)
                 ),
