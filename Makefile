@@ -72,7 +72,7 @@ help:
 	@echo "make test           tests on SQLite (browser tests excluded)"
 	@echo "make test-postgres  tests on PostgreSQL, PG_URL=$(PG_URL)"
 	@echo "make test-browser   Playwright tests in $(CHROMIUM)"
-	@echo "make bench          benchmarks: hot writes and busy reads (wrk), event import, SLA month, month-end (direct, queued)"
+	@echo "make bench          benchmarks: hot writes and busy reads (wrk), event import, SLA month, month-end (direct, queued), pages"
 	@echo "make lint           ruff check src tests"
 	@echo "make migrate        apply database migrations"
 	@echo "make venv           create $(VENV): the locked $(LOCK_DEV) (hashes checked), then the project"
@@ -151,6 +151,7 @@ bench: venv
 	$(BIN)/python bench/sla_month.py
 	$(BIN)/python bench/month_end.py
 	$(BIN)/python bench/queue_month_end.py --redis $(BENCH_REDIS_URL)
+	$(BIN)/python bench/pages.py
 
 # Extract every marked string, merge it into each language's catalog, compile the catalogs
 # (the .mo files are committed: a checkout and the wheel run without a build step).

@@ -8,8 +8,9 @@ worker). Floor, in the same run: `payments.compute_run` called directly in this 
 same data. Target: enqueue to done ≤ 1.2× the direct call. Meanwhile one client polls /healthz
 back to back; target p99 ≤ 50 ms. Rounds alternate floor and queue; medians are compared.
 
-The data is bench/month_end.py's (imported, not copied): it writes the SQLite file directly,
-so this benchmark runs on SQLite in a scratch data dir (the queue on Redis either way).
+The data is bench/fixture.py's (the demo hospital and the bench contracts with their month's
+events), on SQLite in a scratch data dir (the queue on Redis either way); the direct call is
+bench/month_end.py's.
 
     python bench/queue_month_end.py [--events 1000000] [--contracts 200] [--rounds 3]
         [--redis redis://127.0.0.1:6379/15]   (that Redis database is flushed)
@@ -23,7 +24,6 @@ import os
 import secrets
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -36,19 +36,19 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
-from month_end import MONTH, make_world, month_end  # noqa: E402
-from sla_month import add_events  # noqa: E402
+from fixture import build  # noqa: E402
+from month_end import vendorgov as direct_month_end  # noqa: E402
 from tests.integration.processes import cluster  # noqa: E402
 
 JOB_TIMEOUT_S = 600
 
 
-async def finance_token() -> str:
+async def finance_token(username: str) -> str:
     from vendorgov import db
     from vendorgov.accounts import service as accounts
 
     async with db.lifespan_connections():
-        finance = await accounts.principal_for_user(await accounts.user_id_for("bench.finance"))
+        finance = await accounts.principal_for_user(await accounts.user_id_for(username))
         return (await accounts.create_token(finance, "bench"))[1]
 
 
@@ -74,11 +74,11 @@ class HealthPoller(threading.Thread):
         self.join()
 
 
-def queued_month_end(url: str, token: str) -> float:
+def queued_month_end(url: str, token: str, month: str) -> float:
     """Seconds from the job's creation to its end, as its row records them."""
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
-        started = client.post("/api/payments/runs", json={"month": MONTH, "reason": "bench"})
+        started = client.post("/api/payments/runs", json={"month": month, "reason": "bench"})
         assert started.status_code == 202, started.text
         deadline = time.monotonic() + JOB_TIMEOUT_S
         while time.monotonic() < deadline:
@@ -109,29 +109,32 @@ def main() -> int:
     os.environ["VENDORGOV_SECRET_KEY"] = secret = secrets.token_hex(32)
     database = data_dir / "vendorgov.sqlite3"
     try:
-        subprocess.run(
-            [sys.executable, "-m", "vendorgov.cli", "migrate"], check=True, capture_output=True
+        db_url = f"sqlite:///{database}"
+        made = build(
+            db_url,
+            data_dir,
+            contracts=args.contracts,
+            events=args.events,
+            findings=2 * args.contracts,
+            notices=args.contracts // 10,
+            tenders=0,
+            months=0,
         )
-        began = time.perf_counter()
-        contracts = asyncio.run(make_world(args.contracts))
-        events = add_events(database, contracts, args.events, seed=1)
-        token = asyncio.run(finance_token())
+        token = asyncio.run(finance_token(made.logins["finance"][0]))
         print(
-            f"data: {args.contracts} contracts, {events:,} events in {MONTH} "
-            f"(built in {time.perf_counter() - began:.1f} s)"
+            f"data: {args.contracts} contracts, {args.events:,} events in {made.month} "
+            f"(built in {made.seconds:.1f} s)"
         )
         directs, queued = [], []
-        with cluster(
-            f"sqlite:///{database}", args.redis, secret, data_dir, apps=1, workers=1
-        ) as hosts:
+        with cluster(db_url, args.redis, secret, data_dir, apps=1, workers=1) as hosts:
             (url,) = hosts.urls
             poller = HealthPoller(url)
             poller.start()
             try:
                 for _ in range(args.rounds):
-                    directs.append(asyncio.run(month_end())[0])
+                    directs.append(direct_month_end(db_url)["seconds"])
                     poller.recording = True
-                    queued.append(queued_month_end(url, token))
+                    queued.append(queued_month_end(url, token, made.month))
                     poller.recording = False
             finally:
                 poller.stop()
@@ -143,7 +146,7 @@ def main() -> int:
             + ", ".join(f"{d:.2f} / {q:.2f}" for d, q in zip(directs, queued, strict=True))
         )
         print(
-            f"month-end through the queue, {args.contracts} contracts, {events:,} events "
+            f"month-end through the queue, {args.contracts} contracts, {args.events:,} events "
             f"(SQLite, Redis), median of {args.rounds}: enqueue to done {through_queue:.2f} s; "
             f"direct compute_run {direct:.2f} s; ratio {ratio:.2f} (target ≤ 1.20) "
             f"{'PASS' if ratio <= 1.2 else 'FAIL'}"

@@ -50,6 +50,7 @@ from vendorgov.settings import Settings, get_settings, private_dir
 from vendorgov.sla.api import EventTemplateApi, SlaApi, SurveyApi
 from vendorgov.sla.views import ScorecardPages
 from vendorgov.tenders.api import TenderApi
+from vendorgov.tenders.list_export import TenderListExport
 from vendorgov.tenders.views import TenderPages
 from vendorgov.vendors.api import VendorApi
 from vendorgov.vendors.views import VendorPages
@@ -213,6 +214,7 @@ def create_app(
             RobotPages,
             PlanPages,
             MonthEndPages,
+            TenderListExport,
             TenderPages,
             AccountPages,
             TokenPages,

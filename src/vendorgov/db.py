@@ -525,17 +525,37 @@ async def execute_many(template: str, rows: list[tuple]) -> None:
         )
 
 
-# PostgreSQL's wire protocol numbers a statement's parameters with 16 bits: asyncpg refuses
-# more than 32,767 in one query.
-MAX_QUERY_ARGUMENTS = 32_767
+async def insert_all(table: type[Table], rows: list[dict[str, Any]]) -> None:
+    """Insert many rows (dicts by column name; a column left out takes its default) inside the
+    current transaction with insert_records()."""
+    if not rows:
+        return
+    defaults = {
+        c._meta.name: c.get_default_value() for c in table._meta.columns if not c._meta.primary_key
+    }
+    records = [tuple(row.get(name, default) for name, default in defaults.items()) for row in rows]
+    await insert_records(table, list(defaults), records)
 
 
-async def insert_all(table: type[Table], rows: list[Table]) -> None:
-    """Insert Piccolo rows with multi-row INSERTs, as many rows to a statement as the
-    driver's parameter limit allows (a month-end writes thousands)."""
-    per_statement = max(1, MAX_QUERY_ARGUMENTS // len(table._meta.columns))
-    for first in range(0, len(rows), per_statement):
-        await table.insert(*rows[first : first + per_statement])
+async def insert_records(table: type[Table], columns: list[str], records: list[tuple]) -> None:
+    """Insert rows given as tuples of the columns' values inside the current transaction, as
+    one bulk operation of the driver: COPY on PostgreSQL, executemany on SQLite. Neither has a
+    parameter limit (a multi-row INSERT does: asyncpg refuses more than 32,767 parameters in
+    one query, and a month-end writes tens of thousands of values), and neither compiles a
+    query per row. The columns not named take the database's defaults."""
+    names = [table._meta.get_column_by_name(c)._meta.db_column_name for c in columns]
+    current = engine().current_transaction.get()
+    assert current is not None, "insert_records runs inside a transaction"
+    if is_postgres():
+        await current.connection.copy_records_to_table(
+            table._meta.tablename, records=records, columns=names
+        )
+        return
+    quoted = ", ".join(f'"{name}"' for name in names)
+    values = ", ".join(["{}"] * len(names))
+    await execute_many(
+        f'INSERT INTO "{table._meta.tablename}" ({quoted}) VALUES ({values})', records
+    )
 
 
 async def copy_csv(table: str, columns: list[str], data: bytes) -> bool:

@@ -5,7 +5,6 @@ exactly (a terminating decimal, or "p/q" when it has none, e.g. 5219/60 = 86.983
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal, localcontext
 from fractions import Fraction
 
@@ -15,9 +14,11 @@ Exact = Fraction | Decimal | int
 def rounded(value: Exact, places: int = 2) -> Decimal:
     """`value` rounded to `places` decimals, half away from zero (ROUND_HALF_UP), computed on
     the exact value (a Decimal division would round first, at its precision)."""
-    scaled = Fraction(value) * 10**places
-    whole = math.floor(abs(scaled) + Fraction(1, 2))
-    return Decimal(whole if scaled >= 0 else -whole).scaleb(-places)
+    exact = Fraction(value)
+    numerator, denominator = exact.numerator * 10**places, exact.denominator
+    # ⌊|n|/d + 1/2⌋ in integers: a month-end rounds tens of thousands of values.
+    whole = (2 * abs(numerator) + denominator) // (2 * denominator)
+    return Decimal(whole if numerator >= 0 else -whole).scaleb(-places)
 
 
 def _terminates(denominator: int) -> bool:

@@ -441,7 +441,7 @@ async def test_an_auditor_works_only_on_its_assigned_contract_and_period(api, wo
         }
 
     async with api("auditor") as c:
-        mine = (await c.get("/api/audit-assignments")).json()
+        mine = (await c.get("/api/audit-assignments")).json()["items"]
         recorded = await c.post("/api/findings", json=audit_finding(assigned, "2026-10-20 14:00"))
         outside = await c.post("/api/findings", json=audit_finding(assigned, "2026-11-02 09:00"))
         elsewhere = await c.post("/api/findings", json=audit_finding(other, "2026-10-20 14:00"))

@@ -10,19 +10,22 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-import asyncpg
 import pytest
 
 from tests.conftest import PASSWORD, random_uscc, unique
 from tests.integration.test_sla_events import RESPOND
-from vendorgov import db
+from tests.integration.test_tenders import tender_input
+from tests.querycount import queries
 from vendorgov.accounts import service as accounts
 from vendorgov.audits import service as audits
 from vendorgov.contracts import service as contracts
 from vendorgov.contracts.rules import Terms
+from vendorgov.payments import run_view
+from vendorgov.payments.tables import PaymentRun, Statement
 from vendorgov.sla import service as sla
 from vendorgov.sla.measure import Month
 from vendorgov.sla.tables import ServiceEvent
+from vendorgov.tenders import publication
 from vendorgov.vendors import service as vendors
 from vendorgov.vendors.rules import VendorInput
 
@@ -35,11 +38,14 @@ class Scenario:
     contracts: list[int]
     numbers: list[str]
     notice_numbers: list[str]
+    tender_references: list[str]
+    run_id: int
 
 
 async def build(world, n: int) -> Scenario:
     """n vendors, n contracts of the first vendor, n findings on its first contract, n notices
-    on its second, n service events on the first."""
+    on its second, n service events on the first, n draft tenders, and a payment run with a
+    statement for each contract (stored as the month-end stores them)."""
     admin, supervisor = world.principals["admin"], world.principals["supervisor"]
     tag = unique("列表")
     username = f"lists.{tag.rsplit('-', 1)[1]}"
@@ -127,7 +133,52 @@ async def build(world, n: int) -> Scenario:
         ]
     )
     await sla.compute_month(supervisor, contract_ids[0], Month(2026, 10))
-    return Scenario(tag, username, vendor_ids[0], contract_ids, numbers, notice_numbers)
+    references = [f"{tag}-ZB-{i:02d}" for i in range(n)]
+    for i, reference in enumerate(references):
+        await publication.create_tender(
+            officer, tender_input(reference=reference, title=f"{tag} 招标 {i:02d}")
+        )
+    # A month of its own: no other test computes 2001, and the revision is unique to the tag.
+    run = await PaymentRun.insert(
+        PaymentRun(
+            month="2001-01",
+            revision=int(tag.rsplit("-", 1)[1]),
+            status="computed",
+            computed_by=username,
+            computed_by_id=officer.user_id,
+            computed_at=datetime.now(UTC),
+        )
+    )
+    await Statement.insert(
+        *[
+            Statement(
+                run=run[0]["id"],
+                contract=contract_id,
+                vendor_id=vendor_ids[0],
+                components="{}",
+                weights="{}",
+                score=Decimal("95.00") - i,
+                grade="ABCD"[i % 4],
+                pay_percent=Decimal("100.00"),
+                base=Decimal("50000.00"),
+                deductions=Decimal(i) + Decimal("0.01"),
+                net=Decimal("49999.99") - i,
+                lines="[]",
+                termination_review=int(i % 4 == 3),
+            )
+            for i, contract_id in enumerate(contract_ids)
+        ]
+    )
+    return Scenario(
+        tag,
+        username,
+        vendor_ids[0],
+        contract_ids,
+        numbers,
+        notice_numbers,
+        references,
+        run[0]["id"],
+    )
 
 
 @pytest.fixture(scope="session")
@@ -210,10 +261,28 @@ def listing(name: str, s: Scenario) -> Listing:
             {"actor": s.username, "entity": "contract", "entity_id": str(s.contracts[3])},
             keyset=True,
         ),
+        "tenders": Listing(
+            "/api/tenders",
+            "/tenders",
+            "/tenders/export.csv",
+            {"q": s.tag},
+            "reference",
+            "reference",
+            {"q": s.tender_references[3]},
+        ),
+        "run": Listing(
+            f"/api/payments/runs/{s.run_id}/statements",
+            f"/month-end/runs/{s.run_id}",
+            f"/month-end/runs/{s.run_id}/statements.csv",
+            {},
+            "contract",
+            "contract_number",
+            {"q": s.numbers[3]},
+        ),
     }[name]
 
 
-LISTS = ["vendors", "contracts", "findings", "notices", "events", "audit"]
+LISTS = ["vendors", "contracts", "findings", "notices", "events", "audit", "tenders", "run"]
 
 
 async def _all_pages(c, lst: Listing, params: dict) -> list[dict]:
@@ -314,65 +383,34 @@ async def test_pages_link_pages_sorts_and_the_export(login, large, name):
         assert 'rel="prev"' in second.text
 
 
-class QueryCounter:
-    """Counts the statements sent to the database (SQLite connections' execute, asyncpg's
-    fetch/execute), whatever layer sends them."""
-
-    def __init__(self, monkeypatch):
-        self.count = 0
-        if db.is_postgres():
-            for method in ("fetch", "execute", "fetchrow", "fetchval"):
-                self._wrap(monkeypatch, asyncpg.connection.Connection, method)
-        else:
-            self._wrap(monkeypatch, db._Connection, "execute")
-            self._wrap(monkeypatch, db._Cursor, "execute")
-
-    def _wrap(self, monkeypatch, cls, method):
-        original = getattr(cls, method)
-
-        def counted(*args, **kwargs):
-            self.count += 1
-            return original(*args, **kwargs)
-
-        monkeypatch.setattr(cls, method, counted)
-
-
-async def _queries(c, monkeypatch, path, params) -> int:
-    await c.get(path, params=params)  # warm: sessions, caches
-    with monkeypatch.context() as patch:
-        counter = QueryCounter(patch)
-        response = await c.get(path, params=params)
-    assert response.status_code == 200, response.text
-    return counter.count
-
-
 @pytest.mark.parametrize("name", LISTS)
 async def test_queries_per_page_do_not_grow_with_rows(api, login, small, large, monkeypatch, name):
     few, many = listing(name, small), listing(name, large)
     async with api("admin") as c:
         api_counts = [
-            await _queries(c, monkeypatch, lst.api, {**lst.filters, "page_size": 200})
+            await queries(c, monkeypatch, lst.api, {**lst.filters, "page_size": 200})
             for lst in (few, many)
         ]
     async with login("admin") as c:
         page_counts = [
-            await _queries(c, monkeypatch, lst.page, {**lst.filters, "page_size": 200})
+            await queries(c, monkeypatch, lst.page, {**lst.filters, "page_size": 200})
             for lst in (few, many)
         ]
     assert api_counts[0] == api_counts[1] and page_counts[0] == page_counts[1]
-    assert 0 < api_counts[1] <= 8 and 0 < page_counts[1] <= 12
+    assert 0 < api_counts[1] <= 8 and 0 < page_counts[1] <= 20
 
 
 async def test_dashboards_are_bounded_and_link_to_the_filtered_lists(login, large, monkeypatch):
     counts = {}
     for role in ("admin", "supervisor", "procurement", "finance", "vendor"):
         async with login(role) as c:
-            counts[role] = await _queries(c, monkeypatch, "/", {})
+            counts[role] = await queries(c, monkeypatch, "/", {})
             home = await c.get("/")
         assert home.status_code == 200
     async with login("supervisor") as c:
         supervision = await c.get("/supervision")
     assert supervision.status_code == 200 and "/findings?status=open" in supervision.text
+    assert "Inspections today (" in supervision.text
     assert 0 < min(counts.values()) and max(counts.values()) <= 30
 
 
@@ -437,6 +475,8 @@ async def test_a_vendor_pages_through_its_own_rows_only(api, large):
         ("supervisor", "/api/checklists", "name"),
         ("finance", "/api/payments/runs", "month"),
         ("vendor", "/api/payments/statements", "month"),
+        ("supervisor", "/api/inspection-plans", "month"),
+        ("supervisor", "/api/audit-assignments", "period_from"),
     ],
 )
 async def test_the_other_lists_answer_in_the_same_shape(api, role, path, sort):
@@ -460,3 +500,112 @@ async def test_accounts_and_tokens_pages_are_paged(login, large):
     assert 'rel="next"' in everyone.text
     assert tokens.status_code == 200 and "in all" in tokens.text
     assert bad.status_code == 422
+
+
+async def test_a_runs_page_totals_grades_and_filters_every_statement(api, login, large):
+    """The run page aggregates in SQL: totals to the cent and grade counts over all 60
+    statements, though it shows 50; grade and review filters narrow the list."""
+    summary = await run_view.summary(large.run_id)
+    assert summary["count"] == 60 and summary["grades"] == {"A": 15, "B": 15, "C": 15, "D": 15}
+    assert summary["totals"]["base"] == Decimal("3000000.00")
+    assert summary["totals"]["deductions"] == sum(Decimal(i) + Decimal("0.01") for i in range(60))
+    assert summary["totals"]["net"] == sum(Decimal("49999.99") - i for i in range(60))
+    assert summary["flagged"] == 15
+    async with api("finance") as c:
+        graded = (
+            await c.get(f"/api/payments/runs/{large.run_id}/statements", params={"grade": "D"})
+        ).json()
+        flagged = (
+            await c.get(f"/api/payments/runs/{large.run_id}/statements", params={"review": "true"})
+        ).json()
+        bad = await c.get(f"/api/payments/runs/{large.run_id}/statements", params={"grade": "E"})
+        missing = await c.get("/api/payments/runs/999999999/statements")
+    assert graded["total"] == 15 and {s["grade"] for s in graded["items"]} == {"D"}
+    assert flagged["total"] == 15 and all(s["termination_review"] for s in flagged["items"])
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "grade"
+    assert missing.status_code == 404
+    async with login("finance") as c:
+        page = await c.get(f"/month-end/runs/{large.run_id}")
+    assert "Total 合计 (60 contracts)" in page.text and "2,998,229.40" in page.text
+    assert "15 flagged for termination review" in page.text
+    async with api("vendor") as c:
+        assert (await c.get(f"/api/payments/runs/{large.run_id}/statements")).status_code == 403
+
+
+async def test_tender_filters_and_what_a_vendor_may_list(api, large):
+    async with api("procurement") as c:
+        drafts = await c.get("/api/tenders", params={"q": large.tag, "status": "draft"})
+        cleaning = await c.get("/api/tenders", params={"q": large.tag, "category": "security"})
+        bad = await c.get("/api/tenders", params={"status": "sealed"})
+    assert drafts.json()["total"] == 60 and cleaning.json()["total"] == 0
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "status"
+    async with api("vendor") as c:  # drafts are never a vendor's to see
+        assert (await c.get("/api/tenders", params={"q": large.tag})).json()["total"] == 0
+    async with api("supervisor") as c:
+        assert (await c.get("/api/tenders")).status_code == 403
+
+
+async def test_the_audit_trail_shows_values_readably_and_people_by_name(login, large):
+    async with login("admin") as c:
+        page = await c.get("/audit", params={"actor": large.username, "entity": "vendor"})
+        csv_text = (
+            await c.get("/audit/export.csv", params={"actor": large.username, "entity": "vendor"})
+        ).content.decode("utf-8-sig")
+        bad = await c.get("/audit", params={"date_from": "2026-10-03", "date_to": "2026-10-02"})
+    assert page.status_code == 200
+    # A vendor's categories (a list) read "cleaning", not "['cleaning']"; no dict reprs.
+    assert "<ins>cleaning</ins>" in page.text
+    assert "[&#39;" not in page.text and "{&#39;" not in page.text
+    assert f">{large.tag}</a>" in page.text and f">{large.username}<" not in page.text
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    assert len(rows) == 60 and {r["actor_name"] for r in rows} == {large.tag}
+    assert bad.status_code == 422
+
+
+async def test_the_plans_page_offers_the_running_contracts_found_not_every_one(login, large):
+    async with login("supervisor") as c:
+        found = await c.get("/inspection-plans", params={"contract_q": large.tag})
+        filtered = await c.get("/inspection-plans", params={"month": "2019-01"})
+        bad = await c.get("/inspection-plans", params={"month": "January"})
+    # Two of the scenario's contracts are signed (running); drafts are never offered.
+    assert found.status_code == 200
+    assert large.numbers[0] in found.text and large.numbers[1] in found.text
+    assert large.numbers[2] not in found.text
+    assert "0 in all" in filtered.text and bad.status_code == 422
+
+
+async def test_the_phone_form_offers_running_contracts_a_page_at_a_time(login, large):
+    async with login("supervisor") as c:
+        both = await c.get("/inspections/new", params={"q": large.tag})
+        one = await c.get("/inspections/new", params={"q": large.numbers[1]})
+        every = await c.get("/inspections/new")
+    assert "Which service do you inspect?" in both.text and "2 in all" in both.text
+    assert f"contract_id={large.contracts[0]}" in both.text
+    assert "Which service do you inspect?" not in one.text  # the only match: its form
+    assert every.status_code == 200 and every.text.count("/inspections/new?contract_id=") <= 50
+
+
+async def test_the_month_end_runs_filter_by_month(login, large):
+    async with login("finance") as c:
+        month = await c.get("/month-end", params={"month": "2001-01"})
+        bad = await c.get("/month-end", params={"month": "2001-13"})
+    assert f"/month-end/runs/{large.run_id}" in month.text and bad.status_code == 422
+
+
+async def test_the_contract_page_links_its_events_list(login, large):
+    async with login("supervisor") as c:
+        page = await c.get(f"/contracts/{large.contracts[0]}")
+    assert f'href="/contracts/{large.contracts[0]}/events"' in page.text
+
+
+async def test_vendor_pickers_offer_the_vendors_found_not_every_one(login, large):
+    async with login("admin") as c:
+        accounts_page = await c.get("/accounts", params={"vendor_q": f"{large.tag} 保洁 03"})
+        contract_form = await c.get("/contracts/new", params={"vendor_q": large.tag})
+        everyone = await c.get("/contracts/new")
+    assert f"{large.tag} 保洁 03" in accounts_page.text
+    assert f"{large.tag} 保洁 04" not in accounts_page.text
+    # 60 vendors match the tag: the picker offers the first 50 by name.
+    assert f"{large.tag} 保洁 49" in contract_form.text
+    assert f"{large.tag} 保洁 50" not in contract_form.text
+    assert everyone.text.count("<option value=") <= 50 + 20  # vendors, plus the categories

@@ -384,6 +384,8 @@ async def test_d_twice_is_flagged_and_an_overdue_notice_costs_again_the_next_mon
     async with login("finance") as c:
         history = await c.get(f"/month-end/contracts/{contract_id}/history")
         run_page = await c.get(f"/month-end/runs/{october}")
+        flagged = await c.get(f"/month-end/runs/{october}", params={"review": "true"})
+        unflagged = await c.get(f"/month-end/runs/{october}", params={"grade": "A"})
     assert (
         "<svg" in history.text
         and "2026-09" in history.text
@@ -391,7 +393,10 @@ async def test_d_twice_is_flagged_and_an_overdue_notice_costs_again_the_next_mon
     )
     # every grade band of the contract drawn, not only the C line
     assert all(f'data-band="{grade}"' in history.text for grade in "ABCD")
-    assert "Flagged for termination review" in run_page.text
+    # The run page counts the flagged statements and links the list filtered to them.
+    assert "flagged for termination review" in run_page.text and "?review=true" in run_page.text
+    assert f"/month-end/contracts/{contract_id}/history" in flagged.text
+    assert f"/month-end/contracts/{contract_id}/history" not in unflagged.text
 
 
 async def test_a_contract_without_a_version_in_force_refuses_the_run_and_writes_nothing(world):

@@ -15,7 +15,7 @@ from tests.integration.test_payment_runs import OCTOBER, october_contract, octob
 from vendorgov.contracts import service as contracts
 from vendorgov.contracts.rules import Terms
 from vendorgov.files.exports import neutralise
-from vendorgov.payments import exports, presentation
+from vendorgov.payments import exports, run_view
 from vendorgov.payments import service as payments
 from vendorgov.sla.measure import Month
 from vendorgov.tenders import documents as tender_documents
@@ -140,7 +140,8 @@ async def test_the_accounting_export_reads_back_equal_to_the_statements(api, wor
     assert hostile_row["开户银行 (Bank)"] == "中国工商银行武汉分行"
     assert str(hostile_row["银行账号 (Bank account)"]) == "4200123456789012"
     assert hostile_row["合同编号 (Contract)"].startswith("'=1+2")
-    totals = presentation.totals(run)
+    # The run page's totals, summed in SQL in whole cents, match the export's to the cent.
+    totals = (await run_view.summary(run_id))["totals"]
     assert money(total["实付金额 (Net payable)"]) == totals["net"]
     assert money(total["基本服务费 (Base fee)"]) == totals["base"]
     assert money(lines.iloc[-1]["金额 (Amount)"]) == totals["net"]
@@ -214,8 +215,7 @@ async def test_concentration_per_category_flags_single_vendors(login, world):
     run_id = await payments.compute_run(
         world.principals["finance"], Month(2026, 1), [cleaning_a, cleaning_b, security], "集中度"
     )
-    run = await payments.get_run(world.principals["finance"], run_id)
-    by_category = {c["category"]: c for c in await presentation.concentration(run)}
+    by_category = {c["category"]: c for c in await run_view.concentration(run_id)}
     cleaning = by_category["cleaning"]
     assert [share for _, share in cleaning["shares"]] == [D("75.00"), D("25.00")]
     assert cleaning["hhi"] == D("6250.00") and not cleaning["single_vendor"]

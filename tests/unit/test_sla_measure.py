@@ -1,5 +1,6 @@
 """SLA month measurement (domain rules §5, §6) with hand-computed expectations."""
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -16,6 +17,7 @@ from vendorgov.sla.measure import (
     VersionClauses,
     clause_score,
     measure_month,
+    measure_months,
     nearest_rank_p90,
     sla_component,
 )
@@ -420,3 +422,57 @@ def test_splitting_a_month_between_identical_versions_changes_nothing(day_minute
         (r.code, r.events, r.attained, r.score) for r in two
     ]
     assert sla_component(one) == sla_component(two)
+
+
+# A contract's clauses (every kind, two filtered) and an amendment with other thresholds.
+MIXED = [
+    clause("R", "response_within", 95, 60, threshold=30),
+    clause("S", "resolution_within", 90, 50, threshold=240, category="repair"),
+    clause("P", "p90_response_minutes", 20, 60),
+    clause("Q", "satisfaction_rate", 90, 60, priority="urgent"),
+    clause("C", "complaint_count", 0, 3),
+]
+AMENDED = [replace(MIXED[0], threshold_minutes=15), *MIXED[2:], MIXED[1]]
+
+
+@st.composite
+def _events_of_contracts(draw):
+    """Events of three contracts interleaved in report order: some in late September still
+    open at the month's start, some unanswered, rated or complained about."""
+    rows = []
+    for i in range(draw(st.integers(0, 60))):
+        day = draw(st.integers(-2, 31))
+        reported = local(2026, 10, 1, 3) + timedelta(days=day, minutes=draw(st.integers(0, 1400)))
+        respond = draw(st.one_of(st.none(), st.integers(0, 90)))
+        resolve = draw(st.one_of(st.none(), st.integers(0, 5000)))
+        responded = None if respond is None else reported + timedelta(minutes=respond)
+        resolved = None if resolve is None else reported + timedelta(minutes=resolve)
+        rows.append(
+            (
+                draw(st.sampled_from([7, 8, 9])),
+                i,
+                draw(st.sampled_from(["repair", "cleaning"])),
+                draw(st.sampled_from(["urgent", "routine"])),
+                reported,
+                responded,
+                resolved,
+                draw(st.sampled_from([None, 2, 4, 5])),
+                draw(st.booleans()),
+            )
+        )
+    return rows
+
+
+@settings(max_examples=60, deadline=None)
+@given(_events_of_contracts(), st.integers(2, 31))
+def test_contracts_measured_together_equal_each_measured_alone(rows, split):
+    events = frame([row[1:] for row in rows]).assign(contract=[row[0] for row in rows])
+    versions = {
+        7: [v(MIXED)],
+        8: [v(MIXED, vid=2), v(AMENDED, date(2026, 10, split), vid=3, number=2)],
+        9: [v(MIXED[2:], date(2026, 10, split), vid=4)],  # none in force before
+    }
+    together = measure_months(events, versions, OCT, SH)
+    for contract_id, own in versions.items():
+        alone = events[events["contract"] == contract_id].drop(columns="contract")
+        assert together[contract_id] == measure_month(alone, own, OCT, SH)

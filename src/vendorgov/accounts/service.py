@@ -12,7 +12,7 @@ import msgspec
 from piccolo.apps.user.tables import BaseUser
 
 from vendorgov import db, paging, stores
-from vendorgov.accounts import people as display_names
+from vendorgov.accounts import people as name_cache
 from vendorgov.accounts.roles import ROLE_LABELS, Principal, Role, parse_role
 from vendorgov.accounts.rules import acceptable_for_login, password_errors
 from vendorgov.accounts.tables import Account, ApiToken
@@ -224,7 +224,7 @@ async def create_account(
                 "active": True,
             },
         )
-    display_names.forget()
+    name_cache.forget()
     return user.id
 
 

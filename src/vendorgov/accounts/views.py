@@ -108,15 +108,23 @@ class AccountPages(Controller):
     guards = [allow(Role.admin)]
 
     async def _page(
-        self, status_code: int = 200, filters: dict | None = None, **extra: Any
+        self,
+        status_code: int = 200,
+        filters: dict | None = None,
+        vendor_q: str = "",
+        **extra: Any,
     ) -> Template:
         filters = filters or {"q": "", "role": "", "request": PageRequest()}
+        chosen = (extra.get("values") or {}).get("vendor_id")
         context = {
             "accounts": await service.list_accounts(**filters),
             "q": filters["q"],
             "role": filters["role"],
             "roles": ROLE_LABELS,
-            "vendors": await vendors.vendor_choices(),
+            "vendors": await vendors.vendor_choices(
+                vendor_q, int(chosen) if str(chosen or "").isdecimal() else None
+            ),
+            "vendor_q": vendor_q,
             "errors": {},
             "values": {},
         }
@@ -125,9 +133,15 @@ class AccountPages(Controller):
 
     @get("/")
     async def index(
-        self, paging: PageRequest, q: FromQuery[str] = "", role: FromQuery[str] = ""
+        self,
+        paging: PageRequest,
+        q: FromQuery[str] = "",
+        role: FromQuery[str] = "",
+        vendor_q: FromQuery[str] = "",
     ) -> Template:
-        return await self._page(filters={"q": q, "role": role, "request": paging})
+        return await self._page(
+            filters={"q": q, "role": role, "request": paging}, vendor_q=vendor_q
+        )
 
     # A rejected form comes back on the page it was sent from, input kept
     # (web.errors.FormRetry): these handlers only do the work.

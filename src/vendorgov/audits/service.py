@@ -198,25 +198,6 @@ async def assign_auditor(
     return row.id
 
 
-async def assignments(actor: Principal) -> list[dict]:
-    """An auditor's own assignments; supervisors see all."""
-    query = AuditAssignment.select(
-        AuditAssignment.all_columns(),
-        AuditAssignment.contract.number.as_alias("contract_number"),
-        AuditAssignment.contract.title.as_alias("contract_title"),
-        AuditAssignment.contract.vendor.name.as_alias("vendor_name"),
-    ).order_by(AuditAssignment.period_from, ascending=False)
-    if actor.role is Role.auditor:
-        query = query.where(AuditAssignment.auditor_id == actor.user_id)
-    elif actor.role not in SUPERVISORS:
-        raise Forbidden(f"the {actor.role.value} role has no access to audit assignments")
-    rows = await query
-    named = await accounts.people([r["auditor"] for r in rows])
-    for row in rows:
-        row["auditor_name"] = named.get(row["auditor"], {}).get("name", "")
-    return rows
-
-
 async def _own_assignment(actor: Principal, assignment_id: int) -> dict:
     row = await AuditAssignment.select().where(AuditAssignment.id == assignment_id).first()
     if row is None or (actor.role is Role.auditor and row["auditor_id"] != actor.user_id):
@@ -632,13 +613,17 @@ async def evidence(actor: Principal, notice_id: int, file_id: str) -> files.Stor
 
 
 async def _numbered_timelines(
-    contract_ids: list[int],
+    contract_ids: list[int], start: datetime
 ) -> dict[int, list[tuple[str, NoticeTimeline]]]:
-    """Every notice of the contracts (number, timeline) as the month-end sees it, by contract,
-    in the order they were made: two queries whatever the number of contracts."""
+    """The notices of the contracts that a month beginning at `start` can count (number,
+    timeline) as the month-end sees them, by contract, in the order they were made: two
+    queries whatever the number of contracts. A notice closed before the month began can be
+    neither overdue at its end nor fail a verification in it (closing is final), so the
+    years of closed notices are not read."""
+    counted = Notice.closed_at.is_null() | (Notice.closed_at >= start)
     notices = (
         await Notice.select(Notice.id, Notice.contract, Notice.number, Notice.closed_at)
-        .where(Notice.contract.is_in(contract_ids))
+        .where(Notice.contract.is_in(contract_ids) & counted)
         .order_by(Notice.id)
     )
     if not notices:
@@ -647,7 +632,10 @@ async def _numbered_timelines(
         await NoticeStep.select(
             NoticeStep.notice, NoticeStep.at, NoticeStep.action, NoticeStep.deadline
         )
-        .where(NoticeStep.notice.is_in([n["id"] for n in notices]))
+        .where(
+            NoticeStep.notice.contract.is_in(contract_ids)
+            & (NoticeStep.notice.closed_at.is_null() | (NoticeStep.notice.closed_at >= start))
+        )
         .order_by(NoticeStep.id)
     )
     by_notice: dict[int, list[dict]] = {}
@@ -703,7 +691,7 @@ async def audit_inputs_of(
     findings: dict[int, list[dict]] = {}
     for r in rows:
         findings.setdefault(r["contract"], []).append(r)
-    timelines = await _numbered_timelines(contract_ids)
+    timelines = await _numbered_timelines(contract_ids, start)
     return {
         cid: _audit_inputs(findings.get(cid, []), timelines.get(cid, []), start, end)
         for cid in contract_ids

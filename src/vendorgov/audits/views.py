@@ -87,11 +87,14 @@ class NoticePages(Controller):
     include_in_schema = False
 
     @get("/audits", guards=[AUDIT_READERS])
-    async def audits(self, request: Request) -> Template:
+    async def audits(
+        self, request: Request, paging: PageRequest, q: FromQuery[str] = ""
+    ) -> Template:
         return Template(
             "audits/assignments.html",
             context={
-                "assignments": await service.assignments(request.user),
+                "assignments": await lists.assignment_page(request.user, q=q, request=paging),
+                "q": q,
                 "is_auditor": request.user.role is Role.auditor,
                 # Where an audit finding is: a place of the tree (the notice says where).
                 "places": await locations.tree(request.user)
@@ -120,11 +123,10 @@ class NoticePages(Controller):
     @post("/audits/{assignment_id:int}/findings", guards=[allow(Role.auditor)])
     async def finding(self, request: Request, assignment_id: FromPath[int]) -> Redirect:
         form = await request.form()
-        assignment = next(
-            (a for a in await service.assignments(request.user) if a["id"] == assignment_id), None
-        )
-        if assignment is None:
+        mine = await lists.assignment_page(request.user, assignment_id=assignment_id)
+        if not mine.items:
             raise NotFound("audit assignment", assignment_id)
+        assignment = mine.items[0]
         found_at = str(form.get("found_at", ""))
         place = Form(form)
         location_id = place.integer("location_id")

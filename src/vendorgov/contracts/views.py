@@ -224,13 +224,14 @@ class ContractPages(Controller):
         return await list_exports.respond(request, EXPORT, filters)
 
     @get("/new", guards=[WRITE])
-    async def new(self) -> Template:
+    async def new(self, vendor_q: FromQuery[str] = "") -> Template:
         return Template(
             "contracts/form.html",
             context={
                 "values": {"notice_days": 90},
                 "errors": {},
-                "vendors": await vendors.vendor_choices(),
+                "vendors": await vendors.vendor_choices(vendor_q),
+                "vendor_q": vendor_q,
                 **service.choices(),
             },
         )
@@ -258,6 +259,19 @@ class ContractPages(Controller):
             category="ok",
         )
         return Redirect(f"/contracts/{contract_id}/versions/1")
+
+    async def _form_error(self, form: Form, errors: dict, status: int = 422) -> Template:
+        return Template(
+            "contracts/form.html",
+            status_code=status,
+            context={
+                "values": form.values(),
+                "errors": errors,
+                "vendors": await vendors.vendor_choices(chosen=form.integer("vendor_id")),
+                "vendor_q": "",
+                **service.choices(),
+            },
+        )
 
     @get("/{contract_id:int}", guards=[READ])
     async def detail(self, request: Request, contract_id: FromPath[int]) -> Template:

@@ -242,8 +242,12 @@ class InspectionApi(Controller):
         guards=[allow(Role.admin, Role.supervisor, Role.auditor)],
         summary="Audit assignments (an auditor sees its own)",
     )
-    async def assignments(self, request: Request) -> list[dict]:
-        return [_plain(r) for r in await audits.assignments(request.user)]
+    async def assignments(
+        self, request: Request, paging: PageRequest, q: FromQuery[str] = ""
+    ) -> dict:
+        """A page of them, latest period first, searched by contract number and vendor."""
+        page = await lists.assignment_page(request.user, q=q, request=paging)
+        return page.as_json(_plain)
 
     @post(
         "/audit-assignments/{assignment_id:int}/report",

@@ -11,6 +11,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from vendorgov.accounts.auth import allow
 from vendorgov.inspections import plans
+from vendorgov.paging import PageRequest
 
 PLANNERS = allow(*plans.PLANNERS)
 
@@ -51,11 +52,24 @@ class PlanApi(Controller):
         )
         return PlannedOut(done.plan_id, done.created)
 
-    @get("/", guards=[PLANNERS], summary="Inspection plans, latest month first")
+    @get(
+        "/",
+        guards=[PLANNERS],
+        summary="Inspection plans, a page of them, latest month first; filtered by contract "
+        "and month, searched by contract number and vendor name",
+    )
     async def plans(
-        self, request: Request, contract_id: FromQuery[int | None] = None
-    ) -> list[dict]:
-        return [_plain(p) for p in await plans.list_plans(request.user, contract_id)]
+        self,
+        request: Request,
+        paging: PageRequest,
+        contract_id: FromQuery[int | None] = None,
+        month: FromQuery[str] = "",
+        q: FromQuery[str] = "",
+    ) -> dict:
+        page = await plans.plan_page(
+            request.user, contract_id=contract_id, month=month, q=q, request=paging
+        )
+        return page.as_json(_plain)
 
     @get("/due", guards=[PLANNERS], summary="My pending plan items due within a week or overdue")
     async def due(self, request: Request) -> list[dict]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
@@ -12,6 +12,7 @@ from vendorgov.accounts.auth import allow
 from vendorgov.contracts import service as contracts
 from vendorgov.i18n import _
 from vendorgov.inspections import plans
+from vendorgov.paging import PageRequest
 from vendorgov.web.forms import Form
 
 PLANNERS = allow(*plans.PLANNERS)
@@ -21,16 +22,26 @@ class PlanPages(Controller):
     include_in_schema = False
 
     @get("/inspection-plans", guards=[PLANNERS])
-    async def index(self, request: Request) -> Template:
+    async def index(
+        self,
+        request: Request,
+        paging: PageRequest,
+        month: FromQuery[str] = "",
+        q: FromQuery[str] = "",
+        contract_q: FromQuery[str] = "",
+    ) -> Template:
+        """The plans a page at a time; the form offers the running contracts matching
+        `contract_q` (at most a page of them, never every contract)."""
         return Template(
             "inspections/plans.html",
             context={
-                "plans": await plans.list_plans(request.user),
-                "contracts": [
-                    c
-                    for c in await contracts.list_contracts(request.user)
-                    if c["effective_status"] in ("active", "suspended")
-                ],
+                "plans": await plans.plan_page(request.user, month=month, q=q, request=paging),
+                "month": month,
+                "q": q,
+                "contract_q": contract_q,
+                "contracts": await contracts.contract_page(
+                    request.user, status=contracts.RUNNING, q=contract_q
+                ),
             },
         )
 

@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from vendorgov import db
+from vendorgov import db, paging
 from vendorgov.accounts import service as accounts
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
@@ -18,6 +18,7 @@ from vendorgov.errors import Collector, Conflict, Forbidden, InvalidInput, NotFo
 from vendorgov.inspections import rules
 from vendorgov.inspections.tables import InspectionPlan, PlanItem
 from vendorgov.locations import service as locations
+from vendorgov.paging import Page, PageRequest
 from vendorgov.settings import get_settings
 from vendorgov.sla.measure import Month
 
@@ -100,13 +101,13 @@ async def create_plan(
             await db.insert_all(
                 PlanItem,
                 [
-                    PlanItem(
-                        plan=plan.id,
-                        kind=v.kind.value,
-                        due_on=v.due_on,
-                        location_id=v.location_id,
-                        status="pending",
-                    )
+                    {
+                        "plan": plan.id,
+                        "kind": v.kind.value,
+                        "due_on": v.due_on,
+                        "location_id": v.location_id,
+                        "status": "pending",
+                    }
                     for v in visits
                 ],
             )
@@ -175,14 +176,39 @@ async def get_plan(actor: Principal, plan_id: int) -> dict:
     return {**plan, "items": await _items(PlanItem.plan == plan_id)}
 
 
-async def list_plans(actor: Principal, contract_id: int | None = None) -> list[dict]:
+PLAN_SORTS = {"month": InspectionPlan.month, "contract": InspectionPlan.contract.number}
+
+
+async def plan_page(
+    actor: Principal,
+    *,
+    contract_id: int | None = None,
+    month: str = "",
+    q: str = "",
+    request: PageRequest = PageRequest(),
+) -> Page:
+    """A page of the plans, latest month first: filtered by contract and month, searched by
+    contract number and vendor name."""
     _ensure(actor)
-    query = InspectionPlan.select(
-        InspectionPlan.all_columns(), InspectionPlan.contract.number.as_alias("contract_number")
-    ).order_by(InspectionPlan.month, ascending=False)
+    where = []
     if contract_id is not None:
-        query = query.where(InspectionPlan.contract == contract_id)
-    return await query
+        where.append(InspectionPlan.contract == contract_id)
+    if month:
+        where.append(InspectionPlan.month == str(Month.from_input(month)))
+    q = q.strip()
+    if q:
+        where.append(
+            db.icontains(InspectionPlan.contract.number, q)
+            | db.icontains(InspectionPlan.contract.vendor.name, q)
+        )
+    query = InspectionPlan.select(
+        InspectionPlan.all_columns(),
+        InspectionPlan.contract.number.as_alias("contract_number"),
+        InspectionPlan.contract.vendor.name.as_alias("vendor_name"),
+    )
+    return await paging.fetch_page(
+        InspectionPlan, query, where, request, PLAN_SORTS, [(InspectionPlan.month, False)]
+    )
 
 
 async def plan_item(actor: Principal, item_id: int) -> dict:

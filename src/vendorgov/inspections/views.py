@@ -39,14 +39,6 @@ def _local_now() -> datetime:
     return datetime.now(get_settings().zone)
 
 
-async def _running_contracts(user) -> list[dict]:
-    return [
-        c
-        for c in await contracts.list_contracts(user)
-        if c["effective_status"] in ("active", "suspended")
-    ]
-
-
 class InspectionPages(Controller):
     include_in_schema = False
 
@@ -58,7 +50,7 @@ class InspectionPages(Controller):
             "inspections/dashboard.html",
             context={
                 # Bounded: counts and the first few of each, linked to the filtered lists.
-                "inspections": await service.recent(request.user, today),
+                "inspections": await service.recent(request.user, today, DASHBOARD_ITEMS),
                 "open_findings": await lists.finding_page(
                     user, status="open", request=PageRequest(page_size=1)
                 ),
@@ -83,6 +75,8 @@ class InspectionPages(Controller):
         template_id: FromQuery[int | None] = None,
         location_id: FromQuery[int | None] = None,
         plan_item_id: FromQuery[int | None] = None,
+        q: FromQuery[str] = "",
+        page: FromQuery[int] = 1,
     ) -> Template:
         """Opened from the dashboard (a contract), a place's QR code (a place: the contract
         too when only one is running, else the supervisor chooses) or a plan item (both)."""
@@ -91,14 +85,19 @@ class InspectionPages(Controller):
             item = await plans.plan_item(request.user, plan_item_id)
             contract_id, location_id, kind = item["contract"], item["location_id"], item["kind"]
         place = await locations.require_place(location_id) if location_id is not None else None
-        if contract_id is None:
-            running = await _running_contracts(request.user)
-            if len(running) != 1:
+        if contract_id is None:  # the running contracts, a page at a time, searchable
+            running = await contracts.contract_page(
+                request.user,
+                status=contracts.RUNNING,
+                q=q,
+                request=PageRequest(page=page, sort="vendor"),
+            )
+            if running.total != 1:
                 return Template(
                     "inspections/choose_contract.html",
-                    context={"contracts": running, "place": place},
+                    context={"contracts": running, "place": place, "q": q},
                 )
-            contract_id = running[0]["id"]
+            contract_id = running.items[0]["id"]
         contract = await contracts.get_contract(request.user, contract_id)
         checklists = await service.templates(contract["category"])
         chosen = next((t for t in checklists if t["id"] == template_id), None) or (

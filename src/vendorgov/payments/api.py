@@ -7,6 +7,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.di import Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
@@ -14,7 +15,15 @@ from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
 from vendorgov.jobs.api import JobOut
 from vendorgov.paging import PageRequest
-from vendorgov.payments import disputes, documents, exports, jobs, presentation, service
+from vendorgov.payments import (
+    disputes,
+    documents,
+    exports,
+    jobs,
+    presentation,
+    run_view,
+    service,
+)
 from vendorgov.sla.measure import Month
 
 FINANCE = allow(Role.admin, Role.finance)
@@ -96,6 +105,19 @@ class PaymentApi(Controller):
     @get("/runs/{run_id:int}", guards=[FINANCE], summary="A run with its statements")
     async def run(self, request: Request, run_id: FromPath[int]) -> dict:
         return _plain(await service.get_run(request.user, run_id))
+
+    @get(
+        "/runs/{run_id:int}/statements",
+        guards=[FINANCE],
+        summary="A page of a run's statements, by contract number; filtered by grade and the "
+        "termination-review flag, searched by contract number and vendor name",
+        dependencies={"filters": Provide(run_view.statement_filters)},
+    )
+    async def run_statements(
+        self, request: Request, run_id: FromPath[int], paging: PageRequest, filters: dict
+    ) -> dict:
+        run = await service.run_header(request.user, run_id)
+        return (await run_view.statement_page(run, request=paging, **filters)).as_json(_plain)
 
     @get(
         "/runs/{run_id:int}/diff",

@@ -24,6 +24,12 @@ FINANCE = (Role.admin, Role.finance)
 DECISIONS = {"uphold": "upheld", "reject": "rejected"}
 
 
+def _window_reach() -> timedelta:
+    """A window lasts a few working days, so only runs computed this long ago or later can
+    still have one open (or have one close now)."""
+    return timedelta(days=7 + 2 * get_settings().dispute_window_days)
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -305,18 +311,25 @@ async def drafts_for_vendor(actor: Principal) -> list[dict]:
         Statement.run.revision.as_alias("revision"),
         Statement.run.status.as_alias("status"),
         Statement.run.computed_at.as_alias("computed_at"),
-    ).where((Statement.vendor_id == actor.vendor_id) & (Statement.run.status == "computed"))
+    ).where(
+        (Statement.vendor_id == actor.vendor_id)
+        & (Statement.run.status == "computed")
+        # A window lasts a few working days: only runs computed in the last weeks are open.
+        & (Statement.run.computed_at >= datetime.now(UTC) - _window_reach())
+    )
     waived = {
         r["run_id"]
         for r in await DisputeWaiver.select(DisputeWaiver.run_id).where(
             DisputeWaiver.vendor_id == actor.vendor_id
         )
     }
-    drafts = []
+    drafts, open_runs = [], {}
     for row in rows:
         run = {"id": row["run"], **{k: row[k] for k in ("month", "revision", "status")}}
         run["computed_at"] = row["computed_at"]
-        if await window_open(run):
+        if run["id"] not in open_runs:  # one check per run, not per statement
+            open_runs[run["id"]] = await window_open(run)
+        if open_runs[run["id"]]:
             drafts.append(
                 {
                     **row,
@@ -340,19 +353,20 @@ async def evidence(actor: Principal, dispute_id: int, file_id: str) -> files.Sto
     return await files.content(uuid.UUID(file_id))
 
 
-async def open_disputes(actor: Principal) -> list[dict]:
-    """Disputes waiting for finance's ruling, oldest first (the finance dashboard)."""
+async def open_disputes(actor: Principal, limit: int) -> tuple[list[dict], int]:
+    """The oldest `limit` disputes waiting for finance's ruling and how many wait in all
+    (the finance dashboard)."""
     if actor.role not in FINANCE:
-        return []
-    rows = await Dispute.select().where(Dispute.status == "open").order_by(Dispute.id)
-    return [_out(r) for r in rows]
+        return [], 0
+    waiting = Dispute.status == "open"
+    rows = await Dispute.select().where(waiting).order_by(Dispute.id).limit(limit)
+    return [_out(r) for r in rows], await Dispute.count().where(waiting)
 
 
 async def windows_closing(start: datetime, end: datetime) -> list[dict]:
     """Computed runs whose dispute window closed in [start, end): the scheduler's hourly list
     (the run may now be approved), each run once."""
-    # A window lasts a few working days, so only runs computed in the last weeks can close.
-    since = start - timedelta(days=7 + 2 * get_settings().dispute_window_days)
+    since = start - _window_reach()
     rows = await PaymentRun.select(
         PaymentRun.id, PaymentRun.month, PaymentRun.revision, PaymentRun.computed_at
     ).where((PaymentRun.status == "computed") & (PaymentRun.computed_at >= since))

@@ -4,7 +4,6 @@ and a run's totals and spend concentration per service category (§7)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from decimal import Decimal
 
 from vendorgov.accounts.roles import Principal
@@ -12,10 +11,8 @@ from vendorgov.audits import service as audits
 from vendorgov.audits.documents import SEVERITY_LABELS, SOURCE_LABELS
 from vendorgov.inspections import service as inspections
 from vendorgov.money import capitals
-from vendorgov.paging import PageRequest
-from vendorgov.payments import disputes, rules, service
-from vendorgov.vendors import service as vendors
-from vendorgov.vendors.rules import CATEGORY_LABELS
+from vendorgov.paging import DASHBOARD_ITEMS, PageRequest
+from vendorgov.payments import disputes, run_view, service
 
 
 def _parse(item: str) -> tuple[str, str]:
@@ -94,45 +91,13 @@ async def prepare_statement(actor: Principal, run: dict, statement: dict) -> dic
     return statement
 
 
-def totals(run: dict) -> dict[str, Decimal]:
-    return {
-        k: sum((s[k] for s in run["statements"]), Decimal(0)) for k in ("base", "deductions", "net")
-    }
-
-
-async def concentration(run: dict) -> list[dict]:
-    """Per service category (the contract's category): each vendor's share of the category's
-    net and the HHI; a category served by a single vendor is a dependency risk."""
-    payees = await vendors.payees(sorted({s["vendor_id"] for s in run["statements"]}))
-    by_category: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for s in run["statements"]:
-        name = payees[s["vendor_id"]]["name"]
-        by_category[s["category"]][name] += s["net"]
-    result = []
-    for category in sorted(by_category):
-        nets = by_category[category]
-        shares, hhi = rules.concentration(dict(nets))
-        result.append(
-            {
-                "category": category,
-                "label": CATEGORY_LABELS.get(category, (category, category)),
-                "net": sum(nets.values(), Decimal(0)),
-                "shares": sorted(shares.items(), key=lambda v: (-v[1], v[0])),
-                "hhi": hhi,
-                "single_vendor": len(nets) == 1,
-            }
-        )
-    return result
-
-
 async def finance_dashboard(actor: Principal) -> dict:
     """For the finance home page: disputes waiting for a ruling, and the spend concentration
     of the newest revision of the latest month."""
     newest = await service.runs(actor, request=PageRequest(page_size=1))
     latest = newest.items[0] if newest.items else None
-    run = await service.get_run(actor, latest["id"]) if latest else None
     return {
-        "disputes_open": await disputes.open_disputes(actor),
-        "concentration_run": run,
-        "concentration": await concentration(run) if run else [],
+        "disputes_open": await disputes.open_disputes(actor, DASHBOARD_ITEMS),
+        "concentration_run": latest,
+        "concentration": await run_view.concentration(latest["id"]) if latest else [],
     }

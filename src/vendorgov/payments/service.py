@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -61,16 +61,16 @@ async def contracts_of(month: Month, actor: Principal) -> list[dict]:
 
 async def _grades_before(contract_ids: list[int], month: Month) -> dict[int, list[str]]:
     """Each contract's grades in the approved runs of earlier months (the latest approved
-    revision of each month), oldest first; one query for all."""
-    rows = await Statement.select(
-        Statement.contract,
-        Statement.grade,
-        Statement.run.month.as_alias("month"),
-        Statement.run.revision.as_alias("revision"),
-    ).where(
-        Statement.contract.is_in(contract_ids)
-        & (Statement.run.status == "approved")
-        & (Statement.run.month < str(month))
+    revision of each month), oldest first; one query for all (in plain SQL: tens of thousands
+    of rows, years of statements, whose typing through Piccolo cost a second)."""
+    if not contract_ids:
+        return {}
+    rows = await db.fetch(
+        "SELECT s.contract, s.grade, r.month, r.revision FROM payment_statement s "
+        "JOIN payment_run r ON r.id = s.run WHERE r.status = 'approved' AND r.month < {} "
+        f"AND s.contract IN ({', '.join(['{}'] * len(contract_ids))})",
+        str(month),
+        *contract_ids,
     )
     latest: dict[int, dict[str, str]] = {cid: {} for cid in contract_ids}
     for row in sorted(rows, key=lambda r: (r["month"], r["revision"])):
@@ -184,7 +184,12 @@ def _statement(
         "net": rules.net_amount(base, deductions),
         "lines": json.dumps(
             [
-                {**asdict(line), "amount": str(line.amount), "evidence": list(line.evidence)}
+                {
+                    "kind": line.kind,
+                    "description": line.description,
+                    "amount": str(line.amount),
+                    "evidence": list(line.evidence),
+                }
                 for line in [*lines, *deductions]
             ],
             ensure_ascii=False,
@@ -236,7 +241,7 @@ async def compute_run(
     signed = await contracts.signed_versions_of(ids)
     # Every contract is checked before anything is written, the SLA results included.
     periods = {c["id"]: _fee_periods(c, month, signed.get(c["id"], [])) for c in chosen}
-    outcomes = await sla.compute_months(actor, month, ids)
+    outcomes = await sla.compute_months(actor, month, ids, signed)
     sla_by_contract = {o.contract_id: o.sla_component for o in outcomes}
     inputs = await _month_inputs(ids, month)
     statements = []
@@ -261,8 +266,8 @@ async def compute_run(
         await run.save()
         await db.insert_all(
             Statement,
-            [Statement(run=run.id, **s) for s in statements]
-            + [Statement(run=run.id, carried_over=True, **s) for s in carried],
+            [{**s, "run": run.id} for s in statements]
+            + [{**s, "run": run.id, "carried_over": True} for s in carried],
         )
         await audit.record(
             actor,
@@ -416,6 +421,17 @@ def _shown_status(run: dict, newest_revision: int) -> str:
     if run["status"] == "computed" and run["revision"] < newest_revision:
         return "superseded"
     return run["status"]
+
+
+async def run_header(actor: Principal, run_id: int) -> dict:
+    """The run without its statements, with the status it is shown with (its page reads
+    the statements a page at a time: payments.run_view)."""
+    _ensure_finance(actor)
+    run = await PaymentRun.select().where(PaymentRun.id == run_id).first()
+    if run is None:
+        raise NotFound("payment run", run_id)
+    newest = await _newest_revisions([run["month"]])
+    return {**run, "shown_status": _shown_status(run, newest[run["month"]])}
 
 
 RUN_SORTS = {"month": PaymentRun.month, "status": PaymentRun.status}

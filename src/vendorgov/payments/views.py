@@ -3,10 +3,9 @@ and spend concentration, each statement explained down to its evidence; vendors'
 
 from __future__ import annotations
 
-from collections import Counter
-
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath
+from litestar.di import Provide
+from litestar.params import FromPath, FromQuery
 from litestar.plugins.flash import flash
 from litestar.response import File, Redirect, Template
 
@@ -15,12 +14,21 @@ from vendorgov.accounts.roles import Role
 from vendorgov.charts import Band, Series, line_chart
 from vendorgov.contracts import rules as contract_rules
 from vendorgov.contracts import service as contracts
-from vendorgov.files.responses import inline_file
+from vendorgov.files import exports as files_exports
+from vendorgov.files.responses import CSV, download, inline_file
 from vendorgov.humane import status_label
 from vendorgov.i18n import _, ngettext
 from vendorgov.jobs import service as job_state
-from vendorgov.paging import PageRequest
-from vendorgov.payments import disputes, documents, exports, jobs, presentation, service
+from vendorgov.paging import PageRequest, export_rows
+from vendorgov.payments import (
+    disputes,
+    documents,
+    exports,
+    jobs,
+    presentation,
+    run_view,
+    service,
+)
 from vendorgov.payments.documents import COMPONENT_LABELS, LINE_LABELS
 from vendorgov.sla.measure import Month
 from vendorgov.web.forms import Form
@@ -41,9 +49,14 @@ class MonthEndPages(Controller):
     include_in_schema = False
 
     @get("/month-end", guards=[FINANCE])
-    async def runs(self, request: Request, paging: PageRequest) -> Template:
+    async def runs(
+        self, request: Request, paging: PageRequest, month: FromQuery[str] = ""
+    ) -> Template:
+        """Every revision, newest month first; filtered to one month's revisions."""
+        month = str(Month.from_input(month)) if month else ""
         return Template(
-            "payments/runs.html", context={"runs": await service.runs(request.user, request=paging)}
+            "payments/runs.html",
+            context={"runs": await service.runs(request.user, month, paging), "month": month},
         )
 
     @post("/month-end", guards=[FINANCE])
@@ -62,18 +75,33 @@ class MonthEndPages(Controller):
             "payments/job_status.html" if partial else "payments/job.html", context={"job": job}
         )
 
-    @get("/month-end/runs/{run_id:int}", guards=[FINANCE])
-    async def run(self, request: Request, run_id: FromPath[int]) -> Template:
-        run = await service.get_run(request.user, run_id)
+    @get(
+        "/month-end/runs/{run_id:int}",
+        guards=[FINANCE],
+        dependencies={"filters": Provide(run_view.statement_filters)},
+    )
+    async def run(
+        self, request: Request, run_id: FromPath[int], paging: PageRequest, filters: dict
+    ) -> Template:
+        """Bounded whatever the number of contracts: the run read once, totals and
+        concentration aggregated, the statements a page at a time."""
+        run = await service.run_header(request.user, run_id)
+        month_disputes = await disputes.of_month(request.user, run["month"])
+        changes, changed = await run_view.changes(run)
         return Template(
             "payments/run.html",
             context={
                 "run": run,
-                "grades": Counter(s["grade"] or "—" for s in run["statements"]),
-                "totals": presentation.totals(run),
-                "concentration": await presentation.concentration(run),
-                "changes": await service.diff(request.user, run_id),
-                "disputes": await disputes.of_month(request.user, run["month"]),
+                "statements": await run_view.statement_page(run, request=paging, **filters),
+                **filters,
+                "summary": await run_view.summary(run_id),
+                "concentration": await run_view.concentration(run_id),
+                "changes": changes,
+                "changed": changed,
+                "disputes": month_disputes,
+                "dispute_contracts": await run_view.contract_numbers(
+                    run, [d["contract_id"] for d in month_disputes]
+                ),
                 "window_closes": disputes.window_closes(run),
                 "window_open": await disputes.window_open(run),
                 "can_review": run["shown_status"] == "computed"
@@ -81,6 +109,20 @@ class MonthEndPages(Controller):
                 and run["computed_by_id"] != request.user.user_id,
             },
         )
+
+    @get(
+        "/month-end/runs/{run_id:int}/statements.csv",
+        guards=[FINANCE],
+        dependencies={"filters": Provide(run_view.statement_filters)},
+    )
+    async def statements_csv(
+        self, request: Request, run_id: FromPath[int], filters: dict
+    ) -> Response[bytes]:
+        """The run's statements as filtered on its page (every page) as CSV."""
+        run = await service.run_header(request.user, run_id)
+        rows = await export_rows(run_view.statement_page, run, **filters)
+        name = f"statements-{run['month']}-r{run['revision']}.csv"
+        return download(files_exports.rows_csv(rows, run_view.EXPORT_COLUMNS), name, CSV)
 
     @post("/month-end/disputes/{dispute_id:int}/ruling", guards=[FINANCE])
     async def rule(self, request: Request, dispute_id: FromPath[int]) -> Redirect:

@@ -16,7 +16,7 @@ from vendorgov.accounts.roles import Role
 from vendorgov.errors import InvalidInput
 from vendorgov.files.responses import download, inline_file
 from vendorgov.inspections.api import parse_instant
-from vendorgov.paging import PageRequest, page_of
+from vendorgov.paging import PageRequest
 from vendorgov.tenders import (
     awarding,
     bidding,
@@ -28,7 +28,7 @@ from vendorgov.tenders import (
     scoring,
 )
 from vendorgov.tenders.rules import Criterion
-from vendorgov.tenders.views import BID_BODY_LIMIT, TENDER_SORTS
+from vendorgov.tenders.views import BID_BODY_LIMIT
 from vendorgov.web.forms import Form
 
 READERS = allow(Role.admin, Role.procurement, Role.vendor, Role.evaluator)
@@ -187,10 +187,18 @@ class TenderApi(Controller):
 
     @get("/tenders", guards=[READERS], summary="Tenders the caller may see")
     async def list_tenders(
-        self, request: Request, paging: PageRequest, status: FromQuery[str] = ""
+        self,
+        request: Request,
+        paging: PageRequest,
+        status: FromQuery[str] = "",
+        category: FromQuery[str] = "",
+        q: FromQuery[str] = "",
     ) -> dict:
-        rows = await reading.list_tenders(request.user, status)
-        return page_of(rows, paging, TENDER_SORTS).as_json(_tender_out)
+        """Filtered by status and category, searched by reference and title."""
+        page = await reading.tender_page(
+            request.user, status=status, category=category, q=q, request=paging
+        )
+        return page.as_json(_tender_out)
 
     @post("/tenders", guards=[OFFICERS], status_code=HTTP_201_CREATED, summary="Create a draft")
     async def create(self, request: Request, data: JSONBody[TenderIn]) -> CreatedOut:

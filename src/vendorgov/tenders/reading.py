@@ -1,46 +1,81 @@
 """Tenders as each principal may read them (§3): the list, one tender, and what waits on the
-principal for the dashboard."""
+principal for the dashboard. The list and the reminders are filtered, sorted and paged in SQL,
+so neither reads every tender."""
 
 from __future__ import annotations
 
+from piccolo.columns.combination import WhereRaw
+
+from vendorgov import db, paging
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.errors import Forbidden, InvalidInput
+from vendorgov.paging import DASHBOARD_ITEMS, Page, PageRequest
 from vendorgov.tenders import common, rules
-from vendorgov.tenders.bidding import my_bids
 from vendorgov.tenders.evaluation import evaluate
 from vendorgov.tenders.rules import Status
 from vendorgov.tenders.tables import Bid, PanelMember, Tender
 
+TENDER_SORTS = {
+    "reference": Tender.reference,
+    "title": Tender.title,
+    "category": Tender.category,
+    "bid_deadline": Tender.bid_deadline,
+    "status": Tender.status,
+}
+# A vendor reads the tenders it bid on (any state), an evaluator those of its panels.
+_BID_ON = "tender.id IN (SELECT bid.tender FROM bid WHERE bid.vendor = {})"
+_ON_PANEL = "tender.id IN (SELECT panel_member.tender FROM panel_member WHERE evaluator = {})"
 
-async def list_tenders(principal: Principal, status: str = "") -> list[dict]:
-    query = Tender.select().order_by(Tender.bid_deadline, ascending=False)
+
+async def _tender_where(
+    principal: Principal, status: str = "", q: str = "", category: str = ""
+) -> list:
     if status and status not in rules.STATUS_LABELS:
         raise InvalidInput.single(
             "status", "choice", f"one of {', '.join(rules.STATUS_LABELS)}, or empty for all"
         )
-    if status:
-        query = query.where(Tender.status == status)
+    where = []
     if principal.is_vendor:
-        mine = await Bid.select(Bid.tender).where(Bid.vendor == principal.vendor_id)
         categories = await common.vendor_categories(principal)
-        query = query.where(
+        where.append(
             ((Tender.status == Status.published.value) & Tender.category.is_in(categories or ["-"]))
-            | Tender.id.is_in([b["tender"] for b in mine] or [0])
+            | WhereRaw(_BID_ON, principal.vendor_id)
         )
     elif principal.role is Role.evaluator:
-        mine = await PanelMember.select(PanelMember.tender).where(
-            PanelMember.evaluator == principal.user_id
-        )
-        query = query.where(Tender.id.is_in([m["tender"] for m in mine] or [0]))
+        where.append(WhereRaw(_ON_PANEL, principal.user_id))
     elif principal.role not in common.STAFF:
         raise Forbidden(f"the {principal.role.value} role has no access to tenders")
+    if status:
+        where.append(Tender.status == status)
+    if category:
+        where.append(Tender.category == category)
+    q = q.strip()
+    if q:
+        where.append(db.icontains(Tender.reference, q) | db.icontains(Tender.title, q))
+    return where
+
+
+async def _decorated(principal: Principal, rows: list[dict]) -> list[dict]:
     now = common.now()
-    rows = [_for(principal, common.decorate(row, now)) for row in await query]
+    tenders = [_for(principal, common.decorate(row, now)) for row in rows]
     if principal.role in common.STAFF:  # the number of bidders is not disclosed before opening
-        counts = await _active_bid_counts([r["id"] for r in rows])
-        for row in rows:
-            row["bids_received"] = counts.get(row["id"], 0)
-    return rows
+        counts = await _active_bid_counts([t["id"] for t in tenders])
+        for tender in tenders:
+            tender["bids_received"] = counts.get(tender["id"], 0)
+    return tenders
+
+
+async def tender_page(
+    principal: Principal, *, request: PageRequest = PageRequest(), **filters
+) -> Page:
+    """A page of the tenders the principal may read, newest deadline first: filtered by
+    status and category, searched by reference and title, sortable by TENDER_SORTS."""
+    where = await _tender_where(principal, **filters)
+    page = await paging.fetch_page(
+        Tender, Tender.select(), where, request, TENDER_SORTS, [(Tender.bid_deadline, False)]
+    )
+    page.items = await _decorated(principal, page.items)
+    return page
 
 
 def _for(principal: Principal, tender: dict) -> dict:
@@ -95,44 +130,70 @@ async def _my_bid(principal: Principal, tender_id: int) -> dict | None:
 
 
 async def reminders(principal: Principal) -> list[dict]:
-    """What waits on the principal in tenders, for the dashboard: officers — bids to open,
-    evaluations to close, awards to make; evaluators — declarations and scores; vendors —
-    open tenders of their categories without their bid."""
-    if principal.role not in (Role.procurement, Role.evaluator, Role.vendor):
-        return []
-    tenders = [
-        t
-        for t in await list_tenders(principal)
-        if t["status"] in ("published", "opened", "evaluated")
-    ]
-    items = []
-    opened = [t for t in tenders if t["status"] == Status.opened]
-    members: dict[int, list[dict]] = {t["id"]: [] for t in opened}
-    query = PanelMember.select().where(PanelMember.tender.is_in(list(members) or [0]))
-    if principal.role is Role.evaluator:
-        query = query.where(PanelMember.evaluator == principal.user_id)
-    for m in await query:  # one query for every opened tender's panel
-        members[m["tender"]].append(m)
+    """What waits on the principal in tenders, for the dashboard, newest first and at most
+    DASHBOARD_ITEMS of each kind: officers — bids to open, evaluations to close, awards to
+    make; evaluators — declarations and scores; vendors — open tenders of their categories
+    without their bid. Each kind is one bounded query."""
+    now = common.now()
+
+    async def newest(*where, what) -> list[dict]:
+        query = Tender.select().where(*where).order_by(Tender.id, ascending=False)
+        rows = await query.limit(DASHBOARD_ITEMS)
+        return [{"tender": t, "what": what} for t in await _decorated(principal, rows)]
+
     if principal.role is Role.procurement:
-        for t in tenders:
-            if t["status"] == Status.published and t["deadline_passed"]:
-                items.append({"tender": t, "what": "deadline passed: open the bids"})
-            elif t["status"] == Status.evaluated:
-                items.append({"tender": t, "what": "evaluated: award"})
-        for t in opened:
-            active = common.active_members(members[t["id"]])
-            if active and all(m["submitted_at"] for m in active):
-                items.append({"tender": t, "what": "the panel has submitted: close the evaluation"})
-    elif principal.role is Role.evaluator:
-        for t in opened:
-            member = members[t["id"]][0]
-            if member["conflict"] or member["submitted_at"]:
-                continue
-            what = "score the bids" if member["declared_at"] else "declare conflicts of interest"
-            items.append({"tender": t, "what": what})
-    else:
-        mine = {b["tender"] for b in await my_bids(principal) if b["state"] == "active"}
-        for t in tenders:
-            if t["status"] == Status.published and not t["deadline_passed"] and t["id"] not in mine:
-                items.append({"tender": t, "what": "open for bids"})
-    return items
+        # Opened, with a panel of which every member without a conflict has submitted.
+        panel_done = WhereRaw(
+            "EXISTS (SELECT 1 FROM panel_member p WHERE p.tender = tender.id AND NOT p.conflict)"
+            " AND NOT EXISTS (SELECT 1 FROM panel_member p WHERE p.tender = tender.id"
+            " AND NOT p.conflict AND p.submitted_at IS NULL)"
+        )
+        return (
+            await newest(
+                Tender.status == Status.published.value,
+                Tender.bid_deadline <= now,
+                what="deadline passed: open the bids",
+            )
+            + await newest(Tender.status == Status.evaluated.value, what="evaluated: award")
+            + await newest(
+                Tender.status == Status.opened.value,
+                panel_done,
+                what="the panel has submitted: close the evaluation",
+            )
+        )
+    if principal.role is Role.evaluator:
+        seats = (
+            await PanelMember.select(PanelMember.tender, PanelMember.declared_at)
+            .where(
+                (PanelMember.evaluator == principal.user_id)
+                & (PanelMember.conflict == False)  # noqa: E712 (a SQL comparison)
+                & PanelMember.submitted_at.is_null()
+                & (PanelMember.tender.status == Status.opened.value)
+            )
+            .order_by(PanelMember.tender, ascending=False)
+            .limit(DASHBOARD_ITEMS)
+        )
+        declared = {s["tender"]: s["declared_at"] is not None for s in seats}
+        rows = await Tender.select().where(Tender.id.is_in(list(declared) or [0]))
+        rows.sort(key=lambda r: -r["id"])
+        return [
+            {
+                "tender": t,
+                "what": "score the bids" if declared[t["id"]] else "declare conflicts of interest",
+            }
+            for t in await _decorated(principal, rows)
+        ]
+    if principal.role is Role.vendor:
+        categories = await common.vendor_categories(principal)
+        return await newest(
+            Tender.status == Status.published.value,
+            Tender.bid_deadline > now,
+            Tender.category.is_in(categories or ["-"]),
+            WhereRaw(
+                "tender.id NOT IN (SELECT bid.tender FROM bid"
+                " WHERE bid.vendor = {} AND bid.state = 'active')",
+                principal.vendor_id,
+            ),
+            what="open for bids",
+        )
+    return []

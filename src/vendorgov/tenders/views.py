@@ -25,7 +25,7 @@ from vendorgov.errors import DomainError, InvalidInput
 from vendorgov.files.responses import download, inline_file
 from vendorgov.i18n import _, ngettext
 from vendorgov.inspections.api import parse_instant
-from vendorgov.paging import PageRequest, page_of
+from vendorgov.paging import PageRequest
 from vendorgov.tenders import (
     awarding,
     bidding,
@@ -42,8 +42,6 @@ from vendorgov.tenders.rules import PRICE_KEY, Criterion
 from vendorgov.web.forms import Form, error_map
 
 READ = allow(Role.admin, Role.procurement, Role.vendor, Role.evaluator)
-# The tender list's sortable columns (paged after the service reads the caller's tenders).
-TENDER_SORTS = ("reference", "title", "category", "bid_deadline", "status")
 STAFF = allow(Role.admin, Role.procurement)
 OFFICER = allow(Role.procurement)
 VENDOR = allow(Role.vendor)
@@ -228,7 +226,12 @@ class TenderPages(Controller):
 
     @get("/", guards=[READ])
     async def index(
-        self, request: Request, paging: PageRequest, status: FromQuery[str] = ""
+        self,
+        request: Request,
+        paging: PageRequest,
+        status: FromQuery[str] = "",
+        category: FromQuery[str] = "",
+        q: FromQuery[str] = "",
     ) -> Template:
         user = request.user
         choices = publication.choices()
@@ -238,8 +241,12 @@ class TenderPages(Controller):
         return Template(
             "tenders/list.html",
             context={
-                "tenders": page_of(await reading.list_tenders(user, status), paging, TENDER_SORTS),
+                "tenders": await reading.tender_page(
+                    user, status=status, category=category, q=q, request=paging
+                ),
                 "status": status,
+                "category": category,
+                "q": q,
                 "todo": todo,
                 "is_officer": user.role is Role.procurement,
                 "is_staff": user.role in common.STAFF,

@@ -29,6 +29,9 @@ from vendorgov.vendors.rules import (
 )
 from vendorgov.vendors.tables import Contact, Qualification, Vendor, VendorCategory
 
+# A picker (a select of vendors in a form) offers at most this many, found by name.
+PICKER_ITEMS = 50
+
 VENDOR_FIELDS = (
     "name",
     "uscc",
@@ -278,9 +281,16 @@ async def status_counts() -> dict[str, int]:
     return {row["status"]: row["n"] for row in rows}
 
 
-async def vendor_choices() -> list[dict]:
-    """(id, name) of every vendor, for pickers such as a vendor user's account form."""
-    return await Vendor.select(Vendor.id, Vendor.name).order_by(Vendor.name)
+async def vendor_choices(q: str = "", chosen: int | None = None) -> list[dict]:
+    """(id, name) of the first PICKER_ITEMS vendors by name matching `q`, and the vendor
+    already `chosen` (a form sent back with its errors), for pickers such as a vendor user's
+    account form: never every vendor of a hospital group."""
+    query = Vendor.select(Vendor.id, Vendor.name).order_by(Vendor.name).limit(PICKER_ITEMS)
+    q = q.strip()
+    rows = await (query.where(db.icontains(Vendor.name, q)) if q else query)
+    if chosen and all(r["id"] != chosen for r in rows):
+        rows += await Vendor.select(Vendor.id, Vendor.name).where(Vendor.id == chosen)
+    return rows
 
 
 # --- changing --------------------------------------------------------------------------------
