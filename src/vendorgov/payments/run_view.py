@@ -11,6 +11,7 @@ from litestar.params import FromQuery
 
 from vendorgov import db, paging
 from vendorgov.errors import InvalidInput
+from vendorgov.i18n import N_
 from vendorgov.paging import DASHBOARD_ITEMS, Page, PageRequest
 from vendorgov.payments import rules
 from vendorgov.payments.tables import PaymentRun, Statement
@@ -152,16 +153,24 @@ async def statement_filters(
 
 
 EXPORT_COLUMNS = {
-    "contract_number": "contract",
-    "vendor_name": "vendor",
-    "score": "score",
-    "grade": "grade",
-    "base": "base",
-    "deductions": "deductions",
-    "net": "net",
-    "termination_review": "termination_review",
-    "carried_over": "carried_over",
+    "contract_number": N_("Contract"),
+    "vendor_name": N_("Vendor"),
+    "score": N_("Score"),
+    "grade": N_("Grade"),
+    "base": N_("Base fee"),
+    "deductions": N_("Deductions"),
+    "net": N_("Net"),
+    "termination_review": N_("termination review"),
+    "carried_over": N_("carried over"),
 }
+
+
+async def statements_of(actor, *, run_id: int, request: PageRequest = PageRequest(), **filters):
+    """The run's statement list as its reader may see it (the export's fetch: any process
+    reads the run again with the reader's role)."""
+    from vendorgov.payments import service
+
+    return await statement_page(await service.run_header(actor, run_id), request=request, **filters)
 
 
 async def changes(run: dict, limit: int = DASHBOARD_ITEMS) -> tuple[list[dict], int]:

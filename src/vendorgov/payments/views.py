@@ -14,12 +14,11 @@ from vendorgov.accounts.roles import Role
 from vendorgov.charts import Band, Series, line_chart
 from vendorgov.contracts import rules as contract_rules
 from vendorgov.contracts import service as contracts
-from vendorgov.files import exports as files_exports
-from vendorgov.files.responses import CSV, download, inline_file
+from vendorgov.files.responses import inline_file
 from vendorgov.humane import status_label
 from vendorgov.i18n import _, ngettext
 from vendorgov.jobs import service as job_state
-from vendorgov.paging import PageRequest, export_rows
+from vendorgov.paging import PageRequest
 from vendorgov.payments import (
     disputes,
     documents,
@@ -31,6 +30,7 @@ from vendorgov.payments import (
 )
 from vendorgov.payments.documents import COMPONENT_LABELS, LINE_LABELS
 from vendorgov.sla.measure import Month
+from vendorgov.web import list_exports
 from vendorgov.web.forms import Form
 
 FINANCE = allow(Role.admin, Role.finance)
@@ -43,6 +43,18 @@ def _grade_bands(contract: dict) -> list[contract_rules.Band]:
     version = next((v for v in signed if v["id"] == contract["in_force_id"]), None)
     version = version or (signed[-1] if signed else None)
     return version["terms_obj"].bands if version else contract_rules.default_bands()
+
+
+STATEMENTS_EXPORT = list_exports.register(
+    list_exports.ListExport(
+        "statements",
+        run_view.statements_of,
+        run_view.EXPORT_COLUMNS,
+        "statements.csv",
+        None,
+        run_view.statement_filters,
+    )
+)
 
 
 class MonthEndPages(Controller):
@@ -118,11 +130,9 @@ class MonthEndPages(Controller):
     async def statements_csv(
         self, request: Request, run_id: FromPath[int], filters: dict
     ) -> Response[bytes]:
-        """The run's statements as filtered on its page (every page) as CSV."""
-        run = await service.run_header(request.user, run_id)
-        rows = await export_rows(run_view.statement_page, run, **filters)
-        name = f"statements-{run['month']}-r{run['revision']}.csv"
-        return download(files_exports.rows_csv(rows, run_view.EXPORT_COLUMNS), name, CSV)
+        """The run's statements as filtered on its page (every page) as CSV (a job's download
+        when large)."""
+        return await list_exports.respond(request, STATEMENTS_EXPORT, {**filters, "run_id": run_id})
 
     @post("/month-end/disputes/{dispute_id:int}/ruling", guards=[FINANCE])
     async def rule(self, request: Request, dispute_id: FromPath[int]) -> Redirect:

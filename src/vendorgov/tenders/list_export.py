@@ -8,23 +8,43 @@ from litestar.params import FromQuery
 
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
-from vendorgov.files import exports
-from vendorgov.files.responses import CSV, download
-from vendorgov.paging import export_rows
+from vendorgov.i18n import N_
 from vendorgov.tenders import common, reading
+from vendorgov.web import list_exports
 
 READ = allow(Role.admin, Role.procurement, Role.vendor, Role.evaluator)
 EXPORT_COLUMNS = {
-    "id": "id",
-    "reference": "reference",
-    "title": "title",
-    "category": "category",
-    "method": "method",
-    "status": "status",
-    "bid_deadline": "bid_deadline",
-    "budget_ceiling": "budget_ceiling",
-    "bids_received": "bids_received",
+    "reference": N_("Reference"),
+    "title": N_("Title"),
+    "category": N_("Service"),
+    "method": N_("Method"),
+    "status": N_("Status"),
+    "bid_deadline": N_("Bid deadline"),
+    "budget_ceiling": N_("Budget ceiling"),
+    "bids_received": N_("Bids received"),
 }
+
+
+async def tender_filters(
+    status: FromQuery[str] = "", category: FromQuery[str] = "", q: FromQuery[str] = ""
+) -> dict:
+    return locals()
+
+
+def _local_deadline(row: dict) -> None:
+    row["bid_deadline"] = common.local(row["bid_deadline"]).strftime("%Y-%m-%d %H:%M")
+
+
+EXPORT = list_exports.register(
+    list_exports.ListExport(
+        "tenders",
+        reading.tender_page,
+        EXPORT_COLUMNS,
+        "tenders.csv",
+        _local_deadline,
+        tender_filters,
+    )
+)
 
 
 class TenderListExport(Controller):
@@ -39,10 +59,7 @@ class TenderListExport(Controller):
         category: FromQuery[str] = "",
         q: FromQuery[str] = "",
     ) -> Response[bytes]:
-        """The filtered list (every page) as CSV; the bid count for staff only, as on the page."""
-        rows = await export_rows(
-            reading.tender_page, request.user, status=status, category=category, q=q
-        )
-        for row in rows:
-            row["bid_deadline"] = common.local(row["bid_deadline"]).strftime("%Y-%m-%d %H:%M")
-        return download(exports.rows_csv(rows, EXPORT_COLUMNS), "tenders.csv", CSV)
+        """The filtered list (every page) as CSV, a job's download when large; the bid count
+        for staff only, as on the page."""
+        filters = {"status": status, "category": category, "q": q}
+        return await list_exports.respond(request, EXPORT, filters)

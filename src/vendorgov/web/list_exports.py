@@ -38,6 +38,8 @@ DEFINED_IN = (
     "vendorgov.contracts.views",
     "vendorgov.audits.views",
     "vendorgov.audit.views",
+    "vendorgov.tenders.list_export",
+    "vendorgov.payments.views",
 )
 
 
