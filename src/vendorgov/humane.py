@@ -83,6 +83,15 @@ FIELD_LABELS: dict[str, str] = {
 # findings, notices, plans and payment runs: one word each, wherever a status is shown.
 STATUS_LABELS: dict[str, str] = {
     "draft": N_("Draft"),
+    "superseded": N_("Superseded"),
+    "replaced": N_("Replaced"),
+    "withdrawn": N_("Withdrawn"),
+    "queued": N_("Queued"),
+    "running": N_("Running"),
+    "sending": N_("Sending"),
+    "sent": N_("Sent"),
+    "held": N_("Held for the digest"),
+    "digested": N_("In a digest"),
     "published": N_("Published"),
     "opened": N_("Bids opened"),
     "evaluated": N_("Evaluated"),
