@@ -6,8 +6,8 @@ message whose sender died before the acknowledgement was not delivered, as far a
 can know). Needs VENDORGOV_TEST_REDIS_URL (`vendorgov worker` runs on the Redis queue)."""
 
 import asyncio
+import os
 import select
-import signal
 import socket
 import threading
 import time
@@ -16,10 +16,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from tests.conftest import new_vendor, unique
-from tests.integration.test_worker_process import REDIS_URL, _start, _stop
+from tests.integration.processes import cluster
 from vendorgov.notifications import service
 from vendorgov.notifications.service import Audience, Event
 from vendorgov.notifications.tables import Delivery, GroupRobot
+from vendorgov.settings import get_settings
+
+REDIS_URL = os.environ.get("VENDORGOV_TEST_REDIS_URL", "")
 
 pytestmark = pytest.mark.skipif(not REDIS_URL, reason="needs VENDORGOV_TEST_REDIS_URL")
 
@@ -58,12 +61,7 @@ async def _until(condition, timeout: float, what: str) -> None:
         await asyncio.sleep(0.05)
 
 
-async def test_a_worker_killed_mid_delivery_sends_each_message_once(world, monkeypatch):
-    import redis.asyncio as redis
-
-    client = redis.from_url(REDIS_URL)
-    await client.flushdb()
-    await client.aclose()
+async def test_a_worker_killed_mid_delivery_sends_each_message_once(world, tmp_path):
     server = ThreadingHTTPServer(("127.0.0.1", 0), SlowReceiver)
     server.arrived, server.acknowledged, server.lock = [], [], threading.Lock()
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -83,24 +81,27 @@ async def test_a_worker_killed_mid_delivery_sends_each_message_once(world, monke
         )
     keys = {r["key"] for r in await Delivery.select(Delivery.key).where(Delivery.robot == robot.id)}
     assert len(keys) == MESSAGES
-
-    monkeypatch.setenv("VENDORGOV_NOTIFY_POLL_S", "1")
-    monkeypatch.setenv("VENDORGOV_NOTIFY_LEASE_S", "3")
-    first = _start("worker")
+    settings = get_settings()
     try:
-        # Two acknowledged, the third in flight: kill the worker while it waits for the answer.
-        await _until(lambda: len(server.arrived) >= 3, 60, "three messages to arrive")
-        assert len(server.acknowledged) == 2
-        first.send_signal(signal.SIGKILL)
-        first.wait(timeout=10)
-        second = _start("worker")
-        try:
+        with cluster(
+            settings.database_url,
+            REDIS_URL,
+            settings.secret_key,
+            tmp_path,
+            apps=0,
+            workers=1,
+            notify_poll_s="1",
+            notify_lease_s="3",
+        ) as workers:
+            # Two acknowledged, the third in flight: kill the worker while it waits for the
+            # answer, and start another.
+            await _until(lambda: len(server.arrived) >= 3, 60, "three messages to arrive")
+            assert len(server.acknowledged) == 2
+            workers.kill_worker(workers.workers[0])
+            workers.start_worker()
             await _until(lambda: len(server.acknowledged) >= MESSAGES, 90, "every message")
             await asyncio.sleep(2 * ANSWER_AFTER_S)  # time for a duplicate, were there one
-        finally:
-            _stop(second)
     finally:
-        _stop(first)
         server.shutdown()
         await GroupRobot.update({GroupRobot.active: False}).where(GroupRobot.id == robot.id)
     assert sorted(server.acknowledged) == sorted(keys)
