@@ -48,6 +48,10 @@ from vendorgov.payments.views import MonthEndPages
 from vendorgov.settings import Settings, get_settings, private_dir
 from vendorgov.sla.api import EventTemplateApi, SlaApi, SurveyApi
 from vendorgov.sla.views import ScorecardPages
+from vendorgov.surveys import public as public_surveys
+from vendorgov.surveys.api import SurveyApi as QuestionnaireApi
+from vendorgov.surveys.api import SurveyResultApi
+from vendorgov.surveys.views import SurveyPages
 from vendorgov.tenders.api import TenderApi
 from vendorgov.tenders.views import TenderPages
 from vendorgov.vendors.api import VendorApi
@@ -108,6 +112,10 @@ class SessionConfig(ServerSideSessionConfig):
 async def _is_login_attempt(request: Any) -> bool:
     # async: Litestar would run a sync check in a worker thread on every request
     return request.method == "POST" and request.url.path == "/login"
+
+
+async def _is_survey_answer(request: Any) -> bool:
+    return request.method == "POST"
 
 
 def _admin_app():
@@ -189,10 +197,23 @@ def create_app(
         identifier_for_request=client_identifier(settings.trusted_proxies),
         store=stores.RATE_LIMIT,
     )
+    # Anonymous survey answers, per client address (the page's GET is not counted).
+    survey_limit = RateLimitConfig(
+        rate_limit=("minute", settings.survey_answers_per_minute),
+        check_throttle_handler=_is_survey_answer,
+        identifier_for_request=client_identifier(settings.trusted_proxies),
+        store=stores.SURVEY_RATE_LIMIT,
+    )
     app = Litestar(
         route_handlers=[
             # Only the login form is throttled, so the middleware wraps only its routes.
             Router(path="/", route_handlers=[LoginPages], middleware=[rate_limit.middleware]),
+            Router(
+                path="/",
+                route_handlers=[public_surveys.PublicSurveyPages],
+                middleware=[survey_limit.middleware],
+            ),
+            SurveyPages,
             HomePages,
             VendorPages,
             ContractPages,
@@ -212,6 +233,8 @@ def create_app(
             ContractApi,
             SlaApi,
             SurveyApi,
+            QuestionnaireApi,
+            SurveyResultApi,
             EventTemplateApi,
             InspectionApi,
             LocationApi,
@@ -234,7 +257,10 @@ def create_app(
         middleware=[
             ops.metrics_config().middleware,
             session.middleware,
-            DefineMiddleware(AccountAuthMiddleware, exclude=[*PUBLIC_PATHS, *offline.PATHS]),
+            DefineMiddleware(
+                AccountAuthMiddleware,
+                exclude=[*PUBLIC_PATHS, *offline.PATHS, *public_surveys.PATHS],
+            ),
         ],
         csrf_config=CSRFConfig(
             secret=derive_key(settings.secret_key, CSRF_LABEL).hex(),

@@ -30,6 +30,8 @@ NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
     ("Supervision", "/supervision", (Role.admin, Role.supervisor)),
     ("Plans", "/inspection-plans", (Role.admin, Role.supervisor)),
     ("Locations", "/locations", (Role.admin, Role.supervisor)),
+    ("Surveys", "/surveys", (Role.admin, Role.supervisor)),
+    ("Satisfaction", "/surveys/results", (Role.procurement, Role.finance, Role.vendor)),
     ("Audits", "/audits", (Role.admin, Role.supervisor, Role.auditor)),
     (
         "Findings",
