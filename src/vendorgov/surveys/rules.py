@@ -151,7 +151,9 @@ def form_token(key: bytes, nonce: str, survey_id: int, device: str) -> str:
 
 def form_token_valid(key: bytes, token: str, survey_id: int, device: str) -> bool:
     nonce, _, _ = token.partition(".")
-    return bool(nonce) and hmac.compare_digest(token, form_token(key, nonce, survey_id, device))
+    expected = form_token(key, nonce, survey_id, device)
+    # as bytes: compare_digest refuses non-ASCII text, which anyone may send
+    return bool(nonce) and hmac.compare_digest(token.encode(), expected.encode())
 
 
 @dataclass(frozen=True)
