@@ -21,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,7 +70,9 @@ def parse_wrk(output: str) -> Result:
     )
 
 
-def wrk(url: str, env: dict, duration: int, connections: int) -> Result:
+def wrk(
+    url: str, env: dict, duration: int, connections: int, script: str = "vendor_create.lua"
+) -> Result:
     command = [
         "wrk",
         "-t2",
@@ -76,7 +80,7 @@ def wrk(url: str, env: dict, duration: int, connections: int) -> Result:
         f"-d{duration}s",
         "--latency",
         "-s",
-        str(HERE / "vendor_create.lua"),
+        str(HERE / script),
         url,
     ]
     output = subprocess.run(
@@ -105,14 +109,23 @@ def postgres_available() -> bool:
         return False
 
 
-def run_backend(backend: str, duration: int, connections: int) -> tuple[Result, Result]:
+def fresh_database(backend: str) -> tuple[dict, str]:
+    """A migrated scratch database: the environment naming it, and its data dir."""
     data_dir = tempfile.mkdtemp(prefix=f"vendorgov-bench-{backend}-")
     env = {k: v for k, v in os.environ.items() if not k.startswith("VENDORGOV_")}
     env["VENDORGOV_DATA_DIR"] = data_dir
     if backend == "postgres":
         env["VENDORGOV_DATABASE_URL"] = asyncio.run(_reset_postgres())
-    cli = [sys.executable, "-m", "vendorgov.cli"]
-    subprocess.run(cli + ["migrate"], env=env, check=True, capture_output=True)
+    subprocess.run(CLI + ["migrate"], env=env, check=True, capture_output=True)
+    return env, data_dir
+
+
+CLI = [sys.executable, "-m", "vendorgov.cli"]
+
+
+def run_backend(backend: str, duration: int, connections: int) -> tuple[Result, Result]:
+    env, data_dir = fresh_database(backend)
+    cli = CLI
     subprocess.run(
         cli
         + [
@@ -137,6 +150,32 @@ def run_backend(backend: str, duration: int, connections: int) -> tuple[Result, 
         capture_output=True,
         text=True,
     ).stdout.strip()
+    with serving(env) as base:
+        load_env = {**env, "VENDORGOV_BENCH_TOKEN": token}
+        sample = httpx.post(
+            f"{base}/api/vendors",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"name": "预热", "uscc": "91350100M000100Y43", "categories": ["cleaning"]},
+        )
+        if sample.status_code != 201:
+            raise RuntimeError(f"vendor create answered {sample.status_code}: {sample.text}")
+        results = []
+        for index, path in enumerate(("/healthz/bench-floor", "/api/vendors")):
+            load_env["VENDORGOV_BENCH_RUN"] = f"{index}{os.getpid() % 100000:05d}"
+            wrk(
+                base + path,
+                {**load_env, "VENDORGOV_BENCH_RUN": "9" + load_env["VENDORGOV_BENCH_RUN"][1:]},
+                3,
+                connections,
+            )  # warm-up
+            results.append(wrk(base + path, load_env, duration, connections))
+    shutil.rmtree(data_dir, ignore_errors=True)
+    return results[0], results[1]
+
+
+@contextmanager
+def serving(env: dict) -> Iterator[str]:
+    """bench/server.py on a free port with `env`, until the block ends; its base URL."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
@@ -156,29 +195,10 @@ def run_backend(backend: str, duration: int, connections: int) -> tuple[Result, 
             if time.monotonic() > deadline or server.poll() is not None:
                 raise RuntimeError("the benchmark server did not start")
             time.sleep(0.2)
-        load_env = {**env, "VENDORGOV_BENCH_TOKEN": token}
-        sample = httpx.post(
-            f"{base}/api/vendors",
-            headers={"Authorization": f"Bearer {token}"},
-            json={"name": "预热", "uscc": "91350100M000100Y43", "categories": ["cleaning"]},
-        )
-        if sample.status_code != 201:
-            raise RuntimeError(f"vendor create answered {sample.status_code}: {sample.text}")
-        results = []
-        for index, path in enumerate(("/healthz/bench-floor", "/api/vendors")):
-            load_env["VENDORGOV_BENCH_RUN"] = f"{index}{os.getpid() % 100000:05d}"
-            wrk(
-                base + path,
-                {**load_env, "VENDORGOV_BENCH_RUN": "9" + load_env["VENDORGOV_BENCH_RUN"][1:]},
-                3,
-                connections,
-            )  # warm-up
-            results.append(wrk(base + path, load_env, duration, connections))
-        return results[0], results[1]
+        yield base
     finally:
         server.terminate()
         server.wait(timeout=10)
-        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def main() -> int:

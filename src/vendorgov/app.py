@@ -189,7 +189,15 @@ def create_app(
         samesite="lax",
         secure=settings.secure_cookies,
         # The API authenticates by token; static files and health checks need no session.
-        exclude=["^/api/", "^/static/", "^/schema", *ops.OPS_PATHS, *offline.PATHS],
+        # Nor the anonymous survey page, which keeps nothing between requests.
+        exclude=[
+            "^/api/",
+            "^/static/",
+            "^/schema",
+            *ops.OPS_PATHS,
+            *offline.PATHS,
+            *public_surveys.PATHS,
+        ],
     )
     rate_limit = RateLimitConfig(
         rate_limit=("minute", settings.login_attempts_per_minute),
@@ -211,7 +219,8 @@ def create_app(
             Router(
                 path="/",
                 route_handlers=[public_surveys.PublicSurveyPages],
-                middleware=[survey_limit.middleware],
+                # 0 turns the limit off (a proxy in front limits instead)
+                middleware=[survey_limit.middleware] if settings.survey_answers_per_minute else [],
             ),
             SurveyPages,
             HomePages,
@@ -269,7 +278,9 @@ def create_app(
             # The API authenticates by bearer token only, never by cookie, so cross-site
             # requests cannot ride on it; Piccolo Admin checks its own CSRF header. Probes
             # and scrapers need no cookie.
-            exclude=["^/api/", "^/admin", *ops.OPS_PATHS],
+            # The anonymous survey form carries its own token, signed for the device cookie
+            # (SameSite=Lax: not sent with a cross-site POST), which does a CSRF token's job.
+            exclude=["^/api/", "^/admin", *ops.OPS_PATHS, *public_surveys.PATHS],
         ),
         stores=stores.app_stores(settings),
         template_config=template_config,

@@ -62,7 +62,7 @@ class Settings:
     # Logins allowed per client address and minute before 429.
     login_attempts_per_minute: int = 10
     # Anonymous survey answers accepted per client address and minute before 429 (a ward's
-    # phones may share one address behind the hospital's Wi-Fi).
+    # phones may share one address behind the hospital's Wi-Fi); 0 = no limit.
     survey_answers_per_minute: int = 30
     max_upload_bytes: int = 10 * 1024 * 1024
     # A list's export of more rows than this is made by a job (a page follows it to the

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import secrets
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from vendorgov import db, paging
 from vendorgov.accounts.roles import Principal, Role
@@ -40,7 +41,13 @@ def _now() -> datetime:
 
 
 def device_key() -> bytes:
-    return derive_key(get_settings().secret_key, DEVICE_LABEL)
+    return _device_key(get_settings().secret_key)
+
+
+@lru_cache(maxsize=2)
+def _device_key(secret: str) -> bytes:
+    # HKDF once per secret, not three times per answer
+    return derive_key(secret, DEVICE_LABEL)
 
 
 def new_device_id() -> str:
@@ -353,58 +360,27 @@ async def answer(
             "cookie",
             _("This page needs cookies to count one answer per phone: allow them and reload."),
         )
-    rows = await db.fetch(
-        "SELECT v.id, v.questions, s.status FROM survey_version v JOIN survey s ON s.id = v.survey "
-        "WHERE v.id = {} AND v.survey = {}",
-        version_id or 0,
-        survey_id,
-    )
-    if not rows:
-        raise NotFound("survey version", version_id)
-    if rows[0]["status"] != "open":
-        raise Conflict(_("This survey is closed: it no longer takes answers."))
-    if location_id is None or not await SurveyQuota.exists().where(
-        (SurveyQuota.survey == survey_id) & (SurveyQuota.location_id == location_id)
-    ):
-        raise InvalidInput.single("w", "survey_ward", _("This ward does not take this survey."))
-    device = device_hash(device_id)
     if not rules.form_token_valid(device_key(), token, survey_id, device_id):
         raise InvalidInput.single(
             "token", "form", _("This form was not issued to this browser: reload the page.")
         )
-    scores, errors = rules.parse_scores(raw_scores, len(json.loads(rows[0]["questions"])))
     if len(comment) > rules.MAX_COMMENT_CHARS:
-        errors.append(
-            rules.FieldError("comment", "length", f"at most {rules.MAX_COMMENT_CHARS} characters")
+        raise InvalidInput.single(
+            "comment", "length", f"at most {rules.MAX_COMMENT_CHARS} characters"
         )
-    if errors:
-        raise InvalidInput(errors)
     now = now or _now()
-    answered = [s for s in scores if s is not None]
     form = rules.keyed_hash(device_key(), "token", token)
     try:
         async with db.transaction():
-            # The survey row is share-locked to the commit on PostgreSQL: answers go on side by
-            # side, and a close waits for those in flight (SQLite writes one at a time).
-            share = " FOR SHARE" if db.is_postgres() else ""
-            status = await db.fetch(f"SELECT status FROM survey WHERE id = {{}}{share}", survey_id)
-            if status[0]["status"] != "open":
-                raise Conflict(_("This survey is closed: it no longer takes answers."))
-            stored = await db.fetch(
-                "INSERT INTO survey_answer (survey, version, location_id, answered_on, "
-                "answered_at, device, form, scores, score_sum, answered, comment) "
-                "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id",
+            stored = await _insert_answer(
                 survey_id,
                 version_id,
                 location_id,
-                now.astimezone(get_settings().zone).date(),
-                now,
-                device,
+                device_hash(device_id),
                 form,
-                json.dumps(scores),
-                sum(answered),
-                len(answered),
-                comment.strip(),
+                raw_scores,
+                comment,
+                now,
             )
     except Exception as error:
         if not db.is_unique_violation(error):
@@ -416,4 +392,56 @@ async def answer(
         raise Conflict(
             _("This phone has already answered this survey today: thank you, come back tomorrow.")
         ) from None
+    return stored
+
+
+async def _insert_answer(
+    survey_id: int,
+    version_id: int | None,
+    location_id: int | None,
+    device: str,
+    form: str,
+    raw_scores: list[str],
+    comment: str,
+    now: datetime,
+) -> int:
+    """In the answer's transaction: the survey open, the ward one of its wards, the scores
+    right for the version, then the row. On PostgreSQL the survey row is share-locked to the
+    commit: answers go on side by side, and a close waits for those in flight (SQLite writes
+    one transaction at a time)."""
+    share = " FOR SHARE OF s" if db.is_postgres() else ""
+    rows = await db.fetch(
+        "SELECT v.questions, s.status, (SELECT COUNT(*) FROM survey_quota q WHERE "
+        "q.survey = s.id AND q.location_id = {}) AS wards FROM survey_version v "
+        f"JOIN survey s ON s.id = v.survey WHERE v.id = {{}} AND v.survey = {{}}{share}",
+        location_id or 0,
+        version_id or 0,
+        survey_id,
+    )
+    if not rows:
+        raise NotFound("survey version", version_id)
+    if rows[0]["status"] != "open":
+        raise Conflict(_("This survey is closed: it no longer takes answers."))
+    if location_id is None or not rows[0]["wards"]:
+        raise InvalidInput.single("w", "survey_ward", _("This ward does not take this survey."))
+    scores, errors = rules.parse_scores(raw_scores, len(json.loads(rows[0]["questions"])))
+    if errors:
+        raise InvalidInput(errors)
+    answered = [s for s in scores if s is not None]
+    stored = await db.fetch(
+        "INSERT INTO survey_answer (survey, version, location_id, answered_on, "
+        "answered_at, device, form, scores, score_sum, answered, comment) "
+        "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id",
+        survey_id,
+        version_id,
+        location_id,
+        now.astimezone(get_settings().zone).date(),
+        now,
+        device,
+        form,
+        json.dumps(scores),
+        sum(answered),
+        len(answered),
+        comment.strip(),
+    )
     return stored[0]["id"]
