@@ -30,7 +30,9 @@ import httpx
 
 HERE = Path(__file__).resolve().parent
 PG_ADMIN_URL = os.environ.get("VENDORGOV_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
-PG_DATABASE = "vendorgov_bench"
+# A scratch database, dropped and recreated each run (another name when several benches share
+# one server).
+PG_DATABASE = os.environ.get("VENDORGOV_BENCH_PG_DATABASE", "vendorgov_bench")
 TARGETS = {"sqlite": (0.50, 100.0), "postgres": (0.60, None)}  # (ratio floor, p99 ms limit)
 
 
