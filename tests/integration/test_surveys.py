@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
+import pypdf
 from openpyxl import load_workbook
 
 from tests.conftest import CSRF_RE, http_client, new_vendor, unique
@@ -187,6 +188,9 @@ async def test_builder_pages_and_qr_sheet(login, world):
         survey_id = int(re.search(r"/surveys/(\d+)/qr.pdf", made.text).group(1))
         pdf = await c.get(f"/surveys/{survey_id}/qr.pdf")
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    pages = pypdf.PdfReader(io.BytesIO(pdf.content)).pages
+    text = " ".join(" ".join(page.extract_text() for page in pages).split())  # labels wrap
+    assert "本院区 住院部 5楼 6楼西区" in text and "员工满意度" in text
     detail = await service.detail(world.principals["supervisor"], survey_id, "http://x")
     assert detail["current"]["questions"] == ["响应速度", "服务质量"]
     assert [(w["location_id"], w["monthly_quota"]) for w in detail["wards"]] == [(ward, 12)]

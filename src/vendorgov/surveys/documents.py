@@ -9,7 +9,10 @@ from vendorgov.settings import get_settings
 
 def qr_sheet(survey: dict) -> bytes:
     """`survey` as service.detail gives it (wards with their links)."""
-    labels = [{**ward, "qr": qr_data_uri(ward["link"])} for ward in survey["wards"]]
+    labels = [
+        {"name": ward["name"], "sub": survey["title"], "qr": qr_data_uri(ward["link"])}
+        for ward in survey["wards"]
+    ]
     return render_pdf(
         "documents/survey_qr.html",
         labels=labels,
