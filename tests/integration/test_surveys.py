@@ -446,3 +446,35 @@ async def test_answers_are_rate_limited_per_client_address(world):
             codes.append((await answer(phone, survey_id, ward, [5, 5, 5])).status_code)
     assert codes == [303, 303, 429]
     assert await stored(survey_id) == 2
+
+
+async def test_concurrent_edits_and_opens_of_a_survey(api, app, world):
+    """Two editors change an answered survey at once: the first makes version 2, the second
+    (waiting on the survey's lock) changes that unanswered version in place; two opens at
+    once record one change."""
+    from vendorgov.audit import service as audit
+
+    contract_id = await a_contract(world)
+    ward = await a_ward(world)
+    survey_id = await a_survey(world, {ward: 5}, [contract_id])
+    async with http_client(app) as phone:
+        assert (await answer(phone, survey_id, ward, [5, 5, 5])).status_code == 303
+    body = {"title": "并发编辑", "contract_ids": [contract_id]}
+    body["quotas"] = [{"location_id": ward, "monthly_quota": 5}]
+    async with api("supervisor") as c:
+        edits = await asyncio.gather(
+            c.put(f"/api/surveys/{survey_id}", json={**body, "questions": ["甲", "乙"]}),
+            c.put(f"/api/surveys/{survey_id}", json={**body, "questions": ["丙"]}),
+        )
+        assert [e.status_code for e in edits] == [200, 200]
+        assert sorted(e.json()["version"] for e in edits) == [2, 2]
+        versions = (await c.get(f"/api/surveys/{survey_id}")).json()["versions"]
+        assert [(v["number"], v["answers"]) for v in versions] == [(2, 0), (1, 1)]
+        assert versions[1]["questions"] == QUESTIONS  # the answered version is untouched
+        await c.post(f"/api/surveys/{survey_id}/status", json={"status": "closed"})
+        opens = await asyncio.gather(
+            *[c.post(f"/api/surveys/{survey_id}/status", json={"status": "open"}) for _ in range(4)]
+        )
+        assert {o.status_code for o in opens} == {200}
+    actions = [e["action"] for e in await audit.history("survey", survey_id)]
+    assert actions.count("open") == 2  # a_survey's, and one of the four
