@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import log_in
+from tests.browser.conftest import ARTIFACTS, log_in
 
 pytestmark = pytest.mark.browser
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
@@ -34,6 +34,8 @@ def test_a_patient_answers_a_ward_survey_on_a_phone(browser, live_server, page):
         if index != 2:  # one question left out: it does not count in the mean
             questions.nth(index).locator("label.choice.score", has_text="5").click()
     patient.fill("#f-comment", comment)
+    ARTIFACTS.mkdir(exist_ok=True)
+    patient.screenshot(path=str(ARTIFACTS / "survey_on_a_phone.png"), full_page=True)
     patient.click("button:has-text('Send')")
     expect(patient.locator("h1")).to_have_text("Thank you")
 
