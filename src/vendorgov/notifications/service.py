@@ -201,15 +201,11 @@ async def inbox(actor: Principal, request: PageRequest, unread_only: bool = Fals
 async def mark_read(actor: Principal, notification_id: int) -> dict:
     """Read (once: a second call keeps the first time). Another person's item is not found."""
     async with db.transaction():
-        row = (
-            await db.locked(
-                Notification.select().where(
-                    (Notification.id == notification_id) & (Notification.user == actor.user_id)
-                )
+        row = await db.locked(
+            Notification.select().where(
+                (Notification.id == notification_id) & (Notification.user == actor.user_id)
             )
-            .output(load_json=True)
-            .first()
-        )
+        ).output(load_json=True).first()
         if row is None:
             raise NotFound("notification", notification_id)
         if row["read_at"] is None:
