@@ -21,6 +21,7 @@ os.environ["VENDORGOV_DATABASE_URL"] = os.environ.get(
     "VENDORGOV_TEST_DATABASE_URL", f"sqlite:///{_DATA_DIR / 'test.sqlite3'}"
 )
 os.environ["VENDORGOV_LOGIN_ATTEMPTS_PER_MINUTE"] = "100000"
+os.environ["VENDORGOV_SURVEY_ANSWERS_PER_MINUTE"] = "100000"
 os.environ.setdefault("VENDORGOV_TIMEZONE", "Asia/Shanghai")
 # No dispute window unless a test opens one: most tests approve a run right after computing it.
 os.environ.setdefault("VENDORGOV_DISPUTE_WINDOW_DAYS", "0")

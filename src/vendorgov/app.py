@@ -49,6 +49,10 @@ from vendorgov.payments.views import MonthEndPages
 from vendorgov.settings import Settings, get_settings, private_dir
 from vendorgov.sla.api import EventTemplateApi, SlaApi, SurveyApi
 from vendorgov.sla.views import ScorecardPages
+from vendorgov.surveys import public as public_surveys
+from vendorgov.surveys.api import SurveyApi as QuestionnaireApi
+from vendorgov.surveys.api import SurveyResultApi
+from vendorgov.surveys.views import SurveyPages
 from vendorgov.tenders.api import TenderApi
 from vendorgov.tenders.list_export import TenderListExport
 from vendorgov.tenders.views import TenderPages
@@ -111,6 +115,10 @@ class SessionConfig(ServerSideSessionConfig):
 async def _is_login_attempt(request: Any) -> bool:
     # async: Litestar would run a sync check in a worker thread on every request
     return request.method == "POST" and request.url.path == "/login"
+
+
+async def _is_survey_answer(request: Any) -> bool:
+    return request.method == "POST"
 
 
 def _admin_app():
@@ -190,7 +198,15 @@ def create_app(
         samesite="lax",
         secure=settings.secure_cookies,
         # The API authenticates by token; static files and health checks need no session.
-        exclude=["^/api/", "^/static/", "^/schema", *ops.OPS_PATHS, *offline.PATHS],
+        # Nor the anonymous survey page, which keeps nothing between requests.
+        exclude=[
+            "^/api/",
+            "^/static/",
+            "^/schema",
+            *ops.OPS_PATHS,
+            *offline.PATHS,
+            *public_surveys.PATHS,
+        ],
     )
     rate_limit = RateLimitConfig(
         rate_limit=("minute", settings.login_attempts_per_minute),
@@ -198,10 +214,24 @@ def create_app(
         identifier_for_request=client_identifier(settings.trusted_proxies),
         store=stores.RATE_LIMIT,
     )
+    # Anonymous survey answers, per client address (the page's GET is not counted).
+    survey_limit = RateLimitConfig(
+        rate_limit=("minute", settings.survey_answers_per_minute),
+        check_throttle_handler=_is_survey_answer,
+        identifier_for_request=client_identifier(settings.trusted_proxies),
+        store=stores.SURVEY_RATE_LIMIT,
+    )
     app = Litestar(
         route_handlers=[
             # Only the login form is throttled, so the middleware wraps only its routes.
             Router(path="/", route_handlers=[LoginPages], middleware=[rate_limit.middleware]),
+            Router(
+                path="/",
+                route_handlers=[public_surveys.PublicSurveyPages],
+                # 0 turns the limit off (a proxy in front limits instead)
+                middleware=[survey_limit.middleware] if settings.survey_answers_per_minute else [],
+            ),
+            SurveyPages,
             HomePages,
             LanguagePages,
             VendorPages,
@@ -223,6 +253,8 @@ def create_app(
             ContractApi,
             SlaApi,
             SurveyApi,
+            QuestionnaireApi,
+            SurveyResultApi,
             EventTemplateApi,
             InspectionApi,
             LocationApi,
@@ -245,7 +277,10 @@ def create_app(
         middleware=[
             ops.metrics_config().middleware,
             session.middleware,
-            DefineMiddleware(AccountAuthMiddleware, exclude=[*PUBLIC_PATHS, *offline.PATHS]),
+            DefineMiddleware(
+                AccountAuthMiddleware,
+                exclude=[*PUBLIC_PATHS, *offline.PATHS, *public_surveys.PATHS],
+            ),
             # After authentication: the account's language comes first.
             LocaleMiddleware(),
         ],
@@ -256,7 +291,9 @@ def create_app(
             # The API authenticates by bearer token only, never by cookie, so cross-site
             # requests cannot ride on it; Piccolo Admin checks its own CSRF header. Probes
             # and scrapers need no cookie.
-            exclude=["^/api/", "^/admin", *ops.OPS_PATHS],
+            # The anonymous survey form carries its own token, signed for the device cookie
+            # (SameSite=Lax: not sent with a cross-site POST), which does a CSRF token's job.
+            exclude=["^/api/", "^/admin", *ops.OPS_PATHS, *public_surveys.PATHS],
         ),
         stores=stores.app_stores(settings),
         template_config=template_config,

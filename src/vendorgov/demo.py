@@ -19,6 +19,7 @@ from vendorgov.contracts import service as contracts
 from vendorgov.contracts.rules import Clause, Penalty, Terms
 from vendorgov.files.service import Upload
 from vendorgov.settings import get_settings
+from vendorgov.surveys import demo as demo_surveys
 from vendorgov.tenders import demo as demo_tenders
 from vendorgov.vendors import service as vendors
 from vendorgov.vendors.rules import (
@@ -263,6 +264,7 @@ async def load(if_empty: bool = False) -> bool:
         )
     supervisor = await accounts.principal_for_user(await accounts.user_id_for("li.qiang"))
     await _inspections(admin, supervisor, today)
+    await demo_surveys.load(supervisor, today)  # after the places, before the month-end
     # The audit agency's account works on the cleaning contract this quarter.
     cleaning = next(c for c in await contracts.list_contracts(admin) if c["category"] == "cleaning")
     quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)

@@ -61,6 +61,9 @@ class Settings:
     secret_key: str = field(default="", repr=False)
     # Logins allowed per client address and minute before 429.
     login_attempts_per_minute: int = 10
+    # Anonymous survey answers accepted per client address and minute before 429 (a ward's
+    # phones may share one address behind the hospital's Wi-Fi); 0 = no limit.
+    survey_answers_per_minute: int = 30
     max_upload_bytes: int = 10 * 1024 * 1024
     # A list's export of more rows than this is made by a job (a page follows it to the
     # download); fewer are sent at once.
@@ -232,6 +235,9 @@ def load_settings() -> Settings:
         ocds_prefix=_env("VENDORGOV_OCDS_PREFIX", Settings.ocds_prefix),
         secret_key=_secret_key(data_dir, redis_url),
         login_attempts_per_minute=_int("VENDORGOV_LOGIN_ATTEMPTS_PER_MINUTE", 10),
+        survey_answers_per_minute=_int(
+            "VENDORGOV_SURVEY_ANSWERS_PER_MINUTE", Settings.survey_answers_per_minute
+        ),
         max_upload_bytes=_int("VENDORGOV_MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
         export_inline_rows=_int("VENDORGOV_EXPORT_INLINE_ROWS", Settings.export_inline_rows),
         max_import_bytes=_int("VENDORGOV_MAX_IMPORT_BYTES", 150 * 1024 * 1024),

@@ -19,6 +19,8 @@ from vendorgov.settings import Settings, get_settings, private_dir
 
 SESSIONS = "sessions"
 RATE_LIMIT = "rate_limit"
+# Anonymous survey answers have their own counters: they must not use up the logins' ones.
+SURVEY_RATE_LIMIT = "survey_rate_limit"
 # Caches the services keep (see cache()); named here so one place lists what is in Redis.
 TOKENS = "tokens"
 
@@ -41,10 +43,14 @@ def app_stores(settings: Settings) -> dict[str, Store]:
     """The stores an application's session and rate-limit middleware use. Local ones are new
     for each application (as the tests build several), Redis ones share a client."""
     if settings.redis_url:
-        return {name: _redis_store(settings.redis_url, name) for name in (SESSIONS, RATE_LIMIT)}
+        return {
+            name: _redis_store(settings.redis_url, name)
+            for name in (SESSIONS, RATE_LIMIT, SURVEY_RATE_LIMIT)
+        }
     return {
         SESSIONS: FileStore(private_dir(settings.sessions_dir)),
         RATE_LIMIT: MemoryStore(),
+        SURVEY_RATE_LIMIT: MemoryStore(),
     }
 
 

@@ -68,6 +68,11 @@ async def real_ids(world, api) -> dict[str, str]:
             ),
         )
         assert done.status_code == 201, done.text
+        survey = await c.post(
+            "/api/surveys",
+            json={"title": "头部检查", "questions": ["一"], "contract_ids": [contract_id]},
+        )
+        assert survey.status_code == 201, survey.text
     ids = {
         "tender_id": str(sealed.tender_id),
         "bid_id": str(sealed.bid_ids[0]),
@@ -77,6 +82,7 @@ async def real_ids(world, api) -> dict[str, str]:
         "contract_id": str(contract_id),
         "number": "1",
         "inspection_id": str(done.json()["id"]),
+        "survey_id": str(survey.json()["id"]),
         "fmt": "csv",
         "path": "openapi.yaml",
     }

@@ -267,6 +267,15 @@ async def signed_versions_of(
     return found
 
 
+async def categories_of(contract_ids: list[int]) -> dict[int, str]:
+    """Each existing contract's service category by id: what surveys cover a contract by."""
+    wanted = sorted(set(contract_ids))
+    if not wanted:
+        return {}
+    rows = await Contract.select(Contract.id, Contract.category).where(Contract.id.is_in(wanted))
+    return {r["id"]: r["category"] for r in rows}
+
+
 async def require_readable(principal: Principal, contract_id: int) -> dict:
     """The contract row if the principal may read it (NotFound/Forbidden otherwise)."""
     row = await _contract_row(contract_id)

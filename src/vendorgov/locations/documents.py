@@ -16,9 +16,9 @@ def inspection_url(base_url: str, location_id: int) -> str:
 def _labels(places: list[dict], base_url: str) -> list[dict]:
     return [
         {
-            **place,
-            "url": (url := inspection_url(base_url, place["id"])),
-            "qr": qr_data_uri(url),
+            "name": place["full_name"],
+            "sub": place["code"],
+            "qr": qr_data_uri(inspection_url(base_url, place["id"])),
         }
         for place in places
     ]

@@ -29,6 +29,7 @@ from vendorgov.payments.tables import PaymentRun, Statement
 from vendorgov.settings import get_settings
 from vendorgov.sla import service as sla
 from vendorgov.sla.measure import Month
+from vendorgov.surveys import results as surveys
 
 FINANCE = (Role.admin, Role.finance)
 
@@ -95,7 +96,7 @@ async def _month_inputs(ids: list[int], month: Month) -> _MonthInputs:
         return _MonthInputs({}, {}, {}, {})
     return _MonthInputs(
         await inspections.inspection_components(ids, start, end),
-        await sla.satisfaction_shares(ids, month),
+        await surveys.satisfaction_shares(ids, month),
         await audits.audit_inputs_of(ids, start, end),
         await _grades_before(ids, month),
     )

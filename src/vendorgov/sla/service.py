@@ -623,14 +623,9 @@ async def add_surveys(actor: Principal, contract_id: int, responses: list[Survey
     return len(rows)
 
 
-async def satisfaction_share(contract_id: int, month: Month) -> Fraction | None:
-    """Percent of the month's survey responses scoring 4 or 5 (§6), exact, or None without
-    any."""
-    return (await satisfaction_shares([contract_id], month))[contract_id]
-
-
-async def satisfaction_shares(contract_ids: list[int], month: Month) -> dict[int, Fraction | None]:
-    """satisfaction_share() of several contracts in one query, by contract id."""
+async def satisfaction_counts(contract_ids: list[int], month: Month) -> dict[int, tuple[int, int]]:
+    """The month's posted survey responses of each contract that has any: (responses, those
+    scoring 4 or 5). The surveys domain pools them with its own answers (§6)."""
     if not contract_ids:
         return {}
     placeholders = ", ".join(["{}"] * len(contract_ids))
@@ -642,12 +637,7 @@ async def satisfaction_shares(contract_ids: list[int], month: Month) -> dict[int
         month.first_day,
         month.next().first_day,
     )
-    counts = {r["contract"]: (r["n"], r["happy"] or 0) for r in rows}
-    shares: dict[int, Fraction | None] = {}
-    for cid in contract_ids:
-        total, happy = counts.get(cid, (0, 0))
-        shares[cid] = Fraction(100 * int(happy), int(total)) if total else None
-    return shares
+    return {r["contract"]: (int(r["n"]), int(r["happy"] or 0)) for r in rows}
 
 
 def template_csv() -> bytes:

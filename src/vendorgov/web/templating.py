@@ -34,6 +34,8 @@ NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
     (N_("Supervision"), "/supervision", (Role.admin, Role.supervisor)),
     (N_("Plans"), "/inspection-plans", (Role.admin, Role.supervisor)),
     (N_("Locations"), "/locations", (Role.admin, Role.supervisor)),
+    (N_("Surveys"), "/surveys", (Role.admin, Role.supervisor)),
+    (N_("Satisfaction"), "/surveys/results", (Role.procurement, Role.finance, Role.vendor)),
     (N_("Audits"), "/audits", (Role.admin, Role.supervisor, Role.auditor)),
     (
         N_("Findings"),
