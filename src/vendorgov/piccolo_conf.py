@@ -24,5 +24,6 @@ APP_REGISTRY = AppRegistry(
         "vendorgov.locations.piccolo_app",
         "vendorgov.jobs.piccolo_app",
         "vendorgov.notifications.piccolo_app",
+        "vendorgov.servicedesk.piccolo_app",
     ]
 )

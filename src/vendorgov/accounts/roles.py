@@ -14,6 +14,10 @@ class Role(StrEnum):
     auditor = "auditor"
     finance = "finance"
     vendor = "vendor"
+    # §9: ward staff (their own account, or a ward's shared kiosk) file service requests;
+    # the one-stop service centre's agents take the 24-hour hotline's calls.
+    ward = "ward"
+    agent = "agent"
 
 
 ROLE_LABELS: dict[Role, tuple[str, str]] = {
@@ -24,6 +28,8 @@ ROLE_LABELS: dict[Role, tuple[str, str]] = {
     Role.auditor: ("Third-party auditor", "第三方审核"),
     Role.finance: ("Finance", "财务"),
     Role.vendor: ("Vendor user", "服务商用户"),
+    Role.ward: ("Ward staff", "科室人员"),
+    Role.agent: ("Service centre agent", "服务中心坐席"),
 }
 
 # Hospital staff who may read the vendor registry.

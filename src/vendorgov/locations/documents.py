@@ -1,5 +1,6 @@
-"""The QR sheet: a label per place, its full name in Chinese and a code that opens the
-inspection form for that place."""
+"""The QR sheet: a label per place, its full name in Chinese and one code that opens the place's
+page: the service request form for ward staff and the hotline, and for supervisors a choice
+between it and the inspection form (§8)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,15 @@ from vendorgov.documents import qr_data_uri, render_pdf
 from vendorgov.settings import get_settings
 
 
-def inspection_url(base_url: str, location_id: int) -> str:
-    return f"{base_url.rstrip('/')}/inspections/new?location_id={location_id}"
+def place_url(base_url: str, location_id: int) -> str:
+    return f"{base_url.rstrip('/')}/at/{location_id}"
 
 
 def qr_sheet(places: list[dict], base_url: str) -> bytes:
     labels = [
         {
             **place,
-            "url": (url := inspection_url(base_url, place["id"])),
+            "url": (url := place_url(base_url, place["id"])),
             "qr": qr_data_uri(url),
         }
         for place in places

@@ -30,6 +30,15 @@ NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
     ("Supervision", "/supervision", (Role.admin, Role.supervisor)),
     ("Plans", "/inspection-plans", (Role.admin, Role.supervisor)),
     ("Locations", "/locations", (Role.admin, Role.supervisor)),
+    ("Report a problem", "/service/new", (Role.ward,)),
+    (
+        "Service requests",
+        "/service/requests",
+        (Role.admin, Role.supervisor, Role.agent, Role.ward, Role.vendor),
+    ),
+    ("Service board", "/service/board", (Role.admin, Role.supervisor, Role.agent)),
+    ("Hotline", "/service/console", (Role.admin, Role.supervisor, Role.agent)),
+    ("Request routes", "/service/routes", (Role.admin, Role.supervisor)),
     ("Audits", "/audits", (Role.admin, Role.supervisor, Role.auditor)),
     (
         "Findings",
