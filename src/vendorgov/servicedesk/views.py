@@ -82,7 +82,7 @@ async def _request_page(
         context={
             **_choices(),
             "r": row,
-            "me": me,
+            "seat": me,
             "errors": errors or {},
             "team": await access.team(request.user.vendor_id) if me.is_manager else [],
             "keeper": request.user.role in access.KEEPERS,
