@@ -28,9 +28,24 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import HERE, _free_port, _reset_postgres, parse_wrk, postgres_available  # noqa: E402
+from run import HERE, _free_port, parse_wrk, postgres_available  # noqa: E402
 
 OPEN_REQUESTS = 5_000
+# An existing PostgreSQL database of the benchmark's own, emptied first (DROP SCHEMA public).
+PG_URL = os.environ.get(
+    "VENDORGOV_BENCH_SERVICEDESK_PG", "postgresql://postgres@127.0.0.1:5432/vendorgov_bench_sd"
+)
+
+
+async def _reset_postgres() -> str:
+    import asyncpg
+
+    connection = await asyncpg.connect(PG_URL)
+    try:
+        await connection.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public")
+    finally:
+        await connection.close()
+    return PG_URL
 RATIO_TARGET, P99_LIMIT_MS, BOARD_LIMIT_MS = 0.5, 50.0, 100.0
 
 

@@ -100,6 +100,8 @@ async def test_supervisors_choose_between_request_and_inspection(login, world):
     assert page.status_code == 200
     assert f"/service/new?location_id={desk.ward}" in page.text
     assert f"/inspections/new?location_id={desk.ward}" in page.text
+    async with login("finance") as c:
+        assert (await c.get(f"/at/{desk.ward}")).status_code == 403
 
 
 async def test_the_board_refreshes_itself_and_the_console_looks_up_callers(login, world):
@@ -134,3 +136,10 @@ async def test_the_routes_page_refuses_a_contract_of_another_category(login, wor
             },
         )
     assert refused.status_code == 422 and "is for cleaning" in refused.text
+
+
+async def test_the_kiosk_asks_for_the_contact_every_time(page_as, world):
+    desk = await make_desk(world)
+    async with page_as(desk.people["kiosk"].username) as kiosk:
+        form = await kiosk.get(f"/at/{desk.ward}")
+    assert form.status_code == 200 and "报修测试 kiosk" not in form.text.split("<main")[1]

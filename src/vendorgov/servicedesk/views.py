@@ -30,7 +30,8 @@ FILERS = allow(*access.FILERS)
 READERS = allow(*access.READERS)
 CENTRE = allow(*access.CENTRE)
 KEEPERS = allow(*access.KEEPERS)
-EVERYONE = allow(*Role)
+# Who a place's QR code leads somewhere: filers, and vendors (to their queue).
+SCANNERS = allow(*access.FILERS, Role.vendor)
 # The steps a request's page posts, by the path's last part.
 STEPS = {"accept", "arrive", "resolve", "assign", "rate", "complaint"}
 
@@ -55,7 +56,9 @@ async def _form_page(
         place = found.get(int(values["location_id"]))
     # One token per form shown: a second tap of "File" returns the first request.
     values.setdefault("client_token", uuid.uuid4().hex)
-    if not console and not values.get("contact_name"):
+    # A nurse's own account names its contact; a ward's shared kiosk asks every time.
+    staff = (await access.desk(request.user)).duty == "staff"
+    if staff and not console and not values.get("contact_name"):
         values = {"contact_name": request.user.display_name, **values}
     return Template(
         "servicedesk/form.html",
@@ -93,7 +96,7 @@ async def _request_page(
 class ServiceDeskPages(Controller):
     include_in_schema = False
 
-    @get("/at/{location_id:int}", guards=[EVERYONE])
+    @get("/at/{location_id:int}", guards=[SCANNERS])
     async def place_code(self, request: Request, location_id: FromPath[int]) -> Response:
         """Where a place's QR label leads (§8): the request form, and for supervisors a
         choice between it and the inspection form."""
