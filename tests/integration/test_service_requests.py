@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import base64
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -359,3 +359,46 @@ async def test_hotline_console_caller_lookup_and_place_search(as_, desk, world):
         assert (
             await c.get("/api/service/callers", params={"phone": "13912345678"})
         ).status_code == 403
+
+
+async def test_the_month_end_counts_requests_with_imported_events(as_, api, desk, monkeypatch):
+    from itertools import count
+
+    from tests.integration.jobs_support import computed_run
+    from vendorgov.servicedesk import service
+    from vendorgov.settings import get_settings
+
+    # The server's clock in an ended month (a run needs one): a minute passes at every step.
+    minutes = count()
+    start = datetime(2026, 10, 14, 1, 0, tzinfo=UTC)
+    monkeypatch.setattr(service, "_now", lambda: start + timedelta(minutes=next(minutes)))
+    for _ in range(2):  # two requests handled in time
+        filed = await file(as_, desk)
+        for name in ("accept", "arrive"):
+            await step(as_, desk, "worker_a", filed["id"], name)
+        await step(as_, desk, "worker_a", filed["id"], "resolve", photo_base64=PHOTO)
+    reported = datetime.fromisoformat(filed["reported_at"])
+    async with api("supervisor") as c:  # and one help-desk event, late on both counts
+        pushed = await c.post(
+            f"/api/contracts/{desk.contract_a}/events",
+            json=[
+                {
+                    "external_id": "HD-LATE-2",
+                    "category": "cleaning",
+                    "priority": "urgent",
+                    "reported_at": reported.isoformat(),
+                    "responded_at": (reported + timedelta(hours=1)).isoformat(),
+                    "resolved_at": (reported + timedelta(hours=3)).isoformat(),
+                }
+            ],
+        )
+        assert pushed.status_code == 200
+    month = reported.astimezone(get_settings().zone).strftime("%Y-%m")
+    async with api("finance") as c:
+        run_id = await computed_run(
+            c, {"month": month, "contract_ids": [desk.contract_a], "reason": "requests"}
+        )
+        run = (await c.get(f"/api/payments/runs/{run_id}")).json()
+    (statement,) = [s for s in run["statements"] if s["contract"] == desk.contract_a]
+    # both clauses: 2 of 3 in time → (200/3 − 50) / (90 − 50) × 100 = 125/3 each
+    assert statement["components_exact"]["sla"] == "125/3"
