@@ -38,6 +38,7 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -262,6 +263,21 @@ def pdfs(run_id: int, count: int, workers: int = 2) -> None:
     )
 
 
+def _postgres_answers(url: str) -> bool:
+    import asyncpg
+
+    async def probe() -> None:
+        parsed = urlparse(url)
+        connection = await asyncpg.connect(url.replace(parsed.path, "/postgres"), timeout=5)
+        await connection.close()
+
+    try:
+        asyncio.run(probe())
+    except (OSError, asyncpg.PostgresError, TimeoutError):
+        return False
+    return True
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--backend", choices=("sqlite", "postgres", "all"), default="all")
@@ -285,6 +301,9 @@ def main() -> int:
         print(json.dumps((floor if args.child == "floor" else vendorgov)(args.url)))
         return 0
     backends = ["sqlite", "postgres"] if args.backend == "all" else [args.backend]
+    if args.backend == "all" and not _postgres_answers(args.pg_url):
+        print(f"PostgreSQL does not answer at {args.pg_url}: SQLite only")
+        backends.remove("postgres")
     for backend in backends:
         data_dir = Path(tempfile.mkdtemp(prefix=f"vendorgov-bench-month-end-{backend}-"))
         url = f"sqlite:///{data_dir}/vendorgov.sqlite3" if backend == "sqlite" else args.pg_url
