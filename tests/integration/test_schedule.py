@@ -10,7 +10,15 @@ from datetime import UTC, datetime, timedelta
 from tests.integration.test_inspections_notices import backdate_notice, cleaning_contract
 from vendorgov.audits import service as audits
 from vendorgov.jobs import schedule, service
+from vendorgov.jobs.tables import Job
 from vendorgov.settings import get_settings
+
+
+async def _hourly_or_longer(job_ids) -> list[str]:
+    """The kinds among the jobs a tick ran whose period is an hour or more (the service
+    desk's escalation runs every five minutes, so later ticks in an hour run it again)."""
+    rows = await Job.select(Job.kind).where(Job.id.is_in(list(job_ids) or [None]))
+    return [r["kind"] for r in rows if schedule.PERIODS[r["kind"]] >= schedule.HOUR]
 
 
 async def _result(kind: str, end: datetime) -> dict:
@@ -31,7 +39,8 @@ async def test_a_notice_is_reminded_of_once_when_its_deadline_comes_within_24_ho
     hour = datetime(2032, 4, 6, 11, tzinfo=UTC)
     await backdate_notice(notice_id, hour - timedelta(hours=1, minutes=30), hours=25)
     assert await schedule.tick(hour + timedelta(minutes=5)) != []
-    assert await schedule.tick(hour + timedelta(minutes=40)) == []  # the same hour: nothing
+    # The same hour: nothing hourly again.
+    assert await _hourly_or_longer(await schedule.tick(hour + timedelta(minutes=40))) == []
     reminded = await _result("schedule.notice_reminders", hour)
     assert [n["notice"] for n in reminded["due_soon"]] == [notice_id]
     await schedule.tick(hour + timedelta(hours=1, minutes=5))
@@ -58,5 +67,5 @@ async def test_clean_up_removes_old_temporary_files_once_and_keeps_the_rest(worl
     # A second tick in the hour does not run it again.
     old.write_bytes(b"x")
     os.utime(old, (an_hour_and_more, an_hour_and_more))
-    assert await schedule.tick(hour + timedelta(minutes=30)) == []
+    assert await _hourly_or_longer(await schedule.tick(hour + timedelta(minutes=30))) == []
     assert old.exists()
