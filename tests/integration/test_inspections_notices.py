@@ -8,7 +8,7 @@ from tests.conftest import in_chinese, new_vendor, unique
 from vendorgov.audits import lists
 from vendorgov.audits import service as audits
 from vendorgov.audits.tables import Notice, NoticeStep
-from vendorgov.contracts import service as contracts
+from vendorgov.contracts import drafting, lifecycle
 from vendorgov.contracts.rules import Terms
 from vendorgov.settings import get_settings
 from vendorgov.sla.measure import Month
@@ -26,9 +26,9 @@ WARD_CLEANING = {
 
 async def cleaning_contract(world, vendor_id, start=date(2026, 1, 1)) -> int:
     officer = world.principals["procurement"]
-    contract_id, version_id = await contracts.create_contract(
+    contract_id, version_id = await drafting.create_contract(
         officer,
-        contracts.ContractInput(
+        drafting.ContractInput(
             number=unique("HT-BJ"),
             title="病区保洁服务合同",
             vendor_id=vendor_id,
@@ -39,7 +39,7 @@ async def cleaning_contract(world, vendor_id, start=date(2026, 1, 1)) -> int:
         ),
         Terms(effective_from=start, monthly_fee=Decimal("128000.00")),
     )
-    await contracts.sign(officer, version_id)
+    await drafting.sign(officer, version_id)
     return contract_id
 
 
@@ -109,7 +109,7 @@ async def test_a_draft_resent_after_its_contract_ended_gets_the_stored_inspectio
             client_token=unique("draft"),
         )
         first = await c.post("/api/inspections", json=body)
-        await contracts.change_status(
+        await lifecycle.change_status(
             world.principals["procurement"], contract_id, "terminate", "服务商违约，提前终止"
         )
         again = await c.post("/api/inspections", json=body)  # sent again once back online

@@ -19,7 +19,7 @@ from tests.integration.test_inspections_notices import (
 from vendorgov.audit import service as audit
 from vendorgov.audits import service as audits
 from vendorgov.audits.tables import Finding, Notice
-from vendorgov.contracts import service as contracts
+from vendorgov.contracts import drafting
 from vendorgov.contracts.tables import ContractVersion
 from vendorgov.files.service import Upload
 from vendorgov.inspections.tables import ChecklistTemplate, Inspection
@@ -171,9 +171,9 @@ async def test_two_primary_contacts_added_at_once_leave_one_primary(api, world):
 
 async def _draft_contract(world) -> tuple[int, str]:
     number = unique("HT-RACE")
-    contract_id, _ = await contracts.create_contract(
+    contract_id, _ = await drafting.create_contract(
         world.principals["procurement"],
-        contracts.ContractInput(
+        drafting.ContractInput(
             number=number,
             title="门诊保洁服务合同",
             vendor_id=world.vendor_a,

@@ -62,10 +62,10 @@ async def qualifications_expiring(job) -> dict:
 
 
 async def contracts_expiring(job) -> dict:
-    from vendorgov.contracts import service as contracts
+    from vendorgov.contracts import lifecycle
 
     day = _local_day(job)
-    return {"on": str(day), "contracts": await contracts.contracts_crossing_warnings(day)}
+    return {"on": str(day), "contracts": await lifecycle.contracts_crossing_warnings(day)}
 
 
 async def dispute_windows_closing(job) -> dict:
