@@ -14,7 +14,7 @@ import pandas as pd
 
 from vendorgov.accounts import service as accounts
 from vendorgov.audit.service import SYSTEM
-from vendorgov.audits import service as audits_service
+from vendorgov.audits import assignments as audit_assignments
 from vendorgov.contracts import drafting
 from vendorgov.contracts import service as contracts
 from vendorgov.contracts.rules import Clause, Penalty, Terms
@@ -269,7 +269,7 @@ async def load(if_empty: bool = False) -> bool:
     # The audit agency's account works on the cleaning contract this quarter.
     cleaning = next(c for c in await contracts.list_contracts(admin) if c["category"] == "cleaning")
     quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-    await audits_service.assign_auditor(
+    await audit_assignments.assign_auditor(
         supervisor,
         await accounts.user_id_for("audit.hx"),
         cleaning["id"],
@@ -369,7 +369,7 @@ async def _inspections(admin, supervisor, today: date) -> None:
     """The checklists, a month of inspections with a few failed items, and two notices: one
     answered and waiting for verification, one overdue."""
     from vendorgov.audits import lists
-    from vendorgov.audits import service as audits
+    from vendorgov.audits import notices as audit_notices
     from vendorgov.inspections import plans
     from vendorgov.inspections import service as inspections
     from vendorgov.locations import demo as demo_locations
@@ -438,11 +438,11 @@ async def _inspections(admin, supervisor, today: date) -> None:
     for contract_id in (answered, unanswered):
         if contract_id is None:
             continue
-        notice_id = await audits.issue_notice(supervisor, by_contract[contract_id])
+        notice_id = await audit_notices.issue_notice(supervisor, by_contract[contract_id])
         if contract_id == answered:
             vendor_user = vendor_users[vendor_of[contract_id]]
-            await audits.act(vendor_user, notice_id, "acknowledge")
-            await audits.act(
+            await audit_notices.act(vendor_user, notice_id, "acknowledge")
+            await audit_notices.act(
                 vendor_user,
                 notice_id,
                 "respond",

@@ -18,6 +18,7 @@ from tests.integration.test_sla_events import RESPOND
 from tests.integration.test_tenders import tender_input
 from tests.querycount import queries
 from vendorgov.accounts import service as accounts
+from vendorgov.audits import notices as audit_notices
 from vendorgov.audits import service as audits
 from vendorgov.contracts import drafting
 from vendorgov.contracts.rules import Terms
@@ -112,8 +113,8 @@ async def build(world, n: int) -> Scenario:
                 found_at=found + timedelta(hours=i),
             ),
         )
-        notice = await audits.get_notice(
-            supervisor, await audits.issue_notice(supervisor, [finding_id])
+        notice = await audit_notices.get_notice(
+            supervisor, await audit_notices.issue_notice(supervisor, [finding_id])
         )
         notice_numbers.append(notice["number"])
     reported = datetime(2026, 10, 5, tzinfo=UTC)

@@ -27,7 +27,8 @@ from tests.integration.test_races import _notice
 from tests.integration.test_tenders import bidder, evaluators, published
 from vendorgov.accounts import service as accounts
 from vendorgov.accounts.roles import Role
-from vendorgov.audits import service as audits
+from vendorgov.audits import notices as audit_notices
+from vendorgov.audits import periods as audit_periods
 from vendorgov.audits.tables import Notice
 from vendorgov.jobs import worker
 from vendorgov.notifications import delivery, service
@@ -137,8 +138,8 @@ async def test_notice_issued_answered_failed_overdue_and_due_soon(world):
         n["params"]["number"] != number for n in await inbox_of(world.principals["vendor_b"])
     )
 
-    await audits.act(vendor, notice_id, "acknowledge")
-    await audits.act(vendor, notice_id, "respond", note="已清理并复查")
+    await audit_notices.act(vendor, notice_id, "acknowledge")
+    await audit_notices.act(vendor, notice_id, "respond", note="已清理并复查")
     answered = [
         n
         for n in await inbox_of(supervisor, "notice.response_submitted")
@@ -147,7 +148,7 @@ async def test_notice_issued_answered_failed_overdue_and_due_soon(world):
     assert len(answered) == 1
 
     # A failed verification sets a new deadline: the vendor hears of it again.
-    await audits.act(supervisor, notice_id, "verify_failed", note="仍有积水")
+    await audit_notices.act(supervisor, notice_id, "verify_failed", note="仍有积水")
     issued = [n for n in await inbox_of(vendor, "notice.issued") if n["params"]["number"] == number]
     assert len(issued) == 2
 
@@ -156,10 +157,10 @@ async def test_notice_issued_answered_failed_overdue_and_due_soon(world):
     ]
     hour = deadline.replace(minute=0, second=0, microsecond=0)
     for _ in range(2):  # the scheduler's period run twice tells once
-        await audits.becoming_due(
+        await audit_periods.becoming_due(
             hour - timedelta(days=1), hour - timedelta(days=1) + timedelta(hours=1)
         )
-        await audits.became_overdue(hour, hour + timedelta(hours=1))
+        await audit_periods.became_overdue(hour, hour + timedelta(hours=1))
     due = [n for n in await inbox_of(vendor, "notice.due_soon") if n["params"]["number"] == number]
     late_vendor = [
         n for n in await inbox_of(vendor, "notice.overdue") if n["params"]["number"] == number

@@ -8,6 +8,7 @@ import pytest
 from tests.conftest import in_chinese, new_vendor, unique
 from tests.integration.jobs_support import computed_run
 from tests.integration.test_inspections_notices import WARD_CLEANING, backdate_notice
+from vendorgov.audits import notices as audit_notices
 from vendorgov.audits import service as audits
 from vendorgov.contracts import drafting
 from vendorgov.contracts import service as contracts
@@ -360,7 +361,7 @@ async def test_d_twice_is_flagged_and_an_overdue_notice_costs_again_the_next_mon
             found_at=datetime(2026, 9, 20, 1, tzinfo=UTC),
         ),
     )
-    notice_id = await audits.issue_notice(supervisor, [complaint])
+    notice_id = await audit_notices.issue_notice(supervisor, [complaint])
     issued = datetime(2026, 9, 20, 2, tzinfo=UTC)  # never fixed: overdue from 21 September
     await backdate_notice(notice_id, issued, hours=24)
 

@@ -28,17 +28,17 @@ def _local_day(job):
 
 
 async def notices_overdue(job) -> dict:
-    from vendorgov.audits import service as audits
+    from vendorgov.audits import periods as audit_periods
 
     start, end = _window(job)
-    return {"overdue": await audits.became_overdue(start, end)}
+    return {"overdue": await audit_periods.became_overdue(start, end)}
 
 
 async def notice_reminders(job) -> dict:
-    from vendorgov.audits import service as audits
+    from vendorgov.audits import periods as audit_periods
 
     start, end = _window(job)
-    return {"due_soon": await audits.becoming_due(start, end)}
+    return {"due_soon": await audit_periods.becoming_due(start, end)}
 
 
 async def tender_deadlines(job) -> dict:
