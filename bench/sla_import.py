@@ -57,7 +57,7 @@ async def setup() -> int:
     from vendorgov.accounts import service as accounts
     from vendorgov.audit.service import SYSTEM
     from vendorgov.contracts import drafting
-    from vendorgov.vendors import service as vendors
+    from vendorgov.vendors import registry as vendor_registry
     from vendorgov.vendors.rules import VendorInput
 
     async with db.lifespan_connections():
@@ -65,7 +65,7 @@ async def setup() -> int:
             SYSTEM, username="bench", display_name="B", password="bench-password", role="admin"
         )
         admin = await accounts.principal_for_user(admin_id)
-        vendor_id = await vendors.create_vendor(
+        vendor_id = await vendor_registry.create_vendor(
             admin, VendorInput(name="压测", uscc="91350100M000100Y43", categories=["cleaning"])
         )
         contract_id, _ = await drafting.create_contract(

@@ -48,7 +48,7 @@ async def make_contracts(count: int) -> list[tuple[int, list[str]]]:
     from vendorgov.contracts import drafting
     from vendorgov.contracts.rules import Terms
     from vendorgov.demo import EVENT_CATEGORIES, sla_clauses
-    from vendorgov.vendors import service as vendors
+    from vendorgov.vendors import registry as vendor_registry
     from vendorgov.vendors.rules import USCC_ALPHABET, VendorInput, uscc_check_character
 
     categories = list(EVENT_CATEGORIES)
@@ -62,7 +62,7 @@ async def make_contracts(count: int) -> list[tuple[int, list[str]]]:
             category = categories[i % len(categories)]
             digits = "".join(USCC_ALPHABET[(i // 31**k) % 31] for k in range(8))
             body = "91420100MA" + digits[:7]
-            vendor_id = await vendors.create_vendor(
+            vendor_id = await vendor_registry.create_vendor(
                 admin,
                 VendorInput(
                     name=f"压测服务商 {i}",

@@ -22,6 +22,8 @@ from vendorgov.files.service import Upload
 from vendorgov.settings import get_settings
 from vendorgov.surveys import demo as demo_surveys
 from vendorgov.tenders import demo as demo_tenders
+from vendorgov.vendors import qualifications as vendor_qualifications
+from vendorgov.vendors import registry as vendor_registry
 from vendorgov.vendors import service as vendors
 from vendorgov.vendors.rules import (
     CATEGORY_LABELS,
@@ -224,7 +226,7 @@ async def load(if_empty: bool = False) -> bool:
     for index, (name, prefix, cats, rep, phone, address, contact) in enumerate(
         [*VENDORS, BIDDING_VENDOR]
     ):
-        vendor_id = await vendors.create_vendor(
+        vendor_id = await vendor_registry.create_vendor(
             admin,
             VendorInput(
                 name=name,
@@ -239,13 +241,13 @@ async def load(if_empty: bool = False) -> bool:
             ),
         )
         vendor_ids.append(vendor_id)
-        await vendors.add_contact(
+        await vendor_registry.add_contact(
             admin,
             vendor_id,
             ContactInput(name=contact[0], title=contact[1], phone=contact[2], is_primary=True),
         )
         await _qualifications(admin, vendor_id, index, prefix, cats, today)
-    await vendors.change_status(
+    await vendor_registry.change_status(
         admin,
         vendor_ids[9],
         "suspend",
@@ -469,7 +471,7 @@ async def _qualifications(
         issued = min(expires - timedelta(days=3 * 365), today - timedelta(days=200))
         items.append((PERMITS[category], number, issued, expires))
     for kind, number, issued, expires in items:
-        await vendors.add_qualification(
+        await vendor_qualifications.add_qualification(
             admin,
             vendor_id,
             QualificationInput(kind=kind, number=number, issued_on=issued, expires_on=expires),

@@ -28,7 +28,7 @@ from vendorgov.sla import service as sla
 from vendorgov.sla.measure import Month
 from vendorgov.sla.tables import ServiceEvent
 from vendorgov.tenders import publication
-from vendorgov.vendors import service as vendors
+from vendorgov.vendors import registry as vendor_registry
 from vendorgov.vendors.rules import VendorInput
 
 
@@ -57,7 +57,7 @@ async def build(world, n: int) -> Scenario:
         )
     )
     vendor_ids = [
-        await vendors.create_vendor(
+        await vendor_registry.create_vendor(
             officer,
             VendorInput(name=f"{tag} 保洁 {i:02d}", uscc=random_uscc(), categories=["cleaning"]),
         )

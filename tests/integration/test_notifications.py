@@ -246,7 +246,7 @@ async def test_qualification_and_contract_expiry_warnings(world):
     from tests.integration.test_inspections_notices import cleaning_contract
     from vendorgov.contracts import lifecycle
     from vendorgov.contracts import service as contracts
-    from vendorgov.vendors import service as vendors
+    from vendorgov.vendors import qualifications as vendor_qualifications
 
     vendor_id, vendor, _ = await vendor_user(world)
     contract_id = await cleaning_contract(world, vendor_id)
@@ -265,13 +265,13 @@ async def test_qualification_and_contract_expiry_warnings(world):
     from vendorgov.vendors.rules import QualificationInput
 
     expires = date(2031, 5, 17)
-    await vendors.add_qualification(
+    await vendor_qualifications.add_qualification(
         world.principals["admin"],
         vendor_id,
         QualificationInput("business_licence", unique("L"), date(2021, 5, 17), expires),
         Upload("licence.pdf", PDF),
     )
-    await vendors.qualifications_crossing_warnings(expires)
+    await vendor_qualifications.qualifications_crossing_warnings(expires)
     warned = await inbox_of(vendor, "qualification.expiring")
     assert len(warned) == 1 and warned[0]["params"]["expires"] == "2031-05-17"
 

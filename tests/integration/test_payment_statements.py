@@ -19,6 +19,7 @@ from vendorgov.payments import exports, run_view
 from vendorgov.payments import service as payments
 from vendorgov.sla.measure import Month
 from vendorgov.tenders import documents as tender_documents
+from vendorgov.vendors import registry as vendor_registry
 from vendorgov.vendors import service as vendors
 from vendorgov.vendors.rules import VendorInput
 
@@ -85,7 +86,7 @@ async def test_the_accounting_export_reads_back_equal_to_the_statements(api, wor
         world, bank_name="中国工商银行武汉分行", bank_account="4200 1234 5678 9012"
     )
     current = await vendors.get_vendor(admin, hostile)
-    await vendors.update_vendor(
+    await vendor_registry.update_vendor(
         admin,
         hostile,
         VendorInput(

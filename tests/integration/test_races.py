@@ -25,6 +25,8 @@ from vendorgov.contracts import drafting
 from vendorgov.contracts.tables import ContractVersion
 from vendorgov.files.service import Upload
 from vendorgov.inspections.tables import ChecklistTemplate, Inspection
+from vendorgov.vendors import qualifications as vendor_qualifications
+from vendorgov.vendors import registry as vendor_registry
 from vendorgov.vendors import service as vendors
 from vendorgov.vendors.rules import QualificationInput
 
@@ -123,7 +125,7 @@ async def test_two_blacklistings_at_once_blacklist_once(api, world):
 
 async def test_two_reinstatements_at_once_reinstate_once(api, world):
     vendor_id = await new_vendor(world)
-    await vendors.change_status(
+    await vendor_registry.change_status(
         world.principals["procurement"], vendor_id, "blacklist", "提供虚假资质材料"
     )
     codes, responses = await _status_race(
@@ -136,7 +138,7 @@ async def test_two_reinstatements_at_once_reinstate_once(api, world):
 
 async def test_a_qualification_removed_twice_at_once_is_removed_once(api, world):
     vendor_id = await new_vendor(world)
-    qualification_id = await vendors.add_qualification(
+    qualification_id = await vendor_qualifications.add_qualification(
         world.principals["procurement"],
         vendor_id,
         QualificationInput(

@@ -55,10 +55,13 @@ async def notification_digests(job) -> dict:
 
 
 async def qualifications_expiring(job) -> dict:
-    from vendorgov.vendors import service as vendors
+    from vendorgov.vendors import qualifications as vendor_qualifications
 
     day = _local_day(job)
-    return {"on": str(day), "qualifications": await vendors.qualifications_crossing_warnings(day)}
+    return {
+        "on": str(day),
+        "qualifications": await vendor_qualifications.qualifications_crossing_warnings(day),
+    }
 
 
 async def contracts_expiring(job) -> dict:
