@@ -56,7 +56,7 @@ async def setup() -> int:
     from vendorgov import db
     from vendorgov.accounts import service as accounts
     from vendorgov.audit.service import SYSTEM
-    from vendorgov.contracts import drafting
+    from vendorgov.contracts import drafting as contract_drafting
     from vendorgov.vendors import registry as vendor_registry
     from vendorgov.vendors.rules import VendorInput
 
@@ -68,9 +68,9 @@ async def setup() -> int:
         vendor_id = await vendor_registry.create_vendor(
             admin, VendorInput(name="压测", uscc="91350100M000100Y43", categories=["cleaning"])
         )
-        contract_id, _ = await drafting.create_contract(
+        contract_id, _ = await contract_drafting.create_contract(
             admin,
-            drafting.ContractInput(
+            contract_drafting.ContractInput(
                 number="HT-BENCH",
                 title="bench",
                 vendor_id=vendor_id,

@@ -45,7 +45,7 @@ async def make_contracts(count: int) -> list[tuple[int, list[str]]]:
     from vendorgov import db
     from vendorgov.accounts import service as accounts
     from vendorgov.audit.service import SYSTEM
-    from vendorgov.contracts import drafting
+    from vendorgov.contracts import drafting as contract_drafting
     from vendorgov.contracts.rules import Terms
     from vendorgov.demo import EVENT_CATEGORIES, sla_clauses
     from vendorgov.vendors import registry as vendor_registry
@@ -70,9 +70,9 @@ async def make_contracts(count: int) -> list[tuple[int, list[str]]]:
                     categories=[category],
                 ),
             )
-            contract_id, version_id = await drafting.create_contract(
+            contract_id, version_id = await contract_drafting.create_contract(
                 admin,
-                drafting.ContractInput(
+                contract_drafting.ContractInput(
                     number=f"HT-BENCH-{i:03d}",
                     title="bench",
                     vendor_id=vendor_id,
@@ -87,7 +87,7 @@ async def make_contracts(count: int) -> list[tuple[int, list[str]]]:
                     clauses=sla_clauses(category),
                 ),
             )
-            await drafting.sign(admin, version_id)
+            await contract_drafting.sign(admin, version_id)
             made.append((contract_id, EVENT_CATEGORIES[category]))
     return made
 

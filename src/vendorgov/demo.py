@@ -15,7 +15,7 @@ import pandas as pd
 from vendorgov.accounts import service as accounts
 from vendorgov.audit.service import SYSTEM
 from vendorgov.audits import assignments as audit_assignments
-from vendorgov.contracts import drafting
+from vendorgov.contracts import drafting as contract_drafting
 from vendorgov.contracts import service as contracts
 from vendorgov.contracts.rules import Clause, Penalty, Terms
 from vendorgov.files.service import Upload
@@ -577,9 +577,9 @@ async def _contracts(admin, vendor_ids: list[int], today: date) -> None:
             deduction_cap_percent=Decimal(15),
             terms_text="乙方应按照附件一服务水平协议提供服务，甲方按月考核并据考核结果支付服务费。",
         )
-        contract_id, version_id = await drafting.create_contract(
+        contract_id, version_id = await contract_drafting.create_contract(
             admin,
-            drafting.ContractInput(
+            contract_drafting.ContractInput(
                 number=f"HT-{start.year}-{index + 1:03d}",
                 title=f"{CATEGORY_LABELS[category][1]}服务外包合同",
                 vendor_id=vendor_id,
@@ -591,16 +591,16 @@ async def _contracts(admin, vendor_ids: list[int], today: date) -> None:
             ),
             terms,
         )
-        await drafting.sign(admin, version_id)
+        await contract_drafting.sign(admin, version_id)
         if index == 0 and today.replace(day=1) > start:
-            amended = await drafting.amend(
+            amended = await contract_drafting.amend(
                 admin, contract_id, "年度调价3%并提高响应及时率目标", today.replace(day=1)
             )
             terms.effective_from = today.replace(day=1)
             terms.monthly_fee = (fee * Decimal("1.03")).quantize(Decimal("0.01"))
             terms.clauses[0].target = Decimal(97)
-            await drafting.update_draft(admin, amended, terms, None)
-            await drafting.sign(admin, amended)
+            await contract_drafting.update_draft(admin, amended, terms, None)
+            await contract_drafting.sign(admin, amended)
 
 
 EVENT_CATEGORIES = {

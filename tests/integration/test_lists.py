@@ -20,7 +20,7 @@ from tests.querycount import queries
 from vendorgov.accounts import service as accounts
 from vendorgov.audits import notices as audit_notices
 from vendorgov.audits import service as audits
-from vendorgov.contracts import drafting
+from vendorgov.contracts import drafting as contract_drafting
 from vendorgov.contracts.rules import Terms
 from vendorgov.payments import run_view
 from vendorgov.payments.tables import PaymentRun, Statement
@@ -69,9 +69,9 @@ async def build(world, n: int) -> Scenario:
     contract_ids, numbers = [], []
     for i in range(n):
         number = f"{tag}-HT-{i:02d}"
-        contract_id, version_id = await drafting.create_contract(
+        contract_id, version_id = await contract_drafting.create_contract(
             officer,
-            drafting.ContractInput(
+            contract_drafting.ContractInput(
                 number=number,
                 title=f"保洁服务合同 {i:02d}",
                 vendor_id=vendor_ids[0],
@@ -83,7 +83,7 @@ async def build(world, n: int) -> Scenario:
             terms,
         )
         if i < 2:
-            await drafting.sign(officer, version_id)
+            await contract_drafting.sign(officer, version_id)
         contract_ids.append(contract_id)
         numbers.append(number)
     found = datetime(2026, 10, 1, tzinfo=UTC)

@@ -244,15 +244,15 @@ async def test_tender_published_panel_and_deadlines(world):
 
 async def test_qualification_and_contract_expiry_warnings(world):
     from tests.integration.test_inspections_notices import cleaning_contract
-    from vendorgov.contracts import lifecycle
+    from vendorgov.contracts import lifecycle as contract_lifecycle
     from vendorgov.contracts import service as contracts
     from vendorgov.vendors import qualifications as vendor_qualifications
 
     vendor_id, vendor, _ = await vendor_user(world)
     contract_id = await cleaning_contract(world, vendor_id)
     ends = (await contracts.get_contract(world.principals["admin"], contract_id))["end_date"]
-    await lifecycle.contracts_crossing_warnings(ends)
-    await lifecycle.contracts_crossing_warnings(ends)
+    await contract_lifecycle.contracts_crossing_warnings(ends)
+    await contract_lifecycle.contracts_crossing_warnings(ends)
     warned = await inbox_of(vendor, "contract.expiring")
     assert len(warned) == 1 and warned[0]["link"] == f"/contracts/{contract_id}"
     assert any(

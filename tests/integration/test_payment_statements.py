@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from tests.conftest import new_vendor, random_uscc, unique
 from tests.integration.test_payment_runs import OCTOBER, october_contract, october_records
-from vendorgov.contracts import drafting
+from vendorgov.contracts import drafting as contract_drafting
 from vendorgov.contracts.rules import Terms
 from vendorgov.files.exports import neutralise
 from vendorgov.payments import exports, run_view
@@ -30,9 +30,9 @@ FORMULA_NAME = '=HYPERLINK("http://x")'
 async def simple_contract(world, vendor_id, category="cleaning", number=None, fee="50000.00"):
     officer = world.principals["procurement"]
     terms = Terms(effective_from=date(2026, 1, 1), monthly_fee=D(fee))
-    contract_id, version_id = await drafting.create_contract(
+    contract_id, version_id = await contract_drafting.create_contract(
         officer,
-        drafting.ContractInput(
+        contract_drafting.ContractInput(
             number=number or unique("HT-FW"),
             title="后勤服务合同",
             vendor_id=vendor_id,
@@ -43,7 +43,7 @@ async def simple_contract(world, vendor_id, category="cleaning", number=None, fe
         ),
         terms,
     )
-    await drafting.sign(officer, version_id)
+    await contract_drafting.sign(officer, version_id)
     return contract_id
 
 

@@ -21,7 +21,7 @@ from vendorgov.audits import assignments as audit_assignments
 from vendorgov.audits import notices as audit_notices
 from vendorgov.audits import service as audits
 from vendorgov.audits.tables import Finding, Notice
-from vendorgov.contracts import drafting
+from vendorgov.contracts import drafting as contract_drafting
 from vendorgov.contracts.tables import ContractVersion
 from vendorgov.files.service import Upload
 from vendorgov.inspections.tables import ChecklistTemplate, Inspection
@@ -175,9 +175,9 @@ async def test_two_primary_contacts_added_at_once_leave_one_primary(api, world):
 
 async def _draft_contract(world) -> tuple[int, str]:
     number = unique("HT-RACE")
-    contract_id, _ = await drafting.create_contract(
+    contract_id, _ = await contract_drafting.create_contract(
         world.principals["procurement"],
-        drafting.ContractInput(
+        contract_drafting.ContractInput(
             number=number,
             title="门诊保洁服务合同",
             vendor_id=world.vendor_a,

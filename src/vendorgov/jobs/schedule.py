@@ -65,10 +65,10 @@ async def qualifications_expiring(job) -> dict:
 
 
 async def contracts_expiring(job) -> dict:
-    from vendorgov.contracts import lifecycle
+    from vendorgov.contracts import lifecycle as contract_lifecycle
 
     day = _local_day(job)
-    return {"on": str(day), "contracts": await lifecycle.contracts_crossing_warnings(day)}
+    return {"on": str(day), "contracts": await contract_lifecycle.contracts_crossing_warnings(day)}
 
 
 async def dispute_windows_closing(job) -> dict:
