@@ -8,6 +8,7 @@ from dataclasses import asdict
 from datetime import date
 
 from vendorgov import db
+from vendorgov.accounts import service as accounts
 from vendorgov.accounts.roles import Principal
 from vendorgov.audit import service as audit
 from vendorgov.errors import Conflict, FieldError, InvalidInput, NotFound
@@ -189,8 +190,6 @@ async def change_status(
 async def delete_vendor(actor: Principal, vendor_id: int) -> None:
     """Only a vendor nothing refers to yet (no user accounts) may be deleted; otherwise
     blacklist or suspend it, which keeps the record."""
-    from vendorgov.accounts import service as accounts
-
     ensure_keeper(actor)
     async with db.transaction():
         row = await lock_vendor(vendor_id)
