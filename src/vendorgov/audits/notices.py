@@ -21,7 +21,7 @@ from vendorgov.audits.rules import NoticeAction, NoticeStatus, Severity
 from vendorgov.audits.service import utc_now, with_places
 from vendorgov.audits.tables import Finding, Notice, NoticeStep
 from vendorgov.contracts import service as contracts
-from vendorgov.errors import Conflict, Forbidden, InvalidInput, NotFound
+from vendorgov.errors import Conflict, Forbidden, InvalidInput, NotFound, member_of
 from vendorgov.files import service as files
 from vendorgov.locations import service as locations
 from vendorgov.settings import get_settings
@@ -275,12 +275,7 @@ async def act(
     contract version in force; major by default) or discards it with the reason (`note`). The
     vendor of the contract acknowledges and responds; a supervisor verifies. A failed
     verification sends it back to issued with a new deadline, counted from now."""
-    try:
-        step = NoticeAction(action)
-    except ValueError:
-        raise InvalidInput.single(
-            "action", "one_of", f"one of {', '.join(a.value for a in NoticeAction)}"
-        ) from None
+    step = member_of(NoticeAction, action, "action")
     async with db.transaction():
         # Locked: of two actions at once, the second reads the first one's result and is
         # refused if it no longer applies (409 naming the status it found).

@@ -156,8 +156,9 @@ async def _insert_version(
     return version.id
 
 
-async def _version_for_change(version_id: int) -> tuple[dict, dict]:
-    """The version and its contract, read once the contract is locked."""
+async def _draft_for_change(version_id: int) -> tuple[dict, dict]:
+    """The draft version and its contract, read once the contract is locked (a signed version
+    is refused: it never changes)."""
     found = (
         await ContractVersion.select(ContractVersion.contract)
         .where(ContractVersion.id == version_id)
@@ -167,6 +168,7 @@ async def _version_for_change(version_id: int) -> tuple[dict, dict]:
         await lock_contract(found["contract"])
         row = await ContractVersion.select().where(ContractVersion.id == version_id).first()
         if row is not None:  # not discarded while this waited for the lock
+            ensure_draft(row)
             return row, await contract_row(row["contract"])
     raise NotFound("contract version", version_id)
 
@@ -174,14 +176,10 @@ async def _version_for_change(version_id: int) -> tuple[dict, dict]:
 def ensure_draft(version: dict) -> None:
     """Signed versions never change: refuse before looking at what was sent."""
     if version["status"] == "signed":
-        raise _immutable(version)
-
-
-def _immutable(row: dict) -> Conflict:
-    return Conflict(
-        f"version {row['number']} is signed and cannot change; amend the contract "
-        "to make a new version"
-    )
+        raise Conflict(
+            f"version {version['number']} is signed and cannot change; amend the contract "
+            "to make a new version"
+        )
 
 
 async def update_draft(
@@ -191,9 +189,7 @@ async def update_draft(
     409 listing what the other save changed."""
     ensure_keeper(actor)
     async with db.transaction():
-        row, contract = await _version_for_change(version_id)
-        if row["status"] == "signed":
-            raise _immutable(row)
+        row, contract = await _draft_for_change(version_id)
         current = rules.terms_from(json.loads(row["terms"]))
         if revision is not None and revision != row["revision"]:
             since = rules.diff_terms(
@@ -244,9 +240,7 @@ async def sign(actor: Principal, version_id: int) -> None:
     """Sign a draft: it becomes immutable and, from its effective date, the version in force."""
     ensure_keeper(actor)
     async with db.transaction():
-        row, contract = await _version_for_change(version_id)
-        if row["status"] == "signed":
-            raise _immutable(row)
+        row, contract = await _draft_for_change(version_id)
         terms = rules.terms_from(json.loads(row["terms"]))
         rules.terms_errors(terms, contract["start_date"], contract["end_date"]).raise_if_any()
         if contract["status"] == ContractStatus.terminated.value:
@@ -341,9 +335,7 @@ async def amend(
 async def discard_draft(actor: Principal, version_id: int) -> None:
     ensure_keeper(actor)
     async with db.transaction():
-        row, contract = await _version_for_change(version_id)
-        if row["status"] == "signed":
-            raise _immutable(row)
+        row, contract = await _draft_for_change(version_id)
         if row["number"] == 1:
             raise Conflict("the first version is the contract itself; edit it instead")
         await ContractVersion.delete().where(ContractVersion.id == version_id)

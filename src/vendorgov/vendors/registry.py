@@ -11,7 +11,7 @@ from vendorgov import db
 from vendorgov.accounts import service as accounts
 from vendorgov.accounts.roles import Principal
 from vendorgov.audit import service as audit
-from vendorgov.errors import Conflict, FieldError, InvalidInput, NotFound
+from vendorgov.errors import Conflict, FieldError, InvalidInput, NotFound, member_of
 from vendorgov.vendors import rules
 from vendorgov.vendors.rules import (
     ContactInput,
@@ -151,12 +151,7 @@ async def change_status(
     actor: Principal, vendor_id: int, action: str, reason: str, until: date | None = None
 ) -> str:
     ensure_keeper(actor)
-    try:
-        parsed = StatusAction(action)
-    except ValueError:
-        raise InvalidInput.single(
-            "action", "unknown_action", f"one of {', '.join(a.value for a in StatusAction)}"
-        ) from None
+    parsed = member_of(StatusAction, action, "action", "unknown_action")
     async with db.transaction():
         row = await lock_vendor(vendor_id)
         current = rules.effective_status(Status(row["status"]), row["suspended_until"], today())
