@@ -46,6 +46,8 @@ from vendorgov.notifications.views import InboxPages, RobotPages
 from vendorgov.paging import page_params
 from vendorgov.payments.api import PaymentApi
 from vendorgov.payments.views import MonthEndPages
+from vendorgov.servicedesk.api import ServiceDeskApi
+from vendorgov.servicedesk.views import ServiceDeskPages
 from vendorgov.settings import Settings, get_settings, private_dir
 from vendorgov.sla.api import EventTemplateApi, SlaApi, SurveyApi
 from vendorgov.sla.views import ScorecardPages
@@ -249,6 +251,7 @@ def create_app(
             AccountPages,
             TokenPages,
             AuditPages,
+            ServiceDeskPages,
             VendorApi,
             ContractApi,
             SlaApi,
@@ -267,6 +270,7 @@ def create_app(
             JobApi,
             InboxApi,
             ExportPages,
+            ServiceDeskApi,
             _mount_admin(),
             *offline.ROUTES,
             create_static_files_router(

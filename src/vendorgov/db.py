@@ -33,7 +33,7 @@ import os
 import sqlite3
 import time
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -489,7 +489,7 @@ async def fetch(template: str, *args: Any) -> list[dict]:
 
 async def fetch_chunks(
     template: str, *args: Any, size: int = 200_000
-) -> AsyncIterator[list[tuple]]:
+) -> AsyncIterator[list[Sequence[Any]]]:
     """Like fetch(), outside transactions, for reading many rows into DataFrames: rows come
     as tuples of the values as stored (on SQLite timestamps stay ISO text; Piccolo's
     per-value converters took two thirds of the time), `size` at a time."""
@@ -498,7 +498,7 @@ async def fetch_chunks(
         async with db.pool.acquire() as connection, connection.transaction():
             cursor = await connection.cursor(_placeholders(template, True), *args)
             while rows := await cursor.fetch(size):
-                yield [tuple(r) for r in rows]
+                yield rows  # asyncpg Records: sequences, like sqlite3's tuples
         return
     cursor = db.bulk_reader.execute(_placeholders(template, postgres=False), args)
     try:

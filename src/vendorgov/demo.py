@@ -52,6 +52,12 @@ ACCOUNTS: list[tuple[str, str, str, int | None]] = [
     ("antai", "vendor", "安泰保安 项目经理", 1),
     ("huakang", "vendor", "华康物业 投标专员", 8),
     ("jingmei", "vendor", "净美保洁 商务经理", 10),
+    # The one-stop service centre (§9): a ward nurse, the ward's shared kiosk, a hotline
+    # agent and a cleaner (a worker) of the cleaning vendor.
+    ("hsz.zy5", "ward", "张护士 (住院部5楼护士站)", None),
+    ("kiosk.zy5", "ward", "住院部5楼护士站 共享平板", None),
+    ("kefu", "agent", "陈芳 (服务中心坐席)", None),
+    ("jiekang.w1", "vendor", "洁康保洁 保洁员 刘师傅", 0),
 ]
 
 # name, first 17 characters of the USCC (authority 9 + type 1 + Wuhan/Hubei division +
@@ -268,6 +274,11 @@ async def load(if_empty: bool = False) -> bool:
     supervisor = await accounts.principal_for_user(await accounts.user_id_for("li.qiang"))
     await _inspections(admin, supervisor, today)
     await demo_surveys.load(supervisor, today)  # after the places, before the month-end
+    from vendorgov.servicedesk import demo as demo_servicedesk
+
+    # The app's icon stands in for a cleaner's photo of the result.
+    photo = (get_settings().static_dir / "icons" / "icon-192.png").read_bytes()
+    await demo_servicedesk.load(admin, supervisor, photo)
     # The audit agency's account works on the cleaning contract this quarter.
     cleaning = next(c for c in await contracts.list_contracts(admin) if c["category"] == "cleaning")
     quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)

@@ -25,5 +25,6 @@ APP_REGISTRY = AppRegistry(
         "vendorgov.jobs.piccolo_app",
         "vendorgov.notifications.piccolo_app",
         "vendorgov.surveys.piccolo_app",
+        "vendorgov.servicedesk.piccolo_app",
     ]
 )

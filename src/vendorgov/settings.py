@@ -111,6 +111,14 @@ class Settings:
     notify_poll_s: int = 10
     notify_lease_s: int = 60
     bell_poll_s: int = 30
+    # §9 service requests: hours after resolution until a request the requester has not
+    # rated is confirmed without a rating; the largest photo a request or a resolution takes;
+    # the service centre's number, named when no contract takes a request; how often the
+    # centre's board refreshes itself.
+    service_confirm_hours: int = 72
+    service_photo_bytes: int = 5 * 1024 * 1024
+    service_hotline: str = ""
+    service_board_poll_s: int = 15
     templates_dir: Path = PACKAGE_DIR / "templates"
     static_dir: Path = PACKAGE_DIR / "static"
 
@@ -268,6 +276,12 @@ def load_settings() -> Settings:
         notify_poll_s=_int("VENDORGOV_NOTIFY_POLL_S", Settings.notify_poll_s),
         notify_lease_s=_int("VENDORGOV_NOTIFY_LEASE_S", Settings.notify_lease_s),
         bell_poll_s=_int("VENDORGOV_BELL_POLL_S", Settings.bell_poll_s),
+        service_confirm_hours=_int(
+            "VENDORGOV_SERVICE_CONFIRM_HOURS", Settings.service_confirm_hours
+        ),
+        service_photo_bytes=_int("VENDORGOV_SERVICE_PHOTO_BYTES", Settings.service_photo_bytes),
+        service_hotline=_env("VENDORGOV_SERVICE_HOTLINE"),
+        service_board_poll_s=_int("VENDORGOV_SERVICE_BOARD_POLL_S", Settings.service_board_poll_s),
     )
 
 

@@ -16,7 +16,9 @@ from tests.integration.test_tender_sealing import sealed_tender
 from vendorgov.accounts.roles import Role
 from vendorgov.audits.tables import AuditAssignment, Notice
 from vendorgov.inspections.tables import InspectionPlan
+from vendorgov.locations.tables import Location
 from vendorgov.payments.tables import PaymentRun
+from vendorgov.servicedesk.tables import ServiceRequest
 from vendorgov.settings import get_settings
 from vendorgov.sla.tables import ServiceEvent
 from vendorgov.vendors.tables import Qualification
@@ -94,11 +96,14 @@ async def real_ids(world, api) -> dict[str, str]:
         "qualification_id": Qualification.id,
         "plan_id": InspectionPlan.id,
         "assignment_id": AuditAssignment.id,
+        "request_id": ServiceRequest.id,
+        "location_id": Location.id,
     }.items():
         ids[name] = await _newest(column) or "999999"
     ids["job_id"] = "no-such-job"
     ids["dispute_id"] = "999999"  # an evidence download of a dispute that does not exist: 404
     ids["file"] = "999999"
+    ids["which"] = "request"  # a service request's own photo (404 when it has none)
     return ids
 
 

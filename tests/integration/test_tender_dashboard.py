@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.conftest import unique
 from tests.integration.test_inspections_notices import cleaning_contract
+from tests.integration.test_payment_disputes import session, vendor_user
 from tests.integration.test_tender_documents import _tender_body
 
 
@@ -31,8 +32,12 @@ async def test_a_published_tender_shows_on_the_dashboard_of_vendors_of_its_categ
         assert reference not in (await supervisor.get("/")).text
 
 
-async def test_a_vendor_sees_an_issued_notice_waiting_for_its_acknowledgement(api, login, world):
-    contract_id = await cleaning_contract(world, world.vendor_a)
+async def test_a_vendor_sees_an_issued_notice_waiting_for_its_acknowledgement(
+    app, api, login, world
+):
+    # A vendor of its own: the dashboard shows the first few of a vendor's notices.
+    vendor_id, vendor_user_, _token = await vendor_user(world)
+    contract_id = await cleaning_contract(world, vendor_id)
     async with api("supervisor") as supervisor:
         finding = await supervisor.post(
             "/api/findings",
@@ -46,7 +51,7 @@ async def test_a_vendor_sees_an_issued_notice_waiting_for_its_acknowledgement(ap
         issued = await supervisor.post("/api/notices", json={"finding_ids": [finding.json()["id"]]})
         assert issued.status_code == 201, issued.text
         number = (await supervisor.get(f"/api/notices/{issued.json()['id']}")).json()["number"]
-    async with login("vendor") as vendor:
+    async with session(app, vendor_user_) as vendor:
         home = (await vendor.get("/")).text
     assert number in home and "acknowledge receipt" in home
     async with login("vendor_b") as other:

@@ -16,6 +16,10 @@ class Role(StrEnum):
     auditor = "auditor"
     finance = "finance"
     vendor = "vendor"
+    # §9: ward staff (their own account, or a ward's shared kiosk) file service requests;
+    # the one-stop service centre's agents take the 24-hour hotline's calls.
+    ward = "ward"
+    agent = "agent"
 
 
 ROLE_LABELS: dict[Role, tuple[str, str]] = {
@@ -26,6 +30,8 @@ ROLE_LABELS: dict[Role, tuple[str, str]] = {
     Role.auditor: (N_("Third-party auditor"), "第三方审核"),
     Role.finance: (N_("Finance"), "财务"),
     Role.vendor: (N_("Vendor user"), "服务商用户"),
+    Role.ward: (N_("Ward staff"), "科室人员"),
+    Role.agent: (N_("Service centre agent"), "服务中心坐席"),
 }
 
 # Hospital staff who may read the vendor registry.

@@ -307,6 +307,16 @@ async def readable_in_force(
     return row, rules.version_in_force(refs, day)
 
 
+async def routing_target(contract_id: int) -> dict:
+    """What the service desk routes requests by (§9), for anyone filing one: number, vendor,
+    category, effective status (only a running contract takes requests). NotFound if none."""
+    row = _decorate_contract(await _contract_row(contract_id), vendors.today())
+    return {
+        k: row[k]
+        for k in ("id", "number", "title", "vendor", "vendor_name", "category", "effective_status")
+    }
+
+
 async def contract_id_for(number: str) -> int:
     row = await Contract.select(Contract.id).where(Contract.number == number).first()
     if row is None:

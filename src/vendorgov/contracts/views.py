@@ -23,7 +23,7 @@ from vendorgov.i18n import N_, _
 from vendorgov.paging import PageRequest
 from vendorgov.vendors import service as vendors
 from vendorgov.web import list_exports
-from vendorgov.web.forms import Form, error_map, not_a_number
+from vendorgov.web.forms import Form, error_map, not_a_number, retried_id
 
 # Vendors read their own contracts and auditors their assigned ones (the service checks which).
 READ = allow(*READERS, Role.vendor, Role.auditor)
@@ -224,13 +224,13 @@ class ContractPages(Controller):
         return await list_exports.respond(request, EXPORT, filters)
 
     @get("/new", guards=[WRITE])
-    async def new(self, vendor_q: FromQuery[str] = "") -> Template:
+    async def new(self, request: Request, vendor_q: FromQuery[str] = "") -> Template:
         return Template(
             "contracts/form.html",
             context={
                 "values": {"notice_days": 90},
                 "errors": {},
-                "vendors": await vendors.vendor_choices(vendor_q),
+                "vendors": await vendors.vendor_choices(vendor_q, retried_id(request, "vendor_id")),
                 "vendor_q": vendor_q,
                 **service.choices(),
             },
@@ -259,19 +259,6 @@ class ContractPages(Controller):
             category="ok",
         )
         return Redirect(f"/contracts/{contract_id}/versions/1")
-
-    async def _form_error(self, form: Form, errors: dict, status: int = 422) -> Template:
-        return Template(
-            "contracts/form.html",
-            status_code=status,
-            context={
-                "values": form.values(),
-                "errors": errors,
-                "vendors": await vendors.vendor_choices(chosen=form.integer("vendor_id")),
-                "vendor_q": "",
-                **service.choices(),
-            },
-        )
 
     @get("/{contract_id:int}", guards=[READ])
     async def detail(self, request: Request, contract_id: FromPath[int]) -> Template:

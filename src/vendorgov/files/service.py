@@ -32,8 +32,16 @@ def _blob_path(sha256: str) -> Path:
     return get_settings().files_dir / sha256[:2] / sha256[2:4] / sha256
 
 
-def check_upload(field: str, upload: Upload, allowed: tuple[str, ...] = DOCUMENT_TYPES) -> None:
-    problem = upload_problem(upload.data, get_settings().max_upload_bytes, allowed)
+def check_upload(
+    field: str,
+    upload: Upload,
+    allowed: tuple[str, ...] = DOCUMENT_TYPES,
+    max_bytes: int | None = None,
+) -> None:
+    """InvalidInput naming `field` for an empty, too large (the upload limit, or a smaller
+    `max_bytes`) or unrecognised file."""
+    limit = max_bytes or get_settings().max_upload_bytes
+    problem = upload_problem(upload.data, limit, allowed)
     if problem:
         raise InvalidInput.single(field, *problem)
 

@@ -12,6 +12,7 @@ from litestar.stores.file import FileStore
 from vendorgov.jobs import service
 from vendorgov.settings import get_settings
 
+FIVE_MINUTES = timedelta(minutes=5)
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 # Unreferenced temporary files (an upload cut short) older than this are removed.
@@ -78,6 +79,22 @@ async def dispute_windows_closing(job) -> dict:
     return {"closed": await disputes.windows_closing(start, end)}
 
 
+async def service_escalations(job) -> dict:
+    """§9: requests at 80 % of a threshold, or past it, at the period's end. Every five
+    minutes: thresholds are often 15 or 30 minutes."""
+    from vendorgov.servicedesk import service as servicedesk
+
+    _, end = _window(job)
+    return {"escalated": await servicedesk.escalate(end)}
+
+
+async def service_auto_confirm(job) -> dict:
+    from vendorgov.servicedesk import service as servicedesk
+
+    _, end = _window(job)
+    return {"confirmed": await servicedesk.auto_confirm(end)}
+
+
 async def clean_up(job) -> dict:
     """Expired sessions of the file store (Redis expires its own), and temporary upload
     files left by an interrupted write."""
@@ -102,6 +119,8 @@ KINDS = {
     "schedule.clean_up": clean_up,
     "schedule.tender_deadlines": tender_deadlines,
     "schedule.notification_digests": notification_digests,
+    "schedule.service_escalations": service_escalations,
+    "schedule.service_auto_confirm": service_auto_confirm,
 }
 PERIODS = {
     "schedule.notices_overdue": HOUR,
@@ -112,15 +131,22 @@ PERIODS = {
     "schedule.clean_up": HOUR,
     "schedule.tender_deadlines": HOUR,
     "schedule.notification_digests": DAY,
+    "schedule.service_escalations": FIVE_MINUTES,
+    "schedule.service_auto_confirm": HOUR,
 }
 
 
 def _period_end(now: datetime, period: timedelta) -> datetime:
-    """The last period boundary at or before now (days in the hospital's zone)."""
+    """The last period boundary at or before now (days in the hospital's zone; periods
+    shorter than an hour at multiples of their minutes)."""
     if period == DAY:
         local = now.astimezone(get_settings().zone)
         return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
-    return now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    if period < HOUR:
+        step = int(period.total_seconds() // 60)
+        return hour.replace(minute=now.astimezone(UTC).minute // step * step)
+    return hour
 
 
 async def tick(now: datetime) -> list:

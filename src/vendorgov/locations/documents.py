@@ -1,5 +1,6 @@
-"""The QR sheet: a label per place, its full name in Chinese and a code that opens the
-inspection form for that place."""
+"""The QR sheet: a label per place, its full name in Chinese and one code that opens the place's
+page: the service request form for ward staff and the hotline, and for supervisors a choice
+between it and the inspection form (§8)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from vendorgov.documents import qr_data_uri, rendered_pdf
 from vendorgov.settings import get_settings
 
 
-def inspection_url(base_url: str, location_id: int) -> str:
-    return f"{base_url.rstrip('/')}/inspections/new?location_id={location_id}"
+def place_url(base_url: str, location_id: int) -> str:
+    return f"{base_url.rstrip('/')}/at/{location_id}"
 
 
 def _labels(places: list[dict], base_url: str) -> list[dict]:
@@ -18,7 +19,7 @@ def _labels(places: list[dict], base_url: str) -> list[dict]:
         {
             "name": place["full_name"],
             "sub": place["code"],
-            "qr": qr_data_uri(inspection_url(base_url, place["id"])),
+            "qr": qr_data_uri(place_url(base_url, place["id"])),
         }
         for place in places
     ]

@@ -61,6 +61,26 @@ async def tree(
     return sorted(rows, key=lambda r: r["full_name"].split(" "))
 
 
+async def choose(q: str, limit: int = 20) -> list[dict]:
+    """Active places whose name, full name, code or pinyin initials contain `q`, for choosing
+    where a request is (no role check: the caller's service checks who files requests);
+    the shallowest first, at most `limit`."""
+    text = q.strip()
+    if not text:
+        return []
+    rows = (
+        await Location.select(Location.id, Location.code, Location.full_name, Location.path)
+        .where(Location.active == True)  # noqa: E712
+        .where(
+            db.icontains(Location.full_name, text)
+            | db.icontains(Location.code, text)
+            | db.icontains(Location.pinyin, text)
+        )
+        .limit(500)
+    )
+    return sorted(rows, key=lambda r: (r["path"].count("/"), r["full_name"]))[:limit]
+
+
 async def subtree_ids(location_id: int) -> list[int]:
     """The place and everything under it: what a list filtered by a place matches."""
     path = (await _row(location_id))["path"]

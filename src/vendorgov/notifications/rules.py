@@ -70,6 +70,30 @@ KINDS: dict[str, tuple[str, str]] = {
         N_("Contract %(number)s ends %(ends)s"),
         N_("%(vendor)s: plan the renewal or a new tender."),
     ),
+    "service.filed": (
+        N_("New service request %(number)s"),
+        N_("%(category)s at %(place)s: %(description)s"),
+    ),
+    "service.assigned": (
+        N_("Service request %(number)s is yours"),
+        N_("%(category)s at %(place)s."),
+    ),
+    "service.resolved": (
+        N_("Your service request %(number)s is resolved"),
+        N_("Please confirm and rate it; it is confirmed on its own after %(hours)s hours."),
+    ),
+    "service.complaint": (
+        N_("Complaint on service request %(number)s"),
+        N_("%(category)s at %(place)s: confirm or dismiss the drafted complaint finding."),
+    ),
+    "service.due_soon": (
+        N_("Service request %(number)s is close to its deadline"),
+        N_("%(place)s: the %(step)s is due %(due)s."),
+    ),
+    "service.late": (
+        N_("Service request %(number)s is late"),
+        N_("%(place)s: the %(step)s was due %(due)s."),
+    ),
     "digest": (
         N_("vendorgov: %(count)s new items"),
         N_("What waited for you today:"),
@@ -79,7 +103,7 @@ KINDS: dict[str, tuple[str, str]] = {
 
 # Parameters that are words rather than names or numbers: stored as their English msgid and
 # translated with the message.
-WORDED_PARAMETERS = {"outcome", "qualification"}
+WORDED_PARAMETERS = {"outcome", "qualification", "step"}
 OUTCOMES = (N_("upheld"), N_("rejected"))
 
 

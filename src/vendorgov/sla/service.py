@@ -13,7 +13,6 @@ from datetime import UTC, date, datetime
 from fractions import Fraction
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -35,13 +34,13 @@ from vendorgov.paging import DASHBOARD_ITEMS
 from vendorgov.settings import get_settings
 from vendorgov.sla.intake import read_table
 from vendorgov.sla.measure import (
-    EVENT_COLUMNS,
     ClauseResult,
     Month,
     VersionClauses,
     measure_months,
     sla_component,
 )
+from vendorgov.sla.month_events import month_events
 from vendorgov.sla.rows import COLUMNS, HEADERS, RowError, parse_frame
 from vendorgov.sla.tables import ClauseResult as ClauseResultRow
 from vendorgov.sla.tables import MonthMeasure, ServiceEvent, SurveyResponse
@@ -244,17 +243,6 @@ async def import_events(
     return report
 
 
-# The events a month's measurement needs: those reported in the month, and those of the month
-# before that were still open (no response or no resolution) when the month began, which a
-# `_within` clause may measure in this month (measure.py). Done-before-the-month events of the
-# previous month can never count, so they are not read.
-_MONTH_EVENTS = (
-    "SELECT contract, id, " + ", ".join(EVENT_COLUMNS) + " FROM service_event "
-    "WHERE reported_at >= {} AND reported_at < {} AND (reported_at >= {} "
-    "OR responded_at IS NULL OR responded_at >= {} OR resolved_at IS NULL OR resolved_at >= {})"
-)
-
-
 IMPORT_JOB = "sla.import"
 
 
@@ -300,48 +288,6 @@ async def import_job(actor: Principal, job_id: str) -> dict:
     return {**job, **job["params"], "report": job["result"]}
 
 
-async def _month_events(contract_ids: list[int], month: Month) -> pd.DataFrame:
-    zone = get_settings().zone
-    start = month.start_utc(zone).to_pydatetime()
-    template = _MONTH_EVENTS
-    args = [month.previous().start_utc(zone).to_pydatetime(), month.end_utc(zone).to_pydatetime()]
-    args += [start] * 3
-    if len(contract_ids) == 1:
-        template += " AND contract = {}"
-        args.append(contract_ids[0])
-    # In chunks, each turned into typed columns before the next is read, so that the rows
-    # never all exist as Python tuples at once: that made a ten times larger month take
-    # fifteen times longer.
-    frames = [_events_frame(rows, contract_ids) async for rows in db.fetch_chunks(template, *args)]
-    return pd.concat(frames, ignore_index=True) if frames else _events_frame([], contract_ids)
-
-
-def _events_frame(rows: list[tuple], contract_ids: list[int]) -> pd.DataFrame:
-    """Typed columns of event rows. Categories and priorities stay Python strings: the
-    measurement only tells them apart, and making a million of them Arrow strings (pandas'
-    default) cost more than the rest of the measuring."""
-    names = ["contract", "id", *EVENT_COLUMNS]
-    values = dict(zip(names, zip(*rows, strict=True) if rows else [()] * len(names), strict=True))
-    frame = pd.DataFrame(
-        {
-            "contract": np.array(values["contract"], dtype=np.int64),
-            "id": np.array(values["id"], dtype=np.int64),
-            **{c: pd.Series(values[c], dtype=object) for c in ("category", "priority")},
-            **{
-                c: pd.to_datetime(
-                    pd.Series(values[c], dtype=object), utc=True, format="ISO8601", cache=False
-                )
-                for c in ("reported_at", "responded_at", "resolved_at")
-            },
-            "satisfaction": np.array(values["satisfaction"], dtype=np.float64),  # None: NaN
-            "complaint": np.array(values["complaint"], dtype=bool),
-        }
-    )
-    if len(contract_ids) > 1:
-        frame = frame[frame["contract"].isin(contract_ids)]
-    return frame
-
-
 @dataclass
 class MonthOutcome:
     contract_id: int
@@ -373,7 +319,7 @@ async def compute_months(
     zone = get_settings().zone
     if signed is None:
         signed = await contracts.signed_versions_of(contract_ids)
-    events = await _month_events(contract_ids, month)
+    events = await month_events(contract_ids, month)
     versions = {
         contract_id: [
             VersionClauses(vid, number, effective, terms.clauses)

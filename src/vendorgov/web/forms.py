@@ -113,3 +113,10 @@ def safe_next(target: str) -> str:
     if target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return "/"
+
+
+def retried_id(request: Request, name: str) -> int | None:
+    """The id typed in a rejected form whose page is being rendered again (FormRetry), e.g.
+    the vendor a picker must still offer when it shows only the first of many."""
+    value = (request.scope.get(FORM_RETRY) or {}).get("values", {}).get(name, "")
+    return int(value) if str(value).isdecimal() else None
