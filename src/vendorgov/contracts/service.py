@@ -310,7 +310,7 @@ async def readable_in_force(
 async def routing_target(contract_id: int) -> dict:
     """What the service desk routes requests by (§9), for anyone filing one: number, vendor,
     category, effective status (only a running contract takes requests). NotFound if none."""
-    row = _decorate_contract(await _contract_row(contract_id), vendors.today())
+    row = _decorate_contract(await contract_row(contract_id), vendors.today())
     return {
         k: row[k]
         for k in ("id", "number", "title", "vendor", "vendor_name", "category", "effective_status")
