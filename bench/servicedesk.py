@@ -59,12 +59,12 @@ async def seed() -> dict:
     from vendorgov import db
     from vendorgov.accounts import service as accounts
     from vendorgov.audit.service import SYSTEM
-    from vendorgov.contracts import service as contracts
+    from vendorgov.contracts import drafting as contract_drafting
     from vendorgov.contracts.rules import Clause, Terms
     from vendorgov.locations import service as locations
     from vendorgov.servicedesk import routing
     from vendorgov.servicedesk.tables import ServiceRequest
-    from vendorgov.vendors import service as vendors
+    from vendorgov.vendors import registry as vendor_registry
     from vendorgov.vendors.rules import VendorInput
 
     async with db.lifespan_connections():
@@ -77,7 +77,7 @@ async def seed() -> dict:
                 display_name="Bench admin",
             )
         )
-        vendor = await vendors.create_vendor(
+        vendor = await vendor_registry.create_vendor(
             admin, VendorInput(name="压测保洁", uscc="91350100M000100Y43", categories=["cleaning"])
         )
         clause = Clause(
@@ -90,9 +90,9 @@ async def seed() -> dict:
             threshold_minutes=30,
         )
         start = date(2026, 1, 1)
-        contract, version = await contracts.create_contract(
+        contract, version = await contract_drafting.create_contract(
             admin,
-            contracts.ContractInput(
+            contract_drafting.ContractInput(
                 number="HT-BENCH",
                 title="压测",
                 vendor_id=vendor,
@@ -103,7 +103,7 @@ async def seed() -> dict:
             ),
             Terms(effective_from=start, monthly_fee=Decimal(1000), clauses=[clause]),
         )
-        await contracts.sign(admin, version)
+        await contract_drafting.sign(admin, version)
         campus = await locations.create(admin, "campus", "压测院区", "BENCH", pinyin="cyq")
         await routing.add_route(admin, "cleaning", campus, contract)
         place = await locations.require_place(campus)

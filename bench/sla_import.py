@@ -56,8 +56,8 @@ async def setup() -> int:
     from vendorgov import db
     from vendorgov.accounts import service as accounts
     from vendorgov.audit.service import SYSTEM
-    from vendorgov.contracts import service as contracts
-    from vendorgov.vendors import service as vendors
+    from vendorgov.contracts import drafting as contract_drafting
+    from vendorgov.vendors import registry as vendor_registry
     from vendorgov.vendors.rules import VendorInput
 
     async with db.lifespan_connections():
@@ -65,12 +65,12 @@ async def setup() -> int:
             SYSTEM, username="bench", display_name="B", password="bench-password", role="admin"
         )
         admin = await accounts.principal_for_user(admin_id)
-        vendor_id = await vendors.create_vendor(
+        vendor_id = await vendor_registry.create_vendor(
             admin, VendorInput(name="压测", uscc="91350100M000100Y43", categories=["cleaning"])
         )
-        contract_id, _ = await contracts.create_contract(
+        contract_id, _ = await contract_drafting.create_contract(
             admin,
-            contracts.ContractInput(
+            contract_drafting.ContractInput(
                 number="HT-BENCH",
                 title="bench",
                 vendor_id=vendor_id,

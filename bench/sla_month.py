@@ -45,10 +45,10 @@ async def make_contracts(count: int) -> list[tuple[int, list[str]]]:
     from vendorgov import db
     from vendorgov.accounts import service as accounts
     from vendorgov.audit.service import SYSTEM
-    from vendorgov.contracts import service as contracts
+    from vendorgov.contracts import drafting as contract_drafting
     from vendorgov.contracts.rules import Terms
     from vendorgov.demo import EVENT_CATEGORIES, sla_clauses
-    from vendorgov.vendors import service as vendors
+    from vendorgov.vendors import registry as vendor_registry
     from vendorgov.vendors.rules import USCC_ALPHABET, VendorInput, uscc_check_character
 
     categories = list(EVENT_CATEGORIES)
@@ -62,7 +62,7 @@ async def make_contracts(count: int) -> list[tuple[int, list[str]]]:
             category = categories[i % len(categories)]
             digits = "".join(USCC_ALPHABET[(i // 31**k) % 31] for k in range(8))
             body = "91420100MA" + digits[:7]
-            vendor_id = await vendors.create_vendor(
+            vendor_id = await vendor_registry.create_vendor(
                 admin,
                 VendorInput(
                     name=f"压测服务商 {i}",
@@ -70,9 +70,9 @@ async def make_contracts(count: int) -> list[tuple[int, list[str]]]:
                     categories=[category],
                 ),
             )
-            contract_id, version_id = await contracts.create_contract(
+            contract_id, version_id = await contract_drafting.create_contract(
                 admin,
-                contracts.ContractInput(
+                contract_drafting.ContractInput(
                     number=f"HT-BENCH-{i:03d}",
                     title="bench",
                     vendor_id=vendor_id,
@@ -87,7 +87,7 @@ async def make_contracts(count: int) -> list[tuple[int, list[str]]]:
                     clauses=sla_clauses(category),
                 ),
             )
-            await contracts.sign(admin, version_id)
+            await contract_drafting.sign(admin, version_id)
             made.append((contract_id, EVENT_CATEGORIES[category]))
     return made
 

@@ -43,7 +43,7 @@ from vendorgov.accounts.roles import Principal, Role
 from vendorgov.app import create_app
 from vendorgov.audit.service import SYSTEM
 from vendorgov.i18n import current_locale, using_locale
-from vendorgov.vendors import service as vendors
+from vendorgov.vendors import registry as vendor_registry
 from vendorgov.vendors.rules import USCC_ALPHABET, VendorInput, uscc_check_character
 
 # Tests read pages, documents and messages in English (the msgids); the Chinese catalog is
@@ -96,11 +96,11 @@ async def world() -> World:
             SYSTEM, username="t.admin", password=PASSWORD, role="admin", display_name="Test admin"
         )
         admin = await accounts.principal_for_user(admin_id)
-        vendor_a = await vendors.create_vendor(
+        vendor_a = await vendor_registry.create_vendor(
             admin,
             VendorInput(name="武汉测试保洁有限公司 A", uscc=random_uscc(), categories=["cleaning"]),
         )
-        vendor_b = await vendors.create_vendor(
+        vendor_b = await vendor_registry.create_vendor(
             admin,
             VendorInput(name="武汉测试安保有限公司 B", uscc=random_uscc(), categories=["security"]),
         )
@@ -231,7 +231,7 @@ def api(app, world):
 async def new_vendor(world: World, **overrides) -> int:
     data = dict(name=unique("测试服务商"), uscc=random_uscc(), categories=["cleaning"])
     data.update(overrides)
-    return await vendors.create_vendor(world.principals["admin"], VendorInput(**data))
+    return await vendor_registry.create_vendor(world.principals["admin"], VendorInput(**data))
 
 
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"

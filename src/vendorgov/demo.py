@@ -14,13 +14,16 @@ import pandas as pd
 
 from vendorgov.accounts import service as accounts
 from vendorgov.audit.service import SYSTEM
-from vendorgov.audits import service as audits_service
+from vendorgov.audits import assignments as audit_assignments
+from vendorgov.contracts import drafting as contract_drafting
 from vendorgov.contracts import service as contracts
 from vendorgov.contracts.rules import Clause, Penalty, Terms
 from vendorgov.files.service import Upload
 from vendorgov.settings import get_settings
 from vendorgov.surveys import demo as demo_surveys
 from vendorgov.tenders import demo as demo_tenders
+from vendorgov.vendors import qualifications as vendor_qualifications
+from vendorgov.vendors import registry as vendor_registry
 from vendorgov.vendors import service as vendors
 from vendorgov.vendors.rules import (
     CATEGORY_LABELS,
@@ -229,7 +232,7 @@ async def load(if_empty: bool = False) -> bool:
     for index, (name, prefix, cats, rep, phone, address, contact) in enumerate(
         [*VENDORS, BIDDING_VENDOR]
     ):
-        vendor_id = await vendors.create_vendor(
+        vendor_id = await vendor_registry.create_vendor(
             admin,
             VendorInput(
                 name=name,
@@ -244,13 +247,13 @@ async def load(if_empty: bool = False) -> bool:
             ),
         )
         vendor_ids.append(vendor_id)
-        await vendors.add_contact(
+        await vendor_registry.add_contact(
             admin,
             vendor_id,
             ContactInput(name=contact[0], title=contact[1], phone=contact[2], is_primary=True),
         )
         await _qualifications(admin, vendor_id, index, prefix, cats, today)
-    await vendors.change_status(
+    await vendor_registry.change_status(
         admin,
         vendor_ids[9],
         "suspend",
@@ -279,7 +282,7 @@ async def load(if_empty: bool = False) -> bool:
     # The audit agency's account works on the cleaning contract this quarter.
     cleaning = next(c for c in await contracts.list_contracts(admin) if c["category"] == "cleaning")
     quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-    await audits_service.assign_auditor(
+    await audit_assignments.assign_auditor(
         supervisor,
         await accounts.user_id_for("audit.hx"),
         cleaning["id"],
@@ -379,7 +382,7 @@ async def _inspections(admin, supervisor, today: date) -> None:
     """The checklists, a month of inspections with a few failed items, and two notices: one
     answered and waiting for verification, one overdue."""
     from vendorgov.audits import lists
-    from vendorgov.audits import service as audits
+    from vendorgov.audits import notices as audit_notices
     from vendorgov.inspections import plans
     from vendorgov.inspections import service as inspections
     from vendorgov.locations import demo as demo_locations
@@ -448,11 +451,11 @@ async def _inspections(admin, supervisor, today: date) -> None:
     for contract_id in (answered, unanswered):
         if contract_id is None:
             continue
-        notice_id = await audits.issue_notice(supervisor, by_contract[contract_id])
+        notice_id = await audit_notices.issue_notice(supervisor, by_contract[contract_id])
         if contract_id == answered:
             vendor_user = vendor_users[vendor_of[contract_id]]
-            await audits.act(vendor_user, notice_id, "acknowledge")
-            await audits.act(
+            await audit_notices.act(vendor_user, notice_id, "acknowledge")
+            await audit_notices.act(
                 vendor_user,
                 notice_id,
                 "respond",
@@ -479,7 +482,7 @@ async def _qualifications(
         issued = min(expires - timedelta(days=3 * 365), today - timedelta(days=200))
         items.append((PERMITS[category], number, issued, expires))
     for kind, number, issued, expires in items:
-        await vendors.add_qualification(
+        await vendor_qualifications.add_qualification(
             admin,
             vendor_id,
             QualificationInput(kind=kind, number=number, issued_on=issued, expires_on=expires),
@@ -585,9 +588,9 @@ async def _contracts(admin, vendor_ids: list[int], today: date) -> None:
             deduction_cap_percent=Decimal(15),
             terms_text="乙方应按照附件一服务水平协议提供服务，甲方按月考核并据考核结果支付服务费。",
         )
-        contract_id, version_id = await contracts.create_contract(
+        contract_id, version_id = await contract_drafting.create_contract(
             admin,
-            contracts.ContractInput(
+            contract_drafting.ContractInput(
                 number=f"HT-{start.year}-{index + 1:03d}",
                 title=f"{CATEGORY_LABELS[category][1]}服务外包合同",
                 vendor_id=vendor_id,
@@ -599,16 +602,16 @@ async def _contracts(admin, vendor_ids: list[int], today: date) -> None:
             ),
             terms,
         )
-        await contracts.sign(admin, version_id)
+        await contract_drafting.sign(admin, version_id)
         if index == 0 and today.replace(day=1) > start:
-            amended = await contracts.amend(
+            amended = await contract_drafting.amend(
                 admin, contract_id, "年度调价3%并提高响应及时率目标", today.replace(day=1)
             )
             terms.effective_from = today.replace(day=1)
             terms.monthly_fee = (fee * Decimal("1.03")).quantize(Decimal("0.01"))
             terms.clauses[0].target = Decimal(97)
-            await contracts.update_draft(admin, amended, terms, None)
-            await contracts.sign(admin, amended)
+            await contract_drafting.update_draft(admin, amended, terms, None)
+            await contract_drafting.sign(admin, amended)
 
 
 EVENT_CATEGORIES = {

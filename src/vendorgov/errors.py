@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
+from typing import TypeVar
 
 from vendorgov.i18n import N_
+
+E = TypeVar("E", bound=Enum)
 
 
 @dataclass(frozen=True)
@@ -72,3 +76,14 @@ class Collector:
     def raise_if_any(self) -> None:
         if self.errors:
             raise InvalidInput(self.errors)
+
+
+def member_of(kind: type[E], value: str, field: str, rule: str = "one_of") -> E:
+    """`value` as a member of the enum `kind`, or a 422 naming the field and the allowed values
+    (the API's action fields: notice steps, vendor status moves)."""
+    try:
+        return kind(value)
+    except ValueError:
+        raise InvalidInput.single(
+            field, rule, f"one of {', '.join(m.value for m in kind)}"
+        ) from None

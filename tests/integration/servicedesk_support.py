@@ -12,7 +12,7 @@ from decimal import Decimal
 from tests.conftest import PASSWORD, PNG, new_vendor, unique
 from vendorgov.accounts import service as accounts
 from vendorgov.accounts.roles import Principal
-from vendorgov.contracts import service as contracts
+from vendorgov.contracts import drafting as contract_drafting
 from vendorgov.contracts.rules import Clause, Terms
 from vendorgov.locations import service as locations
 from vendorgov.servicedesk import access, routing
@@ -53,9 +53,9 @@ class Desk:
 
 async def _contract(world, vendor_id: int, category: str = "cleaning") -> int:
     officer = world.principals["procurement"]
-    contract_id, version_id = await contracts.create_contract(
+    contract_id, version_id = await contract_drafting.create_contract(
         officer,
-        contracts.ContractInput(
+        contract_drafting.ContractInput(
             number=unique("HT-SR"),
             title="保洁服务合同",
             vendor_id=vendor_id,
@@ -70,7 +70,7 @@ async def _contract(world, vendor_id: int, category: str = "cleaning") -> int:
             clauses=[RESPOND, RESOLVE],
         ),
     )
-    await contracts.sign(officer, version_id)
+    await contract_drafting.sign(officer, version_id)
     return contract_id
 
 

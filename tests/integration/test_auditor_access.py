@@ -14,7 +14,9 @@ from pypdf import PdfReader
 from tests.conftest import PASSWORD, PDF, new_vendor, unique
 from tests.integration.test_inspections_notices import cleaning_contract
 from vendorgov.accounts import service as accounts
+from vendorgov.audits import assignments as audit_assignments
 from vendorgov.audits import lists
+from vendorgov.audits import notices as audit_notices
 from vendorgov.audits import service as audits
 from vendorgov.files.service import Upload
 
@@ -57,9 +59,13 @@ async def test_an_auditor_reads_its_own_finding_report_and_follow_up_and_nothing
     other_name, other = await _auditor(world, "第二审计机构")
     assigned = await cleaning_contract(world, world.vendor_a)
     unassigned = await cleaning_contract(world, await new_vendor(world))
-    my_assignment = await audits.assign_auditor(supervisor, mine.user_id, assigned, *OCTOBER)
-    their_assignment = await audits.assign_auditor(supervisor, other.user_id, assigned, *OCTOBER)
-    await audits.assign_auditor(supervisor, other.user_id, unassigned, *OCTOBER)
+    my_assignment = await audit_assignments.assign_auditor(
+        supervisor, mine.user_id, assigned, *OCTOBER
+    )
+    their_assignment = await audit_assignments.assign_auditor(
+        supervisor, other.user_id, assigned, *OCTOBER
+    )
+    await audit_assignments.assign_auditor(supervisor, other.user_id, unassigned, *OCTOBER)
 
     my_text, their_text = unique("消毒记录缺失"), unique("垃圾分类不规范")
     supervisor_text = unique("走廊地面湿滑")
@@ -69,13 +75,13 @@ async def test_an_auditor_reads_its_own_finding_report_and_follow_up_and_nothing
         supervisor,
         audits.FindingInput(assigned, "complaint", "minor", supervisor_text, supervisor_text),
     )
-    my_notice = await audits.issue_notice(supervisor, [my_finding, complaint])
-    their_notice = await audits.issue_notice(supervisor, [their_finding])
-    await audits.act(vendor, my_notice, "acknowledge")
-    await audits.upload_report(mine, my_assignment, Upload("我的审计报告.pdf", PDF))
-    await audits.upload_report(other, their_assignment, Upload("their.pdf", PDF))
-    number = (await audits.get_notice(supervisor, my_notice))["number"]
-    their_number = (await audits.get_notice(supervisor, their_notice))["number"]
+    my_notice = await audit_notices.issue_notice(supervisor, [my_finding, complaint])
+    their_notice = await audit_notices.issue_notice(supervisor, [their_finding])
+    await audit_notices.act(vendor, my_notice, "acknowledge")
+    await audit_assignments.upload_report(mine, my_assignment, Upload("我的审计报告.pdf", PDF))
+    await audit_assignments.upload_report(other, their_assignment, Upload("their.pdf", PDF))
+    number = (await audit_notices.get_notice(supervisor, my_notice))["number"]
+    their_number = (await audit_notices.get_notice(supervisor, their_notice))["number"]
 
     async with login(my_name) as c:
         assignments = await c.get("/audits")
@@ -170,7 +176,9 @@ async def test_an_audit_finding_recorded_on_the_page_says_where_on_the_notice(lo
     supervisor = world.principals["supervisor"]
     name, auditor = await _auditor(world, "第三审计机构")
     contract_id = await cleaning_contract(world, world.vendor_a)
-    assignment = await audits.assign_auditor(supervisor, auditor.user_id, contract_id, *OCTOBER)
+    assignment = await audit_assignments.assign_auditor(
+        supervisor, auditor.user_id, contract_id, *OCTOBER
+    )
     place = await _toilet(world)
     text = unique("洗手液缺失")
     async with login(name) as c:
@@ -195,7 +203,7 @@ async def test_an_audit_finding_recorded_on_the_page_says_where_on_the_notice(lo
     assert recorded.status_code in (302, 303)
     (finding,) = (await lists.finding_page(supervisor, contract_id=contract_id, q=text)).items
     assert finding["place"] == "本部 门诊楼 3楼 卫生间" and finding["source"] == "audit"
-    notice_id = await audits.issue_notice(supervisor, [finding["id"]])
+    notice_id = await audit_notices.issue_notice(supervisor, [finding["id"]])
     async with login(name) as c:  # the follow-up, printed: where, and which clause
         pdf = await c.get(f"/notices/{notice_id}/notice.pdf")
     printed = re.sub(

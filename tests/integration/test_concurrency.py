@@ -14,14 +14,14 @@ from tests.conftest import IS_POSTGRES, random_uscc, unique
 from vendorgov import db
 from vendorgov.audit import service as audit
 from vendorgov.errors import Conflict
-from vendorgov.vendors import service as vendors
+from vendorgov.vendors import registry as vendor_registry
 from vendorgov.vendors.rules import VendorInput
 
 OTHER_PROCESS = textwrap.dedent("""
     import asyncio, random
     from vendorgov import db
     from vendorgov.accounts import service as accounts
-    from vendorgov.vendors import service as vendors
+    from vendorgov.vendors import registry as vendor_registry
     from vendorgov.vendors.rules import USCC_ALPHABET, VendorInput, uscc_check_character
 
     def random_uscc():
@@ -31,7 +31,7 @@ OTHER_PROCESS = textwrap.dedent("""
     async def main():
         async with db.lifespan_connections():
             admin = await accounts.principal_for_user(await accounts.user_id_for("t.admin"))
-            await asyncio.gather(*[vendors.create_vendor(admin, VendorInput(
+            await asyncio.gather(*[vendor_registry.create_vendor(admin, VendorInput(
                 name=f"另一进程服务商 {i}", uscc=random_uscc(), categories=["laundry"]))
                 for i in range(20)])
     asyncio.run(main())
@@ -91,7 +91,7 @@ async def test_a_failing_writer_in_a_shared_commit_loses_only_its_own_work(world
     back its own rows and its own audit entry, the others are saved and the chain stays whole."""
     admin = world.principals["admin"]
     taken = random_uscc()
-    await vendors.create_vendor(
+    await vendor_registry.create_vendor(
         admin, VendorInput(name=unique("先到服务商"), uscc=taken, categories=["porter"])
     )
     names = [unique("同批服务商") for _ in range(6)]
@@ -113,7 +113,7 @@ async def test_a_failing_writer_in_a_shared_commit_loses_only_its_own_work(world
             raise RuntimeError("changed my mind")
 
     results = await asyncio.gather(
-        *[vendors.create_vendor(admin, i) for i in inputs],
+        *[vendor_registry.create_vendor(admin, i) for i in inputs],
         fails_after_its_audit_entry(),
         return_exceptions=True,
     )
@@ -144,7 +144,7 @@ async def test_concurrent_writers_share_commits_and_each_returns_after_its_commi
     try:
         ids = await asyncio.gather(
             *[
-                vendors.create_vendor(
+                vendor_registry.create_vendor(
                     admin,
                     VendorInput(name=unique("成组服务商"), uscc=random_uscc(), categories=["hvac"]),
                 )

@@ -13,7 +13,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from tests.conftest import csrf_token, in_chinese, new_vendor, unique
-from vendorgov.contracts import rules, service
+from vendorgov.contracts import drafting, rules, service
 from vendorgov.contracts.tables import ContractVersion
 from vendorgov.errors import Conflict
 
@@ -171,11 +171,11 @@ async def test_signed_versions_are_immutable_through_every_route_and_the_service
     version_id = stored[0]["id"]
     officer = world.principals["procurement"]
     with pytest.raises(Conflict):
-        await service.update_draft(
+        await drafting.update_draft(
             officer, version_id, rules.terms_from(terms_v1(monthly_fee="1.00")), None
         )
     with pytest.raises(Conflict):
-        await service.discard_draft(officer, version_id)
+        await drafting.discard_draft(officer, version_id)
     assert await ContractVersion.select().where(ContractVersion.contract == contract_id) == stored
 
 

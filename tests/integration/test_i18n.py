@@ -8,6 +8,7 @@ from tests.conftest import PASSWORD, csrf_token, http_client, log_in, new_vendor
 from vendorgov.accounts import service as accounts
 from vendorgov.accounts.tables import Account
 from vendorgov.audit.tables import AuditEntry
+from vendorgov.vendors import registry as vendor_registry
 from vendorgov.vendors import service as vendors
 from vendorgov.vendors.rules import VendorInput
 
@@ -122,7 +123,7 @@ async def test_the_history_panel_shows_labelled_formatted_values(app, world):
     changed = VendorInput(
         name=vendor["name"], uscc=vendor["uscc"], categories=["cleaning", "security"]
     )
-    await vendors.update_vendor(admin, vendor_id, changed)
+    await vendor_registry.update_vendor(admin, vendor_id, changed)
     async with http_client(app) as c:
         c.headers["Accept-Language"] = "zh-CN"
         await log_in(c, "t.procurement")

@@ -5,10 +5,13 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from tests.conftest import in_chinese, new_vendor, unique
+from vendorgov.audits import assignments as audit_assignments
 from vendorgov.audits import lists
+from vendorgov.audits import notices as audit_notices
+from vendorgov.audits import periods as audit_periods
 from vendorgov.audits import service as audits
 from vendorgov.audits.tables import Notice, NoticeStep
-from vendorgov.contracts import service as contracts
+from vendorgov.contracts import drafting, lifecycle
 from vendorgov.contracts.rules import Terms
 from vendorgov.contracts.tables import Contract
 from vendorgov.settings import get_settings
@@ -27,9 +30,9 @@ WARD_CLEANING = {
 
 async def cleaning_contract(world, vendor_id, start=date(2026, 1, 1)) -> int:
     officer = world.principals["procurement"]
-    contract_id, version_id = await contracts.create_contract(
+    contract_id, version_id = await drafting.create_contract(
         officer,
-        contracts.ContractInput(
+        drafting.ContractInput(
             number=unique("HT-BJ"),
             title="病区保洁服务合同",
             vendor_id=vendor_id,
@@ -40,7 +43,7 @@ async def cleaning_contract(world, vendor_id, start=date(2026, 1, 1)) -> int:
         ),
         Terms(effective_from=start, monthly_fee=Decimal("128000.00")),
     )
-    await contracts.sign(officer, version_id)
+    await drafting.sign(officer, version_id)
     return contract_id
 
 
@@ -110,7 +113,7 @@ async def test_a_draft_resent_after_its_contract_ended_gets_the_stored_inspectio
             client_token=unique("draft"),
         )
         first = await c.post("/api/inspections", json=body)
-        await contracts.change_status(
+        await lifecycle.change_status(
             world.principals["procurement"], contract_id, "terminate", "服务商违约，提前终止"
         )
         again = await c.post("/api/inspections", json=body)  # sent again once back online
@@ -249,7 +252,7 @@ async def test_a_notice_overdue_at_two_month_ends_counts_in_both_months(api, log
             contract_id, "audit", "critical", "消毒记录", "第三方审计：消毒记录缺失"
         ),
     )
-    notice_id = await audits.issue_notice(supervisor, [finding])
+    notice_id = await audit_notices.issue_notice(supervisor, [finding])
     # As if issued on 20 October (local) and never fixed: its 24-hour deadline passed then.
     zone = get_settings().zone
     issued = datetime(2026, 10, 20, 9, 0, tzinfo=zone).astimezone(UTC)
@@ -262,9 +265,9 @@ async def test_a_notice_overdue_at_two_month_ends_counts_in_both_months(api, log
         month = Month.parse(text)
         return month.start_utc(zone).to_pydatetime(), month.end_utc(zone).to_pydatetime()
 
-    october = await audits.audit_inputs(contract_id, *bounds("2026-10"))
-    november = await audits.audit_inputs(contract_id, *bounds("2026-11"))
-    september = await audits.audit_inputs(contract_id, *bounds("2026-09"))
+    october = await audit_periods.audit_inputs(contract_id, *bounds("2026-10"))
+    november = await audit_periods.audit_inputs(contract_id, *bounds("2026-11"))
+    september = await audit_periods.audit_inputs(contract_id, *bounds("2026-09"))
     # October: the critical audit finding (−20) and the notice overdue at month-end (−10).
     assert (october.overdue_notices, october.component) == (1, Decimal(70))
     # November: no new finding, the same notice still overdue (−10).
@@ -274,7 +277,7 @@ async def test_a_notice_overdue_at_two_month_ends_counts_in_both_months(api, log
         shown = (await c.get(f"/api/contracts/{contract_id}/assessment-inputs/2026-11")).json()
     assert shown["overdue_notices"] == 1 and Decimal(str(shown["audit_component"])) == 90
     # Both sides see the reminder on their dashboard.
-    number = (await audits.get_notice(supervisor, notice_id))["number"]
+    number = (await audit_notices.get_notice(supervisor, notice_id))["number"]
     for role in ("vendor", "supervisor"):
         async with login(role) as c:
             home = (await c.get("/")).text
@@ -313,7 +316,7 @@ async def test_pages_issue_a_notice_print_it_and_let_the_vendor_answer(login, wo
         notice_id = int(issued.headers["location"].rsplit("/", 1)[1])
         with in_chinese(c):
             pdf = await c.get(f"/notices/{notice_id}/notice.pdf")
-    notice = await audits.get_notice(world.principals["supervisor"], notice_id)
+    notice = await audit_notices.get_notice(world.principals["supervisor"], notice_id)
     deadline = notice["deadline"].astimezone(get_settings().zone).strftime("%Y-%m-%d %H:%M")
     assert notice["number"] in page.text and deadline in page.text
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
@@ -488,7 +491,7 @@ async def test_the_auditor_pages_show_only_its_assignments(login, world):
 
     contract_id = await cleaning_contract(world, world.vendor_a)
     supervisor = world.principals["supervisor"]
-    mine = await audits.assign_auditor(
+    mine = await audit_assignments.assign_auditor(
         supervisor,
         world.principals["auditor"].user_id,
         contract_id,

@@ -13,6 +13,7 @@ from tests.conftest import csrf_token
 from tests.integration.jobs_support import computed_run, followed
 from tests.integration.test_inspections_notices import backdate_notice, cleaning_contract
 from tests.integration.test_sla_events import RESPOND, signed_contract, stored
+from vendorgov.audits import notices as audit_notices
 from vendorgov.audits import service as audits
 from vendorgov.errors import Conflict, InvalidInput
 from vendorgov.jobs import schedule, service, worker
@@ -238,7 +239,7 @@ async def test_scheduler_ticks_are_idempotent_and_report_notices_becoming_overdu
         supervisor,
         audits.FindingInput(contract_id, "audit", "critical", "消毒记录", "调度测试"),
     )
-    notice_id = await audits.issue_notice(supervisor, [finding])
+    notice_id = await audit_notices.issue_notice(supervisor, [finding])
     # A tick far in the future (no other test's tick): the deadline passes in its last hour.
     now = datetime(2031, 3, 5, 8, 20, tzinfo=UTC)
     await backdate_notice(notice_id, now - timedelta(hours=25), hours=24)

@@ -18,8 +18,9 @@ from tests.integration.test_sla_events import RESPOND
 from tests.integration.test_tenders import tender_input
 from tests.querycount import queries
 from vendorgov.accounts import service as accounts
+from vendorgov.audits import notices as audit_notices
 from vendorgov.audits import service as audits
-from vendorgov.contracts import service as contracts
+from vendorgov.contracts import drafting as contract_drafting
 from vendorgov.contracts.rules import Terms
 from vendorgov.payments import run_view
 from vendorgov.payments.tables import PaymentRun, Statement
@@ -27,7 +28,7 @@ from vendorgov.sla import service as sla
 from vendorgov.sla.measure import Month
 from vendorgov.sla.tables import ServiceEvent
 from vendorgov.tenders import publication
-from vendorgov.vendors import service as vendors
+from vendorgov.vendors import registry as vendor_registry
 from vendorgov.vendors.rules import VendorInput
 
 
@@ -56,7 +57,7 @@ async def build(world, n: int) -> Scenario:
         )
     )
     vendor_ids = [
-        await vendors.create_vendor(
+        await vendor_registry.create_vendor(
             officer,
             VendorInput(name=f"{tag} 保洁 {i:02d}", uscc=random_uscc(), categories=["cleaning"]),
         )
@@ -68,9 +69,9 @@ async def build(world, n: int) -> Scenario:
     contract_ids, numbers = [], []
     for i in range(n):
         number = f"{tag}-HT-{i:02d}"
-        contract_id, version_id = await contracts.create_contract(
+        contract_id, version_id = await contract_drafting.create_contract(
             officer,
-            contracts.ContractInput(
+            contract_drafting.ContractInput(
                 number=number,
                 title=f"保洁服务合同 {i:02d}",
                 vendor_id=vendor_ids[0],
@@ -82,7 +83,7 @@ async def build(world, n: int) -> Scenario:
             terms,
         )
         if i < 2:
-            await contracts.sign(officer, version_id)
+            await contract_drafting.sign(officer, version_id)
         contract_ids.append(contract_id)
         numbers.append(number)
     found = datetime(2026, 10, 1, tzinfo=UTC)
@@ -112,8 +113,8 @@ async def build(world, n: int) -> Scenario:
                 found_at=found + timedelta(hours=i),
             ),
         )
-        notice = await audits.get_notice(
-            supervisor, await audits.issue_notice(supervisor, [finding_id])
+        notice = await audit_notices.get_notice(
+            supervisor, await audit_notices.issue_notice(supervisor, [finding_id])
         )
         notice_numbers.append(notice["number"])
     reported = datetime(2026, 10, 5, tzinfo=UTC)

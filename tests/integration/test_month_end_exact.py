@@ -9,7 +9,7 @@ from tests.conftest import csrf_token, new_vendor, unique
 from tests.integration.jobs_support import computed_run
 from vendorgov.audit import service as audit
 from vendorgov.audits import service as audits
-from vendorgov.contracts import service as contracts
+from vendorgov.contracts import drafting as contract_drafting
 from vendorgov.contracts.rules import Clause, Terms
 from vendorgov.inspections import service as inspections
 from vendorgov.payments import service as payments
@@ -23,9 +23,9 @@ RESPOND = Clause("SLA-1", "响应及时率", "response_within", D(95), D(90), D(
 async def contract_with(world, terms: Terms, amended: Terms | None = None) -> int:
     """A signed cleaning contract from 1 January 2026 (and an amendment, signed)."""
     officer = world.principals["procurement"]
-    contract_id, version_id = await contracts.create_contract(
+    contract_id, version_id = await contract_drafting.create_contract(
         officer,
-        contracts.ContractInput(
+        contract_drafting.ContractInput(
             number=unique("HT-EX"),
             title="病区保洁服务合同",
             vendor_id=await new_vendor(world),
@@ -36,13 +36,13 @@ async def contract_with(world, terms: Terms, amended: Terms | None = None) -> in
         ),
         terms,
     )
-    await contracts.sign(officer, version_id)
+    await contract_drafting.sign(officer, version_id)
     if amended is not None:
-        draft = await contracts.amend(
+        draft = await contract_drafting.amend(
             officer, contract_id, "补充协议：调整月费", amended.effective_from
         )
-        await contracts.update_draft(officer, draft, amended, None)
-        await contracts.sign(officer, draft)
+        await contract_drafting.update_draft(officer, draft, amended, None)
+        await contract_drafting.sign(officer, draft)
     return contract_id
 
 

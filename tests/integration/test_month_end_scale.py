@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from tests.conftest import new_vendor, unique
-from vendorgov.contracts import service as contracts
+from vendorgov.contracts import drafting as contract_drafting
 from vendorgov.contracts.rules import Clause, Terms
 from vendorgov.contracts.tables import Contract, ContractVersion
 from vendorgov.payments import service as payments
@@ -31,9 +31,9 @@ async def _thousand_contracts(world) -> list[int]:
     """One contract made and signed through the service, then copied (rows only) to 1,000."""
     officer = world.principals["procurement"]
     vendor_id = await new_vendor(world)
-    first, version_id = await contracts.create_contract(
+    first, version_id = await contract_drafting.create_contract(
         officer,
-        contracts.ContractInput(
+        contract_drafting.ContractInput(
             number=unique("HT-SC"),
             title="规模测试合同",
             vendor_id=vendor_id,
@@ -44,7 +44,7 @@ async def _thousand_contracts(world) -> list[int]:
         ),
         Terms(effective_from=date(2026, 1, 1), monthly_fee=D("30000.00"), clauses=CLAUSES),
     )
-    await contracts.sign(officer, version_id)
+    await contract_drafting.sign(officer, version_id)
     contract = await Contract.select().where(Contract.id == first).first()
     version = await ContractVersion.select().where(ContractVersion.id == version_id).first()
     del contract["id"], version["id"]

@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from tests.conftest import csrf_token, unique
 from tests.integration.test_inspections_notices import WARD_CLEANING, cleaning_contract
+from vendorgov.audits import notices as audit_notices
 from vendorgov.audits import service as audits
 from vendorgov.inspections import service as inspections
 from vendorgov.locations import service as locations
@@ -122,7 +123,7 @@ async def test_a_notice_without_photos_or_place_still_prints(login, world):
         world.principals["supervisor"],
         audits.FindingInput(contract_id, "complaint", "minor", "候诊区座椅污渍", "座椅有污渍"),
     )
-    notice_id = await audits.issue_notice(world.principals["supervisor"], [finding])
+    notice_id = await audit_notices.issue_notice(world.principals["supervisor"], [finding])
     async with login("supervisor") as c:
         pdf = await c.get(f"/notices/{notice_id}/notice.pdf")
     assert pdf.status_code == 200

@@ -27,7 +27,8 @@ from tests.integration.test_races import _notice
 from tests.integration.test_tenders import bidder, evaluators, published
 from vendorgov.accounts import service as accounts
 from vendorgov.accounts.roles import Role
-from vendorgov.audits import service as audits
+from vendorgov.audits import notices as audit_notices
+from vendorgov.audits import periods as audit_periods
 from vendorgov.audits.tables import Notice
 from vendorgov.jobs import worker
 from vendorgov.notifications import delivery, service
@@ -137,8 +138,8 @@ async def test_notice_issued_answered_failed_overdue_and_due_soon(world):
         n["params"]["number"] != number for n in await inbox_of(world.principals["vendor_b"])
     )
 
-    await audits.act(vendor, notice_id, "acknowledge")
-    await audits.act(vendor, notice_id, "respond", note="已清理并复查")
+    await audit_notices.act(vendor, notice_id, "acknowledge")
+    await audit_notices.act(vendor, notice_id, "respond", note="已清理并复查")
     answered = [
         n
         for n in await inbox_of(supervisor, "notice.response_submitted")
@@ -147,7 +148,7 @@ async def test_notice_issued_answered_failed_overdue_and_due_soon(world):
     assert len(answered) == 1
 
     # A failed verification sets a new deadline: the vendor hears of it again.
-    await audits.act(supervisor, notice_id, "verify_failed", note="仍有积水")
+    await audit_notices.act(supervisor, notice_id, "verify_failed", note="仍有积水")
     issued = [n for n in await inbox_of(vendor, "notice.issued") if n["params"]["number"] == number]
     assert len(issued) == 2
 
@@ -156,10 +157,10 @@ async def test_notice_issued_answered_failed_overdue_and_due_soon(world):
     ]
     hour = deadline.replace(minute=0, second=0, microsecond=0)
     for _ in range(2):  # the scheduler's period run twice tells once
-        await audits.becoming_due(
+        await audit_periods.becoming_due(
             hour - timedelta(days=1), hour - timedelta(days=1) + timedelta(hours=1)
         )
-        await audits.became_overdue(hour, hour + timedelta(hours=1))
+        await audit_periods.became_overdue(hour, hour + timedelta(hours=1))
     due = [n for n in await inbox_of(vendor, "notice.due_soon") if n["params"]["number"] == number]
     late_vendor = [
         n for n in await inbox_of(vendor, "notice.overdue") if n["params"]["number"] == number
@@ -243,14 +244,15 @@ async def test_tender_published_panel_and_deadlines(world):
 
 async def test_qualification_and_contract_expiry_warnings(world):
     from tests.integration.test_inspections_notices import cleaning_contract
+    from vendorgov.contracts import lifecycle as contract_lifecycle
     from vendorgov.contracts import service as contracts
-    from vendorgov.vendors import service as vendors
+    from vendorgov.vendors import qualifications as vendor_qualifications
 
     vendor_id, vendor, _ = await vendor_user(world)
     contract_id = await cleaning_contract(world, vendor_id)
     ends = (await contracts.get_contract(world.principals["admin"], contract_id))["end_date"]
-    await contracts.contracts_crossing_warnings(ends)
-    await contracts.contracts_crossing_warnings(ends)
+    await contract_lifecycle.contracts_crossing_warnings(ends)
+    await contract_lifecycle.contracts_crossing_warnings(ends)
     warned = await inbox_of(vendor, "contract.expiring")
     assert len(warned) == 1 and warned[0]["link"] == f"/contracts/{contract_id}"
     assert any(
@@ -263,13 +265,13 @@ async def test_qualification_and_contract_expiry_warnings(world):
     from vendorgov.vendors.rules import QualificationInput
 
     expires = date(2031, 5, 17)
-    await vendors.add_qualification(
+    await vendor_qualifications.add_qualification(
         world.principals["admin"],
         vendor_id,
         QualificationInput("business_licence", unique("L"), date(2021, 5, 17), expires),
         Upload("licence.pdf", PDF),
     )
-    await vendors.qualifications_crossing_warnings(expires)
+    await vendor_qualifications.qualifications_crossing_warnings(expires)
     warned = await inbox_of(vendor, "qualification.expiring")
     assert len(warned) == 1 and warned[0]["params"]["expires"] == "2031-05-17"
 

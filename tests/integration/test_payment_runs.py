@@ -8,7 +8,9 @@ import pytest
 from tests.conftest import in_chinese, new_vendor, unique
 from tests.integration.jobs_support import computed_run
 from tests.integration.test_inspections_notices import WARD_CLEANING, backdate_notice
+from vendorgov.audits import notices as audit_notices
 from vendorgov.audits import service as audits
+from vendorgov.contracts import drafting as contract_drafting
 from vendorgov.contracts import service as contracts
 from vendorgov.contracts.rules import Penalty, Terms
 from vendorgov.errors import Conflict, Forbidden, InvalidInput
@@ -49,9 +51,9 @@ async def october_contract(world, vendor_id) -> int:
         penalties=[Penalty("critical_finding", D("2000.00"), "每项严重问题")],
         deduction_cap_percent=D(8),
     )
-    contract_id, version_id = await contracts.create_contract(
+    contract_id, version_id = await contract_drafting.create_contract(
         officer,
-        contracts.ContractInput(
+        contract_drafting.ContractInput(
             number=unique("HT-YJ"),
             title="病区保洁服务合同",
             vendor_id=vendor_id,
@@ -62,11 +64,11 @@ async def october_contract(world, vendor_id) -> int:
         ),
         terms,
     )
-    await contracts.sign(officer, version_id)
-    amended = await contracts.amend(officer, contract_id, "年度调价3%", date(2026, 10, 16))
+    await contract_drafting.sign(officer, version_id)
+    amended = await contract_drafting.amend(officer, contract_id, "年度调价3%", date(2026, 10, 16))
     terms.effective_from, terms.monthly_fee = date(2026, 10, 16), D("103000.00")
-    await contracts.update_draft(officer, amended, terms, None)
-    await contracts.sign(officer, amended)
+    await contract_drafting.update_draft(officer, amended, terms, None)
+    await contract_drafting.sign(officer, amended)
     return contract_id
 
 
@@ -315,9 +317,9 @@ async def test_month_end_pages_explain_and_approve(login, world):
 async def test_d_twice_is_flagged_and_an_overdue_notice_costs_again_the_next_month(login, world):
     officer, supervisor = world.principals["procurement"], world.principals["supervisor"]
     finance, reviewer = world.principals["finance"], world.principals["finance_b"]
-    contract_id, version_id = await contracts.create_contract(
+    contract_id, version_id = await contract_drafting.create_contract(
         officer,
-        contracts.ContractInput(
+        contract_drafting.ContractInput(
             number=unique("HT-DD"),
             title="病区保洁服务合同",
             vendor_id=await new_vendor(world),
@@ -332,7 +334,7 @@ async def test_d_twice_is_flagged_and_an_overdue_notice_costs_again_the_next_mon
             penalties=[Penalty("overdue_notice", D("1000.00"), "逾期未整改")],
         ),
     )
-    await contracts.sign(officer, version_id)
+    await contract_drafting.sign(officer, version_id)
     template = await inspections.save_template(
         supervisor, "cleaning", unique("病区保洁"), WARD_CLEANING["items"]
     )
@@ -359,7 +361,7 @@ async def test_d_twice_is_flagged_and_an_overdue_notice_costs_again_the_next_mon
             found_at=datetime(2026, 9, 20, 1, tzinfo=UTC),
         ),
     )
-    notice_id = await audits.issue_notice(supervisor, [complaint])
+    notice_id = await audit_notices.issue_notice(supervisor, [complaint])
     issued = datetime(2026, 9, 20, 2, tzinfo=UTC)  # never fixed: overdue from 21 September
     await backdate_notice(notice_id, issued, hours=24)
 
@@ -404,9 +406,9 @@ async def test_a_contract_without_a_version_in_force_refuses_the_run_and_writes_
     from vendorgov.sla.tables import MonthMeasure
 
     officer = world.principals["procurement"]
-    contract_id, version_id = await contracts.create_contract(
+    contract_id, version_id = await contract_drafting.create_contract(
         officer,
-        contracts.ContractInput(
+        contract_drafting.ContractInput(
             number=unique("HT-LATE"),
             title="保洁服务合同",
             vendor_id=await new_vendor(world),
@@ -419,7 +421,7 @@ async def test_a_contract_without_a_version_in_force_refuses_the_run_and_writes_
             effective_from=date(2026, 11, 1), monthly_fee=D("50000.00")
         ),  # signed for November on
     )
-    await contracts.sign(officer, version_id)
+    await contract_drafting.sign(officer, version_id)
     runs_before = await PaymentRun.count()
     with pytest.raises(InvalidInput, match="no signed version in force in 2026-10"):
         await payments.compute_run(world.principals["finance"], OCTOBER, [contract_id], reason="x")

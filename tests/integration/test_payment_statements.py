@@ -12,13 +12,14 @@ from openpyxl import load_workbook
 
 from tests.conftest import new_vendor, random_uscc, unique
 from tests.integration.test_payment_runs import OCTOBER, october_contract, october_records
-from vendorgov.contracts import service as contracts
+from vendorgov.contracts import drafting as contract_drafting
 from vendorgov.contracts.rules import Terms
 from vendorgov.files.exports import neutralise
 from vendorgov.payments import exports, run_view
 from vendorgov.payments import service as payments
 from vendorgov.sla.measure import Month
 from vendorgov.tenders import documents as tender_documents
+from vendorgov.vendors import registry as vendor_registry
 from vendorgov.vendors import service as vendors
 from vendorgov.vendors.rules import VendorInput
 
@@ -29,9 +30,9 @@ FORMULA_NAME = '=HYPERLINK("http://x")'
 async def simple_contract(world, vendor_id, category="cleaning", number=None, fee="50000.00"):
     officer = world.principals["procurement"]
     terms = Terms(effective_from=date(2026, 1, 1), monthly_fee=D(fee))
-    contract_id, version_id = await contracts.create_contract(
+    contract_id, version_id = await contract_drafting.create_contract(
         officer,
-        contracts.ContractInput(
+        contract_drafting.ContractInput(
             number=number or unique("HT-FW"),
             title="后勤服务合同",
             vendor_id=vendor_id,
@@ -42,7 +43,7 @@ async def simple_contract(world, vendor_id, category="cleaning", number=None, fe
         ),
         terms,
     )
-    await contracts.sign(officer, version_id)
+    await contract_drafting.sign(officer, version_id)
     return contract_id
 
 
@@ -85,7 +86,7 @@ async def test_the_accounting_export_reads_back_equal_to_the_statements(api, wor
         world, bank_name="中国工商银行武汉分行", bank_account="4200 1234 5678 9012"
     )
     current = await vendors.get_vendor(admin, hostile)
-    await vendors.update_vendor(
+    await vendor_registry.update_vendor(
         admin,
         hostile,
         VendorInput(

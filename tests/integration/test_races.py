@@ -17,12 +17,16 @@ from tests.integration.test_inspections_notices import (
     inspection,
 )
 from vendorgov.audit import service as audit
+from vendorgov.audits import assignments as audit_assignments
+from vendorgov.audits import notices as audit_notices
 from vendorgov.audits import service as audits
 from vendorgov.audits.tables import Finding, Notice
-from vendorgov.contracts import service as contracts
+from vendorgov.contracts import drafting as contract_drafting
 from vendorgov.contracts.tables import ContractVersion
 from vendorgov.files.service import Upload
 from vendorgov.inspections.tables import ChecklistTemplate, Inspection
+from vendorgov.vendors import qualifications as vendor_qualifications
+from vendorgov.vendors import registry as vendor_registry
 from vendorgov.vendors import service as vendors
 from vendorgov.vendors.rules import QualificationInput
 
@@ -121,7 +125,7 @@ async def test_two_blacklistings_at_once_blacklist_once(api, world):
 
 async def test_two_reinstatements_at_once_reinstate_once(api, world):
     vendor_id = await new_vendor(world)
-    await vendors.change_status(
+    await vendor_registry.change_status(
         world.principals["procurement"], vendor_id, "blacklist", "提供虚假资质材料"
     )
     codes, responses = await _status_race(
@@ -134,7 +138,7 @@ async def test_two_reinstatements_at_once_reinstate_once(api, world):
 
 async def test_a_qualification_removed_twice_at_once_is_removed_once(api, world):
     vendor_id = await new_vendor(world)
-    qualification_id = await vendors.add_qualification(
+    qualification_id = await vendor_qualifications.add_qualification(
         world.principals["procurement"],
         vendor_id,
         QualificationInput(
@@ -171,9 +175,9 @@ async def test_two_primary_contacts_added_at_once_leave_one_primary(api, world):
 
 async def _draft_contract(world) -> tuple[int, str]:
     number = unique("HT-RACE")
-    contract_id, _ = await contracts.create_contract(
+    contract_id, _ = await contract_drafting.create_contract(
         world.principals["procurement"],
-        contracts.ContractInput(
+        contract_drafting.ContractInput(
             number=number,
             title="门诊保洁服务合同",
             vendor_id=world.vendor_a,
@@ -330,12 +334,12 @@ async def _findings(world, contract_id: int, n: int = 1) -> list[int]:
 async def _notice(world, *steps: str) -> int:
     """An issued notice of vendor A's contract, moved through the given actions."""
     contract_id = await cleaning_contract(world, world.vendor_a)
-    notice_id = await audits.issue_notice(
+    notice_id = await audit_notices.issue_notice(
         world.principals["supervisor"], await _findings(world, contract_id)
     )
     for step in steps:
         who = "vendor" if step in ("acknowledge", "respond") else "supervisor"
-        await audits.act(world.principals[who], notice_id, step, note="已安排专人清理")
+        await audit_notices.act(world.principals[who], notice_id, step, note="已安排专人清理")
     return notice_id
 
 
@@ -367,7 +371,7 @@ async def test_two_notices_issued_at_once_get_different_numbers(api, world):
             c.post("/api/notices", json={"finding_ids": await _findings(world, second)}),
         )
     assert codes == [201, 201], [r.text for r in responses]
-    numbers = [(await audits._notice_row(r.json()["id"]))["number"] for r in responses]
+    numbers = [(await audit_notices._notice_row(r.json()["id"]))["number"] for r in responses]
     assert numbers[0] != numbers[1]
 
 
@@ -427,11 +431,11 @@ async def test_fixed_and_not_fixed_at_once_one_verdict_stands(api, world):
 
 async def _grade_draft(world) -> int:
     contract_id = await cleaning_contract(world, world.vendor_a)
-    (notice_id,) = await audits.draft_grade_notices(
+    (notice_id,) = await audit_notices.draft_grade_notices(
         world.principals["finance"],
         run_id=10**6 + contract_id,
         month="2026-10",
-        outcomes=[audits.GradeOutcome(contract_id, Decimal("55.40"), "D")],
+        outcomes=[audit_notices.GradeOutcome(contract_id, Decimal("55.40"), "D")],
     )
     return notice_id
 
@@ -500,7 +504,7 @@ async def test_one_assignment_sent_twice_at_once_is_made_once(api, world):
 
 async def test_two_report_uploads_at_once_each_record_what_they_replaced(api, world):
     contract_id = await cleaning_contract(world, world.vendor_a)
-    assignment_id = await audits.assign_auditor(
+    assignment_id = await audit_assignments.assign_auditor(
         world.principals["supervisor"],
         world.principals["auditor"].user_id,
         contract_id,

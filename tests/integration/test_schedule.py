@@ -8,6 +8,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from tests.integration.test_inspections_notices import backdate_notice, cleaning_contract
+from vendorgov.audits import notices as audit_notices
 from vendorgov.audits import service as audits
 from vendorgov.jobs import schedule, service
 from vendorgov.jobs.tables import Job
@@ -33,7 +34,7 @@ async def test_a_notice_is_reminded_of_once_when_its_deadline_comes_within_24_ho
     finding = await audits.raise_finding(
         supervisor, audits.FindingInput(contract_id, "audit", "major", "消毒记录", "提醒测试")
     )
-    notice_id = await audits.issue_notice(supervisor, [finding])
+    notice_id = await audit_notices.issue_notice(supervisor, [finding])
     # A far-future hour no other test ticks: issued 09:30 with 25 hours, the deadline (10:30
     # the next day) comes within 24 hours during the hour ending 11:00.
     hour = datetime(2032, 4, 6, 11, tzinfo=UTC)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import new_vendor, unique
-from vendorgov.contracts import service as contracts
+from vendorgov.contracts import drafting as contract_drafting
 from vendorgov.contracts.rules import Clause, Terms
 from vendorgov.sla.tables import ServiceEvent
 
@@ -19,9 +19,9 @@ PROBLEM = "application/problem+json"
 async def signed_contract(world, clauses) -> int:
     officer = world.principals["procurement"]
     vendor_id = await new_vendor(world, categories=["porter"])
-    contract_id, version_id = await contracts.create_contract(
+    contract_id, version_id = await contract_drafting.create_contract(
         officer,
-        contracts.ContractInput(
+        contract_drafting.ContractInput(
             number=unique("HT-SLA"),
             title="运送服务合同",
             vendor_id=vendor_id,
@@ -32,7 +32,7 @@ async def signed_contract(world, clauses) -> int:
         ),
         Terms(effective_from=date(2026, 1, 1), monthly_fee=Decimal("74800.00"), clauses=clauses),
     )
-    await contracts.sign(officer, version_id)
+    await contract_drafting.sign(officer, version_id)
     return contract_id
 
 

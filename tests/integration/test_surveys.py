@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 
 from tests.conftest import CSRF_RE, http_client, new_vendor, unique
 from tests.integration.jobs_support import computed_run
-from vendorgov.contracts import service as contracts
+from vendorgov.contracts import drafting as contract_drafting
 from vendorgov.contracts.rules import Terms
 from vendorgov.locations import service as locations
 from vendorgov.sla import service as sla
@@ -31,9 +31,9 @@ QUESTIONS = ["保洁是否及时", "环境是否整洁", "服务态度"]
 
 async def a_contract(world, category: str = "cleaning") -> int:
     officer = world.principals["procurement"]
-    contract_id, version_id = await contracts.create_contract(
+    contract_id, version_id = await contract_drafting.create_contract(
         officer,
-        contracts.ContractInput(
+        contract_drafting.ContractInput(
             number=unique("HT-SV"),
             title="病区保洁服务合同",
             # vendor A offers cleaning only
@@ -47,7 +47,7 @@ async def a_contract(world, category: str = "cleaning") -> int:
         ),
         Terms(effective_from=date(2026, 1, 1), monthly_fee=Decimal("100000.00")),
     )
-    await contracts.sign(officer, version_id)
+    await contract_drafting.sign(officer, version_id)
     return contract_id
 
 

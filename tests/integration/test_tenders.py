@@ -24,7 +24,8 @@ from vendorgov.tenders.publication import TenderInput
 from vendorgov.tenders.rules import Criterion
 from vendorgov.tenders.scoring import ScoreInput
 from vendorgov.tenders.tables import Bid, PanelMember, Score, Tender
-from vendorgov.vendors import service as vendors
+from vendorgov.vendors import qualifications as vendor_qualifications
+from vendorgov.vendors import registry as vendor_registry
 from vendorgov.vendors.rules import QualificationInput
 
 D = Decimal
@@ -96,7 +97,7 @@ async def bidder(world: World, category: str = "cleaning", licence: bool = True)
     name = unique("投标保洁公司")
     vendor_id = await new_vendor(world, name=name, categories=[category])
     if licence:
-        await vendors.add_qualification(
+        await vendor_qualifications.add_qualification(
             admin,
             vendor_id,
             QualificationInput("business_licence", unique("L"), date(2020, 1, 1), date(2040, 1, 1)),
@@ -546,7 +547,7 @@ async def test_a_suspended_vendor_is_invalid_at_opening(world):
     tender_id = await published(world)
     bidders_ = [await bidder(world) for _ in range(4)]
     receipts = [await bid(b, tender_id, "700000.00") for b in bidders_]
-    await vendors.change_status(
+    await vendor_registry.change_status(
         world.principals["admin"],
         bidders_[0].vendor_id,
         "suspend",

@@ -22,7 +22,8 @@ from tests.conftest import PDF, csrf_token, new_vendor, random_uscc, unique
 from vendorgov.accounts import service as accounts
 from vendorgov.audit.tables import AuditEntry
 from vendorgov.files.service import Upload
-from vendorgov.vendors import service as vendors
+from vendorgov.vendors import qualifications as vendor_qualifications
+from vendorgov.vendors import registry as vendor_registry
 from vendorgov.vendors.rules import ContactInput, QualificationInput
 from vendorgov.vendors.tables import Contact, Qualification, Vendor
 
@@ -89,7 +90,7 @@ def qualification_form(**overrides) -> dict:
 
 
 async def add_contact(world, vendor_id: int) -> int:
-    return await vendors.add_contact(
+    return await vendor_registry.add_contact(
         world.principals["admin"],
         vendor_id,
         ContactInput(name=unique("联系人"), phone="027-8366 1201"),
@@ -97,7 +98,7 @@ async def add_contact(world, vendor_id: int) -> int:
 
 
 async def add_qualification(world, vendor_id: int) -> int:
-    return await vendors.add_qualification(
+    return await vendor_qualifications.add_qualification(
         world.principals["admin"],
         vendor_id,
         QualificationInput(

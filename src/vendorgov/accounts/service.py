@@ -20,6 +20,7 @@ from vendorgov.audit import service as audit
 from vendorgov.errors import Collector, Conflict, FieldError, InvalidInput, NotFound
 from vendorgov.i18n import _, valid_locale
 from vendorgov.paging import Page, PageRequest
+from vendorgov.vendors import service as vendors
 
 TOKEN_PREFIX = "vg_"
 # last_used_at is a hint for the owner, not a log: refresh it at most this often.
@@ -181,8 +182,6 @@ async def create_account(
     email: str = "",
     vendor_id: int | None = None,
 ) -> int:
-    from vendorgov.vendors import service as vendors
-
     username = username.strip()
     errors = _account_errors(username, password, role, display_name, vendor_id)
     errors.raise_if_any()

@@ -1,14 +1,17 @@
 """What a third-party auditor may read (§1: only the contracts assigned to its audits, for the
 assigned period; the findings it recorded and the notices they are on). Reads only this
 domain's tables, so the contracts and SLA services can ask it without importing the audits
-service, which depends on them."""
+service, which depends on them. Also who supervises: the roles that raise findings, issue
+notices and assign auditors."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from vendorgov.accounts.roles import Principal
+from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audits.tables import AuditAssignment, Finding
+
+SUPERVISORS = (Role.admin, Role.supervisor)
 
 
 async def periods(auditor: Principal, contract_id: int) -> list[tuple[date, date]]:

@@ -12,9 +12,10 @@ from piccolo.columns.combination import WhereRaw
 from vendorgov import db, paging
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audits import rules
-from vendorgov.audits.access import notices_of_own_findings, own_findings
+from vendorgov.audits.access import SUPERVISORS, notices_of_own_findings, own_findings
+from vendorgov.audits.notices import overdue
 from vendorgov.audits.rules import NoticeStatus
-from vendorgov.audits.service import SUPERVISORS, overdue, with_places
+from vendorgov.audits.service import with_places
 from vendorgov.audits.tables import AuditAssignment, Finding, Notice
 from vendorgov.errors import Forbidden, InvalidInput
 from vendorgov.locations import service as locations

@@ -12,7 +12,7 @@ from litestar.response import File, Redirect, Template
 
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
-from vendorgov.audits import documents, lists, service
+from vendorgov.audits import assignments, documents, lists, notices, service
 from vendorgov.errors import InvalidInput, NotFound
 from vendorgov.files.responses import download, inline_file
 from vendorgov.files.service import Upload
@@ -73,7 +73,7 @@ NOTICES_EXPORT = list_exports.register(
 async def _notice(request: Request, notice_id: int) -> dict:
     """The notice as the reader may see it, each finding with the photos of the inspection
     item that raised it (`photos`: file ids, served by the inspection's photo route)."""
-    notice = await service.get_notice(request.user, notice_id)
+    notice = await notices.get_notice(request.user, notice_id)
     raised_by = [
         (f["inspection_id"], f["item_key"]) for f in notice["findings"] if f["inspection_id"]
     ]
@@ -106,7 +106,7 @@ class NoticePages(Controller):
 
     @get("/audits/{assignment_id:int}/report", guards=[AUDIT_READERS])
     async def report_file(self, request: Request, assignment_id: FromPath[int]) -> File:
-        return inline_file(await service.report(request.user, assignment_id))
+        return inline_file(await assignments.report(request.user, assignment_id))
 
     @post("/audits/{assignment_id:int}/report", guards=[allow(Role.auditor)])
     async def report(self, request: Request, assignment_id: FromPath[int]) -> Redirect:
@@ -114,7 +114,7 @@ class NoticePages(Controller):
         upload = form.get("report")
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise InvalidInput.single("report", "required", "choose the report file")
-        await service.upload_report(
+        await assignments.upload_report(
             request.user, assignment_id, Upload(upload.filename, await upload.read())
         )
         flash(request, _("Report uploaded."), category="ok")
@@ -183,7 +183,7 @@ class NoticePages(Controller):
             ids = [int(v) for v in form.getall("finding_id")] if "finding_id" in form else []
         except ValueError:
             raise InvalidInput.single("finding_id", "number", "not a finding") from None
-        notice_id = await service.issue_notice(request.user, ids)
+        notice_id = await notices.issue_notice(request.user, ids)
         flash(request, _("Notice issued to the vendor."), category="ok")
         return Redirect(f"/notices/{notice_id}")
 
@@ -233,7 +233,7 @@ class NoticePages(Controller):
                 "can_respond": user.is_vendor and status in ("issued", "acknowledged"),
                 "can_verify": user.role in (Role.admin, Role.supervisor) and status == "responded",
                 "can_review": user.role in (Role.admin, Role.supervisor) and status == "draft",
-                "deadlines": await service.deadline_choices(notice) if status == "draft" else [],
+                "deadlines": await notices.deadline_choices(notice) if status == "draft" else [],
                 **documents.labels(),
             },
         )
@@ -247,7 +247,7 @@ class NoticePages(Controller):
             for u in given
             if isinstance(u, UploadFile) and u.filename
         ]
-        status = await service.act(
+        status = await notices.act(
             request.user,
             notice_id,
             str(form.get("action", "")),
@@ -262,7 +262,7 @@ class NoticePages(Controller):
     async def evidence(
         self, request: Request, notice_id: FromPath[int], file_id: FromPath[str]
     ) -> File:
-        stored = await service.evidence(request.user, notice_id, file_id)
+        stored = await notices.evidence(request.user, notice_id, file_id)
         return inline_file(stored)
 
     @get("/notices/{notice_id:int}/notice.pdf", guards=[LIST_READERS])

@@ -13,7 +13,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
-from vendorgov.contracts import documents, rules, service
+from vendorgov.contracts import documents, drafting, lifecycle, rules, service
 from vendorgov.contracts.ocds import contract_release
 from vendorgov.contracts.service import KEEPERS, READERS
 from vendorgov.paging import PageRequest, page_struct
@@ -244,9 +244,9 @@ class ContractApi(Controller):
         summary="Create a contract with its first draft version",
     )
     async def create(self, request: Request, data: JSONBody[ContractIn]) -> CreatedOut:
-        contract_id, version_id = await service.create_contract(
+        contract_id, version_id = await drafting.create_contract(
             request.user,
-            service.ContractInput(
+            drafting.ContractInput(
                 number=data.number,
                 title=data.title,
                 vendor_id=data.vendor_id,
@@ -296,7 +296,9 @@ class ContractApi(Controller):
         data: JSONBody[DraftIn],
     ) -> dict[str, int]:
         version_id = await _version_id(request, contract_id, number)
-        revision = await service.update_draft(request.user, version_id, _terms(data), data.revision)
+        revision = await drafting.update_draft(
+            request.user, version_id, _terms(data), data.revision
+        )
         return {"id": version_id, "revision": revision}
 
     @post(
@@ -309,7 +311,7 @@ class ContractApi(Controller):
         self, request: Request, contract_id: FromPath[int], number: FromPath[int]
     ) -> dict[str, int]:
         version_id = await _version_id(request, contract_id, number)
-        await service.sign(request.user, version_id)
+        await drafting.sign(request.user, version_id)
         return {"id": version_id, "number": number}
 
     @post(
@@ -321,7 +323,7 @@ class ContractApi(Controller):
     async def amend(
         self, request: Request, contract_id: FromPath[int], data: JSONBody[AmendmentIn]
     ) -> dict[str, int]:
-        version_id = await service.amend(
+        version_id = await drafting.amend(
             request.user, contract_id, data.reason, data.effective_from
         )
         version = await service.get_version(request.user, version_id)
@@ -337,7 +339,7 @@ class ContractApi(Controller):
         self, request: Request, contract_id: FromPath[int], data: JSONBody[StatusIn]
     ) -> dict[str, str]:
         return {
-            "status": await service.change_status(
+            "status": await lifecycle.change_status(
                 request.user, contract_id, data.action, data.reason
             )
         }

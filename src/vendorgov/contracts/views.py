@@ -14,7 +14,7 @@ from litestar.response import Redirect, Template
 
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
-from vendorgov.contracts import documents, rules, service
+from vendorgov.contracts import documents, drafting, lifecycle, rules, service
 from vendorgov.contracts.ocds import contract_release
 from vendorgov.contracts.service import KEEPERS, READERS
 from vendorgov.errors import Collector, DomainError
@@ -240,7 +240,7 @@ class ContractPages(Controller):
     async def create(self, request: Request) -> Redirect:
         """A rejection re-renders /contracts/new with the input (web.errors.FormRetry)."""
         form = await Form.read(request)
-        data = service.ContractInput(
+        data = drafting.ContractInput(
             number=form.text("number"),
             title=form.text("title"),
             vendor_id=form.integer("vendor_id"),
@@ -252,7 +252,7 @@ class ContractPages(Controller):
             notice_days=form.integer("notice_days") or 90,
         )
         form.errors.raise_if_any()
-        contract_id, _version = await service.create_contract(request.user, data)
+        contract_id, _version = await drafting.create_contract(request.user, data)
         flash(
             request,
             _("Contract created with a draft first version: add its terms, then sign."),
@@ -289,7 +289,7 @@ class ContractPages(Controller):
     async def amend(self, request: Request, contract_id: FromPath[int]) -> Template | Redirect:
         form = await Form.read(request)
         try:
-            version_id = await service.amend(
+            version_id = await drafting.amend(
                 request.user, contract_id, form.text("reason"), form.date("effective_from")
             )
         except DomainError as error:
@@ -315,7 +315,7 @@ class ContractPages(Controller):
     ) -> Template | Redirect:
         form = await Form.read(request)
         try:
-            new = await service.change_status(
+            new = await lifecycle.change_status(
                 request.user, contract_id, form.text("action"), form.text("reason")
             )
         except DomainError as error:
@@ -345,9 +345,11 @@ class ContractPages(Controller):
         version = service.version_by_number(contract, number)
         form = await Form.read(request)
         try:
-            service.ensure_draft(version)
+            drafting.ensure_draft(version)
             terms = _terms_from_form(form)
-            await service.update_draft(request.user, version["id"], terms, form.integer("revision"))
+            await drafting.update_draft(
+                request.user, version["id"], terms, form.integer("revision")
+            )
         except DomainError as error:
             status = error.status_code
             shown = dict(version)
@@ -371,7 +373,7 @@ class ContractPages(Controller):
         contract = await service.get_contract(request.user, contract_id)
         version = service.version_by_number(contract, number)
         try:
-            await service.sign(request.user, version["id"])
+            await drafting.sign(request.user, version["id"])
         except DomainError as error:
             if error.status_code == 404:
                 raise
@@ -394,7 +396,9 @@ class ContractPages(Controller):
         self, request: Request, contract_id: FromPath[int], number: FromPath[int]
     ) -> Redirect:
         contract = await service.get_contract(request.user, contract_id)
-        await service.discard_draft(request.user, service.version_by_number(contract, number)["id"])
+        await drafting.discard_draft(
+            request.user, service.version_by_number(contract, number)["id"]
+        )
         flash(request, _("Draft version %(number)s discarded.", number=number), category="ok")
         return Redirect(f"/contracts/{contract_id}")
 

@@ -15,7 +15,10 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from vendorgov import exact
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
+from vendorgov.audits import assignments as audit_assignments
 from vendorgov.audits import lists
+from vendorgov.audits import notices as audit_notices
+from vendorgov.audits import periods as audit_periods
 from vendorgov.audits import service as audits
 from vendorgov.contracts import service as contracts
 from vendorgov.errors import InvalidInput
@@ -232,7 +235,7 @@ class InspectionApi(Controller):
     )
     async def assign(self, request: Request, data: JSONBody[AssignmentIn]) -> CreatedOut:
         return CreatedOut(
-            await audits.assign_auditor(
+            await audit_assignments.assign_auditor(
                 request.user, data.auditor_id, data.contract_id, data.period_from, data.period_to
             )
         )
@@ -259,7 +262,7 @@ class InspectionApi(Controller):
         self, request: Request, assignment_id: FromPath[int], data: MultipartBody[ReportForm]
     ) -> StatusOut:
         upload = Upload(data.file.filename or "report.pdf", await data.file.read())
-        await audits.upload_report(request.user, assignment_id, upload)
+        await audit_assignments.upload_report(request.user, assignment_id, upload)
         return StatusOut("uploaded")
 
     @post(
@@ -269,7 +272,7 @@ class InspectionApi(Controller):
         summary="Issue a rectification notice for open findings of one contract",
     )
     async def issue(self, request: Request, data: JSONBody[NoticeIn]) -> CreatedOut:
-        return CreatedOut(await audits.issue_notice(request.user, data.finding_ids))
+        return CreatedOut(await audit_notices.issue_notice(request.user, data.finding_ids))
 
     @get(
         "/notices",
@@ -287,7 +290,7 @@ class InspectionApi(Controller):
         summary="A notice with its findings and timeline",
     )
     async def notice(self, request: Request, notice_id: FromPath[int]) -> dict:
-        return _plain(await audits.get_notice(request.user, notice_id))
+        return _plain(await audit_notices.get_notice(request.user, notice_id))
 
     @post(
         "/notices/{notice_id:int}/actions",
@@ -300,7 +303,7 @@ class InspectionApi(Controller):
         self, request: Request, notice_id: FromPath[int], data: JSONBody[ActionIn]
     ) -> StatusOut:
         return StatusOut(
-            await audits.act(
+            await audit_notices.act(
                 request.user, notice_id, data.action, data.note, severity=data.severity
             )
         )
@@ -317,7 +320,7 @@ class InspectionApi(Controller):
         zone = get_settings().zone
         start, end = parsed.start_utc(zone).to_pydatetime(), parsed.end_utc(zone).to_pydatetime()
         await contracts.require_readable(request.user, contract_id)
-        inputs = await audits.audit_inputs(contract_id, start, end)
+        inputs = await audit_periods.audit_inputs(contract_id, start, end)
         inspection = await service.inspection_component(contract_id, start, end)
         return {
             "month": str(parsed),

@@ -29,17 +29,17 @@ def _local_day(job):
 
 
 async def notices_overdue(job) -> dict:
-    from vendorgov.audits import service as audits
+    from vendorgov.audits import periods as audit_periods
 
     start, end = _window(job)
-    return {"overdue": await audits.became_overdue(start, end)}
+    return {"overdue": await audit_periods.became_overdue(start, end)}
 
 
 async def notice_reminders(job) -> dict:
-    from vendorgov.audits import service as audits
+    from vendorgov.audits import periods as audit_periods
 
     start, end = _window(job)
-    return {"due_soon": await audits.becoming_due(start, end)}
+    return {"due_soon": await audit_periods.becoming_due(start, end)}
 
 
 async def tender_deadlines(job) -> dict:
@@ -56,17 +56,20 @@ async def notification_digests(job) -> dict:
 
 
 async def qualifications_expiring(job) -> dict:
-    from vendorgov.vendors import service as vendors
+    from vendorgov.vendors import qualifications as vendor_qualifications
 
     day = _local_day(job)
-    return {"on": str(day), "qualifications": await vendors.qualifications_crossing_warnings(day)}
+    return {
+        "on": str(day),
+        "qualifications": await vendor_qualifications.qualifications_crossing_warnings(day),
+    }
 
 
 async def contracts_expiring(job) -> dict:
-    from vendorgov.contracts import service as contracts
+    from vendorgov.contracts import lifecycle as contract_lifecycle
 
     day = _local_day(job)
-    return {"on": str(day), "contracts": await contracts.contracts_crossing_warnings(day)}
+    return {"on": str(day), "contracts": await contract_lifecycle.contracts_crossing_warnings(day)}
 
 
 async def dispute_windows_closing(job) -> dict:

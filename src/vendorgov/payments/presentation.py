@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from vendorgov.accounts.roles import Principal
-from vendorgov.audits import service as audits
+from vendorgov.audits import periods as audit_periods
 from vendorgov.audits.documents import SEVERITY_LABELS, SOURCE_LABELS
 from vendorgov.inspections import service as inspections
 from vendorgov.money import capitals
@@ -25,7 +25,7 @@ async def describe_evidence(statement: dict) -> None:
     items = [_parse(i) for line in statement["lines"] for i in line["evidence"]]
     finding_ids = [int(k) for kind, k in items if kind == "finding" and k.isdigit()]
     numbers = [k for kind, k in items if kind == "notice"]
-    findings, notices = await audits.evidence_records(finding_ids, numbers)
+    findings, notices = await audit_periods.evidence_records(finding_ids, numbers)
     places = await inspections.locations_of(
         [f["inspection_id"] for f in findings.values() if f["inspection_id"]]
     )

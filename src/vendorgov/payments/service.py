@@ -19,7 +19,8 @@ from piccolo.query.functions.aggregate import Max
 from vendorgov import db, exact, paging
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
-from vendorgov.audits import service as audits
+from vendorgov.audits import notices as audit_notices
+from vendorgov.audits import periods as audit_periods
 from vendorgov.contracts import service as contracts
 from vendorgov.errors import Conflict, Forbidden, InvalidInput, NotFound
 from vendorgov.inspections import service as inspections
@@ -85,7 +86,7 @@ class _MonthInputs:
 
     inspection: dict[int, Fraction | None]
     satisfaction: dict[int, Fraction | None]
-    audit: dict[int, audits.AuditInputs]
+    audit: dict[int, audit_periods.AuditInputs]
     grades_before: dict[int, list[str]]
 
 
@@ -97,7 +98,7 @@ async def _month_inputs(ids: list[int], month: Month) -> _MonthInputs:
     return _MonthInputs(
         await inspections.inspection_components(ids, start, end),
         await surveys.satisfaction_shares(ids, month),
-        await audits.audit_inputs_of(ids, start, end),
+        await audit_periods.audit_inputs_of(ids, start, end),
         await _grades_before(ids, month),
     )
 
@@ -360,12 +361,12 @@ async def approve(actor: Principal, run_id: int) -> list[int]:
         graded = await Statement.select(Statement.contract, Statement.score, Statement.grade).where(
             Statement.run == run_id
         )
-        return await audits.draft_grade_notices(
+        return await audit_notices.draft_grade_notices(
             actor,
             run_id,
             run["month"],
             [
-                audits.GradeOutcome(g["contract"], db.two_places(g["score"]), g["grade"])
+                audit_notices.GradeOutcome(g["contract"], db.two_places(g["score"]), g["grade"])
                 for g in graded
             ],
         )

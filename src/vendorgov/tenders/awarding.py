@@ -7,8 +7,8 @@ import json
 from vendorgov import db
 from vendorgov.accounts.roles import Principal
 from vendorgov.audit import service as audit
+from vendorgov.contracts import drafting as contract_drafting
 from vendorgov.contracts import rules as contract_rules
-from vendorgov.contracts import service as contracts
 from vendorgov.contracts.ocds import term_months
 from vendorgov.errors import Forbidden, InvalidInput
 from vendorgov.tenders import common, rules
@@ -45,9 +45,9 @@ async def award(actor: Principal, tender_id: int, bid_id: int, reason: str = "")
                 "monthly_fee": str(fee),
             }
         )
-        contract_id, _ = await contracts.create_contract(
+        contract_id, _ = await contract_drafting.create_contract(
             actor,
-            contracts.ContractInput(
+            contract_drafting.ContractInput(
                 number=f"{row['reference']}-C",
                 title=row["title"],
                 vendor_id=chosen["vendor"],

@@ -17,7 +17,7 @@ from vendorgov.errors import Collector
 from vendorgov.files.responses import inline_file
 from vendorgov.files.service import Upload
 from vendorgov.paging import PageRequest, page_struct
-from vendorgov.vendors import service
+from vendorgov.vendors import qualifications, registry, service
 from vendorgov.vendors.rules import ContactInput, QualificationInput, VendorInput
 from vendorgov.vendors.views import KEEPERS, READERS
 
@@ -186,7 +186,7 @@ class VendorApi(Controller):
 
     @post("/", guards=[KEEPERS], status_code=HTTP_201_CREATED, summary="Register a vendor")
     async def create(self, request: Request, data: JSONBody[VendorIn]) -> CreatedOut:
-        vendor_id = await service.create_vendor(
+        vendor_id = await registry.create_vendor(
             request.user, VendorInput(**msgspec.structs.asdict(data))
         )
         return CreatedOut(id=vendor_id)
@@ -217,7 +217,7 @@ class VendorApi(Controller):
             )
         }
         merged.update({k: v for k, v in given.items() if v is not None})
-        new_revision = await service.update_vendor(
+        new_revision = await registry.update_vendor(
             request.user, vendor_id, VendorInput(**merged), revision
         )
         return RevisionOut(id=vendor_id, revision=new_revision)
@@ -229,7 +229,7 @@ class VendorApi(Controller):
         summary="Delete a vendor nothing refers to",
     )
     async def remove(self, request: Request, vendor_id: FromPath[int]) -> CreatedOut:
-        await service.delete_vendor(request.user, vendor_id)
+        await registry.delete_vendor(request.user, vendor_id)
         return CreatedOut(id=vendor_id)
 
     @post(
@@ -241,7 +241,7 @@ class VendorApi(Controller):
     async def change_status(
         self, request: Request, vendor_id: FromPath[int], data: JSONBody[StatusChangeIn]
     ) -> StatusOut:
-        new = await service.change_status(
+        new = await registry.change_status(
             request.user, vendor_id, data.action, data.reason, data.until
         )
         return StatusOut(id=vendor_id, status=new)
@@ -254,7 +254,7 @@ class VendorApi(Controller):
     async def add_contact(
         self, request: Request, vendor_id: FromPath[int], data: JSONBody[ContactIn]
     ) -> CreatedOut:
-        contact_id = await service.add_contact(
+        contact_id = await registry.add_contact(
             request.user, vendor_id, ContactInput(**msgspec.structs.asdict(data))
         )
         return CreatedOut(id=contact_id)
@@ -263,7 +263,7 @@ class VendorApi(Controller):
     async def remove_contact(
         self, request: Request, vendor_id: FromPath[int], contact_id: FromPath[int]
     ) -> CreatedOut:
-        await service.remove_contact(request.user, vendor_id, contact_id)
+        await registry.remove_contact(request.user, vendor_id, contact_id)
         return CreatedOut(id=contact_id)
 
     @post(
@@ -284,7 +284,7 @@ class VendorApi(Controller):
         expires = _parse_date("expires_on", data.expires_on, errors)
         errors.raise_if_any()
         upload = Upload(filename=data.scan.filename or "scan", data=await data.scan.read())
-        qualification_id = await service.add_qualification(
+        qualification_id = await qualifications.add_qualification(
             request.user,
             vendor_id,
             QualificationInput(
@@ -302,7 +302,7 @@ class VendorApi(Controller):
     async def remove_qualification(
         self, request: Request, vendor_id: FromPath[int], qualification_id: FromPath[int]
     ) -> CreatedOut:
-        await service.remove_qualification(request.user, vendor_id, qualification_id)
+        await qualifications.remove_qualification(request.user, vendor_id, qualification_id)
         return CreatedOut(id=qualification_id)
 
     @get(
@@ -314,7 +314,7 @@ class VendorApi(Controller):
         self, request: Request, vendor_id: FromPath[int], qualification_id: FromPath[int]
     ) -> File:
         return inline_file(
-            await service.qualification_scan(request.user, vendor_id, qualification_id)
+            await qualifications.qualification_scan(request.user, vendor_id, qualification_id)
         )
 
 

@@ -17,7 +17,7 @@ from vendorgov.files.responses import inline_file
 from vendorgov.humane import status_label
 from vendorgov.i18n import N_, _
 from vendorgov.paging import PageRequest
-from vendorgov.vendors import service
+from vendorgov.vendors import qualifications, registry, service
 from vendorgov.vendors.rules import ContactInput, QualificationInput, VendorInput
 from vendorgov.web import list_exports
 from vendorgov.web.forms import Form, error_map
@@ -162,7 +162,7 @@ class VendorPages(Controller):
         form = await Form.read(request)
         data = _vendor_input(form)
         try:
-            vendor_id = await service.create_vendor(request.user, data)
+            vendor_id = await registry.create_vendor(request.user, data)
         except DomainError as error:
             return Template(
                 "vendors/form.html",
@@ -209,7 +209,7 @@ class VendorPages(Controller):
         data = _vendor_input(form)
         revision = form.integer("revision")
         try:
-            await service.update_vendor(request.user, vendor_id, data, revision)
+            await registry.update_vendor(request.user, vendor_id, data, revision)
         except DomainError as error:
             vendor = await service.get_vendor(request.user, vendor_id)
             return Template(
@@ -229,7 +229,7 @@ class VendorPages(Controller):
     @post("/{vendor_id:int}/delete", guards=[KEEPERS])
     async def delete(self, request: Request, vendor_id: FromPath[int]) -> Template | Redirect:
         try:
-            await service.delete_vendor(request.user, vendor_id)
+            await registry.delete_vendor(request.user, vendor_id)
         except DomainError as error:
             if error.status_code == 404:
                 raise
@@ -245,7 +245,7 @@ class VendorPages(Controller):
         until = form.date("until")
         try:
             form.errors.raise_if_any()
-            new = await service.change_status(
+            new = await registry.change_status(
                 request.user, vendor_id, form.text("action"), form.text("reason"), until
             )
         except DomainError as error:
@@ -268,7 +268,7 @@ class VendorPages(Controller):
             is_primary=form.flag("is_primary"),
         )
         try:
-            await service.add_contact(request.user, vendor_id, data)
+            await registry.add_contact(request.user, vendor_id, data)
         except DomainError as error:
             if error.status_code == 404:
                 raise
@@ -282,7 +282,7 @@ class VendorPages(Controller):
     async def remove_contact(
         self, request: Request, vendor_id: FromPath[int], contact_id: FromPath[int]
     ) -> Redirect:
-        await service.remove_contact(request.user, vendor_id, contact_id)
+        await registry.remove_contact(request.user, vendor_id, contact_id)
         flash(request, _("Contact removed."), category="ok")
         return Redirect(f"/vendors/{vendor_id}#contacts")
 
@@ -299,7 +299,7 @@ class VendorPages(Controller):
         )
         try:
             form.errors.raise_if_any()
-            await service.add_qualification(
+            await qualifications.add_qualification(
                 request.user, vendor_id, data, await form.upload("scan")
             )
         except DomainError as error:
@@ -320,7 +320,7 @@ class VendorPages(Controller):
     async def remove_qualification(
         self, request: Request, vendor_id: FromPath[int], qualification_id: FromPath[int]
     ) -> Redirect:
-        await service.remove_qualification(request.user, vendor_id, qualification_id)
+        await qualifications.remove_qualification(request.user, vendor_id, qualification_id)
         flash(request, _("Qualification removed."), category="ok")
         return Redirect(f"/vendors/{vendor_id}#qualifications")
 
@@ -328,5 +328,5 @@ class VendorPages(Controller):
     async def scan(
         self, request: Request, vendor_id: FromPath[int], qualification_id: FromPath[int]
     ) -> File:
-        stored = await service.qualification_scan(request.user, vendor_id, qualification_id)
+        stored = await qualifications.qualification_scan(request.user, vendor_id, qualification_id)
         return inline_file(stored)

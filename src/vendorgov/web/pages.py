@@ -13,6 +13,7 @@ from vendorgov.paging import DASHBOARD_ITEMS, PageRequest
 from vendorgov.payments import disputes, presentation
 from vendorgov.payments import service as payments
 from vendorgov.tenders import reading as tenders
+from vendorgov.vendors import qualifications as vendor_qualifications
 from vendorgov.vendors import service as vendors
 
 _NOTICE_STEP = {
@@ -33,7 +34,7 @@ class HomePages(Controller):
         sees_contracts = registry or principal.role is Role.vendor
         top = PageRequest(page_size=DASHBOARD_ITEMS)
         context = {
-            "expiring": await vendors.expiring_qualifications(principal, top),
+            "expiring": await vendor_qualifications.expiring_qualifications(principal, top),
             "tender_reminders": await tenders.reminders(principal),
             "status_counts": await vendors.status_counts() if registry else {},
             "registry": registry,
