@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import HERE, _free_port, parse_wrk, postgres_available  # noqa: E402
+from loadgen import HERE, free_port, parse_wrk, postgres_available  # noqa: E402
 
 OPEN_REQUESTS = 5_000
 # An existing PostgreSQL database of the benchmark's own, emptied first (DROP SCHEMA public).
@@ -215,7 +215,7 @@ def run_backend(backend: str, duration: int, connections: int):
             text=True,
         ).stdout.splitlines()[-1]
     )
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     # The server's log, for when something fails (a pipe nobody reads would block it).
     log = open(Path(data_dir) / "server.log", "w")  # noqa: SIM115
