@@ -349,8 +349,9 @@ async def test_worked_tender_from_publication_to_award(world):
     assert contract["scope"] == "住院部1–12层日常保洁及医疗废物收运"
     assert (contract["start_date"], contract["end_date"]) == (SERVICE_START, SERVICE_END)
     terms = contract["draft"]["terms_obj"]
-    # 800,000.00 over 12 months = 66,666.666… → 66,666.67 (half up)
-    assert terms.monthly_fee == D("66666.67")
+    # 800,000.00 over 12 months = 66,666.666… → 66,666.66 × 11 = 733,333.26; the last month
+    # takes the remainder, 66,666.74, so the term pays the awarded price exactly.
+    assert (terms.monthly_fee, terms.final_month_fee) == (D("66666.66"), D("66666.74"))
     assert [c.code for c in terms.clauses] == ["SLA-1", "SLA-2"]
     assert terms.clauses[0].threshold_minutes == 30 and terms.clauses[0].target == D(95)
     assert [p.trigger for p in terms.penalties] == ["critical_finding"]

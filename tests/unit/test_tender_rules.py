@@ -23,7 +23,6 @@ from vendorgov.tenders.rules import (
     candidates,
     criteria_errors,
     invalid_reasons,
-    monthly_fee,
     price_scores,
     rank_comprehensive,
     rank_lowest_price,
@@ -275,12 +274,6 @@ def test_award_without_reason_only_for_a_first_ranked_bid():
     assert not award_needs_reason(2, ranked)
     assert award_needs_reason(3, ranked)
     assert award_needs_reason(99, ranked)
-
-
-def test_monthly_fee_rounds_half_up():
-    assert monthly_fee(D("1000000.00"), 12) == D("83333.33")
-    assert monthly_fee(D("1000000.06"), 12) == D("83333.34")  # 83333.338333…
-    assert monthly_fee(D("0.30"), 12) == D("0.03")  # 0.025 → 0.03 half up
 
 
 # --- property tests --------------------------------------------------------------------------

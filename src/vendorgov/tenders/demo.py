@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from vendorgov.accounts import service as accounts
-from vendorgov.contracts.rules import Clause, Penalty, Terms, to_plain
+from vendorgov.contracts.rules import Clause, Penalty, Terms, sla_template
 from vendorgov.files.service import Upload
 from vendorgov.settings import get_settings
 from vendorgov.tenders import awarding, bidding, evaluation, opening, publication, scoring
@@ -51,7 +51,7 @@ def _first_of_month(day: date, months_ahead: int) -> date:
 
 
 def _template(clauses: list[Clause], start: date) -> dict:
-    plain = to_plain(
+    return sla_template(
         Terms(
             effective_from=start,
             monthly_fee=Decimal(1),
@@ -63,9 +63,6 @@ def _template(clauses: list[Clause], start: date) -> dict:
             deduction_cap_percent=Decimal(10),
         )
     )
-    plain.pop("effective_from")
-    plain.pop("monthly_fee")
-    return plain
 
 
 def _input(reference, title, start, deadline, clauses, **extra) -> publication.TenderInput:

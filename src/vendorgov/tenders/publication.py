@@ -58,7 +58,7 @@ def _template_terms(data: TenderInput, errors: Collector) -> dict:
     plain = {
         **data.sla_template,
         "effective_from": data.service_start.isoformat(),
-        "monthly_fee": str(rules.monthly_fee(data.budget_ceiling, months)),
+        "monthly_fee": str(contract_rules.fee_schedule(data.budget_ceiling, months)[0]),
     }
     try:
         terms = contract_rules.parse_terms(plain)
@@ -75,10 +75,7 @@ def _template_terms(data: TenderInput, errors: Collector) -> dict:
         if e.field in ("monthly_fee", "effective_from"):
             continue  # reported on budget_ceiling and the service term
         errors.add(f"sla_template.{e.field}", e.rule, e.message)
-    plain = contract_rules.to_plain(terms)
-    plain.pop("effective_from")
-    plain.pop("monthly_fee")
-    return plain
+    return contract_rules.sla_template(terms)
 
 
 def _tender_errors(data: TenderInput, now: datetime, check_deadline: bool = True) -> Collector:
@@ -125,9 +122,9 @@ def _tender_errors(data: TenderInput, now: datetime, check_deadline: bool = True
         and data.budget_ceiling is not None
         and rules.is_amount(data.budget_ceiling)
         and data.budget_ceiling > 0
-        and rules.monthly_fee(
+        and contract_rules.fee_schedule(
             data.budget_ceiling, term_months(data.service_start, data.service_end)
-        )
+        )[0]
         <= 0
     ):
         errors.add(

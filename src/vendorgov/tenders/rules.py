@@ -372,8 +372,3 @@ def candidates(ranked: Sequence[Ranked], limit: int = CANDIDATES) -> list[Ranked
 def award_needs_reason(chosen_bid: int, ranked: Sequence[Ranked]) -> bool:
     """Only a first-ranked bid is awarded without a written reason."""
     return not any(r.bid == chosen_bid and r.rank == 1 for r in ranked)
-
-
-def monthly_fee(total_price: Decimal, months: int) -> Decimal:
-    """The contract's monthly fee from a bid's price for the whole service term."""
-    return two_places(total_price / months)
