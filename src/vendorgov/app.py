@@ -56,6 +56,8 @@ from vendorgov.web.input import check_request
 from vendorgov.web.pages import HomePages
 from vendorgov.web.security import SwaggerPage, add_security_headers, client_identifier
 from vendorgov.web.templating import make_template_config
+from vendorgov.workdays.api import WorkdayApi
+from vendorgov.workdays.views import WorkdayPages
 
 _FRESH_SESSION_ID = "vendorgov.fresh_session_id"
 # The CSRF tokens' key, derived from the installation secret apart from the bid-sealing and
@@ -204,6 +206,7 @@ def create_app(
             NoticePages,
             InspectionPages,
             LocationPages,
+            WorkdayPages,
             PlanPages,
             MonthEndPages,
             TenderPages,
@@ -217,6 +220,7 @@ def create_app(
             EventTemplateApi,
             InspectionApi,
             LocationApi,
+            WorkdayApi,
             PlanApi,
             PaymentApi,
             TenderApi,

@@ -23,5 +23,6 @@ APP_REGISTRY = AppRegistry(
         "vendorgov.tenders.piccolo_app",
         "vendorgov.locations.piccolo_app",
         "vendorgov.jobs.piccolo_app",
+        "vendorgov.workdays.piccolo_app",
     ]
 )

@@ -78,15 +78,15 @@ class Settings:
     abnormal_low_percent: int = 20
     # §3: evaluators on an open tender's panel, at least (odd; other methods need 3).
     panel_minimum_open: int = 5
-    # §3a: days from publication to the bid deadline, at least: open and invited tenders,
-    # competitive consultation, and negotiation / single source (3 working days in the rules;
-    # counted as calendar days until the working-day calendar exists).
+    # §3a: days from publication to the bid deadline, at least: open and invited tenders and
+    # competitive consultation in calendar days, negotiation / single source in working days
+    # (on the working-day calendar, vendorgov.workdays).
     bid_period_days_open: int = 20
     bid_period_days_consultation: int = 10
     bid_period_days_negotiation: int = 3
     session_hours: int = 10
-    # §7: working days (Monday to Friday; public holidays are not known to the app) during
-    # which vendors may dispute a computed run's draft statements.
+    # §7: working days (on the working-day calendar, §3a) during which vendors may dispute a
+    # computed run's draft statements.
     dispute_window_days: int = 3
     secure_cookies: bool = False
     # Reverse proxies whose X-Forwarded-For names the client (for the login rate limit).

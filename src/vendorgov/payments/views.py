@@ -62,7 +62,7 @@ class MonthEndPages(Controller):
                 "concentration": await presentation.concentration(run),
                 "changes": await service.diff(request.user, run_id),
                 "disputes": await disputes.of_month(request.user, run["month"]),
-                "window_closes": disputes.window_closes(run),
+                "window_closes": await disputes.window_closes(run),
                 "window_open": await disputes.window_open(run),
                 "can_review": run["shown_status"] == "computed"
                 and request.user.role is Role.finance

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +23,7 @@ from vendorgov.tenders import common, rules, sealing
 from vendorgov.tenders.rules import Criterion, EvaluationMethod, Method, Status
 from vendorgov.tenders.tables import Tender
 from vendorgov.vendors.rules import CATEGORY_LABELS, QUALIFICATION_KINDS
+from vendorgov.workdays import service as workdays
 
 
 @dataclass
@@ -272,7 +273,7 @@ async def _transition(
         row = await common.tender_row(tender_id, lock=True)
         common.ensure_action(row, action)
         if check:
-            check(row)
+            await check(row)
         changes = {"status": new_status.value, "updated_at": common.now(), **(extra or {})}
         await Tender.update(changes).where(Tender.id == tender_id)
         await audit.record(
@@ -286,7 +287,7 @@ async def _transition(
     return row
 
 
-def _bid_period_errors(method: str, published_at: datetime, deadline: datetime) -> Collector:
+async def _bid_period_errors(method: str, published_at: datetime, deadline: datetime) -> Collector:
     settings = get_settings()
     minimum = rules.min_bid_days(
         Method(method),
@@ -294,16 +295,22 @@ def _bid_period_errors(method: str, published_at: datetime, deadline: datetime) 
         settings.bid_period_days_consultation,
         settings.bid_period_days_negotiation,
     )
+    working = rules.counts_working_days(Method(method))
+    first = common.local(published_at).date()
+    # Enough days to find the minimum across the longest holiday (Spring Festival, 9 days).
+    calendar = await workdays.calendar_for(first, first + timedelta(days=2 * minimum + 31))
     errors = Collector()
-    rules.bid_period_errors(published_at, deadline, minimum, errors)
+    rules.bid_period_errors(
+        published_at, deadline, minimum, working, calendar, settings.zone, errors
+    )
     return errors
 
 
 async def publish(actor: Principal, tender_id: int) -> None:
     """§3a: published only with the method's minimum bid period before the deadline."""
 
-    def check(row: dict) -> None:
-        errors = _bid_period_errors(row["method"], common.now(), row["bid_deadline"])
+    async def check(row: dict) -> None:
+        errors = await _bid_period_errors(row["method"], common.now(), row["bid_deadline"])
         rules.deadline_errors(row["bid_deadline"], common.now(), errors)
         errors.raise_if_any()
 
@@ -339,7 +346,7 @@ async def change_deadline(
             raise InvalidInput.single(
                 "bid_deadline", "before_service", "must be before the service starts"
             )
-        _bid_period_errors(row["method"], row["published_at"], deadline).raise_if_any()
+        (await _bid_period_errors(row["method"], row["published_at"], deadline)).raise_if_any()
         await Tender.update({Tender.bid_deadline: deadline, Tender.updated_at: common.now()}).where(
             Tender.id == tender_id
         )

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from vendorgov.errors import Collector
 from vendorgov.i18n import N_
 from vendorgov.money import cents
+from vendorgov.workdays.rules import Calendar, add_working_days
 
 HUNDRED = Decimal(100)
 PRICE_KEY = "price"
@@ -194,7 +196,8 @@ def deadline_errors(deadline: datetime | None, now: datetime, errors: Collector)
 
 
 def min_bid_days(method: Method, open_days: int, consultation_days: int, other_days: int) -> int:
-    """§3a: the shortest bid period of a method, in calendar days."""
+    """§3a: the shortest bid period of a method: calendar days for open, invited and
+    consultation, working days for negotiation and single source (see counts_working_days)."""
     if method in (Method.open, Method.invited):
         return open_days
     if method is Method.consultation:
@@ -202,16 +205,42 @@ def min_bid_days(method: Method, open_days: int, consultation_days: int, other_d
     return other_days
 
 
+def counts_working_days(method: Method) -> bool:
+    """§3a: negotiation and single source count their bid period in working days."""
+    return method in (Method.negotiation, Method.single_source)
+
+
+def earliest_deadline(
+    published_at: datetime, days: int, working: bool, calendar: Calendar, zone: ZoneInfo
+) -> datetime:
+    """The earliest bid deadline a bid period of `days` allows: `days` × 24 hours after
+    publication, or in working days the same local time on the `days`-th working day after the
+    day of publication."""
+    if not working:
+        return published_at + timedelta(days=days)
+    local = published_at.astimezone(zone)
+    day = add_working_days(calendar, local.date(), days)
+    return datetime.combine(day, local.time(), tzinfo=zone).astimezone(UTC)
+
+
 def bid_period_errors(
-    published_at: datetime, deadline: datetime, minimum_days: int, errors: Collector
+    published_at: datetime,
+    deadline: datetime,
+    days: int,
+    working: bool,
+    calendar: Calendar,
+    zone: ZoneInfo,
+    errors: Collector,
 ) -> None:
-    """§3a: from publication to the bid deadline at least `minimum_days` whole days."""
-    if deadline - published_at < timedelta(days=minimum_days):
+    """§3a: from publication to the bid deadline at least the method's minimum period."""
+    earliest = earliest_deadline(published_at, days, working, calendar, zone)
+    if deadline < earliest:
+        unit = "working days" if working else "days"
         errors.add(
             "bid_deadline",
             "bid_period",
-            f"at least {minimum_days} days after publication (§3a); "
-            f"this leaves {(deadline - published_at).total_seconds() / 86400:.1f}",
+            f"at least {days} {unit} after publication (§3a): "
+            f"not before {earliest.astimezone(zone):%Y-%m-%d %H:%M}",
         )
 
 

@@ -12,7 +12,7 @@ from litestar.template.config import TemplateConfig
 
 from vendorgov.accounts import people
 from vendorgov.accounts.roles import ROLE_LABELS, Principal, Role
-from vendorgov.i18n import current_locale, translations
+from vendorgov.i18n import N_, current_locale, translations
 from vendorgov.money import cents
 from vendorgov.settings import Settings
 from vendorgov.vendors.rules import CATEGORY_LABELS, QUALIFICATION_KINDS
@@ -41,6 +41,7 @@ NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
     ("Month-end", "/month-end", (Role.admin, Role.finance)),
     ("Statements", "/statements", (Role.vendor,)),
     ("Accounts", "/accounts", (Role.admin,)),
+    (N_("Calendar"), "/workdays", (Role.admin, Role.procurement, Role.finance)),
     ("Audit trail", "/audit", (Role.admin,)),
     ("API tokens", "/tokens", tuple(Role)),
 ]
