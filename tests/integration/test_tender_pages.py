@@ -15,7 +15,7 @@ from vendorgov.accounts import service as accounts
 from vendorgov.settings import get_settings
 from vendorgov.tenders import bidding, publication, reading
 from vendorgov.tenders.rules import Criterion
-from vendorgov.tenders.tables import Tender
+from vendorgov.tenders.tables import Bid, Tender
 
 D = Decimal
 START = date(date.today().year + 1, 1, 1)
@@ -248,9 +248,12 @@ async def test_the_receipt_shows_the_digest_of_the_content_shown(app, world, log
         received = re.search(r'id="received-at">([^<]+)<', page)[1]
         assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", received)
 
-        bid_id = (await bidding.my_bids(world.principals["vendor"]))[0]["id"]
-        receipt = await c.get(f"/tenders/bids/{bid_id}/receipt")
+        ref = (await bidding.my_bids(world.principals["vendor"]))[0]["ref"]
+        assert f'id="bid-ref">{ref}<' in page
+        receipt = await c.get(f"/tenders/bids/{ref}/receipt")
         assert digest in receipt.text and received in receipt.text
+        bid_id = (await Bid.select(Bid.id).where(Bid.ref == ref).first())["id"]
+        assert (await c.get(f"/tenders/bids/{bid_id}/receipt")).status_code == 404
         assert "880000" not in receipt.text and "880,000" not in receipt.text
         mine = await c.get("/tenders/bids")
         assert digest[:16] in mine.text and "sealed" in mine.text

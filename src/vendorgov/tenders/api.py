@@ -351,7 +351,7 @@ class TenderApi(Controller):
             _price_lines(form.text("price_lines")),
             await form.uploads("files"),
         )
-        return _plain(receipt)
+        return _plain(bidding.vendor_receipt(receipt))
 
     @post(
         "/tenders/{tender_id:int}/bids/withdraw",
@@ -367,9 +367,9 @@ class TenderApi(Controller):
     async def my_bids(self, request: Request) -> list[dict]:
         return _plain(await bidding.my_bids(request.user))
 
-    @get("/bids/{bid_id:int}/receipt", guards=[VENDORS], summary="A bid's receipt")
-    async def receipt(self, request: Request, bid_id: FromPath[int]) -> dict:
-        return _plain(await bidding.receipt(request.user, bid_id))
+    @get("/bids/{ref:str}/receipt", guards=[VENDORS], summary="A bid's receipt, by its reference")
+    async def receipt(self, request: Request, ref: FromPath[str]) -> dict:
+        return _plain(await bidding.receipt(request.user, ref))
 
     @get(
         "/bids/{bid_id:int}/files/{position:int}",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.errors import Forbidden, InvalidInput
 from vendorgov.tenders import common, rules
-from vendorgov.tenders.bidding import my_bids
+from vendorgov.tenders.bidding import my_bids, vendor_view
 from vendorgov.tenders.evaluation import evaluate
 from vendorgov.tenders.rules import Status
 from vendorgov.tenders.tables import Bid, PanelMember, Tender
@@ -72,11 +72,14 @@ async def get_tender(principal: Principal, tender_id: int) -> dict:
         won = next(b for b in (await evaluate(row))["ranked"] if b["id"] == row["awarded_bid"])
         tender["award"] = {k: won[k] for k in ("vendor_name", "price", "rank")}
     if principal.is_vendor:
-        tender["my_bid"] = await _my_bid(principal, tender_id)
-        won = tender["my_bid"] is not None and tender["my_bid"]["id"] == row["awarded_bid"]
+        mine = await _my_bid(principal, tender_id)
+        won = mine is not None and mine["id"] == row["awarded_bid"]
+        tender["my_bid"] = vendor_view(mine) if mine else None
         tender["you_won"] = won
+        # A vendor knows bids by reference only, its own included.
+        tender["awarded_bid"] = None
         if not won:
-            tender["contract_id"] = tender["awarded_bid"] = None
+            tender["contract_id"] = None
     if principal.role is Role.evaluator:
         tender["member"] = await common.member_of(tender_id, principal.user_id)
     return tender
@@ -89,9 +92,7 @@ async def _my_bid(principal: Principal, tender_id: int) -> dict | None:
         .order_by(Bid.id, ascending=False)
         .first()
     )
-    return (
-        common.bid_view(row, opened=row is not None and row["price"] is not None) if row else None
-    )
+    return row
 
 
 async def reminders(principal: Principal) -> list[dict]:

@@ -57,6 +57,9 @@ class Bid(Table):
 
     tender = ForeignKey(Tender, on_delete=OnDelete.restrict, index=True)
     vendor = ForeignKey(Vendor, on_delete=OnDelete.restrict)
+    # What the vendor knows its bid by (receipts, URLs, API): random, unique (index bid_ref),
+    # unlike the consecutive id whose gaps would show other submissions.
+    ref = Varchar(length=32, default="")
     state = Varchar(length=12, default="active")  # active, replaced, withdrawn
     received_at = Timestamptz()
     submitted_by = Varchar(length=150)

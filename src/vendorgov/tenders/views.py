@@ -639,7 +639,7 @@ class TenderPages(Controller):
             "tenders/receipt.html",
             status_code=201,
             context={
-                "receipt": {**receipt, "state": "active"},
+                "receipt": {**bidding.vendor_receipt(receipt), "state": "active"},
                 "content": receipt["content"],
                 "canonical": _content_rows(receipt["content"]),
                 "just_submitted": True,
@@ -653,17 +653,13 @@ class TenderPages(Controller):
         flash(request, "Your bid is withdrawn. You may bid again before the deadline.", "ok")
         return Redirect(f"/tenders/{tender_id}")
 
-    @get("/bids/{bid_id:int}/receipt", guards=[VENDOR])
-    async def receipt(self, request: Request, bid_id: FromPath[int]) -> Template:
-        receipt = await bidding.receipt(request.user, bid_id)
+    @get("/bids/{ref:str}/receipt", guards=[VENDOR])
+    async def receipt(self, request: Request, ref: FromPath[str]) -> Template:
+        receipt = await bidding.receipt(request.user, ref)
         return Template(
             "tenders/receipt.html",
             context={
-                "receipt": {
-                    **receipt,
-                    "bid_id": receipt["id"],
-                    "tender_id": receipt["tender"],
-                },
+                "receipt": {**receipt, "tender_id": receipt["tender"]},
                 "content": None,
                 "just_submitted": False,
             },
