@@ -22,6 +22,7 @@ from vendorgov.tenders import (
     bidding,
     documents,
     evaluation,
+    invitations,
     opening,
     publication,
     reading,
@@ -102,6 +103,11 @@ class ScoreIn(msgspec.Struct):
 class ScoresIn(msgspec.Struct):
     scores: list[ScoreIn]
     submit: bool = False
+
+
+class InvitationIn(msgspec.Struct):
+    vendor_id: int
+    reason: str
 
 
 class AwardIn(msgspec.Struct):
@@ -233,6 +239,35 @@ class TenderApi(Controller):
     async def _move(self, action, request: Request, tender_id: int, *args) -> StatusOut:
         await action(request.user, tender_id, *args)
         return StatusOut((await reading.get_tender(request.user, tender_id))["status"])
+
+    @get(
+        "/tenders/{tender_id:int}/invitations",
+        guards=[OFFICERS],
+        summary="An invited tender's invited vendors, with the reasons (§3a)",
+    )
+    async def list_invitations(self, request: Request, tender_id: FromPath[int]) -> list[dict]:
+        await reading.get_tender(request.user, tender_id)  # 404 for an unknown tender
+        return _plain(await invitations.invitations(request.user, tender_id))
+
+    @get(
+        "/tenders/{tender_id:int}/invitation-candidates",
+        guards=[OFFICERS],
+        summary="The registry's active, qualified vendors of the tender's category",
+    )
+    async def invitation_candidates(self, request: Request, tender_id: FromPath[int]) -> list[dict]:
+        return _plain(await invitations.candidates(request.user, tender_id))
+
+    @post(
+        "/tenders/{tender_id:int}/invitations",
+        guards=[OFFICERS],
+        status_code=HTTP_200_OK,
+        summary="Invite a qualified vendor to a draft invited tender, with the reason",
+    )
+    async def invite(
+        self, request: Request, tender_id: FromPath[int], data: JSONBody[InvitationIn]
+    ) -> StatusOut:
+        await invitations.invite(request.user, tender_id, data.vendor_id, data.reason)
+        return StatusOut("invited")
 
     @post("/tenders/{tender_id:int}/publish", guards=[OFFICERS], status_code=HTTP_200_OK)
     async def publish(self, request: Request, tender_id: FromPath[int]) -> StatusOut:

@@ -77,12 +77,9 @@ async def submit_bid(
         actor.vendor_id
     ]
     row = await common.tender_row(tender_id)
-    # A tender the vendor cannot see (a draft, another category) does not exist for it.
-    visible = row["status"] == Status.published and row["category"] in standing["categories"]
-    if not visible and not await Bid.exists().where(
-        (Bid.tender == tender_id) & (Bid.vendor == actor.vendor_id)
-    ):
-        raise NotFound("tender", tender_id)
+    # A tender the vendor cannot see (a draft, another category, an invited tender it was not
+    # invited to) does not exist for it.
+    await common.ensure_reader(actor, row)
     if standing["status"] != "active":
         raise InvalidInput.single(
             "vendor", "status", f"a {standing['status']} vendor cannot bid (§2)"

@@ -19,7 +19,7 @@ from vendorgov.errors import Collector, Conflict, InvalidInput, NotFound
 from vendorgov.files import service as files
 from vendorgov.files.service import Upload
 from vendorgov.settings import get_settings
-from vendorgov.tenders import common, rules, sealing
+from vendorgov.tenders import common, invitations, rules, sealing
 from vendorgov.tenders.rules import Criterion, EvaluationMethod, Method, Status
 from vendorgov.tenders.tables import Tender
 from vendorgov.vendors.rules import CATEGORY_LABELS, QUALIFICATION_KINDS
@@ -312,6 +312,7 @@ async def publish(actor: Principal, tender_id: int) -> None:
     async def check(row: dict) -> None:
         errors = await _bid_period_errors(row["method"], common.now(), row["bid_deadline"])
         rules.deadline_errors(row["bid_deadline"], common.now(), errors)
+        await invitations.publish_errors(row, errors)
         errors.raise_if_any()
 
     await _transition(

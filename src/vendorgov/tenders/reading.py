@@ -8,8 +8,8 @@ from vendorgov.errors import Forbidden, InvalidInput
 from vendorgov.tenders import common, rules
 from vendorgov.tenders.bidding import my_bids, vendor_view
 from vendorgov.tenders.evaluation import evaluate
-from vendorgov.tenders.rules import Status
-from vendorgov.tenders.tables import Bid, PanelMember, Tender
+from vendorgov.tenders.rules import Method, Status
+from vendorgov.tenders.tables import Bid, Invitation, PanelMember, Tender
 
 
 async def list_tenders(principal: Principal, status: str = "") -> list[dict]:
@@ -22,9 +22,20 @@ async def list_tenders(principal: Principal, status: str = "") -> list[dict]:
         query = query.where(Tender.status == status)
     if principal.is_vendor:
         mine = await Bid.select(Bid.tender).where(Bid.vendor == principal.vendor_id)
+        invited = await Invitation.select(Invitation.tender).where(
+            Invitation.vendor == principal.vendor_id
+        )
         categories = await common.vendor_categories(principal)
+        # The same rule as common.ensure_reader: an invited tender only for the invited.
         query = query.where(
-            ((Tender.status == Status.published.value) & Tender.category.is_in(categories or ["-"]))
+            (
+                (Tender.status == Status.published.value)
+                & Tender.category.is_in(categories or ["-"])
+                & (
+                    (Tender.method != Method.invited.value)
+                    | Tender.id.is_in([i["tender"] for i in invited] or [0])
+                )
+            )
             | Tender.id.is_in([b["tender"] for b in mine] or [0])
         )
     elif principal.role is Role.evaluator:

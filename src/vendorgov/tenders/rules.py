@@ -94,7 +94,7 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
 
 # Which actions each status allows (every transition is explicit, §3).
 ACTIONS: dict[Status, tuple[str, ...]] = {
-    Status.draft: ("edit", "publish", "cancel"),
+    Status.draft: ("edit", "invite", "publish", "cancel"),
     Status.published: ("change_deadline", "open", "cancel"),
     Status.opened: ("review", "assign_panel", "close_evaluation", "fail", "cancel"),
     Status.evaluated: ("award", "fail", "cancel"),
@@ -287,13 +287,28 @@ def invalid_reasons(
     reasons = []
     if facts.vendor_status != "active":
         reasons.append(f"the vendor is {facts.vendor_status} at the bid deadline")
-    for kind in required:
-        periods = facts.qualifications.get(kind, ())
-        if not any(issued <= deadline_day <= expires for issued, expires in periods):
-            reasons.append(f"no valid {kind} qualification at the bid deadline")
+    reasons += [
+        f"no valid {kind} qualification at the bid deadline"
+        for kind in missing_qualifications(facts.qualifications, required, deadline_day)
+    ]
     if facts.price > ceiling:
         reasons.append(f"the price {facts.price} exceeds the budget ceiling {ceiling}")
     return reasons
+
+
+def missing_qualifications(
+    qualifications: Mapping[str, Sequence[tuple[date, date]]], required: Iterable[str], day: date
+) -> list[str]:
+    """The required qualification kinds without a period (issued, expires) covering `day`."""
+    return [
+        kind
+        for kind in required
+        if not any(issued <= day <= expires for issued, expires in qualifications.get(kind, ()))
+    ]
+
+
+# §3a: an invited tender invites at least this many qualified vendors of its category.
+MIN_INVITED = 3
 
 
 def abnormally_low(prices: Mapping[int, Decimal], percent: Decimal = Decimal(20)) -> set[int]:

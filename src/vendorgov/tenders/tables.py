@@ -103,3 +103,14 @@ class Score(Table):
     criterion = Varchar(length=40)
     score = Numeric(digits=(5, 2))
     comment = Text(default="")
+
+
+class Invitation(Table):
+    """A vendor invited to an invited tender (§3a), with the officer's reason for choosing it;
+    unique per tender and vendor (index invitation_tender_vendor)."""
+
+    tender = ForeignKey(Tender, on_delete=OnDelete.restrict, index=True)
+    vendor = ForeignKey(Vendor, on_delete=OnDelete.restrict)
+    reason = Text()
+    invited_by = Varchar(length=150)
+    invited_at = Timestamptz()

@@ -23,6 +23,7 @@ from vendorgov.contracts import service as contracts
 from vendorgov.contracts.views import clauses_from_form
 from vendorgov.errors import DomainError, InvalidInput
 from vendorgov.files.responses import download, inline_file
+from vendorgov.i18n import _
 from vendorgov.inspections.api import parse_instant
 from vendorgov.paging import PageRequest, page_of
 from vendorgov.tenders import (
@@ -31,13 +32,14 @@ from vendorgov.tenders import (
     common,
     documents,
     evaluation,
+    invitations,
     opening,
     publication,
     reading,
     scoring,
     sealing,
 )
-from vendorgov.tenders.rules import PRICE_KEY, Criterion
+from vendorgov.tenders.rules import PRICE_KEY, Criterion, Method, Status
 from vendorgov.web.forms import Form, error_map
 
 READ = allow(Role.admin, Role.procurement, Role.vendor, Role.evaluator)
@@ -374,6 +376,10 @@ class TenderPages(Controller):
             "is_staff": user.role in common.STAFF,
             "line_rows": PRICE_LINE_ROWS,
         }
+        if tender["method"] == Method.invited and user.role in common.STAFF:
+            context["invitations"] = await invitations.invitations(user, tender_id)
+            if user.role is Role.procurement and tender["status"] == Status.draft:
+                context["candidates"] = await invitations.candidates(user, tender_id)
         return Template(
             "tenders/detail.html",
             status_code=refusal.status_code if refusal else 200,
@@ -389,6 +395,18 @@ class TenderPages(Controller):
         """The opening button, polled by the detail page until the deadline passes."""
         tender = await reading.get_tender(request.user, tender_id)
         return Template("tenders/_open_button.html", context={"tender": tender})
+
+    @post("/{tender_id:int}/invitations", guards=[OFFICER])
+    @refused_shows("_detail", "invite")
+    async def invite(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
+        form = await Form.read(request)
+        vendor_id = form.integer("vendor_id")
+        if vendor_id is None:
+            form.errors.add("vendor_id", "required", "choose the vendor to invite")
+        form.errors.raise_if_any()
+        await invitations.invite(request.user, tender_id, vendor_id, form.text("reason"))
+        flash(request, _("Vendor invited."), category="ok")
+        return Redirect(f"/tenders/{tender_id}#invitations")
 
     @post("/{tender_id:int}/documents", guards=[OFFICER], request_max_body_size=BID_BODY_LIMIT)
     @refused_shows("_detail", "document")
