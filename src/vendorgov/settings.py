@@ -84,6 +84,10 @@ class Settings:
     bid_period_days_open: int = 20
     bid_period_days_consultation: int = 10
     bid_period_days_negotiation: int = 3
+    # §3a: a clarification published fewer than these calendar days before the bid deadline
+    # postpones the deadline to restore them (competitive consultation: the second).
+    clarification_margin_days: int = 15
+    clarification_margin_days_consultation: int = 5
     session_hours: int = 10
     # §7: working days (on the working-day calendar, §3a) during which vendors may dispute a
     # computed run's draft statements.
@@ -222,6 +226,10 @@ def load_settings() -> Settings:
         bid_period_days_open=_int("VENDORGOV_BID_PERIOD_DAYS_OPEN", 20),
         bid_period_days_consultation=_int("VENDORGOV_BID_PERIOD_DAYS_CONSULTATION", 10),
         bid_period_days_negotiation=_int("VENDORGOV_BID_PERIOD_DAYS_NEGOTIATION", 3),
+        clarification_margin_days=_int("VENDORGOV_CLARIFICATION_MARGIN_DAYS", 15),
+        clarification_margin_days_consultation=_int(
+            "VENDORGOV_CLARIFICATION_MARGIN_DAYS_CONSULTATION", 5
+        ),
         session_hours=_int("VENDORGOV_SESSION_HOURS", 10),
         dispute_window_days=_int("VENDORGOV_DISPUTE_WINDOW_DAYS", 3),
         secure_cookies=_env("VENDORGOV_SECURE_COOKIES") in ("1", "true", "yes"),

@@ -20,6 +20,7 @@ from vendorgov.paging import PageRequest, page_of
 from vendorgov.tenders import (
     awarding,
     bidding,
+    clarifications,
     documents,
     evaluation,
     invitations,
@@ -103,6 +104,20 @@ class ScoreIn(msgspec.Struct):
 class ScoresIn(msgspec.Struct):
     scores: list[ScoreIn]
     submit: bool = False
+
+
+class QuestionIn(msgspec.Struct):
+    question: str
+
+
+class ClarificationIn(msgspec.Struct):
+    answer: str
+    question_id: int | None = None  # none: a clarification the officer publishes unasked
+
+
+class PublishedOut(msgspec.Struct):
+    id: int
+    bid_deadline: datetime
 
 
 class InvitationIn(msgspec.Struct):
@@ -239,6 +254,38 @@ class TenderApi(Controller):
     async def _move(self, action, request: Request, tender_id: int, *args) -> StatusOut:
         await action(request.user, tender_id, *args)
         return StatusOut((await reading.get_tender(request.user, tender_id))["status"])
+
+    @get(
+        "/tenders/{tender_id:int}/clarifications",
+        guards=[READERS],
+        summary="Published clarifications, without who asked (officers: also those waiting)",
+    )
+    async def clarifications(self, request: Request, tender_id: FromPath[int]) -> list[dict]:
+        return _plain(await clarifications.of_tender(request.user, tender_id))
+
+    @post(
+        "/tenders/{tender_id:int}/questions",
+        guards=[VENDORS],
+        status_code=HTTP_201_CREATED,
+        summary="A bidder's question to the officer (§3a)",
+    )
+    async def ask(
+        self, request: Request, tender_id: FromPath[int], data: JSONBody[QuestionIn]
+    ) -> CreatedOut:
+        return CreatedOut(await clarifications.ask(request.user, tender_id, data.question))
+
+    @post(
+        "/tenders/{tender_id:int}/clarifications",
+        guards=[OFFICERS],
+        status_code=HTTP_200_OK,
+        summary="Publish an answer (or an unasked clarification) to every bidder; inside the "
+        "margin the deadline is postponed",
+    )
+    async def clarify(
+        self, request: Request, tender_id: FromPath[int], data: JSONBody[ClarificationIn]
+    ) -> PublishedOut:
+        done = await clarifications.publish(request.user, tender_id, data.answer, data.question_id)
+        return PublishedOut(done["id"], done["bid_deadline"])
 
     @get(
         "/tenders/{tender_id:int}/invitations",

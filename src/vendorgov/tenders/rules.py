@@ -307,6 +307,13 @@ def missing_qualifications(
     ]
 
 
+def postponed_deadline(deadline: datetime, published_at: datetime, margin_days: int) -> datetime:
+    """§3a: a clarification or document change published at `published_at` fewer than
+    `margin_days` before the deadline moves the deadline to restore that margin; otherwise the
+    deadline stays. Never earlier than it was."""
+    return max(deadline, published_at + timedelta(days=margin_days))
+
+
 # §3a: an invited tender invites at least this many qualified vendors of its category.
 MIN_INVITED = 3
 

@@ -114,3 +114,17 @@ class Invitation(Table):
     reason = Text()
     invited_by = Varchar(length=150)
     invited_at = Timestamptz()
+
+
+class Clarification(Table):
+    """A bidder's question and the officer's answer, or a clarification the officer publishes
+    unasked (§3a). Published answers go to every bidder without naming who asked: the asking
+    vendor is kept only to show it its own pending questions."""
+
+    tender = ForeignKey(Tender, on_delete=OnDelete.restrict, index=True)
+    question = Text(default="")
+    asked_by_vendor = Integer(null=True, default=None)
+    asked_at = Timestamptz(null=True, default=None)
+    answer = Text(default="")
+    answered_by = Varchar(length=150, default="")
+    published_at = Timestamptz(null=True, default=None)

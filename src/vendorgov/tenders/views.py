@@ -29,6 +29,7 @@ from vendorgov.paging import PageRequest, page_of
 from vendorgov.tenders import (
     awarding,
     bidding,
+    clarifications,
     common,
     documents,
     evaluation,
@@ -376,6 +377,9 @@ class TenderPages(Controller):
             "is_staff": user.role in common.STAFF,
             "line_rows": PRICE_LINE_ROWS,
         }
+        if tender["status"] != Status.draft:
+            context["clarifications"] = await clarifications.of_tender(user, tender_id)
+            context["margin_days"] = clarifications.margin_days(tender["method"])
         if tender["method"] == Method.invited and user.role in common.STAFF:
             context["invitations"] = await invitations.invitations(user, tender_id)
             if user.role is Role.procurement and tender["status"] == Status.draft:
@@ -395,6 +399,24 @@ class TenderPages(Controller):
         """The opening button, polled by the detail page until the deadline passes."""
         tender = await reading.get_tender(request.user, tender_id)
         return Template("tenders/_open_button.html", context={"tender": tender})
+
+    @post("/{tender_id:int}/questions", guards=[VENDOR])
+    @refused_shows("_detail", "question")
+    async def ask(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
+        form = await Form.read(request)
+        await clarifications.ask(request.user, tender_id, form.text("question"))
+        flash(request, _("Question sent. Its answer is published to every bidder."), "ok")
+        return Redirect(f"/tenders/{tender_id}#clarifications")
+
+    @post("/{tender_id:int}/clarifications", guards=[OFFICER])
+    @refused_shows("_detail", "clarify")
+    async def clarify(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
+        form = await Form.read(request)
+        question_id = form.integer("question_id")
+        form.errors.raise_if_any()
+        await clarifications.publish(request.user, tender_id, form.text("answer"), question_id)
+        flash(request, _("Clarification published to every bidder."), "ok")
+        return Redirect(f"/tenders/{tender_id}#clarifications")
 
     @post("/{tender_id:int}/invitations", guards=[OFFICER])
     @refused_shows("_detail", "invite")
