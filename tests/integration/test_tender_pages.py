@@ -202,12 +202,23 @@ async def test_create_edit_and_publish_through_the_pages(login):
         )
         assert "招标文件.pdf attached" in response.text
 
+        # Irreversible: refused until the box stating what will happen is ticked.
         response = await c.post(f"/tenders/{tender_id}/publish", data={"_csrf_token": token})
+        assert response.status_code == 422 and "tick the box to confirm" in response.text
+        assert "I confirm: vendors will see the tender" in response.text
+        assert (await Tender.select(Tender.status).where(Tender.id == tender_id).first())[
+            "status"
+        ] == "draft"
+        response = await c.post(
+            f"/tenders/{tender_id}/publish", data={"_csrf_token": token, "confirm": "yes"}
+        )
         assert "Published" in response.text
         # Published: no edit; the opening button waits for the deadline.
         assert f"/tenders/{tender_id}/edit" not in response.text
         assert "Open the bids" in response.text and "disabled" in response.text
-        response = await c.post(f"/tenders/{tender_id}/open", data={"_csrf_token": token})
+        response = await c.post(
+            f"/tenders/{tender_id}/open", data={"_csrf_token": token, "confirm": "yes"}
+        )
         assert response.status_code == 409
         assert "opening is possible from" in response.text
 
@@ -339,6 +350,10 @@ async def test_a_run_through_the_pages_to_award(app, world, login):
     async with login("procurement") as c:
         token = await csrf_token(c, f"/tenders/{tender_id}")
         response = await c.post(f"/tenders/{tender_id}/open", data={"_csrf_token": token})
+        assert response.status_code == 422 and "every sealed bid is decrypted now" in response.text
+        response = await c.post(
+            f"/tenders/{tender_id}/open", data={"_csrf_token": token, "confirm": "yes"}
+        )
         assert "Opened: 3 bid(s), 3 valid" in response.text
         assert "850,000.00" in response.text
         bid_ids = [b["id"] for b in await bidding.bids(await _officer(), tender_id)]
@@ -397,13 +412,18 @@ async def test_a_run_through_the_pages_to_award(app, world, login):
         assert "Evaluation closed" in response.text
         # 800k with plan 80 ranks first; the award of another bid needs a reason.
         assert f'value="{bid_ids[2]}" checked' in response.text
+        confirmed = {"_csrf_token": token, "confirm": "yes"}
         response = await c.post(
-            f"/tenders/{tender_id}/award", data={"_csrf_token": token, "bid_id": bid_ids[1]}
+            f"/tenders/{tender_id}/award", data={**confirmed, "bid_id": bid_ids[1]}
         )
         assert response.status_code == 422
         assert field_error(response.text, "reason").startswith("give a written reason")
         response = await c.post(
             f"/tenders/{tender_id}/award", data={"_csrf_token": token, "bid_id": bid_ids[2]}
+        )
+        assert response.status_code == 422 and "the award cannot be changed" in response.text
+        response = await c.post(
+            f"/tenders/{tender_id}/award", data={**confirmed, "bid_id": bid_ids[2]}
         )
         assert response.status_code == 200
         assert re.search(r"/contracts/\d+$", str(response.url))
@@ -428,7 +448,7 @@ async def test_every_form_refusal_is_the_page_again_and_an_unknown_tender_a_404(
         assert "choose the document to attach" in response.text
         response = await c.post(
             f"/tenders/{tender_id}/close-tender",
-            data={"action": "cancel", "reason": "x", "_csrf_token": token},
+            data={"action": "cancel", "reason": "x", "_csrf_token": token, "confirm": "yes"},
         )
         assert response.status_code == 422 and "give a written reason" in response.text
         for path in ("publish", "open", "edit", "panel", "close", "award", "deadline"):

@@ -171,12 +171,13 @@ def _tender_out(tender: dict) -> dict:
 
 
 def _results_out(data: dict) -> dict:
+    """The results; a bidder's are its own bid's only (no criteria, no other bids)."""
     return _plain(
         {
             **{k: v for k, v in data.items() if k not in ("tender", "criteria")},
             "tender": _tender_out(data["tender"]),
             "criteria": [
-                {"key": c.key, "name": c.name, "weight": c.weight} for c in data["criteria"]
+                {"key": c.key, "name": c.name, "weight": c.weight} for c in data.get("criteria", ())
             ],
         }
     )

@@ -160,6 +160,17 @@ class Refusal:
     values: dict[str, str] = field(default_factory=dict)
 
 
+async def ensure_confirmed(request: Request) -> None:
+    """Irreversible steps (publish, open, award, fail, cancel) are taken only with the form's
+    confirmation box ticked, which states what will happen (the confirm_box macro): a page
+    refuses the step otherwise, and shows it again with the box to tick."""
+    form = await Form.read(request)
+    if not form.flag("confirm"):
+        raise InvalidInput.single(
+            "confirm", "required", "tick the box to confirm: this step cannot be undone"
+        )
+
+
 def refused_shows(page: str, form_name: str = ""):
     """A form handler whose refusal (any domain error but 404, which stays a 404 page) shows
     the page named `page` again with a Refusal. The handler may put `rows` (see _field_errors)
@@ -450,6 +461,7 @@ class TenderPages(Controller):
     @post("/{tender_id:int}/publish", guards=[OFFICER])
     @refused_shows("_detail", "publish")
     async def publish(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
+        await ensure_confirmed(request)
         await publication.publish(request.user, tender_id)
         flash(request, "Published: vendors of the category can bid until the deadline.", "ok")
         return Redirect(f"/tenders/{tender_id}")
@@ -469,6 +481,7 @@ class TenderPages(Controller):
     async def end(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         """Cancel the tender, or declare it failed (废标), with a written reason."""
         form = await Form.read(request)
+        await ensure_confirmed(request)
         action = publication.fail if form.text("action") == "fail" else publication.cancel
         await action(request.user, tender_id, form.text("reason"))
         word = "failed" if action is publication.fail else "cancelled"
@@ -478,6 +491,7 @@ class TenderPages(Controller):
     @post("/{tender_id:int}/open", guards=[OFFICER])
     @refused_shows("_detail", "open")
     async def open(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
+        await ensure_confirmed(request)
         summary = await opening.open_tender(request.user, tender_id)
         if summary["status"] == "failed":
             flash(request, f"Opened; the tender failed: {summary['closed_reason']}", "error")
@@ -614,6 +628,8 @@ class TenderPages(Controller):
     ) -> Template:
         user = request.user
         data = await evaluation.results(user, tender_id)
+        if user.is_vendor:
+            return Template("tenders/own_result.html", context=data)
         return Template(
             "tenders/results.html",
             status_code=refusal.status_code if refusal else 200,
@@ -640,6 +656,7 @@ class TenderPages(Controller):
         form.errors.raise_if_any()
         if bid_id is None:
             raise InvalidInput.single("bid_id", "required", "choose the bid to award")
+        await ensure_confirmed(request)
         contract_id = await awarding.award(request.user, tender_id, bid_id, form.text("reason"))
         flash(
             request,
