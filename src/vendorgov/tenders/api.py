@@ -29,8 +29,9 @@ from vendorgov.tenders import (
     reading,
     scoring,
 )
+from vendorgov.tenders.forms import BID_BODY_LIMIT
 from vendorgov.tenders.rules import Criterion
-from vendorgov.tenders.views import BID_BODY_LIMIT, TENDER_SORTS
+from vendorgov.tenders.views import TENDER_SORTS
 from vendorgov.web.forms import Form
 
 READERS = allow(Role.admin, Role.procurement, Role.vendor, Role.evaluator)
