@@ -318,13 +318,14 @@ async def drafts_for_vendor(actor: Principal) -> list[dict]:
     for row in rows:
         run = {"id": row["run"], **{k: row[k] for k in ("month", "revision", "status")}}
         run["computed_at"] = row["computed_at"]
-        if await window_open(run):
+        closes = await window_closes(run)
+        if _now() < closes and await _is_newest(run):  # window_open, its closing time kept
             drafts.append(
                 {
                     **row,
                     "score": db.two_places(row["score"]),
                     "net": db.two_places(row["net"]),
-                    "closes": await window_closes(run),
+                    "closes": closes,
                     "waived": row["run"] in waived,
                 }
             )

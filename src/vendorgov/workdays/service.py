@@ -49,12 +49,23 @@ def package_days(year: int) -> dict[date, tuple[Kind, str]]:
     return days
 
 
+# Years known to be seeded in this database: a seeded year stays seeded, so the check is asked
+# of the database once per process and year, not on every reading of the calendar.
+_SEEDED: set[int] = set()
+
+
 async def _seed(years: range) -> None:
     """Seed the years not yet seeded that the package covers. Once a year is seeded it is never
     seeded again, so an administrator's changes stay."""
-    wanted = list(years)
-    done = await CalendarYear.select(CalendarYear.year).where(CalendarYear.year.is_in(wanted))
-    missing = [y for y in wanted if y not in {r["year"] for r in done}]
+    wanted = [y for y in years if y not in _SEEDED]
+    if not wanted:
+        return
+    done = {
+        r["year"]
+        for r in await CalendarYear.select(CalendarYear.year).where(CalendarYear.year.is_in(wanted))
+    }
+    _SEEDED.update(done)
+    missing = [y for y in wanted if y not in done]
     covered = {y: days for y in missing if (days := package_days(y))}
     if not covered:
         return
