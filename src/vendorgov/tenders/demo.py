@@ -104,8 +104,9 @@ async def load(today: date, clauses: list[Clause], scan: Callable[[str], bytes])
         ),
     )
     await publication.publish(officer, awarded)
+    bid_ids = {}
     for username, (price, _) in AWARDED_BIDS.items():
-        await bidding.submit_bid(
+        receipt = await bidding.submit_bid(
             await _principal(username),
             awarded,
             Decimal(price),
@@ -115,6 +116,7 @@ async def load(today: date, clauses: list[Clause], scan: Callable[[str], bytes])
             ],
             [Upload("技术方案.pdf", scan(f"{username} 技术方案 ZB-2026-011"))],
         )
+        bid_ids[username] = receipt["bid_id"]
     # The deadline falls right after the last bid, as if the demo had waited for it.
     await Tender.update({Tender.bid_deadline: datetime.now(UTC)}).where(Tender.id == awarded)
     await opening.open_tender(officer, awarded)
@@ -123,9 +125,8 @@ async def load(today: date, clauses: list[Clause], scan: Callable[[str], bytes])
         await scoring.declare(expert, awarded, [], "")
         entries = []
         for username, (_, scores) in AWARDED_BIDS.items():
-            bid_id = (await bidding.my_bids(await _principal(username)))[0]["id"]
             for key, value in zip(("plan", "staffing", "experience"), scores[n], strict=True):
-                entries.append(scoring.ScoreInput(bid_id, key, Decimal(value), ""))
+                entries.append(scoring.ScoreInput(bid_ids[username], key, Decimal(value), ""))
         await scoring.save_scores(expert, awarded, entries, submit=True)
     await evaluation.close_evaluation(officer, awarded)
     first = (await evaluation.results(officer, awarded))["candidates"][0]
