@@ -67,6 +67,8 @@ from vendorgov.web.locale import LanguagePages, LocaleMiddleware
 from vendorgov.web.pages import HomePages
 from vendorgov.web.security import SwaggerPage, add_security_headers, client_identifier
 from vendorgov.web.templating import compile_all, make_template_config
+from vendorgov.workdays.api import WorkdayApi
+from vendorgov.workdays.views import WorkdayPages
 
 _FRESH_SESSION_ID = "vendorgov.fresh_session_id"
 # The CSRF tokens' key, derived from the installation secret apart from the bid-sealing and
@@ -244,6 +246,7 @@ def create_app(
             LocationPages,
             InboxPages,
             RobotPages,
+            WorkdayPages,
             PlanPages,
             MonthEndPages,
             TenderListExport,
@@ -261,6 +264,7 @@ def create_app(
             EventTemplateApi,
             InspectionApi,
             LocationApi,
+            WorkdayApi,
             PlanApi,
             PaymentApi,
             TenderApi,

@@ -26,5 +26,6 @@ APP_REGISTRY = AppRegistry(
         "vendorgov.notifications.piccolo_app",
         "vendorgov.surveys.piccolo_app",
         "vendorgov.servicedesk.piccolo_app",
+        "vendorgov.workdays.piccolo_app",
     ]
 )

@@ -84,15 +84,19 @@ class Settings:
     abnormal_low_percent: int = 20
     # §3: evaluators on an open tender's panel, at least (odd; other methods need 3).
     panel_minimum_open: int = 5
-    # §3a: days from publication to the bid deadline, at least: open and invited tenders,
-    # competitive consultation, and negotiation / single source (3 working days in the rules;
-    # counted as calendar days until the working-day calendar exists).
+    # §3a: days from publication to the bid deadline, at least: open and invited tenders and
+    # competitive consultation in calendar days, negotiation / single source in working days
+    # (on the working-day calendar, vendorgov.workdays).
     bid_period_days_open: int = 20
     bid_period_days_consultation: int = 10
     bid_period_days_negotiation: int = 3
+    # §3a: a clarification published fewer than these calendar days before the bid deadline
+    # postpones the deadline to restore them (competitive consultation: the second).
+    clarification_margin_days: int = 15
+    clarification_margin_days_consultation: int = 5
     session_hours: int = 10
-    # §7: working days (Monday to Friday; public holidays are not known to the app) during
-    # which vendors may dispute a computed run's draft statements.
+    # §7: working days (on the working-day calendar, §3a) during which vendors may dispute a
+    # computed run's draft statements.
     dispute_window_days: int = 3
     secure_cookies: bool = False
     # Reverse proxies whose X-Forwarded-For names the client (for the login rate limit).
@@ -264,6 +268,10 @@ def load_settings() -> Settings:
         bid_period_days_open=_int("VENDORGOV_BID_PERIOD_DAYS_OPEN", 20),
         bid_period_days_consultation=_int("VENDORGOV_BID_PERIOD_DAYS_CONSULTATION", 10),
         bid_period_days_negotiation=_int("VENDORGOV_BID_PERIOD_DAYS_NEGOTIATION", 3),
+        clarification_margin_days=_int("VENDORGOV_CLARIFICATION_MARGIN_DAYS", 15),
+        clarification_margin_days_consultation=_int(
+            "VENDORGOV_CLARIFICATION_MARGIN_DAYS_CONSULTATION", 5
+        ),
         session_hours=_int("VENDORGOV_SESSION_HOURS", 10),
         dispute_window_days=_int("VENDORGOV_DISPUTE_WINDOW_DAYS", 3),
         secure_cookies=_env("VENDORGOV_SECURE_COOKIES") in ("1", "true", "yes"),

@@ -84,6 +84,7 @@ def test_tender_from_publication_to_award(browser, live_server, page):
     page.click("button:has-text('Create draft')")
     expect(page.locator(".flash.ok")).to_contain_text("Draft tender created")
     expect(page.locator("h1")).to_contain_text(reference)
+    page.check("#f-confirm-publish")  # irreversible: the box says what will happen
     page.click("button:has-text('Publish')")
     expect(page.locator(".flash.ok")).to_contain_text("Published")
     expect(page.locator("#open-bids button")).to_be_disabled()
@@ -133,6 +134,7 @@ def test_tender_from_publication_to_award(browser, live_server, page):
     time.sleep(wait + 0.5)
     open_button = page.locator("#open-bids button")
     expect(open_button).to_be_enabled(timeout=15_000)  # the page polls for the deadline
+    page.check("#f-confirm-open")
     open_button.click()
     expect(page.locator(".flash.ok")).to_contain_text("Opened: 3 bid(s), 3 valid")
     for price in BIDS.values():
@@ -173,6 +175,7 @@ def test_tender_from_publication_to_award(browser, live_server, page):
     expect(ranking.first).to_contain_text("candidate 1")
     first = ranking.first.locator("td").nth(1).inner_text().strip()
     expect(page.locator("#award input[name=bid_id]:checked")).to_have_count(1)
+    page.check("#f-confirm-award")
     page.click("button:has-text('Award and create the contract draft')")
     expect(page.locator(".flash.ok")).to_contain_text("Awarded")
     expect(page.locator("h1")).to_contain_text(f"{reference}-C")

@@ -100,6 +100,10 @@ async def real_ids(world, api) -> dict[str, str]:
         "location_id": Location.id,
     }.items():
         ids[name] = await _newest(column) or "999999"
+    from vendorgov.tenders.tables import Bid
+
+    bid = await Bid.select(Bid.ref).where(Bid.id == sealed.bid_ids[0]).first()
+    ids["ref"] = bid["ref"]  # what its vendor knows the bid by
     ids["job_id"] = "no-such-job"
     ids["dispute_id"] = "999999"  # an evidence download of a dispute that does not exist: 404
     ids["file"] = "999999"

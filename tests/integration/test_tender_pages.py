@@ -15,7 +15,7 @@ from vendorgov.accounts import service as accounts
 from vendorgov.settings import get_settings
 from vendorgov.tenders import bidding, publication, reading
 from vendorgov.tenders.rules import Criterion
-from vendorgov.tenders.tables import Tender
+from vendorgov.tenders.tables import Bid, Tender
 
 D = Decimal
 START = date(date.today().year + 1, 1, 1)
@@ -208,12 +208,23 @@ async def test_create_edit_and_publish_through_the_pages(login):
         )
         assert "招标文件.pdf attached" in response.text
 
+        # Irreversible: refused until the box stating what will happen is ticked.
         response = await c.post(f"/tenders/{tender_id}/publish", data={"_csrf_token": token})
+        assert response.status_code == 422 and "tick the box to confirm" in response.text
+        assert "I confirm: vendors will see the tender" in response.text
+        assert (await Tender.select(Tender.status).where(Tender.id == tender_id).first())[
+            "status"
+        ] == "draft"
+        response = await c.post(
+            f"/tenders/{tender_id}/publish", data={"_csrf_token": token, "confirm": "yes"}
+        )
         assert "Published" in response.text
         # Published: no edit; the opening button waits for the deadline.
         assert f"/tenders/{tender_id}/edit" not in response.text
         assert "Open the bids" in response.text and "disabled" in response.text
-        response = await c.post(f"/tenders/{tender_id}/open", data={"_csrf_token": token})
+        response = await c.post(
+            f"/tenders/{tender_id}/open", data={"_csrf_token": token, "confirm": "yes"}
+        )
         assert response.status_code == 409
         assert "opening is possible from" in response.text
 
@@ -254,9 +265,12 @@ async def test_the_receipt_shows_the_digest_of_the_content_shown(app, world, log
         received = re.search(r'id="received-at">([^<]+)<', page)[1]
         assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", received)
 
-        bid_id = (await bidding.my_bids(world.principals["vendor"]))[0]["id"]
-        receipt = await c.get(f"/tenders/bids/{bid_id}/receipt")
+        ref = (await bidding.my_bids(world.principals["vendor"]))[0]["ref"]
+        assert f'id="bid-ref">{ref}<' in page
+        receipt = await c.get(f"/tenders/bids/{ref}/receipt")
         assert digest in receipt.text and received in receipt.text
+        bid_id = (await Bid.select(Bid.id).where(Bid.ref == ref).first())["id"]
+        assert (await c.get(f"/tenders/bids/{bid_id}/receipt")).status_code == 404
         assert "880000" not in receipt.text and "880,000" not in receipt.text
         mine = await c.get("/tenders/bids")
         assert digest[:16] in mine.text and "sealed" in mine.text
@@ -345,6 +359,10 @@ async def test_a_run_through_the_pages_to_award(app, world, login):
     async with login("procurement") as c:
         token = await csrf_token(c, f"/tenders/{tender_id}")
         response = await c.post(f"/tenders/{tender_id}/open", data={"_csrf_token": token})
+        assert response.status_code == 422 and "every sealed bid is decrypted now" in response.text
+        response = await c.post(
+            f"/tenders/{tender_id}/open", data={"_csrf_token": token, "confirm": "yes"}
+        )
         assert "Opened: 3 bid(s), 3 valid" in response.text
         assert "850,000.00" in response.text
         bid_ids = [b["id"] for b in await bidding.bids(await _officer(), tender_id)]
@@ -403,13 +421,18 @@ async def test_a_run_through_the_pages_to_award(app, world, login):
         assert "Evaluation closed" in response.text
         # 800k with plan 80 ranks first; the award of another bid needs a reason.
         assert f'value="{bid_ids[2]}" checked' in response.text
+        confirmed = {"_csrf_token": token, "confirm": "yes"}
         response = await c.post(
-            f"/tenders/{tender_id}/award", data={"_csrf_token": token, "bid_id": bid_ids[1]}
+            f"/tenders/{tender_id}/award", data={**confirmed, "bid_id": bid_ids[1]}
         )
         assert response.status_code == 422
         assert field_error(response.text, "reason").startswith("give a written reason")
         response = await c.post(
             f"/tenders/{tender_id}/award", data={"_csrf_token": token, "bid_id": bid_ids[2]}
+        )
+        assert response.status_code == 422 and "the award cannot be changed" in response.text
+        response = await c.post(
+            f"/tenders/{tender_id}/award", data={**confirmed, "bid_id": bid_ids[2]}
         )
         assert response.status_code == 200
         assert re.search(r"/contracts/\d+$", str(response.url))
@@ -434,7 +457,7 @@ async def test_every_form_refusal_is_the_page_again_and_an_unknown_tender_a_404(
         assert "choose the document to attach" in response.text
         response = await c.post(
             f"/tenders/{tender_id}/close-tender",
-            data={"action": "cancel", "reason": "x", "_csrf_token": token},
+            data={"action": "cancel", "reason": "x", "_csrf_token": token, "confirm": "yes"},
         )
         assert response.status_code == 422 and "give a written reason" in response.text
         for path in ("publish", "open", "edit", "panel", "close", "award", "deadline"):

@@ -356,9 +356,9 @@ async def test_two_bids_of_one_vendor_at_once_leave_one_active(world, app):
     active = await Bid.select().where((Bid.tender == tender_id) & (Bid.state == "active"))
     assert len(active) == 1
     # The later one replaced the earlier one and says so on its receipt.
-    later = max((r.json() for r in responses), key=lambda r: r["received_at"])
-    assert active[0]["id"] == later["bid_id"]
-    assert later["replaces"] == [min(r.json()["bid_id"] for r in responses)]
+    later, earlier = sorted((r.json() for r in responses), key=lambda r: r["received_at"])[::-1]
+    assert active[0]["ref"] == later["ref"]
+    assert later["replaces"] == [earlier["ref"]]
 
 
 async def test_a_withdrawal_racing_a_replacement_leaves_a_consistent_bid(world, app):
@@ -372,15 +372,15 @@ async def test_a_withdrawal_racing_a_replacement_leaves_a_consistent_bid(world, 
         )
     assert replaced.status_code == 201, replaced.text
     assert withdrawn.status_code == 200, withdrawn.text
-    rows = {b["id"]: b["state"] for b in await Bid.select().where(Bid.tender == tender_id)}
-    new = replaced.json()["bid_id"]
+    rows = {b["ref"]: b["state"] for b in await Bid.select().where(Bid.tender == tender_id)}
+    new = replaced.json()["ref"]
     # Withdrawn first: the replacement is a new bid that stands. Replaced first: the withdrawal
     # ended the replacement. Never two active bids, never a withdrawn bid left active.
-    assert rows[first["bid_id"]] in ("withdrawn", "replaced")
-    if rows[first["bid_id"]] == "withdrawn":
+    assert rows[first["ref"]] in ("withdrawn", "replaced")
+    if rows[first["ref"]] == "withdrawn":
         assert rows[new] == "active" and replaced.json()["replaces"] == []
     else:
-        assert rows[new] == "withdrawn" and replaced.json()["replaces"] == [first["bid_id"]]
+        assert rows[new] == "withdrawn" and replaced.json()["replaces"] == [first["ref"]]
     assert list(rows.values()).count("active") <= 1
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -350,8 +351,9 @@ async def test_worked_tender_from_publication_to_award(world):
     assert contract["scope"] == "住院部1–12层日常保洁及医疗废物收运"
     assert (contract["start_date"], contract["end_date"]) == (SERVICE_START, SERVICE_END)
     terms = contract["draft"]["terms_obj"]
-    # 800,000.00 over 12 months = 66,666.666… → 66,666.67 (half up)
-    assert terms.monthly_fee == D("66666.67")
+    # 800,000.00 over 12 months = 66,666.666… → 66,666.66 × 11 = 733,333.26; the last month
+    # takes the remainder, 66,666.74, so the term pays the awarded price exactly.
+    assert (terms.monthly_fee, terms.final_month_fee) == (D("66666.66"), D("66666.74"))
     assert [c.code for c in terms.clauses] == ["SLA-1", "SLA-2"]
     assert terms.clauses[0].threshold_minutes == 30 and terms.clauses[0].target == D(95)
     assert [p.trigger for p in terms.penalties] == ["critical_finding"]
@@ -368,8 +370,8 @@ async def test_worked_tender_from_publication_to_award(world):
         assert action in actions
     with pytest.raises(Conflict):  # awarded is final
         await awarding.award(officer, tender_id, Y)
-    my = {b["id"]: b for b in await bidding.my_bids(x.principal)}
-    assert my[X]["won"] and my[X]["tender_status"] == "awarded"
+    my = {b["ref"]: b for b in await bidding.my_bids(x.principal)}
+    assert my[x_receipt["ref"]]["won"] and my[x_receipt["ref"]]["tender_status"] == "awarded"
 
 
 # --- lowest evaluated price, abnormally low, award with a reason -----------------------------
@@ -628,24 +630,24 @@ async def test_a_vendor_never_sees_another_vendors_bid(world):
         assert [b["id"] for b in listed] == [my_receipt["bid_id"]]
         assert "702345.67" not in repr(listed) and "THEIRS" not in repr(listed)
         with pytest.raises(NotFound):
-            await bidding.receipt(mine.principal, their_receipt["bid_id"])
+            await bidding.receipt(mine.principal, their_receipt["ref"])
         with pytest.raises(NotFound):
             await bidding.bid_file(mine.principal, their_receipt["bid_id"], 0)
-        own = await bidding.receipt(mine.principal, my_receipt["bid_id"])
+        own = await bidding.receipt(mine.principal, my_receipt["ref"])
         assert own["digest"] == my_receipt["digest"]
         assert ("price" in own) is opened
         my_bids = await bidding.my_bids(mine.principal)
-        assert {b["id"] for b in my_bids} == {my_receipt["bid_id"]}
+        assert {b["ref"] for b in my_bids} == {my_receipt["ref"]}
         tender = await reading.get_tender(mine.principal, tender_id)
-        assert tender["my_bid"]["id"] == my_receipt["bid_id"]
+        assert tender["my_bid"]["ref"] == my_receipt["ref"] and "id" not in tender["my_bid"]
         assert "702345.67" not in repr(tender)
         with pytest.raises(NotFound):
             await reading.get_tender(other_category, tender_id)
         with pytest.raises(NotFound):
             await bidding.bids(other_category, tender_id)
         with pytest.raises(NotFound):
-            await bidding.receipt(other_category, my_receipt["bid_id"])
-        with pytest.raises((NotFound, Forbidden)):
+            await bidding.receipt(other_category, my_receipt["ref"])
+        with pytest.raises(Conflict):  # its own result only once the evaluation closed
             await evaluation.results(mine.principal, tender_id)
 
     await check_isolation(opened=False)
@@ -663,7 +665,7 @@ async def test_a_vendor_never_sees_another_vendors_bid(world):
     await pass_deadline(tender_id)
     await opening.open_tender(officer, tender_id)
     await check_isolation(opened=True)
-    own = await bidding.receipt(mine.principal, my_receipt["bid_id"])
+    own = await bidding.receipt(mine.principal, my_receipt["ref"])
     assert own["price"] == D("701234.56")
     _, data = await bidding.bid_file(mine.principal, my_receipt["bid_id"], 0)
     assert b"MINE" in data
@@ -778,10 +780,21 @@ async def test_api_bid_life_cycle_and_bad_scores(world, api):
         assert response.status_code == 201, response.text
         receipt = response.json()
         assert len(receipt["digest"]) == 64 and receipt["received_at"]
-        mine = receipt["bid_id"]
-        response = await c.get(f"/api/bids/{mine}/receipt")
+        # The vendor knows its bid by an opaque reference, never the consecutive database id.
+        assert "bid_id" not in receipt and re.fullmatch(r"[0-9a-f]{24}", receipt["ref"])
+        ref = receipt["ref"]
+        mine = (await Bid.select(Bid.id).where(Bid.ref == ref).first())["id"]
+        response = await c.get(f"/api/bids/{ref}/receipt")
         assert response.status_code == 200 and response.json()["digest"] == receipt["digest"]
-        assert "810000" not in response.text
+        assert "810000" not in response.text and "id" not in response.json()
+        assert (await c.get(f"/api/bids/{mine}/receipt")).status_code == 404
+        replaced = await c.post(f"/api/tenders/{tender_id}/bids", data={"price": "810000.00"})
+        assert replaced.json()["replaces"] == [ref]
+        ref = replaced.json()["ref"]
+        mine = (await Bid.select(Bid.id).where(Bid.ref == ref).first())["id"]
+        listed = (await c.get("/api/bids")).json()
+        assert {b["ref"] for b in listed} >= {ref, receipt["ref"]}
+        assert all("id" not in b for b in listed)
     for i, other in enumerate(others):
         await bid(other, tender_id, f"82{i}000.00")
     panel = [world.principals["evaluator"], *await evaluators(world, 4)]
@@ -821,7 +834,8 @@ async def test_api_downloads_a_proposal_with_a_chinese_name_after_opening(world,
             data={"price": "810000.00"},
             files={"files": ("技术方案.pdf", proposal("CN-NAME").data, "application/pdf")},
         )
-        mine = response.json()["bid_id"]
+        ref = response.json()["ref"]
+    mine = (await Bid.select(Bid.id).where(Bid.ref == ref).first())["id"]
     await pass_deadline(tender_id)
     await opening.open_tender(world.principals["procurement"], tender_id)
     async with api("procurement") as c:

@@ -17,7 +17,9 @@ from vendorgov.contracts.rules import (
     default_bands,
     effective_contract_status,
     expiry_notice_due,
+    fee_schedule,
     signing_problem,
+    term_total,
     terms_errors,
     terms_from,
     to_plain,
@@ -193,3 +195,36 @@ def test_terms_survive_the_json_round_trip_exactly(fee, penalty, target):
     assert back.clauses[0].target == target
     assert to_plain(back) == to_plain(terms)
     assert all(not isinstance(v, float) for v in to_plain(terms).values())
+
+
+def test_a_total_price_becomes_equal_monthly_fees_and_a_final_remainder():
+    # 880,000 / 12 = 73,333.333… → 73,333.33 × 11 = 806,666.63; the last: 73,333.37
+    assert fee_schedule(D("880000.00"), 12) == (D("73333.33"), D("73333.37"))
+    # A divisible total: every month the same.
+    assert fee_schedule(D("1200000.00"), 24) == (D("50000.00"), D("50000.00"))
+    # 1.00 over 3 months: 0.33, 0.33, 0.34; 0.15 over 10 months: nine 0.01 and 0.06 (rounding
+    # half up would make 0.02 × 9 = 0.18 and leave the last month −0.03).
+    assert fee_schedule(D("1.00"), 3) == (D("0.33"), D("0.34"))
+    assert fee_schedule(D("0.15"), 10) == (D("0.01"), D("0.06"))
+    # A single month pays the whole price.
+    assert fee_schedule(D("73333.33"), 1) == (D("73333.33"), D("73333.33"))
+
+
+@given(st.decimals(min_value="0.01", max_value=10**10, places=2), st.integers(1, 120))
+def test_the_fee_schedule_sums_to_the_price_in_cents(total, months):
+    monthly, final = fee_schedule(total, months)
+    assert monthly * (months - 1) + final == total
+    assert monthly == monthly.quantize(D("0.01")) and final == final.quantize(D("0.01"))
+    # The last month takes the remainder: never less than the others, less than a cent a month more.
+    assert monthly <= final < monthly + D("0.01") * months
+    terms = Terms(date(2026, 1, 1), monthly, final_month_fee=final)
+    assert term_total(terms, months) == total
+
+
+def test_the_final_months_fee_is_checked_and_kept_in_the_plain_form():
+    terms = Terms(date(2026, 1, 1), D("73333.33"), final_month_fee=D("73333.37"))
+    assert terms_from(to_plain(terms)).final_month_fee == D("73333.37")
+    assert terms_from({**to_plain(terms), "final_month_fee": ""}).final_month_fee is None
+    for bad, rule in (("0", "positive"), ("-1.00", "positive"), ("1.005", "cents")):
+        broken = Terms(date(2026, 1, 1), D("1.00"), final_month_fee=D(bad))
+        assert ("final_month_fee", rule) in [(e.field, e.rule) for e in terms_errors(broken).errors]

@@ -33,7 +33,10 @@ def test_proration_across_a_mid_month_amendment():
     periods = fee_periods(
         2026,
         10,
-        [(1, date(2026, 1, 1), D("100000.00")), (2, date(2026, 10, 16), D("103000.00"))],
+        [
+            (1, date(2026, 1, 1), D("100000.00"), None),
+            (2, date(2026, 10, 16), D("103000.00"), None),
+        ],
         date(2026, 1, 1),
         date(2027, 12, 31),
     )
@@ -49,7 +52,11 @@ def test_proration_across_a_mid_month_amendment():
 
 def test_a_contract_starting_mid_month_pays_for_its_days_only():
     periods = fee_periods(
-        2026, 11, [(1, date(2026, 11, 20), D("30000.00"))], date(2026, 11, 20), date(2028, 11, 19)
+        2026,
+        11,
+        [(1, date(2026, 11, 20), D("30000.00"), None)],
+        date(2026, 11, 20),
+        date(2028, 11, 19),
     )
     # 11 days of 30: 30,000 × 11 / 30 = 11,000.00
     assert base_fee_lines(periods, 30)[0][1] == D("11000.00")
@@ -108,7 +115,11 @@ def test_grade_deduction_fixed_penalties_and_the_cap():
 def test_each_line_is_rounded_to_the_cent_and_the_net_from_the_rounded_lines():
     # 10 days of 31 at 1,000.00: 322.5806… → 322.58; grade B (98%): 2% of 322.58 = 6.4516 → 6.45
     (period,) = fee_periods(
-        2026, 10, [(1, date(2026, 10, 22), D("1000.00"))], date(2026, 10, 22), date(2027, 1, 1)
+        2026,
+        10,
+        [(1, date(2026, 10, 22), D("1000.00"), None)],
+        date(2026, 10, 22),
+        date(2027, 1, 1),
     )
     base = base_fee_lines([period], 31)[0][1]
     deduction = grade_deduction(base, grade(D(92), default_bands()))
@@ -168,7 +179,7 @@ def test_versions_covering_the_month_share_its_days_exactly(month, change_day, f
     periods = fee_periods(
         2026,
         month,
-        [(1, date(2025, 1, 1), fee1), (2, date(2026, month, change_day), fee2)],
+        [(1, date(2025, 1, 1), fee1, None), (2, date(2026, month, change_day), fee2, None)],
         date(2025, 1, 1),
         date(2028, 12, 31),
     )
@@ -213,3 +224,30 @@ def test_rounding_an_exact_value_matches_decimal_half_up_where_decimal_is_exact(
     if "/" not in as_text:
         assert exact.rounded(value) == D(as_text).quantize(D("0.01"), rounding=ROUND_HALF_UP)
     assert abs(Fraction(exact.rounded(value)) - value) <= Fraction(1, 200)
+
+
+def test_the_final_month_of_the_term_pays_the_final_months_fee():
+    # ¥880,000 over 2026: 11 × 73,333.33 + 73,333.37; December pays the remainder.
+    versions = [(1, date(2026, 1, 1), D("73333.33"), D("73333.37"))]
+    paid = []
+    for month in range(1, 13):
+        periods = fee_periods(2026, month, versions, date(2026, 1, 1), date(2026, 12, 31))
+        paid.append(base_fee_lines(periods, calendar.monthrange(2026, month)[1])[0][1])
+    assert paid == [D("73333.33")] * 11 + [D("73333.37")]
+    assert sum(paid) == D("880000.00")
+
+
+def test_an_amendment_in_force_in_the_last_month_pays_its_own_final_fee():
+    # Version 2 from 16 December: 15 days of version 1's December, 16 of version 2's final fee.
+    versions = [
+        (1, date(2026, 1, 1), D("73333.33"), D("73333.37")),
+        (2, date(2026, 12, 16), D("80000.00"), D("80000.10")),
+    ]
+    periods = fee_periods(2026, 12, versions, date(2026, 1, 1), date(2026, 12, 31))
+    assert [(p.version_number, p.monthly_fee, p.days) for p in periods] == [
+        (1, D("73333.37"), 15),
+        (2, D("80000.10"), 16),
+    ]
+    # A month before the last pays the monthly fee.
+    (period,) = fee_periods(2026, 11, versions, date(2026, 1, 1), date(2026, 12, 31))
+    assert period.monthly_fee == D("73333.33")

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.unit.test_workday_rules import NATIONAL_DAY
 from vendorgov.errors import Collector, Conflict
 from vendorgov.tenders import rules, sealing
 from vendorgov.tenders.rules import (
@@ -23,14 +25,15 @@ from vendorgov.tenders.rules import (
     candidates,
     criteria_errors,
     invalid_reasons,
-    monthly_fee,
     price_scores,
     rank_comprehensive,
     rank_lowest_price,
     totals,
 )
+from vendorgov.workdays.rules import Calendar
 
 D = Decimal
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def criteria(*pairs: tuple[str, str]) -> list[Criterion]:
@@ -277,12 +280,6 @@ def test_award_without_reason_only_for_a_first_ranked_bid():
     assert award_needs_reason(99, ranked)
 
 
-def test_monthly_fee_rounds_half_up():
-    assert monthly_fee(D("1000000.00"), 12) == D("83333.33")
-    assert monthly_fee(D("1000000.06"), 12) == D("83333.34")  # 83333.338333…
-    assert monthly_fee(D("0.30"), 12) == D("0.03")  # 0.025 → 0.03 half up
-
-
 # --- property tests --------------------------------------------------------------------------
 
 prices_st = st.decimals(min_value=D("1.00"), max_value=D("99999999.99"), places=2)
@@ -486,10 +483,43 @@ def test_the_minimum_bid_period_of_each_method(method, days):
 def test_the_bid_period_is_counted_from_publication_to_the_deadline():
     published = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
     errors = Collector()
-    rules.bid_period_errors(published, published + timedelta(days=20), 20, errors)
+    period = (20, False, Calendar(), SHANGHAI)
+    rules.bid_period_errors(published, published + timedelta(days=20), *period, errors)
     assert errors.errors == []
-    rules.bid_period_errors(published, published + timedelta(days=20, seconds=-1), 20, errors)
+    rules.bid_period_errors(published, published + timedelta(days=20, seconds=-1), *period, errors)
     assert [(e.field, e.rule) for e in errors.errors] == [("bid_deadline", "bid_period")]
+
+
+@pytest.mark.parametrize(
+    ("method", "working"),
+    [("open", False), ("invited", False), ("consultation", False), ("negotiation", True)],
+)
+def test_negotiation_and_single_source_count_working_days(method, working):
+    assert rules.counts_working_days(rules.Method(method)) is working
+    assert rules.counts_working_days(rules.Method.single_source)
+
+
+def test_three_working_days_across_national_day_and_its_make_up_saturday():
+    # Published Tuesday 29 September 2026, 10:00 in Shanghai: Wed 30 (1), 1–7 October off,
+    # Thu 8 (2), Fri 9 (3) → not before Friday 9 October 10:00.
+    published = datetime(2026, 9, 29, 10, 0, tzinfo=SHANGHAI)
+    earliest = rules.earliest_deadline(published, 3, True, NATIONAL_DAY, SHANGHAI)
+    assert earliest == datetime(2026, 10, 9, 10, 0, tzinfo=SHANGHAI)
+    # Published Thursday 8 October: Fri 9, Sat 10 (make-up working day), Mon 12.
+    published = datetime(2026, 10, 8, 10, 0, tzinfo=SHANGHAI)
+    earliest = rules.earliest_deadline(published, 3, True, NATIONAL_DAY, SHANGHAI)
+    assert earliest == datetime(2026, 10, 12, 10, 0, tzinfo=SHANGHAI)
+    errors = Collector()
+    rules.bid_period_errors(
+        published, earliest - timedelta(minutes=1), 3, True, NATIONAL_DAY, SHANGHAI, errors
+    )
+    assert errors.errors[0].message.endswith("not before 2026-10-12 10:00")
+    rules.bid_period_errors(published, earliest, 3, True, NATIONAL_DAY, SHANGHAI, errors)
+    assert len(errors.errors) == 1
+    # Calendar days ignore the holiday: 3 days after 29 September is 2 October.
+    assert rules.earliest_deadline(
+        datetime(2026, 9, 29, 10, 0, tzinfo=SHANGHAI), 3, False, NATIONAL_DAY, SHANGHAI
+    ) == datetime(2026, 10, 2, 10, 0, tzinfo=SHANGHAI)
 
 
 def test_an_envelope_is_padded_to_its_bucket_and_still_reads_as_the_content():

@@ -79,6 +79,8 @@ class TermsIn(msgspec.Struct):
     deadlines: DeadlinesIn = msgspec.field(default_factory=DeadlinesIn)
     deduction_cap_percent: Decimal | None = None
     terms_text: str = ""
+    # The last month's fee when it differs (the remainder of an awarded total); empty: the same.
+    final_month_fee: Decimal | None = None
 
 
 class DraftIn(TermsIn):

@@ -88,7 +88,9 @@ def contract_release(
         for previous, v in zip(signed, signed[1:], strict=False)
     ]
     total = _amount(
-        latest["terms_obj"].monthly_fee * term_months(contract["start_date"], contract["end_date"])
+        rules.term_total(
+            latest["terms_obj"], term_months(contract["start_date"], contract["end_date"])
+        )
     )
     release_contract: dict[str, Any] = {
         "id": number,

@@ -7,7 +7,7 @@ import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
@@ -139,6 +139,24 @@ class Terms:
     deadlines: Deadlines = field(default_factory=Deadlines)
     deduction_cap_percent: Decimal | None = None
     terms_text: str = ""
+    # The fee of the term's last month when it differs from the others: the remainder that
+    # makes a total price awarded for the term add up (see fee_schedule). None: same fee.
+    final_month_fee: Decimal | None = None
+
+
+def fee_schedule(total: Decimal, months: int) -> tuple[Decimal, Decimal]:
+    """A total price for a term of `months` as (monthly fee, final month's fee), in cents,
+    summing exactly to the total: (months − 1) × monthly + final = total. The monthly fee is
+    rounded down so that the remainder the final month takes is never below it (rounding half up
+    could leave the last month nothing, or less than nothing, on small totals)."""
+    monthly = (total / months).quantize(CENT, rounding=ROUND_DOWN)
+    return monthly, total - monthly * (months - 1)
+
+
+def term_total(terms: Terms, months: int) -> Decimal:
+    """What the terms pay over a term of `months` months at 100 %."""
+    final = terms.final_month_fee if terms.final_month_fee is not None else terms.monthly_fee
+    return terms.monthly_fee * (months - 1) + final
 
 
 # --- converting to and from plain data (JSON columns, API bodies, audit snapshots) ---------
@@ -167,6 +185,15 @@ def to_plain(terms: Terms) -> dict:
         return value
 
     return plain(asdict(terms))
+
+
+def sla_template(terms: Terms) -> dict:
+    """The plain terms without their date and fees: what a tender carries until its award
+    fixes them."""
+    plain = to_plain(terms)
+    for key in ("effective_from", "monthly_fee", "final_month_fee"):
+        plain.pop(key)
+    return plain
 
 
 def clause_from(data: dict) -> Clause:
@@ -214,6 +241,9 @@ def terms_from(data: dict) -> Terms:
         ),
         deduction_cap_percent=_dec(cap) if cap not in (None, "") else None,
         terms_text=str(data.get("terms_text") or ""),
+        final_month_fee=_dec(final)
+        if (final := data.get("final_month_fee")) not in (None, "")
+        else None,
     )
 
 
@@ -323,6 +353,11 @@ def terms_errors(
         errors.add("monthly_fee", "positive", "the monthly fee must be greater than 0")
     elif terms.monthly_fee != terms.monthly_fee.quantize(CENT):
         errors.add("monthly_fee", "cents", "the monthly fee has at most 2 decimals")
+    final = terms.final_month_fee
+    if final is not None and final <= 0:
+        errors.add("final_month_fee", "positive", "the final month's fee must be greater than 0")
+    elif final is not None and final != final.quantize(CENT):
+        errors.add("final_month_fee", "cents", "the final month's fee has at most 2 decimals")
     if term_start and terms.effective_from < term_start:
         errors.add(
             "effective_from", "within_term", f"must be on or after the contract start {term_start}"
@@ -475,11 +510,13 @@ def diff_terms(a: Terms, b: Terms) -> VersionDiff:
         {
             "effective_from": a.effective_from,
             "monthly_fee": a.monthly_fee,
+            "final_month_fee": a.final_month_fee,
             "deduction_cap_percent": a.deduction_cap_percent,
         },
         {
             "effective_from": b.effective_from,
             "monthly_fee": b.monthly_fee,
+            "final_month_fee": b.final_month_fee,
             "deduction_cap_percent": b.deduction_cap_percent,
         },
     )

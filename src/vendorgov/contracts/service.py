@@ -17,6 +17,7 @@ from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
 from vendorgov.audits import access as audit_access
 from vendorgov.contracts import rules
+from vendorgov.contracts.ocds import term_months
 from vendorgov.contracts.rules import ContractStatus, Terms, VersionRef
 from vendorgov.contracts.tables import Contract, ContractVersion
 from vendorgov.errors import Forbidden, InvalidInput, NotFound
@@ -97,6 +98,7 @@ def _decorate_contract(row: dict, today: date) -> dict:
     ) and rules.expiry_notice_due(row["end_date"], today, row["notice_days"])
     # Contracts of suspended or blacklisted vendors keep running but are flagged (§2).
     row["vendor_flagged"] = row.get("vendor_status") in ("suspended", "blacklisted")
+    row["term_months"] = term_months(row["start_date"], row["end_date"])
     return row
 
 

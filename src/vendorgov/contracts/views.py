@@ -127,9 +127,11 @@ def _terms_from_form(form: Form) -> rules.Terms:
         },
         "deduction_cap_percent": form.text("deduction_cap_percent") or None,
         "terms_text": str(form.data.get("terms_text", "")),
+        "final_month_fee": form.text("final_month_fee") or None,
     }
-    if plain["deduction_cap_percent"]:
-        _number(form, "deduction_cap_percent", "deduction_cap_percent", errors)
+    for optional in ("deduction_cap_percent", "final_month_fee"):
+        if plain[optional]:
+            _number(form, optional, optional, errors)
     if any(not v.isdecimal() for v in plain["deadlines"].values()):
         errors.add("deadlines", "integer", "deadlines are whole hours")
     if not form.date("effective_from"):

@@ -8,23 +8,20 @@ from zoneinfo import ZoneInfo
 
 from vendorgov import exact
 from vendorgov.money import cents
+from vendorgov.workdays.rules import Calendar, add_working_days
 
 MAX_REASON = 2000
 MAX_EVIDENCE_FILES = 10
 
 
-def window_closes(computed_at: datetime, working_days: int, zone: ZoneInfo) -> datetime:
-    """The window runs to the end (local midnight) of the Nth working day after the day the
-    run was computed. Working days are Monday to Friday: public holidays and make-up working
-    days are not known to the app. 0 days means no window at all."""
+def window_closes(
+    computed_at: datetime, working_days: int, zone: ZoneInfo, calendar: Calendar
+) -> datetime:
+    """The window runs to the end (local midnight) of the Nth working day (on the working-day
+    calendar, §3a) after the day the run was computed. 0 days means no window at all."""
     if working_days <= 0:
         return computed_at
-    day = computed_at.astimezone(zone).date()
-    counted = 0
-    while counted < working_days:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            counted += 1
+    day = add_working_days(calendar, computed_at.astimezone(zone).date(), working_days)
     return datetime.combine(day + timedelta(days=1), time(), tzinfo=zone).astimezone(UTC)
 
 

@@ -19,6 +19,7 @@ from vendorgov.payments import alerts, dispute_rules
 from vendorgov.payments.labels import COMPONENT_LABELS, LINE_LABELS
 from vendorgov.payments.tables import Dispute, DisputeWaiver, PaymentRun, Statement
 from vendorgov.settings import get_settings
+from vendorgov.workdays import service as workdays
 
 FINANCE = (Role.admin, Role.finance)
 DECISIONS = {"uphold": "upheld", "reject": "rejected"}
@@ -26,19 +27,21 @@ DECISIONS = {"uphold": "upheld", "reject": "rejected"}
 
 def _window_reach() -> timedelta:
     """A window lasts a few working days, so only runs computed this long ago or later can
-    still have one open (or have one close now)."""
-    return timedelta(days=7 + 2 * get_settings().dispute_window_days)
+    still have one open (or have one close now): a month back covers the longest holiday."""
+    return timedelta(days=31 + 2 * get_settings().dispute_window_days)
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def window_closes(run: dict) -> datetime:
+async def window_closes(run: dict) -> datetime:
     settings = get_settings()
-    return dispute_rules.window_closes(
-        run["computed_at"], settings.dispute_window_days, settings.zone
-    )
+    days = settings.dispute_window_days
+    first = run["computed_at"].astimezone(settings.zone).date()
+    # Enough days to count the window across the longest holiday (Spring Festival, 9 days).
+    calendar = await workdays.calendar_for(first, first + timedelta(days=2 * days + 31))
+    return dispute_rules.window_closes(run["computed_at"], days, settings.zone, calendar)
 
 
 async def _is_newest(run: dict) -> bool:
@@ -54,7 +57,9 @@ async def _is_newest(run: dict) -> bool:
 async def window_open(run: dict) -> bool:
     """Whether vendors may still see and dispute the run's drafts: the newest revision of its
     month, not yet approved, inside the window."""
-    return run["status"] == "computed" and _now() < window_closes(run) and await _is_newest(run)
+    return (
+        run["status"] == "computed" and _now() < await window_closes(run) and await _is_newest(run)
+    )
 
 
 async def _waived(run_id: int) -> set[int]:
@@ -81,7 +86,7 @@ async def ensure_approvable(run: dict) -> None:
             f"a dispute against revision {run['revision']} was upheld: "
             "correct the cause and compute the month again"
         )
-    closes = window_closes(run)
+    closes = await window_closes(run)
     if _now() < closes:
         # Statements carried over unchanged had their window in the revision that computed
         # them: only the vendors whose statements this revision computed are waited for.
@@ -118,8 +123,9 @@ async def _vendor_statement(actor: Principal, run_id: int, contract_id: int) -> 
 async def _ensure_window(run: dict) -> None:
     if run["status"] != "computed" or not await _is_newest(run):
         raise Conflict(f"revision {run['revision']} of {run['month']} is no longer a draft")
-    if _now() >= window_closes(run):
-        local = window_closes(run).astimezone(get_settings().zone)
+    closes = await window_closes(run)
+    if _now() >= closes:
+        local = closes.astimezone(get_settings().zone)
         raise Conflict(f"the dispute window closed at {local:%Y-%m-%d %H:%M}")
 
 
@@ -283,7 +289,7 @@ async def of_statement(contract_id: int, month: str) -> list[dict]:
 async def vendor_view(actor: Principal, run: dict, statement: dict) -> dict:
     """What the statement page offers its vendor: the lines it may dispute while the window
     is open, when the window closes, whether it waived."""
-    closes = window_closes(run)
+    closes = await window_closes(run)
     waived = actor.is_vendor and actor.vendor_id in await _waived(run["id"])
     can_dispute = actor.is_vendor and not waived and await window_open(run)
     return {
@@ -323,19 +329,20 @@ async def drafts_for_vendor(actor: Principal) -> list[dict]:
             DisputeWaiver.vendor_id == actor.vendor_id
         )
     }
-    drafts, open_runs = [], {}
+    drafts, closing = [], {}
     for row in rows:
         run = {"id": row["run"], **{k: row[k] for k in ("month", "revision", "status")}}
         run["computed_at"] = row["computed_at"]
-        if run["id"] not in open_runs:  # one check per run, not per statement
-            open_runs[run["id"]] = await window_open(run)
-        if open_runs[run["id"]]:
+        if run["id"] not in closing:  # one check per run, not per statement
+            closes = await window_closes(run)
+            closing[run["id"]] = closes if _now() < closes and await _is_newest(run) else None
+        if (closes := closing[run["id"]]) is not None:
             drafts.append(
                 {
                     **row,
                     "score": db.two_places(row["score"]),
                     "net": db.two_places(row["net"]),
-                    "closes": window_closes(run),
+                    "closes": closes,
                     "waived": row["run"] in waived,
                 }
             )
@@ -370,8 +377,11 @@ async def windows_closing(start: datetime, end: datetime) -> list[dict]:
     rows = await PaymentRun.select(
         PaymentRun.id, PaymentRun.month, PaymentRun.revision, PaymentRun.computed_at
     ).where((PaymentRun.status == "computed") & (PaymentRun.computed_at >= since))
-    return [
-        {"run": r["id"], "month": r["month"], "revision": r["revision"], "closed": closes}
-        for r in rows
-        if start <= (closes := window_closes(r)) < end and closes > r["computed_at"]
-    ]
+    closing = []
+    for r in rows:
+        closes = await window_closes(r)
+        if start <= closes < end and closes > r["computed_at"]:
+            closing.append(
+                {"run": r["id"], "month": r["month"], "revision": r["revision"], "closed": closes}
+            )
+    return closing

@@ -65,17 +65,21 @@ class FeePeriod:
 def fee_periods(
     year: int,
     month: int,
-    versions: Sequence[tuple[int, date, Decimal]],
+    versions: Sequence[tuple[int, date, Decimal, Decimal | None]],
     contract_start: date,
     contract_end: date,
 ) -> list[FeePeriod]:
     """Which version governs which days of the month: each signed version (number, effective
-    from, monthly fee) from its effective date until the next one's, within the contract term."""
+    from, monthly fee, final month's fee or None) from its effective date until the next one's,
+    within the contract term. In the month the term ends, a version's final month's fee replaces
+    its monthly fee, so an awarded total is paid to the cent (contracts.rules.fee_schedule)."""
     month_first = date(year, month, 1)
     month_last = date(year, month, calendar.monthrange(year, month)[1])
     ordered = sorted(versions, key=lambda v: v[1])
     periods = []
-    for index, (number, effective, fee) in enumerate(ordered):
+    last_month = month_first <= contract_end <= month_last
+    for index, (number, effective, monthly, final) in enumerate(ordered):
+        fee = final if last_month and final is not None else monthly
         until = ordered[index + 1][1] - timedelta(days=1) if index + 1 < len(ordered) else None
         first = max(effective, month_first, contract_start)
         last = min(until or month_last, month_last, contract_end)

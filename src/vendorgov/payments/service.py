@@ -108,7 +108,10 @@ def _fee_periods(contract: dict, month: Month, signed: list) -> list[rules.FeePe
     periods = rules.fee_periods(
         month.year,
         month.month,
-        [(number, effective, terms.monthly_fee) for _, number, effective, terms in signed],
+        [
+            (number, effective, terms.monthly_fee, terms.final_month_fee)
+            for _, number, effective, terms in signed
+        ],
         contract["start_date"],
         contract["end_date"],
     )

@@ -114,7 +114,7 @@ class MonthEndPages(Controller):
                 "dispute_contracts": await run_view.contract_numbers(
                     run, [d["contract_id"] for d in month_disputes]
                 ),
-                "window_closes": disputes.window_closes(run),
+                "window_closes": await disputes.window_closes(run),
                 "window_open": await disputes.window_open(run),
                 "can_review": run["shown_status"] == "computed"
                 and request.user.role is Role.finance

@@ -20,15 +20,17 @@ from vendorgov.paging import PageRequest
 from vendorgov.tenders import (
     awarding,
     bidding,
+    clarifications,
     documents,
     evaluation,
+    invitations,
     opening,
     publication,
     reading,
     scoring,
 )
+from vendorgov.tenders.forms import BID_BODY_LIMIT
 from vendorgov.tenders.rules import Criterion
-from vendorgov.tenders.views import BID_BODY_LIMIT
 from vendorgov.web.forms import Form
 
 READERS = allow(Role.admin, Role.procurement, Role.vendor, Role.evaluator)
@@ -104,6 +106,25 @@ class ScoresIn(msgspec.Struct):
     submit: bool = False
 
 
+class QuestionIn(msgspec.Struct):
+    question: str
+
+
+class ClarificationIn(msgspec.Struct):
+    answer: str
+    question_id: int | None = None  # none: a clarification the officer publishes unasked
+
+
+class PublishedOut(msgspec.Struct):
+    id: int
+    bid_deadline: datetime
+
+
+class InvitationIn(msgspec.Struct):
+    vendor_id: int
+    reason: str
+
+
 class AwardIn(msgspec.Struct):
     bid_id: int
     reason: str = ""
@@ -150,12 +171,13 @@ def _tender_out(tender: dict) -> dict:
 
 
 def _results_out(data: dict) -> dict:
+    """The results; a bidder's are its own bid's only (no criteria, no other bids)."""
     return _plain(
         {
             **{k: v for k, v in data.items() if k not in ("tender", "criteria")},
             "tender": _tender_out(data["tender"]),
             "criteria": [
-                {"key": c.key, "name": c.name, "weight": c.weight} for c in data["criteria"]
+                {"key": c.key, "name": c.name, "weight": c.weight} for c in data.get("criteria", ())
             ],
         }
     )
@@ -241,6 +263,67 @@ class TenderApi(Controller):
     async def _move(self, action, request: Request, tender_id: int, *args) -> StatusOut:
         await action(request.user, tender_id, *args)
         return StatusOut((await reading.get_tender(request.user, tender_id))["status"])
+
+    @get(
+        "/tenders/{tender_id:int}/clarifications",
+        guards=[READERS],
+        summary="Published clarifications, without who asked (officers: also those waiting)",
+    )
+    async def clarifications(self, request: Request, tender_id: FromPath[int]) -> list[dict]:
+        return _plain(await clarifications.of_tender(request.user, tender_id))
+
+    @post(
+        "/tenders/{tender_id:int}/questions",
+        guards=[VENDORS],
+        status_code=HTTP_201_CREATED,
+        summary="A bidder's question to the officer (§3a)",
+    )
+    async def ask(
+        self, request: Request, tender_id: FromPath[int], data: JSONBody[QuestionIn]
+    ) -> CreatedOut:
+        return CreatedOut(await clarifications.ask(request.user, tender_id, data.question))
+
+    @post(
+        "/tenders/{tender_id:int}/clarifications",
+        guards=[OFFICERS],
+        status_code=HTTP_200_OK,
+        summary="Publish an answer (or an unasked clarification) to every bidder; inside the "
+        "margin the deadline is postponed",
+    )
+    async def clarify(
+        self, request: Request, tender_id: FromPath[int], data: JSONBody[ClarificationIn]
+    ) -> PublishedOut:
+        done = await clarifications.publish(request.user, tender_id, data.answer, data.question_id)
+        return PublishedOut(done["id"], done["bid_deadline"])
+
+    @get(
+        "/tenders/{tender_id:int}/invitations",
+        guards=[OFFICERS],
+        summary="An invited tender's invited vendors, with the reasons (§3a)",
+    )
+    async def list_invitations(self, request: Request, tender_id: FromPath[int]) -> list[dict]:
+        await reading.get_tender(request.user, tender_id)  # 404 for an unknown tender
+        return _plain(await invitations.invitations(request.user, tender_id))
+
+    @get(
+        "/tenders/{tender_id:int}/invitation-candidates",
+        guards=[OFFICERS],
+        summary="The registry's active, qualified vendors of the tender's category",
+    )
+    async def invitation_candidates(self, request: Request, tender_id: FromPath[int]) -> list[dict]:
+        return _plain(await invitations.candidates(request.user, tender_id))
+
+    @post(
+        "/tenders/{tender_id:int}/invitations",
+        guards=[OFFICERS],
+        status_code=HTTP_200_OK,
+        summary="Invite a qualified vendor to a draft invited tender, with the reason",
+    )
+    async def invite(
+        self, request: Request, tender_id: FromPath[int], data: JSONBody[InvitationIn]
+    ) -> StatusOut:
+        await invitations.invite(request.user, tender_id, data.vendor_id, data.reason)
+        return StatusOut("invited")
 
     @post("/tenders/{tender_id:int}/publish", guards=[OFFICERS], status_code=HTTP_200_OK)
     async def publish(self, request: Request, tender_id: FromPath[int]) -> StatusOut:
@@ -359,7 +442,7 @@ class TenderApi(Controller):
             _price_lines(form.text("price_lines")),
             await form.uploads("files"),
         )
-        return _plain(receipt)
+        return _plain(bidding.vendor_receipt(receipt))
 
     @post(
         "/tenders/{tender_id:int}/bids/withdraw",
@@ -375,9 +458,9 @@ class TenderApi(Controller):
     async def my_bids(self, request: Request) -> list[dict]:
         return _plain(await bidding.my_bids(request.user))
 
-    @get("/bids/{bid_id:int}/receipt", guards=[VENDORS], summary="A bid's receipt")
-    async def receipt(self, request: Request, bid_id: FromPath[int]) -> dict:
-        return _plain(await bidding.receipt(request.user, bid_id))
+    @get("/bids/{ref:str}/receipt", guards=[VENDORS], summary="A bid's receipt, by its reference")
+    async def receipt(self, request: Request, ref: FromPath[str]) -> dict:
+        return _plain(await bidding.receipt(request.user, ref))
 
     @get(
         "/bids/{bid_id:int}/files/{position:int}",

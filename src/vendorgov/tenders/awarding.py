@@ -37,12 +37,14 @@ async def award(actor: Principal, tender_id: int, bid_id: int, reason: str = "")
         if rules.award_needs_reason(bid_id, rank_list):
             reason = common.written_reason(reason)
         months = term_months(row["service_start"], row["service_end"])
-        fee = rules.monthly_fee(chosen["price"], months)
+        # The contract pays the awarded total: equal monthly fees, the remainder in the last.
+        fee, final = contract_rules.fee_schedule(chosen["price"], months)
         terms = contract_rules.terms_from(
             {
                 **json.loads(row["sla_template"]),
                 "effective_from": row["service_start"].isoformat(),
                 "monthly_fee": str(fee),
+                "final_month_fee": str(final) if final != fee else None,
             }
         )
         contract_id, _ = await contract_drafting.create_contract(

@@ -4,6 +4,7 @@ opened bid files. Bid content stays sealed (see sealing.py) until opening."""
 from __future__ import annotations
 
 import base64
+import secrets
 from decimal import Decimal
 
 from vendorgov import db
@@ -76,12 +77,9 @@ async def submit_bid(
         actor.vendor_id
     ]
     row = await common.tender_row(tender_id)
-    # A tender the vendor cannot see (a draft, another category) does not exist for it.
-    visible = row["status"] == Status.published and row["category"] in standing["categories"]
-    if not visible and not await Bid.exists().where(
-        (Bid.tender == tender_id) & (Bid.vendor == actor.vendor_id)
-    ):
-        raise NotFound("tender", tender_id)
+    # A tender the vendor cannot see (a draft, another category, an invited tender it was not
+    # invited to) does not exist for it.
+    await common.ensure_reader(actor, row)
     if standing["status"] != "active":
         raise InvalidInput.single(
             "vendor", "status", f"a {standing['status']} vendor cannot bid (§2)"
@@ -124,7 +122,7 @@ async def submit_bid(
                 f"{common.local(row['bid_deadline']):%Y-%m-%d %H:%M:%S %Z}; this one arrived "
                 f"{common.local(received_at):%Y-%m-%d %H:%M:%S}"
             )
-        previous = await Bid.select(Bid.id).where(
+        previous = await Bid.select(Bid.id, Bid.ref).where(
             (Bid.tender == tender_id) & (Bid.vendor == actor.vendor_id) & (Bid.state == "active")
         )
         await Bid.update({Bid.state: "replaced"}).where(
@@ -133,6 +131,7 @@ async def submit_bid(
         bid = Bid(
             tender=tender_id,
             vendor=actor.vendor_id,
+            ref=secrets.token_hex(12),
             state="active",
             received_at=received_at,
             submitted_by=actor.username,
@@ -161,15 +160,31 @@ async def submit_bid(
             },
         )
     return {
-        "bid_id": bid.id,
+        "bid_id": bid.id,  # for the hospital's side; vendor_receipt leaves it out
+        "ref": bid.ref,
         "tender_id": tender_id,
         "tender_reference": row["reference"],
         "received_at": received_at,
         "received_at_local": common.local(received_at),
         "digest": digest,
         "replaces": [p["id"] for p in previous],
+        "replaces_refs": [p["ref"] for p in previous],
         "content": content,
     }
+
+
+def vendor_receipt(receipt: dict) -> dict:
+    """A submission's receipt as the vendor gets it: its bids named by their references only."""
+    shown = {k: v for k, v in receipt.items() if k not in ("bid_id", "replaces", "replaces_refs")}
+    return {**shown, "replaces": receipt["replaces_refs"]}
+
+
+def vendor_view(row: dict) -> dict:
+    """A bid as its vendor sees it: by reference, never by database id."""
+    view = common.bid_view(row, opened=row["price"] is not None)
+    del view["id"]
+    view["ref"] = row["ref"]
+    return view
 
 
 async def withdraw_bid(actor: Principal, tender_id: int) -> None:
@@ -223,7 +238,7 @@ async def my_bids(actor: Principal) -> list[dict]:
     )
     result = []
     for row in rows:
-        view = common.bid_view(row, opened=row["price"] is not None)
+        view = vendor_view(row)
         view.update(
             tender_reference=row["tender_reference"],
             tender_title=row["tender_title"],
@@ -234,15 +249,16 @@ async def my_bids(actor: Principal) -> list[dict]:
     return result
 
 
-async def receipt(principal: Principal, bid_id: int) -> dict:
+async def receipt(principal: Principal, ref: str) -> dict:
+    """The receipt of one of the vendor's bids, by its reference; any other is a 404."""
     row = (
         await Bid.select(Bid.all_columns(), Bid.tender.reference.as_alias("tender_reference"))
-        .where(Bid.id == bid_id)
+        .where(Bid.ref == ref)
         .first()
     )
-    if row is None or not principal.is_vendor or row["vendor"] != principal.vendor_id:
-        raise NotFound("bid", bid_id)
-    view = common.bid_view(row, opened=row["price"] is not None)
+    if row is None or not ref or not principal.is_vendor or row["vendor"] != principal.vendor_id:
+        raise NotFound("bid", ref)
+    view = vendor_view(row)
     view["tender_reference"] = row["tender_reference"]
     return view
 

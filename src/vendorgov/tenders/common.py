@@ -16,8 +16,8 @@ from vendorgov.contracts.ocds import term_months
 from vendorgov.errors import Conflict, Forbidden, InvalidInput, NotFound
 from vendorgov.settings import get_settings
 from vendorgov.tenders import rules, sealing
-from vendorgov.tenders.rules import Criterion, Status
-from vendorgov.tenders.tables import Bid, PanelMember, Tender
+from vendorgov.tenders.rules import Criterion, Method, Status
+from vendorgov.tenders.tables import Bid, Invitation, PanelMember, Tender
 from vendorgov.vendors import service as vendors
 from vendorgov.vendors.rules import CATEGORY_LABELS, QUALIFICATION_KINDS
 
@@ -122,12 +122,25 @@ async def vendor_categories(principal: Principal) -> list[str]:
     ]
 
 
+async def invited_vendors(tender_id: int) -> set[int]:
+    rows = await Invitation.select(Invitation.vendor).where(Invitation.tender == tender_id)
+    return {r["vendor"] for r in rows}
+
+
 async def ensure_reader(principal: Principal, row: dict) -> None:
+    """Staff read every tender; a vendor a published one of its categories (an invited tender
+    only when invited, §3a) or one it bid on; an evaluator those whose panel it sits on.
+    Anything else does not exist for them (404)."""
     if principal.role in STAFF:
         return
     if principal.is_vendor:
-        if row["status"] == Status.published and row["category"] in await vendor_categories(
-            principal
+        if (
+            row["status"] == Status.published
+            and row["category"] in await vendor_categories(principal)
+            and (
+                row["method"] != Method.invited
+                or principal.vendor_id in await invited_vendors(row["id"])
+            )
         ):
             return
         if await Bid.exists().where(

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from vendorgov.accounts import service as accounts
-from vendorgov.contracts.rules import Clause, Penalty, Terms, to_plain
+from vendorgov.contracts.rules import Clause, Penalty, Terms, sla_template
 from vendorgov.files.service import Upload
 from vendorgov.settings import get_settings
 from vendorgov.tenders import awarding, bidding, evaluation, opening, publication, scoring
@@ -51,7 +51,7 @@ def _first_of_month(day: date, months_ahead: int) -> date:
 
 
 def _template(clauses: list[Clause], start: date) -> dict:
-    plain = to_plain(
+    return sla_template(
         Terms(
             effective_from=start,
             monthly_fee=Decimal(1),
@@ -63,9 +63,6 @@ def _template(clauses: list[Clause], start: date) -> dict:
             deduction_cap_percent=Decimal(10),
         )
     )
-    plain.pop("effective_from")
-    plain.pop("monthly_fee")
-    return plain
 
 
 def _input(reference, title, start, deadline, clauses, **extra) -> publication.TenderInput:
@@ -107,8 +104,9 @@ async def load(today: date, clauses: list[Clause], scan: Callable[[str], bytes])
         ),
     )
     await publication.publish(officer, awarded)
+    bid_ids = {}
     for username, (price, _) in AWARDED_BIDS.items():
-        await bidding.submit_bid(
+        receipt = await bidding.submit_bid(
             await _principal(username),
             awarded,
             Decimal(price),
@@ -118,6 +116,7 @@ async def load(today: date, clauses: list[Clause], scan: Callable[[str], bytes])
             ],
             [Upload("技术方案.pdf", scan(f"{username} 技术方案 ZB-2026-011"))],
         )
+        bid_ids[username] = receipt["bid_id"]
     # The deadline falls right after the last bid, as if the demo had waited for it.
     await Tender.update({Tender.bid_deadline: datetime.now(UTC)}).where(Tender.id == awarded)
     await opening.open_tender(officer, awarded)
@@ -126,9 +125,8 @@ async def load(today: date, clauses: list[Clause], scan: Callable[[str], bytes])
         await scoring.declare(expert, awarded, [], "")
         entries = []
         for username, (_, scores) in AWARDED_BIDS.items():
-            bid_id = (await bidding.my_bids(await _principal(username)))[0]["id"]
             for key, value in zip(("plan", "staffing", "experience"), scores[n], strict=True):
-                entries.append(scoring.ScoreInput(bid_id, key, Decimal(value), ""))
+                entries.append(scoring.ScoreInput(bid_ids[username], key, Decimal(value), ""))
         await scoring.save_scores(expert, awarded, entries, submit=True)
     await evaluation.close_evaluation(officer, awarded)
     first = (await evaluation.results(officer, awarded))["candidates"][0]

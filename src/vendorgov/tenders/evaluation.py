@@ -8,7 +8,7 @@ from decimal import Decimal
 from vendorgov import db
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
-from vendorgov.errors import Conflict, Forbidden, InvalidInput
+from vendorgov.errors import Conflict, Forbidden, InvalidInput, NotFound
 from vendorgov.settings import get_settings
 from vendorgov.tenders import common, rules
 from vendorgov.tenders.rules import EvaluationMethod, Method, Status
@@ -91,7 +91,7 @@ async def results(principal: Principal, tender_id: int) -> dict:
     row = await common.tender_row(tender_id)
     await common.ensure_reader(principal, row)
     if principal.is_vendor:
-        raise Forbidden("vendors see only their own bid")
+        return await _own_result(principal, row)
     if principal.role is Role.evaluator:
         member = await common.member_of(tender_id, principal.user_id)
         if member["conflict"] or member["declared_at"] is None:
@@ -101,6 +101,39 @@ async def results(principal: Principal, tender_id: int) -> dict:
     if row["opened_at"] is None:
         raise Conflict("status: there are no results before opening")
     return {"tender": common.decorate(row), **await evaluate(row)}
+
+
+async def _own_result(principal: Principal, row: dict) -> dict:
+    """§3a: once the evaluation has closed (or the tender failed at opening), a bidder sees its
+    own bid's total, price score and rank among the ranked bids, or why it was not ranked;
+    never another bidder's."""
+    if row["evaluated_at"] is None and not (row["opened_at"] and row["status"] == "failed"):
+        raise Conflict("status: results are shown to bidders once the evaluation has closed")
+    evaluation = await evaluate(row)
+    own = next((b for b in evaluation["bids"] if b["vendor"] == principal.vendor_id), None)
+    if own is None:
+        raise NotFound("bid of your company on tender", row["id"])
+    shown = {
+        k: own.get(k)
+        for k in (
+            "price",
+            "invalid_reasons",
+            "compliance",
+            "compliance_reason",
+            "low_decision",
+            "low_reason",
+            "eligible",
+            "rank",
+            "total",
+            "price_score",
+            "candidate",
+        )
+    }
+    shown["won"] = row["awarded_bid"] == own["id"]
+    tender = common.decorate(row)
+    tender["award_reason"] = ""
+    tender["awarded_bid"] = None
+    return {"tender": tender, "own": shown, "ranked_count": len(evaluation["ranked"])}
 
 
 async def close_evaluation(actor: Principal, tender_id: int) -> dict:

@@ -2,11 +2,19 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from vendorgov.tenders.tables import Bid, BidFile, PanelMember, Score, Tender
+from vendorgov.tenders.tables import (
+    Bid,
+    BidFile,
+    Clarification,
+    Invitation,
+    PanelMember,
+    Score,
+    Tender,
+)
 
 APP_CONFIG = AppConfig(
     app_name="tenders",
     migrations_folder_path=str(Path(__file__).parent / "migrations"),
-    table_classes=[Tender, Bid, BidFile, PanelMember, Score],
+    table_classes=[Tender, Bid, BidFile, PanelMember, Score, Invitation, Clarification],
     migration_dependencies=["vendorgov.vendors.piccolo_app", "vendorgov.files.piccolo_app"],
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -19,10 +19,11 @@ from vendorgov.errors import Collector, Conflict, InvalidInput, NotFound
 from vendorgov.files import service as files
 from vendorgov.files.service import Upload
 from vendorgov.settings import get_settings
-from vendorgov.tenders import alerts, common, rules, sealing
+from vendorgov.tenders import alerts, common, invitations, rules, sealing
 from vendorgov.tenders.rules import Criterion, EvaluationMethod, Method, Status
 from vendorgov.tenders.tables import Tender
 from vendorgov.vendors.rules import CATEGORY_LABELS, QUALIFICATION_KINDS
+from vendorgov.workdays import service as workdays
 
 
 @dataclass
@@ -58,7 +59,7 @@ def _template_terms(data: TenderInput, errors: Collector) -> dict:
     plain = {
         **data.sla_template,
         "effective_from": data.service_start.isoformat(),
-        "monthly_fee": str(rules.monthly_fee(data.budget_ceiling, months)),
+        "monthly_fee": str(contract_rules.fee_schedule(data.budget_ceiling, months)[0]),
     }
     try:
         terms = contract_rules.parse_terms(plain)
@@ -75,10 +76,7 @@ def _template_terms(data: TenderInput, errors: Collector) -> dict:
         if e.field in ("monthly_fee", "effective_from"):
             continue  # reported on budget_ceiling and the service term
         errors.add(f"sla_template.{e.field}", e.rule, e.message)
-    plain = contract_rules.to_plain(terms)
-    plain.pop("effective_from")
-    plain.pop("monthly_fee")
-    return plain
+    return contract_rules.sla_template(terms)
 
 
 def _tender_errors(data: TenderInput, now: datetime, check_deadline: bool = True) -> Collector:
@@ -125,9 +123,9 @@ def _tender_errors(data: TenderInput, now: datetime, check_deadline: bool = True
         and data.budget_ceiling is not None
         and rules.is_amount(data.budget_ceiling)
         and data.budget_ceiling > 0
-        and rules.monthly_fee(
+        and contract_rules.fee_schedule(
             data.budget_ceiling, term_months(data.service_start, data.service_end)
-        )
+        )[0]
         <= 0
     ):
         errors.add(
@@ -277,7 +275,7 @@ async def _transition(
         row = await common.tender_row(tender_id, lock=True)
         common.ensure_action(row, action)
         if check:
-            check(row)
+            await check(row)
         changes = {"status": new_status.value, "updated_at": common.now(), **(extra or {})}
         await Tender.update(changes).where(Tender.id == tender_id)
         await audit.record(
@@ -293,7 +291,7 @@ async def _transition(
     return row
 
 
-def _bid_period_errors(method: str, published_at: datetime, deadline: datetime) -> Collector:
+async def _bid_period_errors(method: str, published_at: datetime, deadline: datetime) -> Collector:
     settings = get_settings()
     minimum = rules.min_bid_days(
         Method(method),
@@ -301,17 +299,24 @@ def _bid_period_errors(method: str, published_at: datetime, deadline: datetime) 
         settings.bid_period_days_consultation,
         settings.bid_period_days_negotiation,
     )
+    working = rules.counts_working_days(Method(method))
+    first = common.local(published_at).date()
+    # Enough days to find the minimum across the longest holiday (Spring Festival, 9 days).
+    calendar = await workdays.calendar_for(first, first + timedelta(days=2 * minimum + 31))
     errors = Collector()
-    rules.bid_period_errors(published_at, deadline, minimum, errors)
+    rules.bid_period_errors(
+        published_at, deadline, minimum, working, calendar, settings.zone, errors
+    )
     return errors
 
 
 async def publish(actor: Principal, tender_id: int) -> None:
     """§3a: published only with the method's minimum bid period before the deadline."""
 
-    def check(row: dict) -> None:
-        errors = _bid_period_errors(row["method"], common.now(), row["bid_deadline"])
+    async def check(row: dict) -> None:
+        errors = await _bid_period_errors(row["method"], common.now(), row["bid_deadline"])
         rules.deadline_errors(row["bid_deadline"], common.now(), errors)
+        await invitations.publish_errors(row, errors)
         errors.raise_if_any()
 
     await _transition(
@@ -352,7 +357,7 @@ async def change_deadline(
             raise InvalidInput.single(
                 "bid_deadline", "before_service", "must be before the service starts"
             )
-        _bid_period_errors(row["method"], row["published_at"], deadline).raise_if_any()
+        (await _bid_period_errors(row["method"], row["published_at"], deadline)).raise_if_any()
         await Tender.update({Tender.bid_deadline: deadline, Tender.updated_at: common.now()}).where(
             Tender.id == tender_id
         )

@@ -11,8 +11,9 @@ from vendorgov.accounts.roles import Principal, Role
 from vendorgov.errors import Forbidden, InvalidInput
 from vendorgov.paging import DASHBOARD_ITEMS, Page, PageRequest
 from vendorgov.tenders import common, rules
+from vendorgov.tenders.bidding import vendor_view
 from vendorgov.tenders.evaluation import evaluate
-from vendorgov.tenders.rules import Status
+from vendorgov.tenders.rules import Method, Status
 from vendorgov.tenders.tables import Bid, PanelMember, Tender
 
 TENDER_SORTS = {
@@ -24,6 +25,7 @@ TENDER_SORTS = {
 }
 # A vendor reads the tenders it bid on (any state), an evaluator those of its panels.
 _BID_ON = "tender.id IN (SELECT bid.tender FROM bid WHERE bid.vendor = {})"
+_INVITED = "tender.id IN (SELECT invitation.tender FROM invitation WHERE invitation.vendor = {})"
 _ON_PANEL = "tender.id IN (SELECT panel_member.tender FROM panel_member WHERE evaluator = {})"
 
 
@@ -37,8 +39,16 @@ async def _tender_where(
     where = []
     if principal.is_vendor:
         categories = await common.vendor_categories(principal)
+        # The same rule as common.ensure_reader: an invited tender only for the invited.
         where.append(
-            ((Tender.status == Status.published.value) & Tender.category.is_in(categories or ["-"]))
+            (
+                (Tender.status == Status.published.value)
+                & Tender.category.is_in(categories or ["-"])
+                & (
+                    (Tender.method != Method.invited.value)
+                    | WhereRaw(_INVITED, principal.vendor_id)
+                )
+            )
             | WhereRaw(_BID_ON, principal.vendor_id)
         )
     elif principal.role is Role.evaluator:
@@ -107,11 +117,14 @@ async def get_tender(principal: Principal, tender_id: int) -> dict:
         won = next(b for b in (await evaluate(row))["ranked"] if b["id"] == row["awarded_bid"])
         tender["award"] = {k: won[k] for k in ("vendor_name", "price", "rank")}
     if principal.is_vendor:
-        tender["my_bid"] = await _my_bid(principal, tender_id)
-        won = tender["my_bid"] is not None and tender["my_bid"]["id"] == row["awarded_bid"]
+        mine = await _my_bid(principal, tender_id)
+        won = mine is not None and mine["id"] == row["awarded_bid"]
+        tender["my_bid"] = vendor_view(mine) if mine else None
         tender["you_won"] = won
+        # A vendor knows bids by reference only, its own included.
+        tender["awarded_bid"] = None
         if not won:
-            tender["contract_id"] = tender["awarded_bid"] = None
+            tender["contract_id"] = None
     if principal.role is Role.evaluator:
         tender["member"] = await common.member_of(tender_id, principal.user_id)
     return tender
@@ -124,9 +137,7 @@ async def _my_bid(principal: Principal, tender_id: int) -> dict | None:
         .order_by(Bid.id, ascending=False)
         .first()
     )
-    return (
-        common.bid_view(row, opened=row is not None and row["price"] is not None) if row else None
-    )
+    return row
 
 
 async def reminders(principal: Principal) -> list[dict]:

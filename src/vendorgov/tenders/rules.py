@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from vendorgov.errors import Collector
 from vendorgov.i18n import N_
 from vendorgov.money import cents
+from vendorgov.workdays.rules import Calendar, add_working_days
 
 HUNDRED = Decimal(100)
 PRICE_KEY = "price"
@@ -92,7 +94,7 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
 
 # Which actions each status allows (every transition is explicit, §3).
 ACTIONS: dict[Status, tuple[str, ...]] = {
-    Status.draft: ("edit", "publish", "cancel"),
+    Status.draft: ("edit", "invite", "publish", "cancel"),
     Status.published: ("change_deadline", "open", "cancel"),
     Status.opened: ("review", "assign_panel", "close_evaluation", "fail", "cancel"),
     Status.evaluated: ("award", "fail", "cancel"),
@@ -194,7 +196,8 @@ def deadline_errors(deadline: datetime | None, now: datetime, errors: Collector)
 
 
 def min_bid_days(method: Method, open_days: int, consultation_days: int, other_days: int) -> int:
-    """§3a: the shortest bid period of a method, in calendar days."""
+    """§3a: the shortest bid period of a method: calendar days for open, invited and
+    consultation, working days for negotiation and single source (see counts_working_days)."""
     if method in (Method.open, Method.invited):
         return open_days
     if method is Method.consultation:
@@ -202,16 +205,42 @@ def min_bid_days(method: Method, open_days: int, consultation_days: int, other_d
     return other_days
 
 
+def counts_working_days(method: Method) -> bool:
+    """§3a: negotiation and single source count their bid period in working days."""
+    return method in (Method.negotiation, Method.single_source)
+
+
+def earliest_deadline(
+    published_at: datetime, days: int, working: bool, calendar: Calendar, zone: ZoneInfo
+) -> datetime:
+    """The earliest bid deadline a bid period of `days` allows: `days` × 24 hours after
+    publication, or in working days the same local time on the `days`-th working day after the
+    day of publication."""
+    if not working:
+        return published_at + timedelta(days=days)
+    local = published_at.astimezone(zone)
+    day = add_working_days(calendar, local.date(), days)
+    return datetime.combine(day, local.time(), tzinfo=zone).astimezone(UTC)
+
+
 def bid_period_errors(
-    published_at: datetime, deadline: datetime, minimum_days: int, errors: Collector
+    published_at: datetime,
+    deadline: datetime,
+    days: int,
+    working: bool,
+    calendar: Calendar,
+    zone: ZoneInfo,
+    errors: Collector,
 ) -> None:
-    """§3a: from publication to the bid deadline at least `minimum_days` whole days."""
-    if deadline - published_at < timedelta(days=minimum_days):
+    """§3a: from publication to the bid deadline at least the method's minimum period."""
+    earliest = earliest_deadline(published_at, days, working, calendar, zone)
+    if deadline < earliest:
+        unit = "working days" if working else "days"
         errors.add(
             "bid_deadline",
             "bid_period",
-            f"at least {minimum_days} days after publication (§3a); "
-            f"this leaves {(deadline - published_at).total_seconds() / 86400:.1f}",
+            f"at least {days} {unit} after publication (§3a): "
+            f"not before {earliest.astimezone(zone):%Y-%m-%d %H:%M}",
         )
 
 
@@ -258,13 +287,35 @@ def invalid_reasons(
     reasons = []
     if facts.vendor_status != "active":
         reasons.append(f"the vendor is {facts.vendor_status} at the bid deadline")
-    for kind in required:
-        periods = facts.qualifications.get(kind, ())
-        if not any(issued <= deadline_day <= expires for issued, expires in periods):
-            reasons.append(f"no valid {kind} qualification at the bid deadline")
+    reasons += [
+        f"no valid {kind} qualification at the bid deadline"
+        for kind in missing_qualifications(facts.qualifications, required, deadline_day)
+    ]
     if facts.price > ceiling:
         reasons.append(f"the price {facts.price} exceeds the budget ceiling {ceiling}")
     return reasons
+
+
+def missing_qualifications(
+    qualifications: Mapping[str, Sequence[tuple[date, date]]], required: Iterable[str], day: date
+) -> list[str]:
+    """The required qualification kinds without a period (issued, expires) covering `day`."""
+    return [
+        kind
+        for kind in required
+        if not any(issued <= day <= expires for issued, expires in qualifications.get(kind, ()))
+    ]
+
+
+def postponed_deadline(deadline: datetime, published_at: datetime, margin_days: int) -> datetime:
+    """§3a: a clarification or document change published at `published_at` fewer than
+    `margin_days` before the deadline moves the deadline to restore that margin; otherwise the
+    deadline stays. Never earlier than it was."""
+    return max(deadline, published_at + timedelta(days=margin_days))
+
+
+# §3a: an invited tender invites at least this many qualified vendors of its category.
+MIN_INVITED = 3
 
 
 def abnormally_low(prices: Mapping[int, Decimal], percent: Decimal = Decimal(20)) -> set[int]:
@@ -372,8 +423,3 @@ def candidates(ranked: Sequence[Ranked], limit: int = CANDIDATES) -> list[Ranked
 def award_needs_reason(chosen_bid: int, ranked: Sequence[Ranked]) -> bool:
     """Only a first-ranked bid is awarded without a written reason."""
     return not any(r.bid == chosen_bid and r.rank == 1 for r in ranked)
-
-
-def monthly_fee(total_price: Decimal, months: int) -> Decimal:
-    """The contract's monthly fee from a bid's price for the whole service term."""
-    return two_places(total_price / months)

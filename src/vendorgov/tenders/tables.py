@@ -57,6 +57,9 @@ class Bid(Table):
 
     tender = ForeignKey(Tender, on_delete=OnDelete.restrict, index=True)
     vendor = ForeignKey(Vendor, on_delete=OnDelete.restrict)
+    # What the vendor knows its bid by (receipts, URLs, API): random, unique (index bid_ref),
+    # unlike the consecutive id whose gaps would show other submissions.
+    ref = Varchar(length=32, default="")
     state = Varchar(length=12, default="active")  # active, replaced, withdrawn
     received_at = Timestamptz()
     submitted_by = Varchar(length=150)
@@ -100,3 +103,28 @@ class Score(Table):
     criterion = Varchar(length=40)
     score = Numeric(digits=(5, 2))
     comment = Text(default="")
+
+
+class Invitation(Table):
+    """A vendor invited to an invited tender (§3a), with the officer's reason for choosing it;
+    unique per tender and vendor (index invitation_tender_vendor)."""
+
+    tender = ForeignKey(Tender, on_delete=OnDelete.restrict, index=True)
+    vendor = ForeignKey(Vendor, on_delete=OnDelete.restrict)
+    reason = Text()
+    invited_by = Varchar(length=150)
+    invited_at = Timestamptz()
+
+
+class Clarification(Table):
+    """A bidder's question and the officer's answer, or a clarification the officer publishes
+    unasked (§3a). Published answers go to every bidder without naming who asked: the asking
+    vendor is kept only to show it its own pending questions."""
+
+    tender = ForeignKey(Tender, on_delete=OnDelete.restrict, index=True)
+    question = Text(default="")
+    asked_by_vendor = Integer(null=True, default=None)
+    asked_at = Timestamptz(null=True, default=None)
+    answer = Text(default="")
+    answered_by = Varchar(length=150, default="")
+    published_at = Timestamptz(null=True, default=None)

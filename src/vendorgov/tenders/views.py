@@ -5,10 +5,6 @@ pages only show what it returns and put its errors next to the fields they conce
 
 from __future__ import annotations
 
-import functools
-import re
-from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -20,202 +16,48 @@ from vendorgov.accounts import service as accounts
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
 from vendorgov.contracts import service as contracts
-from vendorgov.contracts.views import clauses_from_form
-from vendorgov.errors import DomainError, InvalidInput
+from vendorgov.errors import InvalidInput
 from vendorgov.files.responses import download, inline_file
 from vendorgov.i18n import _, ngettext
-from vendorgov.inspections.api import parse_instant
 from vendorgov.paging import PageRequest
 from vendorgov.tenders import (
     awarding,
     bidding,
+    clarifications,
     common,
     documents,
     evaluation,
+    invitations,
     opening,
     publication,
     reading,
     scoring,
-    sealing,
 )
-from vendorgov.tenders.rules import PRICE_KEY, Criterion
-from vendorgov.web.forms import Form, error_map
+from vendorgov.tenders.forms import (
+    BID_BODY_LIMIT,
+    BLANK_CLAUSE_ROWS,
+    BLANK_CRITERIA_ROWS,
+    MAX_ROWS,
+    PRICE_LINE_ROWS,
+    Refusal,
+    _content_rows,
+    _instant,
+    _new_values,
+    _price_lines,
+    _rows,
+    _tender_input,
+    _tender_values,
+    ensure_confirmed,
+    refused_shows,
+)
+from vendorgov.tenders.rules import Method, Status
+from vendorgov.web.forms import Form
 
 READ = allow(Role.admin, Role.procurement, Role.vendor, Role.evaluator)
 STAFF = allow(Role.admin, Role.procurement)
 OFFICER = allow(Role.procurement)
 VENDOR = allow(Role.vendor)
 EVALUATOR = allow(Role.evaluator)
-BLANK_CRITERIA_ROWS = 2
-BLANK_CLAUSE_ROWS = 2
-PRICE_LINE_ROWS = 4
-MAX_ROWS = 60
-# A bid may carry several proposal files, each within the upload limit.
-BID_BODY_LIMIT = 60 * 2**20
-# The criteria a new tender starts with (price among them, §3).
-STARTING_CRITERIA = (
-    (PRICE_KEY, "投标报价 Price", "30"),
-    ("plan", "服务方案 Service plan", "40"),
-    ("staffing", "人员配置 Staffing", "30"),
-)
-_ROW_FIELD = re.compile(r"^(\w+)\[(\d+)\](.*)$")
-_DATETIME_LOCAL = "%Y-%m-%dT%H:%M:%S"
-
-
-# --- reading the forms -----------------------------------------------------------------------
-
-
-def _rows(form: Form, name: str) -> int:
-    raw = form.text(name)
-    return min(int(raw), MAX_ROWS) if raw.isdecimal() else 0
-
-
-def _instant(form: Form, name: str):
-    """A datetime-local value, read in the hospital's time zone."""
-    raw = form.text(name)
-    if not raw:
-        return None
-    try:
-        return parse_instant(name, raw)
-    except InvalidInput as error:
-        form.errors.errors += error.errors
-        return None
-
-
-def _tender_input(
-    form: Form, template: dict | None = None
-) -> tuple[publication.TenderInput, dict[str, list[int]]]:
-    """The create/edit form → TenderInput, and which form row each criterion came from."""
-    criteria, criteria_rows = [], []
-    for i in range(_rows(form, "criteria_rows")):
-        key, name = form.text(f"criteria-{i}-key"), form.text(f"criteria-{i}-name")
-        if not (key or name or form.text(f"criteria-{i}-weight")):
-            continue
-        weight = form.decimal(f"criteria-{i}-weight", f"criteria[{i}].weight")
-        criteria.append(Criterion(key, name, weight if weight is not None else Decimal(0)))
-        criteria_rows.append(i)
-    clauses = clauses_from_form(form, form.errors)
-    data = publication.TenderInput(
-        reference=form.text("reference"),
-        title=form.text("title"),
-        category=form.text("category"),
-        method=form.text("method"),
-        evaluation_method=form.text("evaluation_method"),
-        budget_ceiling=form.decimal("budget_ceiling", "budget_ceiling"),
-        service_start=form.date("service_start"),
-        service_end=form.date("service_end"),
-        bid_deadline=_instant(form, "bid_deadline"),
-        scope=str(form.data.get("scope", "")),
-        qualification_types=form.texts("qualification_types"),
-        criteria=criteria,
-        # The template keeps what this form does not edit (scheme, bands, penalties, ...).
-        sla_template={**(template or {}), "clauses": clauses},
-    )
-    return data, {"criteria": criteria_rows}
-
-
-def _field_errors(error: DomainError, rows: dict[str, list] | None = None) -> dict[str, str]:
-    """field → message for inline display: the n-th entered criterion or price line onto the
-    form row it came from (rows of numbers), the n-th score onto its input (rows of names),
-    SLA template errors onto the clause rows."""
-    result: dict[str, str] = {}
-    for name, message in error_map(error).items():
-        name = name.removeprefix("sla_template.")
-        match = _ROW_FIELD.match(name)
-        if match and rows and match[1] in rows and int(match[2]) < len(rows[match[1]]):
-            row = rows[match[1]][int(match[2])]
-            name = row if isinstance(row, str) else f"{match[1]}[{row}]{match[3]}"
-        result.setdefault(name, message)
-    return result
-
-
-@dataclass
-class Refusal:
-    """A refused form: what the page shows again — the input as typed and the messages next
-    to their fields — and the status it answers with (422, 409, 403)."""
-
-    form: Form
-    status_code: int
-    errors: dict[str, str]
-    form_name: str = ""
-    values: dict[str, str] = field(default_factory=dict)
-
-
-def refused_shows(page: str, form_name: str = ""):
-    """A form handler whose refusal (any domain error but 404, which stays a 404 page) shows
-    the page named `page` again with a Refusal. The handler may put `rows` (see _field_errors)
-    in request.state to place row errors. `form_name` may name path parameters ("bid-{bid_id}")."""
-
-    def wrap(handler):
-        @functools.wraps(handler)
-        async def run(self, request: Request, **kwargs):
-            try:
-                return await handler(self, request, **kwargs)
-            except DomainError as error:
-                if error.status_code == 404:
-                    raise
-                form = await Form.read(request)
-                refusal = Refusal(
-                    form,
-                    error.status_code,
-                    _field_errors(error, request.state.get("rows")),
-                    form_name.format(**kwargs),
-                    form.values(),
-                )
-                return await getattr(self, page)(request, kwargs.get("tender_id"), refusal)
-
-        return run
-
-    return wrap
-
-
-def _tender_values(tender: dict) -> dict[str, str]:
-    """A tender as the edit form's typed values."""
-    values = {
-        k: str(tender[k])
-        for k in ("reference", "title", "category", "method", "evaluation_method", "scope")
-    }
-    values.update(
-        budget_ceiling=str(tender["budget_ceiling"]),
-        service_start=tender["service_start"].isoformat(),
-        service_end=tender["service_end"].isoformat(),
-        bid_deadline=tender["bid_deadline_local"].strftime(_DATETIME_LOCAL),
-    )
-    for i, c in enumerate(tender["criteria"]):
-        values.update(
-            {f"criteria-{i}-key": c.key, f"criteria-{i}-name": c.name},
-            **{f"criteria-{i}-weight": str(c.weight)},
-        )
-    return values
-
-
-def _new_values() -> dict[str, str]:
-    values = {"method": "open", "evaluation_method": "comprehensive", "category": "cleaning"}
-    for i, (key, name, weight) in enumerate(STARTING_CRITERIA):
-        values.update(
-            {f"criteria-{i}-key": key, f"criteria-{i}-name": name, f"criteria-{i}-weight": weight}
-        )
-    return values
-
-
-def _price_lines(form: Form) -> tuple[list[tuple[str, Decimal]], list[int]]:
-    lines, rows = [], []
-    for i in range(_rows(form, "line_rows")):
-        item = form.text(f"lines-{i}-item")
-        amount = form.decimal(f"lines-{i}-amount", f"price_lines[{i}].amount")
-        if not item and not form.text(f"lines-{i}-amount"):
-            continue
-        lines.append((item, amount if amount is not None else Decimal(0)))
-        rows.append(i)
-    return lines, rows
-
-
-def _content_rows(content: dict) -> str:
-    """The exact text the receipt's SHA-256 digest is computed over."""
-    return sealing.canonical(content).decode()
-
-
-# --- the pages -------------------------------------------------------------------------------
 
 
 class TenderPages(Controller):
@@ -369,6 +211,13 @@ class TenderPages(Controller):
             "is_staff": user.role in common.STAFF,
             "line_rows": PRICE_LINE_ROWS,
         }
+        if tender["status"] != Status.draft:
+            context["clarifications"] = await clarifications.of_tender(user, tender_id)
+            context["margin_days"] = clarifications.margin_days(tender["method"])
+        if tender["method"] == Method.invited and user.role in common.STAFF:
+            context["invitations"] = await invitations.invitations(user, tender_id)
+            if user.role is Role.procurement and tender["status"] == Status.draft:
+                context["candidates"] = await invitations.candidates(user, tender_id)
         return Template(
             "tenders/detail.html",
             status_code=refusal.status_code if refusal else 200,
@@ -384,6 +233,36 @@ class TenderPages(Controller):
         """The opening button, polled by the detail page until the deadline passes."""
         tender = await reading.get_tender(request.user, tender_id)
         return Template("tenders/_open_button.html", context={"tender": tender})
+
+    @post("/{tender_id:int}/questions", guards=[VENDOR])
+    @refused_shows("_detail", "question")
+    async def ask(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
+        form = await Form.read(request)
+        await clarifications.ask(request.user, tender_id, form.text("question"))
+        flash(request, _("Question sent. Its answer is published to every bidder."), "ok")
+        return Redirect(f"/tenders/{tender_id}#clarifications")
+
+    @post("/{tender_id:int}/clarifications", guards=[OFFICER])
+    @refused_shows("_detail", "clarify")
+    async def clarify(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
+        form = await Form.read(request)
+        question_id = form.integer("question_id")
+        form.errors.raise_if_any()
+        await clarifications.publish(request.user, tender_id, form.text("answer"), question_id)
+        flash(request, _("Clarification published to every bidder."), "ok")
+        return Redirect(f"/tenders/{tender_id}#clarifications")
+
+    @post("/{tender_id:int}/invitations", guards=[OFFICER])
+    @refused_shows("_detail", "invite")
+    async def invite(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
+        form = await Form.read(request)
+        vendor_id = form.integer("vendor_id")
+        if vendor_id is None:
+            form.errors.add("vendor_id", "required", "choose the vendor to invite")
+        form.errors.raise_if_any()
+        await invitations.invite(request.user, tender_id, vendor_id, form.text("reason"))
+        flash(request, _("Vendor invited."), category="ok")
+        return Redirect(f"/tenders/{tender_id}#invitations")
 
     @post("/{tender_id:int}/documents", guards=[OFFICER], request_max_body_size=BID_BODY_LIMIT)
     @refused_shows("_detail", "document")
@@ -405,6 +284,7 @@ class TenderPages(Controller):
     @post("/{tender_id:int}/publish", guards=[OFFICER])
     @refused_shows("_detail", "publish")
     async def publish(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
+        await ensure_confirmed(request)
         await publication.publish(request.user, tender_id)
         flash(request, _("Published: vendors of the category can bid until the deadline."), "ok")
         return Redirect(f"/tenders/{tender_id}")
@@ -424,6 +304,7 @@ class TenderPages(Controller):
     async def end(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         """Cancel the tender, or declare it failed (废标), with a written reason."""
         form = await Form.read(request)
+        await ensure_confirmed(request)
         action = publication.fail if form.text("action") == "fail" else publication.cancel
         await action(request.user, tender_id, form.text("reason"))
         message = (
@@ -437,6 +318,7 @@ class TenderPages(Controller):
     @post("/{tender_id:int}/open", guards=[OFFICER])
     @refused_shows("_detail", "open")
     async def open(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
+        await ensure_confirmed(request)
         summary = await opening.open_tender(request.user, tender_id)
         if summary["status"] == "failed":
             flash(
@@ -586,6 +468,8 @@ class TenderPages(Controller):
     ) -> Template:
         user = request.user
         data = await evaluation.results(user, tender_id)
+        if user.is_vendor:
+            return Template("tenders/own_result.html", context=data)
         return Template(
             "tenders/results.html",
             status_code=refusal.status_code if refusal else 200,
@@ -612,6 +496,7 @@ class TenderPages(Controller):
         form.errors.raise_if_any()
         if bid_id is None:
             raise InvalidInput.single("bid_id", "required", "choose the bid to award")
+        await ensure_confirmed(request)
         contract_id = await awarding.award(request.user, tender_id, bid_id, form.text("reason"))
         flash(
             request,
@@ -653,7 +538,7 @@ class TenderPages(Controller):
             "tenders/receipt.html",
             status_code=201,
             context={
-                "receipt": {**receipt, "state": "active"},
+                "receipt": {**bidding.vendor_receipt(receipt), "state": "active"},
                 "content": receipt["content"],
                 "canonical": _content_rows(receipt["content"]),
                 "just_submitted": True,
@@ -667,17 +552,13 @@ class TenderPages(Controller):
         flash(request, _("Your bid is withdrawn. You may bid again before the deadline."), "ok")
         return Redirect(f"/tenders/{tender_id}")
 
-    @get("/bids/{bid_id:int}/receipt", guards=[VENDOR])
-    async def receipt(self, request: Request, bid_id: FromPath[int]) -> Template:
-        receipt = await bidding.receipt(request.user, bid_id)
+    @get("/bids/{ref:str}/receipt", guards=[VENDOR])
+    async def receipt(self, request: Request, ref: FromPath[str]) -> Template:
+        receipt = await bidding.receipt(request.user, ref)
         return Template(
             "tenders/receipt.html",
             context={
-                "receipt": {
-                    **receipt,
-                    "bid_id": receipt["id"],
-                    "tender_id": receipt["tender"],
-                },
+                "receipt": {**receipt, "tender_id": receipt["tender"]},
                 "content": None,
                 "just_submitted": False,
             },

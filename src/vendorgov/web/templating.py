@@ -59,6 +59,7 @@ NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
     (N_("Month-end"), "/month-end", (Role.admin, Role.finance)),
     (N_("Statements"), "/statements", (Role.vendor,)),
     (N_("Accounts"), "/accounts", (Role.admin,)),
+    (N_("Calendar"), "/workdays", (Role.admin, Role.procurement, Role.finance)),
     (N_("Audit trail"), "/audit", (Role.admin,)),
     (N_("Group robots"), "/notifications/robots", (Role.admin,)),
     (N_("API tokens"), "/tokens", tuple(Role)),
