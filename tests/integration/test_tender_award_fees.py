@@ -12,6 +12,7 @@ from tests.integration.test_tenders import (
     pass_deadline,
     published,
 )
+from vendorgov.contracts import drafting as contract_drafting
 from vendorgov.contracts import service as contracts
 from vendorgov.payments import service as payments
 from vendorgov.sla.measure import Month
@@ -49,7 +50,7 @@ async def awarded_contract(world, price: str) -> int:
     await evaluation.close_evaluation(officer, tender_id)
     contract_id = await awarding.award(officer, tender_id, bids[0]["bid_id"])
     contract = await contracts.get_contract(officer, contract_id)
-    await contracts.sign(officer, contract["draft"]["id"])
+    await contract_drafting.sign(officer, contract["draft"]["id"])
     return contract_id
 
 
