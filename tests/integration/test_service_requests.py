@@ -345,10 +345,10 @@ async def test_auto_confirm_after_the_set_hours(as_, desk):
 async def test_hotline_console_caller_lookup_and_place_search(as_, desk, world):
     async with as_(world.tokens["agent"]) as c:
         filed = await c.post(
-            "/api/service/requests", json=new_request(desk, contact_phone="13912345678")
+            "/api/service/requests", json=new_request(desk, contact_phone="13800765432")
         )
         assert filed.status_code == 201 and filed.json()["channel"] == "hotline"
-        recent = (await c.get("/api/service/callers", params={"phone": "13912345678"})).json()
+        recent = (await c.get("/api/service/callers", params={"phone": "13800765432"})).json()
         places = (await c.get("/api/service/places", params={"q": "dqhsz"})).json()
         figures = await c.get("/api/service/figures", params={"month": "2026-13"})
     assert recent[0]["id"] == filed.json()["id"]
@@ -357,7 +357,7 @@ async def test_hotline_console_caller_lookup_and_place_search(as_, desk, world):
     async with as_(desk.tokens["nurse"]) as c:
         assert (await c.get("/api/service/board")).status_code == 403
         assert (
-            await c.get("/api/service/callers", params={"phone": "13912345678"})
+            await c.get("/api/service/callers", params={"phone": "13800765432"})
         ).status_code == 403
 
 
