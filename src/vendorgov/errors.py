@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from vendorgov.i18n import N_
+from vendorgov.i18n import N_, _
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,8 @@ class NotFound(DomainError):
     title = N_("Not found")
 
     def __init__(self, entity: str, key: object):
-        super().__init__(f"{entity} {key} does not exist")
+        # `entity` is a msgid marked with N_() where it is raised ("payment run").
+        super().__init__(_("%(entity)s %(key)s does not exist", entity=_(entity), key=key))
 
 
 class Conflict(DomainError):
