@@ -124,8 +124,11 @@ def _read_xlsx(data: bytes, limits: Limits) -> pd.DataFrame:
     if declared > limits.uncompressed_bytes:
         raise _over(
             "max_uncompressed_bytes",
-            f"the workbook expands to {declared / 2**20:,.0f} MB, more than "
-            f"{limits.uncompressed_bytes / 2**20:,.0f} MB",
+            _(
+                "File: the workbook expands to %(size)s MB, more than %(limit)s MB",
+                size=format(declared / 2**20, ",.0f"),
+                limit=format(limits.uncompressed_bytes / 2**20, ",.0f"),
+            ),
             "IMPORT_MAX_UNCOMPRESSED_BYTES",
         )
     rows = _sheet_rows(data)
@@ -163,9 +166,9 @@ def _read_csv(data: bytes, limits: Limits) -> pd.DataFrame:
         except UnicodeDecodeError:
             continue
     else:
-        raise ValueError("not text in UTF-8 or GB18030")
+        raise ValueError(N_("not text in UTF-8 or GB18030"))
     if "\x00" in text:
-        raise ValueError("binary content")
+        raise ValueError(N_("binary content"))
     # pyarrow's reader: a million rows in a fifth of a second instead of two.
     frame = pd.read_csv(
         io.BytesIO(text.encode()), dtype=str, keep_default_na=False, engine="pyarrow"
@@ -196,7 +199,7 @@ def read_table(
         if data[:2] == b"PK":
             frame = _read_xlsx(data, limits)
         elif filename.lower().endswith((".xlsx", ".xls")):
-            raise ValueError("not an XLSX workbook")
+            raise ValueError(N_("not an XLSX workbook"))
         else:
             frame = _read_csv(data, limits)
     except DomainError:
@@ -209,7 +212,8 @@ def read_table(
                 "File: not a CSV or XLSX file of %(what)s (%(error)s); save it from the "
                 "template as CSV or XLSX.",
                 what=_(what),
-                error=error,
+                # Our own reasons are msgids; the parsers' stay as they wrote them.
+                error=_(str(error)),
             ),
         ) from None
     except Exception as error:

@@ -26,7 +26,7 @@ from vendorgov.audits.rules import months_of
 from vendorgov.contracts import service as contracts
 from vendorgov.errors import FieldError, Forbidden, InvalidInput, NotFound
 from vendorgov.files import service as files
-from vendorgov.i18n import _
+from vendorgov.i18n import N_, _
 from vendorgov.jobs import service as job_state
 from vendorgov.jobs import worker as jobs
 from vendorgov.locations import service as locations
@@ -521,7 +521,7 @@ async def scorecard(
 async def event_detail(principal: Principal, event_id: int) -> dict[str, Any]:
     rows = await db.fetch("SELECT * FROM service_event WHERE id = {}", event_id)
     if not rows:
-        raise NotFound("service event", event_id)
+        raise NotFound(N_("service event"), event_id)
     event = rows[0]
     event["contract_row"] = await contracts.require_readable(principal, event["contract"])
     for column in ("responded_at", "resolved_at"):
