@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TypeVar
 
-from vendorgov.i18n import N_
+from vendorgov.i18n import N_, _
 
 E = TypeVar("E", bound=Enum)
 
@@ -49,7 +49,8 @@ class NotFound(DomainError):
     title = N_("Not found")
 
     def __init__(self, entity: str, key: object):
-        super().__init__(f"{entity} {key} does not exist")
+        # `entity` is a msgid marked with N_() where it is raised ("payment run").
+        super().__init__(_("%(entity)s %(key)s does not exist", entity=_(entity), key=key))
 
 
 class Conflict(DomainError):

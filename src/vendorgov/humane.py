@@ -150,6 +150,11 @@ def pair_label(pair: tuple[str, str]) -> str:
     return chinese if current_locale.get() == "zh_CN" else english
 
 
+def category_label(code: str) -> str:
+    """A service category code by its label in the current language (the code if unknown)."""
+    return pair_label(CATEGORY_LABELS[code]) if code in CATEGORY_LABELS else code
+
+
 def _is_money(name: str) -> bool:
     return name in MONEY_FIELDS or name.endswith(("_fee", "_amount"))
 
@@ -160,8 +165,8 @@ def _separator() -> str:
 
 def _code_label(name: str, value: str) -> str:
     """A category or qualification code by its label, any other text as it is."""
-    if name in ("categories", "category") and value in CATEGORY_LABELS:
-        return pair_label(CATEGORY_LABELS[value])
+    if name in ("categories", "category"):
+        return category_label(value)
     if name in ("kind", "qualification_types") and value in QUALIFICATION_KINDS:
         return pair_label(QUALIFICATION_KINDS[value])
     return value

@@ -150,7 +150,7 @@ async def test_the_window_isolation_and_a_rejected_dispute(app, world, window, r
         assert error.value.errors[0].field == field
     assert len(await disputes.of_month(finance, "2026-08")) == 1
     # Open dispute: no approval.
-    with pytest.raises(Conflict, match="await a ruling"):
+    with pytest.raises(Conflict, match="awaits a ruling"):
         await payments.approve(second, run_id)
     with pytest.raises(Forbidden):
         await disputes.rule(vendor, dispute["id"], "reject", "no")

@@ -155,7 +155,7 @@ async def test_two_person_approval_lock_and_new_revision_with_diff(world):
     first = await payments.compute_run(finance, OCTOBER, [contract_id])
     with pytest.raises(Forbidden, match="cannot review"):
         await payments.approve(finance, first)
-    with pytest.raises(Forbidden, match="admin role does not review"):
+    with pytest.raises(Forbidden, match="Administrator role does not review"):
         await payments.approve(world.principals["admin"], first)
     await with_vendor_sees_nothing(world)
     await payments.approve(reviewer, first)

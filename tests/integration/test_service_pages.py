@@ -135,7 +135,7 @@ async def test_the_routes_page_refuses_a_contract_of_another_category(login, wor
                 "contract_id": str(desk.contract_a),
             },
         )
-    assert refused.status_code == 422 and "is for cleaning" in refused.text
+    assert refused.status_code == 422 and "is for Cleaning" in refused.text
 
 
 async def test_the_kiosk_asks_for_the_contact_every_time(page_as, world):

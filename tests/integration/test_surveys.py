@@ -236,12 +236,12 @@ async def test_closed_survey_bad_scores_and_forged_forms_write_nothing(app, worl
             f"/s/{survey_id}", data=filled(form, [7, 4, 0], "留言保留"), follow_redirects=False
         )
         assert bad.status_code == 422
-        assert bad.text.count('<div class="error">a score is a whole number 1-5') == 2
+        assert bad.text.count('<div class="error">Use a whole number from 1 to 5') == 2
         assert "留言保留" in bad.text  # the comment is kept
         none = await phone.post(
             f"/s/{survey_id}", data=filled(form, [None, None, None]), follow_redirects=False
         )
-        assert none.status_code == 422 and "answer at least one question" in none.text
+        assert none.status_code == 422 and "Answer at least one question" in none.text
         forged = await phone.post(
             f"/s/{survey_id}",
             data={**filled(form, [5, 5, 5]), "token": "abc.def"},

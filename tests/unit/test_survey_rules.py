@@ -118,8 +118,8 @@ def test_quota_lines():
     pairs, errors = rules.parse_quota_lines("ZY-5E 30\n\n本院区 住院部 5楼 东区 12\nbad\nX -1")
     assert pairs == [("ZY-5E", 30), ("本院区 住院部 5楼 东区", 12)]
     assert [e.message for e in errors] == [
-        "line 4: a place code then a whole number",
-        "line 5: a place code then a whole number",
+        "Wards, line 4: write a place code, then a whole number.",
+        "Wards, line 5: write a place code, then a whole number.",
     ]
 
 

@@ -10,7 +10,8 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from vendorgov.accounts import service
-from vendorgov.accounts.roles import Principal, Role
+from vendorgov.accounts.roles import Principal, Role, role_label
+from vendorgov.i18n import N_, _
 
 SESSION_KEY = "uid"
 # The account's credentials version at login: a reset or (de)activation raises it.
@@ -42,14 +43,18 @@ class AccountAuthMiddleware(AbstractAuthenticationMiddleware):
         if raw_path.startswith(API_PREFIX.encode()):
             scheme, _, token = connection.headers.get("authorization", "").partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
+                # Marked, not translated: this may run before the locale is known; the
+                # error handler translates the detail in the request's language.
                 raise NotAuthorizedException(
-                    "send your API token as 'Authorization: Bearer <token>' (create one under "
-                    "'API tokens' after logging in)"
+                    N_(
+                        "Send your API token as 'Authorization: Bearer <token>' (create one "
+                        "under 'API tokens' after logging in)."
+                    )
                 )
             principal = await service.principal_for_token(token.strip())
             if principal is None:
                 raise NotAuthorizedException(
-                    "the API token is unknown, revoked, or its account is inactive"
+                    N_("The API token is unknown, revoked, or its account is inactive.")
                 )
             return AuthenticationResult(user=principal, auth="token")
         session = connection.scope.get("session") or {}
@@ -57,20 +62,23 @@ class AccountAuthMiddleware(AbstractAuthenticationMiddleware):
             session.get(SESSION_KEY), session.get(CREDENTIALS_KEY)
         )
         if principal is None:
-            raise NotAuthorizedException("please log in")
+            raise NotAuthorizedException(N_("Please log in."))
         return AuthenticationResult(user=principal, auth="session")
 
 
 def allow(*roles: Role) -> Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]]:
     """A guard admitting only the given roles. Async on purpose: Litestar runs a sync guard in
     a worker thread, a hop that cost more than the rest of a small request."""
-    names = ", ".join(r.value for r in roles)
 
-    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
         user: Principal = connection.user
         if user.role not in roles:
             raise PermissionDeniedException(
-                f"the {user.role.value} role may not do this (allowed: {names})"
+                _(
+                    "The %(role)s role may not do this (allowed: %(roles)s).",
+                    role=role_label(user.role),
+                    roles=", ".join(role_label(r) for r in roles),
+                )
             )
 
     guard.__name__ = f"allow_{'_'.join(r.value for r in roles)}"

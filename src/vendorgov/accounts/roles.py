@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from vendorgov.i18n import N_
+from vendorgov.i18n import N_, _
 
 
 class Role(StrEnum):
@@ -33,6 +33,12 @@ ROLE_LABELS: dict[Role, tuple[str, str]] = {
     Role.ward: (N_("Ward staff"), "科室人员"),
     Role.agent: (N_("Service centre agent"), "服务中心坐席"),
 }
+
+
+def role_label(role: Role) -> str:
+    """The role's name in the current language, for messages ("the Finance role …")."""
+    return _(ROLE_LABELS[role][0])
+
 
 # Hospital staff who may read the vendor registry.
 REGISTRY_READERS = (Role.admin, Role.procurement, Role.supervisor, Role.finance)

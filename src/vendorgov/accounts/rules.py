@@ -6,6 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from vendorgov.errors import FieldError
+from vendorgov.i18n import _
 
 MIN_PASSWORD_LENGTH = 10
 # Piccolo refuses longer ones (PBKDF2 of a huge string is a denial of service).
@@ -27,13 +28,17 @@ def password_errors(password: str, username: str, field: str = "password") -> li
     if len(password) < MIN_PASSWORD_LENGTH:
         errors.append(
             FieldError(
-                field, "min_length", f"must be at least {MIN_PASSWORD_LENGTH} characters long"
+                field,
+                "min_length",
+                _("Password: at least %(n)s characters long.", n=MIN_PASSWORD_LENGTH),
             )
         )
     if len(password) > MAX_PASSWORD_LENGTH:
         errors.append(
             FieldError(
-                field, "max_length", f"must be at most {MAX_PASSWORD_LENGTH} characters long"
+                field,
+                "max_length",
+                _("Password: at most %(n)s characters long.", n=MAX_PASSWORD_LENGTH),
             )
         )
     if errors:
@@ -44,7 +49,10 @@ def password_errors(password: str, username: str, field: str = "password") -> li
             FieldError(
                 field,
                 "common_password",
-                "is one of the most common passwords, which are guessed first: choose another",
+                _(
+                    "Password: this is one of the most common passwords, which are guessed "
+                    "first; choose another."
+                ),
             )
         )
     elif len(set(lowered)) < MIN_DISTINCT_CHARACTERS:
@@ -52,15 +60,25 @@ def password_errors(password: str, username: str, field: str = "password") -> li
             FieldError(
                 field,
                 "too_repetitive",
-                f"repeats too few characters: use at least {MIN_DISTINCT_CHARACTERS} "
-                "different ones",
+                _(
+                    "Password: it repeats too few characters; use at least %(n)s different ones.",
+                    n=MIN_DISTINCT_CHARACTERS,
+                ),
             )
         )
     name = username.strip().lower()
     if name and name in lowered:
-        errors.append(FieldError(field, "contains_username", "must not contain the username"))
+        errors.append(
+            FieldError(field, "contains_username", _("Password: it must not contain the username."))
+        )
     if password.startswith(_HASH_PREFIX):
-        errors.append(FieldError(field, "looks_hashed", f"must not start with {_HASH_PREFIX!r}"))
+        errors.append(
+            FieldError(
+                field,
+                "looks_hashed",
+                _("Password: it must not start with %(prefix)s.", prefix=_HASH_PREFIX),
+            )
+        )
     return errors
 
 

@@ -18,7 +18,7 @@ from vendorgov.accounts.rules import acceptable_for_login, password_errors
 from vendorgov.accounts.tables import Account, ApiToken
 from vendorgov.audit import service as audit
 from vendorgov.errors import Collector, Conflict, FieldError, InvalidInput, NotFound
-from vendorgov.i18n import _, valid_locale
+from vendorgov.i18n import N_, _, valid_locale
 from vendorgov.paging import Page, PageRequest
 from vendorgov.vendors import service as vendors
 
@@ -153,7 +153,7 @@ def _account_errors(
         or len(username) > 100
         or not username.replace("_", "").replace(".", "").replace("-", "").isalnum()
     ):
-        errors.add("username", "format", "use 1–100 letters, digits, '.', '-' or '_'")
+        errors.add("username", "format", _("Username: use 1–100 letters, digits, '.', '-' or '_'."))
     if password is not None:
         errors.errors += password_errors(password, username)
     parsed = parse_role(role)
@@ -161,14 +161,26 @@ def _account_errors(
         errors.add(
             "role",
             "unknown_role",
-            f"unknown role {role!r}; one of {', '.join(r.value for r in Role)}",
+            _(
+                "Role: unknown role “%(role)s”; use one of %(roles)s.",
+                role=role,
+                roles=", ".join(r.value for r in Role),
+            ),
         )
     if not display_name.strip():
-        errors.add("display_name", "required", "is required")
+        errors.add("display_name", "required", _("Display name: required."))
     if parsed is Role.vendor and vendor_id is None:
-        errors.add("vendor_id", "required_for_vendor_role", "a vendor user must name its vendor")
+        errors.add(
+            "vendor_id",
+            "required_for_vendor_role",
+            _("Vendor: a vendor user must name its vendor."),
+        )
     if parsed is not None and parsed is not Role.vendor and vendor_id is not None:
-        errors.add("vendor_id", "only_for_vendor_role", "only vendor users belong to a vendor")
+        errors.add(
+            "vendor_id",
+            "only_for_vendor_role",
+            _("Vendor: only vendor users belong to a vendor; leave it empty."),
+        )
     return errors
 
 
@@ -187,7 +199,7 @@ async def create_account(
     errors.raise_if_any()
     if vendor_id is not None:
         await vendors.require_vendor(vendor_id)
-    taken = Conflict(f"username {username!r} is taken")
+    taken = Conflict(_("The username %(name)s is taken; choose another.", name=username))
     async with db.transaction():
         if await BaseUser.exists().where(BaseUser.username == username):
             raise taken
@@ -291,11 +303,11 @@ async def set_active(actor: audit.Actor, user_id: int, active: bool) -> None:
             BaseUser.select(BaseUser.active).where(BaseUser.id == user_id)
         ).first()
         if row is None:
-            raise NotFound("account", user_id)
+            raise NotFound(N_("account"), user_id)
         if row["active"] == active:
             return  # already so (a repeated or concurrent request): nothing to change
         if not active and user_id == actor.user_id:
-            raise Conflict("you cannot deactivate your own account")
+            raise Conflict(_("You cannot deactivate your own account; ask another administrator."))
         await BaseUser.update({BaseUser.active: active}).where(BaseUser.id == user_id)
         await end_sessions(user_id, revoke_tokens=not active)
         await audit.record(
@@ -320,7 +332,7 @@ async def set_language(actor: audit.Actor, language: str) -> None:
             Account.select(Account.language).where(Account.user == actor.user_id)
         ).first()
         if before is None:
-            raise NotFound("account", actor.user_id)
+            raise NotFound(N_("account"), actor.user_id)
         if before["language"] == language:
             return
         await Account.update({Account.language: language}).where(Account.user == actor.user_id)
@@ -333,7 +345,7 @@ async def set_password(actor: audit.Actor, user_id: int, password: str) -> None:
     """An administrator's reset: the user's sessions and API tokens end with it."""
     row = await BaseUser.select(BaseUser.username).where(BaseUser.id == user_id).first()
     if row is None:
-        raise NotFound("account", user_id)
+        raise NotFound(N_("account"), user_id)
     errors = password_errors(password, row["username"])
     if errors:
         raise InvalidInput(errors)
@@ -345,7 +357,7 @@ async def set_password(actor: audit.Actor, user_id: int, password: str) -> None:
             .returning(BaseUser.id)
         )
         if not changed:
-            raise NotFound("account", user_id)
+            raise NotFound(N_("account"), user_id)
         await end_sessions(user_id, revoke_tokens=True)
         await audit.record(actor, "account", user_id, "set_password", None, None)
 
@@ -355,7 +367,7 @@ async def create_token(actor: Principal, name: str) -> tuple[int, str]:
     name = name.strip()
     errors = Collector()
     if not name or len(name) > 100:
-        errors.add("name", "required", "give the token a name of 1–100 characters")
+        errors.add("name", "required", _("Name: give the token a name of 1–100 characters."))
     errors.raise_if_any()
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     async with db.transaction():
@@ -407,7 +419,7 @@ async def revoke_token(actor: Principal, token_id: int) -> None:
         )
         # Someone else's token is reported as missing, not forbidden: ids reveal nothing.
         if row is None or (row["user"] != actor.user_id and actor.role is not Role.admin):
-            raise NotFound("API token", token_id)
+            raise NotFound(N_("API token"), token_id)
         if row["revoked_at"] is not None:
             return
         await ApiToken.update({ApiToken.revoked_at: _now()}).where(ApiToken.id == token_id)

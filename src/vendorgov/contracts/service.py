@@ -300,7 +300,7 @@ async def readable_in_force(
     if not rows:
         raise NotFound("contract", contract_id)
     row = {k: v for k, v in rows[0].items() if not k.startswith("version_")}
-    _ensure_reader(principal, row)
+    await _ensure_reader(principal, row)
     refs = [
         VersionRef(r["version_id"], r["version_number"], r["version_from"], True)
         for r in rows

@@ -9,12 +9,13 @@ from litestar.exceptions import NotFoundException
 from litestar.response import File
 
 from vendorgov.files.service import StoredContent
+from vendorgov.i18n import N_
 
 
 def inline_file(stored: StoredContent) -> File:
     """Shown in the browser, never run: no type sniffing, and a sandbox for anything active."""
     if not stored.path.exists():
-        raise NotFoundException("the stored file is missing")
+        raise NotFoundException(N_("The stored file is missing."))
     return File(
         path=stored.path,
         filename=stored.filename,

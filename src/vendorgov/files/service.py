@@ -12,6 +12,7 @@ from pathlib import Path
 from vendorgov.errors import InvalidInput, NotFound
 from vendorgov.files.rules import DOCUMENT_TYPES, sniff, upload_problem
 from vendorgov.files.tables import StoredFile
+from vendorgov.i18n import N_
 from vendorgov.settings import get_settings, private_dir, write_private
 
 
@@ -71,5 +72,5 @@ async def store(upload: Upload, uploaded_by: int | None) -> uuid.UUID:
 async def content(file_id: uuid.UUID) -> StoredContent:
     row = await StoredFile.select().where(StoredFile.id == file_id).first()
     if row is None or not _blob_path(row["sha256"]).exists():
-        raise NotFound("file", file_id)
+        raise NotFound(N_("file"), file_id)
     return StoredContent(_blob_path(row["sha256"]), row["filename"], row["content_type"])

@@ -23,6 +23,7 @@ from vendorgov.audits import service as audits
 from vendorgov.contracts import service as contracts
 from vendorgov.errors import InvalidInput
 from vendorgov.files.service import Upload
+from vendorgov.i18n import _
 from vendorgov.inspections import service
 from vendorgov.paging import PageRequest, page_of
 from vendorgov.settings import get_settings
@@ -115,7 +116,13 @@ def parse_instant(field: str, text: str) -> datetime:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
         raise InvalidInput.single(
-            field, "time", "is not a time (e.g. 2026-10-01 08:30 or 2026-10-01T08:30:00+08:00)"
+            field,
+            "time",
+            _(
+                "“%(value)s” is not a time; write it as 2026-10-01 08:30 or "
+                "2026-10-01T08:30:00+08:00.",
+                value=text,
+            ),
         ) from None
     return value if value.tzinfo else value.replace(tzinfo=get_settings().zone)
 

@@ -50,7 +50,7 @@ class PlanPages(Controller):
         form = await Form.read(request)
         contract_id, spot_checks = form.integer("contract_id"), form.integer("spot_checks")
         if contract_id is None:
-            form.errors.add("contract_id", "required", "choose a contract")
+            form.errors.add("contract_id", "required", _("Contract: choose a contract."))
         form.errors.raise_if_any()
         done = await plans.create_plan(
             request.user, contract_id, form.text("month"), spot_checks, form.text("seed")

@@ -11,10 +11,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from vendorgov import db, paging
 from vendorgov.accounts import service as accounts
-from vendorgov.accounts.roles import Principal, Role
+from vendorgov.accounts.roles import Principal, Role, role_label
 from vendorgov.audit import service as audit
 from vendorgov.contracts import service as contracts
 from vendorgov.errors import Collector, Conflict, Forbidden, InvalidInput, NotFound
+from vendorgov.i18n import N_, _
 from vendorgov.inspections import rules
 from vendorgov.inspections.tables import InspectionPlan, PlanItem
 from vendorgov.locations import service as locations
@@ -30,7 +31,9 @@ DUE_AHEAD_DAYS = 7  # the dashboard lists items due within a week
 
 def _ensure(actor: Principal) -> None:
     if actor.role not in PLANNERS:
-        raise Forbidden(f"the {actor.role.value} role does not plan inspections")
+        raise Forbidden(
+            _("The %(role)s role does not plan inspections.", role=role_label(actor.role))
+        )
 
 
 def month_days(month: Month, first: date, last: date) -> list[date]:
@@ -72,12 +75,25 @@ async def create_plan(
     parsed = Month.from_input(month)
     errors = Collector()
     if spot_checks is not None and not 0 <= spot_checks <= MAX_SPOT_CHECKS:
-        errors.add("spot_checks", "range", f"0 to {MAX_SPOT_CHECKS}")
+        errors.add(
+            "spot_checks",
+            "range",
+            _("Spot checks: a whole number from 0 to %(n)s.", n=MAX_SPOT_CHECKS),
+        )
     if seed and not SEED.fullmatch(seed):
-        errors.add("seed", "format", "1 to 32 letters, digits, dashes or underscores")
+        errors.add("seed", "format", _("Seed: 1 to 32 letters, digits, dashes or underscores."))
     days = month_days(parsed, contract["start_date"], contract["end_date"])
     if not days:
-        errors.add("month", "in_term", f"{parsed} is outside contract {contract['number']}'s term")
+        errors.add(
+            "month",
+            "in_term",
+            _(
+                "Month: %(month)s is outside the term of contract %(number)s; choose a month "
+                "in it.",
+                month=parsed,
+                number=contract["number"],
+            ),
+        )
     errors.raise_if_any()
     count = spot_checks if spot_checks is not None else await _default_spot_checks(contract_id)
     seed = seed or secrets.token_hex(8)
@@ -172,7 +188,7 @@ async def get_plan(actor: Principal, plan_id: int) -> dict:
         .first()
     )
     if plan is None:
-        raise NotFound("inspection plan", plan_id)
+        raise NotFound(N_("inspection plan"), plan_id)
     return {**plan, "items": await _items(PlanItem.plan == plan_id)}
 
 
@@ -215,7 +231,7 @@ async def plan_item(actor: Principal, item_id: int) -> dict:
     _ensure(actor)
     found = await _items(PlanItem.id == item_id)
     if not found:
-        raise NotFound("plan item", item_id)
+        raise NotFound(N_("plan item"), item_id)
     return found[0]
 
 
@@ -228,7 +244,9 @@ async def assign(actor: Principal, item_id: int, assignee_id: int | None) -> dic
         match = next((a for a in inspectors if a["user_id"] == assignee_id), None)
         if match is None:
             raise InvalidInput.single(
-                "assignee_id", "inspector", f"user {assignee_id} is not an active supervisor"
+                "assignee_id",
+                "inspector",
+                _("Inspector: that person is not an active supervisor; choose another."),
             )
         name = match["username"]
     async with db.transaction():
@@ -239,7 +257,7 @@ async def assign(actor: Principal, item_id: int, assignee_id: int | None) -> dic
         )
         if not changed:
             await plan_item(actor, item_id)  # NotFound when there is no such item
-            raise Conflict(f"plan item {item_id} is done: it is no longer assigned", [])
+            raise Conflict(_("This plan item is done: it can no longer be assigned."), [])
         await audit.record(
             actor, "inspection_plan_item", item_id, "assign", None, {"assignee": name or None}
         )

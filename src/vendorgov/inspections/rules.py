@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from vendorgov.errors import Collector
+from vendorgov.i18n import _
 
 TWO = Decimal("0.01")
 
@@ -56,11 +57,19 @@ def results_errors(item_ids: Iterable[int], results: dict[int, str]) -> Collecto
     for item_id in expected:
         value = results.get(item_id)
         if value is None or value == "":
-            errors.add(f"items.{item_id}", "required", "choose pass, fail or not applicable")
+            errors.add(f"items.{item_id}", "required", _("Choose pass, fail or not applicable."))
         elif value not in {r.value for r in ItemResult}:
-            errors.add(f"items.{item_id}", "one_of", f"{value!r} is not pass, fail or na")
+            errors.add(
+                f"items.{item_id}",
+                "one_of",
+                _("“%(value)s” is not a result; use pass, fail or na.", value=value),
+            )
     for item_id in results.keys() - set(expected):
-        errors.add(f"items.{item_id}", "unknown_item", "is not on this checklist")
+        errors.add(
+            f"items.{item_id}",
+            "unknown_item",
+            _("This item is not on the checklist; leave it out."),
+        )
     return errors
 
 

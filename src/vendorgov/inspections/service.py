@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from vendorgov import db
 from vendorgov.accounts import service as accounts
-from vendorgov.accounts.roles import Principal, Role
+from vendorgov.accounts.roles import Principal, Role, role_label
 from vendorgov.audit import service as audit
 from vendorgov.audits import service as findings
 from vendorgov.audits.rules import Severity
@@ -26,6 +26,8 @@ from vendorgov.errors import (
     NotFound,
 )
 from vendorgov.files import service as files
+from vendorgov.humane import category_label
+from vendorgov.i18n import N_, _
 from vendorgov.inspections import rules
 from vendorgov.inspections.rules import InspectionKind, ItemOutcome, ItemResult
 from vendorgov.inspections.tables import ChecklistTemplate, Inspection, PlanItem
@@ -59,22 +61,26 @@ def _items(row: dict) -> list[ChecklistItem]:
 def item_errors(items: list[dict]) -> Collector:
     errors = Collector()
     if not items:
-        errors.add("items", "required", "a checklist needs at least one item")
+        errors.add("items", "required", _("Items: a checklist needs at least one item."))
     keys = set()
     for n, item in enumerate(items, start=1):
         where = f"items.{n}"
         if not str(item.get("text", "")).strip():
-            errors.add(f"{where}.text", "required", "is required")
+            errors.add(f"{where}.text", "required", _("Item text: required."))
         try:
             if Decimal(str(item.get("weight"))) <= 0:
-                errors.add(f"{where}.weight", "positive", "must be more than 0")
+                errors.add(f"{where}.weight", "positive", _("Weight: more than 0."))
         except InvalidOperation:
-            errors.add(f"{where}.weight", "number", "must be a number")
+            errors.add(f"{where}.weight", "number", _("Weight: not a number; write e.g. 1 or 2.5."))
         if item.get("severity") not in {s.value for s in Severity}:
-            errors.add(f"{where}.severity", "one_of", "minor, major or critical")
+            errors.add(f"{where}.severity", "one_of", _("Severity: use minor, major or critical."))
         key = str(item.get("key") or n)
         if key in keys:
-            errors.add(f"{where}.key", "unique", f"key {key} is used twice")
+            errors.add(
+                f"{where}.key",
+                "unique",
+                _("Key %(key)s is used twice; give each item its own key.", key=key),
+            )
         keys.add(key)
     return errors
 
@@ -82,11 +88,13 @@ def item_errors(items: list[dict]) -> Collector:
 async def save_template(actor: Principal, category: str, name: str, items: list[dict]) -> int:
     """A new version of the category's checklist called `name` (version 1 if new)."""
     if actor.role not in TEMPLATE_KEEPERS:
-        raise Forbidden(f"the {actor.role.value} role does not keep checklists")
+        raise Forbidden(
+            _("The %(role)s role does not keep checklists.", role=role_label(actor.role))
+        )
     errors = item_errors(items)
     name = name.strip()
     if not name:
-        errors.add("name", "required", "is required")
+        errors.add("name", "required", _("Name: required; name the checklist."))
     errors.raise_if_any()
     stored = [
         {
@@ -157,7 +165,7 @@ _CREATE_INSPECTION_PG = audit.create_sql(_INSERT_INSPECTION)
 async def template(template_id: int) -> dict:
     rows = await db.fetch(_TEMPLATE, template_id)
     if not rows:
-        raise NotFound("checklist", template_id)
+        raise NotFound(N_("checklist"), template_id)
     return {**rows[0], "items": _items(rows[0])}
 
 
@@ -202,7 +210,7 @@ async def submit(actor: Principal, data: InspectionInput) -> Submitted:
     one transaction. Re-sending a draft with the same client token returns the stored one,
     also when the copies arrive at the same moment."""
     if actor.role not in INSPECTORS:
-        raise Forbidden(f"the {actor.role.value} role does not inspect")
+        raise Forbidden(_("The %(role)s role does not inspect.", role=role_label(actor.role)))
     try:
         items, stored, score = await _checked(actor, data)
     except DomainError:
@@ -231,27 +239,36 @@ async def _checked(
     checklist = await template(data.template_id)
     errors = Collector()
     if data.kind not in _KINDS:
-        errors.add("kind", "one_of", "routine, spot_check or comprehensive")
+        errors.add("kind", "one_of", _("Kind: use routine, spot_check or comprehensive."))
     if data.location_id is not None:
         place = await locations.require_place(data.location_id)
         data.location = data.location.strip() or place["full_name"]
     if not data.location.strip():
-        errors.add("location", "required", "where was the inspection?")
+        errors.add("location", "required", _("Place: required; say where the inspection was."))
     if checklist["category"] != contract["category"]:
         errors.add(
             "template_id",
             "category",
-            f"a {checklist['category']} checklist for a {contract['category']} contract",
+            _(
+                "Checklist: a %(checklist)s checklist for a %(contract)s contract; choose a "
+                "%(contract)s checklist.",
+                checklist=category_label(checklist["category"]),
+                contract=category_label(contract["category"]),
+            ),
         )
     if data.inspected_at > datetime.now(UTC):
-        errors.add("inspected_at", "not_future", "is in the future")
+        errors.add("inspected_at", "not_future", _("Inspected at: in the future; check the time."))
     running = contract["status"] in ("active", "suspended")  # not draft or terminated
     within = contract["start_date"] <= local_day <= contract["end_date"]
     if in_force is None or not running or not within:
         errors.add(
             "contract_id",
             "in_force",
-            f"contract {contract['number']} is not in force on {local_day}",
+            _(
+                "Contract %(number)s is not in force on %(day)s; check the contract or the date.",
+                number=contract["number"],
+                day=local_day,
+            ),
         )
     items = checklist["items"]
     errors.errors += rules.results_errors([i.key for i in items], data.results).errors
@@ -380,7 +397,9 @@ async def _carry_out(plan_item_id: int, contract_id: int, inspection_id: int) ->
     )
     if item is None or item["contract"] != contract_id:
         raise InvalidInput.single(
-            "plan_item_id", "exists", f"plan item {plan_item_id} is not of this contract"
+            "plan_item_id",
+            "exists",
+            _("Plan item %(id)s is not of this contract; choose one of its plan.", id=plan_item_id),
         )
     done = (
         await PlanItem.update({PlanItem.status: "done", PlanItem.inspection_id: inspection_id})
@@ -388,13 +407,15 @@ async def _carry_out(plan_item_id: int, contract_id: int, inspection_id: int) ->
         .returning(PlanItem.id)
     )
     if not done:
-        raise Conflict(f"plan item {plan_item_id} was done by another inspection meanwhile", [])
+        raise Conflict(
+            _("This plan item was done by another inspection meanwhile; reload the plan."), []
+        )
 
 
 async def get_inspection(actor: Principal, inspection_id: int) -> dict:
     row = await Inspection.select().where(Inspection.id == inspection_id).first()
     if row is None:
-        raise NotFound("inspection", inspection_id)
+        raise NotFound(N_("inspection"), inspection_id)
     await contracts.require_readable(actor, row["contract"])
     checklist = await template(row["template"])
     results = json.loads(row["results"])
@@ -422,7 +443,7 @@ async def photo(actor: Principal, inspection_id: int, file_id: str) -> files.Sto
     """A photo of the inspection, to whoever may read its contract."""
     found = await get_inspection(actor, inspection_id)
     if not any(file_id in item.get("photos", []) for item in found["items"]):
-        raise NotFound("photo", file_id)
+        raise NotFound(N_("photo"), file_id)
     return await files.content(uuid.UUID(file_id))
 
 
@@ -446,7 +467,7 @@ async def recent(actor: Principal, since: datetime, limit: int) -> tuple[list[di
     """The newest `limit` inspections since an instant (the supervisor's day) and how many
     there were in all (a hospital group inspects hundreds a day)."""
     if actor.role not in INSPECTORS:
-        raise Forbidden(f"the {actor.role.value} role does not inspect")
+        raise Forbidden(_("The %(role)s role does not inspect.", role=role_label(actor.role)))
     since_then = Inspection.inspected_at >= since
     rows = await (
         Inspection.select(

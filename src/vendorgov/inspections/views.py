@@ -126,7 +126,9 @@ class InspectionPages(Controller):
             contract_id = int(form.get("contract_id", ""))
             template_id = int(form.get("template_id", ""))
         except ValueError:
-            raise InvalidInput.single("template_id", "required", "choose a checklist") from None
+            raise InvalidInput.single(
+                "template_id", "required", _("Checklist: choose a checklist.")
+            ) from None
         checklist = await service.template(template_id)
         keys = [i.key for i in checklist["items"]]
         ids = Form(form)

@@ -13,6 +13,7 @@ from litestar.params import FromPath
 from vendorgov.errors import NotFound
 from vendorgov.files import service as files
 from vendorgov.files.responses import download
+from vendorgov.i18n import N_
 from vendorgov.jobs import service
 
 SHOWN = (
@@ -55,7 +56,7 @@ class JobApi(Controller):
         job = await service.get(request.user, job_id)
         file_id = (job["result"] or {}).get("file_id") if job["status"] == "done" else None
         if not isinstance(file_id, str):
-            raise NotFound("job file", job_id)
+            raise NotFound(N_("job file"), job_id)
         stored = await files.content(uuid.UUID(file_id))
         data = await asyncio.to_thread(stored.path.read_bytes)
         return download(data, stored.filename, stored.content_type)

@@ -17,7 +17,7 @@ from typing import Any
 from vendorgov import db
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.errors import Conflict, DomainError, NotFound
-from vendorgov.i18n import _
+from vendorgov.i18n import N_, _
 from vendorgov.jobs.tables import Job
 
 FINISHED = ("done", "failed")
@@ -119,7 +119,7 @@ async def finish(job_id: uuid.UUID, result: Any) -> None:
             .returning(Job.id)
         )
     if not done:
-        raise Conflict(f"job {job_id} was finished by another attempt")
+        raise Conflict(_("Job %(id)s was finished by another attempt.", id=job_id))
 
 
 async def fail(job_id: uuid.UUID, error: dict) -> None:
@@ -139,14 +139,14 @@ async def get(actor: Principal, job_id: object, kind: str | None = None) -> dict
     try:
         key = uuid.UUID(str(job_id))
     except ValueError:
-        raise NotFound("job", job_id) from None
+        raise NotFound(N_("job"), job_id) from None
     row = await Job.select().where(Job.id == key).output(load_json=True).first()
     if (
         row is None
         or (kind is not None and row["kind"] != kind)
         or (row["created_by"] != actor.user_id and actor.role is not Role.admin)
     ):
-        raise NotFound("job", job_id)
+        raise NotFound(N_("job"), job_id)
     row["finished"] = row["status"] in FINISHED
     return row
 

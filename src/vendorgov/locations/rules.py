@@ -7,11 +7,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from vendorgov.errors import Collector
+from vendorgov.i18n import N_, _
 
 # The import's path columns, from the top of the tree down; a place's kind is its level.
 LEVELS = ("campus", "building", "floor", "area")
 COLUMNS = (*LEVELS, "code", "pinyin")
 REQUIRED = ("campus", "code")
+KIND_LABELS = {
+    "campus": N_("campus"),
+    "building": N_("building"),
+    "floor": N_("floor"),
+    "area": N_("area"),
+}
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 PINYIN = re.compile(r"[A-Za-z]{0,40}")
 NAME_CHARS = 100
@@ -22,6 +29,11 @@ def kind_of(depth: int) -> str:
     return LEVELS[depth - 1]
 
 
+def kind_label(kind: str) -> str:
+    """A level's name in the current language (the code itself when it is not a level)."""
+    return _(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
+
+
 def depth_of(kind: str) -> int:
     return LEVELS.index(kind) + 1
 
@@ -29,17 +41,20 @@ def depth_of(kind: str) -> int:
 def check_place(errors: Collector, where: str, name: str, code: str | None, pinyin: str) -> None:
     """Name (required, short), code (letters, digits, . _ -) and pinyin initials (letters)."""
     if not name.strip():
-        errors.add(f"{where}name", "required", "a place needs a name")
+        errors.add(f"{where}name", "required", _("Name: required; enter the place's name."))
     elif len(name.strip()) > NAME_CHARS:
-        errors.add(f"{where}name", "max_length", f"at most {NAME_CHARS} characters")
+        errors.add(f"{where}name", "max_length", _("Name: at most %(n)s characters.", n=NAME_CHARS))
     if code is not None and not CODE.fullmatch(code.strip()):
         errors.add(
             f"{where}code",
             "format",
-            "1 to 40 letters, digits, dots, dashes or underscores, starting with a letter or digit",
+            _(
+                "Code: 1 to 40 letters, digits, dots, dashes or underscores, starting with a "
+                "letter or digit."
+            ),
         )
     if not PINYIN.fullmatch(pinyin.strip()):
-        errors.add(f"{where}pinyin", "format", "pinyin initials are letters only (e.g. mzl)")
+        errors.add(f"{where}pinyin", "format", _("Pinyin initials: letters only (e.g. mzl)."))
 
 
 @dataclass(frozen=True)
@@ -67,11 +82,17 @@ def import_rows(records: Sequence[Mapping[str, str]]) -> tuple[list[ImportRow], 
         while cells and not cells[-1]:
             cells.pop()
         if not cells:
-            errors.add(f"{where}campus", "required", f"row {n} names no place")
+            errors.add(
+                f"{where}campus", "required", _("Row %(n)s names no place; fill in its path.", n=n)
+            )
             continue
         if "" in cells:
             gap = LEVELS[cells.index("")]
-            errors.add(f"{where}{gap}", "required", f"row {n} skips the {gap}")
+            errors.add(
+                f"{where}{gap}",
+                "required",
+                _("Row %(n)s skips the %(level)s; fill it in.", n=n, level=kind_label(gap)),
+            )
             continue
         code = str(record.get("code") or "").strip()
         pinyin = str(record.get("pinyin") or "").strip().lower()
@@ -79,18 +100,34 @@ def import_rows(records: Sequence[Mapping[str, str]]) -> tuple[list[ImportRow], 
         check_place(errors, where, cells[-1], code, pinyin)
         for level, name in zip(LEVELS, cells[:-1], strict=False):
             if len(name) > NAME_CHARS:
-                errors.add(f"{where}{level}", "max_length", f"at most {NAME_CHARS} characters")
+                errors.add(
+                    f"{where}{level}",
+                    "max_length",
+                    _("Name: at most %(n)s characters.", n=NAME_CHARS),
+                )
         if len(errors.errors) > before:
             continue
         names = tuple(cells)
         if code in codes:
-            errors.add(f"{where}code", "unique", f"code {code} is also on row {codes[code]}")
+            errors.add(
+                f"{where}code",
+                "unique",
+                _(
+                    "Code %(code)s is also on row %(row)s; give each place its own code.",
+                    code=code,
+                    row=codes[code],
+                ),
+            )
             continue
         if names in paths:
             errors.add(
                 f"{where}{kind_of(len(names))}",
                 "unique",
-                f"{' '.join(names)} is also on row {paths[names]}",
+                _(
+                    "%(place)s is also on row %(row)s; keep one row per place.",
+                    place=" ".join(names),
+                    row=paths[names],
+                ),
             )
             continue
         codes[code], paths[names] = n, n

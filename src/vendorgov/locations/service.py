@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from vendorgov import db
-from vendorgov.accounts.roles import Principal, Role
+from vendorgov.accounts.roles import Principal, Role, role_label
 from vendorgov.audit import service as audit
 from vendorgov.errors import Collector, Conflict, Forbidden, InvalidInput, NotFound
+from vendorgov.i18n import N_, _
 from vendorgov.locations import rules
 from vendorgov.locations.tables import Location
 from vendorgov.sla import intake
@@ -19,9 +20,13 @@ KEEPERS = (Role.admin, Role.supervisor)
 READERS = (*KEEPERS, Role.procurement, Role.finance, Role.auditor)
 
 
-def _ensure(actor: Principal, roles: tuple[Role, ...], what: str) -> None:
+READ = N_("The %(role)s role does not read locations.")
+EDIT = N_("The %(role)s role does not edit locations.")
+
+
+def _ensure(actor: Principal, roles: tuple[Role, ...], message: str) -> None:
     if actor.role not in roles:
-        raise Forbidden(f"the {actor.role.value} role does not {what} locations")
+        raise Forbidden(_(message, role=role_label(actor.role)))
 
 
 def _now() -> datetime:
@@ -31,12 +36,12 @@ def _now() -> datetime:
 async def _row(location_id: int) -> dict:
     row = await Location.select().where(Location.id == location_id).first()
     if row is None:
-        raise NotFound("location", location_id)
+        raise NotFound(N_("location"), location_id)
     return row
 
 
 async def get(actor: Principal, location_id: int) -> dict:
-    _ensure(actor, READERS, "read")
+    _ensure(actor, READERS, READ)
     return await _row(location_id)
 
 
@@ -45,7 +50,7 @@ async def tree(
 ) -> list[dict]:
     """Places in tree order (each after its parent), optionally a subtree, optionally those
     whose name, code or pinyin initials contain `q`."""
-    _ensure(actor, READERS, "read")
+    _ensure(actor, READERS, READ)
     query = Location.select()
     if under is not None:
         query = query.where(Location.path.like(f"{(await _row(under))['path']}%"))
@@ -119,7 +124,11 @@ async def require_place(location_id: int, field: str = "location_id") -> dict:
     """The active place with this id, or InvalidInput on `field` (for other domains' forms)."""
     row = await Location.select().where(Location.id == location_id).first()
     if row is None or not row["active"]:
-        raise InvalidInput.single(field, "exists", f"there is no active place {location_id}")
+        raise InvalidInput.single(
+            field,
+            "exists",
+            _("Place: there is no active place %(id)s; choose one.", id=location_id),
+        )
     return row
 
 
@@ -174,20 +183,35 @@ async def _parent(parent_id: int | None, kind: str, field: str = "parent_id") ->
     depth = rules.depth_of(kind)
     if depth == 1:
         if parent_id is not None:
-            raise InvalidInput.single(field, "level", "a campus has no parent")
+            raise InvalidInput.single(
+                field, "level", _("Under: a campus has no parent; leave it empty.")
+            )
         return None
     if parent_id is None:
         raise InvalidInput.single(
-            field, "required", f"a {kind} goes under a {rules.kind_of(depth - 1)}"
+            field,
+            "required",
+            _(
+                "Under: a %(kind)s goes under a %(parent)s; choose one.",
+                kind=rules.kind_label(kind),
+                parent=rules.kind_label(rules.kind_of(depth - 1)),
+            ),
         )
     parent = await db.locked(Location.select().where(Location.id == parent_id)).first()
     if parent is None or not parent["active"]:
-        raise InvalidInput.single(field, "exists", f"there is no active place {parent_id}")
+        raise InvalidInput.single(
+            field, "exists", _("Under: there is no active place %(id)s; choose one.", id=parent_id)
+        )
     if parent["kind"] != rules.kind_of(depth - 1):
         raise InvalidInput.single(
             field,
             "level",
-            f"a {kind} goes under a {rules.kind_of(depth - 1)}, not a {parent['kind']}",
+            _(
+                "Under: a %(kind)s goes under a %(parent)s, not a %(given)s.",
+                kind=rules.kind_label(kind),
+                parent=rules.kind_label(rules.kind_of(depth - 1)),
+                given=rules.kind_label(parent["kind"]),
+            ),
         )
     return parent
 
@@ -200,16 +224,23 @@ async def create(
     parent_id: int | None = None,
     pinyin: str = "",
 ) -> int:
-    _ensure(actor, KEEPERS, "edit")
+    _ensure(actor, KEEPERS, EDIT)
     errors = Collector()
     if kind not in rules.LEVELS:
-        errors.add("kind", "one_of", ", ".join(rules.LEVELS))
+        errors.add(
+            "kind",
+            "one_of",
+            _(
+                "Level: use one of %(levels)s.",
+                levels=", ".join(rules.kind_label(k) for k in rules.LEVELS),
+            ),
+        )
     rules.check_place(errors, "", name, code, pinyin)
     errors.raise_if_any()
     async with db.transaction():
         parent = await _parent(parent_id, kind)
         if await Location.exists().where(Location.code == code.strip()):
-            raise Conflict(f"the code {code.strip()} is taken", [])
+            raise Conflict(_("The code %(code)s is taken; choose another.", code=code.strip()), [])
         row = Location(
             parent_id=parent_id,
             kind=kind,
@@ -225,7 +256,9 @@ async def create(
             await row.save()
         except Exception as error:
             if db.is_unique_violation(error):
-                raise Conflict(f"the code {code.strip()} is taken", []) from None
+                raise Conflict(
+                    _("The code %(code)s is taken; choose another.", code=code.strip()), []
+                ) from None
             raise
         path = rules.child_path(parent["path"] if parent else "/", row.id)
         full = f"{parent['full_name'] + ' ' if parent else ''}{name.strip()}"
@@ -249,7 +282,7 @@ class Change:
 async def update(actor: Principal, location_id: int, change: Change) -> dict:
     """Rename, move or (de)activate one place; deactivating takes its subtree with it, and a
     place comes back only under an active parent."""
-    _ensure(actor, KEEPERS, "edit")
+    _ensure(actor, KEEPERS, EDIT)
     errors = Collector()
     if change.name is not None or change.pinyin is not None:
         rules.check_place(
@@ -259,7 +292,7 @@ async def update(actor: Principal, location_id: int, change: Change) -> dict:
     async with db.transaction():
         row = await db.locked(Location.select().where(Location.id == location_id)).first()
         if row is None:
-            raise NotFound("location", location_id)
+            raise NotFound(N_("location"), location_id)
         values: dict = {}
         if change.name is not None and change.name.strip() != row["name"]:
             values[Location.name] = change.name.strip()
@@ -274,7 +307,7 @@ async def update(actor: Principal, location_id: int, change: Change) -> dict:
             )
         if change.active is True and not row["active"]:
             if row["parent_id"] and not (await _row(row["parent_id"]))["active"]:
-                raise Conflict("its parent is deactivated: reactivate that first", [])
+                raise Conflict(_("Its parent is deactivated; reactivate the parent first."), [])
             values[Location.active] = True
         if values:
             values[Location.updated_at] = _now()
@@ -310,9 +343,9 @@ async def import_tree(actor: Principal, filename: str, data: bytes) -> Imported:
     """Places from a CSV/XLSX with the columns campus, building, floor, area, code and
     pinyin: each row one place. A code already in the tree updates that place (renames,
     moves under the row's parent, reactivates). All rows or none."""
-    _ensure(actor, KEEPERS, "edit")
+    _ensure(actor, KEEPERS, EDIT)
     frame = intake.read_table(
-        filename, data, required=rules.REQUIRED, columns=rules.COLUMNS, what="places"
+        filename, data, required=rules.REQUIRED, columns=rules.COLUMNS, what=N_("places")
     )
     records = frame.fillna("").astype(str).to_dict("records")
     rows, errors = rules.import_rows(records)
@@ -333,7 +366,11 @@ async def import_tree(actor: Principal, filename: str, data: bytes) -> Imported:
                     errors.add(
                         f"rows.{row.row}.{rules.kind_of(len(above))}",
                         "exists",
-                        f"{' '.join(above)} is neither a row of the file nor in the tree",
+                        _(
+                            "%(place)s is neither a row of the file nor in the tree; add a row "
+                            "for it.",
+                            place=" ".join(above),
+                        ),
                     )
                     continue
             known = by_code.get(row.code)
@@ -341,7 +378,12 @@ async def import_tree(actor: Principal, filename: str, data: bytes) -> Imported:
                 errors.add(
                     f"rows.{row.row}.code",
                     "level",
-                    f"{row.code} is a {known['kind']} in the tree, not a {row.kind}",
+                    _(
+                        "%(code)s is a %(kind)s in the tree, not a %(given)s; check the code.",
+                        code=row.code,
+                        kind=rules.kind_label(known["kind"]),
+                        given=rules.kind_label(row.kind),
+                    ),
                 )
                 continue
             values = {"name": row.names[-1], "parent_id": parent_id, "pinyin": row.pinyin}

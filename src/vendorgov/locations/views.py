@@ -81,7 +81,7 @@ class LocationPages(Controller):
         form = await request.form()
         upload = form.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
-            raise InvalidInput.single("file", "required", "choose a CSV or XLSX file")
+            raise InvalidInput.single("file", "required", _("File: choose a CSV or XLSX file."))
         done = await service.import_tree(request.user, upload.filename, await upload.read())
         flash(
             request,

@@ -11,7 +11,7 @@ from vendorgov import db, paging
 from vendorgov.accounts import service as accounts
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.errors import Collector, NotFound
-from vendorgov.i18n import DEFAULT_LOCALE, _, using_locale
+from vendorgov.i18n import DEFAULT_LOCALE, N_, _, using_locale
 from vendorgov.notifications import rules
 from vendorgov.notifications.tables import (
     Delivery,
@@ -211,7 +211,7 @@ async def mark_read(actor: Principal, notification_id: int) -> dict:
             .first()
         )
         if row is None:
-            raise NotFound("notification", notification_id)
+            raise NotFound(N_("notification"), notification_id)
         if row["read_at"] is None:
             row["read_at"] = _now()
             await Notification.update({Notification.read_at: row["read_at"]}).where(
@@ -331,7 +331,7 @@ async def set_robot_active(robot_id: int, active: bool) -> None:
         .returning(GroupRobot.id)
     )
     if not done:
-        raise NotFound("robot", robot_id)
+        raise NotFound(N_("robot"), robot_id)
 
 
 DELIVERY_SORTS = {

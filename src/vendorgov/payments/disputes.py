@@ -11,10 +11,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from vendorgov import db
-from vendorgov.accounts.roles import Principal, Role
+from vendorgov.accounts.roles import Principal, Role, role_label
 from vendorgov.audit import service as audit
 from vendorgov.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from vendorgov.files import service as files
+from vendorgov.i18n import N_, _, ngettext
 from vendorgov.payments import alerts, dispute_rules
 from vendorgov.payments.labels import COMPONENT_LABELS, LINE_LABELS
 from vendorgov.payments.tables import Dispute, DisputeWaiver, PaymentRun, Statement
@@ -23,6 +24,11 @@ from vendorgov.workdays import service as workdays
 
 FINANCE = (Role.admin, Role.finance)
 DECISIONS = {"uphold": "upheld", "reject": "rejected"}
+# A second ruling's 409, by the status the first one left.
+RULED = {
+    "upheld": N_("Dispute %(id)s was upheld by %(by)s already."),
+    "rejected": N_("Dispute %(id)s was rejected by %(by)s already."),
+}
 
 
 def _window_reach() -> timedelta:
@@ -75,16 +81,23 @@ async def ensure_approvable(run: dict) -> None:
     )
     if pending:
         raise Conflict(
-            f"{pending} dispute{'s' if pending > 1 else ''} on {run['month']} "
-            "await a ruling: uphold or reject them first"
+            ngettext(
+                "%(num)s dispute on %(month)s awaits a ruling: uphold or reject it first.",
+                "%(num)s disputes on %(month)s await a ruling: uphold or reject them first.",
+                pending,
+                month=run["month"],
+            )
         )
     upheld = await Dispute.count().where(
         (Dispute.run_id == run["id"]) & (Dispute.status == "upheld")
     )
     if upheld:
         raise Conflict(
-            f"a dispute against revision {run['revision']} was upheld: "
-            "correct the cause and compute the month again"
+            _(
+                "A dispute against revision %(revision)s was upheld: correct the cause and "
+                "compute the month again.",
+                revision=run["revision"],
+            )
         )
     closes = await window_closes(run)
     if _now() < closes:
@@ -100,15 +113,20 @@ async def ensure_approvable(run: dict) -> None:
         if waiting:
             local = closes.astimezone(get_settings().zone)
             raise Conflict(
-                f"the vendors' dispute window runs until {local:%Y-%m-%d %H:%M} "
-                f"({len(waiting)} of {len(vendors)} vendors have not waived it)"
+                _(
+                    "The vendors' dispute window runs until %(until)s (%(waiting)s of "
+                    "%(vendors)s vendors have not waived it); approve after it closes.",
+                    until=local.strftime("%Y-%m-%d %H:%M"),
+                    waiting=len(waiting),
+                    vendors=len(vendors),
+                )
             )
 
 
 async def _vendor_statement(actor: Principal, run_id: int, contract_id: int) -> tuple[dict, dict]:
     """The run and the vendor's own statement in it; anything else is a 404."""
     if not actor.is_vendor:
-        raise Forbidden("only the vendor disputes its statement")
+        raise Forbidden(_("Only the vendor disputes its statement."))
     run = await PaymentRun.select().where(PaymentRun.id == run_id).first()
     row = (
         await Statement.select()
@@ -116,17 +134,26 @@ async def _vendor_statement(actor: Principal, run_id: int, contract_id: int) -> 
         .first()
     )
     if run is None or row is None or row["vendor_id"] != actor.vendor_id:
-        raise NotFound("statement", f"{run_id}/{contract_id}")
+        raise NotFound(N_("statement"), f"{run_id}/{contract_id}")
     return run, row
 
 
 async def _ensure_window(run: dict) -> None:
     if run["status"] != "computed" or not await _is_newest(run):
-        raise Conflict(f"revision {run['revision']} of {run['month']} is no longer a draft")
+        raise Conflict(
+            _(
+                "Revision %(revision)s of %(month)s is no longer a draft; open the newest "
+                "statement.",
+                revision=run["revision"],
+                month=run["month"],
+            )
+        )
     closes = await window_closes(run)
     if _now() >= closes:
         local = closes.astimezone(get_settings().zone)
-        raise Conflict(f"the dispute window closed at {local:%Y-%m-%d %H:%M}")
+        raise Conflict(
+            _("The dispute window closed at %(closed)s.", closed=local.strftime("%Y-%m-%d %H:%M"))
+        )
 
 
 async def raise_dispute(
@@ -145,16 +172,24 @@ async def raise_dispute(
     uploads = [u for u in evidence or [] if u.data]
     errors = []
     if line not in options:
-        errors.append(("line", "one_of", "choose a line of the statement"))
+        errors.append(("line", "one_of", _("Line: choose a line of the statement.")))
     if not reason:
-        errors.append(("reason", "required", "say what is wrong with the line"))
+        errors.append(("reason", "required", _("Reason: say what is wrong with the line.")))
     elif len(reason) > dispute_rules.MAX_REASON:
         errors.append(
-            ("reason", "max_length", f"must be at most {dispute_rules.MAX_REASON} characters")
+            (
+                "reason",
+                "max_length",
+                _("Reason: at most %(n)s characters.", n=dispute_rules.MAX_REASON),
+            )
         )
     if len(uploads) > dispute_rules.MAX_EVIDENCE_FILES:
         errors.append(
-            ("evidence", "max_files", f"at most {dispute_rules.MAX_EVIDENCE_FILES} files")
+            (
+                "evidence",
+                "max_files",
+                _("Evidence: at most %(n)s files.", n=dispute_rules.MAX_EVIDENCE_FILES),
+            )
         )
     if errors:
         raise InvalidInput([FieldError(*e) for e in errors])
@@ -165,7 +200,7 @@ async def raise_dispute(
         run = await db.locked(PaymentRun.select().where(PaymentRun.id == run_id)).first()
         await _ensure_window(run)
         if actor.vendor_id in await _waived(run_id):
-            raise Conflict("you waived the dispute window of this revision")
+            raise Conflict(_("You waived the dispute window of this revision."))
         stored = [str(await files.store(u, actor.user_id)) for u in uploads]
         values = {
             "run_id": run_id,
@@ -187,14 +222,14 @@ async def raise_dispute(
 async def waive(actor: Principal, run_id: int) -> None:
     """The vendor gives up the rest of its window on the revision; repeating it is harmless."""
     if not actor.is_vendor:
-        raise Forbidden("only a vendor waives its dispute window")
+        raise Forbidden(_("Only a vendor waives its dispute window."))
     async with db.transaction():
         run = await db.locked(PaymentRun.select().where(PaymentRun.id == run_id)).first()
         has_statement = run is not None and await Statement.exists().where(
             (Statement.run == run_id) & (Statement.vendor_id == actor.vendor_id)
         )
         if not has_statement:
-            raise NotFound("payment run", run_id)
+            raise NotFound(N_("payment run"), run_id)
         if actor.vendor_id in await _waived(run_id):
             return
         await _ensure_window(run)
@@ -215,20 +250,22 @@ async def rule(actor: Principal, dispute_id: int, decision: str, note: str) -> s
     """Finance upholds or rejects an open dispute with a note; returns the new status. Of two
     rulings at once, the second finds it ruled and gets a 409."""
     if actor.role not in FINANCE:
-        raise Forbidden(f"the {actor.role.value} role does not rule on disputes")
+        raise Forbidden(
+            _("The %(role)s role does not rule on disputes.", role=role_label(actor.role))
+        )
     note = note.strip()
     if decision not in DECISIONS:
-        raise InvalidInput.single("decision", "one_of", "uphold or reject")
+        raise InvalidInput.single("decision", "one_of", _("Decision: uphold or reject."))
     if not note:
         message = (
-            "say what was corrected"
+            _("Note: say what was corrected.")
             if decision == "uphold"
-            else "give the reason the vendor will read"
+            else _("Note: give the reason the vendor will read.")
         )
         raise InvalidInput.single("note", "required", message)
     if len(note) > dispute_rules.MAX_REASON:
         raise InvalidInput.single(
-            "note", "max_length", f"must be at most {dispute_rules.MAX_REASON} characters"
+            "note", "max_length", _("Note: at most %(n)s characters.", n=dispute_rules.MAX_REASON)
         )
     status = DECISIONS[decision]
     async with db.transaction():
@@ -249,8 +286,8 @@ async def rule(actor: Principal, dispute_id: int, decision: str, note: str) -> s
         if not changed:
             row = await Dispute.select().where(Dispute.id == dispute_id).first()
             if row is None:
-                raise NotFound("dispute", dispute_id)
-            raise Conflict(f"dispute {dispute_id} was {row['status']} by {row['ruled_by']} already")
+                raise NotFound(N_("dispute"), dispute_id)
+            raise Conflict(_(RULED[row["status"]], id=dispute_id, by=row["ruled_by"]))
         await audit.record(
             actor,
             "payment_dispute",
@@ -270,7 +307,9 @@ def _out(row: dict) -> dict:
 async def of_month(actor: Principal, month: str) -> list[dict]:
     """Every dispute of the month (all revisions), for finance."""
     if actor.role not in FINANCE:
-        raise Forbidden(f"the {actor.role.value} role has no access to disputes")
+        raise Forbidden(
+            _("The %(role)s role has no access to disputes.", role=role_label(actor.role))
+        )
     rows = await Dispute.select().where(Dispute.month == month).order_by(Dispute.id)
     return [_out(r) for r in rows]
 
@@ -305,7 +344,7 @@ async def vendor_view(actor: Principal, run: dict, statement: dict) -> dict:
 async def drafts_for_vendor(actor: Principal) -> list[dict]:
     """The vendor's draft statements whose dispute window is open."""
     if not actor.is_vendor:
-        raise Forbidden("this list is the vendor's own statements")
+        raise Forbidden(_("This list is the vendor's own statements."))
     rows = await Statement.select(
         Statement.run,
         Statement.contract,
@@ -356,7 +395,7 @@ async def evidence(actor: Principal, dispute_id: int, file_id: str) -> files.Sto
         actor.role in FINANCE or (actor.is_vendor and actor.vendor_id == row["vendor_id"])
     )
     if not readable or file_id not in json.loads(row["evidence"]):
-        raise NotFound("evidence", file_id)
+        raise NotFound(N_("evidence"), file_id)
     return await files.content(uuid.UUID(file_id))
 
 

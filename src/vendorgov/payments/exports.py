@@ -14,6 +14,7 @@ from vendorgov.accounts.roles import Principal
 from vendorgov.errors import InvalidInput
 from vendorgov.files import exports
 from vendorgov.files.responses import CSV, XLSX, download
+from vendorgov.i18n import _
 from vendorgov.money import cents
 from vendorgov.payments import service
 from vendorgov.payments.labels import LINE_LABELS
@@ -143,4 +144,6 @@ def export_response(run: dict, fmt: str) -> Response[bytes]:
         return download(exports.csv_bytes(statements_frame(run)), f"{name}.csv", CSV)
     if fmt == "lines.csv":
         return download(exports.csv_bytes(lines_frame(run)), f"{name}-lines.csv", CSV)
-    raise InvalidInput.single("format", "one_of", ", ".join(FORMATS))
+    raise InvalidInput.single(
+        "format", "one_of", _("Format: use one of %(formats)s.", formats=", ".join(FORMATS))
+    )

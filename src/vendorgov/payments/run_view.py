@@ -11,7 +11,7 @@ from litestar.params import FromQuery
 
 from vendorgov import db, paging
 from vendorgov.errors import InvalidInput
-from vendorgov.i18n import N_
+from vendorgov.i18n import N_, _
 from vendorgov.paging import DASHBOARD_ITEMS, Page, PageRequest
 from vendorgov.payments import rules
 from vendorgov.payments.tables import PaymentRun, Statement
@@ -101,7 +101,9 @@ async def statement_page(
     termination-review flag, searched by contract number and vendor name. `run` is what
     service.run_header returned (it checks the reader's role)."""
     if grade and grade not in GRADES:
-        raise InvalidInput.single("grade", "choice", f"one of {', '.join(GRADES)}")
+        raise InvalidInput.single(
+            "grade", "choice", _("Grade: use one of %(grades)s.", grades=", ".join(GRADES))
+        )
     where = [Statement.run == run["id"]]
     if grade:
         where.append(Statement.grade == grade)

@@ -17,12 +17,13 @@ from fractions import Fraction
 from piccolo.query.functions.aggregate import Max
 
 from vendorgov import db, exact, paging
-from vendorgov.accounts.roles import Principal, Role
+from vendorgov.accounts.roles import Principal, Role, role_label
 from vendorgov.audit import service as audit
 from vendorgov.audits import notices as audit_notices
 from vendorgov.audits import periods as audit_periods
 from vendorgov.contracts import service as contracts
 from vendorgov.errors import Conflict, Forbidden, InvalidInput, NotFound
+from vendorgov.i18n import N_, _
 from vendorgov.inspections import service as inspections
 from vendorgov.paging import Page, PageRequest
 from vendorgov.payments import alerts, disputes, rules
@@ -37,14 +38,19 @@ FINANCE = (Role.admin, Role.finance)
 
 def _ensure_finance(actor: Principal) -> None:
     if actor.role not in FINANCE:
-        raise Forbidden(f"the {actor.role.value} role does not run the month-end")
+        raise Forbidden(
+            _("The %(role)s role does not run the month-end.", role=role_label(actor.role))
+        )
 
 
 def _ensure_reviewer(actor: Principal) -> None:
     if actor.role is not Role.finance:
         raise Forbidden(
-            f"the {actor.role.value} role does not review month-ends: a finance user other "
-            "than the one who computed the run approves it or returns it"
+            _(
+                "The %(role)s role does not review month-ends: a finance user other than the "
+                "one who computed the run approves it or returns it.",
+                role=role_label(actor.role),
+            )
         )
 
 
@@ -119,7 +125,12 @@ def _fee_periods(contract: dict, month: Month, signed: list) -> list[rules.FeePe
         raise InvalidInput.single(
             "contract_ids",
             "in_force",
-            f"contract {contract['number']} has no signed version in force in {month}",
+            _(
+                "Contract %(number)s has no signed version in force in %(month)s; leave it out "
+                "or sign a version first.",
+                number=contract["number"],
+                month=month,
+            ),
         )
     return periods
 
@@ -156,7 +167,13 @@ def _statement(
     base = sum((line.amount for line in lines), Decimal(0))
     if base <= 0:
         raise InvalidInput.single(
-            "contract_ids", "positive_fee", f"contract {contract['number']}: the base fee is {base}"
+            "contract_ids",
+            "positive_fee",
+            _(
+                "Contract %(number)s: the base fee is %(base)s; correct the contract's fee first.",
+                number=contract["number"],
+                base=base,
+            ),
         )
     deductions: list[rules.Line] = []
     band = rules.grade(score, terms.bands) if score is not None else None
@@ -220,7 +237,11 @@ async def compute_run(
     _ensure_finance(actor)
     zone = get_settings().zone
     if month.end_utc(zone).to_pydatetime() > datetime.now(UTC):
-        raise InvalidInput.single("month", "ended", f"{month} has not ended yet")
+        raise InvalidInput.single(
+            "month",
+            "ended",
+            _("Month: %(month)s has not ended yet; compute it after it ends.", month=month),
+        )
     chosen = await contracts_of(month, actor)
     if contract_ids is not None:
         known = {c["id"] for c in chosen}
@@ -229,7 +250,11 @@ async def compute_run(
             raise InvalidInput.single(
                 "contract_ids",
                 "in_force",
-                f"contracts {', '.join(map(str, missing))} were not in force in {month}",
+                _(
+                    "Contracts %(ids)s were not in force in %(month)s; leave them out.",
+                    ids=", ".join(map(str, missing)),
+                    month=month,
+                ),
             )
         chosen = [c for c in chosen if c["id"] in contract_ids]
     previous = (
@@ -240,7 +265,9 @@ async def compute_run(
     )
     if previous and previous["status"] == "approved" and not reason.strip():
         raise InvalidInput.single(
-            "reason", "required", f"{month} is approved: say why it is computed again"
+            "reason",
+            "required",
+            _("Reason: %(month)s is approved; say why it is computed again.", month=month),
         )
     ids = [c["id"] for c in chosen]
     signed = await contracts.signed_versions_of(ids)
@@ -316,13 +343,16 @@ async def _review(actor: Principal, run_id: int, action: str, changes: dict, aft
     _ensure_reviewer(actor)
     run = await db.locked(PaymentRun.select().where(PaymentRun.id == run_id)).first()
     if run is None:
-        raise NotFound("payment run", run_id)
-    label = f"revision {run['revision']} of {run['month']}"
+        raise NotFound(N_("payment run"), run_id)
+    label = _("Revision %(revision)s of %(month)s", revision=run["revision"], month=run["month"])
     if run["status"] != "computed":
-        by = run["approved_by"] if run["status"] == "approved" else run["returned_by"]
-        raise Conflict(f"{label} was {run['status']} by {by} already")
+        if run["status"] == "approved":
+            message = _("%(run)s was approved by %(by)s already.", by=run["approved_by"], run=label)
+        else:
+            message = _("%(run)s was returned by %(by)s already.", by=run["returned_by"], run=label)
+        raise Conflict(message)
     if run["computed_by_id"] == actor.user_id:
-        raise Forbidden("the user who computed a run cannot review it: ask a colleague")
+        raise Forbidden(_("The user who computed a run cannot review it: ask a colleague."))
     newest = (
         await PaymentRun.select(PaymentRun.revision)
         .where(PaymentRun.month == run["month"])
@@ -330,14 +360,20 @@ async def _review(actor: Principal, run_id: int, action: str, changes: dict, aft
         .first()
     )
     if newest["revision"] != run["revision"]:
-        raise Conflict(f"{label} is stale: revision {newest['revision']} replaced it")
+        raise Conflict(
+            _(
+                "%(run)s is stale: revision %(newest)s replaced it; review the newest.",
+                run=label,
+                newest=newest["revision"],
+            )
+        )
     changed = (
         await PaymentRun.update(changes)
         .where((PaymentRun.id == run_id) & (PaymentRun.status == "computed"))
         .returning(PaymentRun.id)
     )
     if not changed:  # unreachable under the lock; kept so the update can never apply twice
-        raise Conflict(f"{label} was reviewed by someone else meanwhile")
+        raise Conflict(_("%(run)s was reviewed by someone else meanwhile.", run=label))
     await audit.record(actor, "payment_run", run_id, action, {"status": "computed"}, after)
     return run
 
@@ -383,10 +419,16 @@ async def return_run(actor: Principal, run_id: int, reason: str) -> None:
     approved; finance fixes the cause and computes the month again."""
     reason = reason.strip()
     if not reason:
-        raise InvalidInput.single("reason", "required", "say what needs correcting")
+        raise InvalidInput.single("reason", "required", _("Reason: say what needs correcting."))
     if len(reason) > MAX_REASON:
         raise InvalidInput.single(
-            "reason", "max_length", f"at most {MAX_REASON} characters ({len(reason)} sent)"
+            "reason",
+            "max_length",
+            _(
+                "Reason: at most %(n)s characters (%(sent)s sent).",
+                n=MAX_REASON,
+                sent=len(reason),
+            ),
         )
     async with db.transaction():
         run = await _review(
@@ -434,7 +476,7 @@ async def run_header(actor: Principal, run_id: int) -> dict:
     _ensure_finance(actor)
     run = await PaymentRun.select().where(PaymentRun.id == run_id).first()
     if run is None:
-        raise NotFound("payment run", run_id)
+        raise NotFound(N_("payment run"), run_id)
     newest = await _newest_revisions([run["month"]])
     return {**run, "shown_status": _shown_status(run, newest[run["month"]])}
 
@@ -485,7 +527,7 @@ async def get_run(actor: Principal, run_id: int) -> dict:
     _ensure_finance(actor)
     run = await PaymentRun.select().where(PaymentRun.id == run_id).first()
     if run is None:
-        raise NotFound("payment run", run_id)
+        raise NotFound(N_("payment run"), run_id)
     rows = await Statement.select(
         Statement.all_columns(),
         Statement.contract.number.as_alias("contract_number"),
@@ -556,8 +598,10 @@ async def statement(actor: Principal, run_id: int, contract_id: int) -> tuple[di
     )
     if not visible:
         if row is not None and not actor.is_vendor and actor.role not in FINANCE:
-            raise Forbidden(f"the {actor.role.value} role has no access to statements")
-        raise NotFound("statement", f"{run_id}/{contract_id}")
+            raise Forbidden(
+                _("The %(role)s role has no access to statements.", role=role_label(actor.role))
+            )
+        raise NotFound(N_("statement"), f"{run_id}/{contract_id}")
     return run, _statement_out(row)
 
 
@@ -568,7 +612,9 @@ async def history(actor: Principal, contract_id: int) -> list[dict]:
     if actor.role not in FINANCE and not (
         actor.is_vendor and actor.vendor_id == contract["vendor"]
     ):
-        raise Forbidden(f"the {actor.role.value} role has no access to statements")
+        raise Forbidden(
+            _("The %(role)s role has no access to statements.", role=role_label(actor.role))
+        )
     rows = await Statement.select(
         Statement.score,
         Statement.grade,
@@ -597,7 +643,7 @@ async def statements_for_vendor(
 ) -> Page:
     """A page of the vendor's statements, from approved runs only, newest month first."""
     if not actor.is_vendor:
-        raise Forbidden("this list is the vendor's own statements")
+        raise Forbidden(_("This list is the vendor's own statements."))
     where = [(Statement.vendor_id == actor.vendor_id), (Statement.run.status == "approved")]
     if month:
         where.append(Statement.run.month == month)

@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 
 from vendorgov import db
 from vendorgov.accounts import service as accounts
-from vendorgov.accounts.roles import Principal, Role
+from vendorgov.accounts.roles import Principal, Role, role_label
 from vendorgov.audit import service as audit
 from vendorgov.errors import Collector, Forbidden, NotFound
+from vendorgov.i18n import N_, _
 from vendorgov.locations import service as locations
 from vendorgov.servicedesk import rules
 from vendorgov.servicedesk.tables import DeskMember
@@ -45,9 +46,10 @@ class Desk:
         return self.principal.is_vendor and self.duty == "manager"
 
 
-def ensure(actor: Principal, roles: tuple[Role, ...], what: str) -> None:
+def ensure(actor: Principal, roles: tuple[Role, ...], message: str) -> None:
+    """`message` is an N_() msgid naming the role as %(role)s."""
     if actor.role not in roles:
-        raise Forbidden(f"the {actor.role.value} role does not {what}")
+        raise Forbidden(_(message, role=role_label(actor.role)))
 
 
 async def desk(actor: Principal) -> Desk:
@@ -82,7 +84,7 @@ def where(me: Desk) -> list:
     from vendorgov.servicedesk.tables import ServiceRequest as R
 
     actor = me.principal
-    ensure(actor, READERS, "read service requests")
+    ensure(actor, READERS, N_("The %(role)s role does not read service requests."))
     if actor.role in CENTRE:
         return []
     if actor.is_vendor:
@@ -114,7 +116,7 @@ async def worker_of(vendor_id: int, user_id: int, field: str = "assignee_id") ->
     person = await accounts.principal_for_user(user_id)
     if person is None or not person.is_vendor or person.vendor_id != vendor_id:
         errors = Collector()
-        errors.add(field, "vendor_user", "choose one of your company's active users")
+        errors.add(field, "vendor_user", _("Assignee: choose one of your company's active users."))
         errors.raise_if_any()
     return person
 
@@ -149,31 +151,49 @@ async def set_member(
     user's duty and team. Keepers only."""
     from vendorgov.contracts import service as contracts
 
-    ensure(actor, KEEPERS, "set desk duties")
+    ensure(actor, KEEPERS, N_("The %(role)s role does not set desk duties."))
     person = await accounts.principal_for_user(user_id)
     if person is None:
-        raise NotFound("account", user_id)
+        raise NotFound(N_("account"), user_id)
     errors = Collector()
     if person.role is Role.ward:
         if duty not in rules.WARD_DUTIES:
-            errors.add("duty", "one_of", ", ".join(rules.WARD_DUTIES))
+            errors.add(
+                "duty", "one_of", _("Duty: use %(duties)s.", duties=", ".join(rules.WARD_DUTIES))
+            )
         if location_id is None:
-            errors.add("location_id", "required", "a ward account belongs to a ward")
+            errors.add(
+                "location_id", "required", _("Ward: a ward account belongs to a ward; choose it.")
+            )
         else:
             await locations.require_place(location_id)
         if contract_id is not None:
-            errors.add("contract_id", "vendor_only", "only vendor workers have a team")
+            errors.add(
+                "contract_id",
+                "vendor_only",
+                _("Team: only vendor workers have a team; leave it empty."),
+            )
     elif person.is_vendor:
         if duty not in rules.VENDOR_DUTIES:
-            errors.add("duty", "one_of", ", ".join(rules.VENDOR_DUTIES))
+            errors.add(
+                "duty", "one_of", _("Duty: use %(duties)s.", duties=", ".join(rules.VENDOR_DUTIES))
+            )
         if location_id is not None:
-            errors.add("location_id", "ward_only", "only ward accounts belong to a ward")
+            errors.add(
+                "location_id",
+                "ward_only",
+                _("Ward: only ward accounts belong to a ward; leave it empty."),
+            )
         if contract_id is not None:
             target = await contracts.routing_target(contract_id)
             if target["vendor"] != person.vendor_id:
-                errors.add("contract_id", "own_vendor", "a contract of the user's own vendor")
+                errors.add(
+                    "contract_id",
+                    "own_vendor",
+                    _("Team: choose a contract of the user's own vendor."),
+                )
     else:
-        errors.add("user_id", "role", "only ward and vendor accounts have desk duties")
+        errors.add("user_id", "role", _("Account: only ward and vendor accounts have desk duties."))
     errors.raise_if_any()
     values = {
         "duty": duty,

@@ -17,6 +17,7 @@ from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
 from vendorgov.errors import InvalidInput
 from vendorgov.files.service import Upload
+from vendorgov.i18n import _
 from vendorgov.locations import service as locations
 from vendorgov.paging import PageRequest
 from vendorgov.servicedesk import access, board, routing, service
@@ -90,7 +91,9 @@ def _photo(data: str, name: str) -> Upload | None:
     try:
         raw = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):
-        raise InvalidInput.single("photo_base64", "base64", "the photo is not base64") from None
+        raise InvalidInput.single(
+            "photo_base64", "base64", _("Photo: not base64; send the image's bytes in base64.")
+        ) from None
     return Upload(name or "photo.jpg", raw)
 
 

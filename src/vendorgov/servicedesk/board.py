@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from vendorgov import db, paging
 from vendorgov.accounts.roles import Principal
 from vendorgov.errors import InvalidInput
+from vendorgov.i18n import N_, _
 from vendorgov.paging import DASHBOARD_ITEMS, Page, PageRequest
 from vendorgov.servicedesk import rules
 from vendorgov.servicedesk.access import CENTRE, desk, ensure, where
@@ -52,7 +53,11 @@ async def request_page(
         filters.append(R.status.is_in(OPEN))
     elif status:
         if status not in {s.value for s in rules.Status}:
-            raise InvalidInput.single("status", "one_of", "open, " + ", ".join(rules.Status))
+            raise InvalidInput.single(
+                "status",
+                "one_of",
+                _("Status: use %(statuses)s.", statuses="open, " + ", ".join(rules.Status)),
+            )
         filters.append(R.status == status)
     if category:
         filters.append(R.category == category)
@@ -75,7 +80,7 @@ async def request_page(
 
 async def recent_of_caller(actor: Principal, phone: str) -> list[dict]:
     """The newest requests with this contact number (the hotline's "who is calling")."""
-    ensure(actor, CENTRE, "look up callers")
+    ensure(actor, CENTRE, N_("The %(role)s role does not look up callers."))
     phone = phone.strip()
     if not rules.valid_phone(phone):
         return []
@@ -109,7 +114,7 @@ _BOARD = (
 
 async def board(actor: Principal, now: datetime | None = None) -> dict:
     """Open requests by category: how many on time, due soon and late, and by age."""
-    ensure(actor, CENTRE, "read the board")
+    ensure(actor, CENTRE, N_("The %(role)s role does not read the board."))
     now = now or _now()
     ages = [now - timedelta(hours=limit) for limit, _ in rules.AGE_BANDS if limit is not None]
     rows = await db.fetch(_BOARD, *([now] * 4), *ages, *OPEN)
@@ -153,7 +158,7 @@ FIGURE_SORTS = ("category", "place", "requests", "resolved", "complaints")
 async def figures(actor: Principal, month: str, request: PageRequest = PageRequest()) -> Page:
     """The month's requests per category and place: filed, responded, resolved, rated, rated
     4–5 and complaints (hospital months, §5)."""
-    ensure(actor, CENTRE, "read the figures")
+    ensure(actor, CENTRE, N_("The %(role)s role does not read the figures."))
     chosen = Month.from_input(month)
     zone = get_settings().zone
     rows = await db.fetch(

@@ -13,7 +13,8 @@ from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
 from vendorgov.contracts import service as contracts
 from vendorgov.errors import Collector, Conflict, InvalidInput, NotFound
-from vendorgov.i18n import _
+from vendorgov.humane import category_label
+from vendorgov.i18n import N_, _
 from vendorgov.locations import service as locations
 from vendorgov.paging import Page, PageRequest
 from vendorgov.servicedesk import rules
@@ -26,7 +27,7 @@ ROUTE_SORTS = {"category": ServiceRoute.category, "created_at": ServiceRoute.cre
 
 
 async def route_page(actor: Principal, request: PageRequest = PageRequest()) -> Page:
-    ensure(actor, KEEPERS, "read routes")
+    ensure(actor, KEEPERS, N_("The %(role)s role does not read routes."))
     page = await paging.fetch_page(
         ServiceRoute,
         ServiceRoute.select(),
@@ -45,27 +46,46 @@ async def route_page(actor: Principal, request: PageRequest = PageRequest()) -> 
 async def add_route(
     actor: Principal, category: str, location_id: int | None, contract_id: int | None
 ) -> int:
-    ensure(actor, KEEPERS, "keep routes")
+    ensure(actor, KEEPERS, N_("The %(role)s role does not keep routes."))
     errors = Collector()
     if category not in CATEGORY_LABELS:
-        errors.add("category", "one_of", ", ".join(CATEGORY_LABELS))
+        errors.add(
+            "category",
+            "one_of",
+            _("Category: use %(categories)s.", categories=", ".join(CATEGORY_LABELS)),
+        )
     if location_id is None:
-        errors.add("location_id", "required", "choose the place (a campus for all of it)")
+        errors.add(
+            "location_id", "required", _("Place: choose the place (a campus for all of it).")
+        )
     if contract_id is None:
-        errors.add("contract_id", "required", "choose the contract")
+        errors.add("contract_id", "required", _("Contract: choose the contract."))
     errors.raise_if_any()
     await locations.require_place(location_id)
     try:
         target = await contracts.routing_target(contract_id)
     except NotFound:
         raise InvalidInput.single(
-            "contract_id", "exists", f"there is no contract {contract_id}"
+            "contract_id",
+            "exists",
+            _("Contract: there is no contract %(id)s; choose one.", id=contract_id),
         ) from None
     if target["category"] != category:
         raise InvalidInput.single(
-            "contract_id", "category", f"contract {target['number']} is for {target['category']}"
+            "contract_id",
+            "category",
+            _(
+                "Contract %(number)s is for %(category)s; choose a contract of this category.",
+                number=target["number"],
+                category=category_label(target["category"]),
+            ),
         )
-    taken = Conflict(f"a {category} route for place {location_id} exists: delete it first")
+    taken = Conflict(
+        _(
+            "A %(category)s route for this place exists: delete it first.",
+            category=category_label(category),
+        )
+    )
     async with db.transaction():
         if await ServiceRoute.exists().where(
             (ServiceRoute.category == category) & (ServiceRoute.location_id == location_id)
@@ -96,11 +116,11 @@ async def add_route(
 
 
 async def delete_route(actor: Principal, route_id: int) -> None:
-    ensure(actor, KEEPERS, "keep routes")
+    ensure(actor, KEEPERS, N_("The %(role)s role does not keep routes."))
     async with db.transaction():
         row = await db.locked(ServiceRoute.select().where(ServiceRoute.id == route_id)).first()
         if row is None:
-            raise NotFound("route", route_id)
+            raise NotFound(N_("route"), route_id)
         await ServiceRoute.delete().where(ServiceRoute.id == route_id)
         await audit.record(
             actor,

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from vendorgov.contracts.rules import PRIORITIES, Clause, ClauseKind
 from vendorgov.errors import Collector
-from vendorgov.i18n import N_
+from vendorgov.i18n import N_, _
 
 CHANNELS = ("ward", "kiosk", "hotline")
 # What an account is at the desk beyond its role (DeskMember.duty).
@@ -71,7 +71,13 @@ class Refused(Exception):
 def next_status(status: Status, action: Action) -> Status:
     starts, target = TRANSITIONS[action]
     if status not in starts:
-        raise Refused(f"the request is {status.value}: {action.value} needs {starts[0].value}")
+        raise Refused(
+            _(
+                "The request is %(status)s now, not %(needed)s; reload it to see what was done.",
+                status=_(STATUS_LABELS[status]),
+                needed=_(STATUS_LABELS[starts[0]]),
+            )
+        )
     return target
 
 
@@ -109,31 +115,47 @@ def check_new(data: NewRequest, categories: Iterable[str]) -> Collector:
     errors = Collector()
     known = tuple(categories)
     if data.category not in known:
-        errors.add("category", "one_of", f"one of {', '.join(known)}")
+        errors.add(
+            "category", "one_of", _("Category: use one of %(known)s.", known=", ".join(known))
+        )
     if data.location_id is None:
-        errors.add("location_id", "required", "choose the place")
+        errors.add("location_id", "required", _("Place: choose the place."))
     if data.priority not in PRIORITIES:
-        errors.add("priority", "one_of", ", ".join(PRIORITIES))
+        errors.add("priority", "one_of", _("Priority: use %(known)s.", known=", ".join(PRIORITIES)))
     description = data.description.strip()
     if not description:
-        errors.add("description", "required", "say what is needed")
+        errors.add("description", "required", _("Description: say what is needed."))
     elif len(description) > MAX_DESCRIPTION:
-        errors.add("description", "max_length", f"at most {MAX_DESCRIPTION} characters")
+        errors.add(
+            "description",
+            "max_length",
+            _("Description: at most %(n)s characters.", n=MAX_DESCRIPTION),
+        )
     if not data.contact_name.strip() or len(data.contact_name.strip()) > 100:
-        errors.add("contact_name", "required", "who to ask on site (at most 100 characters)")
+        errors.add(
+            "contact_name",
+            "required",
+            _("Contact: who to ask on site (at most 100 characters)."),
+        )
     if not valid_phone(data.contact_phone.strip()):
-        errors.add("contact_phone", "phone", "a phone number or extension, 3 to 20 digits")
+        errors.add(
+            "contact_phone",
+            "phone",
+            _("Phone: a phone number or extension, 3 to 20 digits."),
+        )
     if len(data.client_token) > 64:
-        errors.add("client_token", "max_length", "at most 64 characters")
+        errors.add("client_token", "max_length", _("Client token: at most 64 characters."))
     return errors
 
 
 def check_rating(rating: int | None, comment: str) -> Collector:
     errors = Collector()
     if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
-        errors.add("rating", "range_1_5", "a whole number from 1 to 5")
+        errors.add("rating", "range_1_5", _("Rating: a whole number from 1 to 5."))
     if len(comment) > MAX_DESCRIPTION:
-        errors.add("comment", "max_length", f"at most {MAX_DESCRIPTION} characters")
+        errors.add(
+            "comment", "max_length", _("Comment: at most %(n)s characters.", n=MAX_DESCRIPTION)
+        )
     return errors
 
 

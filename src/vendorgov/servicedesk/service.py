@@ -20,6 +20,7 @@ from vendorgov.contracts.rules import ClauseKind
 from vendorgov.errors import Collector, Conflict, Forbidden, InvalidInput, NotFound
 from vendorgov.files import service as files
 from vendorgov.files.service import Upload
+from vendorgov.i18n import N_, _
 from vendorgov.locations import service as locations
 from vendorgov.servicedesk import alerts, routing, rules
 from vendorgov.servicedesk.access import (
@@ -110,14 +111,14 @@ async def _by_token(actor: Principal, token: str) -> dict | None:
         return None
     row = await R.select().where(R.client_token == token).first()
     if row is not None and row["requested_by"] != actor.user_id:
-        raise Conflict("this client_token was used by someone else's request")
+        raise Conflict(_("This client_token was used by someone else's request; send a new one."))
     return row
 
 
 async def file_request(actor: Principal, data: NewRequest, photo: Upload | None = None) -> dict:
     """File a request; routed to the contract of the deepest route above its place. A repeat
     with the same client_token returns the first request. Nothing is written on any error."""
-    ensure(actor, FILERS, "file service requests")
+    ensure(actor, FILERS, N_("The %(role)s role does not file service requests."))
     errors = rules.check_new(data, CATEGORY_LABELS)
     check_photo("photo", photo, errors)
     place = None
@@ -164,7 +165,7 @@ async def file_request(actor: Principal, data: NewRequest, photo: Upload | None 
             await row.save()
         except Exception as error:  # the same client_token at the same moment
             if db.is_unique_violation(error):
-                raise Conflict("this request was just filed (same client_token)") from None
+                raise Conflict(_("This request was just filed (same client_token).")) from None
             raise
         number = rules.number(now.astimezone(get_settings().zone).year, row.id)
         await R.update({R.number: number}).where(R.id == row.id)
@@ -195,16 +196,20 @@ async def _row(request_id: int, lock: bool = False) -> dict:
     query = R.select().where(R.id == request_id)
     row = await (db.locked(query) if lock else query).first()
     if row is None:
-        raise NotFound("service request", request_id)
+        raise NotFound(N_("service request"), request_id)
     return row
 
 
 async def get(actor: Principal, request_id: int) -> dict:
     me = await desk(actor)
-    ensure(actor, (*CENTRE, Role.ward, Role.vendor), "read service requests")
+    ensure(
+        actor,
+        (*CENTRE, Role.ward, Role.vendor),
+        N_("The %(role)s role does not read service requests."),
+    )
     row = await _row(request_id)
     if not sees(me, row):
-        raise NotFound("service request", request_id)
+        raise NotFound(N_("service request"), request_id)
     return decorate(row)
 
 
@@ -221,9 +226,11 @@ class Step:
 
 def _vendor_staff(me: Desk, row: dict) -> None:
     if not me.principal.is_vendor:
-        raise Forbidden("only the vendor's staff take this step")
+        raise Forbidden(_("Only the vendor's staff take this step."))
     if me.is_worker and row["assignee_id"] not in (None, me.principal.user_id):
-        raise Conflict(f"the request is assigned to {row['assignee_name']}")
+        raise Conflict(
+            _("The request is assigned to %(name)s; ask your manager.", name=row["assignee_name"])
+        )
 
 
 def _own_step(me: Desk, row: dict) -> bool:
@@ -235,7 +242,7 @@ async def _take(actor: Principal, request_id: int, step: Step, after_step=None) 
     async with db.transaction():
         row = await _row(request_id, lock=True)
         if not sees(me, row):
-            raise NotFound("service request", request_id)
+            raise NotFound(N_("service request"), request_id)
         step.permit(me, row)
         status = Status(row["status"])
         if rules.already_done(status, step.action) and step.repeated(me, row):
@@ -296,10 +303,12 @@ async def resolve(actor: Principal, request_id: int, note: str, photo: Upload | 
     """Resolved, with a photo of the result (required) and an optional note."""
     errors = Collector()
     if photo is None:
-        errors.add("photo", "required", "add a photo of the result")
+        errors.add("photo", "required", _("Photo: add a photo of the result."))
     check_photo("photo", photo, errors)
     if len(note) > rules.MAX_DESCRIPTION:
-        errors.add("note", "max_length", f"at most {rules.MAX_DESCRIPTION} characters")
+        errors.add(
+            "note", "max_length", _("Note: at most %(n)s characters.", n=rules.MAX_DESCRIPTION)
+        )
     errors.raise_if_any()
     # Stored before the step: a refused step leaves an unreferenced blob, never a half step.
     photo_id = await files.store(photo, actor.user_id)
@@ -324,19 +333,22 @@ async def assign(actor: Principal, request_id: int, assignee_id: int | None) -> 
     """A vendor manager gives an open request to one of its users (accepting it for them)."""
     me = await desk(actor)
     if not me.is_manager:
-        raise Forbidden("only the vendor's managers assign requests")
+        raise Forbidden(_("Only the vendor's managers assign requests."))
     if assignee_id is None:
-        raise InvalidInput.single("assignee_id", "required", "choose who takes it")
+        raise InvalidInput.single("assignee_id", "required", _("Assignee: choose who takes it."))
     person = await worker_of(actor.vendor_id, assignee_id)
     async with db.transaction():
         row = await _row(request_id, lock=True)
         if not sees(me, row):
-            raise NotFound("service request", request_id)
+            raise NotFound(N_("service request"), request_id)
         if row["assignee_id"] == assignee_id:
             return decorate(row)
         if row["status"] not in (Status.submitted.value, Status.accepted.value):
             raise Conflict(
-                f"the request is {row['status']}: only a waiting or accepted one is assigned"
+                _(
+                    "The request is %(status)s: only a waiting or accepted one is assigned.",
+                    status=_(rules.STATUS_LABELS[Status(row["status"])]),
+                )
             )
         now = _now()
         values = {
@@ -372,9 +384,9 @@ async def rate(
 
     def permit(me: Desk, row: dict) -> None:
         if row["requested_by"] != me.principal.user_id:
-            raise Forbidden("only the person who filed the request rates it")
+            raise Forbidden(_("Only the person who filed the request rates it."))
         if row["rating"] is not None:
-            raise Conflict(f"the request was already rated {row['rating']}")
+            raise Conflict(_("The request was already rated %(rating)s.", rating=row["rating"]))
 
     def values(row: dict, now: datetime) -> dict:
         flagged = complaint or row["complaint"]
@@ -403,18 +415,18 @@ async def review_complaint(
 ) -> dict:
     """A supervisor confirms the drafted complaint (a complaint finding is raised, §5) or
     dismisses it with a reason (the event then counts no complaint)."""
-    ensure(actor, KEEPERS, "rule on complaints")
+    ensure(actor, KEEPERS, N_("The %(role)s role does not rule on complaints."))
     errors = Collector()
     if decision not in ("confirm", "dismiss"):
-        errors.add("decision", "one_of", "confirm or dismiss")
+        errors.add("decision", "one_of", _("Decision: confirm or dismiss."))
     if decision == "dismiss" and not reason.strip():
-        errors.add("reason", "required", "say why it is dismissed")
+        errors.add("reason", "required", _("Reason: say why it is dismissed."))
     errors.raise_if_any()
     async with db.transaction():
         row = await _row(request_id, lock=True)
         if row["complaint_review"] != "pending":
             raise Conflict(
-                f"no complaint awaits a ruling (it is {row['complaint_review'] or 'none'})"
+                _("No complaint on this request awaits a ruling; reload it to see its state.")
             )
         values: dict = {"updated_at": _now()}
         if decision == "confirm":
@@ -457,7 +469,7 @@ async def photo(actor: Principal, request_id: int, which: str) -> files.StoredCo
     row = await get(actor, request_id)
     file_id = row["resolution_photo_id" if which == "resolution" else "photo_id"]
     if not file_id:
-        raise NotFound("photo of request", request_id)
+        raise NotFound(N_("photo of request"), request_id)
     return await files.content(uuid.UUID(file_id))
 
 

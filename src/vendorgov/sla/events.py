@@ -13,6 +13,7 @@ from vendorgov import db, paging
 from vendorgov.accounts.roles import Principal
 from vendorgov.contracts import service as contracts
 from vendorgov.errors import InvalidInput
+from vendorgov.i18n import _
 from vendorgov.paging import Page, PageRequest
 from vendorgov.settings import get_settings
 from vendorgov.sla.measure import Month
@@ -61,7 +62,9 @@ async def event_page(
     results = await _results(contract_id, chosen) if chosen else []
     if missed:
         if chosen is None:
-            raise InvalidInput.single("month", "required", "choose the month whose misses to show")
+            raise InvalidInput.single(
+                "month", "required", _("Month: choose the month whose misses to show.")
+            )
         ids = [i for r in results if r["code"] == missed for i in r["missed"]]
         where.append(ServiceEvent.id.is_in(ids or [0]))
     page = await paging.fetch_page(

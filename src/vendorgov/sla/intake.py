@@ -22,7 +22,7 @@ from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from vendorgov.errors import DomainError, InvalidInput
-from vendorgov.i18n import _, every_translation
+from vendorgov.i18n import N_, _, every_translation
 from vendorgov.settings import Settings, get_settings
 from vendorgov.sla.rows import COLUMNS, HEADERS, REQUIRED
 
@@ -45,21 +45,35 @@ class Limits:
 
 
 def _over(rule: str, message: str, setting: str) -> InvalidInput:
-    return InvalidInput.single("file", rule, f"{message} (the limit is VENDORGOV_{setting})")
+    return InvalidInput.single(
+        "file",
+        rule,
+        _(
+            "%(problem)s (the limit is VENDORGOV_%(setting)s); split the file or shorten it.",
+            problem=message,
+            setting=setting,
+        ),
+    )
 
 
 def too_many_rows(limits: Limits) -> InvalidInput:
-    return _over("max_rows", f"more than {limits.rows:,} rows", "IMPORT_MAX_ROWS")
+    return _over(
+        "max_rows", _("File: more than %(n)s rows", n=format(limits.rows, ",")), "IMPORT_MAX_ROWS"
+    )
 
 
 def _too_many_columns(limits: Limits) -> InvalidInput:
-    return _over("max_columns", f"more than {limits.columns:,} columns", "IMPORT_MAX_COLUMNS")
+    return _over(
+        "max_columns",
+        _("File: more than %(n)s columns", n=format(limits.columns, ",")),
+        "IMPORT_MAX_COLUMNS",
+    )
 
 
 def _cell_too_long(limits: Limits) -> InvalidInput:
     return _over(
         "max_cell_length",
-        f"a cell holds more than {limits.cell_chars:,} characters",
+        _("File: a cell holds more than %(n)s characters", n=format(limits.cell_chars, ",")),
         "IMPORT_MAX_CELL_CHARS",
     )
 
@@ -110,8 +124,11 @@ def _read_xlsx(data: bytes, limits: Limits) -> pd.DataFrame:
     if declared > limits.uncompressed_bytes:
         raise _over(
             "max_uncompressed_bytes",
-            f"the workbook expands to {declared / 2**20:,.0f} MB, more than "
-            f"{limits.uncompressed_bytes / 2**20:,.0f} MB",
+            _(
+                "File: the workbook expands to %(size)s MB, more than %(limit)s MB",
+                size=format(declared / 2**20, ",.0f"),
+                limit=format(limits.uncompressed_bytes / 2**20, ",.0f"),
+            ),
             "IMPORT_MAX_UNCOMPRESSED_BYTES",
         )
     rows = _sheet_rows(data)
@@ -149,9 +166,9 @@ def _read_csv(data: bytes, limits: Limits) -> pd.DataFrame:
         except UnicodeDecodeError:
             continue
     else:
-        raise ValueError("not text in UTF-8 or GB18030")
+        raise ValueError(N_("not text in UTF-8 or GB18030"))
     if "\x00" in text:
-        raise ValueError("binary content")
+        raise ValueError(N_("binary content"))
     # pyarrow's reader: a million rows in a fifth of a second instead of two.
     frame = pd.read_csv(
         io.BytesIO(text.encode()), dtype=str, keep_default_na=False, engine="pyarrow"
@@ -168,32 +185,48 @@ def read_table(
     required: Sequence[str] = REQUIRED,
     columns: Sequence[str] = COLUMNS,
     headers: Mapping[str, str] = HEADERS,
-    what: str = "events",
+    what: str = N_("events"),
 ) -> pd.DataFrame:
     """Records from an uploaded CSV (UTF-8, with or without BOM, or GB18030 as Excel in
     Chinese saves it) or XLSX. Raises InvalidInput on an unreadable file, missing columns or a
     file over the limits. Other imports (the location tree) name their own columns."""
     limits = limits or Limits.of(get_settings())
     if not data.strip():
-        raise InvalidInput.single("file", "required", "the file is empty")
+        raise InvalidInput.single(
+            "file", "required", _("File: it is empty; choose the file that holds the data.")
+        )
     try:
         if data[:2] == b"PK":
             frame = _read_xlsx(data, limits)
         elif filename.lower().endswith((".xlsx", ".xls")):
-            raise ValueError("not an XLSX workbook")
+            raise ValueError(N_("not an XLSX workbook"))
         else:
             frame = _read_csv(data, limits)
     except DomainError:
         raise
     except (ValueError, pd.errors.ParserError, pa.ArrowException) as error:
         raise InvalidInput.single(
-            "file", "file_type", f"not a CSV or XLSX file of {what}: {error}"
+            "file",
+            "file_type",
+            _(
+                "File: not a CSV or XLSX file of %(what)s (%(error)s); save it from the "
+                "template as CSV or XLSX.",
+                what=_(what),
+                # Our own reasons are msgids; the parsers' stay as they wrote them.
+                error=_(str(error)),
+            ),
         ) from None
     except Exception as error:
         # A damaged or fake workbook fails anywhere in zipfile, zlib, the XML parser or
         # openpyxl, each with its own exception types: any of them means "not a workbook".
         raise InvalidInput.single(
-            "file", "file_type", f"not a readable XLSX workbook ({type(error).__name__})"
+            "file",
+            "file_type",
+            _(
+                "File: not a readable XLSX workbook (%(error)s); save it again from the "
+                "spreadsheet program, or as CSV.",
+                error=type(error).__name__,
+            ),
         ) from None
     aliases = {
         text.casefold(): key
@@ -215,5 +248,7 @@ def read_table(
             ),
         )
     if frame.empty:
-        raise InvalidInput.single("file", "required", "the file has a header but no rows")
+        raise InvalidInput.single(
+            "file", "required", _("File: it has a header but no rows; add a row per record.")
+        )
     return frame

@@ -34,6 +34,7 @@ import pandas as pd
 from vendorgov.contracts.rules import CLAUSE_KINDS, Clause, ClauseKind
 from vendorgov.errors import InvalidInput
 from vendorgov.exact import Exact
+from vendorgov.i18n import _
 
 EVENT_COLUMNS = [
     "category",
@@ -67,8 +68,12 @@ class Month:
         """Month.parse for what a user sent: a 4xx naming the field instead of ValueError."""
         try:
             return cls.parse(text)
-        except ValueError as error:
-            raise InvalidInput.single(field, "format", str(error)) from None
+        except ValueError:
+            raise InvalidInput.single(
+                field,
+                "format",
+                _("Month: “%(value)s” is not a month; write it as 2026-10.", value=text),
+            ) from None
 
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"

@@ -19,14 +19,14 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from vendorgov import db, exact
-from vendorgov.accounts.roles import Principal, Role
+from vendorgov.accounts.roles import Principal, Role, role_label
 from vendorgov.audit import service as audit
 from vendorgov.audits import access as audit_access
 from vendorgov.audits.rules import months_of
 from vendorgov.contracts import service as contracts
 from vendorgov.errors import FieldError, Forbidden, InvalidInput, NotFound
 from vendorgov.files import service as files
-from vendorgov.i18n import _
+from vendorgov.i18n import N_, _
 from vendorgov.jobs import service as job_state
 from vendorgov.jobs import worker as jobs
 from vendorgov.locations import service as locations
@@ -66,8 +66,10 @@ class ImportReport:
 def _ensure_importer(principal: Principal) -> None:
     if principal.role not in IMPORTERS:
         raise Forbidden(
-            "only administrators, procurement officers and supervisors (or an "
-            "integration token of theirs) import service events"
+            _(
+                "Only administrators, procurement officers and supervisors (or an "
+                "integration token of theirs) import service events."
+            )
         )
 
 
@@ -76,12 +78,20 @@ def _row_errors(errors: list[RowError]) -> InvalidInput:
         FieldError(f"rows[{e.row}].{e.column}", e.rule, e.message)
         for e in errors[:MAX_LISTED_ERRORS]
     ]
-    more = f" (first {MAX_LISTED_ERRORS} listed)" if len(errors) > MAX_LISTED_ERRORS else ""
-    rows = len({e.row for e in errors})
+    more = (
+        _(" (the first %(n)s listed)", n=MAX_LISTED_ERRORS)
+        if len(errors) > MAX_LISTED_ERRORS
+        else ""
+    )
     return InvalidInput(
         listed,
-        f"{len(errors)} problems in {rows} rows{more}; nothing was "
-        "imported (use skip_invalid to import the good rows)",
+        _(
+            "%(problems)s problems in %(rows)s rows%(more)s; nothing was imported: correct "
+            "the rows, or import only the good ones (skip_invalid).",
+            problems=len(errors),
+            rows=len({e.row for e in errors}),
+            more=more,
+        ),
     )
 
 
@@ -254,7 +264,9 @@ async def start_import(
     _ensure_importer(actor)
     await contracts.require_readable(actor, contract_id)
     if not data.strip():
-        raise InvalidInput.single("file", "required", "the file is empty")
+        raise InvalidInput.single(
+            "file", "required", _("File: it is empty; choose the file that holds the data.")
+        )
     file_id = await files.store(files.Upload(filename, data), actor.user_id)
     params = {
         "contract_id": contract_id,
@@ -315,7 +327,13 @@ async def compute_months(
     contracts.signed_versions_of() says of them, when the caller has read it. The outcome
     depends only on the stored events, so recomputing gives the same numbers."""
     if actor.role not in (Role.admin, Role.procurement, Role.supervisor, Role.finance):
-        raise Forbidden(f"the {actor.role.value} role does not compute SLA results")
+        raise Forbidden(
+            _(
+                "The %(role)s role does not compute SLA results; ask a supervisor or "
+                "procurement officer.",
+                role=role_label(actor.role),
+            )
+        )
     zone = get_settings().zone
     if signed is None:
         signed = await contracts.signed_versions_of(contract_ids)
@@ -436,7 +454,13 @@ async def scorecard(
     allowed = await audited_months(principal, contract_id)
     if allowed is not None and str(last) not in allowed:
         raise InvalidInput.single(
-            "month", "in_period", f"your audit period covers {allowed[0]} to {allowed[-1]}"
+            "month",
+            "in_period",
+            _(
+                "Month: your audit period covers %(first)s to %(last)s; choose a month in it.",
+                first=allowed[0],
+                last=allowed[-1],
+            ),
         )
     months = [last]
     while len(months) < count:
@@ -497,7 +521,7 @@ async def scorecard(
 async def event_detail(principal: Principal, event_id: int) -> dict[str, Any]:
     rows = await db.fetch("SELECT * FROM service_event WHERE id = {}", event_id)
     if not rows:
-        raise NotFound("service event", event_id)
+        raise NotFound(N_("service event"), event_id)
     event = rows[0]
     event["contract_row"] = await contracts.require_readable(principal, event["contract"])
     for column in ("responded_at", "resolved_at"):
@@ -530,7 +554,11 @@ async def add_surveys(actor: Principal, contract_id: int, responses: list[Survey
         prefix = f"responses[{index}]"
         if response.respondent_type not in RESPONDENT_TYPES:
             errors.append(
-                FieldError(f"{prefix}.respondent_type", "one_of", "must be patient or staff")
+                FieldError(
+                    f"{prefix}.respondent_type",
+                    "one_of",
+                    _("Respondent: use patient or staff."),
+                )
             )
         if not isinstance(response.score, int) or not 1 <= response.score <= 5:
             errors.append(
@@ -543,7 +571,10 @@ async def add_surveys(actor: Principal, contract_id: int, responses: list[Survey
                 FieldError(
                     f"{prefix}.responded_on",
                     "date",
-                    f"{response.responded_on!r} is not a date (YYYY-MM-DD)",
+                    _(
+                        "“%(value)s” is not a date; write it as 2026-11-30.",
+                        value=response.responded_on,
+                    ),
                 )
             )
             continue
@@ -558,7 +589,9 @@ async def add_surveys(actor: Principal, contract_id: int, responses: list[Survey
             )
         )
     if not responses:
-        errors.append(FieldError("responses", "required", "send at least one response"))
+        errors.append(
+            FieldError("responses", "required", _("Responses: send at least one response."))
+        )
     if errors:
         raise InvalidInput(errors)
     async with db.transaction():

@@ -141,7 +141,7 @@ class ScorecardPages(Controller):
         form = await request.form()
         upload = form.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
-            raise InvalidInput.single("file", "required", "choose a CSV or XLSX file")
+            raise InvalidInput.single("file", "required", _("File: choose a CSV or XLSX file."))
         job_id = await service.start_import(
             request.user,
             contract_id,

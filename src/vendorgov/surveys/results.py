@@ -11,11 +11,12 @@ from fractions import Fraction
 import pandas as pd
 
 from vendorgov import db, exact, paging
-from vendorgov.accounts.roles import Principal, Role
+from vendorgov.accounts.roles import Principal, Role, role_label
 from vendorgov.contracts import service as contracts
 from vendorgov.errors import Forbidden
 from vendorgov.files import exports
 from vendorgov.files.responses import CSV, XLSX
+from vendorgov.i18n import _
 from vendorgov.locations import service as locations
 from vendorgov.paging import Page, PageRequest
 from vendorgov.settings import get_settings
@@ -95,7 +96,9 @@ async def result_page(
     """One row per contract and ward of the month: answers, satisfied share, quota, shortfall.
     Only the contracts the actor may read (a vendor: its own)."""
     if actor.role not in READERS:
-        raise Forbidden(f"the {actor.role.value} role does not see survey results")
+        raise Forbidden(
+            _("The %(role)s role does not see survey results.", role=role_label(actor.role))
+        )
     visible = {c["id"]: c for c in await contracts.list_contracts(actor)}
     if contract_id is not None:
         visible = {k: v for k, v in visible.items() if k == contract_id}

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from vendorgov.errors import FieldError
-from vendorgov.i18n import N_
+from vendorgov.i18n import N_, _
 
 AUDIENCES = ("patient", "staff")
 AUDIENCE_LABELS = {"patient": N_("Patients"), "staff": N_("Staff")}
@@ -40,29 +40,56 @@ class Definition:
 def check_definition(data: Definition, known_categories: Iterable[str]) -> list[FieldError]:
     errors = []
     if not data.title.strip():
-        errors.append(FieldError("title", "required", "give the survey a title"))
+        errors.append(FieldError("title", "required", _("Title: give the survey a title.")))
     elif len(data.title.strip()) > MAX_TITLE_CHARS:
-        errors.append(FieldError("title", "length", f"at most {MAX_TITLE_CHARS} characters"))
+        errors.append(
+            FieldError("title", "length", _("Title: at most %(n)s characters.", n=MAX_TITLE_CHARS))
+        )
     if data.audience not in AUDIENCES:
-        errors.append(FieldError("audience", "one_of", "must be patient or staff"))
+        errors.append(FieldError("audience", "one_of", _("Audience: patients or staff.")))
     questions = [q.strip() for q in data.questions if q.strip()]
     if not questions:
-        errors.append(FieldError("questions", "required", "ask at least one question"))
+        errors.append(
+            FieldError("questions", "required", _("Questions: ask at least one question."))
+        )
     if len(questions) > MAX_QUESTIONS:
-        errors.append(FieldError("questions", "count", f"at most {MAX_QUESTIONS} questions"))
+        errors.append(
+            FieldError(
+                "questions", "count", _("Questions: at most %(n)s questions.", n=MAX_QUESTIONS)
+            )
+        )
     if any(len(q) > MAX_QUESTION_CHARS for q in questions):
         errors.append(
-            FieldError("questions", "length", f"each question at most {MAX_QUESTION_CHARS} chars")
+            FieldError(
+                "questions",
+                "length",
+                _("Questions: each question at most %(n)s characters.", n=MAX_QUESTION_CHARS),
+            )
         )
     if not data.contract_ids and not data.categories:
         errors.append(
-            FieldError("contract_ids", "required", "cover at least one contract or category")
+            FieldError(
+                "contract_ids",
+                "required",
+                _("Contracts: cover at least one contract or service category."),
+            )
         )
     unknown = sorted(set(data.categories) - set(known_categories))
     if unknown:
-        errors.append(FieldError("categories", "one_of", f"unknown categories: {unknown}"))
+        errors.append(
+            FieldError(
+                "categories",
+                "one_of",
+                _(
+                    "Service categories: %(unknown)s is not one of ours; choose from the list.",
+                    unknown=", ".join(unknown),
+                ),
+            )
+        )
     if any(not 0 <= q <= MAX_QUOTA for q in data.quotas.values()):
-        errors.append(FieldError("quotas", "range", f"a quota is from 0 to {MAX_QUOTA}"))
+        errors.append(
+            FieldError("quotas", "range", _("Wards: a quota is from 0 to %(n)s.", n=MAX_QUOTA))
+        )
     return errors
 
 
@@ -85,7 +112,13 @@ def parse_scores(raw: list[str], questions: int) -> tuple[list[int | None], list
     """One score per question from the form: 1-5, or empty for a skipped question. At least
     one question must be answered."""
     if len(raw) != questions:
-        return [], [FieldError("scores", "count", f"send {questions} scores (empty = skipped)")]
+        return [], [
+            FieldError(
+                "scores",
+                "count",
+                _("Send %(n)s scores (empty = skipped).", n=questions),
+            )
+        ]
     scores: list[int | None] = []
     errors = []
     for index, text in enumerate(raw, start=1):
@@ -95,9 +128,11 @@ def parse_scores(raw: list[str], questions: int) -> tuple[list[int | None], list
         elif text in ("1", "2", "3", "4", "5"):
             scores.append(int(text))
         else:
-            errors.append(FieldError(f"q{index}", "range_1_5", "a score is a whole number 1-5"))
+            errors.append(
+                FieldError(f"q{index}", "range_1_5", _("Use a whole number from 1 to 5."))
+            )
     if not errors and all(s is None for s in scores):
-        errors.append(FieldError("scores", "required", "answer at least one question"))
+        errors.append(FieldError("scores", "required", _("Answer at least one question.")))
     return scores, errors
 
 
@@ -249,10 +284,17 @@ def parse_quota_lines(text: str) -> tuple[list[tuple[str, int]], list[FieldError
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        label, _, quota = line.strip().rpartition(" ")
+        label, _sep, quota = line.strip().rpartition(" ")
         if not label.strip() or not quota.isdigit():
             errors.append(
-                FieldError("quotas", "format", f"line {number}: a place code then a whole number")
+                FieldError(
+                    "quotas",
+                    "format",
+                    _(
+                        "Wards, line %(line)s: write a place code, then a whole number.",
+                        line=number,
+                    ),
+                )
             )
             continue
         pairs.append((label.strip(), int(quota)))

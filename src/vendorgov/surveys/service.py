@@ -12,12 +12,12 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from vendorgov import db, paging
-from vendorgov.accounts.roles import Principal, Role
+from vendorgov.accounts.roles import Principal, Role, role_label
 from vendorgov.audit import service as audit
 from vendorgov.audit.chain import derive_key
 from vendorgov.contracts import service as contracts
 from vendorgov.errors import Conflict, Forbidden, InvalidInput, NotFound
-from vendorgov.i18n import _
+from vendorgov.i18n import N_, _
 from vendorgov.locations import service as locations
 from vendorgov.paging import Page, PageRequest
 from vendorgov.settings import get_settings
@@ -33,7 +33,9 @@ DEVICE_LABEL = b"vendorgov survey device"
 
 def _ensure_keeper(actor: Principal) -> None:
     if actor.role not in KEEPERS:
-        raise Forbidden(f"the {actor.role.value} role does not manage surveys")
+        raise Forbidden(
+            _("The %(role)s role does not manage surveys.", role=role_label(actor.role))
+        )
 
 
 def _now() -> datetime:
@@ -75,7 +77,7 @@ def _version_dict(row: dict) -> dict:
 async def _survey_row(survey_id: int) -> dict:
     row = await Survey.select().where(Survey.id == survey_id).first()
     if row is None:
-        raise NotFound("survey", survey_id)
+        raise NotFound(N_("survey"), survey_id)
     return row
 
 
@@ -99,7 +101,16 @@ async def _check(data: rules.Definition) -> None:
     known = await contracts.categories_of(data.contract_ids)
     missing = sorted(set(data.contract_ids) - set(known))
     if missing:
-        errors.append(rules.FieldError("contract_ids", "exists", f"no contracts {missing}"))
+        errors.append(
+            rules.FieldError(
+                "contract_ids",
+                "exists",
+                _(
+                    "Contracts: there are no contracts %(ids)s; choose from the list.",
+                    ids=", ".join(map(str, missing)),
+                ),
+            )
+        )
     for location_id in sorted(data.quotas):
         try:
             await locations.require_place(location_id, "quotas")
@@ -116,7 +127,13 @@ async def quotas_from_lines(text: str) -> dict[int, int]:
     found = await locations.ids_for_labels([label for label, _ in pairs])
     for label, _quota in pairs:
         if label not in found:
-            errors.append(rules.FieldError("quotas", "exists", f"there is no place {label}"))
+            errors.append(
+                rules.FieldError(
+                    "quotas",
+                    "exists",
+                    _("Wards: there is no place %(label)s; check its code or name.", label=label),
+                )
+            )
     if errors:
         raise InvalidInput(errors)
     return {found[label]: quota for label, quota in pairs}
@@ -194,7 +211,7 @@ async def update(actor: Principal, survey_id: int, data: rules.Definition) -> in
     async with db.transaction():
         rows = await db.locked(Survey.select().where(Survey.id == survey_id))
         if not rows:
-            raise NotFound("survey", survey_id)
+            raise NotFound(N_("survey"), survey_id)
         before = await definition_of(survey_id)
         version = await _current_version(survey_id)
         number = version["number"]
@@ -232,11 +249,11 @@ async def set_status(actor: Principal, survey_id: int, status: str) -> str:
     """Open or close; repeating the same change is a no-op returning the same status."""
     _ensure_keeper(actor)
     if status not in rules.STATUSES:
-        raise InvalidInput.single("status", "one_of", "must be open or closed")
+        raise InvalidInput.single("status", "one_of", _("Status: open or closed."))
     async with db.transaction():
         rows = await db.locked(Survey.select().where(Survey.id == survey_id))
         if not rows:
-            raise NotFound("survey", survey_id)
+            raise NotFound(N_("survey"), survey_id)
         if rows[0]["status"] != status:
             await Survey.update({Survey.status: status, Survey.updated_at: _now()}).where(
                 Survey.id == survey_id
@@ -366,7 +383,9 @@ async def answer(
         )
     if len(comment) > rules.MAX_COMMENT_CHARS:
         raise InvalidInput.single(
-            "comment", "length", f"at most {rules.MAX_COMMENT_CHARS} characters"
+            "comment",
+            "length",
+            _("Comment: at most %(n)s characters.", n=rules.MAX_COMMENT_CHARS),
         )
     now = now or _now()
     form = rules.keyed_hash(device_key(), "token", token)
@@ -419,7 +438,7 @@ async def _insert_answer(
         survey_id,
     )
     if not rows:
-        raise NotFound("survey version", version_id)
+        raise NotFound(N_("survey version"), version_id)
     if rows[0]["status"] != "open":
         raise Conflict(_("This survey is closed: it no longer takes answers."))
     if location_id is None or not rows[0]["wards"]:

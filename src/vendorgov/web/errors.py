@@ -206,7 +206,8 @@ def handle(request: Request, exc: Exception) -> Response:
             uploads=limits.max_upload_bytes // 2**20,
         )
     elif isinstance(exc, HTTPException):
-        status, title, detail, errors = exc.status_code, exc.detail, exc.detail, []
+        # Details raised before the locale was known (authentication) are N_() msgids.
+        status, title, detail, errors = exc.status_code, exc.detail, _(exc.detail), []
         if isinstance(exc.extra, dict) and exc.extra.get("errors"):
             errors = exc.extra["errors"]
     else:
