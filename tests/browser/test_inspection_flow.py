@@ -30,7 +30,7 @@ def test_inspection_notice_response_and_verification_on_a_phone(browser, live_se
     context, page = phone_page(browser, live_server, "li.qiang")
     page.goto("/supervision")
     page.click("a.button:has-text('武汉洁康')")
-    expect(page.locator("h1")).to_contain_text("Inspection")
+    expect(page.locator("h1")).to_contain_text("On-site inspection")
     page.fill("#f-location", "住院部5楼东区")
     items = page.locator("fieldset.item")
     for index in range(items.count()):
@@ -47,7 +47,7 @@ def test_inspection_notice_response_and_verification_on_a_phone(browser, live_se
     page.click("button:has-text('Issue a rectification notice')")
     page.wait_for_url(re.compile(r"/notices/\d+$"))
     notice_url = page.url
-    number = page.locator("h1").inner_text().split()[1]
+    number = page.locator("h1").inner_text().split()[-1]
     expect(page.locator("body")).to_contain_text(note)
     context.close()
 
@@ -65,6 +65,6 @@ def test_inspection_notice_response_and_verification_on_a_phone(browser, live_se
     expect(page.locator("body")).to_contain_text("已清理积水并更换防滑垫")
     page.click("button:has-text('Verified: fixed')")
     expect(page.locator(".flash.ok")).to_contain_text("Notice status: Closed")
-    page.goto("/notices?all=true")
+    page.goto(f"/notices?all=true&q={number}")
     expect(page.locator("tr", has_text=number)).to_contain_text("closed")
     context.close()

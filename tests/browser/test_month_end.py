@@ -27,7 +27,7 @@ def test_month_end_computed_by_one_approved_by_another_statement_downloaded(page
     month = last_month()
     log_in(page, "zhao.li")
     page.click("nav.mainnav >> text=Month-end")
-    expect(page.locator("h1")).to_contain_text("Month-end")
+    expect(page.locator("h1")).to_contain_text("Monthly assessment and settlement")
     page.fill("#f-month", month)
     page.fill("#f-reason", "月末结算（浏览器测试）")
     page.click("button:has-text('Compute')")
@@ -35,7 +35,7 @@ def test_month_end_computed_by_one_approved_by_another_statement_downloaded(page
     expect(page.locator(".flash.ok")).to_contain_text(f"{month} computed", timeout=30_000)
     page.click("text=Open the run")
     expect(page.locator("h1")).to_contain_text(re.compile(rf"{month} · revision \d+"))
-    expect(page.locator("h1 .badge")).to_have_text("computed")
+    expect(page.locator("h1 .badge")).to_have_text("Computed")
     run_url = page.url
     assert re.search(r"/month-end/runs/\d+$", run_url), run_url
     # The one who computed it cannot approve it.
@@ -52,8 +52,9 @@ def test_month_end_computed_by_one_approved_by_another_statement_downloaded(page
     page.goto(run_url)
     page.click("button:has-text('Approve and lock')")
     expect(page.locator(".flash.ok")).to_contain_text("Approved and locked")
-    expect(page.locator("h1 .badge")).to_have_text("approved")
-    expect(page.locator("p.muted").first).to_contain_text("by sun.yan")
+    expect(page.locator("h1 .badge")).to_have_text("Approved")
+    # People by display name, never the login.
+    expect(page.locator("p.muted").first).to_contain_text("by 孙燕")
 
     first = page.locator("table.data tbody tr").first
     number = first.locator("td").first.inner_text().strip()

@@ -28,7 +28,7 @@ def test_inspection_answered_offline_survives_a_reload_and_is_stored_once(
     assert manifest["display"] == "standalone" and manifest["icons"]
     page.goto("/supervision")
     page.click("a.button:has-text('武汉洁康')")
-    expect(page.locator("h1")).to_contain_text("Inspection")
+    expect(page.locator("h1")).to_contain_text("On-site inspection")
     form_url = page.url
     page.wait_for_function(KEPT, polling=200)  # the service worker keeps the form
 
