@@ -2,10 +2,11 @@
 
 The pages come from the app itself (every GET route whose handler renders a Template), never
 from a list kept here, so a page added later is checked without touching this test. Path
-parameters are filled the way a user reaches a page: by following the links (and htmx GETs) of
-the pages the role can already see, starting from the parameterless ones, with the demo
-hospital's data. A route the role is refused (403) or cannot reach is skipped for that role;
-a route no role reaches fails the test, so a page cannot escape by being unlinked.
+parameters are filled the way a user reaches a page: by following the links (htmx GETs, and the
+addresses shown for QR codes) of the pages the role can already see, starting from the
+parameterless ones, with the demo hospital's data. A route the role is refused (403) or cannot
+reach is skipped for that role; a route no role reaches fails the test, so a page cannot escape
+by being unlinked.
 Screenshots of every page go to tests/browser/artifacts/phone/<role>/."""
 
 from __future__ import annotations
@@ -123,16 +124,31 @@ def one_account_per_role() -> list[tuple[str, str]]:
     return sorted(accounts.items())
 
 
-# Where a user can go from a page: links, htmx GETs, and GET forms submitted as they stand.
+# Where a user can go from a page: links, htmx GETs, GET forms submitted as they stand, and the
+# addresses a page shows as text for people to pass on (a survey's ward links, which its QR
+# codes carry: the anonymous answer page opens only with its ward in the query).
 LINKS_JS = """
-() => Array.from(document.querySelectorAll('a[href], [hx-get], form[method=get i][action]'),
-  (el) => {
-    const url = new URL(el.getAttribute('href') || el.getAttribute('hx-get')
-      || el.getAttribute('action'), location.href);
-    if (el.tagName === 'FORM') url.search = new URLSearchParams(new FormData(el)).toString();
-    return url;
-  })
-  .filter((url) => url.origin === location.origin).map((url) => url.pathname + url.search)
+() => {
+  const shownAddresses = () => {
+    const found = [];
+    const texts = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    while (texts.nextNode()) {
+      for (const text of texts.currentNode.data.match(/https?:\\/\\/[^\\s"'<>]+/g) || []) {
+        try { found.push(new URL(text)); } catch { /* not an address after all */ }
+      }
+    }
+    return found;
+  };
+  return Array.from(document.querySelectorAll('a[href], [hx-get], form[method=get i][action]'),
+    (el) => {
+      const url = new URL(el.getAttribute('href') || el.getAttribute('hx-get')
+        || el.getAttribute('action'), location.href);
+      if (el.tagName === 'FORM') url.search = new URLSearchParams(new FormData(el)).toString();
+      return url;
+    })
+    .concat(shownAddresses())
+    .filter((url) => url.origin === location.origin).map((url) => url.pathname + url.search);
+}
 """
 
 # A page has the base layout's viewport; an htmx fragment (a list's rows, a polled status)

@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in
+from vendorgov.demo import ACCOUNTS
 
 pytestmark = pytest.mark.browser
 
@@ -27,6 +28,8 @@ PROPOSAL = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 
 # demo vendor user → total price; jiekang first bids higher, then replaces its bid.
 BIDS = {"jiekang": "2,850,000.00", "huakang": "2,780,000.00", "jingmei": "2,700,000.00"}
 EXPERTS = [f"expert{n}" for n in range(1, 6)]
+# The panel page lists evaluators by display name only.
+DISPLAY_NAMES = {username: name for username, _role, name, _vendor in ACCOUNTS}
 
 
 @contextmanager
@@ -145,7 +148,7 @@ def test_tender_from_publication_to_award(browser, live_server, page):
     # --- the panel ----------------------------------------------------------------------
     page.click("nav.tabs >> text=Panel")
     for expert in EXPERTS:
-        page.check(f"label:has-text('{expert}') input[name=evaluator_ids]")
+        page.check(f"label:has-text('{DISPLAY_NAMES[expert]}') input[name=evaluator_ids]")
     page.click("button:has-text('Add to the panel')")
     expect(page.locator(".flash.ok")).to_contain_text("5 evaluators added")
 
