@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
 from vendorgov.formats import yuan
@@ -78,6 +79,103 @@ FIELD_LABELS: dict[str, str] = {
     "language": N_("Language"),
     "revision": N_("Revision"),
     "version": N_("Version"),
+    # What the services record besides the editable fields (tenders, bids, requests, runs).
+    "abnormally_low": N_("Abnormally low"),
+    "accepted_at": N_("Accepted at"),
+    "assignee_id": N_("Assigned to"),
+    "assignee_name": N_("Assignee name"),
+    "audience": N_("Audience"),
+    "auditor": N_("Auditor"),
+    "bands": N_("Payment bands"),
+    "based_on": N_("Based on"),
+    "bid": N_("Bid"),
+    "bid_deadline": N_("Bid deadline"),
+    "bidder": N_("Bidder"),
+    "bidders": N_("Bidders"),
+    "bids": N_("Bids"),
+    "candidates": N_("Candidates"),
+    "carried_over": N_("Carried over"),
+    "clause": N_("Clause"),
+    "closed_reason": N_("Closing reason"),
+    "complaint_review": N_("Complaint review"),
+    "confirmed_at": N_("Confirmed at"),
+    "conflicts": N_("Conflicts of interest"),
+    "contract": N_("Contract"),
+    "contract_id": N_("Contract"),
+    "contract_ids": N_("Contracts"),
+    "created": N_("Added"),
+    "criteria": N_("Criteria"),
+    "deadline": N_("Deadline"),
+    "deadlines": N_("Deadlines"),
+    "description": N_("Description"),
+    "digest": N_("Digest"),
+    "digest_mismatches": N_("Digest mismatches"),
+    "duty": N_("Duty"),
+    "evaluation_method": N_("Evaluation method"),
+    "evidence": N_("Evidence"),
+    "filename": N_("File name"),
+    "files": N_("Files"),
+    "final_month_fee": N_("Final month's fee"),
+    "findings": N_("Findings"),
+    "inserted": N_("Inserted"),
+    "invalid": N_("Invalid"),
+    "is_primary": N_("Primary contact"),
+    "items": N_("Items"),
+    "key": N_("Key"),
+    "line": N_("Line"),
+    "line_label": N_("Line label"),
+    "location_id": N_("Location"),
+    "method": N_("Method"),
+    "min_score": N_("Minimum score"),
+    "month": N_("Month"),
+    "note": N_("Note"),
+    "panel": N_("Evaluation panel"),
+    "pay_percent": N_("Pay (%)"),
+    "penalties": N_("Penalties"),
+    "period_from": N_("Period from"),
+    "period_to": N_("Period to"),
+    "published_at": N_("Published at"),
+    "qualification_types": N_("Qualification types"),
+    "questions": N_("Questions"),
+    "quotas": N_("Quotas"),
+    "rank": N_("Rank"),
+    "ranks": N_("Ranking"),
+    "rating": N_("Rating"),
+    "rating_comment": N_("Rating comment"),
+    "received": N_("Bids received"),
+    "received_at": N_("Received at"),
+    "recomputed": N_("Recomputed"),
+    "reference": N_("Reference"),
+    "replaces": N_("Replaces"),
+    "resolution_note": N_("Resolution note"),
+    "resolution_photo_id": N_("Resolution photo"),
+    "result": N_("Result"),
+    "results": N_("Results"),
+    "rows": N_("Rows"),
+    "run_id": N_("Run"),
+    "scan": N_("Scan"),
+    "scan_size": N_("Scan size"),
+    "scheme": N_("Payment scheme"),
+    "scores": N_("Scores"),
+    "seed": N_("Seed"),
+    "service_end": N_("Service end"),
+    "service_start": N_("Service start"),
+    "severity": N_("Severity"),
+    "source": N_("Source"),
+    "spot_checks": N_("Spot checks"),
+    "status_reason": N_("Status reason"),
+    "suspended_until": N_("Suspended until"),
+    "template": N_("Template"),
+    "tender": N_("Tender"),
+    "tender_id": N_("Tender"),
+    "terms_text": N_("Contract terms"),
+    "text": N_("Text"),
+    "trigger": N_("Penalty case"),
+    "updated": N_("Updated"),
+    "user": N_("User"),
+    "valid": N_("Valid"),
+    "vendor": N_("Vendor"),
+    "version_id": N_("Version"),
 }
 # The glossary of statuses (domain rules §0, §3–§7) across vendors, tenders, contracts,
 # findings, notices, plans and payment runs: one word each, wherever a status is shown.
@@ -163,13 +261,38 @@ def _separator() -> str:
     return "、" if current_locale.get() == "zh_CN" else ", "
 
 
+@cache
+def _value_labels() -> dict[str, dict[str, Any]]:
+    """The labels of the coded values the services record, by field: an (English, Chinese)
+    pair or a message. Imported when first needed (the rules import this module's peers)."""
+    from vendorgov.audits.documents import SEVERITY_LABELS, SOURCE_LABELS
+    from vendorgov.contracts.rules import PENALTY_TRIGGERS
+    from vendorgov.surveys.rules import AUDIENCE_LABELS
+    from vendorgov.tenders.rules import EVALUATION_LABELS, METHOD_LABELS
+
+    return {
+        "method": METHOD_LABELS,
+        "evaluation_method": EVALUATION_LABELS,
+        "severity": SEVERITY_LABELS,
+        "source": SOURCE_LABELS,
+        "trigger": PENALTY_TRIGGERS,
+        "audience": AUDIENCE_LABELS,
+        "complaint_review": STATUS_LABELS,
+        "result": {"pass": N_("Pass"), "fail": N_("Fail"), "na": N_("Not applicable")},
+    }
+
+
 def _code_label(name: str, value: str) -> str:
-    """A category or qualification code by its label, any other text as it is."""
+    """A coded value (a category, a qualification, a method, a severity…) by its label, any
+    other text as it is."""
     if name in ("categories", "category"):
         return category_label(value)
     if name in ("kind", "qualification_types") and value in QUALIFICATION_KINDS:
         return pair_label(QUALIFICATION_KINDS[value])
-    return value
+    label = _value_labels().get(name, {}).get(value)
+    if isinstance(label, tuple):
+        return pair_label(label)
+    return _(label) if label else value
 
 
 def _record(item: dict) -> str:

@@ -13,10 +13,13 @@ from __future__ import annotations
 import time
 
 from vendorgov.accounts.tables import Account
+from vendorgov.i18n import N_, _
 
 PEOPLE_CACHE_SECONDS = 30.0
 
 _names: dict[str, str] = {}
+# The system's own actors (no account): named in the reader's language.
+SYSTEM_NAMES = {"bidder (sealed until opening)": N_("bidder (sealed until opening)")}
 _loaded_at: float | None = None
 
 
@@ -39,4 +42,6 @@ def forget() -> None:
 def display_name(username: str | None) -> str:
     if not username:
         return ""
+    if username in SYSTEM_NAMES:
+        return _(SYSTEM_NAMES[username])
     return _names.get(username, username)

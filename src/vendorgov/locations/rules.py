@@ -19,6 +19,9 @@ KIND_LABELS = {
     "floor": N_("floor"),
     "area": N_("area"),
 }
+# The import's headers as the interface names them: a file's headers are read in English or
+# Chinese alike (the column keys themselves are read too).
+HEADERS = {**KIND_LABELS, "code": N_("Code"), "pinyin": N_("Pinyin")}
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 PINYIN = re.compile(r"[A-Za-z]{0,40}")
 NAME_CHARS = 100

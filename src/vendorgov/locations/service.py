@@ -345,7 +345,12 @@ async def import_tree(actor: Principal, filename: str, data: bytes) -> Imported:
     moves under the row's parent, reactivates). All rows or none."""
     _ensure(actor, KEEPERS, EDIT)
     frame = intake.read_table(
-        filename, data, required=rules.REQUIRED, columns=rules.COLUMNS, what=N_("places")
+        filename,
+        data,
+        required=rules.REQUIRED,
+        columns=rules.COLUMNS,
+        headers=rules.HEADERS,
+        what=N_("places"),
     )
     records = frame.fillna("").astype(str).to_dict("records")
     rows, errors = rules.import_rows(records)

@@ -38,7 +38,7 @@ class LocationPages(Controller):
                 "places": places,
                 "parents": {kind: [p for p in every if p["kind"] == kind] for kind in rules.LEVELS},
                 "levels": rules.LEVELS,
-                "columns": rules.COLUMNS,
+                "columns": [rules.HEADERS[c] for c in rules.COLUMNS],
                 "q": q,
                 "under": under,
                 "inactive": inactive,
