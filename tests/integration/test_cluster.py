@@ -26,6 +26,8 @@ from tests.integration.test_sla_events import RESPOND, signed_contract, stored
 from vendorgov.settings import get_settings
 
 REDIS_URL = os.environ.get("VENDORGOV_TEST_REDIS_URL", "")
+# The tests read the English pages (the interface is Chinese unless the browser asks).
+ENGLISH = {"Accept-Language": "en"}
 
 pytestmark = pytest.mark.skipif(
     not (IS_POSTGRES and REDIS_URL),
@@ -99,7 +101,7 @@ async def test_sessions_csrf_limits_and_token_revocation_hold_across_hosts(hosts
     one, two = hosts.urls
     # One client for both hosts: cookies ignore the port, as a browser's do behind a load
     # balancer that sends each request to either host.
-    async with httpx.AsyncClient(follow_redirects=False, timeout=10) as browser:
+    async with httpx.AsyncClient(follow_redirects=False, timeout=10, headers=ENGLISH) as browser:
         logged_in = await _log_in(browser, one, "t.finance_c", PASSWORD, "10.1.0.1")
         assert logged_in.status_code in (302, 303), logged_in.text
         assert (await browser.get(f"{two}/tokens")).status_code == 200
@@ -131,7 +133,7 @@ async def test_sessions_csrf_limits_and_token_revocation_hold_across_hosts(hosts
 
     # Eleven failed logins from one client address, alternating between the hosts: the limit
     # of 10 a minute is counted once for both, so the eleventh is refused.
-    async with httpx.AsyncClient(follow_redirects=False, timeout=10) as attacker:
+    async with httpx.AsyncClient(follow_redirects=False, timeout=10, headers=ENGLISH) as attacker:
         codes = []
         for attempt in range(11):
             host = hosts.urls[attempt % 2]
@@ -146,7 +148,7 @@ async def test_sessions_csrf_limits_and_token_revocation_hold_across_hosts(hosts
 async def test_an_import_started_on_one_host_is_followed_to_its_end_on_the_other(hosts, world):
     one, two = hosts.urls
     contract = await signed_contract(world, [RESPOND])
-    async with httpx.AsyncClient(timeout=10) as browser:
+    async with httpx.AsyncClient(timeout=10, headers=ENGLISH) as browser:
         logged_in = await _log_in(browser, one, "t.supervisor", PASSWORD, "10.1.1.1")
         assert logged_in.status_code in (302, 303), logged_in.text
         job_id = await _upload(browser, one, contract, _csv(50))
@@ -190,7 +192,7 @@ async def test_a_worker_killed_mid_job_is_replaced_and_the_job_ends_once(hosts, 
     one, two = hosts.urls
     rows = 100_000
     contract = await signed_contract(world, [RESPOND])
-    async with httpx.AsyncClient(timeout=30) as browser:
+    async with httpx.AsyncClient(timeout=30, headers=ENGLISH) as browser:
         logged_in = await _log_in(browser, one, "t.supervisor", PASSWORD, "10.1.2.1")
         assert logged_in.status_code in (302, 303), logged_in.text
         job_id = await _upload(browser, one, contract, _csv(rows))
