@@ -204,3 +204,42 @@ def verdict(result: Result, floor: Result, ratio_target: float, p99_limit: float
         f"{ratio:.3f} (target ≥ {ratio_target:.2f}, p99 ≤ {p99_limit:.0f} ms) "
         f"{'PASS' if ok else 'FAIL'}"
     )
+
+
+def compare_main(
+    description: str,
+    heading: str,
+    run_backend,
+    floor_name: str,
+    ratio_target: float,
+    p99_limit: float,
+    default_backend: str = "all",
+) -> int:
+    """The command line of a wrk comparison: each backend's runs (`run_backend(backend,
+    duration, connections)` → {name: Result}) printed against the one named `floor_name`.
+    `heading` may use {connections}, {duration} and {cores}."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--backend", choices=("sqlite", "postgres", "all"), default=default_backend)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=64)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        print("wrk is not installed (apt-get install wrk; `make bench` does it)", file=sys.stderr)
+        return 2
+    backends = ["sqlite", "postgres"] if args.backend == "all" else [args.backend]
+    if "postgres" in backends and not postgres_available():
+        print("PostgreSQL does not answer on 127.0.0.1:5432: skipping it")
+        backends.remove("postgres")
+    print(
+        heading.format(connections=args.connections, duration=args.duration, cores=os.cpu_count())
+    )
+    print(HEADER)
+    for backend in backends:
+        results = run_backend(backend, args.duration, args.connections)
+        floor = results[floor_name]
+        for name, result in results.items():
+            judged = "" if result is floor else verdict(result, floor, ratio_target, p99_limit)
+            print(line(backend, name, result, judged), flush=True)
+    return 0

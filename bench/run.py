@@ -12,10 +12,8 @@ ratio to the floor with its target. `make bench` runs it; CI never does.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import shutil
 import sys
 from datetime import UTC, datetime, timedelta
 
@@ -91,34 +89,16 @@ def run_backend(backend: str, duration: int, connections: int) -> dict[str, load
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--backend", choices=("sqlite", "postgres", "all"), default="all")
-    parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=64)
-    args = parser.parse_args()
-    if not shutil.which("wrk"):
-        print("wrk is not installed (apt-get install wrk; `make bench` does it)", file=sys.stderr)
-        return 2
-    backends = ["sqlite", "postgres"] if args.backend == "all" else [args.backend]
-    if "postgres" in backends and not loadgen.postgres_available():
-        print("PostgreSQL does not answer on 127.0.0.1:5432: skipping it")
-        backends.remove("postgres")
-    print(
-        f"hot writes vs raw insert floor: {args.connections} connections, {args.duration} s "
-        f"each, {os.cpu_count()} cores, one server worker, demo data"
+    return loadgen.compare_main(
+        __doc__.split("\n")[0],
+        "hot writes vs raw insert floor: {connections} connections, {duration} s each, "
+        "{cores} cores, one server worker, demo data",
+        run_backend,
+        "raw floor",
+        RATIO_TARGET,
+        P99_LIMIT_MS,
+        default_backend="all",
     )
-    print(loadgen.HEADER)
-    for backend in backends:
-        results = run_backend(backend, args.duration, args.connections)
-        floor = results["raw floor"]
-        for name, result in results.items():
-            judged = (
-                ""
-                if result is floor
-                else loadgen.verdict(result, floor, RATIO_TARGET, P99_LIMIT_MS)
-            )
-            print(loadgen.line(backend, name, result, judged), flush=True)
-    return 0
 
 
 if __name__ == "__main__":
