@@ -106,7 +106,7 @@ async def sealed_tender(world) -> Sealed:
         vendor,
         tender_id,
         Decimal(PRICES[0]),
-        [("保洁人员工资", Decimal("900000.00")), ("耗材", Decimal("87654.32"))],
+        [("保洁人员工资", Decimal("901234.56")), ("耗材", Decimal("86419.76"))],
         [Upload(file_names[0], files[0])],
     )
     # Another cleaning company bids too.
@@ -144,7 +144,7 @@ async def sealed_tender(world) -> Sealed:
     bid_ids = [latest["bid_id"], replaced["bid_id"], other["bid_id"]]
     stored = await BidFile.select(BidFile.stored_file).where(BidFile.bid.is_in(bid_ids))
     leaks = [f.encode() for p in PRICES for f in price_forms(p)]
-    leaks += [b"87654.32", b"900000.00"]  # the price lines
+    leaks += [b"86419.76", b"901234.56"]  # the price lines
     leaks += [m.encode() for m in (*markers, other_marker)]
     leaks += [n.split("-", 1)[1].encode() for n in file_names]
     leaks += [base64.b64encode(f) for f in files]
