@@ -413,7 +413,9 @@ async def test_dashboards_are_bounded_and_link_to_the_filtered_lists(login, larg
         supervision = await c.get("/supervision")
     assert supervision.status_code == 200 and "/findings?status=open" in supervision.text
     assert "Inspections today (" in supervision.text
-    assert 0 < min(counts.values()) and max(counts.values()) <= 30
+    # A fixed handful whatever the data (the scaling tests above check the growth); one more
+    # when the per-process name cache is read again (at most every 30 s, before a request).
+    assert 0 < min(counts.values()) and max(counts.values()) <= 32
 
 
 async def test_filters_of_findings_notices_contracts_and_events(api, large):
