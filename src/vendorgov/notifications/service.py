@@ -62,28 +62,32 @@ async def notify(event: Event, audience: Audience) -> int:
     now = _now()
     settings = await _settings_of([p["user_id"] for p in people])
     robots = await _robots_for(audience)
+    items = [
+        Notification(
+            user=person["user_id"],
+            kind=event.kind,
+            params=event.params,
+            link=event.link,
+            key=f"{event.subject}:u{person['user_id']}",
+            created_at=now,
+        )
+        for person in people
+    ]
+    deliveries = [
+        delivery
+        for person in people
+        for delivery in _personal_deliveries(event, person, settings.get(person["user_id"]), now)
+    ] + [
+        _delivery(event, f"r{robot['id']}", robot["channel"], robot["url"], now, robot=robot["id"])
+        for robot in robots
+    ]
+    # One statement per table however many people hear of it (a tender reaches every vendor
+    # of its category); keys already there (a trigger run again) are skipped.
     async with db.transaction():
-        for person in people:
-            await Notification.insert(
-                Notification(
-                    user=person["user_id"],
-                    kind=event.kind,
-                    params=event.params,
-                    link=event.link,
-                    key=f"{event.subject}:u{person['user_id']}",
-                    created_at=now,
-                )
-            ).on_conflict(action="DO NOTHING")
-            for delivery in _personal_deliveries(
-                event, person, settings.get(person["user_id"]), now
-            ):
-                await Delivery.insert(delivery).on_conflict(action="DO NOTHING")
-        for robot in robots:
-            await Delivery.insert(
-                _delivery(
-                    event, f"r{robot['id']}", robot["channel"], robot["url"], now, robot=robot["id"]
-                )
-            ).on_conflict(action="DO NOTHING")
+        if items:
+            await Notification.insert(*items).on_conflict(action="DO NOTHING")
+        if deliveries:
+            await Delivery.insert(*deliveries).on_conflict(action="DO NOTHING")
     return len(people)
 
 
