@@ -23,6 +23,7 @@ from tests.integration.test_payment_disputes import (  # noqa: F401 (window: a f
     vendor_user,
     window,
 )
+from tests.integration.test_payment_runs import october_contract
 from tests.integration.test_races import _notice
 from tests.integration.test_tenders import bidder, evaluators, published
 from vendorgov.accounts import service as accounts
@@ -110,6 +111,52 @@ async def test_the_inbox_bell_open_and_read_and_nobody_elses(app, world, api):
     assert mine.status_code == 404
 
 
+async def test_many_events_at_once_reach_only_their_own_audiences(world):
+    """A run's statements approved together: each vendor hears of its own statement only,
+    the actor never, and a role's robot only of the events addressed to its role."""
+    a1 = await new_person(world, "vendor", world.vendor_a)
+    b1 = await new_person(world, "vendor", world.vendor_b)
+    finance = await new_person(world, "finance")
+    robot = GroupRobot(name="财务群", channel="webhook", url="json://127.0.0.1:9/x", role="finance")
+    await robot.save()
+    try:
+        subject = unique("many")
+        params = {"number": "HT-9", "ends": "2027-01-01", "vendor": "某公司"}
+        written = await service.notify_many(
+            [
+                (
+                    Event("contract.expiring", f"{subject}:a", params),
+                    Audience(vendor_ids=(world.vendor_a,)),
+                ),
+                (
+                    Event("contract.expiring", f"{subject}:b", params),
+                    Audience(vendor_ids=(world.vendor_b,)),
+                ),
+                (
+                    Event("contract.expiring", f"{subject}:f", params),
+                    Audience(roles=(Role.finance,), not_user=finance.user_id),
+                ),
+            ]
+        )
+        keys = {
+            r["key"]
+            for r in await Notification.select(Notification.key).where(
+                Notification.key.like(f"{subject}:%")
+            )
+        }
+        assert f"{subject}:a:u{a1.user_id}" in keys and f"{subject}:b:u{b1.user_id}" in keys
+        assert f"{subject}:a:u{b1.user_id}" not in keys and f"{subject}:b:u{a1.user_id}" not in keys
+        assert not [k for k in keys if k.endswith(f":u{finance.user_id}")]
+        assert written == len(keys)
+        robot_keys = {
+            r["key"] for r in await Delivery.select(Delivery.key).where(Delivery.robot == robot.id)
+        }
+        assert robot_keys == {f"{subject}:f:r{robot.id}:webhook"}
+        assert await service.notify_many([]) == 0
+    finally:
+        await GroupRobot.update({GroupRobot.active: False}).where(GroupRobot.id == robot.id)
+
+
 async def test_two_reads_at_once_keep_one_time(world, api):
     me = world.principals["auditor"]
     await service.notify(
@@ -175,6 +222,7 @@ async def test_notice_issued_answered_failed_overdue_and_due_soon(world):
 async def test_month_end_computed_returned_approved_and_disputes(world):
     computing, second = world.principals["finance"], world.principals["finance_b"]
     vendor_id, vendor, _ = await vendor_user(world)
+    await october_contract(world, vendor_id)  # in force in April too, whatever ran before
     # Computed through the job, as the month-end page starts it: the other finance users hear.
     job_id = await payment_jobs.start_month_end(computing, Month.parse("2026-04"), None, "通知测试")
     await worker.wait(job_id, timeout=120)

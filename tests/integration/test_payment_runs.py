@@ -181,6 +181,12 @@ async def test_two_person_approval_lock_and_new_revision_with_diff(world):
         await payments.compute_run(finance, Month.parse("2026-12"), [contract_id])
     with pytest.raises(Forbidden):
         await payments.compute_run(world.principals["supervisor"], OCTOBER, [contract_id])
+    # A month before any contract: a clear refusal naming the month, nothing written.
+    runs_before = (await payments.runs(finance)).total
+    with pytest.raises(InvalidInput, match="no contract was in force in 2015-03") as refused:
+        await payments.compute_run(finance, Month.parse("2015-03"), None)
+    assert refused.value.errors[0].rule == "no_contracts"
+    assert (await payments.runs(finance)).total == runs_before
 
     vendor = (await payments.statements_for_vendor(world.principals["vendor"])).items
     assert {s["contract"] for s in vendor} == {contract_id}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.money import cents
-from vendorgov.notifications.service import Audience, Event, notify
+from vendorgov.notifications.service import Audience, Event, notify, notify_many
 from vendorgov.payments.tables import Statement
 
 
@@ -43,20 +43,24 @@ async def statements_approved(run_id: int, month: str) -> None:
         Statement.vendor_id,
         Statement.net,
     ).where(Statement.run == run_id)
-    for row in rows:
-        await notify(
-            Event(
-                "statement.approved",
-                f"run:{run_id}:statement:{row['contract']}",
-                {
-                    "month": month,
-                    "contract": row["number"],
-                    "net": f"¥{cents(row['net']):,}",
-                },
-                "/statements",
-            ),
-            Audience(vendor_ids=(row["vendor_id"],)),
-        )
+    await notify_many(
+        [
+            (
+                Event(
+                    "statement.approved",
+                    f"run:{run_id}:statement:{row['contract']}",
+                    {
+                        "month": month,
+                        "contract": row["number"],
+                        "net": f"¥{cents(row['net']):,}",
+                    },
+                    "/statements",
+                ),
+                Audience(vendor_ids=(row["vendor_id"],)),
+            )
+            for row in rows
+        ]
+    )
 
 
 async def _contract_number(run_id: int, contract_id: int) -> str:

@@ -269,6 +269,15 @@ async def compute_run(
             "required",
             _("Reason: %(month)s is approved; say why it is computed again.", month=month),
         )
+    if not chosen:
+        raise InvalidInput.single(
+            "month",
+            "no_contracts",
+            _(
+                "Month: no contract was in force in %(month)s; there is nothing to compute.",
+                month=month,
+            ),
+        )
     ids = [c["id"] for c in chosen]
     signed = await contracts.signed_versions_of(ids)
     # Every contract is checked before anything is written, the SLA results included.
