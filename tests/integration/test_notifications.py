@@ -24,7 +24,7 @@ from tests.integration.test_payment_disputes import (  # noqa: F401 (window: a f
     window,
 )
 from tests.integration.test_payment_runs import october_contract
-from tests.integration.test_races import _notice
+from tests.integration.test_races import _notice, loser, race
 from tests.integration.test_tenders import bidder, evaluators, published
 from vendorgov.accounts import service as accounts
 from vendorgov.accounts.roles import Role
@@ -34,7 +34,12 @@ from vendorgov.audits.tables import Notice
 from vendorgov.jobs import worker
 from vendorgov.notifications import delivery, service
 from vendorgov.notifications.service import Audience, Event
-from vendorgov.notifications.tables import Delivery, GroupRobot, Notification
+from vendorgov.notifications.tables import (
+    Delivery,
+    GroupRobot,
+    Notification,
+    NotificationSettings,
+)
 from vendorgov.payments import disputes
 from vendorgov.payments import jobs as payment_jobs
 from vendorgov.payments import service as payments
@@ -571,3 +576,55 @@ async def test_settings_and_robots_refuse_bad_input_on_the_page(world, login):
     assert log.status_code == 200
     async with login("supervisor") as c:
         assert (await c.get("/notifications/robots")).status_code == 403
+
+
+async def test_two_saves_of_settings_at_once_leave_one_row(world, login):
+    person = await new_person(world, "supervisor")
+    async with login(person.username.removeprefix("t.")) as c:
+        token = await csrf_token(c, "/settings/notifications")
+        codes, _ = await race(
+            *(
+                c.post(
+                    "/settings/notifications",
+                    data={"_csrf_token": token, "phone": phone, "sms_on": "on"},
+                )
+                for phone in ("13900000001", "13900000002")
+            )
+        )
+    assert codes == [200, 200]  # each saved, then shown its page
+    (row,) = await NotificationSettings.select().where(NotificationSettings.user == person.user_id)
+    assert row["phone"] in {"13900000001", "13900000002"} and row["sms_on"]
+
+
+async def test_the_same_robot_added_twice_at_once_is_added_once(world, login):
+    key = unique("k")
+    form = {
+        "name": "保洁主管群",
+        "channel": "wecom",
+        "address": f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={key}",
+        "role": "supervisor",
+    }
+    async with login("admin") as c:
+        token = await csrf_token(c, "/notifications/robots")
+        codes, responses = await race(
+            *(c.post("/notifications/robots", data={"_csrf_token": token, **form}) for _ in "ab")
+        )
+        assert codes == [200, 409], [r.text[:300] for r in responses]
+        assert "already added" in loser(responses).text
+        (robot,) = await GroupRobot.select().where(GroupRobot.url == f"wecombot://{key}")
+        # Switched off, it may be added again; the old one then cannot come back on.
+        await c.post(
+            f"/notifications/robots/{robot['id']}",
+            data={"_csrf_token": token, "action": "deactivate"},
+        )
+        again = await c.post("/notifications/robots", data={"_csrf_token": token, **form})
+        back = await c.post(
+            f"/notifications/robots/{robot['id']}",
+            data={"_csrf_token": token, "action": "activate"},
+        )
+    assert again.status_code == 200
+    assert back.status_code == 409 and "switch that one off first" in back.text
+    active = await GroupRobot.select().where(
+        (GroupRobot.url == f"wecombot://{key}") & (GroupRobot.active == True)  # noqa: E712
+    )
+    assert len(active) == 1 and active[0]["id"] != robot["id"]

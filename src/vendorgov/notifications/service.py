@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from vendorgov import db, paging
 from vendorgov.accounts import service as accounts
 from vendorgov.accounts.roles import Principal, Role
-from vendorgov.errors import Collector, NotFound
+from vendorgov.errors import Collector, Conflict, NotFound
 from vendorgov.i18n import DEFAULT_LOCALE, N_, _, using_locale
 from vendorgov.notifications import rules
 from vendorgov.notifications.tables import (
@@ -357,16 +357,32 @@ async def add_robot(name: str, channel: str, address: str, role: str, vendor_id:
     robot = GroupRobot(
         name=name.strip(), channel=channel, url=url, role=role or None, vendor=vendor_id
     )
-    await robot.save()
+    try:
+        await robot.save()
+    except Exception as error:
+        # The unique index on active robots' addresses decides, also between two
+        # administrators adding the same robot at once.
+        if db.is_unique_violation(error):
+            raise Conflict(
+                _("This robot is already added; switch it on or off in the list instead.")
+            ) from error
+        raise
     return robot.id
 
 
 async def set_robot_active(robot_id: int, active: bool) -> None:
-    done = (
-        await GroupRobot.update({GroupRobot.active: active})
-        .where(GroupRobot.id == robot_id)
-        .returning(GroupRobot.id)
-    )
+    try:
+        done = (
+            await GroupRobot.update({GroupRobot.active: active})
+            .where(GroupRobot.id == robot_id)
+            .returning(GroupRobot.id)
+        )
+    except Exception as error:
+        if db.is_unique_violation(error):
+            raise Conflict(
+                _("Another robot with this address is on; switch that one off first.")
+            ) from error
+        raise
     if not done:
         raise NotFound(N_("robot"), robot_id)
 
