@@ -261,6 +261,11 @@ def _separator() -> str:
     return "、" if current_locale.get() == "zh_CN" else ", "
 
 
+def joined(items) -> str:
+    """Words listed in a sentence of the current language: 保洁、安保 or cleaning, security."""
+    return _separator().join(str(item) for item in items)
+
+
 @cache
 def _value_labels() -> dict[str, dict[str, Any]]:
     """The labels of the coded values the services record, by field: an (English, Chinese)
