@@ -86,5 +86,7 @@ def member_of(kind: type[E], value: str, field: str, rule: str = "one_of") -> E:
         return kind(value)
     except ValueError:
         raise InvalidInput.single(
-            field, rule, f"one of {', '.join(m.value for m in kind)}"
+            field,
+            rule,
+            _("Choose one of: %(values)s.", values=", ".join(m.value for m in kind)),
         ) from None

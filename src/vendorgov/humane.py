@@ -236,6 +236,22 @@ def field_label(name: str) -> str:
     return words[:1].upper() + words[1:]
 
 
+# A message that names its field already starts with the label and a colon ("Reason: …").
+_LABELLED = re.compile(r"[^:：;；。.,，]{1,40}[:：]")
+
+
+def field_message(message: str, field: str = "") -> str:
+    """A field's message as a list of errors shows it: led by the field's label unless the
+    message names it already, never by the field's code."""
+    if not field or field == "_" or _LABELLED.match(message):
+        return message
+    return f"{field_label(field)}{_separator_colon()}{message}"
+
+
+def _separator_colon() -> str:
+    return "：" if current_locale.get() == "zh_CN" else ": "
+
+
 def status_label(code: str) -> str:
     """A status code as the glossary words it, in the current language."""
     return _(STATUS_LABELS[code]) if code in STATUS_LABELS else code
@@ -259,6 +275,11 @@ def _is_money(name: str) -> bool:
 
 def _separator() -> str:
     return "、" if current_locale.get() == "zh_CN" else ", "
+
+
+def joined(items) -> str:
+    """Words listed in a sentence of the current language: 保洁、安保 or cleaning, security."""
+    return _separator().join(str(item) for item in items)
 
 
 @cache

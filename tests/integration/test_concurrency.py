@@ -117,7 +117,7 @@ async def test_a_failing_writer_in_a_shared_commit_loses_only_its_own_work(world
         fails_after_its_audit_entry(),
         return_exceptions=True,
     )
-    assert isinstance(results[2], Conflict) and "uscc" in str(results[2])
+    assert isinstance(results[2], Conflict) and "already registered" in str(results[2])
     assert isinstance(results[-1], RuntimeError)
     saved = [r for r in results if isinstance(r, int)]
     assert len(saved) == 5

@@ -219,7 +219,7 @@ async def test_concurrent_edit_of_a_draft_gets_409_with_what_changed(api, world)
             url, json={**terms_v1(terms_text="另一位采购专员的修改"), "revision": 1}
         )
         assert theirs.status_code == 409
-        assert "monthly_fee: 128000.00 → 129500.00" in theirs.json()["detail"]
+        assert "Monthly fee: ¥128,000.00 → ¥129,500.00" in theirs.json()["detail"]
         detail = (await first.get(f"/api/contracts/{contract_id}")).json()
     kept = detail["versions"][0]
     assert kept["revision"] == 2 and kept["terms"]["monthly_fee"] == "129500.00"

@@ -202,7 +202,7 @@ async def test_notice_life_cycle_with_a_failed_verification_and_isolation(api, w
     assert datetime.fromisoformat(seen["deadline"]) - issued_at == timedelta(hours=72)
     assert seen["number"].startswith("ZG-")
     assert empty.status_code == 422 and answered.json() == {"status": "responded"}
-    assert self_verify.status_code == 409 and "only the supervisor" in self_verify.json()["detail"]
+    assert self_verify.status_code == 409 and "Only a supervisor" in self_verify.json()["detail"]
 
     async with api("vendor_b") as c:
         assert (await c.get(f"/api/notices/{notice_id}")).status_code == 404

@@ -70,7 +70,7 @@ async def test_two_saves_of_a_vendor_from_one_revision_lose_nothing(api, world):
     won = next(r for r in responses if r.status_code == 200)
     assert stored["revision"] == won.json()["revision"] == revision + 1
     assert (stored["phone"], stored["address"]).count("") == 1  # exactly one edit, kept
-    kept = "phone" if stored["phone"] else "address"
+    kept = "Phone" if stored["phone"] else "Address"
     assert kept in refused.json()["detail"]  # the refusal says what the other save changed
     assert (await actions("vendor", vendor_id)).count("update") == 1
 
@@ -207,7 +207,7 @@ async def test_two_saves_of_a_draft_from_one_revision_lose_nothing(api, world):
         stored = (await c.get(f"/api/contracts/{contract_id}")).json()["versions"][0]
     assert codes == [200, 409], [r.text for r in responses]
     detail = loser(responses).json()["detail"]
-    assert "revision" in detail and "monthly_fee" in detail  # what the other save changed
+    assert "revision" in detail and "Monthly fee" in detail  # what the other save changed
     won = next(r for r in responses if r.status_code == 200)
     assert stored["revision"] == won.json()["revision"] == 2
     assert Decimal(str(stored["terms"]["monthly_fee"])) in (Decimal("99000"), Decimal("97500"))
@@ -411,7 +411,7 @@ async def test_verified_not_fixed_twice_at_once_counts_once(api, world):
         api, "supervisor", notice_id, {"action": "verify_failed", "note": "复查仍有积水"}
     )
     assert codes == [200, 409], [r.text for r in responses]
-    assert "issued" in loser(responses).json()["detail"]
+    assert "Issued" in loser(responses).json()["detail"]
     assert (await actions("notice", notice_id)).count("verify_failed") == 1
 
 
@@ -450,7 +450,7 @@ async def test_a_d_grade_draft_issued_twice_at_once_is_issued_once(api, world):
         {"action": "issue", "severity": "critical"},
     )
     assert codes == [200, 409], [r.text for r in responses]
-    assert "issued" in loser(responses).json()["detail"]
+    assert "Issued" in loser(responses).json()["detail"]
     assert (await actions("notice", notice_id)).count("issue") == 1
 
 

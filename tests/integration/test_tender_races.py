@@ -103,7 +103,7 @@ async def test_two_publishes_one_wins(world, api):
     async with api("procurement") as c:
         responses = await twice(c, f"/api/tenders/{tender_id}/publish")
     assert codes(responses) == [200, 409], [r.text for r in responses]
-    assert "published" in loser(responses).json()["detail"]
+    assert "Published" in loser(responses).json()["detail"]
     assert await audit_count("tender", tender_id) == 2  # create, publish
     assert (await audit.verify()).intact
 
@@ -118,7 +118,7 @@ async def test_two_cancels_one_wins_and_its_reason_stays(world, api):
             ]
         )
     assert codes(responses) == [200, 409], [r.text for r in responses]
-    assert "cancelled" in loser(responses).json()["detail"]
+    assert "Cancelled" in loser(responses).json()["detail"]
     (cancelled,) = await actions("tender", tender_id, "cancel")
     row = await Tender.select(Tender.closed_reason).where(Tender.id == tender_id).first()
     assert row["closed_reason"] == cancelled["after"]["closed_reason"]
@@ -187,7 +187,7 @@ async def test_two_closings_close_once(world, api):
     async with api("procurement") as c:
         responses = await twice(c, f"/api/tenders/{tender_id}/close")
     assert codes(responses) == [200, 409], [r.text for r in responses]
-    assert "evaluated" in loser(responses).json()["detail"]
+    assert "Evaluated" in loser(responses).json()["detail"]
     assert len(await actions("tender", tender_id, "close_evaluation")) == 1
 
 
@@ -197,7 +197,7 @@ async def test_two_awards_make_one_contract(world, api):
     async with api("procurement") as c:
         responses = await twice(c, f"/api/tenders/{tender_id}/award", {"bid_id": first["id"]})
     assert codes(responses) == [201, 409], [r.text for r in responses]
-    assert "awarded" in loser(responses).json()["detail"]
+    assert "Awarded" in loser(responses).json()["detail"]
     assert await Contract.count().where(Contract.tender_id == tender_id) == 1
     assert len(await actions("tender", tender_id, "award")) == 1
     assert (await audit.verify()).intact

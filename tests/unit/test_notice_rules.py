@@ -65,14 +65,14 @@ def test_the_vendor_acknowledges_and_responds_a_supervisor_verifies():
 @pytest.mark.parametrize(
     ("status", "action", "party", "reason"),
     [
-        (NoticeStatus.responded, NoticeAction.verify_passed, "vendor", "only the supervisor"),
-        (NoticeStatus.issued, NoticeAction.acknowledge, "supervisor", "only the vendor"),
+        (NoticeStatus.responded, NoticeAction.verify_passed, "vendor", "Only a supervisor"),
+        (NoticeStatus.issued, NoticeAction.acknowledge, "supervisor", "Only the vendor"),
         (NoticeStatus.closed, NoticeAction.respond, "vendor", "closed"),
-        (NoticeStatus.acknowledged, NoticeAction.verify_passed, "supervisor", "responded"),
-        (NoticeStatus.acknowledged, NoticeAction.acknowledge, "vendor", "issued"),
+        (NoticeStatus.acknowledged, NoticeAction.verify_passed, "supervisor", "Responded"),
+        (NoticeStatus.acknowledged, NoticeAction.acknowledge, "vendor", "Issued"),
         (NoticeStatus.issued, NoticeAction.acknowledge, "vendor", None),
         # Drafts: only a supervisor issues or discards them; the vendor cannot act on one.
-        (NoticeStatus.draft, NoticeAction.issue, "vendor", "only the supervisor"),
+        (NoticeStatus.draft, NoticeAction.issue, "vendor", "Only a supervisor"),
         (NoticeStatus.draft, NoticeAction.acknowledge, "vendor", "is a draft"),
         (NoticeStatus.draft, NoticeAction.verify_passed, "supervisor", "is a draft"),
         (NoticeStatus.issued, NoticeAction.issue, "supervisor", "cannot be issued now"),

@@ -10,7 +10,7 @@ from litestar.params import FromQuery
 from piccolo.columns.combination import WhereRaw
 
 from vendorgov import db, paging
-from vendorgov.accounts.roles import Principal, Role
+from vendorgov.accounts.roles import Principal, Role, role_label
 from vendorgov.audits import rules
 from vendorgov.audits.access import SUPERVISORS, notices_of_own_findings, own_findings
 from vendorgov.audits.notices import overdue
@@ -18,6 +18,7 @@ from vendorgov.audits.rules import NoticeStatus
 from vendorgov.audits.service import with_places
 from vendorgov.audits.tables import AuditAssignment, Finding, Notice
 from vendorgov.errors import Forbidden, InvalidInput
+from vendorgov.i18n import N_, _
 from vendorgov.locations import service as locations
 from vendorgov.paging import Page, PageRequest
 from vendorgov.settings import get_settings
@@ -60,7 +61,7 @@ def _of_vendor(table, vendor_id: int) -> WhereRaw:
 def _ensure_reader(actor: Principal, what: str) -> None:
     if actor.role not in (*SUPERVISORS, Role.procurement, Role.finance, Role.auditor):
         if not actor.is_vendor:
-            raise Forbidden(f"the {actor.role.value} role has no access to {what}")
+            raise Forbidden(_(what, role=role_label(actor.role)))
 
 
 async def finding_page(
@@ -82,7 +83,7 @@ async def finding_page(
     """Findings newest first, each with its `place`; a vendor sees its own contracts' findings
     only, an auditor the findings it recorded. `location_id` keeps those in that place's
     subtree."""
-    _ensure_reader(actor, "findings")
+    _ensure_reader(actor, N_("The %(role)s role has no access to findings."))
     where = paging.day_range(Finding.found_at, found_from, found_to, get_settings().zone)
     if actor.is_vendor:
         where.append(_of_vendor(Finding, actor.vendor_id))
@@ -140,9 +141,11 @@ async def notice_page(
     """Notices by deadline, each flagged overdue or due within 24 hours; a vendor never sees
     drafts or discarded ones; an auditor sees the notices its findings are on (their
     follow-up)."""
-    _ensure_reader(actor, "notices")
+    _ensure_reader(actor, N_("The %(role)s role has no access to notices."))
     if due not in ("", *DUE):
-        raise InvalidInput.single("due", "one_of", f"one of {', '.join(DUE)}")
+        raise InvalidInput.single(
+            "due", "one_of", _("Due: overdue, soon (within 24 hours), or empty for all.")
+        )
     where = []
     if actor.is_vendor:
         where.append(_of_vendor(Notice, actor.vendor_id))
@@ -202,7 +205,12 @@ async def assignment_page(
     if actor.role is Role.auditor:
         where.append(AuditAssignment.auditor_id == actor.user_id)
     elif actor.role not in SUPERVISORS:
-        raise Forbidden(f"the {actor.role.value} role has no access to audit assignments")
+        raise Forbidden(
+            _(
+                "The %(role)s role has no access to audit assignments.",
+                role=role_label(actor.role),
+            )
+        )
     if assignment_id is not None:
         where.append(AuditAssignment.id == assignment_id)
     q = q.strip()

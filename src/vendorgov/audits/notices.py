@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from vendorgov import db
 from vendorgov.accounts import service as accounts
-from vendorgov.accounts.roles import Principal, Role
+from vendorgov.accounts.roles import Principal, Role, role_label
 from vendorgov.audit import service as audit
 from vendorgov.audits import alerts, rules
 from vendorgov.audits.access import SUPERVISORS, own_findings
@@ -23,6 +23,8 @@ from vendorgov.audits.tables import Finding, Notice, NoticeStep
 from vendorgov.contracts import service as contracts
 from vendorgov.errors import Conflict, Forbidden, InvalidInput, NotFound, member_of
 from vendorgov.files import service as files
+from vendorgov.humane import joined
+from vendorgov.i18n import N_, _
 from vendorgov.locations import service as locations
 from vendorgov.settings import get_settings
 
@@ -41,9 +43,11 @@ async def issue_notice(actor: Principal, finding_ids: list[int]) -> int:
     """Group open findings of one contract into a notice; its deadline is the earliest of
     their severities' deadlines in the contract version in force today."""
     if actor.role not in SUPERVISORS:
-        raise Forbidden(f"the {actor.role.value} role does not issue notices")
+        raise Forbidden(_("The %(role)s role does not issue notices.", role=role_label(actor.role)))
     if not finding_ids:
-        raise InvalidInput.single("finding_ids", "required", "choose the findings to notify")
+        raise InvalidInput.single(
+            "finding_ids", "required", _("Findings: choose the findings the notice is about.")
+        )
     async with db.transaction():
         # Locked (in id order, so two overlapping issues cannot deadlock): a second notice for
         # the same findings waits, then sees them on the first one and is refused.
@@ -52,19 +56,25 @@ async def issue_notice(actor: Principal, finding_ids: list[int]) -> int:
         )
         missing = set(finding_ids) - {r["id"] for r in rows}
         if missing:
-            raise NotFound("finding", ", ".join(map(str, sorted(missing))))
+            raise NotFound(N_("finding"), joined(sorted(missing)))
         contract_ids = {r["contract"] for r in rows}
         if len(contract_ids) > 1:
             raise InvalidInput.single(
                 "finding_ids",
                 "one_contract",
-                "a notice goes to one vendor: these findings belong to "
-                f"{len(contract_ids)} contracts",
+                _(
+                    "Findings: a notice goes to one vendor, but these findings belong to "
+                    "%(n)s contracts; choose findings of one contract.",
+                    n=len(contract_ids),
+                ),
             )
         taken = [r["id"] for r in rows if r["status"] != "open"]
         if taken:
             raise Conflict(
-                f"finding_ids: findings {', '.join(map(str, taken))} are already on a notice"
+                _(
+                    "Findings %(ids)s are already on a notice; choose open findings only.",
+                    ids=joined(taken),
+                )
             )
         (contract_id,) = contract_ids
         contract = await contracts.require_readable(actor, contract_id)
@@ -74,7 +84,13 @@ async def issue_notice(actor: Principal, finding_ids: list[int]) -> int:
         )
         if in_force is None:
             raise InvalidInput.single(
-                "finding_ids", "in_force", f"contract {contract['number']} has no version in force"
+                "finding_ids",
+                "in_force",
+                _(
+                    "Findings: contract %(number)s has no signed version in force today, so "
+                    "there is no deadline to give; sign a version first.",
+                    number=contract["number"],
+                ),
             )
         deadline = rules.notice_deadline(
             now, [Severity(r["severity"]) for r in rows], in_force.terms.deadlines
@@ -126,7 +142,9 @@ async def draft_grade_notices(
     score and run, otherwise (issued or discarded) it is left as it is. Runs inside the
     approval's transaction. Returns the ids of the notices drafted or updated."""
     if actor.role not in (Role.admin, Role.finance):
-        raise Forbidden(f"the {actor.role.value} role does not approve month-ends")
+        raise Forbidden(
+            _("The %(role)s role does not approve month-ends.", role=role_label(actor.role))
+        )
     graded_d = [o for o in outcomes if o.grade == rules.GRADE_FOR_NOTICE]
     if not graded_d:
         return []
@@ -212,7 +230,7 @@ async def _notice_row(notice_id: int) -> dict:
         .first()
     )
     if row is None:
-        raise NotFound("notice", notice_id)
+        raise NotFound(N_("notice"), notice_id)
     return row
 
 
@@ -220,12 +238,14 @@ def _ensure_notice_reader(actor: Principal, row: dict) -> None:
     if actor.is_vendor:
         # Another vendor's notice, or one not sent yet (a draft), does not exist for them.
         if actor.vendor_id != row["vendor_id"] or not rules.sent(row["status"]):
-            raise NotFound("notice", row["id"])
+            raise NotFound(N_("notice"), row["id"])
         return
     if actor.role is Role.auditor:
         return  # get_notice shows it only with the auditor's own findings on it
     if actor.role not in (*SUPERVISORS, Role.procurement, Role.finance):
-        raise Forbidden(f"the {actor.role.value} role has no access to notices")
+        raise Forbidden(
+            _("The %(role)s role has no access to notices.", role=role_label(actor.role))
+        )
 
 
 def overdue(row: dict, at: datetime | None = None) -> bool:
@@ -245,7 +265,7 @@ async def get_notice(actor: Principal, notice_id: int) -> dict:
         on_notice &= own_findings(actor)
     found = await with_places(await Finding.select().where(on_notice).order_by(Finding.id))
     if actor.role is Role.auditor and not found:
-        raise NotFound("notice", notice_id)
+        raise NotFound(N_("notice"), notice_id)
     # People by name and role (§1: never a login name): who issued it, who did each step.
     named = await accounts.people([row["issued_by"], *(s["actor"] for s in steps)])
     for step in steps:
@@ -284,19 +304,27 @@ async def act(
         _ensure_notice_reader(actor, row)
         party = "vendor" if actor.is_vendor else "supervisor" if actor.role in SUPERVISORS else ""
         if not party:
-            raise Forbidden(f"the {actor.role.value} role does not act on notices")
+            raise Forbidden(
+                _("The %(role)s role does not act on notices.", role=role_label(actor.role))
+            )
         try:
             status = rules.next_status(NoticeStatus(row["status"]), step, party)
         except rules.TransitionRefused as refused:
-            raise Conflict(f"action: {refused}") from None
+            raise Conflict(str(refused)) from None
         if step is NoticeAction.respond and not note.strip():
-            raise InvalidInput.single("note", "required", "describe what was done to fix it")
+            raise InvalidInput.single(
+                "note", "required", _("Response: describe what was done to fix the findings.")
+            )
         if step is NoticeAction.discard and not note.strip():
-            raise InvalidInput.single("note", "required", "say why the draft is not sent")
+            raise InvalidInput.single(
+                "note", "required", _("Reason: say why the draft is not sent.")
+            )
         if step is NoticeAction.issue:
             chosen = severity or row["severity"] or Severity.major.value
             if chosen not in {s.value for s in Severity}:
-                raise InvalidInput.single("severity", "one_of", "minor, major or critical")
+                raise InvalidInput.single(
+                    "severity", "one_of", _("Severity: choose minor, major or critical.")
+                )
         evidence = [u for u in evidence or [] if u.data]
         for upload in evidence:
             files.check_upload("evidence", upload)
@@ -371,5 +399,5 @@ async def evidence(actor: Principal, notice_id: int, file_id: str) -> files.Stor
     """A file the vendor attached to its response, to whoever may read the notice."""
     notice = await get_notice(actor, notice_id)
     if not any(file_id in step["evidence"] for step in notice["steps"]):
-        raise NotFound("evidence", file_id)
+        raise NotFound(N_("evidence"), file_id)
     return await files.content(uuid.UUID(file_id))

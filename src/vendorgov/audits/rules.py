@@ -10,6 +10,8 @@ from decimal import Decimal
 from enum import StrEnum
 
 from vendorgov.contracts.rules import Deadlines
+from vendorgov.humane import joined, status_label
+from vendorgov.i18n import N_, _
 
 
 class Severity(StrEnum):
@@ -79,13 +81,31 @@ TRANSITIONS: dict[NoticeAction, tuple[frozenset[NoticeStatus], str, NoticeStatus
 }
 
 
-DONE = {
-    NoticeAction.issue: "issued",
-    NoticeAction.discard: "discarded",
-    NoticeAction.acknowledge: "acknowledged",
-    NoticeAction.respond: "responded to",
-    NoticeAction.verify_passed: "verified",
-    NoticeAction.verify_failed: "verified",
+# Why an action is refused in a status it does not apply to (the statuses it applies to).
+NOT_NOW = {
+    NoticeAction.issue: N_(
+        "A notice that is %(status)s cannot be issued now (possible when it is %(allowed)s)."
+    ),
+    NoticeAction.discard: N_(
+        "A notice that is %(status)s cannot be discarded now (possible when it is %(allowed)s)."
+    ),
+    NoticeAction.acknowledge: N_(
+        "A notice that is %(status)s cannot be acknowledged now (possible when it is %(allowed)s)."
+    ),
+    NoticeAction.respond: N_(
+        "A notice that is %(status)s cannot be responded to now (possible when it is %(allowed)s)."
+    ),
+    NoticeAction.verify_passed: N_(
+        "A notice that is %(status)s cannot be verified now (possible when it is %(allowed)s)."
+    ),
+    NoticeAction.verify_failed: N_(
+        "A notice that is %(status)s cannot be verified now (possible when it is %(allowed)s)."
+    ),
+}
+# Who may take an action, when another party tries it.
+ONLY_BY = {
+    "vendor": N_("Only the vendor acknowledges and responds to a notice."),
+    "supervisor": N_("Only a supervisor issues, discards or verifies a notice."),
 }
 
 
@@ -96,19 +116,22 @@ class TransitionRefused(ValueError):
 def next_status(status: NoticeStatus, action: NoticeAction, party: str) -> NoticeStatus:
     allowed_from, by, target = TRANSITIONS[action]
     if party != by:
-        raise TransitionRefused(f"only the {by} may {action.value.replace('_', ' ')} a notice")
+        raise TransitionRefused(_(ONLY_BY[by]))
     if status not in allowed_from:
         if status is NoticeStatus.closed:
-            raise TransitionRefused("the notice is closed: nothing more can be done with it")
+            raise TransitionRefused(_("The notice is closed: nothing more can be done with it."))
         if status is NoticeStatus.discarded:
-            raise TransitionRefused("the draft was discarded: nothing more can be done with it")
+            raise TransitionRefused(_("The draft was discarded: nothing more can be done with it."))
         if status is NoticeStatus.draft:
             raise TransitionRefused(
-                "the notice is a draft: a supervisor issues it to the vendor or discards it"
+                _("The notice is a draft: a supervisor issues it to the vendor or discards it.")
             )
         raise TransitionRefused(
-            f"a notice that is {status.value} cannot be {DONE[action]} now "
-            f"(possible from: {', '.join(sorted(s.value for s in allowed_from))})"
+            _(
+                NOT_NOW[action],
+                status=status_label(status.value),
+                allowed=joined(status_label(s.value) for s in sorted(allowed_from)),
+            )
         )
     return target
 

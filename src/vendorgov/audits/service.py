@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from vendorgov import db
-from vendorgov.accounts.roles import Principal, Role
+from vendorgov.accounts.roles import Principal, Role, role_label
 from vendorgov.audit import service as audit
 from vendorgov.audits.access import SUPERVISORS
 from vendorgov.audits.assignments import assignment_covering
@@ -17,6 +17,7 @@ from vendorgov.audits.rules import Severity
 from vendorgov.audits.tables import Finding
 from vendorgov.contracts import service as contracts
 from vendorgov.errors import Collector, Forbidden, InvalidInput, NotFound
+from vendorgov.i18n import _
 from vendorgov.locations import service as locations
 
 SOURCES = ("inspection", "audit", "complaint")
@@ -47,16 +48,18 @@ async def raise_finding(actor: Principal, data: FindingInput) -> int:
         await assignment_covering(actor, data.contract_id, data.found_at or utc_now())
         data.source = "audit"
     elif actor.role not in SUPERVISORS:
-        raise Forbidden(f"the {actor.role.value} role does not raise findings")
+        raise Forbidden(
+            _("The %(role)s role does not raise findings.", role=role_label(actor.role))
+        )
     errors = Collector()
     if data.source not in SOURCES:
-        errors.add("source", "one_of", "inspection, audit or complaint")
+        errors.add("source", "one_of", _("Source: choose inspection, audit or complaint."))
     if data.severity not in {s.value for s in Severity}:
-        errors.add("severity", "one_of", "minor, major or critical")
+        errors.add("severity", "one_of", _("Severity: choose minor, major or critical."))
     if not data.description.strip():
-        errors.add("description", "required", "say what is wrong")
+        errors.add("description", "required", _("Description: say what is wrong."))
     if len(data.clause_code.strip()) > 40:
-        errors.add("clause_code", "max_length", "at most 40 characters")
+        errors.add("clause_code", "max_length", _("Clause code: at most 40 characters."))
     if data.location_id is not None:
         try:
             await locations.require_place(data.location_id)
@@ -66,7 +69,14 @@ async def raise_finding(actor: Principal, data: FindingInput) -> int:
         try:
             await contracts.require_readable(actor, data.contract_id)
         except NotFound:
-            errors.add("contract_id", "exists", f"there is no contract {data.contract_id}")
+            errors.add(
+                "contract_id",
+                "exists",
+                _(
+                    "Contract: there is no contract %(id)s; choose one from the list.",
+                    id=data.contract_id,
+                ),
+            )
     errors.raise_if_any()
     async with db.transaction():
         row = Finding(
@@ -122,7 +132,7 @@ async def finding_counts(
     )
     if by == "location":
         names = await locations.names_of([r["location_id"] for r in rows])
-        labels = [names.get(r["location_id"], "(no place)") for r in rows]
+        labels = [names.get(r["location_id"], _("(no place)")) for r in rows]
     else:
         labels = [r["category"] for r in rows]
     counts: dict[str, int] = {}

@@ -113,7 +113,9 @@ class NoticePages(Controller):
         form = await request.form()
         upload = form.get("report")
         if not isinstance(upload, UploadFile) or not upload.filename:
-            raise InvalidInput.single("report", "required", "choose the report file")
+            raise InvalidInput.single(
+                "report", "required", _("Report: choose the report file to upload.")
+            )
         await assignments.upload_report(
             request.user, assignment_id, Upload(upload.filename, await upload.read())
         )
@@ -125,7 +127,7 @@ class NoticePages(Controller):
         form = await request.form()
         mine = await lists.assignment_page(request.user, assignment_id=assignment_id)
         if not mine.items:
-            raise NotFound("audit assignment", assignment_id)
+            raise NotFound(N_("audit assignment"), assignment_id)
         assignment = mine.items[0]
         found_at = str(form.get("found_at", ""))
         place = Form(form)
@@ -182,7 +184,9 @@ class NoticePages(Controller):
         try:
             ids = [int(v) for v in form.getall("finding_id")] if "finding_id" in form else []
         except ValueError:
-            raise InvalidInput.single("finding_id", "number", "not a finding") from None
+            raise InvalidInput.single(
+                "finding_id", "number", _("Findings: choose findings from the list.")
+            ) from None
         notice_id = await notices.issue_notice(request.user, ids)
         flash(request, _("Notice issued to the vendor."), category="ok")
         return Redirect(f"/notices/{notice_id}")

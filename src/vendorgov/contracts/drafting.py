@@ -23,6 +23,8 @@ from vendorgov.contracts.service import (
 )
 from vendorgov.contracts.tables import Contract, ContractVersion
 from vendorgov.errors import Collector, Conflict, InvalidInput, NotFound
+from vendorgov.humane import category_label, field_label, humane, joined
+from vendorgov.i18n import N_, _
 from vendorgov.vendors import service as vendors
 from vendorgov.vendors.rules import CATEGORY_LABELS
 
@@ -44,23 +46,31 @@ class ContractInput:
 def _contract_errors(data: ContractInput) -> Collector:
     errors = Collector()
     if not data.number.strip() or len(data.number.strip()) > 40:
-        errors.add("number", "required", "give the contract number (1–40 characters)")
+        errors.add("number", "required", _("Contract number: required, 1 to 40 characters."))
     if not data.title.strip():
-        errors.add("title", "required", "is required")
+        errors.add("title", "required", _("Title: required; name the service contracted."))
     if data.vendor_id is None:
-        errors.add("vendor_id", "required", "choose the vendor")
+        errors.add("vendor_id", "required", _("Vendor: choose the vendor."))
     if data.category not in CATEGORY_LABELS:
-        errors.add("category", "unknown_category", f"one of {', '.join(CATEGORY_LABELS)}")
+        errors.add(
+            "category",
+            "unknown_category",
+            _("Service category: choose one from the list."),
+        )
     if data.start_date is None:
-        errors.add("start_date", "required", "is required (YYYY-MM-DD)")
+        errors.add("start_date", "required", _("Start date: required (YYYY-MM-DD)."))
     if data.end_date is None:
-        errors.add("end_date", "required", "is required (YYYY-MM-DD)")
+        errors.add("end_date", "required", _("End date: required (YYYY-MM-DD)."))
     if data.start_date and data.end_date and data.end_date <= data.start_date:
-        errors.add("end_date", "after_start", "must be after the start date")
+        errors.add("end_date", "after_start", _("End date: must be after the start date."))
     if data.monthly_fee is None:
-        errors.add("monthly_fee", "required", "is required")
+        errors.add("monthly_fee", "required", _("Monthly fee: required, in yuan."))
     if not 0 <= data.notice_days <= 730:
-        errors.add("notice_days", "range", "between 0 and 730 days")
+        errors.add(
+            "notice_days",
+            "range",
+            _("Expiry notice (days): a whole number of days from 0 to 730."),
+        )
     return errors
 
 
@@ -80,12 +90,18 @@ async def create_contract(
         raise InvalidInput.single(
             "category",
             "vendor_category",
-            f"{vendor['name']} does not offer {data.category} (it offers {', '.join(offered)})",
+            _(
+                "Service category: %(vendor)s does not offer %(category)s (it offers "
+                "%(offered)s); choose another vendor or category.",
+                vendor=vendor["name"],
+                category=category_label(data.category),
+                offered=joined(category_label(c) for c in offered),
+            ),
         )
     number = data.number.strip()
     async with db.transaction():
         if await Contract.exists().where(Contract.number == number):
-            raise Conflict(f"number: contract {number} exists already")
+            raise Conflict(_("Contract number: contract %(number)s exists already.", number=number))
         now = utc_now()
         contract = Contract(
             number=number,
@@ -105,7 +121,9 @@ async def create_contract(
             await contract.save()
         except Exception as error:
             if db.is_unique_violation(error):  # created by another request since the check
-                raise Conflict(f"number: contract {number} exists already") from None
+                raise Conflict(
+                    _("Contract number: contract %(number)s exists already.", number=number)
+                ) from None
             raise
         version_id = await _insert_version(actor, contract.id, 1, terms, "", None)
         await audit.record(
@@ -170,15 +188,47 @@ async def _draft_for_change(version_id: int) -> tuple[dict, dict]:
         if row is not None:  # not discarded while this waited for the lock
             ensure_draft(row)
             return row, await contract_row(row["contract"])
-    raise NotFound("contract version", version_id)
+    raise NotFound(N_("contract version"), version_id)
+
+
+def _changed_lines(diff: rules.VersionDiff) -> list[str]:
+    """What another save changed, in words: labelled fields and formatted values."""
+
+    def line(label: str, change: rules.Change) -> str:
+        return _(
+            "%(field)s: %(before)s → %(after)s",
+            field=label,
+            before=humane(change.before, change.field),
+            after=humane(change.after, change.field),
+        )
+
+    lines = [line(field_label(c.field), c) for c in diff.general]
+    lines += [_("clause %(code)s added", code=c.code) for c in diff.clauses.added]
+    lines += [_("clause %(code)s removed", code=c.code) for c in diff.clauses.removed]
+    lines += [
+        line(_("clause %(code)s %(field)s", code=code, field=field_label(ch.field)), ch)
+        for code, _name, changes in diff.clauses.changed
+        for ch in changes
+    ]
+    for section in ("scheme", "bands", "penalties", "deadlines"):
+        lines += [
+            line(f"{field_label(section)} · {field_label(c.field)}", c)
+            for c in getattr(diff, section)
+        ]
+    if diff.terms_text:
+        lines.append(_("terms text edited"))
+    return lines
 
 
 def ensure_draft(version: dict) -> None:
     """Signed versions never change: refuse before looking at what was sent."""
     if version["status"] == "signed":
         raise Conflict(
-            f"version {version['number']} is signed and cannot change; amend the contract "
-            "to make a new version"
+            _(
+                "Version %(number)s is signed and cannot change; amend the contract to make "
+                "a new version.",
+                number=version["number"],
+            )
         )
 
 
@@ -195,11 +245,16 @@ async def update_draft(
             since = rules.diff_terms(
                 await _terms_at_revision(version_id, revision) or current, current
             )
-            changed = "; ".join(since.summary()) or "nothing visible"
+            changed = "; ".join(_changed_lines(since)) or _("nothing visible")
             raise Conflict(
-                f"revision: someone saved this draft after you opened it (now revision "
-                f"{row['revision']}, yours {revision}). Their changes: {changed}. "
-                "Reload, then apply yours again."
+                _(
+                    "Someone saved this draft after you opened it (now revision %(now)s, "
+                    "yours %(yours)s). Their changes: %(changed)s. Reload the page, then make "
+                    "your changes again.",
+                    now=row["revision"],
+                    yours=revision,
+                    changed=changed,
+                )
             )
         rules.terms_errors(terms, contract["start_date"], contract["end_date"]).raise_if_any()
         if rules.diff_terms(current, terms).empty:
@@ -244,7 +299,7 @@ async def sign(actor: Principal, version_id: int) -> None:
         terms = rules.terms_from(json.loads(row["terms"]))
         rules.terms_errors(terms, contract["start_date"], contract["end_date"]).raise_if_any()
         if contract["status"] == ContractStatus.terminated.value:
-            raise Conflict("the contract is terminated; nothing more can be signed")
+            raise Conflict(_("The contract is terminated: nothing more can be signed."))
         others = await ContractVersion.select().where(ContractVersion.contract == contract["id"])
         problem = rules.signing_problem(version_refs([row])[0], version_refs(others))
         if problem:
@@ -291,23 +346,25 @@ async def amend(
     ensure_keeper(actor)
     if len(reason.strip()) < 5:
         raise InvalidInput.single(
-            "reason", "required", "say why the contract is amended (at least 5 characters)"
+            "reason",
+            "required",
+            _("Reason: say why the contract is amended, in at least 5 characters."),
         )
     async with db.transaction():
         await lock_contract(contract_id)
         contract = await contract_row(contract_id)
         if contract["status"] == ContractStatus.terminated.value:
-            raise Conflict("the contract is terminated and cannot be amended")
+            raise Conflict(_("The contract is terminated and cannot be amended."))
         versions = (
             await ContractVersion.select()
             .where(ContractVersion.contract == contract_id)
             .order_by(ContractVersion.number)
         )
         if any(v["status"] == "draft" for v in versions):
-            raise Conflict("a draft version exists already: edit or sign it first")
+            raise Conflict(_("A draft version exists already: edit or sign it first."))
         signed = [v for v in versions if v["status"] == "signed"]
         if not signed:
-            raise Conflict("sign the first version before amending")
+            raise Conflict(_("Sign the first version before amending the contract."))
         base = signed[-1]
         terms = rules.terms_from(json.loads(base["terms"]))
         terms.effective_from = effective_from or max(
@@ -337,7 +394,9 @@ async def discard_draft(actor: Principal, version_id: int) -> None:
     async with db.transaction():
         row, contract = await _draft_for_change(version_id)
         if row["number"] == 1:
-            raise Conflict("the first version is the contract itself; edit it instead")
+            raise Conflict(
+                _("The first version is the contract itself: edit it instead of discarding it.")
+            )
         await ContractVersion.delete().where(ContractVersion.id == version_id)
         await audit.record(
             actor,

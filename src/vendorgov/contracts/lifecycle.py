@@ -13,6 +13,8 @@ from vendorgov.contracts.rules import ContractStatus
 from vendorgov.contracts.service import contract_row, ensure_keeper, lock_contract, utc_now
 from vendorgov.contracts.tables import Contract
 from vendorgov.errors import Conflict, InvalidInput
+from vendorgov.humane import status_label
+from vendorgov.i18n import N_, _
 from vendorgov.notifications.service import Audience, Event, notify
 
 
@@ -31,20 +33,33 @@ _STATUS_MOVES = {
     ),
 }
 
+# Why a move is refused, by the statuses it is allowed from.
+_REFUSED = {
+    StatusAction.suspend: N_("Only an active contract can be suspended; this one is %(status)s."),
+    StatusAction.resume: N_("Only a suspended contract can be resumed; this one is %(status)s."),
+    StatusAction.terminate: N_(
+        "Only an active or suspended contract can be terminated; this one is %(status)s."
+    ),
+}
+
 
 async def change_status(actor: Principal, contract_id: int, action: str, reason: str) -> str:
     ensure_keeper(actor)
     if action not in _STATUS_MOVES:
-        raise InvalidInput.single("action", "unknown_action", f"one of {', '.join(_STATUS_MOVES)}")
+        raise InvalidInput.single(
+            "action", "unknown_action", _("Action: choose suspend, resume or terminate.")
+        )
     if len(reason.strip()) < 5:
-        raise InvalidInput.single("reason", "required", "give the reason (at least 5 characters)")
+        raise InvalidInput.single(
+            "reason", "required", _("Reason: say why, in at least 5 characters.")
+        )
     allowed, new = _STATUS_MOVES[action]
     async with db.transaction():
         await lock_contract(contract_id)
         contract = await contract_row(contract_id)
         current = ContractStatus(contract["status"])
         if current not in allowed:
-            raise Conflict(f"cannot {action} a contract that is {current.value}")
+            raise Conflict(_(_REFUSED[action], status=status_label(current.value)))
         await Contract.update(
             {
                 Contract.status: new.value,

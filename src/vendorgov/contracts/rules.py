@@ -12,7 +12,8 @@ from enum import StrEnum
 from typing import Any
 
 from vendorgov.errors import Collector
-from vendorgov.i18n import N_
+from vendorgov.humane import field_label, joined, pair_label
+from vendorgov.i18n import N_, _
 from vendorgov.money import CENT
 
 
@@ -58,6 +59,8 @@ CLAUSE_KINDS: dict[ClauseKind, dict[str, Any]] = {
 }
 
 PRIORITIES = ("emergency", "urgent", "routine")
+# A clause's two levels, as its messages name them.
+_LEVELS = {"target": N_("target"), "minimum": N_("minimum")}
 GRADES = ("A", "B", "C", "D")
 GRADE_LABELS = {"A": "优秀", "B": "良好", "C": "合格", "D": "不合格"}
 SEVERITIES = ("critical", "major", "minor")
@@ -253,9 +256,21 @@ def parse_terms(data: dict) -> Terms:
     try:
         return terms_from(data)
     except KeyError as missing:
-        errors.add(str(missing.args[0]), "required", "is required")
+        errors.add(
+            str(missing.args[0]),
+            "required",
+            _("%(field)s: required; fill it in.", field=field_label(str(missing.args[0]))),
+        )
     except (ValueError, InvalidOperation, TypeError) as error:
-        errors.add("terms", "format", f"a value is not a number or date: {error}")
+        errors.add(
+            "terms",
+            "format",
+            _(
+                "Terms: a value is not a number or a date (%(error)s); write numbers as 1234.50 "
+                "and dates as 2026-11-30.",
+                error=error,
+            ),
+        )
     errors.raise_if_any()
     raise AssertionError("unreachable")
 
@@ -274,15 +289,23 @@ def clause_errors(clause: Clause, prefix: str, errors: Collector) -> None:
         errors.add(
             f"{prefix}.kind",
             "unknown_kind",
-            f"unknown clause kind {clause.kind!r}; one of {', '.join(ClauseKind)}",
+            _(
+                "Clause type: “%(kind)s” is not a clause type; choose one of %(kinds)s.",
+                kind=clause.kind,
+                kinds=joined(pair_label(k["label"]) for k in CLAUSE_KINDS.values()),
+            ),
         )
         return
     if not clause.code:
-        errors.add(f"{prefix}.code", "required", "give the clause a short code, e.g. SLA-1")
+        errors.add(
+            f"{prefix}.code",
+            "required",
+            _("Clause code: give the clause a short code, e.g. SLA-1."),
+        )
     if not clause.name:
-        errors.add(f"{prefix}.name", "required", "is required")
+        errors.add(f"{prefix}.name", "required", _("Clause name: required; name what is measured."))
     if clause.weight <= 0:
-        errors.add(f"{prefix}.weight", "positive", "must be greater than 0")
+        errors.add(f"{prefix}.weight", "positive", _("Clause weight: must be greater than 0."))
     percent = CLAUSE_KINDS[kind]["unit"] == "%"
     for name in ("target", "minimum"):
         value = getattr(clause, name)
@@ -290,58 +313,98 @@ def clause_errors(clause: Clause, prefix: str, errors: Collector) -> None:
             errors.add(
                 f"{prefix}.{name}",
                 "range",
-                "must be between 0 and 100 (percent)" if percent else "must be ≥ 0",
+                _("Clause %(what)s: a percentage from 0 to 100.", what=_(_LEVELS[name]))
+                if percent
+                else _("Clause %(what)s: must be 0 or more.", what=_(_LEVELS[name])),
             )
     if not _better_or_equal(kind, clause.target, clause.minimum) or (
         clause.target == clause.minimum
     ):
-        direction = "above" if CLAUSE_KINDS[kind]["higher_is_better"] else "below"
+        message = (
+            N_(
+                "Clause target: for %(kind)s the target must be above the minimum (target "
+                "%(target)s, minimum %(minimum)s)."
+            )
+            if CLAUSE_KINDS[kind]["higher_is_better"]
+            else N_(
+                "Clause target: for %(kind)s the target must be below the minimum (target "
+                "%(target)s, minimum %(minimum)s)."
+            )
+        )
         errors.add(
             f"{prefix}.target",
             "target_better_than_minimum",
-            f"the target must be {direction} the minimum for {kind.value} "
-            f"(target {clause.target}, minimum {clause.minimum})",
+            _(
+                message,
+                kind=pair_label(CLAUSE_KINDS[kind]["label"]),
+                target=clause.target,
+                minimum=clause.minimum,
+            ),
         )
     if CLAUSE_KINDS[kind]["threshold"]:
         if clause.threshold_minutes is None or clause.threshold_minutes <= 0:
             errors.add(
                 f"{prefix}.threshold_minutes",
                 "required",
-                f"{kind.value} needs a threshold in minutes greater than 0",
+                _(
+                    "Threshold (minutes): %(kind)s needs a threshold in whole minutes, more "
+                    "than 0.",
+                    kind=pair_label(CLAUSE_KINDS[kind]["label"]),
+                ),
             )
     elif clause.threshold_minutes is not None:
         errors.add(
-            f"{prefix}.threshold_minutes", "not_applicable", f"{kind.value} has no threshold"
+            f"{prefix}.threshold_minutes",
+            "not_applicable",
+            _(
+                "Threshold (minutes): %(kind)s has no threshold; leave it empty.",
+                kind=pair_label(CLAUSE_KINDS[kind]["label"]),
+            ),
         )
     if clause.priority and clause.priority not in PRIORITIES:
         errors.add(
             f"{prefix}.priority",
             "unknown_priority",
-            f"one of {', '.join(PRIORITIES)} or empty for all",
+            _("Priority: emergency, urgent or routine, or empty for all priorities."),
         )
 
 
 def bands_errors(bands: Sequence[Band], errors: Collector) -> None:
     if not bands:
-        errors.add("bands", "required", "give at least one grade band")
+        errors.add("bands", "required", _("Payment bands: give at least one grade band."))
         return
     grades = [b.grade for b in bands]
     if len(set(grades)) != len(grades) or any(g not in GRADES for g in grades):
-        errors.add("bands", "grades", f"grades must be distinct, from {', '.join(GRADES)}")
+        errors.add(
+            "bands",
+            "grades",
+            _("Payment bands: each grade once, from %(grades)s.", grades=joined(GRADES)),
+        )
     mins = [b.min_score for b in bands]
     if any(a <= b for a, b in zip(mins, mins[1:], strict=False)):
-        errors.add("bands", "descending", "band minimum scores must strictly descend")
+        errors.add(
+            "bands",
+            "descending",
+            _("Payment bands: each band's minimum score must be lower than the one above it."),
+        )
     if mins[0] > 100 or mins[-1] != 0:
         errors.add(
             "bands",
             "cover_0_100",
-            "the bands must cover 0–100: the first starts at most at 100, the last at 0",
+            _(
+                "Payment bands: together they must cover scores 0–100: the first starts at "
+                "100 or lower, the last at 0."
+            ),
         )
     pays = [b.pay_percent for b in bands]
     if any(p < 0 or p > 100 for p in pays):
-        errors.add("bands", "pay_range", "pay percentages must be between 0 and 100")
+        errors.add("bands", "pay_range", _("Payment bands: pay percentages are from 0 to 100."))
     if any(a < b for a, b in zip(pays, pays[1:], strict=False)):
-        errors.add("bands", "pay_descending", "a lower grade cannot pay more than a higher one")
+        errors.add(
+            "bands",
+            "pay_descending",
+            _("Payment bands: a lower grade cannot pay more than a higher one."),
+        )
 
 
 def terms_errors(
@@ -350,34 +413,58 @@ def terms_errors(
     """Every rule a version's terms break (§4–§7)."""
     errors = Collector()
     if terms.monthly_fee <= 0:
-        errors.add("monthly_fee", "positive", "the monthly fee must be greater than 0")
+        errors.add("monthly_fee", "positive", _("Monthly fee: must be more than 0 yuan."))
     elif terms.monthly_fee != terms.monthly_fee.quantize(CENT):
-        errors.add("monthly_fee", "cents", "the monthly fee has at most 2 decimals")
+        errors.add("monthly_fee", "cents", _("Monthly fee: at most 2 decimals (yuan and fen)."))
     final = terms.final_month_fee
     if final is not None and final <= 0:
-        errors.add("final_month_fee", "positive", "the final month's fee must be greater than 0")
+        errors.add("final_month_fee", "positive", _("Final month's fee: must be more than 0 yuan."))
     elif final is not None and final != final.quantize(CENT):
-        errors.add("final_month_fee", "cents", "the final month's fee has at most 2 decimals")
+        errors.add(
+            "final_month_fee", "cents", _("Final month's fee: at most 2 decimals (yuan and fen).")
+        )
     if term_start and terms.effective_from < term_start:
         errors.add(
-            "effective_from", "within_term", f"must be on or after the contract start {term_start}"
+            "effective_from",
+            "within_term",
+            _(
+                "Effective from: must be on or after the contract start, %(day)s.",
+                day=term_start,
+            ),
         )
     if term_end and terms.effective_from > term_end:
         errors.add(
-            "effective_from", "within_term", f"must be on or before the contract end {term_end}"
+            "effective_from",
+            "within_term",
+            _("Effective from: must be on or before the contract end, %(day)s.", day=term_end),
         )
     codes = [c.code for c in terms.clauses]
     duplicates = sorted({c for c in codes if c and codes.count(c) > 1})
     if duplicates:
-        errors.add("clauses", "unique_code", f"clause codes repeat: {', '.join(duplicates)}")
+        errors.add(
+            "clauses",
+            "unique_code",
+            _(
+                "SLA clauses: each clause needs its own code; %(codes)s is used more than once.",
+                codes=joined(duplicates),
+            ),
+        )
     for index, clause in enumerate(terms.clauses):
         clause_errors(clause, f"clauses[{index}]", errors)
     weights = [getattr(terms.scheme, f.name) for f in fields(Scheme)]
     if any(w < 0 for w in weights):
-        errors.add("scheme", "non_negative", "component weights cannot be negative")
+        errors.add(
+            "scheme", "non_negative", _("Payment scheme: component weights cannot be negative.")
+        )
     if sum(weights) != 100:
         errors.add(
-            "scheme", "sum_100", f"component weights must sum to 100, they sum to {sum(weights)}"
+            "scheme",
+            "sum_100",
+            _(
+                "Payment scheme: the component weights must add up to 100; now they add up "
+                "to %(sum)s.",
+                sum=sum(weights),
+            ),
         )
     bands_errors(terms.bands, errors)
     for index, penalty in enumerate(terms.penalties):
@@ -385,26 +472,38 @@ def terms_errors(
             errors.add(
                 f"penalties[{index}].trigger",
                 "unknown_trigger",
-                f"one of {', '.join(PENALTY_TRIGGERS)}",
+                _(
+                    "Penalty: choose what triggers it: %(triggers)s.",
+                    triggers=joined(pair_label(t) for t in PENALTY_TRIGGERS.values()),
+                ),
             )
         if penalty.amount <= 0 or penalty.amount != penalty.amount.quantize(CENT):
             errors.add(
                 f"penalties[{index}].amount",
                 "positive",
-                "must be greater than 0, in yuan with at most 2 decimals",
+                _("Penalty amount: more than 0 yuan, with at most 2 decimals."),
             )
     d = terms.deadlines
     if min(d.critical, d.major, d.minor) <= 0:
-        errors.add("deadlines", "positive", "deadlines must be at least 1 hour")
+        errors.add(
+            "deadlines", "positive", _("Deadlines: each rectification deadline is at least 1 hour.")
+        )
     elif not d.critical <= d.major <= d.minor:
         errors.add(
             "deadlines",
             "ordered",
-            "a more severe finding cannot have a longer deadline (critical ≤ major ≤ minor)",
+            _(
+                "Deadlines: a more severe finding cannot have a longer deadline (critical ≤ "
+                "major ≤ minor)."
+            ),
         )
     cap = terms.deduction_cap_percent
     if cap is not None and not (0 < cap <= 100):
-        errors.add("deduction_cap_percent", "range", "must be above 0 and at most 100, or empty")
+        errors.add(
+            "deduction_cap_percent",
+            "range",
+            _("Deduction cap (%): more than 0 and at most 100, or empty for no cap."),
+        )
     return errors
 
 
@@ -432,9 +531,11 @@ def signing_problem(version: VersionRef, others: Iterable[VersionRef]) -> str | 
         (v.effective_from for v in others if v.signed and v.id != version.id), default=None
     )
     if latest is not None and version.effective_from <= latest:
-        return (
-            f"effective from {version.effective_from} overlaps the signed version "
-            f"effective from {latest}; an amendment must start after it"
+        return _(
+            "Effective from: %(day)s overlaps the signed version effective from %(latest)s; "
+            "an amendment must start after it.",
+            day=version.effective_from,
+            latest=latest,
         )
     return None
 

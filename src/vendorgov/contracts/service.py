@@ -13,7 +13,7 @@ from typing import Any
 from piccolo.columns.combination import WhereRaw
 
 from vendorgov import db, paging
-from vendorgov.accounts.roles import Principal, Role
+from vendorgov.accounts.roles import Principal, Role, role_label
 from vendorgov.audit import service as audit
 from vendorgov.audits import access as audit_access
 from vendorgov.contracts import rules
@@ -21,6 +21,7 @@ from vendorgov.contracts.ocds import term_months
 from vendorgov.contracts.rules import ContractStatus, Terms, VersionRef
 from vendorgov.contracts.tables import Contract, ContractVersion
 from vendorgov.errors import Forbidden, InvalidInput, NotFound
+from vendorgov.i18n import N_, _
 from vendorgov.paging import Page, PageRequest
 from vendorgov.vendors import service as vendors
 from vendorgov.vendors.rules import CATEGORY_LABELS
@@ -38,7 +39,7 @@ def utc_now() -> datetime:
 
 def ensure_keeper(principal: Principal) -> None:
     if principal.role not in KEEPERS:
-        raise Forbidden("only procurement officers and administrators change contracts")
+        raise Forbidden(_("Only procurement officers and administrators change contracts."))
 
 
 async def _ensure_reader(principal: Principal, contract: dict) -> None:
@@ -50,8 +51,10 @@ async def _ensure_reader(principal: Principal, contract: dict) -> None:
         return  # read-only: every change checks ensure_keeper
     if principal.is_vendor or principal.role is Role.auditor:
         # Another vendor's contract, or one not assigned to the auditor, does not exist for them.
-        raise NotFound("contract", contract["id"])
-    raise Forbidden(f"the {principal.role.value} role has no access to contracts")
+        raise NotFound(N_("contract"), contract["id"])
+    raise Forbidden(
+        _("The %(role)s role has no access to contracts.", role=role_label(principal.role))
+    )
 
 
 # A contract and its signed versions are read by id on the hot paths (every inspection and
@@ -84,7 +87,7 @@ _SIGNED_VERSIONS = (
 async def contract_row(contract_id: int) -> dict:
     rows = await db.fetch(_CONTRACT_ROW, contract_id)
     if not rows:
-        raise NotFound("contract", contract_id)
+        raise NotFound(N_("contract"), contract_id)
     return rows[0]
 
 
@@ -134,7 +137,7 @@ async def get_contract(principal: Principal, contract_id: int) -> dict:
 async def get_version(principal: Principal, version_id: int) -> dict:
     row = await ContractVersion.select().where(ContractVersion.id == version_id).first()
     if row is None:
-        raise NotFound("contract version", version_id)
+        raise NotFound(N_("contract version"), version_id)
     contract = await contract_row(row["contract"])
     await _ensure_reader(principal, contract)
     version = _version_dict(row)
@@ -172,7 +175,9 @@ def _contract_where(
     """The filters of the contract list, all in SQL (so a page and its total agree).
     `status` is the effective status: a running contract past its end date has expired."""
     if principal.role not in READERS and not principal.is_vendor:
-        raise Forbidden(f"the {principal.role.value} role has no access to contracts")
+        raise Forbidden(
+            _("The %(role)s role has no access to contracts.", role=role_label(principal.role))
+        )
     today = vendors.today()
     where = []
     if principal.is_vendor:
@@ -298,7 +303,7 @@ async def readable_in_force(
     without its terms) in one query: for what is submitted against a contract in force."""
     rows = await db.fetch(_CONTRACT_SIGNED_REFS, contract_id)
     if not rows:
-        raise NotFound("contract", contract_id)
+        raise NotFound(N_("contract"), contract_id)
     row = {k: v for k, v in rows[0].items() if not k.startswith("version_")}
     await _ensure_reader(principal, row)
     refs = [
@@ -322,7 +327,7 @@ async def routing_target(contract_id: int) -> dict:
 async def contract_id_for(number: str) -> int:
     row = await Contract.select(Contract.id).where(Contract.number == number).first()
     if row is None:
-        raise NotFound("contract", number)
+        raise NotFound(N_("contract"), number)
     return row["id"]
 
 
@@ -330,7 +335,7 @@ def version_by_number(contract: dict, number: int) -> dict:
     for version in contract["versions"]:
         if version["number"] == number:
             return version
-    raise NotFound(f"version of contract {contract['number']}", number)
+    raise NotFound(N_("contract version"), f"{contract['number']} / {number}")
 
 
 @dataclass(frozen=True)
@@ -359,7 +364,7 @@ async def lock_contract(contract_id: int) -> None:
     did: it is refused with 409 instead of overwriting it or adding a second draft."""
     if await db.locked(Contract.select(Contract.id).where(Contract.id == contract_id)).first():
         return
-    raise NotFound("contract", contract_id)
+    raise NotFound(N_("contract"), contract_id)
 
 
 async def compare(principal: Principal, contract_id: int, a: int, b: int) -> dict[str, Any]:
@@ -369,7 +374,14 @@ async def compare(principal: Principal, contract_id: int, a: int, b: int) -> dic
     for field, number in (("a", a), ("b", b)):
         if number not in by_number:
             raise InvalidInput.single(
-                field, "unknown_version", f"contract {contract['number']} has no version {number}"
+                field,
+                "unknown_version",
+                _(
+                    "Version: contract %(contract)s has no version %(number)s; choose one of "
+                    "its versions.",
+                    contract=contract["number"],
+                    number=number,
+                ),
             )
     return {
         "contract": contract,

@@ -81,7 +81,11 @@ def clauses_from_form(form: Form, errors: Collector) -> list[dict]:
         for name in ("target", "minimum", "weight"):
             row[name] = _number(form, f"clauses-{i}-{name}", f"clauses[{index}].{name}", errors)
         if row["threshold_minutes"] and not row["threshold_minutes"].isdecimal():
-            errors.add(f"clauses[{index}].threshold_minutes", "integer", "whole minutes, e.g. 30")
+            errors.add(
+                f"clauses[{index}].threshold_minutes",
+                "integer",
+                _("Threshold (minutes): whole minutes, e.g. 30."),
+            )
         clauses.append(row)
     return clauses
 
@@ -133,9 +137,13 @@ def _terms_from_form(form: Form) -> rules.Terms:
         if plain[optional]:
             _number(form, optional, optional, errors)
     if any(not v.isdecimal() for v in plain["deadlines"].values()):
-        errors.add("deadlines", "integer", "deadlines are whole hours")
+        errors.add("deadlines", "integer", _("Deadlines: whole hours, e.g. 24."))
     if not form.date("effective_from"):
-        errors.add("effective_from", "date", "give the date this version takes effect")
+        errors.add(
+            "effective_from",
+            "date",
+            _("Effective from: give the date this version takes effect (YYYY-MM-DD)."),
+        )
     errors.errors += form.errors.errors
     errors.raise_if_any()
     return rules.parse_terms(plain)

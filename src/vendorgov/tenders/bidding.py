@@ -8,11 +8,13 @@ import secrets
 from decimal import Decimal
 
 from vendorgov import db
-from vendorgov.accounts.roles import Principal, Role
+from vendorgov.accounts.roles import Principal, Role, role_label
 from vendorgov.audit import service as audit
 from vendorgov.errors import Collector, Conflict, Forbidden, InvalidInput, NotFound
 from vendorgov.files import service as files
 from vendorgov.files.service import Upload
+from vendorgov.humane import status_label
+from vendorgov.i18n import N_, _
 from vendorgov.tenders import common, rules, sealing
 from vendorgov.tenders.rules import Status
 from vendorgov.tenders.tables import Bid, BidFile
@@ -33,9 +35,13 @@ async def bids(principal: Principal, tender_id: int) -> list[dict]:
     elif principal.role is Role.evaluator:
         member = await common.member_of(tender_id, principal.user_id)
         if not opened or not member or not member["declared_at"] or member["conflict"]:
-            raise Forbidden("declare your conflicts of interest first; bids are shown after that")
+            raise Forbidden(
+                _("Declare your conflicts of interest first; the bids are shown after that.")
+            )
     elif principal.role not in common.STAFF:
-        raise Forbidden(f"the {principal.role.value} role has no access to bids")
+        raise Forbidden(
+            _("The %(role)s role has no access to bids.", role=role_label(principal.role))
+        )
     if not opened and not principal.is_vendor:
         query = query.where(Bid.state == "active")
     rows = await query.order_by(Bid.received_at)
@@ -64,7 +70,7 @@ async def submit_bid(
     """A vendor's sealed bid; an earlier one of the same vendor is replaced. Returns the
     receipt: digest, exact receipt time and the content the digest covers (to keep)."""
     if not actor.is_vendor:
-        raise Forbidden("only vendor users submit bids")
+        raise Forbidden(_("Only vendor users submit bids."))
     errors = Collector()
     rules.price_lines_errors(price, price_lines, errors)
     for i, upload in enumerate(uploads):
@@ -82,7 +88,13 @@ async def submit_bid(
     await common.ensure_reader(actor, row)
     if standing["status"] != "active":
         raise InvalidInput.single(
-            "vendor", "status", f"a {standing['status']} vendor cannot bid (§2)"
+            "vendor",
+            "status",
+            _(
+                "Your company is %(status)s in the vendor registry and cannot bid (§2); only "
+                "an active vendor bids.",
+                status=status_label(standing["status"]),
+            ),
         )
     files_meta = [
         {"name": u.filename, "sha256": sealing.file_digest(u.data), "size": len(u.data)}
@@ -115,12 +127,19 @@ async def submit_bid(
         row = await common.tender_row(tender_id, lock=True)
         received_at = common.now()
         if row["status"] != Status.published:
-            raise Conflict(f"status: the tender is {row['status']}, not open for bids")
+            raise Conflict(
+                _(
+                    "The tender is %(status)s, not open for bids.",
+                    status=status_label(row["status"]),
+                )
+            )
         if received_at >= row["bid_deadline"]:
             raise Conflict(
-                "bid_deadline: bids closed at "
-                f"{common.local(row['bid_deadline']):%Y-%m-%d %H:%M:%S %Z}; this one arrived "
-                f"{common.local(received_at):%Y-%m-%d %H:%M:%S}"
+                _(
+                    "Bid deadline: bids closed at %(deadline)s; this bid arrived at %(received)s.",
+                    deadline=common.local(row["bid_deadline"]).strftime("%Y-%m-%d %H:%M:%S %Z"),
+                    received=common.local(received_at).strftime("%Y-%m-%d %H:%M:%S"),
+                )
             )
         previous = await Bid.select(Bid.id, Bid.ref).where(
             (Bid.tender == tender_id) & (Bid.vendor == actor.vendor_id) & (Bid.state == "active")
@@ -189,7 +208,7 @@ def vendor_view(row: dict) -> dict:
 
 async def withdraw_bid(actor: Principal, tender_id: int) -> None:
     if not actor.is_vendor:
-        raise Forbidden("only vendor users withdraw bids")
+        raise Forbidden(_("Only vendor users withdraw bids."))
     async with db.transaction():
         row = await common.tender_row(tender_id, lock=True)
         latest = await (
@@ -199,14 +218,14 @@ async def withdraw_bid(actor: Principal, tender_id: int) -> None:
             .first()
         )
         if latest is None:  # a tender it never bid on: nothing to learn about it here
-            raise NotFound("tender", tender_id)
+            raise NotFound(N_("tender"), tender_id)
         if row["status"] != Status.published or common.now() >= row["bid_deadline"]:
-            raise Conflict("bid_deadline: bids can be withdrawn only before the deadline")
+            raise Conflict(_("Bid deadline: a bid can be withdrawn only before the deadline."))
         if latest is not None and latest["state"] == "withdrawn":
             return  # withdrawn already (a repeated request): the same result
         active = [latest] if latest is not None and latest["state"] == "active" else []
         if not active:
-            raise NotFound("active bid of your company on tender", tender_id)
+            raise NotFound(N_("active bid of your company on tender"), tender_id)
         await Bid.update({Bid.state: "withdrawn"}).where(Bid.id == active[0]["id"])
         await audit.record(
             common.SEALED_BIDDER,
@@ -224,7 +243,7 @@ async def withdraw_bid(actor: Principal, tender_id: int) -> None:
 async def my_bids(actor: Principal) -> list[dict]:
     """A vendor's submissions, newest first, with their tenders."""
     if not actor.is_vendor:
-        raise Forbidden("only vendor users have bids")
+        raise Forbidden(_("Only vendor users have bids."))
     rows = (
         await Bid.select(
             Bid.all_columns(),
@@ -257,7 +276,7 @@ async def receipt(principal: Principal, ref: str) -> dict:
         .first()
     )
     if row is None or not ref or not principal.is_vendor or row["vendor"] != principal.vendor_id:
-        raise NotFound("bid", ref)
+        raise NotFound(N_("bid"), ref)
     view = vendor_view(row)
     view["tender_reference"] = row["tender_reference"]
     return view
@@ -268,32 +287,32 @@ async def bid_file(principal: Principal, bid_id: int, position: int) -> tuple[st
     members who declared no conflict, and the bidding vendor."""
     bid = await Bid.select().where(Bid.id == bid_id).first()
     if bid is None:
-        raise NotFound("bid", bid_id)
+        raise NotFound(N_("bid"), bid_id)
     tender = await common.tender_row(bid["tender"])
     if principal.is_vendor and bid["vendor"] != principal.vendor_id:
-        raise NotFound("bid", bid_id)
+        raise NotFound(N_("bid"), bid_id)
     await bids(principal, bid["tender"])  # the same access rule as the bid list
     if tender["opened_at"] is None:
-        raise Forbidden("bids are sealed until opening")
+        raise Forbidden(_("Bids are sealed until the bid opening."))
     if bid["state"] != "active":
-        raise NotFound("opened bid", bid_id)  # a replaced or withdrawn bid is never opened
+        raise NotFound(N_("opened bid"), bid_id)  # a replaced or withdrawn bid is never opened
     try:
         content = common.open_envelope(tender, bid)
         if not 0 <= position < len(content["files"]):
-            raise NotFound("bid file", position)
+            raise NotFound(N_("bid file"), position)
         stored = (
             await BidFile.select()
             .where((BidFile.bid == bid_id) & (BidFile.position == position))
             .first()
         )
         if stored is None:
-            raise NotFound("bid file", position)
+            raise NotFound(N_("bid file"), position)
         blob = (await files.content(stored["stored_file"])).path.read_bytes()
         data = sealing.decrypt(
             common.tender_key(tender), blob, common.file_context(tender, content["salt"], position)
         )
     except sealing.SealBroken:
         raise Conflict(
-            "bid: its sealed content does not match its digest (see the opening)"
+            _("This bid's sealed content does not match its digest; see the bid opening's record.")
         ) from None
     return content["files"][position]["name"], data

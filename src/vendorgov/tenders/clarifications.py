@@ -8,6 +8,7 @@ from vendorgov import db
 from vendorgov.accounts.roles import Principal
 from vendorgov.audit import service as audit
 from vendorgov.errors import Conflict, Forbidden, InvalidInput, NotFound
+from vendorgov.i18n import N_, _
 from vendorgov.settings import get_settings
 from vendorgov.tenders import common, rules
 from vendorgov.tenders.rules import Method, Status
@@ -16,16 +17,33 @@ from vendorgov.tenders.tables import Clarification, Tender
 MAX_TEXT = 4000
 
 
+# The fields a clarification is written in, as their messages name them.
+_LABELS = {"question": N_("Question"), "answer": N_("Answer")}
+
+
 def _text(field: str, text: str) -> str:
     text = (text or "").strip()
     if not 5 <= len(text) <= MAX_TEXT:
-        raise InvalidInput.single(field, "length", f"between 5 and {MAX_TEXT} characters")
+        raise InvalidInput.single(
+            field,
+            "length",
+            _(
+                "%(label)s: between 5 and %(max)s characters.",
+                label=_(_LABELS.get(field, field)),
+                max=MAX_TEXT,
+            ),
+        )
     return text
 
 
 def _ensure_open(row: dict) -> None:
     if row["status"] != Status.published or common.now() >= row["bid_deadline"]:
-        raise Conflict("status: clarifications run from publication to the bid deadline")
+        raise Conflict(
+            _(
+                "Questions and clarifications are possible from publication until the bid "
+                "deadline only."
+            )
+        )
 
 
 def margin_days(method: str) -> int:
@@ -38,7 +56,7 @@ def margin_days(method: str) -> int:
 async def ask(actor: Principal, tender_id: int, question: str) -> int:
     """A vendor that may bid asks a question; only it and the officers see it until answered."""
     if not actor.is_vendor:
-        raise Forbidden("questions come from the bidders")
+        raise Forbidden(_("Questions come from the bidders."))
     row = await common.tender_row(tender_id)
     await common.ensure_reader(actor, row)
     question = _text("question", question)
@@ -77,11 +95,13 @@ async def publish(
                 )
             ).first()
             if asked is None:
-                raise NotFound("question", question_id)
+                raise NotFound(N_("question"), question_id)
             if asked["published_at"] is not None:
                 if asked["answer"] == answer:
                     return {"id": question_id, "bid_deadline": row["bid_deadline"]}
-                raise Conflict("answer: this question was answered and published already")
+                raise Conflict(
+                    _("Answer: this question was answered and published already; it stands.")
+                )
         _ensure_open(row)
         now = common.now()
         if question_id is None:

@@ -10,10 +10,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from vendorgov import db
-from vendorgov.accounts.roles import Principal, Role
+from vendorgov.accounts.roles import Principal, Role, role_label
 from vendorgov.audit import service as audit
 from vendorgov.contracts.ocds import term_months
 from vendorgov.errors import Conflict, Forbidden, InvalidInput, NotFound
+from vendorgov.humane import status_label
+from vendorgov.i18n import N_, _
 from vendorgov.settings import get_settings
 from vendorgov.tenders import rules, sealing
 from vendorgov.tenders.rules import Criterion, Method, Status
@@ -38,17 +40,36 @@ def local(at: datetime) -> datetime:
 
 # --- permissions -----------------------------------------------------------------------------
 
+# The steps of a tender (rules.ACTIONS), as a refusal names them.
+ACTION_LABELS = {
+    "edit": N_("edit the tender"),
+    "invite": N_("invite vendors"),
+    "publish": N_("publish"),
+    "cancel": N_("cancel the tender"),
+    "change_deadline": N_("change the bid deadline"),
+    "open": N_("open the bids"),
+    "review": N_("review the bids"),
+    "assign_panel": N_("assign the evaluation panel"),
+    "close_evaluation": N_("close the evaluation"),
+    "fail": N_("declare the tender failed"),
+    "award": N_("award"),
+}
+
 
 def ensure_officer(principal: Principal) -> None:
     # §3: tenders are run by procurement officers; administrators only read them.
     if principal.role is not Role.procurement:
-        raise Forbidden("only procurement officers run tenders")
+        raise Forbidden(_("Only procurement officers run tenders."))
 
 
 def ensure_action(tender: dict, action: str) -> None:
     if not rules.allows(Status(tender["status"]), action):
         raise Conflict(
-            f"status: a tender that is {tender['status']} does not allow {action.replace('_', ' ')}"
+            _(
+                "A tender that is %(status)s does not allow this: %(action)s.",
+                status=status_label(tender["status"]),
+                action=_(ACTION_LABELS[action]) if action in ACTION_LABELS else action,
+            )
         )
 
 
@@ -56,7 +77,12 @@ def written_reason(text: str, field_name: str = "reason") -> str:
     text = (text or "").strip()
     if len(text) < MIN_REASON:
         raise InvalidInput.single(
-            field_name, "required", f"give a written reason (at least {MIN_REASON} characters)"
+            field_name,
+            "required",
+            _(
+                "Reason: give a written reason of at least %(n)s characters; it is recorded.",
+                n=MIN_REASON,
+            ),
         )
     return text
 
@@ -104,7 +130,7 @@ async def tender_row(tender_id: int, lock: bool = False) -> dict:
     query = Tender.select().where(Tender.id == tender_id)
     row = await (db.locked(query) if lock else query).first()
     if row is None:
-        raise NotFound("tender", tender_id)
+        raise NotFound(N_("tender"), tender_id)
     return row
 
 
@@ -147,12 +173,14 @@ async def ensure_reader(principal: Principal, row: dict) -> None:
             (Bid.tender == row["id"]) & (Bid.vendor == principal.vendor_id)
         ):
             return
-        raise NotFound("tender", row["id"])
+        raise NotFound(N_("tender"), row["id"])
     if principal.role is Role.evaluator and await member_of(row["id"], principal.user_id):
         return
     if principal.role is Role.evaluator:
-        raise NotFound("tender", row["id"])
-    raise Forbidden(f"the {principal.role.value} role has no access to tenders")
+        raise NotFound(N_("tender"), row["id"])
+    raise Forbidden(
+        _("The %(role)s role has no access to tenders.", role=role_label(principal.role))
+    )
 
 
 def bid_view(row: dict, opened: bool) -> dict:

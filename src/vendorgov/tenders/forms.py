@@ -12,6 +12,7 @@ from litestar import Request
 
 from vendorgov.contracts.views import clauses_from_form
 from vendorgov.errors import DomainError, InvalidInput
+from vendorgov.i18n import _
 from vendorgov.inspections.api import parse_instant
 from vendorgov.tenders import publication, sealing
 from vendorgov.tenders.rules import PRICE_KEY, Criterion
@@ -119,7 +120,9 @@ async def ensure_confirmed(request: Request) -> None:
     form = await Form.read(request)
     if not form.flag("confirm"):
         raise InvalidInput.single(
-            "confirm", "required", "tick the box to confirm: this step cannot be undone"
+            "confirm",
+            "required",
+            _("Confirmation: tick the box to confirm; this step cannot be undone."),
         )
 
 

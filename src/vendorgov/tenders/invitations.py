@@ -9,6 +9,7 @@ from vendorgov import db
 from vendorgov.accounts.roles import Principal
 from vendorgov.audit import service as audit
 from vendorgov.errors import Collector, Conflict, Forbidden, InvalidInput
+from vendorgov.i18n import _
 from vendorgov.paging import export_rows
 from vendorgov.tenders import common, rules
 from vendorgov.tenders.rules import Method
@@ -47,7 +48,7 @@ async def invite(actor: Principal, tender_id: int, vendor_id: int, reason: str) 
     async with db.transaction():
         row = await common.tender_row(tender_id, lock=True)
         if row["method"] != Method.invited:
-            raise Conflict("method: only an invited tender has invitations")
+            raise Conflict(_("Only an invited tender has invitations."))
         common.ensure_action(row, "invite")
         if vendor_id in await common.invited_vendors(tender_id):
             return
@@ -55,7 +56,10 @@ async def invite(actor: Principal, tender_id: int, vendor_id: int, reason: str) 
             raise InvalidInput.single(
                 "vendor_id",
                 "qualified",
-                "invite an active vendor of the tender's category holding its qualifications",
+                _(
+                    "Vendor: invite an active vendor of the tender's service category that "
+                    "holds the required qualifications."
+                ),
             )
         now = common.now()
         await Invitation.insert(
@@ -76,7 +80,7 @@ async def invite(actor: Principal, tender_id: int, vendor_id: int, reason: str) 
 async def invitations(actor: Principal, tender_id: int) -> list[dict]:
     """Who was invited and why, for the officers (vendors never see the list)."""
     if actor.role not in common.STAFF:
-        raise Forbidden("the invitation list is procurement's")
+        raise Forbidden(_("Only hospital staff see the invitation list."))
     rows = await Invitation.select().where(Invitation.tender == tender_id).order_by(Invitation.id)
     standing = await vendors.standing([r["vendor"] for r in rows], common.now().date())
     return [
@@ -100,5 +104,9 @@ async def publish_errors(row: dict, errors: Collector) -> None:
         errors.add(
             "invitations",
             "minimum",
-            f"invite at least {rules.MIN_INVITED} qualified vendors (now {invited})",
+            _(
+                "Invitations: invite at least %(min)s qualified vendors (now %(invited)s).",
+                min=rules.MIN_INVITED,
+                invited=invited,
+            ),
         )

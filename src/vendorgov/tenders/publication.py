@@ -18,6 +18,8 @@ from vendorgov.contracts.ocds import term_months
 from vendorgov.errors import Collector, Conflict, InvalidInput, NotFound
 from vendorgov.files import service as files
 from vendorgov.files.service import Upload
+from vendorgov.humane import joined, pair_label
+from vendorgov.i18n import N_, _
 from vendorgov.settings import get_settings
 from vendorgov.tenders import alerts, common, invitations, rules, sealing
 from vendorgov.tenders.rules import Criterion, EvaluationMethod, Method, Status
@@ -68,7 +70,9 @@ def _template_terms(data: TenderInput, errors: Collector) -> dict:
         return {}
     except (AttributeError, TypeError, ValueError):  # e.g. clauses not a list of objects
         errors.add(
-            "sla_template", "format", "clauses, penalties and bands as in a contract version"
+            "sla_template",
+            "format",
+            _("SLA template: clauses, penalties and bands as in a contract version."),
         )
         return {}
     check = contract_rules.terms_errors(terms, data.service_start, data.service_end)
@@ -82,40 +86,64 @@ def _template_terms(data: TenderInput, errors: Collector) -> dict:
 def _tender_errors(data: TenderInput, now: datetime, check_deadline: bool = True) -> Collector:
     errors = Collector()
     if not data.reference.strip() or len(data.reference.strip()) > 30:
-        errors.add("reference", "required", "give the reference number (1–30 characters)")
+        errors.add("reference", "required", _("Reference number: required, 1 to 30 characters."))
     if not data.title.strip() or len(data.title.strip()) > 200:
-        errors.add("title", "required", "give the title (1–200 characters)")
-    for name, day in (("service_start", data.service_start), ("service_end", data.service_end)):
+        errors.add("title", "required", _("Title: required, 1 to 200 characters."))
+    for name, label, day in (
+        ("service_start", N_("Service start"), data.service_start),
+        ("service_end", N_("Service end"), data.service_end),
+    ):
         if day and not 2000 <= day.year <= 2100:
-            errors.add(name, "range", "a date between 2000 and 2100")
+            errors.add(
+                name,
+                "range",
+                _("%(label)s: a date between 2000 and 2100.", label=_(label)),
+            )
     if (
         data.service_start
         and data.service_end
         and (data.service_end - data.service_start).days > 3653
     ):
-        errors.add("service_end", "term", "a service term of at most 10 years")
+        errors.add("service_end", "term", _("Service end: the service term is at most 10 years."))
     if data.category not in CATEGORY_LABELS:
-        errors.add("category", "unknown_category", f"one of {', '.join(CATEGORY_LABELS)}")
+        errors.add("category", "unknown_category", _("Service category: choose one from the list."))
     if data.method not in rules.METHOD_LABELS:
-        errors.add("method", "unknown_method", f"one of {', '.join(rules.METHOD_LABELS)}")
+        errors.add(
+            "method",
+            "unknown_method",
+            _(
+                "Procurement method: choose one of %(methods)s.",
+                methods=joined(pair_label(label) for label in rules.METHOD_LABELS.values()),
+            ),
+        )
     if data.evaluation_method not in rules.EVALUATION_LABELS:
-        errors.add("evaluation_method", "unknown", f"one of {', '.join(rules.EVALUATION_LABELS)}")
+        errors.add(
+            "evaluation_method",
+            "unknown",
+            _(
+                "Evaluation method: choose one of %(methods)s.",
+                methods=joined(pair_label(label) for label in rules.EVALUATION_LABELS.values()),
+            ),
+        )
     else:
         rules.criteria_errors(data.criteria, EvaluationMethod(data.evaluation_method), errors)
     if data.budget_ceiling is None:
-        errors.add("budget_ceiling", "required", "is required")
+        errors.add("budget_ceiling", "required", _("Budget ceiling: required, in yuan."))
     elif not rules.is_amount(data.budget_ceiling) or data.budget_ceiling <= 0:
         errors.add(
             "budget_ceiling",
             "positive",
-            f"more than 0 and at most {rules.MAX_AMOUNT}, with at most 2 decimals",
+            _(
+                "Budget ceiling: more than 0 and at most %(max)s yuan, with at most 2 decimals.",
+                max=format(rules.MAX_AMOUNT, ","),
+            ),
         )
     if data.service_start is None:
-        errors.add("service_start", "required", "is required (YYYY-MM-DD)")
+        errors.add("service_start", "required", _("Service start: required (YYYY-MM-DD)."))
     if data.service_end is None:
-        errors.add("service_end", "required", "is required (YYYY-MM-DD)")
+        errors.add("service_end", "required", _("Service end: required (YYYY-MM-DD)."))
     if data.service_start and data.service_end and data.service_end <= data.service_start:
-        errors.add("service_end", "after_start", "must be after the service start")
+        errors.add("service_end", "after_start", _("Service end: must be after the service start."))
     elif (
         data.service_start
         and data.service_end
@@ -129,25 +157,39 @@ def _tender_errors(data: TenderInput, now: datetime, check_deadline: bool = True
         <= 0
     ):
         errors.add(
-            "budget_ceiling", "monthly_fee", "too small to pay a monthly fee of at least ¥0.01"
+            "budget_ceiling",
+            "monthly_fee",
+            _(
+                "Budget ceiling: too small to pay a monthly fee of at least ¥0.01 over the "
+                "service term."
+            ),
         )
     unknown = [q for q in data.qualification_types if q not in QUALIFICATION_KINDS]
     if unknown:
         errors.add(
             "qualification_types",
             "unknown",
-            f"unknown {', '.join(unknown)}; one of {', '.join(QUALIFICATION_KINDS)}",
+            _(
+                "Required qualifications: %(unknown)s is not a qualification type; choose "
+                "from %(kinds)s.",
+                unknown=joined(unknown),
+                kinds=joined(pair_label(k) for k in QUALIFICATION_KINDS.values()),
+            ),
         )
     if check_deadline:
         rules.deadline_errors(data.bid_deadline, now, errors)
     elif data.bid_deadline is None:
-        errors.add("bid_deadline", "required", "is required")
+        errors.add("bid_deadline", "required", _("Bid deadline: required."))
     if (
         data.bid_deadline
         and data.service_start
         and common.local(data.bid_deadline).date() >= data.service_start
     ):
-        errors.add("bid_deadline", "before_service", "must be before the service starts")
+        errors.add(
+            "bid_deadline",
+            "before_service",
+            _("Bid deadline: must be before the service starts."),
+        )
     return errors
 
 
@@ -192,7 +234,12 @@ async def create_tender(actor: Principal, data: TenderInput) -> int:
     columns = _columns(data, template)
     async with db.transaction():
         if await Tender.exists().where(Tender.reference == columns["reference"]):
-            raise Conflict(f"reference: tender {columns['reference']} exists already")
+            raise Conflict(
+                _(
+                    "Reference number: tender %(reference)s exists already.",
+                    reference=columns["reference"],
+                )
+            )
         key = sealing.new_key()
         tender = Tender(
             **columns,
@@ -206,7 +253,12 @@ async def create_tender(actor: Principal, data: TenderInput) -> int:
             await tender.save()
         except Exception as error:
             if db.is_unique_violation(error):  # created at the same moment by someone else
-                raise Conflict(f"reference: tender {columns['reference']} exists already") from None
+                raise Conflict(
+                    _(
+                        "Reference number: tender %(reference)s exists already.",
+                        reference=columns["reference"],
+                    )
+                ) from None
             raise
         await audit.record(actor, "tender", tender.id, "create", None, _audited(columns))
     return tender.id
@@ -224,7 +276,11 @@ async def update_tender(actor: Principal, tender_id: int, data: TenderInput) -> 
         common.ensure_action(row, "edit")
         columns = _columns(data, template)
         if columns["reference"] != row["reference"]:
-            raise InvalidInput.single("reference", "fixed", "the reference cannot change")
+            raise InvalidInput.single(
+                "reference",
+                "fixed",
+                _("Reference number: it cannot change once the tender is created."),
+            )
         before = _audited({k: row[k] for k in columns})
         await Tender.update({**columns, Tender.updated_at: now}).where(Tender.id == tender_id)
         await audit.record(actor, "tender", tender_id, "edit", before, _audited(columns))
@@ -255,7 +311,7 @@ async def document(principal: Principal, tender_id: int, file_id: str) -> files.
     row = await common.tender_row(tender_id)
     await common.ensure_reader(principal, row)
     if file_id not in [d["file_id"] for d in json.loads(row["documents"])]:
-        raise NotFound("tender document", file_id)
+        raise NotFound(N_("tender document"), file_id)
     return await files.content(uuid.UUID(file_id))
 
 
@@ -343,19 +399,22 @@ async def change_deadline(
         row = await common.tender_row(tender_id, lock=True)
         common.ensure_action(row, "change_deadline")
         if common.now() >= row["bid_deadline"]:
-            raise Conflict("bid_deadline: the deadline has passed; it can no longer change")
+            raise Conflict(_("Bid deadline: the deadline has passed; it can no longer change."))
         if deadline == row["bid_deadline"]:
             return  # the same move again (a second click): done already
         if deadline < row["bid_deadline"]:
             # §3: postponed only; also what the slower of two officers moving it at once hears.
             raise Conflict(
-                "bid_deadline: the deadline is now "
-                f"{common.local(row['bid_deadline']):%Y-%m-%d %H:%M:%S %Z}; "
-                "it can only be postponed"
+                _(
+                    "Bid deadline: the deadline is now %(deadline)s; it can only be postponed.",
+                    deadline=common.local(row["bid_deadline"]).strftime("%Y-%m-%d %H:%M:%S %Z"),
+                )
             )
         if common.local(deadline).date() >= row["service_start"]:
             raise InvalidInput.single(
-                "bid_deadline", "before_service", "must be before the service starts"
+                "bid_deadline",
+                "before_service",
+                _("Bid deadline: must be before the service starts."),
             )
         (await _bid_period_errors(row["method"], row["published_at"], deadline)).raise_if_any()
         await Tender.update({Tender.bid_deadline: deadline, Tender.updated_at: common.now()}).where(

@@ -7,8 +7,10 @@ from __future__ import annotations
 from piccolo.columns.combination import WhereRaw
 
 from vendorgov import db, paging
-from vendorgov.accounts.roles import Principal, Role
+from vendorgov.accounts.roles import Principal, Role, role_label
 from vendorgov.errors import Forbidden, InvalidInput
+from vendorgov.humane import joined, pair_label
+from vendorgov.i18n import _
 from vendorgov.paging import DASHBOARD_ITEMS, Page, PageRequest
 from vendorgov.tenders import common, rules
 from vendorgov.tenders.bidding import vendor_view
@@ -34,7 +36,12 @@ async def _tender_where(
 ) -> list:
     if status and status not in rules.STATUS_LABELS:
         raise InvalidInput.single(
-            "status", "choice", f"one of {', '.join(rules.STATUS_LABELS)}, or empty for all"
+            "status",
+            "choice",
+            _(
+                "Status: choose one of %(statuses)s, or empty for all.",
+                statuses=joined(pair_label(label) for label in rules.STATUS_LABELS.values()),
+            ),
         )
     where = []
     if principal.is_vendor:
@@ -54,7 +61,9 @@ async def _tender_where(
     elif principal.role is Role.evaluator:
         where.append(WhereRaw(_ON_PANEL, principal.user_id))
     elif principal.role not in common.STAFF:
-        raise Forbidden(f"the {principal.role.value} role has no access to tenders")
+        raise Forbidden(
+            _("The %(role)s role has no access to tenders.", role=role_label(principal.role))
+        )
     if status:
         where.append(Tender.status == status)
     if category:
@@ -163,13 +172,13 @@ async def reminders(principal: Principal) -> list[dict]:
             await newest(
                 Tender.status == Status.published.value,
                 Tender.bid_deadline <= now,
-                what="deadline passed: open the bids",
+                what=_("deadline passed: open the bids"),
             )
-            + await newest(Tender.status == Status.evaluated.value, what="evaluated: award")
+            + await newest(Tender.status == Status.evaluated.value, what=_("evaluated: award"))
             + await newest(
                 Tender.status == Status.opened.value,
                 panel_done,
-                what="the panel has submitted: close the evaluation",
+                what=_("the panel has submitted: close the evaluation"),
             )
         )
     if principal.role is Role.evaluator:
@@ -190,7 +199,9 @@ async def reminders(principal: Principal) -> list[dict]:
         return [
             {
                 "tender": t,
-                "what": "score the bids" if declared[t["id"]] else "declare conflicts of interest",
+                "what": _("score the bids")
+                if declared[t["id"]]
+                else _("declare conflicts of interest"),
             }
             for t in await _decorated(principal, rows)
         ]
@@ -205,6 +216,6 @@ async def reminders(principal: Principal) -> list[dict]:
                 " WHERE bid.vendor = {} AND bid.state = 'active')",
                 principal.vendor_id,
             ),
-            what="open for bids",
+            what=_("open for bids"),
         )
     return []

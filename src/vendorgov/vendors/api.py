@@ -16,6 +16,7 @@ from vendorgov.accounts.roles import Role
 from vendorgov.errors import Collector
 from vendorgov.files.responses import inline_file
 from vendorgov.files.service import Upload
+from vendorgov.i18n import _
 from vendorgov.paging import PageRequest, page_struct
 from vendorgov.vendors import qualifications, registry, service
 from vendorgov.vendors.rules import ContactInput, QualificationInput, VendorInput
@@ -156,7 +157,7 @@ def _parse_date(name: str, raw: str, errors: Collector) -> date | None:
     try:
         return date.fromisoformat(raw.strip())
     except ValueError:
-        errors.add(name, "date", f"{raw!r} is not a date (YYYY-MM-DD)")
+        errors.add(name, "date", _("“%(value)s” is not a date; write it as 2026-11-30.", value=raw))
         return None
 
 

@@ -11,6 +11,7 @@ from vendorgov.accounts.roles import REGISTRY_KEEPERS, REGISTRY_READERS, Princip
 from vendorgov.audit import service as audit
 from vendorgov.errors import NotFound
 from vendorgov.files import service as files
+from vendorgov.i18n import N_, _
 from vendorgov.notifications.service import Audience, Event, notify
 from vendorgov.paging import Page, PageRequest
 from vendorgov.settings import get_settings
@@ -69,7 +70,7 @@ async def add_qualification(
     _ensure_qualification_uploader(actor, vendor_id)
     errors = rules.qualification_errors(data)
     if scan is None:
-        errors.add("scan", "required", "upload the scanned licence (PDF, PNG or JPEG)")
+        errors.add("scan", "required", _("Scan: upload the scanned licence (PDF, PNG or JPEG)."))
     errors.raise_if_any()
     files.check_upload("scan", scan)
     async with db.transaction():
@@ -111,7 +112,7 @@ async def qualification_scan(
         .first()
     )
     if row is None or row["scan"] is None:
-        raise NotFound("qualification scan", qualification_id)
+        raise NotFound(N_("qualification scan"), qualification_id)
     return await files.content(row["scan"])
 
 
@@ -125,7 +126,7 @@ async def remove_qualification(actor: Principal, vendor_id: int, qualification_i
             )
         ).first()
         if row is None:
-            raise NotFound("qualification", qualification_id)
+            raise NotFound(N_("qualification"), qualification_id)
         await Qualification.delete().where(Qualification.id == qualification_id)
         await audit.record(
             actor,

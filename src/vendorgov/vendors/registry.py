@@ -12,6 +12,8 @@ from vendorgov.accounts import service as accounts
 from vendorgov.accounts.roles import Principal
 from vendorgov.audit import service as audit
 from vendorgov.errors import Conflict, FieldError, InvalidInput, NotFound, member_of
+from vendorgov.humane import field_label, joined
+from vendorgov.i18n import N_, _
 from vendorgov.vendors import rules
 from vendorgov.vendors.rules import (
     ContactInput,
@@ -36,10 +38,13 @@ async def _ensure_uscc_free(uscc: str, except_id: int | None = None) -> None:
     rows = await db.fetch("SELECT id, name FROM vendor WHERE uscc = {}", uscc)
     clash = next((r for r in rows if r["id"] != except_id), None)
     if clash:
-        raise Conflict(
-            f"uscc: {uscc} is already registered to vendor {clash['name']} (#{clash['id']})",
-            [FieldError("uscc", "unique", f"already registered to vendor {clash['name']}")],
+        message = _(
+            "Unified social credit code: %(uscc)s is already registered to vendor %(name)s; "
+            "open that vendor instead of registering it again.",
+            uscc=uscc,
+            name=clash["name"],
         )
+        raise Conflict(message, [FieldError("uscc", "unique", message)])
 
 
 # Registering vendors is the registry's busiest write; Piccolo's query builder cost three times
@@ -119,11 +124,20 @@ async def update_vendor(
         if revision is not None and revision != row["revision"]:
             changes = await audit.history("vendor", vendor_id, limit=5)
             newer = [c for c in changes if c["action"] == "update"][:1]
-            fields = ", ".join(f for f, _, _ in newer[0]["changes"]) if newer else "details"
+            fields = (
+                joined(field_label(f) for f, _old, _new in newer[0]["changes"])
+                if newer
+                else _("details")
+            )
             raise Conflict(
-                f"revision: this vendor was changed by someone else since you opened it "
-                f"(now revision {row['revision']}, yours {revision}; changed: {fields}). "
-                "Reload and apply your changes again."
+                _(
+                    "Someone else changed this vendor after you opened it (now revision "
+                    "%(now)s, yours %(yours)s; changed: %(fields)s). Reload the page and "
+                    "make your changes again.",
+                    now=row["revision"],
+                    yours=revision,
+                    fields=fields,
+                )
             )
         await _ensure_uscc_free(data.uscc, except_id=vendor_id)
         fields = {k: v for k, v in asdict(data).items() if k != "categories"}
@@ -190,8 +204,10 @@ async def delete_vendor(actor: Principal, vendor_id: int) -> None:
         row = await lock_vendor(vendor_id)
         if await accounts.vendor_has_accounts(vendor_id):
             raise Conflict(
-                "this vendor has user accounts; deactivate them, or suspend or "
-                "blacklist the vendor instead of deleting it"
+                _(
+                    "This vendor has user accounts: deactivate them first, or suspend or "
+                    "blacklist the vendor instead of deleting it."
+                )
             )
         before = snapshot(row, (await vendor_categories([vendor_id]))[vendor_id])
         try:
@@ -199,11 +215,11 @@ async def delete_vendor(actor: Principal, vendor_id: int) -> None:
         except Exception as error:
             if not db.is_foreign_key_violation(error):
                 raise
-            raise Conflict(
-                "contracts or tender bids refer to this vendor; suspend or blacklist it "
-                "instead of deleting it",
-                [FieldError("vendor_id", "referenced", "has contracts or tender bids")],
-            ) from None
+            message = _(
+                "Contracts or tender bids refer to this vendor: suspend or blacklist it "
+                "instead of deleting it."
+            )
+            raise Conflict(message, [FieldError("vendor_id", "referenced", message)]) from None
         await audit.record(actor, "vendor", vendor_id, "delete", before, None)
 
 
@@ -230,7 +246,7 @@ async def remove_contact(actor: Principal, vendor_id: int, contact_id: int) -> N
             Contact.select().where((Contact.id == contact_id) & (Contact.vendor == vendor_id))
         ).first()
         if row is None:
-            raise NotFound("contact", contact_id)
+            raise NotFound(N_("contact"), contact_id)
         await Contact.delete().where(Contact.id == contact_id)
         before = {k: row[k] for k in ("name", "title", "phone", "email", "is_primary")}
         await audit.record(

@@ -123,6 +123,17 @@ _RESULT: dict[StatusAction, Status] = {
     StatusAction.reinstate: Status.active,
 }
 
+# Why a move is refused from the one status it is not allowed from.
+_REFUSED_MOVES: dict[StatusAction, str] = {
+    StatusAction.suspend: N_(
+        "Action: a blacklisted vendor cannot be suspended; reinstate it first."
+    ),
+    StatusAction.blacklist: N_("Action: the vendor is blacklisted already."),
+    StatusAction.reinstate: N_(
+        "Action: the vendor is active already; there is nothing to reinstate."
+    ),
+}
+
 
 def status_change(
     current: Status, action: StatusAction, reason: str, until: date | None, today: date
@@ -131,18 +142,22 @@ def status_change(
     broken rule. The caller reports a disallowed transition as a conflict."""
     errors = Collector()
     if current not in _ALLOWED_FROM[action]:
-        errors.add(
-            "action", "transition", f"cannot {action.value} a vendor that is {current.value}"
-        )
+        errors.add("action", "transition", _(_REFUSED_MOVES[action]))
     if len(reason.strip()) < 5:
-        errors.add("reason", "required", "give the reason (at least 5 characters)")
+        errors.add("reason", "required", _("Reason: say why, in at least 5 characters."))
     if action is StatusAction.suspend:
         if until is None:
-            errors.add("until", "required", "a suspension needs an end date")
+            errors.add("until", "required", _("Suspended until: a suspension needs an end date."))
         elif until <= today:
-            errors.add("until", "future", "the suspension must end after today")
+            errors.add(
+                "until", "future", _("Suspended until: the suspension must end after today.")
+            )
     elif until is not None:
-        errors.add("until", "only_for_suspend", "only a suspension has an end date")
+        errors.add(
+            "until",
+            "only_for_suspend",
+            _("Suspended until: only a suspension has an end date; leave it empty."),
+        )
     errors.raise_if_any()
     return _RESULT[action]
 

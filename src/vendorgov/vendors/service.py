@@ -11,9 +11,16 @@ from typing import Any
 from piccolo.query.functions.aggregate import Count
 
 from vendorgov import db, paging
-from vendorgov.accounts.roles import REGISTRY_KEEPERS, REGISTRY_READERS, Principal, Role
+from vendorgov.accounts.roles import (
+    REGISTRY_KEEPERS,
+    REGISTRY_READERS,
+    Principal,
+    Role,
+    role_label,
+)
 from vendorgov.audit import service as audit
 from vendorgov.errors import Forbidden, NotFound
+from vendorgov.i18n import N_, _
 from vendorgov.paging import Page, PageRequest
 from vendorgov.settings import get_settings
 from vendorgov.vendors import rules
@@ -59,13 +66,20 @@ def ensure_reader(principal: Principal, vendor_id: int) -> None:
     if principal.is_vendor and principal.vendor_id == vendor_id:
         return
     if principal.is_vendor:
-        raise NotFound("vendor", vendor_id)
-    raise Forbidden(f"the {principal.role.value} role has no access to the vendor registry")
+        raise NotFound(N_("vendor"), vendor_id)
+    raise Forbidden(
+        _(
+            "The %(role)s role has no access to the vendor registry.",
+            role=role_label(principal.role),
+        )
+    )
 
 
 def ensure_keeper(principal: Principal) -> None:
     if principal.role not in REGISTRY_KEEPERS:
-        raise Forbidden("only procurement officers and administrators change the registry")
+        raise Forbidden(
+            _("Only procurement officers and administrators change the vendor registry.")
+        )
 
 
 def snapshot(row: dict, categories: list[str]) -> dict:
@@ -83,7 +97,7 @@ def snapshot(row: dict, categories: list[str]) -> dict:
 async def require_vendor(vendor_id: int) -> dict:
     row = await Vendor.select().where(Vendor.id == vendor_id).first()
     if row is None:
-        raise NotFound("vendor", vendor_id)
+        raise NotFound(N_("vendor"), vendor_id)
     return row
 
 
@@ -93,7 +107,7 @@ async def lock_vendor(vendor_id: int) -> dict:
     result, so neither is lost."""
     row = await db.locked(Vendor.select().where(Vendor.id == vendor_id)).first()
     if row is None:
-        raise NotFound("vendor", vendor_id)
+        raise NotFound(N_("vendor"), vendor_id)
     return row
 
 
@@ -150,7 +164,12 @@ async def list_vendors(
     """A page of the vendors the principal may see, filtered; each with categories and
     qualification flags."""
     if principal.role not in REGISTRY_READERS and not principal.is_vendor:
-        raise Forbidden(f"the {principal.role.value} role has no access to the vendor registry")
+        raise Forbidden(
+            _(
+                "The %(role)s role has no access to the vendor registry.",
+                role=role_label(principal.role),
+            )
+        )
     where = []
     if principal.is_vendor:
         where.append(Vendor.id == principal.vendor_id)

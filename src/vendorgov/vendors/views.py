@@ -3,8 +3,6 @@ create and edit forms, status changes."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.plugins.flash import flash
@@ -12,7 +10,6 @@ from litestar.response import File, Redirect, Template
 
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import REGISTRY_KEEPERS, REGISTRY_READERS, Principal, Role
-from vendorgov.errors import DomainError
 from vendorgov.files.responses import inline_file
 from vendorgov.humane import status_label
 from vendorgov.i18n import N_, _
@@ -20,7 +17,7 @@ from vendorgov.paging import PageRequest
 from vendorgov.vendors import qualifications, registry, service
 from vendorgov.vendors.rules import ContactInput, QualificationInput, VendorInput
 from vendorgov.web import list_exports
-from vendorgov.web.forms import Form, error_map
+from vendorgov.web.forms import Form, retried_action, retried_list
 
 READERS = allow(*REGISTRY_READERS, Role.vendor)
 EXPORT_COLUMNS = {
@@ -49,27 +46,49 @@ def _vendor_input(form: Form) -> VendorInput:
     )
 
 
-async def _detail(
-    request: Request,
-    vendor_id: int,
-    status_code: int = 200,
-    errors: dict[str, str] | None = None,
-    form_name: str = "",
-    values: dict[str, Any] | None = None,
-) -> Template:
+# The detail page's forms by the last part of the address they post to: a rejected one is
+# shown again (FormRetry) open, with its messages and what was typed.
+_DETAIL_FORMS = {
+    "status": "status",
+    "contacts": "contact",
+    "qualifications": "qualification",
+    "delete": "delete",
+}
+
+
+def _retried_form(request: Request) -> str:
+    action = retried_action(request)
+    return _DETAIL_FORMS.get(action.rstrip("/").rsplit("/", 1)[-1], "") if action else ""
+
+
+def _form_page(vendor: dict | None, selected: list[str]) -> Template:
+    """The register / edit form; a rejected submission's input and messages come from
+    FormRetry (templating.FormAwareTemplate)."""
+    return Template(
+        "vendors/form.html",
+        context={
+            "vendor": vendor,
+            "values": vendor or {},
+            "selected": selected,
+            "errors": {},
+            **service.choices(),
+        },
+    )
+
+
+async def _detail(request: Request, vendor_id: int) -> Template:
     principal: Principal = request.user
     vendor = await service.get_vendor(principal, vendor_id)
     return Template(
         "vendors/detail.html",
-        status_code=status_code,
         context={
             "vendor": vendor,
             "history": await service.history(principal, vendor_id),
             "can_edit": principal.role in REGISTRY_KEEPERS,
             "can_upload": principal.role in REGISTRY_KEEPERS or principal.vendor_id == vendor_id,
-            "errors": errors or {},
-            "form_name": form_name,
-            "values": values or {},
+            "errors": {},
+            "form_name": _retried_form(request),
+            "values": {},
             **service.choices(),
         },
     )
@@ -145,36 +164,15 @@ class VendorPages(Controller):
         return Redirect(f"/vendors/{request.user.vendor_id}")
 
     @get("/new", guards=[KEEPERS])
-    async def new(self) -> Template:
-        return Template(
-            "vendors/form.html",
-            context={
-                "vendor": None,
-                "values": {},
-                "selected": [],
-                "errors": {},
-                **service.choices(),
-            },
-        )
+    async def new(self, request: Request) -> Template:
+        return _form_page(None, retried_list(request, "categories") or [])
 
     @post("/", guards=[KEEPERS])
-    async def create(self, request: Request) -> Template | Redirect:
+    async def create(self, request: Request) -> Redirect:
+        # A refusal comes back on the form (web.errors.FormRetry), with what was typed.
         form = await Form.read(request)
         data = _vendor_input(form)
-        try:
-            vendor_id = await registry.create_vendor(request.user, data)
-        except DomainError as error:
-            return Template(
-                "vendors/form.html",
-                status_code=error.status_code,
-                context={
-                    "vendor": None,
-                    "values": form.values(),
-                    "selected": data.categories,
-                    "errors": error_map(error),
-                    **service.choices(),
-                },
-            )
+        vendor_id = await registry.create_vendor(request.user, data)
         flash(request, _("Vendor %(name)s registered.", name=data.name), category="ok")
         return Redirect(f"/vendors/{vendor_id}")
 
@@ -192,73 +190,38 @@ class VendorPages(Controller):
     @get("/{vendor_id:int}/edit", guards=[KEEPERS])
     async def edit(self, request: Request, vendor_id: FromPath[int]) -> Template:
         vendor = await service.get_vendor(request.user, vendor_id)
-        return Template(
-            "vendors/form.html",
-            context={
-                "vendor": vendor,
-                "values": vendor,
-                "selected": vendor["categories"],
-                "errors": {},
-                **service.choices(),
-            },
-        )
+        retried = retried_list(request, "categories")
+        return _form_page(vendor, vendor["categories"] if retried is None else retried)
 
     @post("/{vendor_id:int}/edit", guards=[KEEPERS])
-    async def update(self, request: Request, vendor_id: FromPath[int]) -> Template | Redirect:
+    async def update(self, request: Request, vendor_id: FromPath[int]) -> Redirect:
+        await service.require_vendor(vendor_id)  # no such vendor: 404, whatever was typed
         form = await Form.read(request)
         data = _vendor_input(form)
-        revision = form.integer("revision")
-        try:
-            await registry.update_vendor(request.user, vendor_id, data, revision)
-        except DomainError as error:
-            vendor = await service.get_vendor(request.user, vendor_id)
-            return Template(
-                "vendors/form.html",
-                status_code=error.status_code,
-                context={
-                    "vendor": vendor,
-                    "values": {**form.values(), "revision": revision},
-                    "selected": data.categories,
-                    "errors": error_map(error),
-                    **service.choices(),
-                },
-            )
+        revision = form.integer("revision")  # unreadable: saved without the stale check
+        await registry.update_vendor(request.user, vendor_id, data, revision)
         flash(request, _("Changes saved."), category="ok")
         return Redirect(f"/vendors/{vendor_id}")
 
     @post("/{vendor_id:int}/delete", guards=[KEEPERS])
-    async def delete(self, request: Request, vendor_id: FromPath[int]) -> Template | Redirect:
-        try:
-            await registry.delete_vendor(request.user, vendor_id)
-        except DomainError as error:
-            if error.status_code == 404:
-                raise
-            return await _detail(request, vendor_id, error.status_code, error_map(error), "delete")
+    async def delete(self, request: Request, vendor_id: FromPath[int]) -> Redirect:
+        await registry.delete_vendor(request.user, vendor_id)
         flash(request, _("Vendor deleted."), category="ok")
         return Redirect("/vendors")
 
     @post("/{vendor_id:int}/status", guards=[KEEPERS])
-    async def change_status(
-        self, request: Request, vendor_id: FromPath[int]
-    ) -> Template | Redirect:
+    async def change_status(self, request: Request, vendor_id: FromPath[int]) -> Redirect:
         form = await Form.read(request)
         until = form.date("until")
-        try:
-            form.errors.raise_if_any()
-            new = await registry.change_status(
-                request.user, vendor_id, form.text("action"), form.text("reason"), until
-            )
-        except DomainError as error:
-            if error.status_code == 404:
-                raise
-            return await _detail(
-                request, vendor_id, error.status_code, error_map(error), "status", form.values()
-            )
+        form.errors.raise_if_any()
+        new = await registry.change_status(
+            request.user, vendor_id, form.text("action"), form.text("reason"), until
+        )
         flash(request, _("Vendor status: %(status)s.", status=status_label(new)), category="ok")
         return Redirect(f"/vendors/{vendor_id}")
 
     @post("/{vendor_id:int}/contacts", guards=[KEEPERS])
-    async def add_contact(self, request: Request, vendor_id: FromPath[int]) -> Template | Redirect:
+    async def add_contact(self, request: Request, vendor_id: FromPath[int]) -> Redirect:
         form = await Form.read(request)
         data = ContactInput(
             name=form.text("name"),
@@ -267,14 +230,7 @@ class VendorPages(Controller):
             email=form.text("email"),
             is_primary=form.flag("is_primary"),
         )
-        try:
-            await registry.add_contact(request.user, vendor_id, data)
-        except DomainError as error:
-            if error.status_code == 404:
-                raise
-            return await _detail(
-                request, vendor_id, error.status_code, error_map(error), "contact", form.values()
-            )
+        await registry.add_contact(request.user, vendor_id, data)
         flash(request, _("Contact %(name)s added.", name=data.name), category="ok")
         return Redirect(f"/vendors/{vendor_id}#contacts")
 
@@ -287,9 +243,7 @@ class VendorPages(Controller):
         return Redirect(f"/vendors/{vendor_id}#contacts")
 
     @post("/{vendor_id:int}/qualifications", guards=[READERS])
-    async def add_qualification(
-        self, request: Request, vendor_id: FromPath[int]
-    ) -> Template | Redirect:
+    async def add_qualification(self, request: Request, vendor_id: FromPath[int]) -> Redirect:
         form = await Form.read(request)
         data = QualificationInput(
             kind=form.text("kind"),
@@ -297,22 +251,10 @@ class VendorPages(Controller):
             issued_on=form.date("issued_on"),
             expires_on=form.date("expires_on"),
         )
-        try:
-            form.errors.raise_if_any()
-            await qualifications.add_qualification(
-                request.user, vendor_id, data, await form.upload("scan")
-            )
-        except DomainError as error:
-            if error.status_code == 404:
-                raise
-            return await _detail(
-                request,
-                vendor_id,
-                error.status_code,
-                error_map(error),
-                "qualification",
-                form.values(),
-            )
+        form.errors.raise_if_any()
+        await qualifications.add_qualification(
+            request.user, vendor_id, data, await form.upload("scan")
+        )
         flash(request, _("Qualification added."), category="ok")
         return Redirect(f"/vendors/{vendor_id}#qualifications")
 

@@ -121,11 +121,16 @@ class FormRetry(Response):
     def to_asgi_response(self, app: Any, request: Request, **options: Any) -> Any:  # type: ignore[override]
         async def respond(scope: Scope, receive: Receive, send: Send) -> None:
             form = await request.form()  # parsed and kept by the handler
-            values = {
-                key: value
-                for key, value in form.items()
+            kept = [
+                (key, value)
+                for key, value in form.multi_items()
                 if isinstance(value, str) and not any(s in key for s in _SECRET_FIELDS)
-            }
+            ]
+            values = dict(kept)
+            # Every value of a field sent more than once (ticked checkboxes, a multiple select).
+            lists: dict[str, list[str]] = {}
+            for key, value in kept:
+                lists.setdefault(key, []).append(value)
             path, _sep, query = self.target.partition("?")
             headers = [
                 (name, value)
@@ -153,7 +158,12 @@ class FormRetry(Response):
                 "query_string": query.encode(),
                 "headers": headers,
                 "state": {},
-                FORM_RETRY: {"errors": self.errors, "values": values},
+                FORM_RETRY: {
+                    "errors": self.errors,
+                    "values": values,
+                    "lists": lists,
+                    "action": request.url.path,
+                },
             }
 
             async def keep_status(message: Message) -> None:

@@ -115,6 +115,19 @@ def safe_next(target: str) -> str:
     return "/"
 
 
+def retried_list(request: Request, name: str) -> list[str] | None:
+    """Every value typed under `name` (ticked checkboxes) in a rejected form whose page is
+    being rendered again (FormRetry); None when the page is not such a retry."""
+    retry = request.scope.get(FORM_RETRY)
+    return None if retry is None else list(retry.get("lists", {}).get(name, []))
+
+
+def retried_action(request: Request) -> str:
+    """The address a rejected form was sent to, when its page is being rendered again
+    (FormRetry): on a page with several forms, which of them to show the messages in."""
+    return (request.scope.get(FORM_RETRY) or {}).get("action", "")
+
+
 def retried_id(request: Request, name: str) -> int | None:
     """The id typed in a rejected form whose page is being rendered again (FormRetry), e.g.
     the vendor a picker must still offer when it shows only the first of many."""

@@ -13,7 +13,7 @@ from litestar.template.config import TemplateConfig
 from vendorgov.accounts import people
 from vendorgov.accounts.roles import ROLE_LABELS, Principal, Role
 from vendorgov.formats import as_local, capitals, cn_date, wan, yuan
-from vendorgov.humane import field_label, humane, pair_label, status_label
+from vendorgov.humane import field_label, field_message, humane, pair_label, status_label
 from vendorgov.i18n import LANGUAGE_NAMES, LOCALES, N_, _, current_locale, html_lang, translations
 from vendorgov.money import cents
 from vendorgov.settings import Settings
@@ -99,7 +99,7 @@ class FormAwareTemplate(Template):
         request = (vars or {}).get("request")
         retry = request.scope.get(FORM_RETRY) if request is not None else None
         if retry and not (vars or {}).get("unshown_errors"):
-            vars = {**vars, **retry}
+            vars = {**vars, "errors": retry["errors"], "values": retry["values"]}
             if not _shows_errors(self.environment, self.name):
                 vars["unshown_errors"] = list(retry["errors"].values())
         return super().new_context(vars, shared, locals)
@@ -165,6 +165,7 @@ def make_environment(settings: Settings) -> Environment:
     environment.filters["signed_money"] = signed_money
     environment.filters.update(
         field_label=field_label,
+        field_message=field_message,
         humane=humane,
         status_label=status_label,
         label=pair_label,
