@@ -24,7 +24,7 @@ from vendorgov.tenders import alerts, common, deposits
 from vendorgov.tenders import result_rules as deadlines
 from vendorgov.tenders.evaluation import evaluate
 from vendorgov.tenders.result_dates import calendar_from, local_day, today
-from vendorgov.tenders.rules import Status
+from vendorgov.tenders.rules import METHOD_LABELS, Status
 from vendorgov.tenders.tables import Bid, BidSecurity, Challenge, ResultNotice, Tender
 from vendorgov.vendors import service as vendors
 
@@ -217,7 +217,10 @@ async def award_notice(principal: Principal, tender_id: int) -> dict:
 
 
 async def notice_pdf(view: dict) -> tuple[bytes, str]:
-    body = await rendered_pdf("documents/result_notice.html", n=view, c=view["content"])
+    method = METHOD_LABELS[view["content"]["tender"]["method"]][0]
+    body = await rendered_pdf(
+        "documents/result_notice.html", n=view, c=view["content"], method_label=method
+    )
     return body, f"{view['content']['tender']['reference']}-result-notice.pdf"
 
 

@@ -136,7 +136,7 @@ class Clarification(Table):
 
 class ResultNotice(Table, tablename="result_notice"):
     """The result notice (中标结果公告, §3a) as published, one per tender (index
-    result_notice_tender): what it said is kept as published. Its publication is also the
+    result_notice_one_per_tender): what it said is kept as published. Its publication is also the
     award notice's (中标通知书) issue to the winner."""
 
     tender = ForeignKey(Tender, on_delete=OnDelete.restrict, index=True)

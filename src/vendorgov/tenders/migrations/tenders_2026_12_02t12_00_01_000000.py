@@ -17,7 +17,9 @@ async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="tenders", description=DESCRIPTION)
 
     async def create_indexes():
-        await RawTable.raw("CREATE UNIQUE INDEX result_notice_tender ON result_notice (tender)")
+        await RawTable.raw(
+            "CREATE UNIQUE INDEX result_notice_one_per_tender ON result_notice (tender)"
+        )
         await RawTable.raw(
             "CREATE UNIQUE INDEX bid_security_tender_vendor ON bid_security (tender, vendor)"
         )
