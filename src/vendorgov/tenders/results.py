@@ -27,6 +27,7 @@ from vendorgov.tenders.result_dates import calendar_from, local_day, today
 from vendorgov.tenders.rules import METHOD_LABELS, Status
 from vendorgov.tenders.tables import Bid, BidSecurity, Challenge, ResultNotice, Tender
 from vendorgov.vendors import service as vendors
+from vendorgov.workdays import service as workdays
 
 # The award notice asks the winner to sign within this many days (政府采购法 Art. 46).
 SIGN_WITHIN_DAYS = 30
@@ -252,8 +253,15 @@ async def reminders(principal: Principal) -> list[dict]:
         .order_by(Tender.awarded_at)
         .limit(DASHBOARD_ITEMS)
     )
-    for row in waiting:
-        due = await notice_due(row)
+    # One calendar for all of them (one query, whatever the number of tenders).
+    days = [local_day(row["awarded_at"]) for row in waiting]
+    calendar = None
+    if days:
+        calendar = await workdays.calendar_for(
+            min(days), max(days) + timedelta(days=deadlines.CALENDAR_SPAN_DAYS)
+        )
+    for row, awarded_on in zip(waiting, days, strict=True):
+        due = deadlines.notice_due(awarded_on, calendar)
         what = (
             _("result notice overdue (due %(day)s)", day=due.isoformat())
             if deadlines.is_overdue(due, now_day)
@@ -282,7 +290,11 @@ async def reminders(principal: Principal) -> list[dict]:
             else _("answer the challenge by %(day)s", day=due.isoformat())
         )
         items.append({"tender": common.decorate(rows[c["tender"]]), "what": what, "link": "notice"})
+    seen = set()
     for d in overdue_refunds:
+        if d["tender"] in seen:
+            continue
+        seen.add(d["tender"])
         what = _("bid security refund overdue (due %(day)s)", day=d["refund_due"].isoformat())
         items.append(
             {"tender": common.decorate(rows[d["tender"]]), "what": what, "link": "deposits"}
