@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in
 from tests.browser.test_tender_flow import DISPLAY_NAMES, open_tender_page, session
-from vendorgov.demo import ACCOUNTS, VENDORS
+from vendorgov.demo import ACCOUNTS, BIDDING_VENDOR, VENDORS
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +26,7 @@ ZONE = ZoneInfo(os.environ.get("VENDORGOV_TIMEZONE", "Asia/Shanghai"))
 BIDDING_SECONDS = 75
 # demo vendor user → price (jingmei's is lowest and wins: every expert scores alike).
 BIDS = {"jiekang": "2,850,000.00", "huakang": "2,780,000.00", "jingmei": "2,700,000.00"}
-VENDOR_NAMES = {u: VENDORS[v][0] for u, _r, _n, v in ACCOUNTS if u in BIDS}
+VENDOR_NAMES = {u: [*VENDORS, BIDDING_VENDOR][v][0] for u, _r, _n, v in ACCOUNTS if u in BIDS}
 EXPERTS = [f"expert{n}" for n in range(1, 6)]
 QUESTION = "投标报价是否包含保洁耗材？"
 ANSWER = "包含。投标报价应包含全部保洁耗材及设备费用。"
