@@ -204,3 +204,23 @@ async def test_one_challenge_sent_twice_at_once_is_filed_once(world, app):
     assert codes(responses) == [201, 201], [r.text for r in responses]
     assert responses[0].json()["id"] == responses[1].json()["id"]
     assert len(await challenges.of_tender(world.principals["procurement"], t.tender_id)) == 1
+
+
+async def test_open_challenges_are_listed_for_the_staff(world, app, api, login):
+    t = await noticed(world)
+    async with as_user(app, t.bidders[2].principal) as c:
+        filed = (
+            await c.post(f"/api/tenders/{t.tender_id}/challenges", json={"grounds": GROUNDS})
+        ).json()
+        assert (await c.get("/api/challenges")).status_code == 403
+    async with api("admin") as c:
+        listed = await c.get("/api/challenges", params={"page_size": 200})
+        assert listed.status_code == 200, listed.text
+        assert filed["id"] in [x["id"] for x in listed.json()["items"]]
+        assert (await c.get("/api/challenges", params={"status": "lost"})).status_code == 422
+        assert (await c.get("/api/challenges", params={"sort": "grounds"})).status_code == 422
+    async with login("procurement") as c:
+        page = await c.get("/tenders/challenges", params={"page_size": 200})
+        assert page.status_code == 200 and f"#challenge-{filed['id']}" in page.text
+        answered = await c.get("/tenders/challenges", params={"status": "answered"})
+        assert f"#challenge-{filed['id']}" not in answered.text

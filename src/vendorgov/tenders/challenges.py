@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from vendorgov import db
+from vendorgov import db, paging
 from vendorgov.accounts.roles import Principal
 from vendorgov.audit import service as audit
 from vendorgov.contracts import hooks
 from vendorgov.errors import Conflict, Forbidden, InvalidInput, NotFound
+from vendorgov.paging import Page, PageRequest
 from vendorgov.tenders import alerts, common
 from vendorgov.tenders import result_rules as deadlines
 from vendorgov.tenders.result_dates import calendar_from, local_day, today
@@ -196,6 +197,41 @@ async def get(principal: Principal, challenge_id: int) -> dict:
     if not principal.is_vendor and principal.role not in common.STAFF:
         raise Forbidden("challenges are read by the procurement staff and their bidder")
     return _view(row, today())
+
+
+STATES = ("open", "answered")
+SORTS = {"answer_due": Challenge.answer_due, "filed_at": Challenge.filed_at}
+
+
+async def challenge_page(
+    principal: Principal, status: str = "open", request: PageRequest = PageRequest()
+) -> Page:
+    """Every tender's challenges for the procurement staff, by answer due day (the open
+    ones by default: the overdue come first)."""
+    if principal.role not in common.STAFF:
+        raise Forbidden("the list of challenges is for the procurement staff")
+    if status and status not in STATES:
+        raise InvalidInput.single("status", "one_of", "open, answered, or empty for all")
+    query = Challenge.select(
+        Challenge.all_columns(),
+        Challenge.vendor.name.as_alias("vendor_name"),
+        Challenge.tender.reference.as_alias("tender_reference"),
+        Challenge.tender.title.as_alias("tender_title"),
+    )
+    where = [Challenge.status == status] if status else []
+    page = await paging.fetch_page(
+        Challenge, query, where, request, SORTS, [(Challenge.answer_due, True)]
+    )
+    now_day = today()
+    page.items = [
+        {
+            **_view(r, now_day),
+            "tender_reference": r["tender_reference"],
+            "tender_title": r["tender_title"],
+        }
+        for r in page.items
+    ]
+    return page
 
 
 async def _open_challenge_blocks(contract: dict) -> str | None:

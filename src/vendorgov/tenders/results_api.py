@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from vendorgov.accounts.auth import allow
@@ -116,6 +116,17 @@ class ResultApi(Controller):
         self, request: Request, tender_id: FromPath[int], data: JSONBody[ChallengeIn]
     ) -> dict:
         return _plain(await challenges.file(request.user, tender_id, data.grounds))
+
+    @get(
+        "/challenges",
+        guards=[STAFF],
+        summary="Every tender's challenges by answer due day (status open by default)",
+    )
+    async def challenge_list(
+        self, request: Request, paging: PageRequest, status: FromQuery[str] = "open"
+    ) -> dict:
+        page = await challenges.challenge_page(request.user, status, paging)
+        return page.as_json(_plain)
 
     @get("/challenges/{challenge_id:int}", guards=[READERS], summary="A challenge")
     async def challenge(self, request: Request, challenge_id: FromPath[int]) -> dict:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
@@ -173,6 +173,20 @@ class ResultPages(Controller):
         )
         flash(request, _("Refund recorded."), category="ok")
         return Redirect(f"/tenders/{tender_id}/deposits")
+
+    @get("/challenges", guards=[STAFF])
+    async def challenge_list(
+        self, request: Request, paging: PageRequest, status: FromQuery[str] = "open"
+    ) -> Template:
+        if status not in challenges.STATES:
+            status = ""
+        return Template(
+            "tenders/challenges.html",
+            context={
+                "page": await challenges.challenge_page(request.user, status, paging),
+                "status": status,
+            },
+        )
 
     @get("/deposits/overdue", guards=[STAFF])
     async def overdue(self, request: Request, paging: PageRequest) -> Template:
