@@ -64,8 +64,9 @@ class ResultPages(Controller):
         if notice and notice["published"] and (user.is_vendor or user.role in common.STAFF):
             context["challenges"] = await challenges.of_tender(user, tender_id)
             context["period"] = await challenges.period(tender_id)
+            my_bid = tender.get("my_bid") or {}
             context["can_file"] = (
-                user.is_vendor and tender.get("my_bid") is not None and context["period"]["open"]
+                user.is_vendor and my_bid.get("state") == "active" and context["period"]["open"]
             )
             context["is_winner"] = bool(tender.get("you_won"))
         return Template(
