@@ -57,6 +57,8 @@ from vendorgov.surveys.api import SurveyResultApi
 from vendorgov.surveys.views import SurveyPages
 from vendorgov.tenders.api import TenderApi
 from vendorgov.tenders.list_export import TenderListExport
+from vendorgov.tenders.results_api import ResultApi
+from vendorgov.tenders.results_views import ResultPages
 from vendorgov.tenders.views import TenderPages
 from vendorgov.vendors.api import VendorApi
 from vendorgov.vendors.views import VendorPages
@@ -251,6 +253,7 @@ def create_app(
             MonthEndPages,
             TenderListExport,
             TenderPages,
+            ResultPages,
             AccountPages,
             TokenPages,
             AuditPages,
@@ -268,6 +271,7 @@ def create_app(
             PlanApi,
             PaymentApi,
             TenderApi,
+            ResultApi,
             AccountApi,
             AuditApi,
             ops.router(settings),

@@ -37,6 +37,8 @@ def live_server():
         VENDORGOV_DATA_DIR=data_dir,
         VENDORGOV_LOGIN_ATTEMPTS_PER_MINUTE="1000",
         VENDORGOV_BELL_POLL_S="2",  # the bell test waits for a poll
+        # A clarification would postpone the deadline 15 days (§3a): the flows bid for seconds.
+        VENDORGOV_CLARIFICATION_MARGIN_DAYS="0",
     )
     cli = [sys.executable, "-m", "vendorgov.cli"]
     for command in (["migrate"], ["demo"]):

@@ -12,7 +12,7 @@ from decimal import Decimal
 from vendorgov import db
 from vendorgov.accounts.roles import Principal
 from vendorgov.audit import service as audit
-from vendorgov.contracts import rules
+from vendorgov.contracts import hooks, rules
 from vendorgov.contracts.rules import ContractStatus, Terms
 from vendorgov.contracts.service import (
     contract_row,
@@ -300,6 +300,9 @@ async def sign(actor: Principal, version_id: int) -> None:
         rules.terms_errors(terms, contract["start_date"], contract["end_date"]).raise_if_any()
         if contract["status"] == ContractStatus.terminated.value:
             raise Conflict(_("The contract is terminated: nothing more can be signed."))
+        blocked = await hooks.signing_blocked(contract)
+        if blocked:
+            raise Conflict(blocked)
         others = await ContractVersion.select().where(ContractVersion.contract == contract["id"])
         problem = rules.signing_problem(version_refs([row])[0], version_refs(others))
         if problem:
@@ -333,6 +336,7 @@ async def sign(actor: Principal, version_id: int) -> None:
             None,
             {"version": row["number"], "effective_from": row["effective_from"]},
         )
+        await hooks.signed(contract, row, now)
 
 
 def _first_of_next_month(day: date) -> date:

@@ -413,3 +413,14 @@ def choices() -> dict[str, Any]:
         "grade_labels": rules.GRADE_LABELS,
         "statuses": [s.value for s in ContractStatus],
     }
+
+
+async def first_signed_at(contract_id: int) -> datetime | None:
+    """When the contract's first version was signed (None while nothing is signed)."""
+    row = (
+        await ContractVersion.select(ContractVersion.signed_at)
+        .where((ContractVersion.contract == contract_id) & (ContractVersion.status == "signed"))
+        .order_by(ContractVersion.signed_at)
+        .first()
+    )
+    return row["signed_at"] if row else None

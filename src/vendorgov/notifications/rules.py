@@ -26,6 +26,18 @@ KINDS: dict[str, tuple[str, str]] = {
         N_("Bids for %(tender)s are opened soon"),
         N_("The bids are opened at %(deadline)s."),
     ),
+    "tender.result_published": (
+        N_("The result of %(tender)s is published"),
+        N_("Read the result notice and your rank; challenges within 7 working days."),
+    ),
+    "tender.challenge_filed": (
+        N_("A challenge of %(tender)s was filed"),
+        N_("Answer it by %(due)s; the contract cannot be signed while it is open."),
+    ),
+    "tender.challenge_answered": (
+        N_("Your challenge of %(tender)s was answered"),
+        N_("Read the answer on the tender's result notice page."),
+    ),
     "notice.issued": (
         N_("Rectification notice %(number)s"),
         N_("%(contract)s: respond by %(deadline)s."),

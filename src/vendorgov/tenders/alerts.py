@@ -85,3 +85,40 @@ async def deadlines_approaching(start: datetime, end: datetime) -> list[int]:
         )
         told.append(tender["id"])
     return told
+
+
+async def result_published(tender: dict, vendor_ids: list[int]) -> None:
+    """The result notice is out: every bidder reads its own rank and may challenge (§3a)."""
+    await notify(
+        Event(
+            "tender.result_published",
+            f"tender:{tender['id']}:result_notice",
+            {"tender": f"{tender['reference']} {tender['title']}"},
+            f"/tenders/{tender['id']}/notice",
+        ),
+        Audience(vendor_ids=tuple(vendor_ids)),
+    )
+
+
+async def challenge_filed(tender: dict, challenge_id: int, due) -> None:
+    await notify(
+        Event(
+            "tender.challenge_filed",
+            f"challenge:{challenge_id}:filed",
+            {"tender": f"{tender['reference']} {tender['title']}", "due": due.isoformat()},
+            f"/tenders/{tender['id']}/notice#challenges",
+        ),
+        Audience(roles=(Role.procurement,)),
+    )
+
+
+async def challenge_answered(tender: dict, challenge_id: int, vendor_id: int) -> None:
+    await notify(
+        Event(
+            "tender.challenge_answered",
+            f"challenge:{challenge_id}:answered",
+            {"tender": f"{tender['reference']} {tender['title']}"},
+            f"/tenders/{tender['id']}/notice#challenges",
+        ),
+        Audience(vendor_ids=(vendor_id,)),
+    )

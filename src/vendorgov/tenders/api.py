@@ -64,6 +64,7 @@ class TenderIn(msgspec.Struct):
     # The future contract's terms as in the contracts API (clauses, scheme, bands, penalties,
     # deadlines); effective date and monthly fee come from the award.
     sla_template: dict = {}
+    bid_security: Decimal = Decimal(0)  # 投标保证金: 0 (none) up to 2% of the ceiling
 
 
 class ReasonIn(msgspec.Struct):
@@ -159,6 +160,7 @@ def _input(data: TenderIn) -> publication.TenderInput:
         qualification_types=data.qualification_types,
         criteria=[Criterion(c.key, c.name, c.weight) for c in data.criteria],
         sla_template=data.sla_template,
+        bid_security=data.bid_security,
     )
 
 

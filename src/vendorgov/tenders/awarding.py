@@ -121,4 +121,6 @@ async def ocds_release(principal: Principal, tender_id: int) -> dict:
                 "uscc": vendor["uscc"],
                 "price": db.two_places(won[0]["price"]),
             }
-    return tender_release(tender, tenderers, award)
+    from vendorgov.tenders.results import ocds_notice
+
+    return tender_release(tender, tenderers, award, await ocds_notice(tender_id))

@@ -101,6 +101,7 @@ def decorate(row: dict, at: datetime | None = None) -> dict:
     at = at or now()
     tender = {k: v for k, v in row.items() if k not in _SECRET_COLUMNS}
     tender["budget_ceiling"] = db.two_places(row["budget_ceiling"])
+    tender["bid_security"] = db.two_places(row["bid_security"])
     tender["qualification_types"] = json.loads(row["qualification_types"])
     tender["criteria"] = criteria_of(row["criteria"])
     tender["documents"] = json.loads(row["documents"])

@@ -82,6 +82,7 @@ def _tender_input(
         criteria=criteria,
         # The template keeps what this form does not edit (scheme, bands, penalties, ...).
         sla_template={**(template or {}), "clauses": clauses},
+        bid_security=form.decimal("bid_security", "bid_security") or Decimal(0),
     )
     return data, {"criteria": criteria_rows}
 
@@ -162,6 +163,7 @@ def _tender_values(tender: dict) -> dict[str, str]:
     }
     values.update(
         budget_ceiling=str(tender["budget_ceiling"]),
+        bid_security=str(tender["bid_security"]),
         service_start=tender["service_start"].isoformat(),
         service_end=tender["service_end"].isoformat(),
         bid_deadline=tender["bid_deadline_local"].strftime(_DATETIME_LOCAL),

@@ -31,9 +31,12 @@ def _party_id(vendor: dict) -> str:
     return f"CN-USCC-{vendor['uscc']}"
 
 
-def tender_release(tender: dict, tenderers: list[dict], award: dict | None) -> dict[str, Any]:
+def tender_release(
+    tender: dict, tenderers: list[dict], award: dict | None, notice: dict | None = None
+) -> dict[str, Any]:
     """`tender` as from service.get_tender; `tenderers` the opened bids' vendors (name, uscc),
-    empty before opening; `award` the awarded bid (vendor name, uscc, price) or None."""
+    empty before opening; `award` the awarded bid (vendor name, uscc, price) or None;
+    `notice` the published result notice (published_at) or None: the award's document."""
     settings = get_settings()
     reference = tender["reference"]
     criteria = "; ".join(f"{c.name} {c.weight}%" for c in tender["criteria"])
@@ -114,4 +117,19 @@ def tender_release(tender: dict, tenderers: list[dict], award: dict | None) -> d
         ]
         if tender["award_reason"]:
             release["awards"][0]["description"] = tender["award_reason"]
+        if notice:
+            # The result notice (中标结果公告) is the award's notice; the award notice
+            # (中标通知书) went to the winner with it.
+            release["id"] += "-notice"
+            release["date"] = max(release["date"], _instant(notice["published_at"]))
+            release["awards"][0]["documents"] = [
+                {
+                    "id": f"{reference}-result-notice",
+                    "documentType": "awardNotice",
+                    "title": "中标结果公告",
+                    "datePublished": _instant(notice["published_at"]),
+                    "format": "application/pdf",
+                    "language": "zh",
+                }
+            ]
     return release

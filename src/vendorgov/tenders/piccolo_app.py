@@ -5,9 +5,12 @@ from piccolo.conf.apps import AppConfig
 from vendorgov.tenders.tables import (
     Bid,
     BidFile,
+    BidSecurity,
+    Challenge,
     Clarification,
     Invitation,
     PanelMember,
+    ResultNotice,
     Score,
     Tender,
 )
@@ -15,6 +18,17 @@ from vendorgov.tenders.tables import (
 APP_CONFIG = AppConfig(
     app_name="tenders",
     migrations_folder_path=str(Path(__file__).parent / "migrations"),
-    table_classes=[Tender, Bid, BidFile, PanelMember, Score, Invitation, Clarification],
+    table_classes=[
+        Tender,
+        Bid,
+        BidFile,
+        PanelMember,
+        Score,
+        Invitation,
+        Clarification,
+        ResultNotice,
+        Challenge,
+        BidSecurity,
+    ],
     migration_dependencies=["vendorgov.vendors.piccolo_app", "vendorgov.files.piccolo_app"],
 )

@@ -21,7 +21,7 @@ from vendorgov.files.service import Upload
 from vendorgov.humane import joined, pair_label
 from vendorgov.i18n import N_, _
 from vendorgov.settings import get_settings
-from vendorgov.tenders import alerts, common, invitations, rules, sealing
+from vendorgov.tenders import alerts, common, invitations, result_rules, rules, sealing
 from vendorgov.tenders.rules import Criterion, EvaluationMethod, Method, Status
 from vendorgov.tenders.tables import Tender
 from vendorgov.vendors.rules import CATEGORY_LABELS, QUALIFICATION_KINDS
@@ -45,6 +45,8 @@ class TenderInput:
     # The future contract's SLA terms in the contracts' plain form (clauses, scheme, bands,
     # penalties, deadlines); effective date and fee come from the award.
     sla_template: dict = field(default_factory=dict)
+    # Bid security (投标保证金, §3a) each bidder deposits: 0 (none) up to 2% of the ceiling.
+    bid_security: Decimal | None = Decimal(0)
 
 
 def _template_terms(data: TenderInput, errors: Collector) -> dict:
@@ -164,6 +166,7 @@ def _tender_errors(data: TenderInput, now: datetime, check_deadline: bool = True
                 "service term."
             ),
         )
+    result_rules.security_errors(data.bid_security, data.budget_ceiling, errors)
     unknown = [q for q in data.qualification_types if q not in QUALIFICATION_KINDS]
     if unknown:
         errors.add(
@@ -214,6 +217,7 @@ def _columns(data: TenderInput, template: dict) -> dict:
         ),
         "sla_template": json.dumps(template, ensure_ascii=False),
         "bid_deadline": data.bid_deadline,
+        "bid_security": data.bid_security or Decimal(0),
     }
 
 
@@ -373,6 +377,7 @@ async def publish(actor: Principal, tender_id: int) -> None:
         errors = await _bid_period_errors(row["method"], common.now(), row["bid_deadline"])
         rules.deadline_errors(row["bid_deadline"], common.now(), errors)
         await invitations.publish_errors(row, errors)
+        result_rules.security_errors(row["bid_security"], row["budget_ceiling"], errors)
         errors.raise_if_any()
 
     await _transition(

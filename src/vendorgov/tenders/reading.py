@@ -12,7 +12,7 @@ from vendorgov.errors import Forbidden, InvalidInput
 from vendorgov.humane import joined, pair_label
 from vendorgov.i18n import _
 from vendorgov.paging import DASHBOARD_ITEMS, Page, PageRequest
-from vendorgov.tenders import common, rules
+from vendorgov.tenders import common, results, rules
 from vendorgov.tenders.bidding import vendor_view
 from vendorgov.tenders.evaluation import evaluate
 from vendorgov.tenders.rules import Method, Status
@@ -180,6 +180,8 @@ async def reminders(principal: Principal) -> list[dict]:
                 panel_done,
                 what=_("the panel has submitted: close the evaluation"),
             )
+            # Results (§3a): notices to publish, challenges to answer, refunds overdue.
+            + await results.reminders(principal)
         )
     if principal.role is Role.evaluator:
         seats = (

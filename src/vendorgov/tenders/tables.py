@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from piccolo.columns import (
     UUID,
     Boolean,
@@ -49,6 +51,8 @@ class Tender(Table):
     awarded_at = Timestamptz(null=True, default=None)
     awarded_by = Varchar(length=150, default="")
     contract_id = Integer(null=True, default=None)
+    # Bid security (投标保证金, §3a) each bidder deposits: at most 2% of the ceiling; 0 = none.
+    bid_security = Numeric(digits=(14, 2), default=Decimal(0))
 
 
 class Bid(Table):
@@ -128,3 +132,51 @@ class Clarification(Table):
     answer = Text(default="")
     answered_by = Varchar(length=150, default="")
     published_at = Timestamptz(null=True, default=None)
+
+
+class ResultNotice(Table, tablename="result_notice"):
+    """The result notice (中标结果公告, §3a) as published, one per tender (index
+    result_notice_one_per_tender): what it said is kept as published. Its publication is also the
+    award notice's (中标通知书) issue to the winner."""
+
+    tender = ForeignKey(Tender, on_delete=OnDelete.restrict, index=True)
+    published_at = Timestamptz()
+    published_by = Varchar(length=150)
+    content = Text()  # JSON: winner, price, candidates, panel, dates (results.notice_content)
+
+
+class Challenge(Table):
+    """A bidder's challenge (质疑, §3a) of the result, filed within 7 working days of the
+    result notice and answered by the officer within 7 working days; while one is open the
+    contract the award created cannot be signed."""
+
+    tender = ForeignKey(Tender, on_delete=OnDelete.restrict, index=True)
+    vendor = ForeignKey(Vendor, on_delete=OnDelete.restrict)
+    grounds = Text()
+    filed_at = Timestamptz()
+    filed_by = Varchar(length=150)
+    answer_due = Date()
+    status = Varchar(length=10, default="open", index=True)  # open, answered
+    answer = Text(default="")
+    answered_at = Timestamptz(null=True, default=None)
+    answered_by = Varchar(length=150, default="")
+
+
+class BidSecurity(Table, tablename="bid_security"):
+    """One bidder's bid security (投标保证金, §3a): received, then refunded within 5 working
+    days of the award notice (the winner's: of signing the contract). One per tender and
+    vendor (index bid_security_tender_vendor)."""
+
+    tender = ForeignKey(Tender, on_delete=OnDelete.restrict, index=True)
+    vendor = ForeignKey(Vendor, on_delete=OnDelete.restrict)
+    amount = Numeric(digits=(14, 2))
+    received_on = Date()
+    received_ref = Varchar(length=100)
+    recorded_by = Varchar(length=150)
+    recorded_at = Timestamptz()
+    # Known once the award notice is issued (losers) or the contract signed (winner).
+    refund_due = Date(null=True, default=None, index=True)
+    refunded_on = Date(null=True, default=None)
+    refund_ref = Varchar(length=100, default="")
+    refunded_by = Varchar(length=150, default="")
+    refunded_at = Timestamptz(null=True, default=None)

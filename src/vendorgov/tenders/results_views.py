@@ -1,0 +1,197 @@
+"""A tender's results pages (§3a): the result notice (published by the officer, with a
+confirmation, within 2 working days of the award), the award notice, challenges (filed by the
+bidders, answered by the officer with a confirmation) and the bid-security ledger with the
+overdue refunds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.plugins.flash import flash
+from litestar.response import Redirect, Template
+
+from vendorgov.accounts.auth import allow
+from vendorgov.accounts.roles import Role
+from vendorgov.errors import Conflict
+from vendorgov.files.responses import download
+from vendorgov.i18n import _
+from vendorgov.paging import PageRequest
+from vendorgov.tenders import challenges, common, deposits, reading, results
+from vendorgov.tenders.forms import Refusal, ensure_confirmed, refused_shows
+from vendorgov.web.forms import Form
+
+READ = allow(Role.admin, Role.procurement, Role.vendor, Role.evaluator)
+STAFF = allow(Role.admin, Role.procurement)
+OFFICER = allow(Role.procurement)
+VENDOR = allow(Role.vendor)
+WINNER_OR_OFFICER = allow(Role.procurement, Role.vendor)
+
+
+def _refused(refusal: Refusal | None) -> dict[str, Any]:
+    return {
+        "errors": refusal.errors if refusal else {},
+        "form_name": refusal.form_name if refusal else "",
+        "values": refusal.values if refusal else {},
+    }
+
+
+class ResultPages(Controller):
+    path = "/tenders"
+    include_in_schema = False
+
+    # --- the result notice and its challenges ----------------------------------------------
+
+    async def _notice_page(
+        self, request: Request, tender_id: int, refusal: Refusal | None = None
+    ) -> Template:
+        user = request.user
+        tender = await reading.get_tender(user, tender_id)
+        try:
+            notice = await results.notice(user, tender_id)
+        except Conflict:
+            notice = None
+        context: dict[str, Any] = {
+            "tender": tender,
+            "notice": notice,
+            "is_officer": user.role is Role.procurement,
+            "challenges": [],
+            "period": None,
+            "can_file": False,
+            **_refused(refusal),
+        }
+        if notice and notice["published"] and (user.is_vendor or user.role in common.STAFF):
+            context["challenges"] = await challenges.of_tender(user, tender_id)
+            context["period"] = await challenges.period(tender_id)
+            my_bid = tender.get("my_bid") or {}
+            context["can_file"] = (
+                user.is_vendor and my_bid.get("state") == "active" and context["period"]["open"]
+            )
+            context["is_winner"] = bool(tender.get("you_won"))
+        return Template(
+            "tenders/notice.html",
+            status_code=refusal.status_code if refusal else 200,
+            context=context,
+        )
+
+    @get("/{tender_id:int}/notice", guards=[READ])
+    async def notice(self, request: Request, tender_id: FromPath[int]) -> Template:
+        return await self._notice_page(request, tender_id)
+
+    @post("/{tender_id:int}/notice", guards=[OFFICER])
+    @refused_shows("_notice_page", "publish")
+    async def publish(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
+        await ensure_confirmed(request)
+        await results.publish(request.user, tender_id)
+        flash(
+            request,
+            _("Result notice published; the award notice went to the winner."),
+            category="ok",
+        )
+        return Redirect(f"/tenders/{tender_id}/notice")
+
+    @get("/{tender_id:int}/notice.pdf", guards=[READ])
+    async def notice_pdf(self, request: Request, tender_id: FromPath[int]) -> Response[bytes]:
+        view = await results.notice(request.user, tender_id)
+        if not view["published"]:
+            raise Conflict("status: the result notice is not published yet")
+        body, name = await results.notice_pdf(view)
+        return download(body, name, "application/pdf", inline=True)
+
+    @get("/{tender_id:int}/award-notice.pdf", guards=[WINNER_OR_OFFICER])
+    async def award_notice_pdf(self, request: Request, tender_id: FromPath[int]) -> Response[bytes]:
+        view = await results.award_notice(request.user, tender_id)
+        body, name = await results.award_notice_pdf(view)
+        return download(body, name, "application/pdf", inline=True)
+
+    @post("/{tender_id:int}/challenges", guards=[VENDOR])
+    @refused_shows("_notice_page", "challenge")
+    async def file(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
+        form = await Form.read(request)
+        await challenges.file(request.user, tender_id, form.text("grounds"))
+        flash(request, _("Challenge filed. The officer answers within 7 working days."), "ok")
+        return Redirect(f"/tenders/{tender_id}/notice#challenges")
+
+    @post("/{tender_id:int}/challenges/{challenge_id:int}/answer", guards=[OFFICER])
+    @refused_shows("_notice_page", "answer-{challenge_id}")
+    async def answer(
+        self, request: Request, tender_id: FromPath[int], challenge_id: FromPath[int]
+    ) -> Template | Redirect:
+        form = await Form.read(request)
+        await ensure_confirmed(request)
+        await challenges.answer(request.user, challenge_id, form.text("answer"))
+        flash(request, _("Answer sent to the bidder."), category="ok")
+        return Redirect(f"/tenders/{tender_id}/notice#challenge-{challenge_id}")
+
+    # --- bid security ----------------------------------------------------------------------
+
+    async def _deposits_page(
+        self, request: Request, tender_id: int, refusal: Refusal | None = None
+    ) -> Template:
+        user = request.user
+        tender = await reading.get_tender(user, tender_id)
+        return Template(
+            "tenders/deposits.html",
+            status_code=refusal.status_code if refusal else 200,
+            context={
+                "tender": tender,
+                "ledger": await deposits.ledger(user, tender_id),
+                "is_officer": user.role is Role.procurement,
+                "today": results.today(),
+                **_refused(refusal),
+            },
+        )
+
+    @get("/{tender_id:int}/deposits", guards=[STAFF])
+    async def deposits(self, request: Request, tender_id: FromPath[int]) -> Template:
+        return await self._deposits_page(request, tender_id)
+
+    @post("/{tender_id:int}/deposits", guards=[OFFICER])
+    @refused_shows("_deposits_page", "deposit")
+    async def record(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
+        form = await Form.read(request)
+        vendor_id = form.integer("vendor_id")
+        amount = form.decimal("amount")
+        received_on = form.date("received_on")
+        form.errors.raise_if_any()
+        await deposits.record(
+            request.user, tender_id, vendor_id, amount, received_on, form.text("reference")
+        )
+        flash(request, _("Deposit recorded."), category="ok")
+        return Redirect(f"/tenders/{tender_id}/deposits")
+
+    @post("/{tender_id:int}/deposits/{vendor_id:int}/refund", guards=[OFFICER])
+    @refused_shows("_deposits_page", "refund-{vendor_id}")
+    async def refund(
+        self, request: Request, tender_id: FromPath[int], vendor_id: FromPath[int]
+    ) -> Template | Redirect:
+        form = await Form.read(request)
+        refunded_on = form.date("refunded_on")
+        form.errors.raise_if_any()
+        await deposits.refund(
+            request.user, tender_id, vendor_id, refunded_on, form.text("reference")
+        )
+        flash(request, _("Refund recorded."), category="ok")
+        return Redirect(f"/tenders/{tender_id}/deposits")
+
+    @get("/challenges", guards=[STAFF])
+    async def challenge_list(
+        self, request: Request, paging: PageRequest, status: FromQuery[str] = "open"
+    ) -> Template:
+        if status not in challenges.STATES:
+            status = ""
+        return Template(
+            "tenders/challenges.html",
+            context={
+                "page": await challenges.challenge_page(request.user, status, paging),
+                "status": status,
+            },
+        )
+
+    @get("/deposits/overdue", guards=[STAFF])
+    async def overdue(self, request: Request, paging: PageRequest) -> Template:
+        return Template(
+            "tenders/deposits_overdue.html",
+            context={"page": await deposits.overdue_page(request.user, paging)},
+        )
