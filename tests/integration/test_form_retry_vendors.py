@@ -206,5 +206,5 @@ async def test_deleting_a_vendor_with_accounts_says_why_on_its_page(app, world):
     async with officer(app, None) as c:
         page = await submit(c, detail, f"{detail}/delete", {})
     assert page.status_code == 409
-    assert "该服务商有用户账号：请先停用这些账号" in html.unescape(page.text)
+    assert "用户账号、合同或投标引用了该服务商" in html.unescape(page.text)
     assert await Vendor.exists().where(Vendor.id == world.vendor_a)

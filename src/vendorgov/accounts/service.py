@@ -436,10 +436,6 @@ async def has_accounts() -> bool:
     return await Account.exists()
 
 
-async def vendor_has_accounts(vendor_id: int) -> bool:
-    return await Account.exists().where(Account.vendor == vendor_id)
-
-
 async def active_accounts(role: Role) -> list[dict]:
     """Active accounts with a role (e.g. the evaluators a tender panel is drawn from)."""
     rows = (

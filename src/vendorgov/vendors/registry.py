@@ -8,7 +8,6 @@ from dataclasses import asdict
 from datetime import date
 
 from vendorgov import db
-from vendorgov.accounts import service as accounts
 from vendorgov.accounts.roles import Principal
 from vendorgov.audit import service as audit
 from vendorgov.errors import Conflict, FieldError, InvalidInput, NotFound, member_of
@@ -197,18 +196,12 @@ async def change_status(
 
 
 async def delete_vendor(actor: Principal, vendor_id: int) -> None:
-    """Only a vendor nothing refers to yet (no user accounts) may be deleted; otherwise
-    blacklist or suspend it, which keeps the record."""
+    """Only a vendor nothing refers to yet (user accounts, contracts, bids) may be deleted;
+    otherwise blacklist or suspend it, which keeps the record. The foreign keys decide, so
+    the registry needs no look into the accounts."""
     ensure_keeper(actor)
     async with db.transaction():
         row = await lock_vendor(vendor_id)
-        if await accounts.vendor_has_accounts(vendor_id):
-            raise Conflict(
-                _(
-                    "This vendor has user accounts: deactivate them first, or suspend or "
-                    "blacklist the vendor instead of deleting it."
-                )
-            )
         before = snapshot(row, (await vendor_categories([vendor_id]))[vendor_id])
         try:
             await Vendor.delete().where(Vendor.id == vendor_id)
@@ -216,8 +209,8 @@ async def delete_vendor(actor: Principal, vendor_id: int) -> None:
             if not db.is_foreign_key_violation(error):
                 raise
             message = _(
-                "Contracts or tender bids refer to this vendor: suspend or blacklist it "
-                "instead of deleting it."
+                "User accounts, contracts or tender bids refer to this vendor: suspend or "
+                "blacklist it instead of deleting it."
             )
             raise Conflict(message, [FieldError("vendor_id", "referenced", message)]) from None
         await audit.record(actor, "vendor", vendor_id, "delete", before, None)
