@@ -57,6 +57,8 @@ from vendorgov.surveys.api import SurveyResultApi
 from vendorgov.surveys.views import SurveyPages
 from vendorgov.tenders.api import TenderApi
 from vendorgov.tenders.list_export import TenderListExport
+from vendorgov.tenders.panel_api import PanelApi
+from vendorgov.tenders.panel_views import PanelPages
 from vendorgov.tenders.views import TenderPages
 from vendorgov.vendors.api import VendorApi
 from vendorgov.vendors.views import VendorPages
@@ -251,6 +253,7 @@ def create_app(
             MonthEndPages,
             TenderListExport,
             TenderPages,
+            PanelPages,
             AccountPages,
             TokenPages,
             AuditPages,
@@ -268,6 +271,7 @@ def create_app(
             PlanApi,
             PaymentApi,
             TenderApi,
+            PanelApi,
             AccountApi,
             AuditApi,
             ops.router(settings),

@@ -6,7 +6,9 @@ from vendorgov.tenders.tables import (
     Bid,
     BidFile,
     Clarification,
+    ExpertPoolEntry,
     Invitation,
+    PanelDraw,
     PanelMember,
     Score,
     Tender,
@@ -15,6 +17,16 @@ from vendorgov.tenders.tables import (
 APP_CONFIG = AppConfig(
     app_name="tenders",
     migrations_folder_path=str(Path(__file__).parent / "migrations"),
-    table_classes=[Tender, Bid, BidFile, PanelMember, Score, Invitation, Clarification],
+    table_classes=[
+        Tender,
+        Bid,
+        BidFile,
+        PanelMember,
+        Score,
+        Invitation,
+        Clarification,
+        ExpertPoolEntry,
+        PanelDraw,
+    ],
     migration_dependencies=["vendorgov.vendors.piccolo_app", "vendorgov.files.piccolo_app"],
 )
