@@ -155,9 +155,11 @@ async def seat_panel(
 
 
 async def member_id(tender_id: int, who: Principal) -> int:
-    row = await PanelMember.select(PanelMember.id).where(
-        (PanelMember.tender == tender_id) & (PanelMember.evaluator == who.user_id)
-    ).first()
+    row = (
+        await PanelMember.select(PanelMember.id)
+        .where((PanelMember.tender == tender_id) & (PanelMember.evaluator == who.user_id))
+        .first()
+    )
     return row["id"]
 
 

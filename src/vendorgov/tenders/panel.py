@@ -77,6 +77,13 @@ async def ensure_complete(row: dict) -> None:
         )
 
 
+def _unchangeable(row: dict) -> Conflict:
+    label = _(rules.STATUS_LABELS[row["status"]][0])
+    return Conflict(
+        _("status: the panel of a tender that is %(status)s cannot change", status=label)
+    )
+
+
 def _category(category: str) -> str:
     if category not in CATEGORY_LABELS:
         raise InvalidInput.single(
@@ -402,9 +409,7 @@ async def draw_experts(actor: Principal, tender_id: int, count: int) -> dict:
     async with db.transaction():
         row = await common.tender_row(tender_id, lock=True)
         if row["status"] not in CHANGEABLE:
-            raise Conflict(
-                _("status: a %(status)s tender's panel cannot change", status=row["status"])
-            )
+            raise _unchangeable(row)
         if await PanelDraw.exists().where(
             (PanelDraw.tender == tender_id) & (PanelDraw.replaces.is_null())
         ):
@@ -427,9 +432,7 @@ async def draw_replacement(actor: Principal, tender_id: int, member_id: int) -> 
     async with db.transaction():
         row = await common.tender_row(tender_id, lock=True)
         if row["status"] not in CHANGEABLE:
-            raise Conflict(
-                _("status: a %(status)s tender's panel cannot change", status=row["status"])
-            )
+            raise _unchangeable(row)
         members = await members_of(tender_id)
         member = next((m for m in members if m["id"] == member_id), None)
         if member is None:
@@ -472,9 +475,7 @@ async def assign_panel(
     async with db.transaction():
         row = await common.tender_row(tender_id, lock=True)
         if row["status"] not in CHANGEABLE:
-            raise Conflict(
-                _("status: a %(status)s tender's panel cannot change", status=row["status"])
-            )
+            raise _unchangeable(row)
         members = await members_of(tender_id)
         present = {m["evaluator"] for m in members}
         new = [i for i in dict.fromkeys(evaluator_ids) if i not in present]
