@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import PASSWORD, http_client, new_vendor, unique
+from tests.conftest import PASSWORD, http_client, in_chinese, new_vendor, unique
 from vendorgov.accounts import service as accounts
 from vendorgov.tenders.tables import Tender
 
@@ -228,15 +228,18 @@ async def test_evaluation_report_and_matrix_carry_the_numbers_of_the_award(api, 
         # the dissent as handed in; no database id.
         members = (await officer.get(f"/api/tenders/{tender_id}/panel")).json()
         assert len(members) == 5
-        flat = text.replace("\n", "")
+        with in_chinese(officer):
+            chinese = await officer.get(f"/api/tenders/{tender_id}/report.pdf")
+        zh = "".join(p.extract_text() for p in PdfReader(io.BytesIO(chinese.content)).pages)
+        flat = zh.replace("\n", "")
         for m in members:
             assert m["display_name"] in flat, m["display_name"]
             assert m["username"] not in flat, m["username"]
-        assert text.count("Purchaser representative") == 1
-        assert text.count("Expert") >= 4
-        assert text.count("Signature: ________ Date: ______") == 5
+        # One representative (and the buyer's own signature block), four experts.
+        assert zh.count("采购人代表") == 2 and zh.count("评审专家") >= 4
+        assert zh.count("签字：________ 日期：______") == 5
         assert DISSENT in flat
-        assert f"#{tender_id}" not in text and "Bid no." not in text
+        assert "投标编号" not in zh
         for number in ("93.43", "89.92", "83.84", "1,250,000.00", "99.08"):
             assert number in text, number
         assert ranked[0]["digest"] in text.replace("\n", "")

@@ -292,7 +292,11 @@ async def test_an_evaluator_declaring_twice_declares_once(world, app):
         responses = await twice(c, f"/api/tenders/{tender_id}/declaration", {"conflicts": []})
     assert codes(responses) == [200, 409], [r.text for r in responses]
     assert "already declared" in loser(responses).json()["detail"]
-    member = await PanelMember.select().where(PanelMember.evaluator == evaluator.user_id).first()
+    member = (
+        await PanelMember.select()
+        .where((PanelMember.tender == tender_id) & (PanelMember.evaluator == evaluator.user_id))
+        .first()
+    )
     assert len(await actions("panel_member", member["id"], "declare")) == 1
 
 
@@ -304,7 +308,11 @@ async def test_scores_saved_twice_are_stored_once_and_submitted_once(world, app)
         for r in receipts
         for k in ("technical", "service")
     ]
-    member = await PanelMember.select().where(PanelMember.evaluator == panel[0].user_id).first()
+    member = (
+        await PanelMember.select()
+        .where((PanelMember.tender == tender_id) & (PanelMember.evaluator == panel[0].user_id))
+        .first()
+    )
     async with as_user(app, panel[0]) as c:
         responses = await twice(c, f"/api/tenders/{tender_id}/scores", {"scores": entries})
         assert codes(responses) == [200, 200], [r.text for r in responses]
