@@ -54,7 +54,7 @@ class PanelPages(Controller):
                 "plan": plan,
                 "pool": pool,
                 "draws": await panel.draws(user, tender_id),
-                "count": values.get("count") or plan["needed"] - plan["experts"] or 1,
+                "count": values.get("count") or max(plan["needed"], 1),
                 "evaluators": await panel.representative_candidates(user, tender_id),
                 "can_assign": user.role is Role.procurement and plan["can_change"],
                 "is_officer": user.role is Role.procurement,
