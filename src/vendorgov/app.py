@@ -57,6 +57,8 @@ from vendorgov.surveys.api import SurveyResultApi
 from vendorgov.surveys.views import SurveyPages
 from vendorgov.tenders.api import TenderApi
 from vendorgov.tenders.list_export import TenderListExport
+from vendorgov.tenders.panel_api import PanelApi
+from vendorgov.tenders.panel_views import PanelPages
 from vendorgov.tenders.results_api import ResultApi
 from vendorgov.tenders.results_views import ResultPages
 from vendorgov.tenders.views import TenderPages
@@ -254,6 +256,7 @@ def create_app(
             TenderListExport,
             TenderPages,
             ResultPages,
+            PanelPages,
             AccountPages,
             TokenPages,
             AuditPages,
@@ -272,6 +275,7 @@ def create_app(
             PaymentApi,
             TenderApi,
             ResultApi,
+            PanelApi,
             AccountApi,
             AuditApi,
             ops.router(settings),

@@ -82,8 +82,11 @@ class Settings:
     plan_spot_checks: int = 4
     # §3: a valid bid more than this percent below the mean of the others is flagged.
     abnormal_low_percent: int = 20
-    # §3: evaluators on an open tender's panel, at least (odd; other methods need 3).
+    # §3: members of an open or invited tender's panel, at least (odd; other methods need 3),
+    # and at least panel_minimum_large when the budget ceiling is panel_large_budget or more.
     panel_minimum_open: int = 5
+    panel_minimum_large: int = 7
+    panel_large_budget: int = 10_000_000
     # §3a: days from publication to the bid deadline, at least: open and invited tenders and
     # competitive consultation in calendar days, negotiation / single source in working days
     # (on the working-day calendar, vendorgov.workdays).
@@ -265,6 +268,8 @@ def load_settings() -> Settings:
         qualification_warning_days=_int("VENDORGOV_QUALIFICATION_WARNING_DAYS", 60),
         abnormal_low_percent=_int("VENDORGOV_ABNORMAL_LOW_PERCENT", 20),
         panel_minimum_open=_int("VENDORGOV_PANEL_MINIMUM_OPEN", 5),
+        panel_minimum_large=_int("VENDORGOV_PANEL_MINIMUM_LARGE", 7),
+        panel_large_budget=_int("VENDORGOV_PANEL_LARGE_BUDGET", 10_000_000),
         bid_period_days_open=_int("VENDORGOV_BID_PERIOD_DAYS_OPEN", 20),
         bid_period_days_consultation=_int("VENDORGOV_BID_PERIOD_DAYS_CONSULTATION", 10),
         bid_period_days_negotiation=_int("VENDORGOV_BID_PERIOD_DAYS_NEGOTIATION", 3),

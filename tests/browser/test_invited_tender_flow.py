@@ -33,13 +33,14 @@ ANSWER = "包含。投标报价应包含全部保洁耗材及设备费用。"
 
 
 def seat_and_score_panel(page, browser, live_server, reference: str) -> None:
-    """The panel, in one place (its rules may change: size, experts drawn from a pool): the
-    officer seats five experts, each declares no conflict and scores every bid alike."""
+    """The panel, in one place: the officer draws five experts from the cleaning pool (the
+    demo's pool holds exactly the five), each declares no conflict and scores every bid
+    alike."""
     page.click("nav.tabs >> text=Panel")
-    for expert in EXPERTS:
-        page.check(f"label:has-text('{DISPLAY_NAMES[expert]}') input[name=evaluator_ids]")
-    page.click("button:has-text('Add to the panel')")
-    expect(page.locator(".flash.ok")).to_contain_text("5 evaluators added")
+    page.fill("#f-count", "5")
+    page.check("#f-confirm-draw")
+    page.click("button:has-text('Draw the experts')")
+    expect(page.locator(".flash.ok")).to_contain_text("5 experts drawn at random")
     for expert in EXPERTS:
         with session(browser, live_server, expert) as evaluator:
             open_tender_page(evaluator, reference)

@@ -1,7 +1,7 @@
 """A cleaning tender from publication to award through the pages (§3): the officer creates and
 publishes it with a deadline moments ahead, three demo vendors bid under seal (one replaces its
-bid), the officer opens at the deadline and seats five experts, each expert declares and
-scores, the officer closes the evaluation and awards, and the draft contract shows."""
+bid), the officer opens at the deadline and draws five experts from the pool, each expert declares
+and scores, the officer closes the evaluation and awards, and the draft contract shows."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ PROPOSAL = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 
 # demo vendor user → total price; jiekang first bids higher, then replaces its bid.
 BIDS = {"jiekang": "2,850,000.00", "huakang": "2,780,000.00", "jingmei": "2,700,000.00"}
 EXPERTS = [f"expert{n}" for n in range(1, 6)]
-# The panel page lists evaluators by display name only.
+# The panel page lists its members by display name only.
 DISPLAY_NAMES = {username: name for username, _role, name, _vendor in ACCOUNTS}
 
 
@@ -146,11 +146,15 @@ def test_tender_from_publication_to_award(browser, live_server, page):
     expect(page.locator("table.data .badge.ok:has-text('matches')")).to_have_count(3)
 
     # --- the panel ----------------------------------------------------------------------
+    # The demo's cleaning pool holds the five experts: a draw of five seats them all.
     page.click("nav.tabs >> text=Panel")
+    page.fill("#f-count", "5")
+    page.check("#f-confirm-draw")
+    page.click("button:has-text('Draw the experts')")
+    expect(page.locator(".flash.ok")).to_contain_text("5 experts drawn at random")
     for expert in EXPERTS:
-        page.check(f"label:has-text('{DISPLAY_NAMES[expert]}') input[name=evaluator_ids]")
-    page.click("button:has-text('Add to the panel')")
-    expect(page.locator(".flash.ok")).to_contain_text("5 evaluators added")
+        expect(page.locator("table.data").first).to_contain_text(DISPLAY_NAMES[expert])
+    expect(page.locator("main")).to_contain_text("first draw")
 
     for n, expert in enumerate(EXPERTS):
         with session(browser, live_server, expert, phone=n == 0) as evaluator:

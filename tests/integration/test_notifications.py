@@ -25,7 +25,7 @@ from tests.integration.test_payment_disputes import (  # noqa: F401 (window: a f
 )
 from tests.integration.test_payment_runs import october_contract
 from tests.integration.test_races import _notice, loser, race
-from tests.integration.test_tenders import bidder, evaluators, published
+from tests.integration.test_tenders import bidder, published, seat_panel
 from vendorgov.accounts import service as accounts
 from vendorgov.accounts.roles import Role
 from vendorgov.audits import notices as audit_notices
@@ -46,7 +46,6 @@ from vendorgov.payments import service as payments
 from vendorgov.settings import get_settings
 from vendorgov.sla.measure import Month
 from vendorgov.tenders import alerts as tender_alerts
-from vendorgov.tenders import scoring
 from vendorgov.tenders.tables import Tender
 
 
@@ -271,12 +270,11 @@ async def test_tender_published_panel_and_deadlines(world):
         n for n in await inbox_of(cleaner.principal) if n["link"] == f"/tenders/{tender_id}"
     ]
 
-    panel = await evaluators(world, 5)
-    await scoring.assign_panel(
-        world.principals["procurement"], tender_id, [p.user_id for p in panel]
-    )
+    panel = await seat_panel(world, tender_id, 5)
     for p in panel:
-        assert [n["kind"] for n in await inbox_of(p)] == ["tender.evaluator_assigned"]
+        assert [
+            n["kind"] for n in await inbox_of(p) if n["link"].startswith(f"/tenders/{tender_id}/")
+        ] == ["tender.evaluator_assigned"]
 
     deadline = (await Tender.select(Tender.bid_deadline).where(Tender.id == tender_id).first())[
         "bid_deadline"

@@ -8,9 +8,9 @@ from tests.integration.test_tenders import (
     SERVICE_START,
     bid,
     bidder,
-    evaluators,
     pass_deadline,
     published,
+    seat_panel,
 )
 from vendorgov.contracts import drafting as contract_drafting
 from vendorgov.contracts import service as contracts
@@ -42,8 +42,7 @@ async def awarded_contract(world, price: str) -> int:
     bids = [await bid(await bidder(world), tender_id, p) for p in (price, "950000.00", "990000.00")]
     await pass_deadline(tender_id)
     await opening.open_tender(officer, tender_id)
-    panel = await evaluators(world, 5)
-    await scoring.assign_panel(officer, tender_id, [e.user_id for e in panel])
+    panel = await seat_panel(world, tender_id, 5)
     for e in panel:
         await scoring.declare(e, tender_id, [], "")
         await scoring.save_scores(e, tender_id, [], submit=True)

@@ -95,9 +95,9 @@ async def test_the_panel_is_reminded_to_declare_then_score_and_the_officer_to_cl
         bid,
         bidder,
         declare_and_score,
-        evaluators,
         pass_deadline,
         published,
+        seat_panel,
     )
     from vendorgov.tenders import opening, reading, scoring
 
@@ -109,8 +109,7 @@ async def test_the_panel_is_reminded_to_declare_then_score_and_the_officer_to_cl
     ]
     await pass_deadline(tender_id)
     await opening.open_tender(officer, tender_id)
-    panel = await evaluators(world, 5)
-    await scoring.assign_panel(officer, tender_id, [p.user_id for p in panel])
+    panel = await seat_panel(world, tender_id, 5)
 
     async def whats(who):
         return {i["what"] for i in await reading.reminders(who) if i["tender"]["id"] == tender_id}

@@ -14,12 +14,13 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import PASSWORD, http_client, new_vendor, unique
+from tests.conftest import PASSWORD, http_client, in_chinese, new_vendor, unique
 from vendorgov.accounts import service as accounts
 from vendorgov.tenders.tables import Tender
 
 OCDS = Path(__file__).resolve().parents[1] / "data" / "ocds"
 PRICES = ("1188000.00", "1250000.00", "1199000.00")
+DISSENT = "本人认为投标人二的人员配置方案证明材料不足，评分应予下调。"
 # Five evaluators' scores per bid for "service" (weight 40) and "staffing" (weight 30).
 SCORES = {
     0: ({"service": 90, "staffing": 80}, {"service": 88, "staffing": 82}),
@@ -124,10 +125,27 @@ async def awarded(app, world):
         opened = await officer.post(f"/api/tenders/{tender_id}/open")
         assert opened.json()["valid"] == 3, opened.text
         stages["opened"] = (await officer.get(f"/api/tenders/{tender_id}/ocds")).json()
+        # §3's panel: a purchaser representative appointed, four experts drawn from the pool
+        # (whoever else the cleaning pool holds may be drawn too: each gets a token).
+        representative, *experts = evaluators
         panel = await officer.post(
-            f"/api/tenders/{tender_id}/panel", json={"evaluator_ids": [e[0] for e in evaluators]}
+            f"/api/tenders/{tender_id}/panel", json={"evaluator_ids": [representative[0]]}
         )
         assert panel.status_code == 200, panel.text
+        for user_id, _ in experts:
+            added = await officer.post(
+                "/api/expert-pool", json={"category": "cleaning", "evaluator_id": user_id}
+            )
+            assert added.status_code == 200, added.text
+        drawn = await officer.post(f"/api/tenders/{tender_id}/draws", json={"count": 4})
+        assert drawn.status_code == 200, drawn.text
+        tokens_by_id = dict(evaluators)
+        evaluators = [representative]
+        for user_id in drawn.json()["drawn"]:
+            if user_id not in tokens_by_id:
+                principal = await accounts.principal_for_user(user_id)
+                tokens_by_id[user_id] = (await accounts.create_token(principal, "tests"))[1]
+            evaluators.append((user_id, tokens_by_id[user_id]))
         bids = (await officer.get(f"/api/tenders/{tender_id}/bids")).json()
         bid_ids = [b["id"] for b in sorted(bids, key=lambda b: b["received_at"])]
         for n, (_, token) in enumerate(evaluators):
@@ -141,9 +159,10 @@ async def awarded(app, world):
                     for i, pair in SCORES.items()
                     for key, value in pair[n % 2].items()
                 ]
-                sent = await evaluator.post(
-                    f"/api/tenders/{tender_id}/scores", json={"scores": scores, "submit": True}
-                )
+                body = {"scores": scores, "submit": True}
+                if n == 1:  # the first expert drawn hands in a dissenting opinion
+                    body["dissent"] = DISSENT
+                sent = await evaluator.post(f"/api/tenders/{tender_id}/scores", json=body)
                 assert sent.status_code == 200, sent.text
         closed = await officer.post(f"/api/tenders/{tender_id}/close")
         assert closed.status_code == 200, closed.text
@@ -205,6 +224,22 @@ async def test_evaluation_report_and_matrix_carry_the_numbers_of_the_award(api, 
         assert pdf.headers["content-type"] == "application/pdf"
         text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
         assert awarded["reference"] in text
+        # The panel: each member by name (never the login name) with role and signature line,
+        # the dissent as handed in; no database id.
+        members = (await officer.get(f"/api/tenders/{tender_id}/panel")).json()
+        assert len(members) == 5
+        with in_chinese(officer):
+            chinese = await officer.get(f"/api/tenders/{tender_id}/report.pdf")
+        zh = "".join(p.extract_text() for p in PdfReader(io.BytesIO(chinese.content)).pages)
+        flat = zh.replace("\n", "")
+        for m in members:
+            assert m["display_name"] in flat, m["display_name"]
+            assert m["username"] not in flat, m["username"]
+        # One representative (and the buyer's own signature block), four experts.
+        assert zh.count("采购人代表") == 2 and zh.count("评审专家") >= 4
+        assert zh.count("签字：________ 日期：______") == 5
+        assert DISSENT in flat
+        assert "投标编号" not in zh
         for number in ("93.43", "89.92", "83.84", "1,250,000.00", "99.08"):
             assert number in text, number
         assert ranked[0]["digest"] in text.replace("\n", "")

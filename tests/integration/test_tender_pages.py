@@ -15,7 +15,7 @@ from vendorgov.accounts import service as accounts
 from vendorgov.settings import get_settings
 from vendorgov.tenders import bidding, publication, reading
 from vendorgov.tenders.rules import Criterion
-from vendorgov.tenders.tables import Bid, Tender
+from vendorgov.tenders.tables import Bid, PanelMember, Tender
 
 D = Decimal
 START = date(date.today().year + 1, 1, 1)
@@ -373,22 +373,42 @@ async def test_a_run_through_the_pages_to_award(app, world, login):
         assert response.status_code == 422
         assert "give a written reason" in response.text
 
+        # The experts join the cleaning pool on the pools page (listed by display name, here
+        # the same as the username) ...
+        for name in experts:
+            pool = await c.get("/tenders/experts?category=cleaning")
+            evaluator_id = re.search(rf'<option value="(\d+)" >{name}</option>', pool.text)[1]
+            response = await c.post(
+                "/tenders/experts",
+                data={"_csrf_token": token, "category": "cleaning", "evaluator_id": evaluator_id},
+            )
+            assert "Expert added to the pool" in response.text
+            assert f'<td class="nowrap">{name}</td>' in response.text
+        # ... and the panel's experts are drawn from it, after a confirmation.
         panel = await c.get(f"/tenders/{tender_id}/panel")
-        # The panel lists evaluators by display name (here the same as the username).
-        ids = {name: re.search(rf'value="(\d+)"> {name}<', panel.text)[1] for name in experts}
+        assert "the panel needs at least 5 expert(s)" in panel.text
         response = await c.post(
-            f"/tenders/{tender_id}/panel",
-            data={"_csrf_token": token, "evaluator_ids": list(ids.values())[:4]},
+            f"/tenders/{tender_id}/draw", data={"_csrf_token": token, "count": "5"}
+        )
+        assert response.status_code == 422 and "drawn now at random" in response.text
+        response = await c.post(
+            f"/tenders/{tender_id}/draw",
+            data={"_csrf_token": token, "count": "4", "confirm": "yes"},
         )
         assert response.status_code == 422
-        assert "at least 5 evaluators" in response.text
+        assert "this tender&#39;s panel needs at least 5 members (it has 4)" in response.text
+        assert 'value="4"' in response.text  # the typed count is kept
         response = await c.post(
-            f"/tenders/{tender_id}/panel",
-            data={"_csrf_token": token, "evaluator_ids": list(ids.values())},
+            f"/tenders/{tender_id}/draw",
+            data={"_csrf_token": token, "count": "5", "confirm": "yes"},
         )
-        assert "5 evaluators added" in response.text
+        assert "5 experts drawn at random" in response.text
+        drawn = await PanelMember.select(PanelMember.username).where(
+            PanelMember.tender == tender_id
+        )
+        assert len(drawn) == 5 and "first draw" in response.text
 
-    for n, username in enumerate(experts):
+    for n, username in enumerate(m["username"] for m in drawn):
         async with http_client(app) as c:
             await log_in(c, username)
             before = await c.get(f"/tenders/{tender_id}/scoring")

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import http_client, log_in
 from tests.integration.test_tender_races import as_user
-from tests.integration.test_tenders import bid, bidder, evaluators, pass_deadline, published
+from tests.integration.test_tenders import bid, bidder, pass_deadline, published, seat_panel
 from vendorgov.errors import Conflict, NotFound
 from vendorgov.tenders import awarding, evaluation, opening, scoring
 from vendorgov.tenders.rules import Criterion
@@ -29,8 +29,7 @@ async def test_losing_bidders_read_their_own_rank_or_reason(world, app):
     await opening.open_tender(officer, tender_id)
     with pytest.raises(Conflict):  # not before the evaluation closes
         await evaluation.results(b.principal, tender_id)
-    panel = await evaluators(world, 5)
-    await scoring.assign_panel(officer, tender_id, [e.user_id for e in panel])
+    panel = await seat_panel(world, tender_id, 5)
     for e in panel:
         await scoring.declare(e, tender_id, [], "")
         await scoring.save_scores(e, tender_id, [], submit=True)

@@ -22,11 +22,11 @@ import pytest
 from pypdf import PdfReader
 
 from tests.conftest import PASSWORD, PDF, new_vendor, unique
-from tests.integration.test_tenders import SERVICE_END, SERVICE_START, SLA, STANDARD
+from tests.integration.test_tenders import SERVICE_END, SERVICE_START, SLA, STANDARD, seat_panel
 from vendorgov.accounts import service as accounts
 from vendorgov.contracts.tables import Contract
 from vendorgov.files.service import Upload
-from vendorgov.tenders import bidding, opening, publication, reading, scoring
+from vendorgov.tenders import bidding, opening, publication, reading
 from vendorgov.tenders.publication import TenderInput
 from vendorgov.tenders.tables import Bid, BidFile, Tender
 
@@ -127,19 +127,9 @@ async def sealed_tender(world) -> Sealed:
         [],
         [Upload(file_names[2], files[2])],
     )
-    # The seeded evaluator sits on the panel, so evaluator routes reach this tender.
-    panel = [world.principals["evaluator"].user_id]
-    for _ in range(4):
-        panel.append(
-            await accounts.create_account(
-                admin,
-                username=unique("seal-expert"),
-                password=PASSWORD,
-                role="evaluator",
-                display_name=unique("专家"),
-            )
-        )
-    await scoring.assign_panel(officer, tender_id, panel)
+    # The seeded evaluator sits on the panel (a purchaser representative), so evaluator routes
+    # reach this tender; four experts are drawn.
+    await seat_panel(world, tender_id, 4, [world.principals["evaluator"]])
 
     bid_ids = [latest["bid_id"], replaced["bid_id"], other["bid_id"]]
     stored = await BidFile.select(BidFile.stored_file).where(BidFile.bid.is_in(bid_ids))

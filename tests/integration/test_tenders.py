@@ -21,6 +21,7 @@ from vendorgov.contracts import service as contracts
 from vendorgov.errors import Conflict, Forbidden, InvalidInput, NotFound
 from vendorgov.files.service import Upload
 from vendorgov.tenders import awarding, bidding, evaluation, opening, publication, reading, scoring
+from vendorgov.tenders import panel as panel_service
 from vendorgov.tenders.publication import TenderInput
 from vendorgov.tenders.rules import Criterion
 from vendorgov.tenders.scoring import ScoreInput
@@ -129,6 +130,39 @@ async def evaluators(world: World, n: int) -> list[Principal]:
     return result
 
 
+async def pool_experts(world: World, tender_id: int, n: int) -> list[Principal]:
+    """n fresh evaluator accounts put in the tender's category pool."""
+    officer = world.principals["procurement"]
+    row = await Tender.select(Tender.category).where(Tender.id == tender_id).first()
+    fresh = await evaluators(world, n)
+    for e in fresh:
+        await panel_service.add_to_pool(officer, row["category"], e.user_id)
+    return fresh
+
+
+async def seat_panel(
+    world: World, tender_id: int, experts: int, representatives: list[Principal] = ()
+) -> list[Principal]:
+    """§3's panel: the purchaser representatives appointed, then `experts` experts drawn at
+    random from the category's pool (given that many fresh experts first; whoever else is in
+    the pool may be drawn too). Returns the representatives, then the experts as drawn."""
+    officer = world.principals["procurement"]
+    if representatives:
+        await scoring.assign_panel(officer, tender_id, [r.user_id for r in representatives])
+    await pool_experts(world, tender_id, experts)
+    drawn = await panel_service.draw_experts(officer, tender_id, experts)
+    return [*representatives, *[await accounts.principal_for_user(i) for i in drawn["drawn"]]]
+
+
+async def member_id(tender_id: int, who: Principal) -> int:
+    row = (
+        await PanelMember.select(PanelMember.id)
+        .where((PanelMember.tender == tender_id) & (PanelMember.evaluator == who.user_id))
+        .first()
+    )
+    return row["id"]
+
+
 def proposal(marker: str) -> Upload:
     return Upload("技术方案.pdf", PDF.replace(b"%%EOF", f"% {marker}\n%%EOF".encode()))
 
@@ -221,11 +255,16 @@ async def test_worked_tender_from_publication_to_award(world):
     name, data = await bidding.bid_file(officer, X, 0)
     assert b"X-final" in data and data.startswith(b"%PDF-")
 
-    # The panel: five evaluators; one declares a conflict with X and leaves, a sixth joins.
-    e1, e2, e3, e4, e5, e6 = await evaluators(world, 6)
-    with pytest.raises(InvalidInput):  # an even panel
-        await scoring.assign_panel(officer, tender_id, [e1.user_id, e2.user_id])
-    await scoring.assign_panel(officer, tender_id, [e.user_id for e in (e1, e2, e3, e4, e5)])
+    # The panel: five experts drawn from the pool; one declares a conflict with X and leaves,
+    # a replacement is drawn.
+    await pool_experts(world, tender_id, 6)
+    with pytest.raises(InvalidInput) as refused:  # an even panel, too small
+        await panel_service.draw_experts(officer, tender_id, 2)
+    assert {e.rule for e in refused.value.errors} == {"panel_size", "panel_odd"}
+    drawn = (await panel_service.draw_experts(officer, tender_id, 5))["drawn"]
+    e1, e2, e3, e4, e5 = [await accounts.principal_for_user(i) for i in drawn]
+    with pytest.raises(Conflict):  # the experts are drawn once
+        await panel_service.draw_experts(officer, tender_id, 5)
 
     # Scoring before declaring: refused, nothing written.
     with pytest.raises(Forbidden):
@@ -242,9 +281,17 @@ async def test_worked_tender_from_publication_to_award(world):
         await bidding.bids(e5, tender_id)
     with pytest.raises(Forbidden):  # nor the bidders' names
         await scoring.bidders(e5, tender_id)
-    await scoring.assign_panel(officer, tender_id, [e6.user_id])
+    assert await scoring.declare(e1, tender_id, [], "") is True
+    with pytest.raises(Conflict) as refused:  # scoring waits for the panel to be complete
+        await scoring.scoring_sheet(e1, tender_id)
+    assert "at least 5 members" in refused.value.message
+    replacement = await panel_service.draw_replacement(
+        officer, tender_id, await member_id(tender_id, e5)
+    )
+    e6 = await accounts.principal_for_user(replacement["drawn"][0])
+    assert e6.user_id not in drawn
     panel = [e1, e2, e3, e4, e6]
-    for evaluator in panel:
+    for evaluator in panel[1:]:
         assert await scoring.declare(evaluator, tender_id, [], "") is True
     sheet = await scoring.scoring_sheet(e1, tender_id)
     assert {b["id"] for b in sheet["bids"]} == {X, Y, Z}  # the invalid bid is not scored
@@ -366,7 +413,15 @@ async def test_worked_tender_from_publication_to_award(world):
         .where((AuditEntry.entity == "tender") & (AuditEntry.entity_id == str(tender_id)))
         .order_by(AuditEntry.id)
     ]
-    for action in ("create", "publish", "open", "assign_panel", "close_evaluation", "award"):
+    for action in (
+        "create",
+        "publish",
+        "open",
+        "draw_experts",
+        "draw_replacement",
+        "close_evaluation",
+        "award",
+    ):
         assert action in actions
     with pytest.raises(Conflict):  # awarded is final
         await awarding.award(officer, tender_id, Y)
@@ -394,8 +449,7 @@ async def test_lowest_price_tender_shares_ranks_and_awards_a_non_candidate_with_
     # 493,333.33 × 0.8 = 394,666.67 < 500,000 → not flagged.
     assert summary["abnormally_low"] == [ids["a"]]
 
-    panel = await evaluators(world, 5)
-    await scoring.assign_panel(officer, tender_id, [e.user_id for e in panel])
+    panel = await seat_panel(world, tender_id, 5)
     for e in panel:
         await scoring.declare(e, tender_id, [], "")
         await scoring.save_scores(e, tender_id, [], submit=True)
@@ -768,7 +822,6 @@ async def test_api_refuses_bad_price_lines_with_422(world, api):
 async def test_api_bid_life_cycle_and_bad_scores(world, api):
     """Through the API: a bid with a receipt, after the deadline 409, opening, and scores that
     are out of range or not numbers refused with 422."""
-    officer = world.principals["procurement"]
     tender_id = await published(world, qualification_types=[])
     others = [await bidder(world) for _ in range(2)]
     async with api("vendor") as c:
@@ -797,8 +850,8 @@ async def test_api_bid_life_cycle_and_bad_scores(world, api):
         assert all("id" not in b for b in listed)
     for i, other in enumerate(others):
         await bid(other, tender_id, f"82{i}000.00")
-    panel = [world.principals["evaluator"], *await evaluators(world, 4)]
-    await scoring.assign_panel(officer, tender_id, [e.user_id for e in panel])
+    # The shared evaluator account sits as the purchaser representative, with four experts.
+    await seat_panel(world, tender_id, 4, [world.principals["evaluator"]])
     async with api("procurement") as c:
         response = await c.post(f"/api/tenders/{tender_id}/open")
         assert response.status_code == 409, response.text  # before the deadline
@@ -861,8 +914,7 @@ async def test_reviews_close_once_the_panel_submits_and_replaced_bids_stay_seale
     await opening.open_tender(officer, tender_id)
     last = receipts[3]["bid_id"]
     await opening.review_bid(officer, last, False, "缺少项目负责人资格证明")
-    panel = await evaluators(world, 5)
-    await scoring.assign_panel(officer, tender_id, [p.user_id for p in panel])
+    panel = await seat_panel(world, tender_id, 5)
     for p in panel:
         await scoring.declare(p, tender_id, [], "")
     scores = {r["bid_id"]: {"technical": ["80"] * 5, "service": ["75"] * 5} for r in receipts[:3]}

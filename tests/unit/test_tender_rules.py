@@ -116,11 +116,12 @@ def test_price_lines_must_add_up_and_prices_have_cents_at_most():
 
 
 def test_panel_is_odd_and_at_least_the_minimum():
-    assert rules.panel_errors(5, Method.open) is None
-    assert "at least 5" in rules.panel_errors(3, Method.open)
-    assert "odd" in rules.panel_errors(6, Method.open)
-    assert rules.panel_errors(3, Method.negotiation) is None
-    assert rules.panel_errors(7, Method.open, open_tender_minimum=7) is None
+    assert rules.panel_errors(5, 0, Method.open) == []
+    assert [p.rule for p in rules.panel_errors(3, 0, Method.open)] == ["panel_size"]
+    assert [p.rule for p in rules.panel_errors(6, 0, Method.open)] == ["panel_odd"]
+    assert rules.panel_errors(3, 0, Method.negotiation) == []
+    sizes = rules.PanelSizes(open_minimum=7)
+    assert rules.panel_errors(7, 0, Method.open, sizes=sizes) == []
     assert rules.min_bidders(Method.open) == 3
     assert rules.min_bidders(Method.single_source) == 1
 

@@ -105,6 +105,7 @@ class ScoreIn(msgspec.Struct):
 class ScoresIn(msgspec.Struct):
     scores: list[ScoreIn]
     submit: bool = False
+    dissent: str = ""  # a dissenting opinion, handed in with the final scores
 
 
 class QuestionIn(msgspec.Struct):
@@ -563,5 +564,5 @@ class TenderApi(Controller):
         entries = [
             scoring.ScoreInput(s.bid_id, s.criterion, s.score, s.comment) for s in data.scores
         ]
-        await scoring.save_scores(request.user, tender_id, entries, data.submit)
+        await scoring.save_scores(request.user, tender_id, entries, data.submit, data.dissent)
         return StatusOut("submitted" if data.submit else "saved")

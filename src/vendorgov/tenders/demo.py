@@ -14,7 +14,15 @@ from vendorgov.accounts import service as accounts
 from vendorgov.contracts.rules import Clause, Penalty, Terms, sla_template
 from vendorgov.files.service import Upload
 from vendorgov.settings import get_settings
-from vendorgov.tenders import awarding, bidding, evaluation, opening, publication, scoring
+from vendorgov.tenders import (
+    awarding,
+    bidding,
+    evaluation,
+    opening,
+    panel,
+    publication,
+    scoring,
+)
 from vendorgov.tenders.rules import Criterion
 from vendorgov.tenders.tables import Tender
 
@@ -88,8 +96,13 @@ async def load(today: date, clauses: list[Clause], scan: Callable[[str], bytes])
     zone = get_settings().zone
     now = datetime.now(UTC)
     experts = [await _principal(f"expert{n}") for n in range(1, 6)]
+    # The experts' pools (§3): the five experts serve on cleaning and security tenders.
+    for category in ("cleaning", "security"):
+        for expert in experts:
+            await panel.add_to_pool(officer, category, expert.user_id)
 
-    # 1. Awarded: the outpatient building's cleaning, opened and scored by the five experts.
+    # 1. Awarded: the outpatient building's cleaning, opened and scored by the five
+    # experts drawn from the pool.
     start = _first_of_month(today, 2)
     awarded = await publication.create_tender(
         officer,
@@ -120,7 +133,9 @@ async def load(today: date, clauses: list[Clause], scan: Callable[[str], bytes])
     # The deadline falls right after the last bid, as if the demo had waited for it.
     await Tender.update({Tender.bid_deadline: datetime.now(UTC)}).where(Tender.id == awarded)
     await opening.open_tender(officer, awarded)
-    await scoring.assign_panel(officer, awarded, [e.user_id for e in experts])
+    # The panel: five experts drawn at random from the cleaning pool (all of it), the draw
+    # recorded with its seed.
+    await panel.draw_experts(officer, awarded, len(experts))
     for n, expert in enumerate(experts):
         await scoring.declare(expert, awarded, [], "")
         entries = []

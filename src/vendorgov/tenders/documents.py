@@ -10,6 +10,7 @@ from vendorgov.files import exports
 from vendorgov.files.responses import CSV, XLSX
 from vendorgov.i18n import N_, _
 from vendorgov.settings import get_settings
+from vendorgov.tenders.rules import PANEL_ROLE_LABELS
 
 MATRIX_HEADERS = {"evaluator": N_("Evaluator"), "bid": N_("Bid no."), "vendor": N_("Vendor")}
 RESULT_HEADERS = {
@@ -37,6 +38,7 @@ def report_pdf(report: dict) -> bytes:
         t=report["tender"],
         hospital=settings.hospital_name,
         zone=settings.timezone,
+        role_labels=PANEL_ROLE_LABELS,
     )
 
 

@@ -9,8 +9,7 @@ from vendorgov import db
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
 from vendorgov.errors import Conflict, Forbidden, InvalidInput, NotFound
-from vendorgov.settings import get_settings
-from vendorgov.tenders import common, rules
+from vendorgov.tenders import common, panel, rules
 from vendorgov.tenders.rules import EvaluationMethod, Method, Status
 from vendorgov.tenders.tables import Bid, PanelMember, Score, Tender
 
@@ -169,11 +168,7 @@ async def close_evaluation(actor: Principal, tender_id: int) -> dict:
             changes = {Tender.status: Status.failed.value, Tender.closed_reason: reason}
         else:
             members = evaluation["members"]
-            problem = rules.panel_errors(
-                len(members), Method(row["method"]), get_settings().panel_minimum_open
-            )
-            if problem:
-                raise InvalidInput.single("panel", "panel_size", problem)
+            panel.ensure_valid(row, *panel.counts(members))
             waiting = [m["display_name"] for m in members if not m["submitted_at"]]
             if waiting:
                 raise InvalidInput.single(
@@ -219,4 +214,5 @@ async def report(principal: Principal, tender_id: int) -> dict:
     if tender["evaluated_at"] is None and tender["status"] != Status.failed:
         raise Conflict("status: the report is issued once the evaluation has closed")
     data["awarded"] = next((b for b in data["ranked"] if b["id"] == tender["awarded_bid"]), None)
+    data.update(await panel.on_record(tender_id))
     return data

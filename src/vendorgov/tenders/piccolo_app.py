@@ -8,7 +8,9 @@ from vendorgov.tenders.tables import (
     BidSecurity,
     Challenge,
     Clarification,
+    ExpertPoolEntry,
     Invitation,
+    PanelDraw,
     PanelMember,
     ResultNotice,
     Score,
@@ -29,6 +31,8 @@ APP_CONFIG = AppConfig(
         ResultNotice,
         Challenge,
         BidSecurity,
+        ExpertPoolEntry,
+        PanelDraw,
     ],
     migration_dependencies=["vendorgov.vendors.piccolo_app", "vendorgov.files.piccolo_app"],
 )

@@ -6,15 +6,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from vendorgov import db
-from vendorgov.accounts import service as accounts
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
 from vendorgov.errors import Collector, Conflict, Forbidden, InvalidInput, NotFound
-from vendorgov.settings import get_settings
-from vendorgov.tenders import alerts, common, rules
+from vendorgov.i18n import _
+from vendorgov.tenders import common, rules
+from vendorgov.tenders import panel as panel_service
 from vendorgov.tenders.bidding import bids
-from vendorgov.tenders.rules import Method, Status
+from vendorgov.tenders.rules import Status
 from vendorgov.tenders.tables import Bid, PanelMember, Score
+
+# A member's dissenting opinion (异议), recorded with the submitted scores.
+MAX_DISSENT = 2000
 
 
 async def panel(principal: Principal, tender_id: int) -> list[dict]:
@@ -37,54 +40,8 @@ async def panel(principal: Principal, tender_id: int) -> list[dict]:
 
 
 async def assign_panel(actor: Principal, tender_id: int, evaluator_ids: list[int]) -> None:
-    """Add evaluators to the panel. The panel without members who declared a conflict must
-    be odd and at least the minimum (§3)."""
-    common.ensure_officer(actor)
-    evaluators = {a["user_id"]: a for a in await accounts.active_accounts(Role.evaluator)}
-    unknown = [i for i in evaluator_ids if i not in evaluators]
-    if unknown or not evaluator_ids:
-        raise InvalidInput.single(
-            "evaluator_ids",
-            "evaluators",
-            "choose active evaluator accounts"
-            + (f" ({', '.join(map(str, unknown))} are not)" if unknown else ""),
-        )
-    async with db.transaction():
-        row = await common.tender_row(tender_id, lock=True)
-        if row["status"] not in (Status.published, Status.opened):
-            raise Conflict(f"status: a {row['status']} tender's panel cannot change")
-        members = await PanelMember.select().where(PanelMember.tender == tender_id)
-        present = {m["evaluator"] for m in members}
-        new = [i for i in dict.fromkeys(evaluator_ids) if i not in present]
-        if not new:
-            return  # all of them are on the panel already (e.g. the same request twice)
-        size = len(common.active_members(members)) + len(new)
-        problem = rules.panel_errors(size, Method(row["method"]), get_settings().panel_minimum_open)
-        if problem:
-            raise InvalidInput.single("evaluator_ids", "panel_size", problem)
-        now = common.now()
-        for user_id in new:
-            account = evaluators[user_id]
-            await PanelMember(
-                tender=tender_id,
-                evaluator=user_id,
-                username=account["username"],
-                display_name=account["display_name"],
-                assigned_at=now,
-            ).save()
-        await audit.record(
-            actor,
-            "tender",
-            tender_id,
-            "assign_panel",
-            {"panel": sorted(m["username"] for m in members)},
-            {
-                "panel": sorted(
-                    [m["username"] for m in members] + [evaluators[i]["username"] for i in new]
-                )
-            },
-        )
-        await alerts.panel_assigned(row, new)
+    """Appoint purchaser representatives to the panel (experts are drawn: tenders.panel)."""
+    await panel_service.assign_panel(actor, tender_id, evaluator_ids)
 
 
 async def _my_membership(actor: Principal, tender_id: int) -> tuple[dict, dict]:
@@ -158,6 +115,8 @@ async def scoring_sheet(actor: Principal, tender_id: int) -> dict:
         raise Forbidden("declare your conflicts of interest with the bidders first")
     if member["conflict"]:
         raise Forbidden("you declared a conflict of interest and left this tender")
+    if row["status"] == Status.opened:
+        await panel_service.ensure_complete(row)
     opened = await bids(actor, tender_id)
     eligible = [b for b in opened if b.get("eligible")]
     members = await PanelMember.select().where(PanelMember.tender == tender_id)
@@ -196,7 +155,7 @@ class ScoreInput:
 
 
 async def save_scores(
-    actor: Principal, tender_id: int, entries: list[ScoreInput], submit: bool
+    actor: Principal, tender_id: int, entries: list[ScoreInput], submit: bool, dissent: str = ""
 ) -> None:
     """Save (and, with submit, hand in) an evaluator's scores: 0–100 per non-price criterion
     of each eligible bid. Submitted scores are final."""
@@ -204,11 +163,11 @@ async def save_scores(
         # Everything is checked under the tender's lock: a second tab may submit, a review
         # change what is in the running, or the officer close scoring at the same moment.
         await common.tender_row(tender_id, lock=True)
-        await _save_scores(actor, tender_id, entries, submit)
+        await _save_scores(actor, tender_id, entries, submit, dissent)
 
 
 async def _save_scores(
-    actor: Principal, tender_id: int, entries: list[ScoreInput], submit: bool
+    actor: Principal, tender_id: int, entries: list[ScoreInput], submit: bool, dissent: str
 ) -> None:
     """save_scores' checks and writes, run under the tender's lock."""
     sheet = await scoring_sheet(actor, tender_id)
@@ -231,6 +190,9 @@ async def _save_scores(
             errors.add(f"{where}.score", "required", "give a score from 0 to 100")
         elif not rules.is_score(e.score):
             errors.add(f"{where}.score", "range", "from 0 to 100, at most 2 decimals")
+    dissent = (dissent or "").strip()
+    if len(dissent) > MAX_DISSENT:
+        errors.add("dissent", "length", _("Dissent: at most %(n)s characters.", n=MAX_DISSENT))
     given = {(e.bid_id, e.criterion) for e in entries} | set(sheet["mine"])
     if submit:
         missing = [(b, k) for b in sorted(bid_ids) for k in sorted(keys) if (b, k) not in given]
@@ -253,9 +215,10 @@ async def _save_scores(
             comment=e.comment.strip(),
         ).save()
     if submit:
-        await PanelMember.update({PanelMember.submitted_at: common.now()}).where(
-            PanelMember.id == member["id"]
-        )
+        # A dissenting opinion is handed in with the final scores; the report prints it.
+        await PanelMember.update(
+            {PanelMember.submitted_at: common.now(), PanelMember.dissent: dissent}
+        ).where(PanelMember.id == member["id"])
     await audit.record(
         actor,
         "panel_member",
@@ -265,5 +228,6 @@ async def _save_scores(
         {
             "tender": tender["reference"],
             "scores": [[e.bid_id, e.criterion, e.score] for e in entries],
+            **({"dissent": dissent} if submit and dissent else {}),
         },
     )

@@ -99,6 +99,39 @@ class PanelMember(Table, tablename="panel_member"):
     conflict = Boolean(default=False)
     conflict_note = Text(default="")
     submitted_at = Timestamptz(null=True, default=None)
+    # §3: an expert (drawn from the category's pool) or a purchaser representative (appointed).
+    role = Varchar(length=16, default="expert")
+    # A member's dissenting opinion, recorded with the submitted scores; the report prints it.
+    dissent = Text(default="")
+
+
+class ExpertPoolEntry(Table, tablename="expert_pool_entry"):
+    """An evaluator account in a service category's expert pool (§3), which the random draw
+    chooses experts from; one row per category and account (index expert_pool_category_account).
+    An account may be in several categories' pools."""
+
+    category = Varchar(length=30, index=True)
+    evaluator = Integer()  # account id
+    active = Boolean(default=True)
+    added_by = Varchar(length=150)
+    added_at = Timestamptz()
+    changed_at = Timestamptz()
+
+
+class PanelDraw(Table, tablename="panel_draw"):
+    """A random draw of experts for a tender (§3), reproducible from its seed: the pool and
+    the excluded accounts as they were, who was drawn, and for a replacement whom it replaces
+    and why. The first draw of a tender has replaces = None (index panel_draw_first)."""
+
+    tender = ForeignKey(Tender, on_delete=OnDelete.restrict, index=True)
+    seed = Varchar(length=64)
+    pool = Text()  # JSON: the eligible pool's account ids, ascending
+    excluded = Text(default="[]")  # JSON: account ids left out, each with why
+    drawn = Text()  # JSON: account ids in the order drawn
+    replaces = Integer(null=True, default=None)  # the panel member (id) replaced
+    reason = Text(default="")
+    drawn_by = Varchar(length=150)
+    drawn_at = Timestamptz()
 
 
 class Score(Table):

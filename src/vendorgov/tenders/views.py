@@ -12,7 +12,6 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
-from vendorgov.accounts import service as accounts
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
 from vendorgov.contracts import service as contracts
@@ -397,70 +396,6 @@ class TenderPages(Controller):
         name, data = await bidding.bid_file(request.user, bid_id, position)
         return download(data, name, "application/octet-stream")
 
-    # --- the panel ---------------------------------------------------------------------------
-
-    async def _panel_page(
-        self, request: Request, tender_id: int, refusal: Refusal | None = None
-    ) -> Template:
-        user = request.user
-        tender = await reading.get_tender(user, tender_id)
-        members = await scoring.panel(user, tender_id)
-        seated = {m["evaluator"] for m in members}
-        expected = 0
-        if tender["opened_at"]:
-            eligible = [b for b in await bidding.bids(user, tender_id) if b.get("eligible")]
-            expected = len(eligible) * len([c for c in tender["criteria"] if not c.is_price])
-        return Template(
-            "tenders/panel.html",
-            status_code=refusal.status_code if refusal else 200,
-            context={
-                "tender": tender,
-                "members": members,
-                "expected": expected,
-                "evaluators": [
-                    a
-                    for a in await accounts.active_accounts(Role.evaluator)
-                    if a["user_id"] not in seated
-                ],
-                "can_assign": user.role is Role.procurement
-                and tender["status"] in ("published", "opened"),
-                "is_officer": user.role is Role.procurement,
-                "is_staff": True,
-                "errors": refusal.errors if refusal else {},
-            },
-        )
-
-    @get("/{tender_id:int}/panel", guards=[STAFF])
-    async def panel(self, request: Request, tender_id: FromPath[int]) -> Template:
-        return await self._panel_page(request, tender_id)
-
-    @post("/{tender_id:int}/panel", guards=[OFFICER])
-    @refused_shows("_panel_page")
-    async def assign(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
-        form = await Form.read(request)
-        ids = [int(v) for v in form.texts("evaluator_ids") if v.isdecimal()]
-        await scoring.assign_panel(request.user, tender_id, ids)
-        flash(
-            request,
-            ngettext(
-                "%(num)s evaluator added to the panel.",
-                "%(num)s evaluators added to the panel.",
-                len(ids),
-            ),
-            category="ok",
-        )
-        return Redirect(f"/tenders/{tender_id}/panel")
-
-    @post("/{tender_id:int}/close", guards=[OFFICER])
-    @refused_shows("_panel_page")
-    async def close(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
-        after = await evaluation.close_evaluation(request.user, tender_id)
-        if after["status"] == "failed":
-            flash(request, _("The tender failed: too few bids after compliance review."), "error")
-            return Redirect(f"/tenders/{tender_id}")
-        flash(request, _("Evaluation closed: the ranking is final."), category="ok")
-        return Redirect(f"/tenders/{tender_id}/results")
-
     # --- results and award -------------------------------------------------------------------
 
     async def _results_page(
@@ -649,7 +584,7 @@ class TenderPages(Controller):
                 names.append(name)
         request.state.rows = {"scores": names}  # scores[i] is shown on the i-th entry's input
         form.errors.raise_if_any()
-        await scoring.save_scores(request.user, tender_id, entries, submit)
+        await scoring.save_scores(request.user, tender_id, entries, submit, form.text("dissent"))
         if submit:
             flash(request, _("Scores submitted. They are final."), category="ok")
         else:
