@@ -56,6 +56,8 @@ from vendorgov.surveys.api import SurveyApi as QuestionnaireApi
 from vendorgov.surveys.api import SurveyResultApi
 from vendorgov.surveys.views import SurveyPages
 from vendorgov.tenders.api import TenderApi
+from vendorgov.tenders.award_api import AwardApi
+from vendorgov.tenders.award_views import AwardPages
 from vendorgov.tenders.list_export import TenderListExport
 from vendorgov.tenders.views import TenderPages
 from vendorgov.vendors.api import VendorApi
@@ -251,6 +253,7 @@ def create_app(
             MonthEndPages,
             TenderListExport,
             TenderPages,
+            AwardPages,
             AccountPages,
             TokenPages,
             AuditPages,
@@ -268,6 +271,7 @@ def create_app(
             PlanApi,
             PaymentApi,
             TenderApi,
+            AwardApi,
             AccountApi,
             AuditApi,
             ops.router(settings),

@@ -82,6 +82,8 @@ class Settings:
     plan_spot_checks: int = 4
     # §3: a valid bid more than this percent below the mean of the others is flagged.
     abnormal_low_percent: int = 20
+    # §3a: small and micro enterprises' price deduction a new tender starts with (10–20%).
+    sme_deduction_percent: int = 10
     # §3: evaluators on an open tender's panel, at least (odd; other methods need 3).
     panel_minimum_open: int = 5
     # §3a: days from publication to the bid deadline, at least: open and invited tenders and
@@ -264,6 +266,7 @@ def load_settings() -> Settings:
         ),
         qualification_warning_days=_int("VENDORGOV_QUALIFICATION_WARNING_DAYS", 60),
         abnormal_low_percent=_int("VENDORGOV_ABNORMAL_LOW_PERCENT", 20),
+        sme_deduction_percent=_int("VENDORGOV_SME_DEDUCTION_PERCENT", 10),
         panel_minimum_open=_int("VENDORGOV_PANEL_MINIMUM_OPEN", 5),
         bid_period_days_open=_int("VENDORGOV_BID_PERIOD_DAYS_OPEN", 20),
         bid_period_days_consultation=_int("VENDORGOV_BID_PERIOD_DAYS_CONSULTATION", 10),

@@ -8,6 +8,7 @@ from vendorgov.tenders.tables import (
     Clarification,
     Invitation,
     PanelMember,
+    PassedOver,
     Score,
     Tender,
 )
@@ -15,6 +16,6 @@ from vendorgov.tenders.tables import (
 APP_CONFIG = AppConfig(
     app_name="tenders",
     migrations_folder_path=str(Path(__file__).parent / "migrations"),
-    table_classes=[Tender, Bid, BidFile, PanelMember, Score, Invitation, Clarification],
+    table_classes=[Tender, Bid, BidFile, PanelMember, Score, Invitation, Clarification, PassedOver],
     migration_dependencies=["vendorgov.vendors.piccolo_app", "vendorgov.files.piccolo_app"],
 )

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from piccolo.columns import (
     UUID,
     Boolean,
@@ -49,6 +51,12 @@ class Tender(Table):
     awarded_at = Timestamptz(null=True, default=None)
     awarded_by = Varchar(length=150, default="")
     contract_id = Integer(null=True, default=None)
+    # §3: how candidates tied on total and price are ordered, stated at publication ("" none:
+    # a random draw), and the draw's seed once made (recorded in the audit trail).
+    tie_rule = Varchar(length=12, default="")
+    tie_seed = Varchar(length=64, default="")
+    # §3a: small and micro enterprises' price deduction for the price score, percent.
+    sme_percent = Numeric(digits=(5, 2), default=Decimal(10))
 
 
 class Bid(Table):
@@ -75,6 +83,11 @@ class Bid(Table):
     abnormally_low = Boolean(default=False)
     low_decision = Varchar(length=16, default="")  # "", accepted, rejected
     low_reason = Text(default="")
+    # Snapshots taken at opening (§3a): the vendor's small/micro enterprise declaration ("" not
+    # one) and its mean monthly score over the last 12 approved months (None: no history).
+    sme_size = Varchar(length=8, default="")
+    past_score = Numeric(digits=(6, 2), null=True, default=None)
+    past_months = Integer(default=0)
 
 
 class BidFile(Table, tablename="bid_file"):
@@ -128,3 +141,17 @@ class Clarification(Table):
     answer = Text(default="")
     answered_by = Varchar(length=150, default="")
     published_at = Timestamptz(null=True, default=None)
+
+
+class PassedOver(Table, tablename="passed_over"):
+    """A candidate passed over before the next one is awarded (Order 87 Art. 68): the ground
+    (declined, failed to sign, found ineligible) and its evidence; unique per tender and bid
+    (index passed_over_tender_bid)."""
+
+    tender = ForeignKey(Tender, on_delete=OnDelete.restrict, index=True)
+    bid = ForeignKey(Bid, on_delete=OnDelete.restrict)
+    position = Integer()  # the candidate's number, 1–3
+    ground = Varchar(length=20)
+    evidence = Text()
+    recorded_by = Varchar(length=150)
+    recorded_at = Timestamptz()

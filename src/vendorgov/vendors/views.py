@@ -17,8 +17,8 @@ from vendorgov.files.responses import inline_file
 from vendorgov.humane import status_label
 from vendorgov.i18n import N_, _
 from vendorgov.paging import PageRequest
-from vendorgov.vendors import qualifications, registry, service
-from vendorgov.vendors.rules import ContactInput, QualificationInput, VendorInput
+from vendorgov.vendors import qualifications, registry, service, sme
+from vendorgov.vendors.rules import SME_LABELS, ContactInput, QualificationInput, VendorInput
 from vendorgov.web import list_exports
 from vendorgov.web.forms import Form, error_map
 
@@ -67,6 +67,7 @@ async def _detail(
             "history": await service.history(principal, vendor_id),
             "can_edit": principal.role in REGISTRY_KEEPERS,
             "can_upload": principal.role in REGISTRY_KEEPERS or principal.vendor_id == vendor_id,
+            "sme_labels": SME_LABELS,
             "errors": errors or {},
             "form_name": form_name,
             "values": values or {},
@@ -315,6 +316,23 @@ class VendorPages(Controller):
             )
         flash(request, _("Qualification added."), category="ok")
         return Redirect(f"/vendors/{vendor_id}#qualifications")
+
+    @post("/{vendor_id:int}/sme", guards=[READERS])
+    async def declare_sme(self, request: Request, vendor_id: FromPath[int]) -> Template | Redirect:
+        """§3a: the vendor (or an officer for it) declares a small or micro enterprise."""
+        form = await Form.read(request)
+        try:
+            await sme.declare_sme(
+                request.user, vendor_id, form.text("sme_size"), form.text("sme_evidence")
+            )
+        except DomainError as error:
+            if error.status_code == 404:
+                raise
+            return await _detail(
+                request, vendor_id, error.status_code, error_map(error), "sme", form.values()
+            )
+        flash(request, _("Enterprise size declaration recorded."), category="ok")
+        return Redirect(f"/vendors/{vendor_id}#sme")
 
     @post("/{vendor_id:int}/qualifications/{qualification_id:int}/delete", guards=[KEEPERS])
     async def remove_qualification(
