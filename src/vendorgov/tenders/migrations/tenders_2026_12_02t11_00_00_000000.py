@@ -32,10 +32,6 @@ class Bid(Table, tablename="bid", schema=None):
     id = Serial(null=False, primary_key=True, db_column_name="id")
 
 
-class RawTable(Table):
-    pass
-
-
 def _params(**overrides):
     return {
         "default": None,
@@ -112,11 +108,4 @@ async def forwards():
             ("recorded_at", Timestamptz, _params(default=TimestamptzNow())),
         ],
     )
-
-    async def create_index():
-        await RawTable.raw(
-            "CREATE UNIQUE INDEX passed_over_tender_bid ON passed_over (tender, bid)"
-        )
-
-    manager.add_raw(create_index)
     return manager
