@@ -484,6 +484,7 @@ class TenderPages(Controller):
                 "is_staff": user.role in common.STAFF,
                 "errors": refusal.errors if refusal else {},
                 "values": refusal.values if refusal else {},
+                "form_name": refusal.form_name if refusal else "",
             },
         )
 
