@@ -10,7 +10,7 @@ from vendorgov.audit import service as audit
 from vendorgov.contracts import drafting as contract_drafting
 from vendorgov.contracts import rules as contract_rules
 from vendorgov.contracts.ocds import term_months
-from vendorgov.errors import Forbidden, InvalidInput
+from vendorgov.errors import Conflict, Forbidden, InvalidInput
 from vendorgov.tenders import common, rules
 from vendorgov.tenders.evaluation import evaluate
 from vendorgov.tenders.reading import get_tender
@@ -34,6 +34,7 @@ async def award(actor: Principal, tender_id: int, bid_id: int, reason: str = "")
         chosen = ranked[bid_id]
         candidate_ids = [b["id"] for b in evaluation["candidates"]]
         passed = {p["bid"] for p in evaluation["passed_over"]}
+        _ensure_not_passed_over(evaluation, bid_id)
         problem = rules.award_order_error(bid_id, candidate_ids, passed)
         if problem:
             raise InvalidInput.single("bid_id", "candidate_order", problem)
@@ -98,6 +99,16 @@ async def award(actor: Principal, tender_id: int, bid_id: int, reason: str = "")
     return contract_id
 
 
+def _ensure_not_passed_over(evaluation: dict, bid_id: int) -> None:
+    """A candidate passed over meanwhile (e.g. by another officer at the same moment): 409."""
+    done = next((p for p in evaluation["passed_over"] if p["bid"] == bid_id), None)
+    if done:
+        raise Conflict(
+            f"bid_id: candidate {done['position']} was passed over by {done['recorded_by']} "
+            f"({done['ground']}); it can no longer be awarded or passed over again"
+        )
+
+
 def preview(results: dict) -> dict | None:
     """What awarding the next candidate would do (the confirmation shows it): who, at what
     price, and the contract's monthly fees over the term (the last month takes the
@@ -130,6 +141,7 @@ async def pass_over(
         if done and (done["ground"], done["evidence"]) == (ground, evidence):
             return done  # recorded already (a second click)
         common.ensure_action(row, "award")
+        _ensure_not_passed_over(evaluation, bid_id)
         candidate_ids = [b["id"] for b in evaluation["candidates"]]
         passed = {p["bid"] for p in evaluation["passed_over"]}
         problem = rules.award_order_error(bid_id, candidate_ids, passed)

@@ -71,7 +71,8 @@ async def evaluate(tender: dict) -> dict:
         means = rules.criterion_means(by_bid)
         price_scores = rules.price_scores(evaluated)
         totals = rules.totals(criteria, evaluated, means)
-        ranked = rules.rank_comprehensive(totals, evaluated)
+        # Equal totals by the offered price (投标报价): the deduction counts for the score only.
+        ranked = rules.rank_comprehensive(totals, prices)
         technical = rules.technical_scores(criteria, means, eligible)
     else:
         means, price_scores, totals = {}, rules.price_scores(evaluated), {}
