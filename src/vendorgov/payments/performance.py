@@ -48,13 +48,14 @@ async def past_performance(
         *ids,
     )
     # The latest approved revision of each month only (an approved month recomputed and
-    # approved again replaces the earlier one).
-    latest_revision: dict[str, int] = {}
+    # approved again replaces the earlier one; a revision holds every contract of its month).
+    latest: dict[tuple[int, str], int] = {}
     for r in rows:
-        latest_revision[r["month"]] = max(latest_revision.get(r["month"], 0), r["revision"])
+        key = (r["vendor_id"], r["month"])
+        latest[key] = max(latest.get(key, 0), r["revision"])
     by_vendor: dict[int, dict[str, list[Decimal]]] = {v: {} for v in ids}
     for r in rows:
-        if r["revision"] != latest_revision[r["month"]] or r["score"] is None:
+        if r["revision"] != latest[(r["vendor_id"], r["month"])] or r["score"] is None:
             continue
         by_vendor[r["vendor_id"]].setdefault(r["month"], []).append(db.two_places(r["score"]))
     return {v: mean_of_last_months(by_vendor[v], months) for v in ids}
