@@ -56,8 +56,8 @@ async def evaluate(tender: dict) -> dict:
                 }
             )
     comprehensive = tender["evaluation_method"] == EvaluationMethod.comprehensive
-    # §3a: small and micro enterprises' prices reduced for the price score (and the ranking
-    # by price) only; the offered price stays the bid's and the contract's.
+    # §3a: small and micro enterprises' prices reduced for the price score (the lowest-price
+    # method ranks by it) only; the offered price stays the bid's and the contract's.
     percent = db.two_places(tender["sme_percent"])
     evaluated = rules.evaluated_prices(
         prices, {b for b, v in eligible.items() if v["sme_size"]}, percent
