@@ -184,3 +184,40 @@ async def test_sme_price_deduction_in_the_price_score_only(world, api):
         for shown in ("投标报价", "评审价格", "1,000,000.00", "900,000.00", "990,000.00"):
             assert shown in text, shown
         assert "扣除 10.00%" in text
+
+
+async def test_the_tender_form_states_tie_rule_deduction_and_past_performance(login):
+    from tests.integration.test_tender_pages import field_error, form_data
+
+    async with login("procurement") as client:
+        page = (await client.get("/tenders/new")).text
+        assert 'name="sme_percent"' in page and 'value="10"' in page
+        assert 'name="tie_rule"' in page and 'value="technical"' in page
+        token = page.split('name="_csrf_token" value="')[1].split('"')[0]
+        history = {
+            "criteria-2-key": "history",
+            "criteria-2-name": "履约评价",
+            "criteria-2-weight": "10",
+            "criteria-2-source": "past_performance",
+            "criteria-2-no_history_score": "",
+            "criteria-3-weight": "20",
+        }
+        data = form_data(sme_percent="25", tie_rule="technical", **history)
+        response = await client.post("/tenders", data={**data, "_csrf_token": token})
+        assert response.status_code == 422
+        assert field_error(response.text, "sme_percent").startswith("a deduction from 10")
+        assert field_error(response.text, "criteria-2-no_history_score").startswith(
+            "the score of a bidder without history"
+        )
+        assert 'value="25"' in response.text  # the input is kept
+        fixed = {**data, "sme_percent": "15", "criteria-2-no_history_score": "60"}
+        response = await client.post("/tenders", data={**fixed, "_csrf_token": token})
+        assert response.status_code == 200, response.text
+        tender_id = int(str(response.url).rstrip("/").split("/")[-1])
+        assert (
+            "技术得分高者优先" in response.text or "Higher technical score first" in response.text
+        )
+        assert "15.00% off the offered price" in response.text
+        assert "without history 60" in response.text
+    row = await Tender.select().where(Tender.id == tender_id).first()
+    assert (row["tie_rule"], D(str(row["sme_percent"]))) == ("technical", D(15))
