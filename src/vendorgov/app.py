@@ -56,6 +56,8 @@ from vendorgov.surveys.api import SurveyApi as QuestionnaireApi
 from vendorgov.surveys.api import SurveyResultApi
 from vendorgov.surveys.views import SurveyPages
 from vendorgov.tenders.api import TenderApi
+from vendorgov.tenders.award_api import AwardApi
+from vendorgov.tenders.award_views import AwardPages
 from vendorgov.tenders.list_export import TenderListExport
 from vendorgov.tenders.panel_api import PanelApi
 from vendorgov.tenders.panel_views import PanelPages
@@ -257,6 +259,7 @@ def create_app(
             TenderPages,
             ResultPages,
             PanelPages,
+            AwardPages,
             AccountPages,
             TokenPages,
             AuditPages,
@@ -276,6 +279,7 @@ def create_app(
             TenderApi,
             ResultApi,
             PanelApi,
+            AwardApi,
             AccountApi,
             AuditApi,
             ops.router(settings),

@@ -82,6 +82,8 @@ class Settings:
     plan_spot_checks: int = 4
     # §3: a valid bid more than this percent below the mean of the others is flagged.
     abnormal_low_percent: int = 20
+    # §3a: small and micro enterprises' price deduction a new tender starts with (10–20%).
+    sme_deduction_percent: int = 10
     # §3: members of an open or invited tender's panel, at least (odd; other methods need 3),
     # and at least panel_minimum_large when the budget ceiling is panel_large_budget or more.
     panel_minimum_open: int = 5
@@ -267,6 +269,7 @@ def load_settings() -> Settings:
         ),
         qualification_warning_days=_int("VENDORGOV_QUALIFICATION_WARNING_DAYS", 60),
         abnormal_low_percent=_int("VENDORGOV_ABNORMAL_LOW_PERCENT", 20),
+        sme_deduction_percent=_int("VENDORGOV_SME_DEDUCTION_PERCENT", 10),
         panel_minimum_open=_int("VENDORGOV_PANEL_MINIMUM_OPEN", 5),
         panel_minimum_large=_int("VENDORGOV_PANEL_MINIMUM_LARGE", 7),
         panel_large_budget=_int("VENDORGOV_PANEL_LARGE_BUDGET", 10_000_000),

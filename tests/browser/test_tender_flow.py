@@ -181,9 +181,14 @@ def test_tender_from_publication_to_award(browser, live_server, page):
     expect(ranking).to_have_count(3)
     expect(ranking.first).to_contain_text("candidate 1")
     first = ranking.first.locator("td").nth(1).inner_text().strip()
-    expect(page.locator("#award input[name=bid_id]:checked")).to_have_count(1)
+    # The award goes to candidate 1 (Order 87 Art. 68); the confirmation says who, at what
+    # price, and the contract's monthly fees.
+    expect(page.locator("#award input[name=bid_id]")).to_have_count(2)  # award, pass over
+    confirm = page.locator("label[for=f-confirm-award]")
+    expect(confirm).to_contain_text(f"candidate 1, {first}")
+    expect(confirm).to_contain_text("monthly fees of")
     page.check("#f-confirm-award")
-    page.click("button:has-text('Award and create the contract draft')")
+    page.click("button:has-text('Award to candidate 1 and create the contract draft')")
     expect(page.locator(".flash.ok")).to_contain_text("Awarded")
     expect(page.locator("h1")).to_contain_text(f"{reference}-C")
     expect(page.locator("main")).to_contain_text(first)

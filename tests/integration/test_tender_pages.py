@@ -439,14 +439,19 @@ async def test_a_run_through_the_pages_to_award(app, world, login):
         token = await csrf_token(c, f"/tenders/{tender_id}/panel")
         response = await c.post(f"/tenders/{tender_id}/close", data={"_csrf_token": token})
         assert "Evaluation closed" in response.text
-        # 800k with plan 80 ranks first; the award of another bid needs a reason.
-        assert f'value="{bid_ids[2]}" checked' in response.text
+        # 800k with plan 80 ranks first: the award form is for candidate 1, and says what
+        # the award does (the contract's monthly fees) before it is confirmed.
+        assert f'name="bid_id" value="{bid_ids[2]}"' in response.text
+        assert "Award to candidate 1" in response.text and "monthly fees of" in response.text
         confirmed = {"_csrf_token": token, "confirm": "yes"}
+        # Candidate 2 before candidate 1 is passed over: refused, even with a reason
+        # (Order 87 Art. 68).
         response = await c.post(
-            f"/tenders/{tender_id}/award", data={**confirmed, "bid_id": bid_ids[1]}
+            f"/tenders/{tender_id}/award",
+            data={**confirmed, "bid_id": bid_ids[1], "reason": "第一名报价偏高，改授予第二名"},
         )
         assert response.status_code == 422
-        assert "give a written reason" in field_error(response.text, "reason")
+        assert "candidate 2 may be taken only when" in response.text
         response = await c.post(
             f"/tenders/{tender_id}/award", data={"_csrf_token": token, "bid_id": bid_ids[2]}
         )

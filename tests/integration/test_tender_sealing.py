@@ -28,6 +28,7 @@ from vendorgov.contracts.tables import Contract
 from vendorgov.files.service import Upload
 from vendorgov.tenders import bidding, opening, publication, reading
 from vendorgov.tenders.publication import TenderInput
+from vendorgov.tenders.rules import Criterion
 from vendorgov.tenders.tables import Bid, BidFile, Tender
 
 PRICES = ("987654.32", "912345.67", "923456.78")  # the bid, the one it replaced, another's
@@ -380,17 +381,19 @@ def bid_periods(monkeypatch):
 
 
 def sealing_input(deadline: datetime, method: str = "open") -> TenderInput:
+    # §3a: competitive negotiation awards the lowest compliant price.
+    negotiation = method == "negotiation"
     return TenderInput(
         reference=unique("SEAL"),
         title="门诊楼保洁服务采购",
         category="cleaning",
         method=method,
-        evaluation_method="comprehensive",
+        evaluation_method="lowest_price" if negotiation else "comprehensive",
         budget_ceiling=Decimal("1500000.00"),
         service_start=SERVICE_START,
         service_end=SERVICE_END,
         bid_deadline=deadline,
-        criteria=list(STANDARD),
+        criteria=[Criterion("price", "价格", Decimal(100))] if negotiation else list(STANDARD),
         sla_template=SLA,
     )
 

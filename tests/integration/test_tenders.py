@@ -20,7 +20,16 @@ from vendorgov.audit.tables import AuditEntry
 from vendorgov.contracts import service as contracts
 from vendorgov.errors import Conflict, Forbidden, InvalidInput, NotFound
 from vendorgov.files.service import Upload
-from vendorgov.tenders import awarding, bidding, evaluation, opening, publication, reading, scoring
+from vendorgov.tenders import (
+    awarding,
+    bidding,
+    evaluation,
+    opening,
+    publication,
+    reading,
+    rules,
+    scoring,
+)
 from vendorgov.tenders import panel as panel_service
 from vendorgov.tenders.publication import TenderInput
 from vendorgov.tenders.rules import Criterion
@@ -373,28 +382,46 @@ async def test_worked_tender_from_publication_to_award(world):
         ), bid_id
         assert str(got["total"]) == str(total)  # two decimals, as shown
     assert set(by_id) == {X, Y, Z}
-    # Candidates in order: X and Y (shared first place, listed by bid id), then Z.
-    assert [b["id"] for b in results["candidates"]] == [*sorted([X, Y]), Z]
-    assert [by_id[b]["candidate"] for b in (*sorted([X, Y]), Z)] == [1, 2, 3]
+    # Candidates in order: X and Y (shared first place, no tie rule stated: the seeded draw
+    # made at closing orders them, SHA-256 of "seed:bid id"), then Z.
+    row = await Tender.select().where(Tender.id == tender_id).first()
+    assert row["tie_rule"] == "" and len(row["tie_seed"]) == 32
+    first, second = sorted([X, Y], key=lambda b: rules.draw_key(row["tie_seed"], b))
+    assert [b["id"] for b in results["candidates"]] == [first, second, Z]
+    assert [by_id[b]["candidate"] for b in (first, second, Z)] == [1, 2, 3]
     assert len(results["matrix"]) == 5 * 6
+    draws = await AuditEntry.select(AuditEntry.after).where(
+        (AuditEntry.entity == "tender")
+        & (AuditEntry.entity_id == str(tender_id))
+        & (AuditEntry.action == "tie_draw")
+    )
+    assert len(draws) == 1 and row["tie_seed"] in str(draws[0]["after"])
 
-    # Award Z (rank 3) without a reason: refused, nothing written.
+    # Award Z (candidate 3), or the second candidate, before those ahead are passed over:
+    # refused, even with a reason, nothing written.
     before = await audit_count("tender", tender_id)
-    with pytest.raises(InvalidInput) as refused:
-        await awarding.award(officer, tender_id, Z)
-    assert refused.value.status_code == 422
+    for bid_id in (Z, second):
+        with pytest.raises(InvalidInput) as refused:
+            await awarding.award(officer, tender_id, bid_id, "第一候选人价格更高，改授予")
+        assert refused.value.status_code == 422
+        assert refused.value.errors[0].rule == "candidate_order"
     assert await audit_count("tender", tender_id) == before
     with pytest.raises(InvalidInput):  # not a ranked bid at all
         await awarding.award(officer, tender_id, OVER, "价格超出预算但仍想授予")
     with pytest.raises(Forbidden):
-        await awarding.award(world.principals["admin"], tender_id, X)
+        await awarding.award(world.principals["admin"], tender_id, first)
 
-    contract_id = await awarding.award(officer, tender_id, X)
+    contract_id = await awarding.award(officer, tender_id, first)
+    winner = x if first == X else y
     row = await Tender.select().where(Tender.id == tender_id).first()
-    assert (row["status"], row["awarded_bid"], row["contract_id"]) == ("awarded", X, contract_id)
+    assert (row["status"], row["awarded_bid"], row["contract_id"]) == (
+        "awarded",
+        first,
+        contract_id,
+    )
     contract = await contracts.get_contract(officer, contract_id)
     assert contract["status"] == "draft" and contract["tender_id"] == tender_id
-    assert contract["vendor"] == x.vendor_id and contract["number"] == f"{reference}-C"
+    assert contract["vendor"] == winner.vendor_id and contract["number"] == f"{reference}-C"
     assert contract["scope"] == "住院部1–12层日常保洁及医疗废物收运"
     assert (contract["start_date"], contract["end_date"]) == (SERVICE_START, SERVICE_END)
     terms = contract["draft"]["terms_obj"]
@@ -424,15 +451,16 @@ async def test_worked_tender_from_publication_to_award(world):
     ):
         assert action in actions
     with pytest.raises(Conflict):  # awarded is final
-        await awarding.award(officer, tender_id, Y)
+        await awarding.award(officer, tender_id, second)
     my = {b["ref"]: b for b in await bidding.my_bids(x.principal)}
-    assert my[x_receipt["ref"]]["won"] and my[x_receipt["ref"]]["tender_status"] == "awarded"
+    assert my[x_receipt["ref"]]["won"] == (first == X)
+    assert my[x_receipt["ref"]]["tender_status"] == "awarded"
 
 
-# --- lowest evaluated price, abnormally low, award with a reason -----------------------------
+# --- lowest evaluated price, abnormally low, award in candidate order -----------------------------
 
 
-async def test_lowest_price_tender_shares_ranks_and_awards_a_non_candidate_with_a_reason(world):
+async def test_lowest_price_tender_shares_ranks_and_awards_the_third_candidate_in_order(world):
     officer = world.principals["procurement"]
     tender_id = await published(
         world, evaluation_method="lowest_price", criteria=[Criterion("price", "价格", D(100))]
@@ -477,23 +505,49 @@ async def test_lowest_price_tender_shares_ranks_and_awards_a_non_candidate_with_
         "c": D("76.00"),
         "d": D("63.33"),
     }
-    assert [r["id"] for r in results["candidates"]] == [ids["a"], *sorted([ids["b"], ids["c"]])]
+    # b and c tie on price (rank 2): the seeded draw at closing orders them.
+    seed = (await Tender.select(Tender.tie_seed).where(Tender.id == tender_id).first())["tie_seed"]
+    second, third = sorted([ids["b"], ids["c"]], key=lambda b: rules.draw_key(seed, b))
+    assert [r["id"] for r in results["candidates"]] == [ids["a"], second, third]
 
-    # d (rank 4) is not a candidate: an award needs a written reason.
+    # d (rank 4) is not a candidate: never awarded, whatever the reason.
+    reason = "前三名候选人均放弃中标，经采购人书面同意授予第四名"
     with pytest.raises(InvalidInput) as refused:
-        await awarding.award(officer, tender_id, ids["d"], "")
+        await awarding.award(officer, tender_id, ids["d"], reason)
     assert refused.value.status_code == 422
+    # The third candidate only once the first and second are passed over, with evidence.
+    with pytest.raises(InvalidInput):
+        await awarding.award(officer, tender_id, third, reason)
+    with pytest.raises(InvalidInput) as refused:  # a ground and evidence are required
+        await awarding.pass_over(officer, tender_id, ids["a"], "", "")
+    assert {e.field for e in refused.value.errors} == {"ground"}
+    with pytest.raises(InvalidInput) as refused:
+        await awarding.pass_over(officer, tender_id, ids["a"], "declined", "")
+    assert refused.value.errors[0].field == "evidence"
+    with pytest.raises(InvalidInput):  # out of order: the second before the first
+        await awarding.pass_over(officer, tender_id, second, "declined", "书面放弃函 2026-01-05")
+    await awarding.pass_over(
+        officer, tender_id, ids["a"], "declined", "第一候选人2026年1月5日书面放弃中标"
+    )
+    await awarding.pass_over(
+        officer, tender_id, second, "ineligible", "经查实其安全生产许可证已于开标前被吊销"
+    )
     assert (await Tender.select(Tender.status).where(Tender.id == tender_id).first())[
         "status"
     ] == "evaluated"
-    reason = "前三名候选人均放弃中标，经采购人书面同意授予第四名"
-    contract_id = await awarding.award(officer, tender_id, ids["d"], reason)
+    contract_id = await awarding.award(officer, tender_id, third)
     row = await Tender.select().where(Tender.id == tender_id).first()
-    assert row["award_reason"] == reason and row["awarded_bid"] == ids["d"]
+    assert row["awarded_bid"] == third
     contract = await contracts.get_contract(officer, contract_id)
-    # 600,000.00 / 12 = 50,000.00
-    assert contract["draft"]["terms_obj"].monthly_fee == D("50000.00")
-    assert contract["vendor"] == d.vendor_id
+    # 500,000.00 / 12 = 41,666.666… → 41,666.66 × 11 = 458,333.26; the last month 41,666.74.
+    assert contract["draft"]["terms_obj"].monthly_fee == D("41666.66")
+    assert contract["draft"]["terms_obj"].final_month_fee == D("41666.74")
+    assert contract["vendor"] == {ids["b"]: b.vendor_id, ids["c"]: c.vendor_id}[third]
+    passed = await evaluation.results(officer, tender_id)
+    assert [(p["position"], p["ground"]) for p in passed["passed_over"]] == [
+        (1, "declined"),
+        (2, "ineligible"),
+    ]
 
 
 # --- bad input at creation -------------------------------------------------------------------

@@ -21,7 +21,7 @@ from vendorgov.tenders.rules import (
     Method,
     Ranked,
     abnormally_low,
-    award_needs_reason,
+    candidate_order,
     candidates,
     criteria_errors,
     invalid_reasons,
@@ -124,6 +124,9 @@ def test_panel_is_odd_and_at_least_the_minimum():
     assert rules.panel_errors(7, 0, Method.open, sizes=sizes) == []
     assert rules.min_bidders(Method.open) == 3
     assert rules.min_bidders(Method.single_source) == 1
+    # §3a: competitive consultation for services may go on with 2 (财库〔2014〕214号).
+    assert rules.min_bidders(Method.consultation) == 2
+    assert rules.min_bidders(Method.negotiation) == 3
 
 
 # --- validity at opening ---------------------------------------------------------------------
@@ -258,27 +261,19 @@ def test_lowest_price_ranking_shares_ranks_on_equal_prices():
     assert [r.bid for r in candidates(ranked)] == [3, 9, 7]
 
 
-def test_candidates_take_at_most_three_and_a_tie_across_the_limit_is_left_out():
+def test_candidates_are_the_first_three_of_the_candidate_order_ties_included():
     def ranked(*ranks):
         return [Ranked(i, r, D(1), None) for i, r in enumerate(ranks, start=1)]
 
     assert [r.bid for r in candidates(ranked(1, 2, 3, 4))] == [1, 2, 3]
     assert [r.bid for r in candidates(ranked(1, 1, 3))] == [1, 2, 3]
     assert [r.bid for r in candidates(ranked(1, 2, 2, 4))] == [1, 2, 3]
-    # Ranks 3 and 3 straddle the third place: neither goes in (the officer decides, with a
-    # recorded reason), so the list never depends on which was entered first.
-    assert [r.bid for r in candidates(ranked(1, 2, 3, 3))] == [1, 2]
-    assert [r.bid for r in candidates(ranked(1, 1, 1, 1))] == []
+    # §3: a tie straddling third place is ordered (tie rule, then draw; here provisionally by
+    # bid id, no seed yet), so there are always min(3, bids) candidates: never none.
+    assert [r.bid for r in candidates(candidate_order(ranked(1, 2, 3, 3)))] == [1, 2, 3]
+    assert [r.bid for r in candidates(candidate_order(ranked(1, 1, 1, 1)))] == [1, 2, 3]
     assert [r.bid for r in candidates(ranked(1, 2))] == [1, 2]
     assert candidates([]) == []
-
-
-def test_award_without_reason_only_for_a_first_ranked_bid():
-    ranked = [Ranked(1, 1, D(1), None), Ranked(2, 1, D(1), None), Ranked(3, 3, D(2), None)]
-    assert not award_needs_reason(1, ranked)
-    assert not award_needs_reason(2, ranked)
-    assert award_needs_reason(3, ranked)
-    assert award_needs_reason(99, ranked)
 
 
 # --- property tests --------------------------------------------------------------------------

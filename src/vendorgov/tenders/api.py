@@ -21,6 +21,7 @@ from vendorgov.tenders import (
     awarding,
     bidding,
     clarifications,
+    common,
     documents,
     evaluation,
     invitations,
@@ -46,6 +47,10 @@ class CriterionIn(msgspec.Struct):
     key: str
     name: str
     weight: Decimal
+    # "panel" (scored by the evaluators) or "past_performance" (§3a: from the hospital's
+    # records), with the score of a bidder without history.
+    source: str = "panel"
+    no_history_score: Decimal | None = None
 
 
 class TenderIn(msgspec.Struct):
@@ -65,6 +70,10 @@ class TenderIn(msgspec.Struct):
     # deadlines); effective date and monthly fee come from the award.
     sla_template: dict = {}
     bid_security: Decimal = Decimal(0)  # 投标保证金: 0 (none) up to 2% of the ceiling
+    # §3: "" (none: a random draw), "technical" or "draw"; §3a: SME deduction percent, 10–20
+    # (absent: the setting, default 10).
+    tie_rule: str = ""
+    sme_percent: Decimal | None = None
 
 
 class ReasonIn(msgspec.Struct):
@@ -159,17 +168,19 @@ def _input(data: TenderIn) -> publication.TenderInput:
         bid_deadline=parse_instant("bid_deadline", data.bid_deadline),
         scope=data.scope,
         qualification_types=data.qualification_types,
-        criteria=[Criterion(c.key, c.name, c.weight) for c in data.criteria],
+        criteria=[
+            Criterion(c.key, c.name, c.weight, c.source, c.no_history_score) for c in data.criteria
+        ],
         sla_template=data.sla_template,
         bid_security=data.bid_security,
+        tie_rule=data.tie_rule,
+        sme_percent=data.sme_percent,
     )
 
 
 def _tender_out(tender: dict) -> dict:
     tender = dict(tender)
-    tender["criteria"] = [
-        {"key": c.key, "name": c.name, "weight": c.weight} for c in tender["criteria"]
-    ]
+    tender["criteria"] = [common.criterion_plain(c) for c in tender["criteria"]]
     return _plain(tender)
 
 
@@ -179,9 +190,7 @@ def _results_out(data: dict) -> dict:
         {
             **{k: v for k, v in data.items() if k not in ("tender", "criteria")},
             "tender": _tender_out(data["tender"]),
-            "criteria": [
-                {"key": c.key, "name": c.name, "weight": c.weight} for c in data.get("criteria", ())
-            ],
+            "criteria": [common.criterion_plain(c) for c in data.get("criteria", ())],
         }
     )
 
@@ -380,7 +389,8 @@ class TenderApi(Controller):
         "/tenders/{tender_id:int}/award",
         guards=[OFFICERS],
         status_code=HTTP_201_CREATED,
-        summary="Award a ranked bid; creates the draft contract",
+        summary="Award the next candidate in order (the first, or the next once those before "
+        "it are passed over); creates the draft contract",
     )
     async def award(
         self, request: Request, tender_id: FromPath[int], data: JSONBody[AwardIn]

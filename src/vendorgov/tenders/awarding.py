@@ -10,17 +10,18 @@ from vendorgov.audit import service as audit
 from vendorgov.contracts import drafting as contract_drafting
 from vendorgov.contracts import rules as contract_rules
 from vendorgov.contracts.ocds import term_months
-from vendorgov.errors import Forbidden, InvalidInput
+from vendorgov.errors import Conflict, Forbidden, InvalidInput
 from vendorgov.tenders import common, rules
 from vendorgov.tenders.evaluation import evaluate
 from vendorgov.tenders.reading import get_tender
 from vendorgov.tenders.rules import Status
-from vendorgov.tenders.tables import Bid, Tender
+from vendorgov.tenders.tables import Bid, PassedOver, Tender
 from vendorgov.vendors import service as vendors
 
 
 async def award(actor: Principal, tender_id: int, bid_id: int, reason: str = "") -> int:
-    """Award to the first candidate (or another ranked bid with a written reason); creates the
+    """Award the next candidate in order (Order 87 Art. 68): the first candidate, or the next
+    one once every candidate before it is recorded as passed over (pass_over). Creates the
     draft contract carrying scope, price and the SLA template. Returns the contract id."""
     common.ensure_officer(actor)
     async with db.transaction():
@@ -31,11 +32,12 @@ async def award(actor: Principal, tender_id: int, bid_id: int, reason: str = "")
         if bid_id not in ranked:
             raise InvalidInput.single("bid_id", "ranked", "award one of the ranked bids")
         chosen = ranked[bid_id]
-        rank_list = [
-            rules.Ranked(b["id"], b["rank"], b["price"], b["total"]) for b in ranked.values()
-        ]
-        if rules.award_needs_reason(bid_id, rank_list):
-            reason = common.written_reason(reason)
+        candidate_ids = [b["id"] for b in evaluation["candidates"]]
+        passed = {p["bid"] for p in evaluation["passed_over"]}
+        _ensure_not_passed_over(evaluation, bid_id)
+        problem = rules.award_order_error(bid_id, candidate_ids, passed)
+        if problem:
+            raise InvalidInput.single("bid_id", "candidate_order", problem)
         months = term_months(row["service_start"], row["service_end"])
         # The contract pays the awarded total: equal monthly fees, the remainder in the last.
         fee, final = contract_rules.fee_schedule(chosen["price"], months)
@@ -86,11 +88,91 @@ async def award(actor: Principal, tender_id: int, bid_id: int, reason: str = "")
                 "vendor": chosen["vendor_name"],
                 "price": chosen["price"],
                 "rank": chosen["rank"],
+                "candidate": chosen["candidate"],
+                "passed_over": [
+                    [p["position"], p["bid"], p["ground"]] for p in evaluation["passed_over"]
+                ],
                 "reason": reason,
                 "contract_id": contract_id,
             },
         )
     return contract_id
+
+
+def _ensure_not_passed_over(evaluation: dict, bid_id: int) -> None:
+    """A candidate passed over meanwhile (e.g. by another officer at the same moment): 409."""
+    done = next((p for p in evaluation["passed_over"] if p["bid"] == bid_id), None)
+    if done:
+        raise Conflict(
+            f"bid_id: candidate {done['position']} was passed over by {done['recorded_by']} "
+            f"({done['ground']}); it can no longer be awarded or passed over again"
+        )
+
+
+def preview(results: dict) -> dict | None:
+    """What awarding the next candidate would do (the confirmation shows it): who, at what
+    price, and the contract's monthly fees over the term (the last month takes the
+    remainder)."""
+    chosen = results.get("next_candidate")
+    if chosen is None:
+        return None
+    tender = results["tender"]
+    months = term_months(tender["service_start"], tender["service_end"])
+    fee, final = contract_rules.fee_schedule(chosen["price"], months)
+    return {"bid": chosen, "months": months, "fee": fee, "final": final}
+
+
+async def pass_over(
+    actor: Principal, tender_id: int, bid_id: int, ground: str, evidence: str
+) -> dict:
+    """Record that the next candidate is passed over (Order 87 Art. 68): it declined, failed to
+    sign, or was found ineligible, with the evidence. Only the next candidate in order, while
+    the tender awaits its award; the same record sent again is answered with the first."""
+    common.ensure_officer(actor)
+    if ground not in rules.PASS_GROUND_LABELS:
+        raise InvalidInput.single(
+            "ground", "one_of", f"one of {', '.join(rules.PASS_GROUND_LABELS)}"
+        )
+    evidence = common.written_reason(evidence, "evidence")
+    async with db.transaction():
+        row = await common.tender_row(tender_id, lock=True)
+        evaluation = await evaluate(row)
+        done = next((p for p in evaluation["passed_over"] if p["bid"] == bid_id), None)
+        if done and (done["ground"], done["evidence"]) == (ground, evidence):
+            return done  # recorded already (a second click)
+        common.ensure_action(row, "award")
+        _ensure_not_passed_over(evaluation, bid_id)
+        candidate_ids = [b["id"] for b in evaluation["candidates"]]
+        passed = {p["bid"] for p in evaluation["passed_over"]}
+        problem = rules.award_order_error(bid_id, candidate_ids, passed)
+        if problem:
+            raise InvalidInput.single("bid_id", "candidate_order", problem)
+        bid = next(b for b in evaluation["candidates"] if b["id"] == bid_id)
+        record = PassedOver(
+            tender=tender_id,
+            bid=bid_id,
+            position=bid["candidate"],
+            ground=ground,
+            evidence=evidence,
+            recorded_by=actor.username,
+            recorded_at=common.now(),
+        )
+        await record.save()
+        await audit.record(
+            actor,
+            "tender",
+            tender_id,
+            "pass_over",
+            None,
+            {
+                "candidate": bid["candidate"],
+                "bid": bid_id,
+                "vendor": bid["vendor_name"],
+                "ground": ground,
+                "evidence": evidence,
+            },
+        )
+    return {**record.to_dict(), "vendor_name": bid["vendor_name"]}
 
 
 async def ocds_release(principal: Principal, tender_id: int) -> dict:

@@ -93,7 +93,25 @@ _SECRET_COLUMNS = ("sealed_key", "released_key")
 
 
 def criteria_of(text: str) -> list[Criterion]:
-    return [Criterion(c["key"], c["name"], Decimal(str(c["weight"]))) for c in json.loads(text)]
+    return [
+        Criterion(
+            c["key"],
+            c["name"],
+            Decimal(str(c["weight"])),
+            c.get("source", rules.Source.panel.value),
+            Decimal(str(c["no_history_score"])) if c.get("no_history_score") is not None else None,
+        )
+        for c in json.loads(text)
+    ]
+
+
+def criterion_plain(c: Criterion) -> dict:
+    """A criterion as the tender's criteria JSON keeps it (and the API shows it)."""
+    plain: dict = {"key": c.key, "name": c.name.strip(), "weight": str(c.weight)}
+    if c.is_past_performance:
+        plain["source"] = c.source
+        plain["no_history_score"] = str(c.no_history_score)
+    return plain
 
 
 def decorate(row: dict, at: datetime | None = None) -> dict:
@@ -102,6 +120,7 @@ def decorate(row: dict, at: datetime | None = None) -> dict:
     tender = {k: v for k, v in row.items() if k not in _SECRET_COLUMNS}
     tender["budget_ceiling"] = db.two_places(row["budget_ceiling"])
     tender["bid_security"] = db.two_places(row["bid_security"])
+    tender["sme_percent"] = db.two_places(row["sme_percent"])
     tender["qualification_types"] = json.loads(row["qualification_types"])
     tender["criteria"] = criteria_of(row["criteria"])
     tender["documents"] = json.loads(row["documents"])
@@ -115,6 +134,7 @@ def decorate(row: dict, at: datetime | None = None) -> dict:
         "method": rules.METHOD_LABELS[row["method"]],
         "evaluation": rules.EVALUATION_LABELS[row["evaluation_method"]],
         "status": rules.STATUS_LABELS[row["status"]],
+        "tie_rule": rules.TIE_RULE_LABELS.get(row["tie_rule"], rules.TIE_RULE_LABELS[""]),
         "qualifications": [
             QUALIFICATION_KINDS.get(q, (q, q)) for q in tender["qualification_types"]
         ],
@@ -205,6 +225,9 @@ def bid_view(row: dict, opened: bool) -> dict:
             abnormally_low=bool(row["abnormally_low"]),
             low_decision=row["low_decision"],
             low_reason=row["low_reason"],
+            sme_size=row["sme_size"],
+            past_score=db.two_places(row["past_score"]),
+            past_months=row["past_months"],
         )
         view["eligible"] = is_eligible(view)
     return view

@@ -10,6 +10,7 @@ from vendorgov.files import exports
 from vendorgov.files.responses import CSV, XLSX
 from vendorgov.i18n import N_, _
 from vendorgov.settings import get_settings
+from vendorgov.tenders import rules
 from vendorgov.tenders.rules import PANEL_ROLE_LABELS
 
 MATRIX_HEADERS = {"evaluator": N_("Evaluator"), "bid": N_("Bid no."), "vendor": N_("Vendor")}
@@ -18,6 +19,8 @@ RESULT_HEADERS = {
     "vendor": N_("Vendor"),
     "digest": N_("Sealed digest"),
     "price": N_("Price"),
+    "sme_size": N_("Small or micro enterprise"),
+    "evaluated_price": N_("Evaluated price"),
     "valid": N_("Valid"),
     "invalid_reasons": N_("Why invalid"),
     "compliance": N_("Compliance review"),
@@ -37,6 +40,7 @@ def report_pdf(report: dict) -> bytes:
         r=report,
         t=report["tender"],
         hospital=settings.hospital_name,
+        pass_grounds=rules.PASS_GROUND_LABELS,
         zone=settings.timezone,
         role_labels=PANEL_ROLE_LABELS,
     )
@@ -71,6 +75,8 @@ def results_frame(report: dict) -> pd.DataFrame:
             "vendor": b["vendor_name"],
             "digest": b["digest"],
             "price": b["price"],
+            "sme_size": b.get("sme_size", ""),
+            "evaluated_price": b.get("evaluated_price"),
             "valid": not b["invalid_reasons"],
             "invalid_reasons": "; ".join(b["invalid_reasons"]),
             "compliance": b["compliance"],

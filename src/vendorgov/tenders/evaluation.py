@@ -3,6 +3,7 @@ bids and scores; closing the evaluation; the evaluation report."""
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 
 from vendorgov import db
@@ -11,7 +12,7 @@ from vendorgov.audit import service as audit
 from vendorgov.errors import Conflict, Forbidden, InvalidInput, NotFound
 from vendorgov.tenders import common, panel, rules
 from vendorgov.tenders.rules import EvaluationMethod, Method, Status
-from vendorgov.tenders.tables import Bid, PanelMember, Score, Tender
+from vendorgov.tenders.tables import Bid, PanelMember, PassedOver, Score, Tender
 
 
 async def evaluate(tender: dict) -> dict:
@@ -54,29 +55,62 @@ async def evaluate(tender: dict) -> dict:
                 }
             )
     comprehensive = tender["evaluation_method"] == EvaluationMethod.comprehensive
+    # §3a: small and micro enterprises' prices reduced for the price score (the lowest-price
+    # method ranks by it) only; the offered price stays the bid's and the contract's.
+    percent = db.two_places(tender["sme_percent"])
+    evaluated = rules.evaluated_prices(
+        prices, {b for b, v in eligible.items() if v["sme_size"]}, percent
+    )
+    # §3a: past-performance criteria are filled from the records kept at opening.
+    for c in criteria:
+        if c.is_past_performance:
+            for b, v in eligible.items():
+                by_bid[b][c.key] = [rules.past_performance_score(v["past_score"], c)]
     if comprehensive:
         means = rules.criterion_means(by_bid)
-        price_scores = rules.price_scores(prices)
-        totals = rules.totals(criteria, prices, means)
+        price_scores = rules.price_scores(evaluated)
+        totals = rules.totals(criteria, evaluated, means)
+        # Equal totals by the offered price (投标报价): the deduction counts for the score only.
         ranked = rules.rank_comprehensive(totals, prices)
+        technical = rules.technical_scores(criteria, means, eligible)
     else:
-        means, price_scores, totals = {}, rules.price_scores(prices), {}
-        ranked = rules.rank_lowest_price(prices)
-    candidates = rules.candidates(ranked)
+        means, price_scores, totals = {}, rules.price_scores(evaluated), {}
+        ranked = rules.rank_lowest_price(evaluated)
+        technical = {}
+    ordered = rules.candidate_order(ranked, tender["tie_rule"], technical, tender["tie_seed"])
+    candidates = rules.candidates(ordered)
     candidate_ids = [r.bid for r in candidates]
-    for r in ranked:
+    ties = rules.needs_draw(ranked, tender["tie_rule"], technical)
+    for r in ordered:
         bid = eligible[r.bid]
         bid.update(
             rank=r.rank,
             total=r.total,
+            evaluated_price=rules.two_places(evaluated[r.bid]),
             price_score=rules.two_places(price_scores[r.bid]),
+            technical=rules.two_places(technical[r.bid]) if r.bid in technical else None,
             means={k: rules.two_places(v) for k, v in means.get(r.bid, {}).items()},
             candidate=candidate_ids.index(r.bid) + 1 if r.bid in candidate_ids else None,
+            tied=any(r.bid in group for group in ties),
         )
+    passed = (
+        await PassedOver.select()
+        .where(PassedOver.tender == tender["id"])
+        .order_by(PassedOver.position)
+    )
+    passed_ids = {p["bid"] for p in passed}
+    for p in passed:
+        p["vendor_name"] = eligible[p["bid"]]["vendor_name"] if p["bid"] in eligible else ""
+    next_id = rules.next_candidate(candidate_ids, passed_ids)
     return {
         "criteria": criteria,
         "bids": all_bids,
-        "ranked": [eligible[r.bid] for r in ranked],
+        # In candidate order: by rank, ties by the tie rule and the draw (§3).
+        "ranked": [eligible[r.bid] for r in ordered],
+        "ties": ties,
+        "draw_pending": bool(ties) and not tender["tie_seed"],
+        "passed_over": passed,
+        "next_candidate": eligible[next_id] if next_id is not None else None,
         "candidates": [eligible[b] for b in candidate_ids],
         "members": members,
         "matrix": sorted(matrix, key=lambda m: (m["member"], m["bid"], m["criterion"])),
@@ -179,7 +213,7 @@ async def close_evaluation(actor: Principal, tender_id: int) -> dict:
                 (b["id"], c.key)
                 for b in evaluation["ranked"]
                 for c in evaluation["criteria"]
-                if not c.is_price
+                if c.panel_scored
             }
             given: dict[int, set] = {m["id"]: set() for m in members}
             for s in evaluation["matrix"]:
@@ -192,6 +226,25 @@ async def close_evaluation(actor: Principal, tender_id: int) -> dict:
                     "not every bid in the running is scored by " + ", ".join(short),
                 )
             changes = {Tender.status: Status.evaluated.value, Tender.evaluated_at: now}
+            if evaluation["draw_pending"]:
+                # §3: ties the stated rule leaves are drawn, with a seed anyone can re-run.
+                seed = secrets.token_hex(16)
+                changes[Tender.tie_seed] = seed
+                evaluation = await evaluate({**row, "tie_seed": seed})
+                await audit.record(
+                    actor,
+                    "tender",
+                    tender_id,
+                    "tie_draw",
+                    None,
+                    {
+                        "rule": row["tie_rule"] or "none stated: random draw",
+                        "seed": seed,
+                        "method": "order by SHA-256 of 'seed:bid id', ascending",
+                        "tied": evaluation["ties"],
+                        "order": [b["id"] for b in evaluation["ranked"]],
+                    },
+                )
         await Tender.update({**changes, Tender.updated_at: now}).where(Tender.id == tender_id)
         after = {
             "status": changes[Tender.status],

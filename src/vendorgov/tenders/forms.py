@@ -14,8 +14,9 @@ from vendorgov.contracts.views import clauses_from_form
 from vendorgov.errors import DomainError, InvalidInput
 from vendorgov.i18n import _
 from vendorgov.inspections.api import parse_instant
+from vendorgov.settings import get_settings
 from vendorgov.tenders import publication, sealing
-from vendorgov.tenders.rules import PRICE_KEY, Criterion
+from vendorgov.tenders.rules import PRICE_KEY, Criterion, Source
 from vendorgov.web.forms import Form, error_map
 
 BLANK_CRITERIA_ROWS = 2
@@ -64,7 +65,15 @@ def _tender_input(
         if not (key or name or form.text(f"criteria-{i}-weight")):
             continue
         weight = form.decimal(f"criteria-{i}-weight", f"criteria[{i}].weight")
-        criteria.append(Criterion(key, name, weight if weight is not None else Decimal(0)))
+        source = form.text(f"criteria-{i}-source") or Source.panel.value
+        no_history = (
+            form.decimal(f"criteria-{i}-no_history_score", f"criteria[{i}].no_history_score")
+            if source == Source.past_performance
+            else None
+        )
+        criteria.append(
+            Criterion(key, name, weight if weight is not None else Decimal(0), source, no_history)
+        )
         criteria_rows.append(i)
     clauses = clauses_from_form(form, form.errors)
     data = publication.TenderInput(
@@ -80,6 +89,10 @@ def _tender_input(
         scope=str(form.data.get("scope", "")),
         qualification_types=form.texts("qualification_types"),
         criteria=criteria,
+        tie_rule=form.text("tie_rule"),
+        sme_percent=form.decimal("sme_percent", "sme_percent")
+        if form.text("sme_percent")
+        else None,
         # The template keeps what this form does not edit (scheme, bands, penalties, ...).
         sla_template={**(template or {}), "clauses": clauses},
         bid_security=form.decimal("bid_security", "bid_security") or Decimal(0),
@@ -159,8 +172,17 @@ def _tender_values(tender: dict) -> dict[str, str]:
     """A tender as the edit form's typed values."""
     values = {
         k: str(tender[k])
-        for k in ("reference", "title", "category", "method", "evaluation_method", "scope")
+        for k in (
+            "reference",
+            "title",
+            "category",
+            "method",
+            "evaluation_method",
+            "scope",
+            "tie_rule",
+        )
     }
+    values["sme_percent"] = str(tender["sme_percent"])
     values.update(
         budget_ceiling=str(tender["budget_ceiling"]),
         bid_security=str(tender["bid_security"]),
@@ -171,13 +193,20 @@ def _tender_values(tender: dict) -> dict[str, str]:
     for i, c in enumerate(tender["criteria"]):
         values.update(
             {f"criteria-{i}-key": c.key, f"criteria-{i}-name": c.name},
-            **{f"criteria-{i}-weight": str(c.weight)},
+            **{f"criteria-{i}-weight": str(c.weight), f"criteria-{i}-source": c.source},
         )
+        if c.no_history_score is not None:
+            values[f"criteria-{i}-no_history_score"] = str(c.no_history_score)
     return values
 
 
 def _new_values() -> dict[str, str]:
-    values = {"method": "open", "evaluation_method": "comprehensive", "category": "cleaning"}
+    values = {
+        "method": "open",
+        "evaluation_method": "comprehensive",
+        "category": "cleaning",
+        "sme_percent": str(get_settings().sme_deduction_percent),
+    }
     for i, (key, name, weight) in enumerate(STARTING_CRITERIA):
         values.update(
             {f"criteria-{i}-key": key, f"criteria-{i}-name": name, f"criteria-{i}-weight": weight}

@@ -12,6 +12,7 @@ from vendorgov.accounts.roles import Principal
 from vendorgov.audit import service as audit
 from vendorgov.errors import Conflict, InvalidInput, NotFound
 from vendorgov.files import service as files
+from vendorgov.payments import performance
 from vendorgov.settings import get_settings
 from vendorgov.tenders import common, rules, sealing
 from vendorgov.tenders.rules import Method, Status
@@ -69,13 +70,26 @@ async def open_tender(actor: Principal, tender_id: int) -> dict:
             outcome[bid["id"]] = {"price": price, "reasons": reasons, "digest_ok": digest_ok}
         valid = {b: o["price"] for b, o in outcome.items() if not o["reasons"]}
         low = rules.abnormally_low(valid, Decimal(settings.abnormal_low_percent))
+        # §3a: the SME declarations as of opening, and past performance when a criterion
+        # asks for it (the payments service's last 12 approved months), kept on the bids.
+        vendor_of = {b["id"]: b["vendor"] for b in active}
+        past = {}
+        if any(c.is_past_performance for c in common.criteria_of(row["criteria"])):
+            past = await performance.past_performance(
+                list(vendor_of.values()), f"{common.local(now):%Y-%m}"
+            )
         for bid_id, o in outcome.items():
+            vendor_id = vendor_of[bid_id]
+            record = past.get(vendor_id)
             await Bid.update(
                 {
                     Bid.price: o["price"],
                     Bid.digest_ok: o["digest_ok"],
                     Bid.invalid_reasons: json.dumps(o["reasons"], ensure_ascii=False),
                     Bid.abnormally_low: bid_id in low,
+                    Bid.sme_size: standing[vendor_id]["sme_size"],
+                    Bid.past_score: record.score if record else None,
+                    Bid.past_months: record.months if record else 0,
                 }
             ).where(Bid.id == bid_id)
         minimum = rules.min_bidders(Method(row["method"]))
@@ -99,6 +113,7 @@ async def open_tender(actor: Principal, tender_id: int) -> dict:
             "valid": len(valid),
             "digest_mismatches": [b for b, o in outcome.items() if not o["digest_ok"]],
             "abnormally_low": sorted(low),
+            "sme": sorted(b for b in outcome if standing[vendor_of[b]]["sme_size"]),
             "closed_reason": reason,
         }
         await audit.record(actor, "tender", tender_id, "open", {"status": row["status"]}, summary)

@@ -12,6 +12,7 @@ from vendorgov.tenders.tables import (
     Invitation,
     PanelDraw,
     PanelMember,
+    PassedOver,
     ResultNotice,
     Score,
     Tender,
@@ -33,6 +34,7 @@ APP_CONFIG = AppConfig(
         BidSecurity,
         ExpertPoolEntry,
         PanelDraw,
+        PassedOver,
     ],
     migration_dependencies=["vendorgov.vendors.piccolo_app", "vendorgov.files.piccolo_app"],
 )

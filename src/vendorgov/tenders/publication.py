@@ -47,6 +47,14 @@ class TenderInput:
     sla_template: dict = field(default_factory=dict)
     # Bid security (投标保证金, §3a) each bidder deposits: 0 (none) up to 2% of the ceiling.
     bid_security: Decimal | None = Decimal(0)
+    # §3: how candidates tied on total and price are ordered ("" none stated: a random draw).
+    tie_rule: str = ""
+    # §3a: the small and micro enterprises' price deduction (None: the setting, default 10%).
+    sme_percent: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        if self.sme_percent is None:
+            self.sme_percent = Decimal(get_settings().sme_deduction_percent)
 
 
 def _template_terms(data: TenderInput, errors: Collector) -> dict:
@@ -128,7 +136,11 @@ def _tender_errors(data: TenderInput, now: datetime, check_deadline: bool = True
             ),
         )
     else:
-        rules.criteria_errors(data.criteria, EvaluationMethod(data.evaluation_method), errors)
+        method = Method(data.method) if data.method in rules.METHOD_LABELS else None
+        evaluation = EvaluationMethod(data.evaluation_method)
+        rules.criteria_errors(data.criteria, evaluation, errors, method)
+        rules.tie_rule_errors(data.tie_rule, evaluation, errors)
+    rules.sme_percent_errors(data.sme_percent, errors)
     if data.budget_ceiling is None:
         errors.add("budget_ceiling", "required", _("Budget ceiling: required, in yuan."))
     elif not rules.is_amount(data.budget_ceiling) or data.budget_ceiling <= 0:
@@ -209,12 +221,10 @@ def _columns(data: TenderInput, template: dict) -> dict:
         "scope": data.scope.strip(),
         "qualification_types": json.dumps(sorted(set(data.qualification_types))),
         "criteria": json.dumps(
-            [
-                {"key": c.key, "name": c.name.strip(), "weight": str(c.weight)}
-                for c in data.criteria
-            ],
-            ensure_ascii=False,
+            [common.criterion_plain(c) for c in data.criteria], ensure_ascii=False
         ),
+        "tie_rule": data.tie_rule,
+        "sme_percent": data.sme_percent,
         "sla_template": json.dumps(template, ensure_ascii=False),
         "bid_deadline": data.bid_deadline,
         "bid_security": data.bid_security or Decimal(0),
@@ -376,6 +386,13 @@ async def publish(actor: Principal, tender_id: int) -> None:
     async def check(row: dict) -> None:
         errors = await _bid_period_errors(row["method"], common.now(), row["bid_deadline"])
         rules.deadline_errors(row["bid_deadline"], common.now(), errors)
+        # What the tender states for the award (§3, §3a), checked again as it is published.
+        evaluation = EvaluationMethod(row["evaluation_method"])
+        rules.criteria_errors(
+            common.criteria_of(row["criteria"]), evaluation, errors, Method(row["method"])
+        )
+        rules.tie_rule_errors(row["tie_rule"], evaluation, errors)
+        rules.sme_percent_errors(db.two_places(row["sme_percent"]), errors)
         await invitations.publish_errors(row, errors)
         result_rules.security_errors(row["bid_security"], row["budget_ceiling"], errors)
         errors.raise_if_any()
@@ -455,4 +472,6 @@ def choices() -> dict[str, Any]:
         "evaluations": rules.EVALUATION_LABELS,
         "qualification_kinds": QUALIFICATION_KINDS,
         "statuses": rules.STATUS_LABELS,
+        "tie_rules": rules.TIE_RULE_LABELS,
+        "sources": rules.SOURCE_LABELS,
     }

@@ -8,8 +8,9 @@ so that a total never depends on how its parts were displayed.
 
 from __future__ import annotations
 
+import hashlib
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -110,7 +111,11 @@ def allows(status: Status, action: str) -> bool:
 
 
 def min_bidders(method: Method) -> int:
-    return 1 if method is Method.single_source else 3
+    """§3: 3 bidders, single source 1; competitive consultation for services may go on with 2
+    (财库〔2014〕214号; every tender here buys services)."""
+    if method is Method.single_source:
+        return 1
+    return 2 if method is Method.consultation else 3
 
 
 class PanelRole(StrEnum):
@@ -221,15 +226,40 @@ def draw(pool: Iterable[int], seed: str, n: int, excluded: Iterable[int] = ()) -
 # --- criteria --------------------------------------------------------------------------------
 
 
+class Source(StrEnum):
+    """Who fills a criterion's score: the panel, or (§3a) the hospital's own records."""
+
+    panel = "panel"
+    past_performance = "past_performance"
+
+
+SOURCE_LABELS: dict[str, str] = {
+    Source.panel: N_("Scored by the panel"),
+    Source.past_performance: N_("Past performance (last 12 approved months)"),
+}
+
+
 @dataclass(frozen=True)
 class Criterion:
     key: str
     name: str
     weight: Decimal
+    source: str = Source.panel.value
+    # Past performance: the score of a bidder without any approved month (§3a), e.g. 60.
+    no_history_score: Decimal | None = None
 
     @property
     def is_price(self) -> bool:
         return self.key == PRICE_KEY
+
+    @property
+    def is_past_performance(self) -> bool:
+        return self.source == Source.past_performance
+
+    @property
+    def panel_scored(self) -> bool:
+        """Scored by the evaluators: neither price (a formula) nor past performance (records)."""
+        return not self.is_price and not self.is_past_performance
 
 
 def price_weight_minimum(goods: bool = False) -> Decimal:
@@ -237,9 +267,25 @@ def price_weight_minimum(goods: bool = False) -> Decimal:
     return Decimal(30 if goods else 10)
 
 
+def price_weight_maximum(method: Method | None) -> Decimal:
+    """§3a: competitive consultation weighs price at most 30% (services); others up to 100."""
+    return Decimal(30) if method is Method.consultation else HUNDRED
+
+
 def criteria_errors(
-    criteria: Sequence[Criterion], evaluation: EvaluationMethod, errors: Collector
+    criteria: Sequence[Criterion],
+    evaluation: EvaluationMethod,
+    errors: Collector,
+    method: Method | None = None,
 ) -> None:
+    if method is Method.negotiation and evaluation is not EvaluationMethod.lowest_price:
+        # §3a: competitive negotiation awards the lowest price among compliant bids.
+        errors.add(
+            "evaluation_method",
+            "negotiation_lowest_price",
+            "competitive negotiation awards the lowest compliant price: "
+            "choose the lowest evaluated price method",
+        )
     if evaluation is EvaluationMethod.lowest_price:
         # Ranked by price alone; other criteria would be scored for nothing.
         if any(not c.is_price for c in criteria):
@@ -275,8 +321,27 @@ def criteria_errors(
             f"price must weigh at least {price_weight_minimum()}% for services "
             f"(it weighs {price[0].weight}%)",
         )
+    elif price[0].weight > price_weight_maximum(method):
+        errors.add(
+            "criteria",
+            "price_weight",
+            f"competitive consultation weighs price from {price_weight_minimum()}% to "
+            f"{price_weight_maximum(method)}% (it weighs {price[0].weight}%)",
+        )
     if len(criteria) < 2:
         errors.add("criteria", "non_price", "add at least one non-price criterion")
+    for i, c in enumerate(criteria):
+        if c.source not in SOURCE_LABELS:
+            errors.add(f"criteria[{i}].source", "one_of", f"one of {', '.join(SOURCE_LABELS)}")
+        elif c.is_past_performance:
+            if c.is_price:
+                errors.add(f"criteria[{i}].source", "price", "price is scored by its formula")
+            if c.no_history_score is None or not is_score(c.no_history_score):
+                errors.add(
+                    f"criteria[{i}].no_history_score",
+                    "range",
+                    "the score of a bidder without history: 0 to 100, at most 2 decimals",
+                )
 
 
 def deadline_errors(deadline: datetime | None, now: datetime, errors: Collector) -> None:
@@ -423,11 +488,34 @@ def abnormally_low(prices: Mapping[int, Decimal], percent: Decimal = Decimal(20)
     return flagged
 
 
+# --- small and micro enterprises (§3a) -----------------------------------------------------
+
+SME_PERCENT_RANGE = (Decimal(10), Decimal(20))
+
+
+def sme_percent_errors(percent: Decimal | None, errors: Collector) -> None:
+    low, high = SME_PERCENT_RANGE
+    if percent is None or not percent.is_finite() or not low <= percent <= high:
+        errors.add("sme_percent", "range", f"a deduction from {low}% to {high}%")
+    elif percent != two_places(percent):
+        errors.add("sme_percent", "range", "at most 2 decimals")
+
+
+def evaluated_prices(
+    prices: Mapping[int, Decimal], sme: Collection[int], percent: Decimal
+) -> dict[int, Decimal]:
+    """§3a: for the price score only, a small or micro enterprise's price is reduced by the
+    tender's percent (exact; the bid and contract price stay as offered)."""
+    factor = (HUNDRED - percent) / HUNDRED
+    return {bid: price * factor if bid in sme else price for bid, price in prices.items()}
+
+
 # --- scoring --------------------------------------------------------------------------------
 
 
 def price_scores(prices: Mapping[int, Decimal]) -> dict[int, Decimal]:
-    """(lowest valid price / bid price) × 100, exact."""
+    """(lowest valid price / bid price) × 100, exact. Given evaluated prices (SME deduction
+    applied), it is lowest evaluated price / own evaluated price × 100."""
     if not prices:
         return {}
     lowest = min(prices.values())
@@ -446,12 +534,21 @@ def criterion_means(
     }
 
 
+def past_performance_score(mean: Decimal | None, criterion: Criterion) -> Decimal:
+    """§3a: the bidder's mean monthly score over its last 12 approved months, or the score
+    the tender states for a bidder without history."""
+    if mean is not None:
+        return mean
+    return criterion.no_history_score if criterion.no_history_score is not None else Decimal(0)
+
+
 def totals(
     criteria: Sequence[Criterion],
     prices: Mapping[int, Decimal],
     means: Mapping[int, Mapping[str, Decimal]],
 ) -> dict[int, Decimal]:
-    """Σ weight × score / 100, rounded to 2 decimals. A criterion nobody scored counts 0."""
+    """Σ weight × score / 100, rounded to 2 decimals. A criterion nobody scored counts 0.
+    `prices` are the evaluated prices (see evaluated_prices)."""
     price_score = price_scores(prices)
     result = {}
     for bid in prices:
@@ -461,6 +558,24 @@ def totals(
             total += c.weight * score / HUNDRED
         result[bid] = two_places(total)
     return result
+
+
+def technical_scores(
+    criteria: Sequence[Criterion], means: Mapping[int, Mapping[str, Decimal]], bids: Iterable[int]
+) -> dict[int, Decimal]:
+    """Σ weight × score / 100 over the non-price criteria, exact: what the "higher technical
+    score first" tie rule compares."""
+    return {
+        bid: sum(
+            (
+                c.weight * means.get(bid, {}).get(c.key, Decimal(0)) / HUNDRED
+                for c in criteria
+                if not c.is_price
+            ),
+            Decimal(0),
+        )
+        for bid in bids
+    }
 
 
 @dataclass(frozen=True)
@@ -483,34 +598,116 @@ def _competition_ranks(ids: Sequence[int], key) -> list[Ranked]:
 def rank_comprehensive(
     totals_: Mapping[int, Decimal], prices: Mapping[int, Decimal]
 ) -> list[Ranked]:
-    """Total descending; equal totals by price ascending; equal total and price share the rank
-    (the next rank skips, 1, 1, 3). Among equals the listing order is by bid id, which the
-    rank numbers never depend on."""
+    """Total descending; equal totals by (evaluated) price ascending; equal total and price
+    share the rank (the next rank skips, 1, 1, 3). Among equals the listing order is by bid
+    id, which the rank numbers never depend on; candidate_order orders them."""
     ranked = _competition_ranks(list(totals_), lambda b: (-totals_[b], prices[b]))
     return [Ranked(r.bid, r.rank, prices[r.bid], totals_[r.bid]) for r in ranked]
 
 
 def rank_lowest_price(prices: Mapping[int, Decimal]) -> list[Ranked]:
-    """Price ascending; equal prices share the rank."""
+    """(Evaluated) price ascending; equal prices share the rank."""
     ranked = _competition_ranks(list(prices), lambda b: prices[b])
     return [Ranked(r.bid, r.rank, prices[r.bid], None) for r in ranked]
 
 
-def candidates(ranked: Sequence[Ranked], limit: int = CANDIDATES) -> list[Ranked]:
-    """The top `limit` in order. Bids sharing a rank go in together or not at all: a tie
-    straddling the last place is left to the officer (an award with a recorded reason), so
-    the list never depends on the order bids were entered."""
-    chosen: list[Ranked] = []
-    i = 0
-    while i < len(ranked):
-        group = [r for r in ranked[i:] if r.rank == ranked[i].rank]
-        if len(chosen) + len(group) > limit:
-            break
-        chosen.extend(group)
-        i += len(group)
-    return chosen
+# --- tie rule and candidates (§3, Order 87 Art. 68) ------------------------------------------
 
 
-def award_needs_reason(chosen_bid: int, ranked: Sequence[Ranked]) -> bool:
-    """Only a first-ranked bid is awarded without a written reason."""
-    return not any(r.bid == chosen_bid and r.rank == 1 for r in ranked)
+class TieRule(StrEnum):
+    technical = "technical"  # higher Σ weighted non-price scores first, then a draw
+    draw = "draw"  # a random draw with a recorded seed
+
+
+TIE_RULE_LABELS: dict[str, tuple[str, str]] = {
+    "": (N_("None stated: a random draw, recorded with its seed"), "未规定：随机抽取"),
+    TieRule.technical: (N_("Higher technical score first"), "技术得分高者优先"),
+    TieRule.draw: (N_("Random draw, recorded with its seed"), "随机抽取"),
+}
+
+
+def tie_rule_errors(rule: str, evaluation: EvaluationMethod | None, errors: Collector) -> None:
+    if rule not in TIE_RULE_LABELS:
+        errors.add("tie_rule", "one_of", f"one of: none, {', '.join(TieRule)}")
+    elif rule == TieRule.technical and evaluation is EvaluationMethod.lowest_price:
+        errors.add(
+            "tie_rule", "technical", "the lowest-price method has no technical score to compare"
+        )
+
+
+def draw_key(seed: str, bid: int) -> str:
+    """A bid's place in the draw: SHA-256 of "seed:bid id", smaller first. Anyone holding the
+    seed recomputes the order."""
+    return hashlib.sha256(f"{seed}:{bid}".encode()).hexdigest()
+
+
+def candidate_order(
+    ranked: Sequence[Ranked],
+    rule: str = "",
+    technical: Mapping[int, Decimal] | None = None,
+    seed: str = "",
+) -> list[Ranked]:
+    """Every ranked bid in one total order: by rank; bids sharing a rank (tied on total and
+    price) by the tender's tie rule (higher technical score first), and what is still tied by
+    the draw of `seed`. Without a seed (before the draw is made) the remaining ties are listed
+    by bid id, provisionally."""
+
+    def key(r: Ranked):
+        tech = -(technical or {}).get(r.bid, Decimal(0)) if rule == TieRule.technical else 0
+        return (r.rank, tech, draw_key(seed, r.bid) if seed else "", r.bid)
+
+    return sorted(ranked, key=key)
+
+
+def needs_draw(
+    ranked: Sequence[Ranked], rule: str = "", technical: Mapping[int, Decimal] | None = None
+) -> list[list[int]]:
+    """The groups of bids the tie rule leaves tied (each sorted by bid id): what the draw
+    orders. Empty when no draw is needed."""
+    groups: dict[tuple, list[int]] = {}
+    for r in ranked:
+        tech = (technical or {}).get(r.bid, Decimal(0)) if rule == TieRule.technical else 0
+        groups.setdefault((r.rank, tech), []).append(r.bid)
+    return [sorted(g) for g in groups.values() if len(g) > 1]
+
+
+def candidates(ordered: Sequence[Ranked], limit: int = CANDIDATES) -> list[Ranked]:
+    """The first `limit` of the candidate order (candidate_order): always min(limit, bids),
+    a tie straddling the last place ordered like any other."""
+    return list(ordered[:limit])
+
+
+class PassGround(StrEnum):
+    declined = "declined"
+    failed_to_sign = "failed_to_sign"
+    ineligible = "ineligible"
+
+
+PASS_GROUND_LABELS: dict[str, tuple[str, str]] = {
+    PassGround.declined: (N_("Declined the award"), "放弃中标"),
+    PassGround.failed_to_sign: (N_("Failed to sign the contract"), "拒绝签订合同"),
+    PassGround.ineligible: (N_("Found ineligible"), "经查实不符合中标条件"),
+}
+
+
+def next_candidate(candidate_ids: Sequence[int], passed_over: Collection[int]) -> int | None:
+    """Order 87 Art. 68: the candidate to award now, the first not passed over; None when
+    every candidate was passed over (the tender is then failed or run again)."""
+    return next((b for b in candidate_ids if b not in passed_over), None)
+
+
+def award_order_error(
+    bid: int, candidate_ids: Sequence[int], passed_over: Collection[int]
+) -> str | None:
+    """Why `bid` may not be awarded (or passed over) now; None when it is the next candidate."""
+    if bid not in candidate_ids:
+        return "only a recommended candidate can be awarded (§3: at most 3, in order)"
+    if bid in passed_over:
+        return "this candidate was passed over"
+    position = candidate_ids.index(bid) + 1
+    if next_candidate(candidate_ids, passed_over) != bid:
+        return (
+            f"candidate {position} may be taken only when every candidate before it is "
+            "recorded as passed over, with the ground and its evidence (Order 87 Art. 68)"
+        )
+    return None

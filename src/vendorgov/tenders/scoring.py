@@ -131,7 +131,9 @@ async def scoring_sheet(actor: Principal, tender_id: int) -> dict:
         "tender": common.decorate(row),
         "member": member,
         "bids": eligible,
-        "criteria": [c for c in common.criteria_of(row["criteria"]) if not c.is_price],
+        "criteria": [c for c in common.criteria_of(row["criteria"]) if c.panel_scored],
+        # §3a: filled from the hospital's records, shown read-only.
+        "past_criteria": [c for c in common.criteria_of(row["criteria"]) if c.is_past_performance],
         "mine": {
             k: {"score": db.two_places(s["score"]), "comment": s["comment"]}
             for k, s in mine.items()

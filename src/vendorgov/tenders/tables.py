@@ -53,6 +53,12 @@ class Tender(Table):
     contract_id = Integer(null=True, default=None)
     # Bid security (投标保证金, §3a) each bidder deposits: at most 2% of the ceiling; 0 = none.
     bid_security = Numeric(digits=(14, 2), default=Decimal(0))
+    # §3: how candidates tied on total and price are ordered, stated at publication ("" none:
+    # a random draw), and the draw's seed once made (recorded in the audit trail).
+    tie_rule = Varchar(length=12, default="")
+    tie_seed = Varchar(length=64, default="")
+    # §3a: small and micro enterprises' price deduction for the price score, percent.
+    sme_percent = Numeric(digits=(5, 2), default=Decimal(10))
 
 
 class Bid(Table):
@@ -79,6 +85,11 @@ class Bid(Table):
     abnormally_low = Boolean(default=False)
     low_decision = Varchar(length=16, default="")  # "", accepted, rejected
     low_reason = Text(default="")
+    # Snapshots taken at opening (§3a): the vendor's small/micro enterprise declaration ("" not
+    # one) and its mean monthly score over the last 12 approved months (None: no history).
+    sme_size = Varchar(length=8, default="")
+    past_score = Numeric(digits=(6, 2), null=True, default=None)
+    past_months = Integer(default=0)
 
 
 class BidFile(Table, tablename="bid_file"):
@@ -213,3 +224,17 @@ class BidSecurity(Table, tablename="bid_security"):
     refund_ref = Varchar(length=100, default="")
     refunded_by = Varchar(length=150, default="")
     refunded_at = Timestamptz(null=True, default=None)
+
+
+class PassedOver(Table, tablename="passed_over"):
+    """A candidate passed over before the next one is awarded (Order 87 Art. 68): the ground
+    (declined, failed to sign, found ineligible) and its evidence; unique per tender and bid
+    (index passed_over_tender_bid)."""
+
+    tender = ForeignKey(Tender, on_delete=OnDelete.restrict, index=True)
+    bid = ForeignKey(Bid, on_delete=OnDelete.restrict)
+    position = Integer()  # the candidate's number, 1–3
+    ground = Varchar(length=20)
+    evidence = Text()
+    recorded_by = Varchar(length=150)
+    recorded_at = Timestamptz()

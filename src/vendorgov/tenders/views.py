@@ -30,6 +30,7 @@ from vendorgov.tenders import (
     opening,
     publication,
     reading,
+    rules,
     scoring,
 )
 from vendorgov.tenders.forms import (
@@ -412,36 +413,19 @@ class TenderPages(Controller):
                 **data,
                 "scored": [c for c in data["criteria"] if not c.is_price],
                 "excluded": [b for b in data["bids"] if not b["eligible"]],
+                "award_preview": awarding.preview(data),
+                "pass_grounds": rules.PASS_GROUND_LABELS,
                 "is_officer": user.role is Role.procurement,
                 "is_staff": user.role in common.STAFF,
                 "errors": refusal.errors if refusal else {},
                 "values": refusal.values if refusal else {},
+                "form_name": refusal.form_name if refusal else "",
             },
         )
 
     @get("/{tender_id:int}/results", guards=[READ])
     async def results(self, request: Request, tender_id: FromPath[int]) -> Template:
         return await self._results_page(request, tender_id)
-
-    @post("/{tender_id:int}/award", guards=[OFFICER])
-    @refused_shows("_results_page")
-    async def award(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
-        form = await Form.read(request)
-        bid_id = form.integer("bid_id")
-        form.errors.raise_if_any()
-        if bid_id is None:
-            raise InvalidInput.single("bid_id", "required", "choose the bid to award")
-        await ensure_confirmed(request)
-        contract_id = await awarding.award(request.user, tender_id, bid_id, form.text("reason"))
-        flash(
-            request,
-            _(
-                "Awarded: a draft contract was created with the tender's scope, the winning "
-                "price and the SLA template. Review it, then sign."
-            ),
-            category="ok",
-        )
-        return Redirect(f"/contracts/{contract_id}")
 
     @get("/{tender_id:int}/report.pdf", guards=[READ])
     async def report(self, request: Request, tender_id: FromPath[int]) -> Response[bytes]:

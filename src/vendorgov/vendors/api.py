@@ -18,7 +18,7 @@ from vendorgov.files.responses import inline_file
 from vendorgov.files.service import Upload
 from vendorgov.i18n import _
 from vendorgov.paging import PageRequest, page_struct
-from vendorgov.vendors import qualifications, registry, service
+from vendorgov.vendors import qualifications, registry, service, sme
 from vendorgov.vendors.rules import ContactInput, QualificationInput, VendorInput
 from vendorgov.vendors.views import KEEPERS, READERS
 
@@ -115,6 +115,21 @@ VendorPageOut = page_struct(VendorSummaryOut, "VendorPageOut")
 class VendorDetailOut(VendorOut):
     contacts: list[ContactOut]
     qualifications: list[QualificationOut]
+    # §3a: the small/micro enterprise declaration ("" none), as tenders read it at opening.
+    sme_size: str = ""
+    sme_evidence: str = ""
+    sme_declared_at: datetime | None = None
+
+
+class SmeIn(msgspec.Struct):
+    sme_size: str  # "" (none, withdraws a declaration), small or micro
+    evidence: str = ""
+
+
+class SmeOut(msgspec.Struct):
+    id: int
+    sme_size: str
+    changed: bool
 
 
 class CreatedOut(msgspec.Struct):
@@ -246,6 +261,19 @@ class VendorApi(Controller):
             request.user, vendor_id, data.action, data.reason, data.until
         )
         return StatusOut(id=vendor_id, status=new)
+
+    @post(
+        "/{vendor_id:int}/sme",
+        guards=[READERS],
+        status_code=HTTP_200_OK,
+        summary="Declare the vendor a small or micro enterprise with the evidence (§3a); the "
+        "vendor itself or a procurement officer",
+    )
+    async def declare_sme(
+        self, request: Request, vendor_id: FromPath[int], data: JSONBody[SmeIn]
+    ) -> SmeOut:
+        changed = await sme.declare_sme(request.user, vendor_id, data.sme_size, data.evidence)
+        return SmeOut(id=vendor_id, sme_size=data.sme_size.strip(), changed=changed)
 
     @get("/{vendor_id:int}/history", guards=[READERS], summary="The vendor's audit trail")
     async def history(self, request: Request, vendor_id: FromPath[int]) -> list[HistoryEntryOut]:

@@ -320,3 +320,36 @@ def qualification_errors(data: QualificationInput) -> Collector:
             _("Expiry date: must be after the issue date; check both dates."),
         )
     return errors
+
+
+# --- small and micro enterprises (§3a) -------------------------------------------------------
+
+
+class SmeSize(StrEnum):
+    small = "small"
+    micro = "micro"
+
+
+SME_LABELS: dict[str, tuple[str, str]] = {
+    SmeSize.small: (N_("Small enterprise"), "小型企业"),
+    SmeSize.micro: (N_("Micro enterprise"), "微型企业"),
+}
+MIN_SME_EVIDENCE = 10
+
+
+def sme_errors(size: str, evidence: str) -> Collector:
+    """A declaration: small or micro with its evidence (e.g. headcount, turnover, the
+    中小企业声明函), or "" to withdraw one."""
+    errors = Collector()
+    if size and size not in SME_LABELS:
+        errors.add("sme_size", "one_of", f"one of: none, {', '.join(SME_LABELS)}")
+    if size and len(evidence.strip()) < MIN_SME_EVIDENCE:
+        errors.add(
+            "sme_evidence",
+            "required",
+            f"give the evidence (at least {MIN_SME_EVIDENCE} characters): headcount, "
+            "turnover, the SME declaration letter",
+        )
+    if len(evidence) > 2000:
+        errors.add("sme_evidence", "length", "at most 2000 characters")
+    return errors

@@ -286,12 +286,12 @@ async def standing(
     vendor_ids: list[int], on: date, recorded_by: datetime | None = None
 ) -> dict[int, dict]:
     """For tender validity (§3): each vendor's name, USCC, categories, status in effect on a
-    day, and its qualification periods by kind (only those on record by `recorded_by`, so a
-    licence uploaded after a bid deadline does not count for it)."""
+    day, its current SME declaration (§3a), and its qualification periods by kind (only those
+    on record by `recorded_by`, so a licence uploaded after a bid deadline does not count)."""
     if not vendor_ids:
         return {}
     rows = await Vendor.select(
-        Vendor.id, Vendor.name, Vendor.uscc, Vendor.status, Vendor.suspended_until
+        Vendor.id, Vendor.name, Vendor.uscc, Vendor.status, Vendor.suspended_until, Vendor.sme_size
     ).where(Vendor.id.is_in(vendor_ids))
     categories = await vendor_categories(vendor_ids)
     query = Qualification.select(
@@ -309,6 +309,8 @@ async def standing(
                 Status(row["status"]), row["suspended_until"], on
             ).value,
             "qualifications": {},
+            # §3a: the small/micro enterprise declaration as it stands now ("" none).
+            "sme_size": row["sme_size"],
         }
         for row in rows
     }

@@ -21,6 +21,11 @@ class Vendor(Table):
     updated_at = Timestamptz()
     # Bumped on every change; a save naming an older revision is refused (409).
     revision = Integer(default=1)
+    # §3a: declared small or micro enterprise ("" not declared), with the evidence text.
+    sme_size = Varchar(length=8, default="")
+    sme_evidence = Text(default="")
+    sme_declared_at = Timestamptz(null=True, default=None)
+    sme_declared_by = Varchar(length=150, default="")
 
 
 class VendorCategory(Table, tablename="vendor_category"):

@@ -14,8 +14,8 @@ from vendorgov.files.responses import inline_file
 from vendorgov.humane import status_label
 from vendorgov.i18n import N_, _
 from vendorgov.paging import PageRequest
-from vendorgov.vendors import qualifications, registry, service
-from vendorgov.vendors.rules import ContactInput, QualificationInput, VendorInput
+from vendorgov.vendors import qualifications, registry, service, sme
+from vendorgov.vendors.rules import SME_LABELS, ContactInput, QualificationInput, VendorInput
 from vendorgov.web import list_exports
 from vendorgov.web.forms import Form, retried_action, retried_list
 
@@ -49,6 +49,7 @@ def _vendor_input(form: Form) -> VendorInput:
 # The detail page's forms by the last part of the address they post to: a rejected one is
 # shown again (FormRetry) open, with its messages and what was typed.
 _DETAIL_FORMS = {
+    "sme": "sme",
     "status": "status",
     "contacts": "contact",
     "qualifications": "qualification",
@@ -86,6 +87,7 @@ async def _detail(request: Request, vendor_id: int) -> Template:
             "history": await service.history(principal, vendor_id),
             "can_edit": principal.role in REGISTRY_KEEPERS,
             "can_upload": principal.role in REGISTRY_KEEPERS or principal.vendor_id == vendor_id,
+            "sme_labels": SME_LABELS,
             "errors": {},
             "form_name": _retried_form(request),
             "values": {},
@@ -257,6 +259,17 @@ class VendorPages(Controller):
         )
         flash(request, _("Qualification added."), category="ok")
         return Redirect(f"/vendors/{vendor_id}#qualifications")
+
+    @post("/{vendor_id:int}/sme", guards=[READERS])
+    async def declare_sme(self, request: Request, vendor_id: FromPath[int]) -> Redirect:
+        """§3a: the vendor (or an officer for it) declares a small or micro enterprise; a
+        refusal comes back on the vendor page (FormRetry)."""
+        form = await Form.read(request)
+        await sme.declare_sme(
+            request.user, vendor_id, form.text("sme_size"), form.text("sme_evidence")
+        )
+        flash(request, _("Enterprise size declaration recorded."), category="ok")
+        return Redirect(f"/vendors/{vendor_id}#sme")
 
     @post("/{vendor_id:int}/qualifications/{qualification_id:int}/delete", guards=[KEEPERS])
     async def remove_qualification(

@@ -1,0 +1,75 @@
+"""Award pages (§3, Order 87 Art. 68): the officer awards the next candidate in order, or
+records that it is passed over (declined, failed to sign, found ineligible) with the evidence
+so the next one may be awarded. Both ask for confirmation, stating what will happen."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, post
+from litestar.params import FromPath
+from litestar.plugins.flash import flash
+from litestar.response import Redirect, Template
+
+from vendorgov.accounts.auth import allow
+from vendorgov.accounts.roles import Role
+from vendorgov.errors import InvalidInput
+from vendorgov.i18n import _
+from vendorgov.tenders import awarding
+from vendorgov.tenders.forms import Refusal, ensure_confirmed, refused_shows
+from vendorgov.tenders.views import TenderPages
+from vendorgov.web.forms import Form
+
+OFFICER = allow(Role.procurement)
+
+
+class AwardPages(Controller):
+    path = "/tenders"
+    include_in_schema = False
+
+    async def _results_page(
+        self, request: Request, tender_id: int, refusal: Refusal | None = None
+    ) -> Template:
+        return await TenderPages._results_page(self, request, tender_id, refusal)  # type: ignore[arg-type]
+
+    @post("/{tender_id:int}/award", guards=[OFFICER])
+    @refused_shows("_results_page", "award")
+    async def award(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
+        form = await Form.read(request)
+        bid_id = form.integer("bid_id")
+        form.errors.raise_if_any()
+        if bid_id is None:
+            raise InvalidInput.single("bid_id", "required", "choose the bid to award")
+        await ensure_confirmed(request)
+        contract_id = await awarding.award(request.user, tender_id, bid_id, form.text("reason"))
+        flash(
+            request,
+            _(
+                "Awarded: a draft contract was created with the tender's scope, the winning "
+                "price and the SLA template. Review it, then sign."
+            ),
+            category="ok",
+        )
+        return Redirect(f"/contracts/{contract_id}")
+
+    @post("/{tender_id:int}/pass-over", guards=[OFFICER])
+    @refused_shows("_results_page", "pass_over")
+    async def pass_over(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
+        form = await Form.read(request)
+        bid_id = form.integer("bid_id")
+        form.errors.raise_if_any()
+        if bid_id is None:
+            raise InvalidInput.single("bid_id", "required", "choose the candidate passed over")
+        await ensure_confirmed(request)
+        done = await awarding.pass_over(
+            request.user, tender_id, bid_id, form.text("ground"), form.text("evidence")
+        )
+        flash(
+            request,
+            _(
+                "Candidate %(n)s (%(vendor)s) is recorded as passed over; the next candidate "
+                "may now be awarded.",
+                n=done["position"],
+                vendor=done["vendor_name"],
+            ),
+            category="ok",
+        )
+        return Redirect(f"/tenders/{tender_id}/results#award")
