@@ -15,9 +15,9 @@ from tests.integration.test_tenders import (
     bid,
     bidder,
     declare_and_score,
-    evaluators,
     pass_deadline,
     published,
+    seat_panel,
 )
 from vendorgov.audit import service as audit
 from vendorgov.contracts.tables import Contract
@@ -38,8 +38,7 @@ async def scored_tender(world, scores: list[tuple[str, str]], **overrides) -> tu
     ids = [(await bid(await bidder(world), tender_id, PRICE))["bid_id"] for _ in scores]
     await pass_deadline(tender_id)
     await opening.open_tender(officer, tender_id)
-    panel = await evaluators(world, 5)
-    await scoring.assign_panel(officer, tender_id, [e.user_id for e in panel])
+    panel = await seat_panel(world, tender_id, 5)
     for e in panel:
         await scoring.declare(e, tender_id, [], "")
     await declare_and_score(
@@ -289,8 +288,7 @@ async def test_lowest_price_criteria_keep_working(world):
     ]
     await pass_deadline(tender_id)
     await opening.open_tender(officer, tender_id)
-    panel = await evaluators(world, 5)
-    await scoring.assign_panel(officer, tender_id, [e.user_id for e in panel])
+    panel = await seat_panel(world, tender_id, 5)
     for e in panel:
         await scoring.declare(e, tender_id, [], "")
         await scoring.save_scores(e, tender_id, [], submit=True)

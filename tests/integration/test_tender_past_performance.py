@@ -17,9 +17,9 @@ from tests.integration.test_tenders import (
     bid,
     bidder,
     declare_and_score,
-    evaluators,
     pass_deadline,
     published,
+    seat_panel,
     tender_input,
 )
 from vendorgov.contracts import drafting as contract_drafting
@@ -128,8 +128,7 @@ async def test_past_performance_is_read_from_the_approved_months_not_scored(worl
     rows = {r["id"]: r for r in await Bid.select().where(Bid.tender == tender_id)}
     assert rows[ids["x"]]["past_months"] == 12 and rows[ids["z"]]["past_score"] is None
 
-    panel = await evaluators(world, 5)
-    await scoring.assign_panel(officer, tender_id, [e.user_id for e in panel])
+    panel = await seat_panel(world, tender_id, 5)
     for e in panel:
         await scoring.declare(e, tender_id, [], "")
     sheet = await scoring.scoring_sheet(panel[0], tender_id)
@@ -189,8 +188,7 @@ async def test_consultation_goes_on_with_two_valid_bids_an_open_tender_does_not(
     failed = await opening.open_tender(officer, open_tender)
     assert failed["status"] == "failed" and "at least 3" in failed["closed_reason"]
     # A panel of 3 scores the two; the evaluation closes with 2 (§3a).
-    panel = await evaluators(world, 3)
-    await scoring.assign_panel(officer, consultation, [e.user_id for e in panel])
+    panel = await seat_panel(world, consultation, 3)
     for e in panel:
         await scoring.declare(e, consultation, [], "")
     bids = [b["id"] for b in (await evaluation.results(officer, consultation))["ranked"]]
@@ -236,8 +234,7 @@ async def test_negotiation_ranks_by_the_lowest_compliant_price(world):
     await opening.open_tender(officer, tender_id)
     # The cheapest is ruled non-compliant: the lowest compliant price ranks first.
     await opening.review_bid(officer, ids[1], False, "未按谈判文件要求提供人员配置方案")
-    panel = await evaluators(world, 3)
-    await scoring.assign_panel(officer, tender_id, [e.user_id for e in panel])
+    panel = await seat_panel(world, tender_id, 3)
     for e in panel:
         await scoring.declare(e, tender_id, [], "")
         await scoring.save_scores(e, tender_id, [], submit=True)

@@ -16,9 +16,9 @@ from tests.integration.test_tenders import (
     bid,
     bidder,
     declare_and_score,
-    evaluators,
     pass_deadline,
     published,
+    seat_panel,
     tender_input,
 )
 from vendorgov.audit.tables import AuditEntry
@@ -71,6 +71,7 @@ async def test_a_vendor_declares_its_size_with_evidence(world, app, api, login):
         response = await client.post(
             f"/vendors/{y.vendor_id}/sme",
             data={"_csrf_token": token, "sme_size": "micro", "sme_evidence": "太短"},
+            headers={"Referer": f"http://testserver.local/vendors/{y.vendor_id}"},  # as a browser
         )
         assert response.status_code == 422 and "太短" in response.text
         response = await client.post(
@@ -128,8 +129,7 @@ async def test_sme_price_deduction_in_the_price_score_only(world, api):
     rows = {r["id"]: r for r in await Bid.select().where(Bid.tender == tender_id)}
     assert {k: rows[v]["sme_size"] for k, v in ids.items()} == {"a": "small", "b": "", "c": "micro"}
 
-    panel = await evaluators(world, 5)
-    await scoring.assign_panel(officer, tender_id, [e.user_id for e in panel])
+    panel = await seat_panel(world, tender_id, 5)
     for e in panel:
         await scoring.declare(e, tender_id, [], "")
     await declare_and_score(
