@@ -218,7 +218,9 @@ async def test_consultation_price_weight_is_10_to_30(world, price_weight, ok):
 async def test_negotiation_ranks_by_the_lowest_compliant_price(world):
     officer = world.principals["procurement"]
     with pytest.raises(InvalidInput) as refused:
-        await publication.create_tender(officer, tender_input(method="negotiation"))
+        await publication.create_tender(
+            officer, tender_input(method="negotiation", evaluation_method="comprehensive")
+        )
     assert refused.value.errors[0].rule == "negotiation_lowest_price"
     tender_id = await published(
         world,
