@@ -218,7 +218,7 @@ def pdfs(run_id: int, count: int, workers: int = 2) -> None:
     from vendorgov.accounts import service as accounts
     from vendorgov.documents import render_html
     from vendorgov.payments import presentation
-    from vendorgov.payments import service as payments
+    from vendorgov.payments import reading as payment_reading
     from vendorgov.payments.documents import COMPONENT_LABELS, LINE_LABELS
     from vendorgov.settings import get_settings
 
@@ -226,10 +226,10 @@ def pdfs(run_id: int, count: int, workers: int = 2) -> None:
         """The run and up to `count` of its statements as the statements' zip prepares them."""
         async with db.lifespan_connections():
             finance = await accounts.principal_for_user(await accounts.user_id_for("zhao.li"))
-            run = await payments.get_run(finance, run_id)
+            run = await payment_reading.get_run(finance, run_id)
             prepared = []
             for s in run["statements"][:count]:
-                shown, statement = await payments.statement(finance, run_id, s["contract"])
+                shown, statement = await payment_reading.statement(finance, run_id, s["contract"])
                 prepared.append(await presentation.prepare_statement(finance, shown, statement))
             return shown, prepared
 

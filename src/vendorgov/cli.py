@@ -373,6 +373,7 @@ def month() -> None:
 @click.option("--reason", default="", help="Why an approved month is computed again.")
 def month_run(month_text: str, username: str, reason: str) -> None:
     """Compute MONTH (YYYY-MM) for every contract in force, as a new revision."""
+    from vendorgov.payments import reading as payment_reading
     from vendorgov.payments import service as payments
     from vendorgov.sla.measure import Month
 
@@ -386,7 +387,7 @@ def month_run(month_text: str, username: str, reason: str) -> None:
         count = len(await payments.contracts_of(parsed, principal)) if principal else 0
         with click.progressbar(length=count, label=f"month-end {parsed}") as bar:
             run_id = await payments.compute_run(principal, parsed, None, reason, bar.update)
-        return await payments.get_run(principal, run_id)
+        return await payment_reading.get_run(principal, run_id)
 
     result = _run(run())
     for s in result["statements"]:

@@ -299,6 +299,7 @@ async def _month_end(today: date) -> None:
     dispute window (when one is configured); 洁康 disputes its SLA component (finance rules on
     it), 华康 waived."""
     from vendorgov.payments import disputes
+    from vendorgov.payments import reading as payment_reading
     from vendorgov.payments import service as payments
     from vendorgov.sla.measure import Month
 
@@ -307,7 +308,7 @@ async def _month_end(today: date) -> None:
     run_id = await payments.compute_run(clerk, month)
     if get_settings().dispute_window_days == 0:
         return  # no dispute window configured: nothing to dispute or waive
-    run = await payments.get_run(clerk, run_id)
+    run = await payment_reading.get_run(clerk, run_id)
     jiekang = await accounts.principal_for_user(await accounts.user_id_for("jiekang"))
     disputed = next(s for s in run["statements"] if s["vendor_id"] == jiekang.vendor_id)
     await disputes.raise_dispute(

@@ -20,6 +20,7 @@ from datetime import date
 
 from tests.integration.test_inspections_notices import cleaning_contract
 from tests.integration.test_sla_events import RESPOND, signed_contract
+from vendorgov.payments import reading as payment_reading
 from vendorgov.payments import service as payments
 from vendorgov.sla.measure import Month
 from vendorgov.web.loop_lag import SLOW_S, LoopLag
@@ -58,7 +59,7 @@ async def test_heavy_requests_never_hold_the_loop_over_50_ms(app, login, world):
     events_contract = await signed_contract(world, [RESPOND])
     finance = world.principals["finance"]
     run_id = await payments.compute_run(finance, Month.from_input("2025-06"), reason="lag")
-    run = await payments.get_run(finance, run_id)
+    run = await payment_reading.get_run(finance, run_id)
     contract_id = run["statements"][0]["contract"]
 
     compile_all(app.template_engine.engine)  # as the app's start-up does

@@ -12,6 +12,7 @@ from vendorgov.audits import service as audits
 from vendorgov.contracts import drafting as contract_drafting
 from vendorgov.contracts.rules import Clause, Terms
 from vendorgov.inspections import service as inspections
+from vendorgov.payments import reading as payment_reading
 from vendorgov.payments import service as payments
 from vendorgov.sla import service as sla
 from vendorgov.sla.measure import Month
@@ -224,8 +225,10 @@ async def test_recomputing_one_contract_carries_the_others_over(api, login, worl
         ),
     )
     partial = await payments.compute_run(finance, april, [second_id])
-    before = {s["contract"]: s for s in (await payments.get_run(finance, whole))["statements"]}
-    run = await payments.get_run(finance, partial)
+    before = {
+        s["contract"]: s for s in (await payment_reading.get_run(finance, whole))["statements"]
+    }
+    run = await payment_reading.get_run(finance, partial)
     after = {s["contract"]: s for s in run["statements"]}
     assert set(after) == {first_id, second_id}  # the revision is the whole month
     carried, redone = after[first_id], after[second_id]
@@ -233,7 +236,7 @@ async def test_recomputing_one_contract_carries_the_others_over(api, login, worl
     fields = ("score", "grade", "base", "deductions", "net", "lines", "components")
     assert {f: carried[f] for f in fields} == {f: before[first_id][f] for f in fields}
     assert (redone["score"], redone["grade"]) == (D("80.00"), "C")
-    changes = await payments.diff(finance, partial)
+    changes = await payment_reading.diff(finance, partial)
     assert [c["contract_number"] for c in changes] == [redone["contract_number"]]
     entry = (await audit.history("payment_run", partial))[0]
     assert (entry["after"]["recomputed"], entry["after"]["carried_over"]) == (1, 1)
@@ -287,8 +290,8 @@ async def test_a_reviewer_returns_a_run_for_correction(api, login, world):
     assert again.status_code == 409
     entry = (await audit.history("payment_run", run_id))[0]
     assert entry["action"] == "return"
-    assert run_id not in {r["id"] for r in await payments.runs_awaiting_approval(finance)}
+    assert run_id not in {r["id"] for r in await payment_reading.runs_awaiting_approval(finance)}
     # Corrected and computed again (no reason needed: nothing was approved); then approved.
     fixed = await payments.compute_run(finance, march, [contract_id])
     assert await payments.approve(reviewer, fixed) == []
-    assert (await payments.get_run(finance, fixed))["status"] == "approved"
+    assert (await payment_reading.get_run(finance, fixed))["status"] == "approved"

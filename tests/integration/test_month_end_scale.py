@@ -12,6 +12,7 @@ from tests.conftest import new_vendor, unique
 from vendorgov.contracts import drafting as contract_drafting
 from vendorgov.contracts.rules import Clause, Terms
 from vendorgov.contracts.tables import Contract, ContractVersion
+from vendorgov.payments import reading as payment_reading
 from vendorgov.payments import service as payments
 from vendorgov.sla.measure import Month
 from vendorgov.sla.tables import ClauseResult, ServiceEvent
@@ -83,7 +84,7 @@ async def test_a_month_end_of_a_thousand_contracts(world):
     started = time.process_time()
     run_id = await payments.compute_run(world.principals["finance"], FEBRUARY, ids)
     elapsed = time.process_time() - started
-    run = await payments.get_run(world.principals["finance"], run_id)
+    run = await payment_reading.get_run(world.principals["finance"], run_id)
     assert len(run["statements"]) == CONTRACTS
     stored = await ClauseResult.count().where(
         ClauseResult.contract.is_in(ids) & (ClauseResult.month == str(FEBRUARY))
@@ -95,7 +96,7 @@ async def test_a_month_end_of_a_thousand_contracts(world):
     # recomputing it only): one with a complaint (every seventh) and one without.
     together = {s["contract"]: s for s in run["statements"]}
     for contract_id in (next(c for c in ids if c % 7 == 0), next(c for c in ids if c % 7)):
-        alone_run = await payments.get_run(
+        alone_run = await payment_reading.get_run(
             world.principals["finance"],
             await payments.compute_run(world.principals["finance"], FEBRUARY, [contract_id]),
         )

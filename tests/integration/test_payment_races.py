@@ -7,6 +7,7 @@ import asyncio
 from tests.conftest import new_vendor
 from tests.integration.test_payment_runs import october_contract
 from vendorgov.audit import service as audit
+from vendorgov.payments import reading as payment_reading
 from vendorgov.payments import service as payments
 from vendorgov.sla.measure import Month
 
@@ -29,7 +30,7 @@ async def test_two_reviewers_approving_at_once_approve_once(api, world):
         assert codes == [200, 409], [r.text for r in responses]
         loser = next(r for r in responses if r.status_code == 409)
         assert "approved by t.finance_" in loser.json()["detail"]
-        run = await payments.get_run(world.principals["finance"], run_id)
+        run = await payment_reading.get_run(world.principals["finance"], run_id)
         winner = "t.finance_b" if responses[0].status_code == 200 else "t.finance_c"
         assert (run["status"], run["approved_by"]) == ("approved", winner)
         actions = [e["action"] for e in await audit.history("payment_run", run_id)]
@@ -44,7 +45,7 @@ async def test_approving_and_returning_at_once_does_one_of_them(api, world):
             c.post(f"/api/payments/runs/{run_id}/return", json={"reason": "罚款依据不全"}),
         )
     assert sorted([approved.status_code, returned.status_code]) == [200, 409]
-    run = await payments.get_run(world.principals["finance"], run_id)
+    run = await payment_reading.get_run(world.principals["finance"], run_id)
     assert run["status"] == ("approved" if approved.status_code == 200 else "returned")
     actions = [e["action"] for e in await audit.history("payment_run", run_id)]
     assert actions.count("approve") + actions.count("return") == 1

@@ -15,6 +15,7 @@ from vendorgov.contracts import service as contracts
 from vendorgov.contracts.rules import Penalty, Terms
 from vendorgov.errors import Conflict, Forbidden, InvalidInput
 from vendorgov.inspections import service as inspections
+from vendorgov.payments import reading as payment_reading
 from vendorgov.payments import service as payments
 from vendorgov.sla.measure import Month
 
@@ -108,7 +109,7 @@ async def test_a_hand_computed_month_with_proration_penalty_and_cap(world):
     await october_records(world, contract_id)
     finance = world.principals["finance"]
     run_id = await payments.compute_run(finance, OCTOBER, [contract_id])
-    statement = statement_of(await payments.get_run(finance, run_id), contract_id)
+    statement = statement_of(await payment_reading.get_run(finance, run_id), contract_id)
     assert statement["components"] == {
         "sla": None,  # no clauses: left out
         "inspection": D("60.00"),
@@ -141,7 +142,7 @@ async def test_a_hand_computed_month_with_proration_penalty_and_cap(world):
         D("93424.52"),
     )
     again = await payments.compute_run(finance, OCTOBER, [contract_id])
-    same = statement_of(await payments.get_run(finance, again), contract_id)
+    same = statement_of(await payment_reading.get_run(finance, again), contract_id)
     assert (same["score"], same["net"], same["lines"]) == (
         statement["score"],
         statement["net"],
@@ -169,33 +170,33 @@ async def test_two_person_approval_lock_and_new_revision_with_diff(world):
     with pytest.raises(Conflict, match="stale"):
         await payments.approve(reviewer, second)
     # The stale revision says so and leaves the month's approval to the newest one.
-    assert (await payments.get_run(finance, second))["shown_status"] == "superseded"
-    waiting = await payments.runs_awaiting_approval(finance)
+    assert (await payment_reading.get_run(finance, second))["shown_status"] == "superseded"
+    waiting = await payment_reading.runs_awaiting_approval(finance)
     assert third in {r["id"] for r in waiting} and second not in {r["id"] for r in waiting}
-    changes = await payments.diff(finance, second)
+    changes = await payment_reading.diff(finance, second)
     assert changes and {f for f, _, _ in changes[0]["changes"]} >= {"score", "grade", "net"}
-    approved = await payments.get_run(finance, first)
+    approved = await payment_reading.get_run(finance, first)
     assert approved["status"] == "approved"  # never overwritten
-    assert (await payments.get_run(finance, third))["revision"] == approved["revision"] + 2
+    assert (await payment_reading.get_run(finance, third))["revision"] == approved["revision"] + 2
     with pytest.raises(InvalidInput, match="has not ended"):
         await payments.compute_run(finance, Month.parse("2026-12"), [contract_id])
     with pytest.raises(Forbidden):
         await payments.compute_run(world.principals["supervisor"], OCTOBER, [contract_id])
     # A month before any contract: a clear refusal naming the month, nothing written.
-    runs_before = (await payments.runs(finance)).total
+    runs_before = (await payment_reading.runs(finance)).total
     with pytest.raises(InvalidInput, match="no contract was in force in 2015-03") as refused:
         await payments.compute_run(finance, Month.parse("2015-03"), None)
     assert refused.value.errors[0].rule == "no_contracts"
-    assert (await payments.runs(finance)).total == runs_before
+    assert (await payment_reading.runs(finance)).total == runs_before
 
-    vendor = (await payments.statements_for_vendor(world.principals["vendor"])).items
+    vendor = (await payment_reading.statements_for_vendor(world.principals["vendor"])).items
     assert {s["contract"] for s in vendor} == {contract_id}
     assert all(s["month"] == "2026-10" and s["revision"] == approved["revision"] for s in vendor)
-    assert (await payments.statements_for_vendor(world.principals["vendor_b"])).items == []
+    assert (await payment_reading.statements_for_vendor(world.principals["vendor_b"])).items == []
 
 
 async def with_vendor_sees_nothing(world):
-    assert (await payments.statements_for_vendor(world.principals["vendor"])).items == []
+    assert (await payment_reading.statements_for_vendor(world.principals["vendor"])).items == []
 
 
 async def test_the_api_computes_approves_and_shows_the_vendor_its_statement(api, world):
@@ -374,13 +375,13 @@ async def test_d_twice_is_flagged_and_an_overdue_notice_costs_again_the_next_mon
     september = await payments.compute_run(
         finance, Month.parse("2026-09"), [contract_id], reason="测试"
     )
-    sep = statement_of(await payments.get_run(finance, september), contract_id)
+    sep = statement_of(await payment_reading.get_run(finance, september), contract_id)
     # September: inspection 60; audit 100 − 20 (critical complaint) − 10 (overdue) = 70 → 62.50, D
     assert (sep["score"], sep["grade"], sep["termination_review"]) == (D("62.50"), "D", False)
     await payments.approve(reviewer, september)
 
     october = await payments.compute_run(finance, OCTOBER, [contract_id], reason="测试")
-    oct_ = statement_of(await payments.get_run(finance, october), contract_id)
+    oct_ = statement_of(await payment_reading.get_run(finance, october), contract_id)
     # October: no new complaint, the same notice still overdue: audit 90 → 67.50, D again
     assert oct_["components"]["audit"] == D("90.00") and oct_["score"] == D("67.50")
     assert oct_["grade"] == "D" and oct_["termination_review"] is True
@@ -473,7 +474,7 @@ async def test_approved_months_are_ocds_implementation_transactions(api, world):
     assert paid["source"].endswith(
         f"/api/payments/runs/{run_id}/statements/{contract_id}/statement.pdf"
     )
-    run = await payments.get_run(finance, run_id)
+    run = await payment_reading.get_run(finance, run_id)
     assert paid["date"] == run["approved_at"].isoformat(timespec="seconds")
     assert release["date"] >= paid["date"]
     assert own.status_code == 200 and other.status_code == 404
@@ -601,5 +602,5 @@ async def test_a_discarded_draft_stays_hidden_and_is_not_drafted_again(api, worl
     second = await payments.compute_run(finance, OCTOBER, [contract_id], reason="复核")
     assert await notices_of(contract_id, await payments.approve(reviewer, second)) == []
     # A draft counts nothing in the assessment: the month's audit component is unchanged.
-    statement = statement_of(await payments.get_run(finance, second), contract_id)
+    statement = statement_of(await payment_reading.get_run(finance, second), contract_id)
     assert statement["components"]["audit"] == D("80.00")

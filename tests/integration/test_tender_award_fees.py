@@ -14,6 +14,7 @@ from tests.integration.test_tenders import (
 )
 from vendorgov.contracts import drafting as contract_drafting
 from vendorgov.contracts import service as contracts
+from vendorgov.payments import reading as payment_reading
 from vendorgov.payments import service as payments
 from vendorgov.sla.measure import Month
 from vendorgov.tenders import awarding, evaluation, opening, scoring
@@ -80,7 +81,7 @@ async def test_twelve_months_at_full_pay_pay_exactly_the_awarded_price(world, lo
         )
         (statement,) = [
             s
-            for s in (await payments.get_run(finance, run_id))["statements"]
+            for s in (await payment_reading.get_run(finance, run_id))["statements"]
             if s["contract"] == contract_id
         ]
         assert statement["grade"] == "A" and statement["deductions"] == 0

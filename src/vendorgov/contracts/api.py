@@ -17,7 +17,7 @@ from vendorgov.contracts import documents, drafting, lifecycle, rules, service
 from vendorgov.contracts.ocds import contract_release
 from vendorgov.contracts.service import KEEPERS, READERS
 from vendorgov.paging import PageRequest, page_struct
-from vendorgov.payments import service as payments
+from vendorgov.payments import reading as payment_reading
 from vendorgov.vendors import service as vendors
 
 # Vendors read their own contracts and auditors their assigned ones (the service checks which).
@@ -390,7 +390,7 @@ class ContractApi(Controller):
     async def ocds(self, request: Request, contract_id: FromPath[int]) -> Response[bytes]:
         contract = await service.get_contract(request.user, contract_id)
         vendor = await vendors.require_vendor(contract["vendor"])
-        paid = await payments.approved_payments(contract_id)
+        paid = await payment_reading.approved_payments(contract_id)
         release = contract_release(contract, vendor, paid, str(request.base_url))
         return Response(_JSON.encode(release), media_type="application/json")
 

@@ -21,6 +21,7 @@ from vendorgov.payments import (
     exports,
     jobs,
     presentation,
+    reading,
     run_view,
     service,
 )
@@ -100,11 +101,11 @@ class PaymentApi(Controller):
 
     @get("/runs", guards=[FINANCE], summary="The runs, a page of them, newest month first")
     async def runs(self, request: Request, paging: PageRequest, month: FromQuery[str] = "") -> dict:
-        return (await service.runs(request.user, month, paging)).as_json(_plain)
+        return (await reading.runs(request.user, month, paging)).as_json(_plain)
 
     @get("/runs/{run_id:int}", guards=[FINANCE], summary="A run with its statements")
     async def run(self, request: Request, run_id: FromPath[int]) -> dict:
-        return _plain(await service.get_run(request.user, run_id))
+        return _plain(await reading.get_run(request.user, run_id))
 
     @get(
         "/runs/{run_id:int}/statements",
@@ -116,7 +117,7 @@ class PaymentApi(Controller):
     async def run_statements(
         self, request: Request, run_id: FromPath[int], paging: PageRequest, filters: dict
     ) -> dict:
-        run = await service.run_header(request.user, run_id)
+        run = await reading.run_header(request.user, run_id)
         return (await run_view.statement_page(run, request=paging, **filters)).as_json(_plain)
 
     @get(
@@ -125,7 +126,7 @@ class PaymentApi(Controller):
         summary="What changed against the previous revision",
     )
     async def diff(self, request: Request, run_id: FromPath[int]) -> list:
-        return _plain(await service.diff(request.user, run_id))
+        return _plain(await reading.diff(request.user, run_id))
 
     @post(
         "/runs/{run_id:int}/approve",
@@ -159,7 +160,7 @@ class PaymentApi(Controller):
     async def statement_pdf(
         self, request: Request, run_id: FromPath[int], contract_id: FromPath[int]
     ) -> Response[bytes]:
-        run, statement = await service.statement(request.user, run_id, contract_id)
+        run, statement = await reading.statement(request.user, run_id, contract_id)
         await presentation.prepare_statement(request.user, run, statement)
         return await documents.statement_response(run, statement)
 
@@ -182,7 +183,7 @@ class PaymentApi(Controller):
     async def statements(
         self, request: Request, paging: PageRequest, month: FromQuery[str] = ""
     ) -> dict:
-        return (await service.statements_for_vendor(request.user, month, paging)).as_json(_plain)
+        return (await reading.statements_for_vendor(request.user, month, paging)).as_json(_plain)
 
     @get(
         "/runs/{run_id:int}/statements/{contract_id:int}",
@@ -193,7 +194,7 @@ class PaymentApi(Controller):
     async def statement(
         self, request: Request, run_id: FromPath[int], contract_id: FromPath[int]
     ) -> dict:
-        run, statement = await service.statement(request.user, run_id, contract_id)
+        run, statement = await reading.statement(request.user, run_id, contract_id)
         await presentation.prepare_statement(request.user, run, statement)
         return _plain(statement)
 
@@ -235,7 +236,7 @@ class PaymentApi(Controller):
 
     @get("/runs/{run_id:int}/disputes", guards=[FINANCE], summary="The month's disputes")
     async def month_disputes(self, request: Request, run_id: FromPath[int]) -> list:
-        run = await service.get_run(request.user, run_id)
+        run = await reading.get_run(request.user, run_id)
         return _plain(await disputes.of_month(request.user, run["month"]))
 
     @post(

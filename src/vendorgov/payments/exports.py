@@ -16,7 +16,7 @@ from vendorgov.files import exports
 from vendorgov.files.responses import CSV, XLSX, download
 from vendorgov.i18n import _
 from vendorgov.money import cents
-from vendorgov.payments import service
+from vendorgov.payments import reading
 from vendorgov.payments.labels import LINE_LABELS
 from vendorgov.vendors import service as vendors
 
@@ -55,7 +55,7 @@ FORMATS = ("xlsx", "csv", "lines.csv")
 
 async def accounting_run(actor: Principal, run_id: int) -> dict:
     """The run (finance only) with each statement's payee details."""
-    run = await service.get_run(actor, run_id)
+    run = await reading.get_run(actor, run_id)
     payees = await vendors.payees(sorted({s["vendor_id"] for s in run["statements"]}))
     return {**run, "payees": payees}
 

@@ -9,7 +9,7 @@ import zipfile
 from vendorgov import db
 from vendorgov.files import service as files
 from vendorgov.jobs import worker as jobs
-from vendorgov.payments import alerts, documents, presentation, service
+from vendorgov.payments import alerts, documents, presentation, reading, service
 from vendorgov.sla.measure import Month
 
 MONTH_END = "payments.month_end"
@@ -42,17 +42,17 @@ async def month_end(job: jobs.JobRun) -> dict:
 
 
 async def start_statements_zip(actor, run_id: int):
-    await service.get_run(actor, run_id)  # 404/403 now, not in the job
+    await reading.get_run(actor, run_id)  # 404/403 now, not in the job
     return await jobs.start(STATEMENTS_ZIP, {"run_id": run_id}, actor)
 
 
 async def statements_zip(job: jobs.JobRun) -> dict:
-    run = await service.get_run(job.actor, job.params["run_id"])
+    run = await reading.get_run(job.actor, job.params["run_id"])
     buffer = io.BytesIO()
     contract_ids = [s["contract"] for s in run["statements"]]
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for i, contract_id in enumerate(contract_ids):
-            shown, statement = await service.statement(job.actor, run["id"], contract_id)
+            shown, statement = await reading.statement(job.actor, run["id"], contract_id)
             await presentation.prepare_statement(job.actor, shown, statement)
             pdf = await documents.rendered_statement(shown, statement)
             archive.writestr(documents.statement_name(shown, statement), pdf)

@@ -12,7 +12,7 @@ from vendorgov.audits.documents import SEVERITY_LABELS, SOURCE_LABELS
 from vendorgov.inspections import service as inspections
 from vendorgov.money import capitals
 from vendorgov.paging import DASHBOARD_ITEMS, PageRequest
-from vendorgov.payments import disputes, run_view, service
+from vendorgov.payments import disputes, reading, run_view
 
 
 def _parse(item: str) -> tuple[str, str]:
@@ -94,7 +94,7 @@ async def prepare_statement(actor: Principal, run: dict, statement: dict) -> dic
 async def finance_dashboard(actor: Principal) -> dict:
     """For the finance home page: disputes waiting for a ruling, and the spend concentration
     of the newest revision of the latest month."""
-    newest = await service.runs(actor, request=PageRequest(page_size=1))
+    newest = await reading.runs(actor, request=PageRequest(page_size=1))
     latest = newest.items[0] if newest.items else None
     return {
         "disputes_open": await disputes.open_disputes(actor, DASHBOARD_ITEMS),

@@ -13,7 +13,7 @@ from vendorgov import db, paging
 from vendorgov.errors import InvalidInput
 from vendorgov.i18n import N_, _
 from vendorgov.paging import DASHBOARD_ITEMS, Page, PageRequest
-from vendorgov.payments import rules
+from vendorgov.payments import reading, rules
 from vendorgov.payments.tables import PaymentRun, Statement
 from vendorgov.vendors.rules import CATEGORY_LABELS
 
@@ -99,7 +99,7 @@ async def statement_page(
 ) -> Page:
     """A page of the run's statements, by contract number: filtered by grade and the
     termination-review flag, searched by contract number and vendor name. `run` is what
-    service.run_header returned (it checks the reader's role)."""
+    reading.run_header returned (it checks the reader's role)."""
     if grade and grade not in GRADES:
         raise InvalidInput.single(
             "grade", "choice", _("Grade: use one of %(grades)s.", grades=", ".join(GRADES))
@@ -170,9 +170,7 @@ EXPORT_COLUMNS = {
 async def statements_of(actor, *, run_id: int, request: PageRequest = PageRequest(), **filters):
     """The run's statement list as its reader may see it (the export's fetch: any process
     reads the run again with the reader's role)."""
-    from vendorgov.payments import service
-
-    return await statement_page(await service.run_header(actor, run_id), request=request, **filters)
+    return await statement_page(await reading.run_header(actor, run_id), request=request, **filters)
 
 
 async def changes(run: dict, limit: int = DASHBOARD_ITEMS) -> tuple[list[dict], int]:

@@ -25,6 +25,7 @@ from vendorgov.payments import (
     exports,
     jobs,
     presentation,
+    reading,
     run_view,
     service,
 )
@@ -68,7 +69,7 @@ class MonthEndPages(Controller):
         month = str(Month.from_input(month)) if month else ""
         return Template(
             "payments/runs.html",
-            context={"runs": await service.runs(request.user, month, paging), "month": month},
+            context={"runs": await reading.runs(request.user, month, paging), "month": month},
         )
 
     @post("/month-end", guards=[FINANCE])
@@ -97,7 +98,7 @@ class MonthEndPages(Controller):
     ) -> Template:
         """Bounded whatever the number of contracts: the run read once, totals and
         concentration aggregated, the statements a page at a time."""
-        run = await service.run_header(request.user, run_id)
+        run = await reading.run_header(request.user, run_id)
         month_disputes = await disputes.of_month(request.user, run["month"])
         changes, changed = await run_view.changes(run)
         return Template(
@@ -221,7 +222,7 @@ class MonthEndPages(Controller):
     async def explain(
         self, request: Request, run_id: FromPath[int], contract_id: FromPath[int]
     ) -> Template:
-        run, statement = await service.statement(request.user, run_id, contract_id)
+        run, statement = await reading.statement(request.user, run_id, contract_id)
         await presentation.prepare_statement(request.user, run, statement)
         return Template(
             "payments/statement.html",
@@ -241,7 +242,7 @@ class MonthEndPages(Controller):
     async def statement_pdf(
         self, request: Request, run_id: FromPath[int], contract_id: FromPath[int]
     ) -> Response[bytes]:
-        run, statement = await service.statement(request.user, run_id, contract_id)
+        run, statement = await reading.statement(request.user, run_id, contract_id)
         await presentation.prepare_statement(request.user, run, statement)
         return await documents.statement_response(run, statement)
 
@@ -256,7 +257,7 @@ class MonthEndPages(Controller):
         guards=[allow(Role.admin, Role.finance, Role.vendor)],
     )
     async def history(self, request: Request, contract_id: FromPath[int]) -> Template:
-        months = await service.history(request.user, contract_id)
+        months = await reading.history(request.user, contract_id)
         contract = await contracts.get_contract(request.user, contract_id)
         chart = line_chart(
             [m["month"] for m in months],
@@ -271,7 +272,7 @@ class MonthEndPages(Controller):
 
     @get("/statements", guards=[allow(Role.vendor)])
     async def vendor_statements(self, request: Request, paging: PageRequest) -> Template:
-        rows = await service.statements_for_vendor(request.user, request=paging)
+        rows = await reading.statements_for_vendor(request.user, request=paging)
         return Template(
             "payments/vendor_statements.html",
             context={

@@ -11,7 +11,7 @@ from vendorgov.audits import lists as notices
 from vendorgov.contracts import service as contracts
 from vendorgov.paging import DASHBOARD_ITEMS, PageRequest
 from vendorgov.payments import disputes, presentation
-from vendorgov.payments import service as payments
+from vendorgov.payments import reading as payment_reading
 from vendorgov.tenders import reading as tenders
 from vendorgov.vendors import qualifications as vendor_qualifications
 from vendorgov.vendors import service as vendors
@@ -39,7 +39,7 @@ class HomePages(Controller):
             "status_counts": await vendors.status_counts() if registry else {},
             "registry": registry,
             "sees_contracts": sees_contracts,
-            "runs_waiting": await payments.runs_awaiting_approval(principal)
+            "runs_waiting": await payment_reading.runs_awaiting_approval(principal)
             if principal.role is Role.finance
             else [],
             # Finance: disputes to rule on and the newest run's concentration (§7);
