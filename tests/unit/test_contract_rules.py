@@ -20,11 +20,11 @@ from vendorgov.contracts.rules import (
     fee_schedule,
     signing_problem,
     term_total,
-    terms_errors,
     terms_from,
     to_plain,
     version_in_force,
 )
+from vendorgov.contracts.validation import terms_errors
 
 D = Decimal
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 from vendorgov import db
 from vendorgov.accounts.roles import Principal
 from vendorgov.audit import service as audit
-from vendorgov.contracts import hooks, rules
+from vendorgov.contracts import hooks, rules, validation
 from vendorgov.contracts.rules import ContractStatus, Terms
 from vendorgov.contracts.service import (
     contract_row,
@@ -83,7 +83,7 @@ async def create_contract(
     errors = _contract_errors(data)
     errors.raise_if_any()
     terms = terms or Terms(effective_from=data.start_date, monthly_fee=data.monthly_fee)
-    rules.terms_errors(terms, data.start_date, data.end_date).raise_if_any()
+    validation.terms_errors(terms, data.start_date, data.end_date).raise_if_any()
     vendor = await vendors.require_vendor(data.vendor_id)
     offered = (await vendors.get_vendor(actor, data.vendor_id))["categories"]
     if data.category not in offered:
@@ -256,7 +256,7 @@ async def update_draft(
                     changed=changed,
                 )
             )
-        rules.terms_errors(terms, contract["start_date"], contract["end_date"]).raise_if_any()
+        validation.terms_errors(terms, contract["start_date"], contract["end_date"]).raise_if_any()
         if rules.diff_terms(current, terms).empty:
             return row["revision"]
         new_revision = row["revision"] + 1
@@ -297,7 +297,7 @@ async def sign(actor: Principal, version_id: int) -> None:
     async with db.transaction():
         row, contract = await _draft_for_change(version_id)
         terms = rules.terms_from(json.loads(row["terms"]))
-        rules.terms_errors(terms, contract["start_date"], contract["end_date"]).raise_if_any()
+        validation.terms_errors(terms, contract["start_date"], contract["end_date"]).raise_if_any()
         if contract["status"] == ContractStatus.terminated.value:
             raise Conflict(_("The contract is terminated: nothing more can be signed."))
         blocked = await hooks.signing_blocked(contract)

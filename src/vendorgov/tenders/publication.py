@@ -14,6 +14,7 @@ from vendorgov import db
 from vendorgov.accounts.roles import Principal
 from vendorgov.audit import service as audit
 from vendorgov.contracts import rules as contract_rules
+from vendorgov.contracts import validation as contract_validation
 from vendorgov.contracts.ocds import term_months
 from vendorgov.errors import Collector, Conflict, InvalidInput, NotFound
 from vendorgov.files import service as files
@@ -85,7 +86,7 @@ def _template_terms(data: TenderInput, errors: Collector) -> dict:
             _("SLA template: clauses, penalties and bands as in a contract version."),
         )
         return {}
-    check = contract_rules.terms_errors(terms, data.service_start, data.service_end)
+    check = contract_validation.terms_errors(terms, data.service_start, data.service_end)
     for e in check.errors:
         if e.field in ("monthly_fee", "effective_from"):
             continue  # reported on budget_ceiling and the service term
