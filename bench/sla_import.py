@@ -86,13 +86,13 @@ async def setup() -> int:
 async def vendorgov_import(path: Path, contract_id: int) -> tuple[float, int]:
     from vendorgov import db
     from vendorgov.accounts import service as accounts
-    from vendorgov.sla import service as sla
+    from vendorgov.sla import event_import
 
     async with db.lifespan_connections():
         admin = await accounts.principal_for_user(await accounts.user_id_for("bench"))
         began = time.perf_counter()
-        table = sla.read_table(path.name, path.read_bytes())
-        report = await sla.import_events(admin, contract_id, table)
+        table = event_import.read_table(path.name, path.read_bytes())
+        report = await event_import.import_events(admin, contract_id, table)
         return time.perf_counter() - began, report.inserted
 
 
@@ -100,7 +100,7 @@ def pg_floor(path: Path, url: str, contract_id: int) -> float:
     """asyncpg COPY of the same rows, typed as the driver takes them, into a copy of the table."""
     import asyncpg
 
-    from vendorgov.sla.service import EVENT_TABLE_COLUMNS
+    from vendorgov.sla.event_import import EVENT_TABLE_COLUMNS
 
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
     times = {

@@ -289,15 +289,15 @@ def events_import(file: str, number: str, username: str, skip_invalid: bool) -> 
 
     from vendorgov.contracts import service as contracts
     from vendorgov.errors import DomainError
-    from vendorgov.sla import service as sla
+    from vendorgov.sla import event_import
 
     async def run():
         principal = await _principal(username)
         contract_id = await contracts.contract_id_for(number)
         with click.progressbar(length=3, label="reading, checking, writing") as bar:
-            records = sla.read_table(file, Path(file).read_bytes())
+            records = event_import.read_table(file, Path(file).read_bytes())
             bar.update(1)
-            report = await sla.import_events(
+            report = await event_import.import_events(
                 principal, contract_id, records, skip_invalid, source=f"cli:{Path(file).name}"
             )
             bar.update(2)

@@ -640,6 +640,7 @@ async def _service_events(admin, today: date) -> None:
     share decides how many are which."""
     import random
 
+    from vendorgov.sla import event_import
     from vendorgov.sla import service as sla
     from vendorgov.sla.measure import Month
 
@@ -686,7 +687,9 @@ async def _service_events(admin, today: date) -> None:
                         "complaint": "yes" if n in late and rng.random() < 0.04 else "no",
                     }
                 )
-        await sla.import_events(admin, contract["id"], pd.DataFrame(records), source="demo")
+        await event_import.import_events(
+            admin, contract["id"], pd.DataFrame(records), source="demo"
+        )
         for month in months:
             await sla.compute_month(admin, contract["id"], month)
 

@@ -20,7 +20,7 @@ from vendorgov.jobs import schedule, service, worker
 from vendorgov.jobs.tables import Job
 from vendorgov.payments import jobs as payment_jobs
 from vendorgov.payments.tables import PaymentRun
-from vendorgov.sla import service as sla
+from vendorgov.sla import event_import
 
 CSV = (
     "external_id,category,priority,location,reported_at,responded_at,resolved_at,"
@@ -120,13 +120,15 @@ async def test_an_import_job_reads_the_stored_file_and_survives_a_crashed_attemp
     supervisor = world.principals["supervisor"]
     # Start without running: as if the process died before the job was taken.
     job_id = await service.create(
-        sla.IMPORT_JOB,
+        event_import.IMPORT_JOB,
         {
             "contract_id": contract_id,
             "filename": "helpdesk.csv",
             "skip_invalid": False,
             "file_id": str(
-                await sla.files.store(sla.files.Upload("helpdesk.csv", CSV.encode()), None)
+                await event_import.files.store(
+                    event_import.files.Upload("helpdesk.csv", CSV.encode()), None
+                )
             ),
         },
         supervisor,
@@ -134,7 +136,7 @@ async def test_an_import_job_reads_the_stored_file_and_survives_a_crashed_attemp
     await _crashed(job_id)
     await worker.run(job_id)  # the retry
     await worker.run(job_id)  # a late duplicate does nothing
-    job = await sla.import_job(supervisor, str(job_id))
+    job = await event_import.import_job(supervisor, str(job_id))
     assert job["status"] == "done" and job["attempts"] == 2
     assert (job["report"]["inserted"], job["report"]["updated"]) == (2, 0)
     assert [r["external_id"] for r in await stored(contract_id)] == ["J-1", "J-2"]

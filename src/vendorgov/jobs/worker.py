@@ -80,11 +80,11 @@ def kinds() -> dict[str, JobFunction]:
     # Imported here: the domains import this module to start jobs.
     from vendorgov.jobs import schedule
     from vendorgov.payments import jobs as payment_jobs
-    from vendorgov.sla import service as sla
+    from vendorgov.sla import event_import
     from vendorgov.web import list_exports
 
     return {
-        "sla.import": sla.run_import,
+        "sla.import": event_import.run_import,
         "payments.month_end": payment_jobs.month_end,
         "payments.statements_zip": payment_jobs.statements_zip,
         list_exports.KIND: list_exports.run,

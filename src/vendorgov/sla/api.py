@@ -20,10 +20,10 @@ from vendorgov.files.responses import CSV, download
 from vendorgov.jobs.api import JobOut
 from vendorgov.paging import PageRequest
 from vendorgov.settings import get_settings
-from vendorgov.sla import events, service
+from vendorgov.sla import event_import, events, service
+from vendorgov.sla.event_import import IMPORTERS
 from vendorgov.sla.intake import Limits, check_table
 from vendorgov.sla.measure import Month
-from vendorgov.sla.service import IMPORTERS
 
 
 class EventIn(msgspec.Struct):
@@ -83,7 +83,7 @@ class MonthOut(msgspec.Struct):
     clauses: list[ClauseResultOut]
 
 
-def _report(report: service.ImportReport) -> ImportOut:
+def _report(report: event_import.ImportReport) -> ImportOut:
     return ImportOut(
         report.received,
         report.inserted,
@@ -128,7 +128,9 @@ class SlaApi(Controller):
         )
         table["complaint"] = table["complaint"].map({True: "yes", False: "no"})
         check_table(table, Limits.of(get_settings()))
-        return _report(await service.import_events(request.user, contract_id, table, skip_invalid))
+        return _report(
+            await event_import.import_events(request.user, contract_id, table, skip_invalid)
+        )
 
     @post(
         "/events/import",
@@ -146,9 +148,11 @@ class SlaApi(Controller):
     ) -> ImportOut:
         content = await data.file.read()
         # A worker thread: decoding a 100 MB file takes a while; other requests go on.
-        records = await asyncio.to_thread(service.read_table, data.file.filename or "", content)
+        records = await asyncio.to_thread(
+            event_import.read_table, data.file.filename or "", content
+        )
         return _report(
-            await service.import_events(
+            await event_import.import_events(
                 request.user, contract_id, records, skip_invalid, source="file"
             )
         )
@@ -170,7 +174,7 @@ class SlaApi(Controller):
     ) -> JobOut:
         content = await data.file.read()
         return JobOut.of(
-            await service.start_import(
+            await event_import.start_import(
                 request.user, contract_id, data.file.filename or "", content, skip_invalid
             )
         )
@@ -244,4 +248,4 @@ class EventTemplateApi(Controller):
         summary="The CSV import template with its columns and two example rows",
     )
     async def template(self) -> Response[bytes]:
-        return download(service.template_csv(), "events.csv", CSV)
+        return download(event_import.template_csv(), "events.csv", CSV)

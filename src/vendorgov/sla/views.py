@@ -23,7 +23,7 @@ from vendorgov.files.responses import CSV, download
 from vendorgov.i18n import _
 from vendorgov.paging import PageRequest
 from vendorgov.settings import get_settings
-from vendorgov.sla import events, service
+from vendorgov.sla import event_import, events, service
 from vendorgov.sla.measure import Month
 
 READERS = allow(Role.admin, Role.procurement, Role.supervisor, Role.finance, Role.vendor)
@@ -79,7 +79,7 @@ class ScorecardPages(Controller):
                 "chart": chart,
                 "clause_kinds": CLAUSE_KINDS,
                 "can_compute": request.user.role in COMPUTERS,
-                "can_import": request.user.role in service.IMPORTERS,
+                "can_import": request.user.role in event_import.IMPORTERS,
             },
         )
 
@@ -120,7 +120,7 @@ class ScorecardPages(Controller):
         )
         return Redirect(f"/contracts/{contract_id}/scorecard?month={month}")
 
-    @get("/contracts/{contract_id:int}/events/import", guards=[allow(*service.IMPORTERS)])
+    @get("/contracts/{contract_id:int}/events/import", guards=[allow(*event_import.IMPORTERS)])
     async def import_form(self, request: Request, contract_id: FromPath[int]) -> Template:
         contract = await contracts.require_readable(request.user, contract_id)
         return Template(
@@ -128,13 +128,13 @@ class ScorecardPages(Controller):
             context={
                 "contract": contract,
                 "limit_mb": get_settings().max_import_bytes // 2**20,
-                "columns": service.COLUMNS,
+                "columns": event_import.COLUMNS,
             },
         )
 
     @post(
         "/contracts/{contract_id:int}/events/import",
-        guards=[allow(*service.IMPORTERS)],
+        guards=[allow(*event_import.IMPORTERS)],
         request_max_body_size=get_settings().max_import_bytes + 2**20,
     )
     async def start_import(self, request: Request, contract_id: FromPath[int]) -> Redirect:
@@ -142,7 +142,7 @@ class ScorecardPages(Controller):
         upload = form.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise InvalidInput.single("file", "required", _("File: choose a CSV or XLSX file."))
-        job_id = await service.start_import(
+        job_id = await event_import.start_import(
             request.user,
             contract_id,
             upload.filename,
@@ -151,18 +151,18 @@ class ScorecardPages(Controller):
         )
         return Redirect(f"/imports/{job_id}")
 
-    @get("/imports/{job_id:str}", guards=[allow(*service.IMPORTERS)])
+    @get("/imports/{job_id:str}", guards=[allow(*event_import.IMPORTERS)])
     async def import_status(self, request: Request, job_id: FromPath[str]) -> Template:
-        job = await service.import_job(request.user, job_id)
+        job = await event_import.import_job(request.user, job_id)
         partial = bool(request.headers.get("hx-request"))
         return Template(
             "sla/import_status.html" if partial else "sla/import_job.html", context={"job": job}
         )
 
-    @get("/events/template.csv", guards=[allow(*service.IMPORTERS)])
+    @get("/events/template.csv", guards=[allow(*event_import.IMPORTERS)])
     async def event_template(self) -> Response[bytes]:
         # The page's link: the /api/ twin takes bearer tokens only.
-        return download(service.template_csv(), "events.csv", CSV)
+        return download(event_import.template_csv(), "events.csv", CSV)
 
     @get("/events/{event_id:int}", guards=[READERS])
     async def event(self, request: Request, event_id: FromPath[int]) -> Template:
