@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 from piccolo.columns.combination import WhereRaw
@@ -317,6 +318,49 @@ async def routing_target(contract_id: int) -> dict:
         k: row[k]
         for k in ("id", "number", "title", "vendor", "vendor_name", "category", "effective_status")
     }
+
+
+# A request being filed (§9): the routed contract, its vendor and its signed versions with
+# their terms, in one query.
+_ROUTING_IN_FORCE = (
+    "SELECT contract.id, contract.number, contract.title, contract.vendor, contract.category, "
+    "contract.status, contract.end_date, vendor.name AS vendor_name, v.id AS version_id, "
+    "v.number AS version_number, v.effective_from AS version_from, v.terms AS version_terms "
+    "FROM contract JOIN vendor ON vendor.id = contract.vendor "
+    "LEFT JOIN contract_version v ON v.contract = contract.id AND v.status = 'signed' "
+    "WHERE contract.id = {}"
+)
+
+
+@lru_cache(maxsize=256)
+def _parsed_terms(text: str) -> Terms:
+    """Terms by their stored JSON: a signed version's text never changes, and parsing it
+    (clauses, Decimals) cost more than the query that read it."""
+    return rules.terms_from(json.loads(text))
+
+
+async def routing_in_force(contract_id: int, day: date) -> tuple[dict, Terms | None] | None:
+    """routing_target() and the terms of the signed version in force on the (hospital-local)
+    day, in one query; None if there is no such contract."""
+    rows = await db.fetch(_ROUTING_IN_FORCE, contract_id)
+    if not rows:
+        return None
+    first = rows[0]
+    status = rules.effective_contract_status(
+        ContractStatus(first["status"]), first["end_date"], vendors.today()
+    )
+    target = {k: first[k] for k in ("id", "number", "title", "vendor", "vendor_name", "category")}
+    target["effective_status"] = status.value
+    refs = [
+        VersionRef(r["version_id"], r["version_number"], r["version_from"], True)
+        for r in rows
+        if r["version_id"] is not None
+    ]
+    ref = rules.version_in_force(refs, day)
+    if ref is None:
+        return target, None
+    text = next(r["version_terms"] for r in rows if r["version_id"] == ref.id)
+    return target, _parsed_terms(text)
 
 
 async def contract_id_for(number: str) -> int:

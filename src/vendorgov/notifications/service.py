@@ -49,19 +49,44 @@ class Event:
     link: str = ""
 
 
-async def notify(event: Event, audience: Audience) -> int:
-    """Inbox items and deliveries for the event; the number of people notified. Called inside
-    the transaction that made the change, so both commit (or neither)."""
-    with using_locale(DEFAULT_LOCALE):
-        rules.words(event.kind, event.params)  # a trigger missing a parameter fails here, now
+@dataclass(frozen=True)
+class Reach:
+    """Who an audience is at the moment (reach()): its active people with their channel
+    settings, and its groups' robots. Read before a write's transaction, delivered in it."""
+
+    people: list[dict]
+    settings: dict[int, dict]
+    robots: list[dict]
+
+    @property
+    def empty(self) -> bool:
+        return not self.people and not self.robots
+
+
+async def reach(audience: Audience) -> Reach:
     people = [
         p
         for p in await accounts.recipients(audience.users, audience.roles, audience.vendor_ids)
         if p["user_id"] != audience.not_user
     ]
-    now = _now()
     settings = await _settings_of([p["user_id"] for p in people])
-    robots = await _robots_for(audience)
+    return Reach(people, settings, await _robots_for(audience))
+
+
+async def notify(event: Event, audience: Audience) -> int:
+    """Inbox items and deliveries for the event; the number of people notified. Called inside
+    the transaction that made the change, so both commit (or neither)."""
+    return await deliver(event, await reach(audience))
+
+
+async def deliver(event: Event, found: Reach) -> int:
+    """notify() to an audience reach() found (inside the change's transaction)."""
+    with using_locale(DEFAULT_LOCALE):
+        rules.words(event.kind, event.params)  # a trigger missing a parameter fails here, now
+    people = found.people
+    if found.empty:
+        return 0
+    now = _now()
     items = [
         Notification(
             user=person["user_id"],
@@ -76,10 +101,12 @@ async def notify(event: Event, audience: Audience) -> int:
     deliveries = [
         delivery
         for person in people
-        for delivery in _personal_deliveries(event, person, settings.get(person["user_id"]), now)
+        for delivery in _personal_deliveries(
+            event, person, found.settings.get(person["user_id"]), now
+        )
     ] + [
         _delivery(event, f"r{robot['id']}", robot["channel"], robot["url"], now, robot=robot["id"])
-        for robot in robots
+        for robot in found.robots
     ]
     # One statement per table however many people hear of it (a tender reaches every vendor
     # of its category); keys already there (a trigger run again) are skipped.
