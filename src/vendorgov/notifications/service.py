@@ -189,15 +189,19 @@ async def _settings_of(user_ids: list[int]) -> dict[int, dict]:
 
 
 async def _robots_for(audience: Audience) -> list[dict]:
-    where = []
-    if audience.roles:
-        where.append(GroupRobot.role.is_in([r.value for r in audience.roles]))
-    if audience.vendor_ids:
-        where.append(GroupRobot.vendor.is_in(list(audience.vendor_ids)))
-    if not where:
+    parts, args = [], []
+    for column, values in (
+        ("role", tuple(r.value for r in audience.roles)),
+        ("vendor", audience.vendor_ids),
+    ):
+        if values:
+            parts.append(f"{column} IN ({', '.join(['{}'] * len(values))})")
+            args += values
+    if not parts:
         return []
-    condition = where[0] if len(where) == 1 else where[0] | where[1]
-    return await GroupRobot.select().where(condition & (GroupRobot.active == True))  # noqa: E712
+    return await db.fetch(
+        f"SELECT * FROM group_robot WHERE ({' OR '.join(parts)}) AND active = {{}}", *args, True
+    )
 
 
 # --- the inbox ----------------------------------------------------------------------------
