@@ -457,6 +457,38 @@ async def active_accounts(role: Role) -> list[dict]:
     return rows
 
 
+# A picker of people offers at most this many, found by name.
+PEOPLE_PICKER_ITEMS = 50
+
+
+async def find_people(
+    roles: tuple[Role, ...], q: str = "", vendor_id: int | None = None
+) -> list[dict]:
+    """Active accounts with one of these roles (and of this vendor), by display name: the
+    first PEOPLE_PICKER_ITEMS whose display name contains `q`, for pages that choose a person
+    by name. Each with user_id, display_name, role, vendor_id and vendor_name."""
+    where = Account.role.is_in([r.value for r in roles]) & (
+        Account.user.active == True  # noqa: E712
+    )
+    if vendor_id is not None:
+        where &= Account.vendor == vendor_id
+    if q.strip():
+        where &= db.icontains(Account.display_name, q.strip())
+    return (
+        await Account.select(
+            Account.user.id.as_alias("user_id"),
+            Account.display_name,
+            Account.role,
+            Account.vendor.as_alias("vendor_id"),
+            Account.vendor.name.as_alias("vendor_name"),
+        )
+        .where(where)
+        .order_by(Account.display_name)
+        .order_by(Account.user.id)
+        .limit(PEOPLE_PICKER_ITEMS)
+    )
+
+
 async def recipients(
     user_ids: tuple[int, ...] = (), roles: tuple[Role, ...] = (), vendor_ids: tuple[int, ...] = ()
 ) -> list[dict]:
