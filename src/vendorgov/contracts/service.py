@@ -321,35 +321,48 @@ async def routing_target(contract_id: int) -> dict:
 
 
 # A request being filed (§9): the routed contract, its vendor and its signed versions with
-# their terms, in one query.
-_ROUTING_IN_FORCE = (
-    "SELECT contract.id, contract.number, contract.title, contract.vendor, contract.category, "
-    "contract.status, contract.end_date, vendor.name AS vendor_name, v.id AS version_id, "
-    "v.number AS version_number, v.effective_from AS version_from, v.terms AS version_terms "
-    "FROM contract JOIN vendor ON vendor.id = contract.vendor "
-    "LEFT JOIN contract_version v ON v.contract = contract.id AND v.status = 'signed' "
-    "WHERE contract.id = {}"
+# their terms. The service desk joins these to its own query (one round trip per request).
+_ROUTING_COLUMNS = (
+    "contract.id AS routed_id, contract.number AS routed_number, contract.title AS routed_title, "
+    "contract.vendor AS routed_vendor, contract.category AS routed_category, "
+    "contract.status AS routed_status, contract.end_date AS routed_end_date, "
+    "vendor.name AS routed_vendor_name, v.id AS version_id, v.number AS version_number, "
+    "v.effective_from AS version_from, v.terms AS version_terms"
 )
+
+
+def routing_join_sql(contract_id_sql: str) -> tuple[str, str]:
+    """(columns, joins) that add to a query the contract whose id is `contract_id_sql`, its
+    vendor and its signed versions (one row each; none: one row of NULLs), for
+    routing_from_rows()."""
+    joins = (
+        f"LEFT JOIN contract ON contract.id = {contract_id_sql} "
+        "LEFT JOIN vendor ON vendor.id = contract.vendor "
+        "LEFT JOIN contract_version v ON v.contract = contract.id AND v.status = 'signed'"
+    )
+    return _ROUTING_COLUMNS, joins
 
 
 @lru_cache(maxsize=256)
 def _parsed_terms(text: str) -> Terms:
     """Terms by their stored JSON: a signed version's text never changes, and parsing it
-    (clauses, Decimals) cost more than the query that read it."""
+    (clauses, Decimals) cost more than the query that read it. Callers only read them."""
     return rules.terms_from(json.loads(text))
 
 
-async def routing_in_force(contract_id: int, day: date) -> tuple[dict, Terms | None] | None:
-    """routing_target() and the terms of the signed version in force on the (hospital-local)
-    day, in one query; None if there is no such contract."""
-    rows = await db.fetch(_ROUTING_IN_FORCE, contract_id)
-    if not rows:
+def routing_from_rows(rows: list[dict], day: date) -> tuple[dict, Terms | None] | None:
+    """From the rows routing_join_sql() added: routing_target() and the terms of the signed
+    version in force on the (hospital-local) day; None if there is no such contract."""
+    if not rows or rows[0]["routed_id"] is None:
         return None
     first = rows[0]
     status = rules.effective_contract_status(
-        ContractStatus(first["status"]), first["end_date"], vendors.today()
+        ContractStatus(first["routed_status"]), first["routed_end_date"], vendors.today()
     )
-    target = {k: first[k] for k in ("id", "number", "title", "vendor", "vendor_name", "category")}
+    target = {
+        k: first[f"routed_{k}"]
+        for k in ("id", "number", "title", "vendor", "vendor_name", "category")
+    }
     target["effective_status"] = status.value
     refs = [
         VersionRef(r["version_id"], r["version_number"], r["version_from"], True)

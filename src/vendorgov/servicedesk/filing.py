@@ -1,15 +1,16 @@
 """Filing a request (§9): the service centre's busiest write (every ward's phone and the
 hotline), so its statements are plain SQL compiled once, as inspection submit's are (issue 15).
 
-Reads, before any write: the place, the deepest route above it for the category, the filer's
-desk duty and an earlier request with the same client_token in one query; the routed contract
-with its signed versions' terms in a second (contracts.routing_in_force); who hears of it
-(the vendor's users, the supervisors for a complaint). Then the write: on SQLite the request,
-its number, its service event, its audit entry and the notifications in one transaction
-(SQLite runs statements in-process: their number matters little, Piccolo's query building
-did); on PostgreSQL, where each statement is a round trip, the request, its event and its
-audit entry are one statement (audit.create_sql), in a transaction only when there is more to
-write (a photo, notifications). The checks and the answers are those of the code before."""
+Reads, before any write: one query for the place, the deepest route above it for the
+category, the filer's desk duty, an earlier request with the same client_token, and the routed
+contract with its vendor and signed versions' terms (contracts.routing_join_sql); then who
+hears of it (the vendor's users, the supervisors for a complaint). Then the write: on SQLite
+the request, its number, its service event, its audit entry and the notifications, in the
+transaction the reads ran in (SQLite runs statements in-process: their number matters little,
+Piccolo's query building did); on PostgreSQL, where each statement is a round trip, the
+request, its event and its audit entry are one statement (as audit.create_sql), in a
+transaction only when there is more to write (a photo, notifications). The checks and the
+answers are those of the code before."""
 
 from __future__ import annotations
 
@@ -37,15 +38,17 @@ _MAX_ID = 2**31 - 1
 
 # The place, the contract of the deepest route whose place is it or one above it (a route's
 # place is above when its path is a prefix of the place's), the filer's desk duty, and the
-# request an earlier identical call filed.
+# request an earlier identical call filed; then that contract with its vendor and signed
+# versions (contracts.routing_join_sql: one row per version).
+_ROUTED_COLUMNS, _ROUTED_JOINS = contracts.routing_join_sql("x.contract_id")
 _RESOLVE = (
-    "SELECT p.id, p.path, p.full_name, p.active, "
+    f"SELECT x.*, {_ROUTED_COLUMNS} FROM (SELECT p.id, p.path, p.full_name, p.active, "
     "(SELECT r.contract FROM service_route r JOIN location a ON a.id = r.location_id "
     "WHERE r.category = {} AND substr(p.path, 1, length(a.path)) = a.path "
     "ORDER BY length(a.path) DESC LIMIT 1) AS contract_id, "
     "(SELECT m.duty FROM desk_member m WHERE m.user_id = {}) AS duty, "
     "(SELECT q.id FROM service_request q WHERE q.client_token = {}) AS first_id "
-    "FROM location p WHERE p.id = {}"
+    f"FROM location p WHERE p.id = {{}}) x {_ROUTED_JOINS}"
 )
 _COLUMNS = (
     "number, client_token, contract, vendor_id, category, priority, location_id, "
@@ -73,8 +76,8 @@ def _channel(role: Role, duty: str | None) -> str:
     return "kiosk" if duty == "kiosk" else "ward"
 
 
-async def _resolve(actor: Principal, data: NewRequest, errors) -> dict | None:
-    """The _RESOLVE row, or None with the place's error added to `errors`."""
+async def _resolve(actor: Principal, data: NewRequest, errors) -> list[dict] | None:
+    """The _RESOLVE rows, or None with the place's error added to `errors`."""
     location_id = data.location_id
     rows = []
     if location_id is not None and 0 < location_id <= _MAX_ID:
@@ -87,7 +90,7 @@ async def _resolve(actor: Principal, data: NewRequest, errors) -> dict | None:
         except InvalidInput as refused:
             errors.errors += refused.errors
         return None
-    return rows[0] if rows else None
+    return rows or None
 
 
 async def _no_route(category: str, place: dict) -> InvalidInput:
@@ -144,9 +147,10 @@ async def _file(actor: Principal, data: NewRequest, photo: Upload | None, errors
     from vendorgov.servicedesk import service
     from vendorgov.servicedesk.service import _row, decorate
 
-    found = await _resolve(actor, data, errors)
+    resolved = await _resolve(actor, data, errors)
     errors.raise_if_any()
-    assert found is not None
+    assert resolved is not None
+    found = resolved[0]
     if found["first_id"] is not None:
         first = await _row(found["first_id"])
         if first["requested_by"] != actor.user_id:
@@ -156,9 +160,7 @@ async def _file(actor: Principal, data: NewRequest, photo: Upload | None, errors
         return decorate(first)
     now = service._now()  # tests move it
     zone = get_settings().zone
-    routed = None
-    if found["contract_id"] is not None:
-        routed = await contracts.routing_in_force(found["contract_id"], now.astimezone(zone).date())
+    routed = contracts.routing_from_rows(resolved, now.astimezone(zone).date())
     if routed is None or routed[0]["effective_status"] != "active":
         raise await _no_route(data.category, found)
     target, terms = routed
