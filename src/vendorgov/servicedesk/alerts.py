@@ -42,10 +42,6 @@ def _complaint(row: dict) -> Event:
     )
 
 
-async def filed(row: dict) -> None:
-    await notify(_filed(row), Audience(vendor_ids=(row["vendor_id"],)))
-
-
 @dataclass(frozen=True)
 class Filing:
     """Who hears of a request about to be filed, read before its transaction."""

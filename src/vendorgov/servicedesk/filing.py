@@ -21,13 +21,15 @@ from vendorgov import db
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
 from vendorgov.contracts import service as contracts
+from vendorgov.contracts.rules import ClauseKind
 from vendorgov.errors import Conflict, InvalidInput
 from vendorgov.files import service as files
 from vendorgov.files.service import Upload
 from vendorgov.i18n import N_, _
 from vendorgov.locations import service as locations
-from vendorgov.servicedesk import alerts, rules
+from vendorgov.servicedesk import alerts, rules, service
 from vendorgov.servicedesk.access import FILERS, ensure
+from vendorgov.servicedesk.routing import whom_to_ask
 from vendorgov.servicedesk.rules import NewRequest, Status
 from vendorgov.settings import get_settings
 from vendorgov.sla import requests as sla_requests
@@ -94,8 +96,6 @@ async def _resolve(actor: Principal, data: NewRequest, errors) -> list[dict] | N
 
 
 async def _no_route(category: str, place: dict) -> InvalidInput:
-    from vendorgov.servicedesk.routing import whom_to_ask
-
     label = CATEGORY_LABELS.get(category, (category, category))[1]
     return InvalidInput.single(
         "category",
@@ -112,8 +112,6 @@ async def _no_route(category: str, place: dict) -> InvalidInput:
 def _due_times(terms, category: str, priority: str, at: datetime) -> dict:
     """The warning and due times of both steps from the tightest `_within` clauses of the
     version in force on the day the request is filed (§4: measured against that version)."""
-    from vendorgov.contracts.rules import ClauseKind
-
     clauses = terms.clauses if terms else []
     values = {}
     for step, kind in (
@@ -128,11 +126,9 @@ def _due_times(terms, category: str, priority: str, at: datetime) -> dict:
 async def file_request(actor: Principal, data: NewRequest, photo: Upload | None = None) -> dict:
     """File a request; routed to the contract of the deepest route above its place. A repeat
     with the same client_token returns the first request. Nothing is written on any error."""
-    from vendorgov.servicedesk.service import check_photo
-
     ensure(actor, FILERS, N_("The %(role)s role does not file service requests."))
     errors = rules.check_new(data, CATEGORY_LABELS)
-    check_photo("photo", photo, errors)
+    service.check_photo("photo", photo, errors)
     if db.is_postgres():
         return await _file(actor, data, photo, errors)
     # SQLite: reads and writes on the writer's connection, in one transaction. The reader's
@@ -144,20 +140,17 @@ async def file_request(actor: Principal, data: NewRequest, photo: Upload | None 
 
 
 async def _file(actor: Principal, data: NewRequest, photo: Upload | None, errors) -> dict:
-    from vendorgov.servicedesk import service
-    from vendorgov.servicedesk.service import _row, decorate
-
     resolved = await _resolve(actor, data, errors)
     errors.raise_if_any()
     assert resolved is not None
     found = resolved[0]
     if found["first_id"] is not None:
-        first = await _row(found["first_id"])
+        first = await service._row(found["first_id"])
         if first["requested_by"] != actor.user_id:
             raise Conflict(
                 _("This client_token was used by someone else's request; send a new one.")
             )
-        return decorate(first)
+        return service.decorate(first)
     now = service._now()  # tests move it
     zone = get_settings().zone
     routed = contracts.routing_from_rows(resolved, now.astimezone(zone).date())
@@ -206,7 +199,7 @@ async def _file(actor: Principal, data: NewRequest, photo: Upload | None, errors
         if db.is_unique_violation(error):
             raise Conflict(_("This request was just filed (same client_token).")) from None
         raise
-    return decorate(stored)
+    return service.decorate(stored)
 
 
 def _event(row: dict) -> sla_requests.RequestEvent:
