@@ -130,7 +130,7 @@ async def seed() -> dict:
         for n in range(OPEN_REQUESTS):
             at = now - timedelta(minutes=n % 3000)
             rows.append(
-                ServiceRequest(
+                dict(
                     number=f"SR-SEED-{n:06d}",
                     contract=contract,
                     vendor_id=vendor,

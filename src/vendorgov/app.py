@@ -47,6 +47,7 @@ from vendorgov.paging import page_params
 from vendorgov.payments.api import PaymentApi
 from vendorgov.payments.views import MonthEndPages
 from vendorgov.servicedesk.api import ServiceDeskApi
+from vendorgov.servicedesk.member_views import MemberPages
 from vendorgov.servicedesk.views import ServiceDeskPages
 from vendorgov.settings import Settings, get_settings, private_dir
 from vendorgov.sla.api import EventTemplateApi, SlaApi, SurveyApi
@@ -264,6 +265,7 @@ def create_app(
             TokenPages,
             AuditPages,
             ServiceDeskPages,
+            MemberPages,
             VendorApi,
             ContractApi,
             SlaApi,

@@ -478,3 +478,56 @@ async def test_concurrent_edits_and_opens_of_a_survey(api, app, world):
         assert {o.status_code for o in opens} == {200}
     actions = [e["action"] for e in await audit.history("survey", survey_id)]
     assert actions.count("open") == 2  # a_survey's, and one of the four
+
+
+async def test_answers_to_an_answered_version_race_as_the_first_ones_do(app, world):
+    """Once its version has an answer, an answer is one INSERT … SELECT … ON CONFLICT DO
+    NOTHING: racing answers from one device still store one, a replayed form none, and a
+    close racing answers leaves none after it."""
+    contract_id = await a_contract(world)
+    ward = await a_ward(world)
+    survey_id = await a_survey(world, {ward: 50}, [contract_id])
+    async with http_client(app) as first:
+        assert (await answer(first, survey_id, ward, [5, 5, 5])).status_code == 303
+    version = (await service.detail(world.principals["supervisor"], survey_id, ""))["current"]
+    assert version["id"] in service._ANSWERED_VERSIONS  # the one-statement path from here on
+    async with http_client(app) as phone:
+        forms = [await open_form(phone, survey_id, ward) for _ in range(10)]
+        sent = await asyncio.gather(
+            *[
+                phone.post(f"/s/{survey_id}", data=filled(f, [4, 4, 4]), follow_redirects=False)
+                for f in forms
+            ]
+        )
+        assert sorted(r.status_code for r in sent) == [303] + [409] * 9
+        assert (
+            "already answered this survey today"
+            in next(r for r in sent if r.status_code == 409).text
+        )
+    async with http_client(app) as other:
+        form = await open_form(other, survey_id, ward)
+        bad = await other.post(f"/s/{survey_id}", data=filled(form, [6, 4, 4]))
+        assert bad.status_code == 422
+        done = await other.post(
+            f"/s/{survey_id}", data=filled(form, [3, 3, 3]), follow_redirects=False
+        )
+        assert done.status_code == 303
+        replay = await other.post(f"/s/{survey_id}", data=filled(form, [3, 3, 3]))
+        assert replay.status_code == 409 and "already" in replay.text
+    assert await stored(survey_id) == 3
+    phones = [http_client(app) for _ in range(8)]
+    forms = [await open_form(p, survey_id, ward) for p in phones]
+    outcome = await asyncio.gather(
+        service.set_status(world.principals["supervisor"], survey_id, "closed"),
+        *[
+            p.post(f"/s/{survey_id}", data=filled(f, [5, 5, 5]), follow_redirects=False)
+            for p, f in zip(phones, forms, strict=True)
+        ],
+    )
+    codes = sorted(r.status_code for r in outcome[1:])
+    assert set(codes) <= {303, 409}
+    assert await stored(survey_id) == 3 + codes.count(303)
+    late = await phones[0].post(f"/s/{survey_id}", data=filled(forms[0], [5, 5, 5]))
+    assert late.status_code == 409 and "closed" in late.text
+    for p in phones:
+        await p.aclose()

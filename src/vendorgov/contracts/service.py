@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 from piccolo.columns.combination import WhereRaw
@@ -322,6 +323,62 @@ async def routing_target(contract_id: int) -> dict:
         k: row[k]
         for k in ("id", "number", "title", "vendor", "vendor_name", "category", "effective_status")
     }
+
+
+# A request being filed (§9): the routed contract, its vendor and its signed versions with
+# their terms. The service desk joins these to its own query (one round trip per request).
+_ROUTING_COLUMNS = (
+    "contract.id AS routed_id, contract.number AS routed_number, contract.title AS routed_title, "
+    "contract.vendor AS routed_vendor, contract.category AS routed_category, "
+    "contract.status AS routed_status, contract.end_date AS routed_end_date, "
+    "vendor.name AS routed_vendor_name, v.id AS version_id, v.number AS version_number, "
+    "v.effective_from AS version_from, v.terms AS version_terms"
+)
+
+
+def routing_join_sql(contract_id_sql: str) -> tuple[str, str]:
+    """(columns, joins) that add to a query the contract whose id is `contract_id_sql`, its
+    vendor and its signed versions (one row each; none: one row of NULLs), for
+    routing_from_rows()."""
+    joins = (
+        f"LEFT JOIN contract ON contract.id = {contract_id_sql} "
+        "LEFT JOIN vendor ON vendor.id = contract.vendor "
+        "LEFT JOIN contract_version v ON v.contract = contract.id AND v.status = 'signed'"
+    )
+    return _ROUTING_COLUMNS, joins
+
+
+@lru_cache(maxsize=256)
+def _parsed_terms(text: str) -> Terms:
+    """Terms by their stored JSON: a signed version's text never changes, and parsing it
+    (clauses, Decimals) cost more than the query that read it. Callers only read them."""
+    return rules.terms_from(json.loads(text))
+
+
+def routing_from_rows(rows: list[dict], day: date) -> tuple[dict, Terms | None] | None:
+    """From the rows routing_join_sql() added: routing_target() and the terms of the signed
+    version in force on the (hospital-local) day; None if there is no such contract."""
+    if not rows or rows[0]["routed_id"] is None:
+        return None
+    first = rows[0]
+    status = rules.effective_contract_status(
+        ContractStatus(first["routed_status"]), first["routed_end_date"], vendors.today()
+    )
+    target = {
+        k: first[f"routed_{k}"]
+        for k in ("id", "number", "title", "vendor", "vendor_name", "category")
+    }
+    target["effective_status"] = status.value
+    refs = [
+        VersionRef(r["version_id"], r["version_number"], r["version_from"], True)
+        for r in rows
+        if r["version_id"] is not None
+    ]
+    ref = rules.version_in_force(refs, day)
+    if ref is None:
+        return target, None
+    text = next(r["version_terms"] for r in rows if r["version_id"] == ref.id)
+    return target, _parsed_terms(text)
 
 
 async def contract_id_for(number: str) -> int:

@@ -49,10 +49,39 @@ class Event:
     link: str = ""
 
 
+@dataclass(frozen=True)
+class Reach:
+    """Who an audience is at the moment (reach()): its active people with their channel
+    settings, and its groups' robots. Read before a write's transaction, delivered in it."""
+
+    people: list[dict]
+    settings: dict[int, dict]
+    robots: list[dict]
+
+    @property
+    def empty(self) -> bool:
+        return not self.people and not self.robots
+
+
+async def reach(audience: Audience) -> Reach:
+    people = [
+        p
+        for p in await accounts.recipients(audience.users, audience.roles, audience.vendor_ids)
+        if p["user_id"] != audience.not_user
+    ]
+    settings = await _settings_of([p["user_id"] for p in people])
+    return Reach(people, settings, await _robots_for(audience))
+
+
 async def notify(event: Event, audience: Audience) -> int:
     """Inbox items and deliveries for the event; the number of people notified. Called inside
     the transaction that made the change, so both commit (or neither)."""
-    return await notify_many([(event, audience)])
+    return await deliver(event, await reach(audience))
+
+
+async def deliver(event: Event, found: Reach) -> int:
+    """notify() to an audience reach() found (inside the change's transaction)."""
+    return await _write([(event, found.people, found.robots)], found.settings)
 
 
 def _hears(person: dict, audience: Audience) -> bool:
@@ -73,47 +102,57 @@ async def notify_many(events: list[tuple[Event, Audience]]) -> int:
     The number of notifications written."""
     if not events:
         return 0
-    with using_locale(DEFAULT_LOCALE):
-        for event, _audience in events:
-            rules.words(event.kind, event.params)  # a trigger missing a parameter fails here
-    everyone = Audience(
-        users=tuple({u for _e, a in events for u in a.users}),
-        roles=tuple({r for _e, a in events for r in a.roles}),
-        vendor_ids=tuple({v for _e, a in events for v in a.vendor_ids}),
+    found = await reach(
+        Audience(
+            users=tuple({u for _e, a in events for u in a.users}),
+            roles=tuple({r for _e, a in events for r in a.roles}),
+            vendor_ids=tuple({v for _e, a in events for v in a.vendor_ids}),
+        )
     )
-    people = await accounts.recipients(everyone.users, everyone.roles, everyone.vendor_ids)
+    return await _write(
+        [
+            (
+                event,
+                [p for p in found.people if _hears(p, audience)],
+                [r for r in found.robots if _robot_hears(r, audience)],
+            )
+            for event, audience in events
+        ],
+        found.settings,
+    )
+
+
+async def _write(heard: list[tuple[Event, list[dict], list[dict]]], settings: dict) -> int:
+    """Each event's inbox items and deliveries to the people and robots that hear it; the
+    number of inbox items."""
+    with using_locale(DEFAULT_LOCALE):
+        for event, _people, _robots in heard:
+            rules.words(event.kind, event.params)  # a trigger missing a parameter fails here
     now = _now()
-    settings = await _settings_of([p["user_id"] for p in people])
-    robots = await _robots_for(everyone)
-    items: list[Notification] = []
-    deliveries: list[Delivery] = []
-    for event, audience in events:
-        heard = [p for p in people if _hears(p, audience)]
-        items += [
-            Notification(
-                user=person["user_id"],
-                kind=event.kind,
-                params=event.params,
-                link=event.link,
-                key=f"{event.subject}:u{person['user_id']}",
-                created_at=now,
-            )
-            for person in heard
-        ]
-        deliveries += [
-            delivery
-            for person in heard
-            for delivery in _personal_deliveries(
-                event, person, settings.get(person["user_id"]), now
-            )
-        ]
-        deliveries += [
-            _delivery(
-                event, f"r{robot['id']}", robot["channel"], robot["url"], now, robot=robot["id"]
-            )
-            for robot in robots
-            if _robot_hears(robot, audience)
-        ]
+    items = [
+        Notification(
+            user=person["user_id"],
+            kind=event.kind,
+            params=event.params,
+            link=event.link,
+            key=f"{event.subject}:u{person['user_id']}",
+            created_at=now,
+        )
+        for event, people, _robots in heard
+        for person in people
+    ]
+    deliveries = [
+        delivery
+        for event, people, _robots in heard
+        for person in people
+        for delivery in _personal_deliveries(event, person, settings.get(person["user_id"]), now)
+    ] + [
+        _delivery(event, f"r{robot['id']}", robot["channel"], robot["url"], now, robot=robot["id"])
+        for event, _people, robots in heard
+        for robot in robots
+    ]
+    if not items and not deliveries:
+        return 0
     # One statement per table however many people hear of it (a tender reaches every vendor
     # of its category); keys already there (a trigger run again) are skipped.
     async with db.transaction():
@@ -195,15 +234,19 @@ async def _settings_of(user_ids: list[int]) -> dict[int, dict]:
 
 
 async def _robots_for(audience: Audience) -> list[dict]:
-    where = []
-    if audience.roles:
-        where.append(GroupRobot.role.is_in([r.value for r in audience.roles]))
-    if audience.vendor_ids:
-        where.append(GroupRobot.vendor.is_in(list(audience.vendor_ids)))
-    if not where:
+    parts, args = [], []
+    for column, values in (
+        ("role", tuple(r.value for r in audience.roles)),
+        ("vendor", audience.vendor_ids),
+    ):
+        if values:
+            parts.append(f"{column} IN ({', '.join(['{}'] * len(values))})")
+            args += values
+    if not parts:
         return []
-    condition = where[0] if len(where) == 1 else where[0] | where[1]
-    return await GroupRobot.select().where(condition & (GroupRobot.active == True))  # noqa: E712
+    return await db.fetch(
+        f"SELECT * FROM group_robot WHERE ({' OR '.join(parts)}) AND active = {{}}", *args, True
+    )
 
 
 # --- the inbox ----------------------------------------------------------------------------

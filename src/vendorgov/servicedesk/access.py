@@ -148,13 +148,11 @@ async def set_member(
     contract_id: int | None = None,
 ) -> dict:
     """Set what an account is at the desk: a ward account's ward (staff or kiosk), a vendor
-    user's duty and team. Keepers only."""
+    user's duty and team. Keepers set anyone's; a vendor's managers set their own company's
+    other users' duty and team (another vendor's users do not exist for them)."""
     from vendorgov.contracts import service as contracts
 
-    ensure(actor, KEEPERS, N_("The %(role)s role does not set desk duties."))
-    person = await accounts.principal_for_user(user_id)
-    if person is None:
-        raise NotFound(N_("account"), user_id)
+    person = await may_set(actor, user_id)
     errors = Collector()
     if person.role is Role.ward:
         if duty not in rules.WARD_DUTIES:
@@ -185,7 +183,10 @@ async def set_member(
                 _("Ward: only ward accounts belong to a ward; leave it empty."),
             )
         if contract_id is not None:
-            target = await contracts.routing_target(contract_id)
+            try:
+                target = await contracts.routing_target(contract_id)
+            except NotFound:
+                target = {"vendor": None}
             if target["vendor"] != person.vendor_id:
                 errors.add(
                     "contract_id",
@@ -217,3 +218,31 @@ async def set_member(
             after,
         )
     return {"user_id": user_id, **after}
+
+
+# Who may open the desk duties page and set duties: keepers, and vendor managers for their
+# own company (checked per person by may_set).
+DUTY_SETTERS = (*KEEPERS, Role.vendor)
+
+
+async def ensure_duty_setter(actor: Principal) -> Desk:
+    ensure(actor, DUTY_SETTERS, N_("The %(role)s role does not set desk duties."))
+    me = await desk(actor)
+    if actor.is_vendor and not me.is_manager:
+        raise Forbidden(_("Only your company's managers set desk duties; ask one of them."))
+    return me
+
+
+async def may_set(actor: Principal, user_id: int) -> Principal:
+    """The account whose desk duty `actor` may set, or NotFound/Forbidden."""
+    await ensure_duty_setter(actor)
+    person = await accounts.principal_for_user(user_id) if 0 < user_id < 2**31 else None
+    if person is None or (
+        actor.is_vendor and (not person.is_vendor or person.vendor_id != actor.vendor_id)
+    ):
+        raise NotFound(N_("account"), user_id)
+    if actor.is_vendor and person.user_id == actor.user_id:
+        raise Forbidden(
+            _("You cannot change your own duty; ask another manager or the service centre.")
+        )
+    return person

@@ -5,8 +5,10 @@ supervisors past it. Each inside the transaction of what happened."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from vendorgov.accounts.roles import Role
-from vendorgov.notifications.service import Audience, Event, notify, when
+from vendorgov.notifications.service import Audience, Event, Reach, deliver, notify, reach, when
 from vendorgov.servicedesk import access
 from vendorgov.settings import get_settings
 from vendorgov.vendors.rules import CATEGORY_LABELS
@@ -25,16 +27,43 @@ def _link(row: dict) -> str:
     return f"/service/requests/{row['id']}"
 
 
-async def filed(row: dict) -> None:
-    await notify(
-        Event(
-            "service.filed",
-            f"service_request:{row['id']}:filed",
-            _params(row, description=row["description"][:200]),
-            _link(row),
-        ),
-        Audience(vendor_ids=(row["vendor_id"],)),
+def _filed(row: dict) -> Event:
+    return Event(
+        "service.filed",
+        f"service_request:{row['id']}:filed",
+        _params(row, description=row["description"][:200]),
+        _link(row),
     )
+
+
+def _complaint(row: dict) -> Event:
+    return Event(
+        "service.complaint", f"service_request:{row['id']}:complaint", _params(row), _link(row)
+    )
+
+
+@dataclass(frozen=True)
+class Filing:
+    """Who hears of a request about to be filed, read before its transaction."""
+
+    vendor: Reach
+    supervisors: Reach | None
+
+    @property
+    def empty(self) -> bool:
+        return self.vendor.empty and (self.supervisors is None or self.supervisors.empty)
+
+
+async def filing(vendor_id: int, complaint: bool) -> Filing:
+    supervisors = await reach(Audience(roles=(Role.supervisor,))) if complaint else None
+    return Filing(await reach(Audience(vendor_ids=(vendor_id,))), supervisors)
+
+
+async def deliver_filing(row: dict, found: Filing) -> None:
+    """filed() and, for a complaint, complaint_drafted(), to whom filing() found."""
+    await deliver(_filed(row), found.vendor)
+    if found.supervisors is not None:
+        await deliver(_complaint(row), found.supervisors)
 
 
 async def assigned(row: dict) -> None:
@@ -62,12 +91,7 @@ async def resolved(row: dict) -> None:
 
 
 async def complaint_drafted(row: dict) -> None:
-    await notify(
-        Event(
-            "service.complaint", f"service_request:{row['id']}:complaint", _params(row), _link(row)
-        ),
-        Audience(roles=(Role.supervisor,)),
-    )
+    await notify(_complaint(row), Audience(roles=(Role.supervisor,)))
 
 
 async def escalated(row: dict, step: str, level: int, before: int) -> None:

@@ -226,9 +226,10 @@ class ServiceDeskApi(Controller):
 
     @put(
         "/members/{user_id:int}",
-        guards=[KEEPERS],
+        guards=[allow(*access.DUTY_SETTERS)],
         status_code=HTTP_200_OK,
-        summary="A ward account's ward (staff or kiosk); a vendor user's duty and team",
+        summary="A ward account's ward (staff or kiosk); a vendor user's duty and team "
+        "(keepers; a vendor's managers for their own company's users)",
     )
     async def member(
         self, request: Request, user_id: FromPath[int], data: JSONBody[MemberIn]

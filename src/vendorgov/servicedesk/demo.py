@@ -34,7 +34,14 @@ REQUESTS = [
 
 async def load(admin: Principal, supervisor: Principal, photo: bytes) -> None:
     campus = (await locations.ids_for_labels(["BY"]))["BY"]
-    for contract in await contracts.list_contracts(admin):
+    worker = await accounts.principal_for_user(await accounts.user_id_for(WORKER))
+    # The worker's vendor's contract routes its category (then by id): the same on every
+    # backend, whatever order contracts ending on the same day are listed in.
+    running = sorted(
+        await contracts.list_contracts(admin),
+        key=lambda c: (c["vendor"] != worker.vendor_id, c["id"]),
+    )
+    for contract in running:
         if contract["effective_status"] == "active":
             try:
                 await routing.add_route(supervisor, contract["category"], campus, contract["id"])
@@ -45,7 +52,6 @@ async def load(admin: Principal, supervisor: Principal, photo: bytes) -> None:
         await access.set_member(admin, await accounts.user_id_for(username), duty, place)
     await access.set_member(admin, await accounts.user_id_for(WORKER), "worker")
     nurse = await accounts.principal_for_user(await accounts.user_id_for("hsz.zy5"))
-    worker = await accounts.principal_for_user(await accounts.user_id_for(WORKER))
     for description, code, priority, steps in REQUESTS:
         place = (await locations.ids_for_labels([code]))[code]
         row = await service.file_request(

@@ -17,7 +17,6 @@ from vendorgov.humane import category_label
 from vendorgov.i18n import N_, _
 from vendorgov.locations import service as locations
 from vendorgov.paging import Page, PageRequest
-from vendorgov.servicedesk import rules
 from vendorgov.servicedesk.access import KEEPERS, ensure
 from vendorgov.servicedesk.tables import ServiceRoute
 from vendorgov.settings import get_settings
@@ -145,27 +144,3 @@ async def whom_to_ask() -> str:
     if hotline:
         return _("%(who)s, or the service centre on %(hotline)s", who=who, hotline=hotline)
     return who
-
-
-async def route(category: str, place: dict) -> dict:
-    """The running contract that takes `category` at `place` (a locations row), or
-    InvalidInput on `category` naming whom to ask."""
-    rows = await ServiceRoute.select(ServiceRoute.location_id, ServiceRoute.contract).where(
-        ServiceRoute.category == category
-    )
-    contract_id = rules.choose_route({r["location_id"]: r["contract"] for r in rows}, place["path"])
-    target = await contracts.routing_target(contract_id) if contract_id else None
-    if target is None or target["effective_status"] != "active":
-        label = CATEGORY_LABELS.get(category, (category, category))[1]
-        raise InvalidInput.single(
-            "category",
-            "no_route",
-            _(
-                "No running contract takes %(category)s requests for %(place)s: "
-                "please ask %(who)s.",
-                category=label,
-                place=place["full_name"],
-                who=await whom_to_ask(),
-            ),
-        )
-    return target

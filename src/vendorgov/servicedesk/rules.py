@@ -17,6 +17,12 @@ CHANNELS = ("ward", "kiosk", "hotline")
 # What an account is at the desk beyond its role (DeskMember.duty).
 WARD_DUTIES = ("staff", "kiosk")
 VENDOR_DUTIES = ("manager", "worker")
+DUTY_LABELS = {
+    "staff": N_("Ward staff"),
+    "kiosk": N_("Ward kiosk (shared)"),
+    "manager": N_("Manager"),
+    "worker": N_("Worker"),
+}
 MAX_DESCRIPTION = 2000
 # §9: escalated to the vendor's manager once this share of the threshold is used.
 WARN_SHARE = 0.8

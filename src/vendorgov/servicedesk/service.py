@@ -15,17 +15,13 @@ from vendorgov import db
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
 from vendorgov.audits import service as audits
-from vendorgov.contracts import service as contracts
-from vendorgov.contracts.rules import ClauseKind
 from vendorgov.errors import Collector, Conflict, Forbidden, InvalidInput, NotFound
 from vendorgov.files import service as files
 from vendorgov.files.service import Upload
 from vendorgov.i18n import N_, _
-from vendorgov.locations import service as locations
-from vendorgov.servicedesk import alerts, routing, rules
+from vendorgov.servicedesk import alerts, rules
 from vendorgov.servicedesk.access import (
     CENTRE,
-    FILERS,
     KEEPERS,
     Desk,
     desk,
@@ -81,115 +77,6 @@ async def _event(row: dict) -> None:
             complaint=row["complaint"] and row["complaint_review"] != "dismissed",
         )
     )
-
-
-async def _due_times(contract_id: int, category: str, priority: str, at: datetime) -> dict:
-    """The warning and due times of both steps from the tightest `_within` clauses of the
-    version in force on the day the request is filed (§4: measured against that version)."""
-    version = await contracts.version_in_force(
-        contract_id, at.astimezone(get_settings().zone).date()
-    )
-    clauses = version.terms.clauses if version else []
-    values = {}
-    for step, kind in (
-        ("response", ClauseKind.response_within),
-        ("resolution", ClauseKind.resolution_within),
-    ):
-        times = rules.due(at, rules.tightest_minutes(clauses, kind, category, priority))
-        values[f"{step}_warn_at"], values[f"{step}_due_at"] = times.warn_at, times.due_at
-    return values
-
-
-def _channel(me: Desk) -> str:
-    if me.principal.role is Role.agent:
-        return "hotline"
-    return "kiosk" if me.duty == "kiosk" else "ward"
-
-
-async def _by_token(actor: Principal, token: str) -> dict | None:
-    if not token:
-        return None
-    row = await R.select().where(R.client_token == token).first()
-    if row is not None and row["requested_by"] != actor.user_id:
-        raise Conflict(_("This client_token was used by someone else's request; send a new one."))
-    return row
-
-
-async def file_request(actor: Principal, data: NewRequest, photo: Upload | None = None) -> dict:
-    """File a request; routed to the contract of the deepest route above its place. A repeat
-    with the same client_token returns the first request. Nothing is written on any error."""
-    ensure(actor, FILERS, N_("The %(role)s role does not file service requests."))
-    errors = rules.check_new(data, CATEGORY_LABELS)
-    check_photo("photo", photo, errors)
-    place = None
-    if data.location_id is not None:
-        try:
-            place = await locations.require_place(data.location_id)
-        except InvalidInput as refused:
-            errors.errors += refused.errors
-    errors.raise_if_any()
-    first = await _by_token(actor, data.client_token.strip())
-    if first is not None:
-        return decorate(first)
-    target = await routing.route(data.category, place)
-    me = await desk(actor)
-    now = _now()
-    due = await _due_times(target["id"], data.category, data.priority, now)
-    async with db.transaction():
-        photo_id = await files.store(photo, actor.user_id) if photo else ""
-        row = R(
-            number=f"SR-PENDING-{uuid.uuid4().hex[:8]}",
-            client_token=data.client_token.strip() or None,
-            contract=target["id"],
-            vendor_id=target["vendor"],
-            category=data.category,
-            priority=data.priority,
-            location_id=place["id"],
-            location_path=place["path"],
-            location_name=place["full_name"],
-            description=data.description.strip(),
-            photo_id=str(photo_id),
-            contact_name=data.contact_name.strip(),
-            contact_phone=data.contact_phone.strip(),
-            channel=_channel(me),
-            requested_by=actor.user_id,
-            requested_by_name=actor.display_name,
-            status=Status.submitted.value,
-            reported_at=now,
-            complaint=data.complaint,
-            complaint_review="pending" if data.complaint else "",
-            updated_at=now,
-            **due,
-        )
-        try:
-            await row.save()
-        except Exception as error:  # the same client_token at the same moment
-            if db.is_unique_violation(error):
-                raise Conflict(_("This request was just filed (same client_token).")) from None
-            raise
-        number = rules.number(now.astimezone(get_settings().zone).year, row.id)
-        await R.update({R.number: number}).where(R.id == row.id)
-        stored = await _row(row.id)
-        await _event(stored)
-        await audit.record(
-            actor,
-            "service_request",
-            row.id,
-            "file",
-            None,
-            {
-                "number": number,
-                "contract": target["id"],
-                "category": data.category,
-                "priority": data.priority,
-                "location_id": place["id"],
-                "complaint": data.complaint,
-            },
-        )
-        await alerts.filed(stored)
-        if data.complaint:
-            await alerts.complaint_drafted(stored)
-    return decorate(stored)
 
 
 async def _row(request_id: int, lock: bool = False) -> dict:
@@ -536,3 +423,10 @@ async def _raise_level(request_id: int, column, level: int) -> bool:
         return False
     await R.update({column: level}).where((R.id == request_id) & (column < level))
     return True
+
+
+async def file_request(actor: Principal, data: NewRequest, photo: Upload | None = None) -> dict:
+    """File a request (filing.file_request: the hot path, plain SQL)."""
+    from vendorgov.servicedesk import filing
+
+    return await filing.file_request(actor, data, photo)

@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 
 from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
+from vendorgov.contracts import service as contracts
 from vendorgov.contracts.rules import PRIORITIES
 from vendorgov.errors import DomainError
 from vendorgov.files.responses import inline_file
@@ -24,7 +25,7 @@ from vendorgov.servicedesk import access, board, routing, rules, service
 from vendorgov.servicedesk.rules import NewRequest
 from vendorgov.settings import get_settings
 from vendorgov.vendors.rules import CATEGORY_LABELS
-from vendorgov.web.forms import Form, error_map
+from vendorgov.web.forms import Form, error_map, retried_id
 
 FILERS = allow(*access.FILERS)
 READERS = allow(*access.READERS)
@@ -255,18 +256,37 @@ class ServiceDeskPages(Controller):
         )
 
     @get("/service/routes", guards=[KEEPERS])
-    async def routes(self, request: Request, paging: PageRequest) -> Template:
-        return await self._routes(request, paging, {}, {})
-
-    async def _routes(self, request, paging, values, errors, status_code=200) -> Template:
+    async def routes(
+        self, request: Request, paging: PageRequest, contract_q: FromQuery[str] = ""
+    ) -> Template:
+        """The routes, and the form adding one: the place found by name, code or pinyin (as
+        the request form's), the contract among the first running ones matching
+        `contract_q` by number, title or vendor (and the one a rejected form chose)."""
+        offered = await contracts.contract_page(
+            request.user, status=contracts.RUNNING, q=contract_q
+        )
+        chosen = retried_id(request, "contract_id")
+        choices = [{"id": c["id"], "label": _contract_label(c)} for c in offered.items]
+        if chosen and all(c["id"] != chosen for c in choices):
+            try:
+                target = await contracts.routing_target(chosen)
+                choices.append({"id": chosen, "label": _contract_label(target)})
+            except DomainError:
+                pass
+        place_id = retried_id(request, "location_id")
+        place = (await locations.names_of([place_id])).get(place_id) if place_id else None
         return Template(
             "servicedesk/routes.html",
-            status_code=status_code,
             context={
                 **_choices(),
                 "page": await routing.route_page(request.user, paging),
-                "values": values,
-                "errors": errors,
+                "values": {},
+                "errors": {},
+                "contract_q": contract_q,
+                "contracts": choices,
+                "contracts_total": offered.total,
+                "place": place,
+                "place_id": place_id,
             },
         )
 
@@ -274,13 +294,8 @@ class ServiceDeskPages(Controller):
     async def add_route(self, request: Request) -> Response:
         form = await Form.read(request)
         location_id, contract_id = form.integer("location_id"), form.integer("contract_id")
-        try:
-            form.errors.raise_if_any()
-            await routing.add_route(request.user, form.text("category"), location_id, contract_id)
-        except DomainError as error:
-            return await self._routes(
-                request, PageRequest(), form.values(), error_map(error), error.status_code
-            )
+        form.errors.raise_if_any()  # a rejection comes back on the page (FormRetry)
+        await routing.add_route(request.user, form.text("category"), location_id, contract_id)
         flash(request, _("Route added."), category="ok")
         return Redirect("/service/routes")
 
@@ -289,3 +304,7 @@ class ServiceDeskPages(Controller):
         await routing.delete_route(request.user, route_id)
         flash(request, _("Route deleted."), category="ok")
         return Redirect("/service/routes")
+
+
+def _contract_label(contract: dict) -> str:
+    return f"{contract['number']} · {contract['vendor_name']} · {contract['title']}"

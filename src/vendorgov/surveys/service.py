@@ -389,13 +389,33 @@ async def answer(
         )
     now = now or _now()
     form = rules.keyed_hash(device_key(), "token", token)
+    device = device_hash(device_id)
+    questions = _ANSWERED_VERSIONS.get(version_id or 0)
+    ward = location_id if location_id and 0 < location_id < 2**31 else 0
+    if questions is not None and ward:
+        # A version already answered never changes (update() makes the next one), so its
+        # scores are checked without reading it; the survey open and the ward one of its
+        # wards are the statement's conditions, and the two one-answer rules its conflicts.
+        scores, errors = rules.parse_scores(raw_scores, questions)
+        if errors:
+            raise InvalidInput(errors)
+        stored = await db.fetch(
+            _ANSWER_PG if db.is_postgres() else _ANSWER,
+            *_answer_args(survey_id, ward, device, form, scores, comment, now),
+            version_id,
+            survey_id,
+            ward,
+        )
+        if stored:
+            return stored[0]["id"]
+        # Refused: find out why the slow way (which writes nothing that is refused).
     try:
         async with db.transaction():
-            stored = await _insert_answer(
+            stored, questions = await _insert_answer(
                 survey_id,
                 version_id,
                 location_id,
-                device_hash(device_id),
+                device,
                 form,
                 raw_scores,
                 comment,
@@ -411,7 +431,51 @@ async def answer(
         raise Conflict(
             _("This phone has already answered this survey today: thank you, come back tomorrow.")
         ) from None
+    _remember(version_id, questions)  # committed: the version is answered, hence fixed
     return stored
+
+
+def _answer_args(survey_id, location_id, device, form, scores, comment, now) -> tuple:
+    answered = [s for s in scores if s is not None]
+    return (
+        survey_id,
+        location_id,
+        now.astimezone(get_settings().zone).date(),
+        now,
+        device,
+        form,
+        json.dumps(scores),
+        sum(answered),
+        len(answered),
+        comment.strip(),
+    )
+
+
+# version id → its number of questions, for versions with answers (immutable from then on).
+_ANSWERED_VERSIONS: dict[int, int] = {}
+_ANSWERED_VERSIONS_MAX = 1000
+_ANSWER_COLUMNS = (
+    "INSERT INTO survey_answer (survey, version, location_id, answered_on, answered_at, "
+    "device, form, scores, score_sum, answered, comment) "
+)
+# One statement: stored only if the version is the survey's, the survey open and the ward
+# one of its wards; nothing (no error) on a second answer of the device today or of the form.
+_ANSWER = (
+    _ANSWER_COLUMNS + "SELECT {}, v.id, {}, {}, {}, {}, {}, {}, {}, {}, {} "
+    "FROM survey_version v JOIN survey s ON s.id = v.survey "
+    "WHERE v.id = {} AND v.survey = {} AND s.status = 'open' AND EXISTS "
+    "(SELECT 1 FROM survey_quota q WHERE q.survey = s.id AND q.location_id = {})"
+)
+# PostgreSQL: the survey row share-locked, as _insert_answer() does: a close waits for the
+# answers in flight, and one that committed first is seen (the row is read again).
+_ANSWER_PG = _ANSWER + " FOR SHARE OF s ON CONFLICT DO NOTHING RETURNING id"
+_ANSWER += " ON CONFLICT DO NOTHING RETURNING id"
+
+
+def _remember(version_id: int, questions: int) -> None:
+    if len(_ANSWERED_VERSIONS) >= _ANSWERED_VERSIONS_MAX:
+        _ANSWERED_VERSIONS.clear()
+    _ANSWERED_VERSIONS[version_id] = questions
 
 
 async def _insert_answer(
@@ -423,7 +487,7 @@ async def _insert_answer(
     raw_scores: list[str],
     comment: str,
     now: datetime,
-) -> int:
+) -> tuple[int, int]:
     """In the answer's transaction: the survey open, the ward one of its wards, the scores
     right for the version, then the row. On PostgreSQL the survey row is share-locked to the
     commit: answers go on side by side, and a close waits for those in flight (SQLite writes
@@ -446,21 +510,11 @@ async def _insert_answer(
     scores, errors = rules.parse_scores(raw_scores, len(json.loads(rows[0]["questions"])))
     if errors:
         raise InvalidInput(errors)
-    answered = [s for s in scores if s is not None]
+    args = _answer_args(survey_id, location_id, device, form, scores, comment, now)
     stored = await db.fetch(
-        "INSERT INTO survey_answer (survey, version, location_id, answered_on, "
-        "answered_at, device, form, scores, score_sum, answered, comment) "
-        "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id",
-        survey_id,
+        _ANSWER_COLUMNS + "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id",
+        args[0],
         version_id,
-        location_id,
-        now.astimezone(get_settings().zone).date(),
-        now,
-        device,
-        form,
-        json.dumps(scores),
-        sum(answered),
-        len(answered),
-        comment.strip(),
+        *args[1:],
     )
-    return stored[0]["id"]
+    return stored[0]["id"], len(scores)

@@ -43,6 +43,7 @@ NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
     (N_("Service board"), "/service/board", (Role.admin, Role.supervisor, Role.agent)),
     (N_("Hotline"), "/service/console", (Role.admin, Role.supervisor, Role.agent)),
     (N_("Request routes"), "/service/routes", (Role.admin, Role.supervisor)),
+    (N_("Desk duties"), "/service/members", (Role.admin, Role.supervisor, Role.vendor)),
     (N_("Surveys"), "/surveys", (Role.admin, Role.supervisor)),
     (N_("Satisfaction"), "/surveys/results", (Role.procurement, Role.finance, Role.vendor)),
     (N_("Audits"), "/audits", (Role.admin, Role.supervisor, Role.auditor)),
