@@ -4,6 +4,7 @@ each with a reason; only they see the tender and bid; anyone else gets a 404 on 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
@@ -12,8 +13,10 @@ from tests.integration.test_tender_races import as_user
 from tests.integration.test_tenders import bid, bidder, tender_input
 from vendorgov.audit.tables import AuditEntry
 from vendorgov.errors import Conflict, Forbidden, InvalidInput, NotFound
+from vendorgov.notifications.tables import Notification
+from vendorgov.tenders import alerts as tender_alerts
 from vendorgov.tenders import bidding, invitations, publication, reading
-from vendorgov.tenders.tables import Invitation
+from vendorgov.tenders.tables import Invitation, Tender
 
 REASON = "近三年院内同类服务考核优秀"
 
@@ -69,6 +72,28 @@ async def test_an_invited_tender_needs_three_qualified_invitations_with_reasons(
         & (AuditEntry.action == "invite")
     )
     assert invites == 3
+
+    # Only the invited hear of it, at publication and a day before the deadline: a vendor of
+    # the category that was not invited is not told that it exists.
+    deadline = (await Tender.select(Tender.bid_deadline).where(Tender.id == tender_id).first())[
+        "bid_deadline"
+    ]
+    day = timedelta(hours=24)
+    await tender_alerts.deadlines_approaching(deadline - day, deadline - day + timedelta(hours=1))
+    heard = {
+        v.vendor_id: sorted(
+            n["kind"]
+            for n in await Notification.select(Notification.kind).where(
+                (Notification.user == v.principal.user_id)
+                & (Notification.link == f"/tenders/{tender_id}")
+            )
+        )
+        for v in (a, late)
+    }
+    assert heard == {
+        a.vendor_id: ["tender.deadline_approaching", "tender.open_for_bids"],
+        late.vendor_id: [],
+    }
 
     # Only the invited see and bid; a vendor of the category that was not invited gets 404s.
     await bid(a, tender_id, "800000.00")

@@ -15,7 +15,7 @@ from vendorgov.contracts.tables import Contract
 from vendorgov.errors import Conflict, InvalidInput
 from vendorgov.humane import status_label
 from vendorgov.i18n import N_, _
-from vendorgov.notifications.service import Audience, Event, notify
+from vendorgov.notifications.service import Audience, Event, notify_many
 
 
 class StatusAction:
@@ -94,20 +94,24 @@ async def contracts_crossing_warnings(on: date) -> list[dict]:
         & (Contract.end_date >= on)
     )
     crossing = [r for r in rows if r["end_date"] in (on, on + timedelta(days=r["notice_days"]))]
-    for r in crossing:
-        await notify(
-            Event(
-                "contract.expiring",
-                f"contract:{r['id']}:expiring:{on.isoformat()}",
-                {
-                    "number": r["number"],
-                    "ends": r["end_date"].isoformat(),
-                    "vendor": r["vendor_name"],
-                },
-                f"/contracts/{r['id']}",
-            ),
-            Audience(roles=(Role.procurement,), vendor_ids=(r["vendor"],)),
-        )
+    await notify_many(
+        [
+            (
+                Event(
+                    "contract.expiring",
+                    f"contract:{r['id']}:expiring:{on.isoformat()}",
+                    {
+                        "number": r["number"],
+                        "ends": r["end_date"].isoformat(),
+                        "vendor": r["vendor_name"],
+                    },
+                    f"/contracts/{r['id']}",
+                ),
+                Audience(roles=(Role.procurement,), vendor_ids=(r["vendor"],)),
+            )
+            for r in crossing
+        ]
+    )
     return [
         {"contract": r["id"], "number": r["number"], "vendor": r["vendor"], "ends": r["end_date"]}
         for r in crossing

@@ -12,7 +12,7 @@ from vendorgov.audit import service as audit
 from vendorgov.errors import NotFound
 from vendorgov.files import service as files
 from vendorgov.i18n import N_, _
-from vendorgov.notifications.service import Audience, Event, notify
+from vendorgov.notifications.service import Audience, Event, notify_many
 from vendorgov.paging import Page, PageRequest
 from vendorgov.settings import get_settings
 from vendorgov.vendors import rules
@@ -152,20 +152,24 @@ async def qualifications_crossing_warnings(on: date) -> list[dict]:
         Qualification.expires_on,
         Qualification.vendor.name.as_alias("vendor_name"),
     ).where(Qualification.expires_on.is_in([on, on + timedelta(days=days)]))
-    for r in rows:
-        await notify(
-            Event(
-                "qualification.expiring",
-                f"qualification:{r['id']}:expiring:{on.isoformat()}",
-                {
-                    "vendor": r["vendor_name"],
-                    "qualification": QUALIFICATION_KINDS.get(r["kind"], (r["kind"],))[0],
-                    "expires": r["expires_on"].isoformat(),
-                },
-                f"/vendors/{r['vendor']}",
-            ),
-            Audience(roles=REGISTRY_KEEPERS, vendor_ids=(r["vendor"],)),
-        )
+    await notify_many(
+        [
+            (
+                Event(
+                    "qualification.expiring",
+                    f"qualification:{r['id']}:expiring:{on.isoformat()}",
+                    {
+                        "vendor": r["vendor_name"],
+                        "qualification": QUALIFICATION_KINDS.get(r["kind"], (r["kind"],))[0],
+                        "expires": r["expires_on"].isoformat(),
+                    },
+                    f"/vendors/{r['vendor']}",
+                ),
+                Audience(roles=REGISTRY_KEEPERS, vendor_ids=(r["vendor"],)),
+            )
+            for r in rows
+        ]
+    )
     return [
         {"qualification": r["id"], "vendor": r["vendor"], "expires_on": r["expires_on"]}
         for r in rows
