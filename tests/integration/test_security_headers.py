@@ -108,6 +108,7 @@ async def real_ids(world, api) -> dict[str, str]:
     ids["dispute_id"] = "999999"  # an evidence download of a dispute that does not exist: 404
     ids["file"] = "999999"
     ids["which"] = "request"  # a service request's own photo (404 when it has none)
+    ids["user_id"] = str(world.principals["vendor"].user_id)  # a vendor user's desk duty
     return ids
 
 
