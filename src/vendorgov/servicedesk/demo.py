@@ -34,7 +34,10 @@ REQUESTS = [
 
 async def load(admin: Principal, supervisor: Principal, photo: bytes) -> None:
     campus = (await locations.ids_for_labels(["BY"]))["BY"]
-    for contract in await contracts.list_contracts(admin):
+    # In a fixed order (ties of end date by id, as SQLite returns them): the first contract
+    # of a category routes, and it must be the one the demo's cleaner works for.
+    listed = await contracts.list_contracts(admin)
+    for contract in sorted(listed, key=lambda c: (c["end_date"], c["id"])):
         if contract["effective_status"] == "active":
             try:
                 await routing.add_route(supervisor, contract["category"], campus, contract["id"])
