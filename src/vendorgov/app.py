@@ -344,4 +344,4 @@ def create_app(
         on_startup=[lambda: compile_all(template_config.engine_instance.engine), _settle_memory],
         request_max_body_size=settings.max_upload_bytes + 1024 * 1024,
     )
-    return ops.with_request_ids(app)
+    return ops.with_request_ids(app, ops.json_logs())
