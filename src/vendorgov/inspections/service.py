@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
-from vendorgov import db
+from vendorgov import db, group_commit
 from vendorgov.accounts import service as accounts
 from vendorgov.accounts.roles import Principal, Role, role_label
 from vendorgov.audit import service as audit
@@ -303,7 +303,8 @@ async def _store(
         # Nothing else to write: one statement, autocommitted. A copy of the draft stored
         # meanwhile makes it fail on the unique token (answered by the caller).
         entry = _audit_entry(actor, data, stored, score)
-        rows = await db.fetch(
+        # Committed with the others arriving meanwhile: one chain lock, one WAL flush.
+        rows = await group_commit.fetch_grouped(
             _CREATE_INSPECTION_PG,
             *_row_values(actor, data, stored, score, entry.at),
             *entry.append_args(),
