@@ -39,7 +39,7 @@ async def _choices(request: Request) -> dict:
     return {
         "audiences": rules.AUDIENCE_LABELS,
         "categories": CATEGORY_LABELS,
-        "contracts": await contracts.list_contracts(request.user),
+        "contracts": await contracts.contract_labels(request.user),
     }
 
 
@@ -177,7 +177,7 @@ class SurveyPages(Controller):
                 "month": str(chosen),
                 "contract_id": contract_id,
                 "location_id": location_id,
-                "contracts": await contracts.list_contracts(request.user),
+                "contracts": await contracts.contract_labels(request.user),
             },
         )
 
