@@ -92,14 +92,18 @@ async def result_page(
     location_id: int | None = None,
     *,
     request: PageRequest = PageRequest(),
+    labels: list[dict] | None = None,
 ) -> Page:
     """One row per contract and ward of the month: answers, satisfied share, quota, shortfall.
-    Only the contracts the actor may read (a vendor: its own)."""
+    Only the contracts the actor may read (a vendor: its own): `labels`, when the caller has
+    read them already (contracts.contract_labels)."""
     if actor.role not in READERS:
         raise Forbidden(
             _("The %(role)s role does not see survey results.", role=role_label(actor.role))
         )
-    visible = {c["id"]: c for c in await contracts.contract_labels(actor)}
+    if labels is None:
+        labels = await contracts.contract_labels(actor)
+    visible = {c["id"]: c for c in labels}
     if contract_id is not None:
         visible = {k: v for k, v in visible.items() if k == contract_id}
     quotas = {
