@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from functools import lru_cache
 
 from vendorgov import db, group_commit
 from vendorgov.accounts import service as accounts
@@ -50,12 +51,19 @@ class ChecklistItem:
 
 
 def _items(row: dict) -> list[ChecklistItem]:
-    return [
+    return list(_parsed_items(row["items"]))
+
+
+@lru_cache(maxsize=256)
+def _parsed_items(text: str) -> tuple[ChecklistItem, ...]:
+    """A checklist's items from their stored JSON: a pure function of the text (the items are
+    frozen), remembered, as every inspection submitted parses its checklist's."""
+    return tuple(
         ChecklistItem(
             i["key"], i["text"], Decimal(i["weight"]), Severity(i["severity"]), i["clause"]
         )
-        for i in json.loads(row["items"])
-    ]
+        for i in json.loads(text)
+    )
 
 
 def item_errors(items: list[dict]) -> Collector:
