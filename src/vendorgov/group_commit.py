@@ -11,8 +11,9 @@ of connections (the raw insert floor, free to share flushes, does four times tha
 a row with its audit entry, `audit.create_sql`) together with the others waiting at that moment,
 in one transaction on one connection: the chain lock is taken once and one flush commits them
 all. Every caller is answered only after that commit. A statement that fails is taken out, the
-others are run again in a fresh transaction (none of their rows was returned yet), and the
-failed one then runs alone, so its error (a duplicate, say) is its own and not a neighbour's.
+others are run again in a fresh transaction (none of their rows was returned yet), each in a
+savepoint from then on, and the failed ones then run alone, so that each error (a duplicate,
+say) is its own and not a neighbour's.
 The chain and its verification are unchanged: entries are appended exactly as before, only
 several per transaction.
 
@@ -56,14 +57,27 @@ class _Failed(Exception):
         self.index = index
 
 
-async def _run(connection: Any, todo: list) -> list[tuple[asyncio.Future, list]]:
+async def _run(connection: Any, todo: list, alone: list) -> list[tuple[asyncio.Future, list]]:
+    """Runs `todo` in one transaction. The first time, without savepoints: a failure rolls
+    back (_Failed). Once one has failed, each statement in a savepoint of its own, a failing
+    one set aside in `alone`: at most two passes however many fail (fifty copies of one
+    offline draft arrive together)."""
+    careful = bool(alone)
     answers = []
     async with connection.transaction():
         for index, (sql, args, future) in enumerate(todo):
-            try:
-                rows = await connection.fetch(sql, *args)
-            except Exception as error:
-                raise _Failed(index) from error
+            if not careful:
+                try:
+                    rows = await connection.fetch(sql, *args)
+                except Exception as error:
+                    raise _Failed(index) from error
+            else:
+                try:
+                    async with connection.transaction():  # a savepoint
+                        rows = await connection.fetch(sql, *args)
+                except Exception:
+                    alone.append((sql, args, future))
+                    continue
             answers.append((future, rows))
     return answers
 
@@ -84,7 +98,7 @@ async def _commit(group: list[tuple[str, tuple, asyncio.Future]]) -> None:
     while todo:
         try:
             async with engine.pool.acquire() as connection:
-                answers = await _run(connection, todo)
+                answers = await _run(connection, todo, alone)
         except _Failed as failed:  # rolled back: run the others again, that one alone after
             alone.append(todo.pop(failed.index))
             continue
