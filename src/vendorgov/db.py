@@ -466,6 +466,11 @@ def _placeholders(template: str, postgres: bool) -> str:
     return "".join(f"{part}${i}" for i, part in enumerate(parts[:-1], start=1)) + parts[-1]
 
 
+def postgres_sql(template: str) -> str:
+    """A '{}' template as PostgreSQL's numbered placeholders (compiled once)."""
+    return _placeholders(template, postgres=True)
+
+
 async def fetch(template: str, *args: Any) -> list[dict]:
     """Run one statement with '{}' placeholders in the current transaction (or outside one)
     and return its rows as dicts. For the few hot paths where Piccolo's query building costs

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.conftest import PDF, new_vendor, unique
+from tests.conftest import PDF, new_vendor, random_uscc, unique
 from tests.integration.test_inspections_notices import (
     WARD_CLEANING,
     checklist,
@@ -47,6 +47,36 @@ async def actions(entity: str, entity_id: int) -> list[str]:
 
 
 # --- vendors ---------------------------------------------------------------------------------
+
+
+async def test_vendors_created_at_once_commit_together_and_a_duplicate_loses_alone(api, world):
+    """On PostgreSQL vendor creates arriving together share one transaction (group_commit):
+    one of them breaking the unique USCC must fail alone, every other be stored with its
+    audit entry, and the chain stay intact."""
+    shared = random_uscc()
+    bodies = [
+        {"name": unique("同时登记"), "uscc": random_uscc(), "categories": ["cleaning"]}
+        for _ in range(20)
+    ]
+    bodies[5]["uscc"] = bodies[13]["uscc"] = shared
+    async with api("procurement") as c:
+        responses = await asyncio.gather(*[c.post("/api/vendors", json=b) for b in bodies])
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [201] * 19 + [409], [r.text for r in responses if r.status_code != 201]
+    refused = loser(responses)
+    assert {(e["field"], e["rule"]) for e in refused.json()["errors"]} == {("uscc", "unique")}
+    # The one stored first (whichever of the two) is named as the holder.
+    holder = next(
+        b["name"]
+        for b, r in zip(bodies, responses, strict=True)
+        if r is not refused and b["uscc"] == shared
+    )
+    assert holder in refused.json()["detail"]
+    created = [r.json()["id"] for r in responses if r.status_code == 201]
+    assert len(set(created)) == 19
+    for vendor_id in created:
+        assert await actions("vendor", vendor_id) == ["create"]
+    assert (await audit.verify()).intact
 
 
 async def test_two_saves_of_a_vendor_from_one_revision_lose_nothing(api, world):

@@ -236,6 +236,20 @@ async def list_contracts(principal: Principal, **filters) -> list[dict]:
     return [_decorate_contract(r, today) for r in rows]
 
 
+async def contract_labels(principal: Principal) -> list[dict]:
+    """Every contract the principal may read, by end date as list_contracts(), with only
+    what pickers and summaries show of it: id, number, category and vendor name (the whole
+    rows and their decoration took 100 ms at 2,000 contracts)."""
+    where = _contract_where(principal)
+    query = Contract.select(
+        Contract.id,
+        Contract.number,
+        Contract.category,
+        Contract.vendor.name.as_alias("vendor_name"),
+    ).order_by(Contract.end_date)
+    return await (query.where(*where) if where else query)
+
+
 async def contract_page(
     principal: Principal, *, request: PageRequest = PageRequest(), **filters
 ) -> Page:

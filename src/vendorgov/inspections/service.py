@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from functools import lru_cache
 
-from vendorgov import db
+from vendorgov import db, group_commit
 from vendorgov.accounts import service as accounts
 from vendorgov.accounts.roles import Principal, Role, role_label
 from vendorgov.audit import service as audit
@@ -50,12 +51,19 @@ class ChecklistItem:
 
 
 def _items(row: dict) -> list[ChecklistItem]:
-    return [
+    return list(_parsed_items(row["items"]))
+
+
+@lru_cache(maxsize=256)
+def _parsed_items(text: str) -> tuple[ChecklistItem, ...]:
+    """A checklist's items from their stored JSON: a pure function of the text (the items are
+    frozen), remembered, as every inspection submitted parses its checklist's."""
+    return tuple(
         ChecklistItem(
             i["key"], i["text"], Decimal(i["weight"]), Severity(i["severity"]), i["clause"]
         )
-        for i in json.loads(row["items"])
-    ]
+        for i in json.loads(text)
+    )
 
 
 def item_errors(items: list[dict]) -> Collector:
@@ -303,7 +311,8 @@ async def _store(
         # Nothing else to write: one statement, autocommitted. A copy of the draft stored
         # meanwhile makes it fail on the unique token (answered by the caller).
         entry = _audit_entry(actor, data, stored, score)
-        rows = await db.fetch(
+        # Committed with the others arriving meanwhile: one chain lock, one WAL flush.
+        rows = await group_commit.fetch_grouped(
             _CREATE_INSPECTION_PG,
             *_row_values(actor, data, stored, score, entry.at),
             *entry.append_args(),

@@ -52,7 +52,10 @@ def _events_frame(rows: list, contract_ids: list[int]) -> pd.DataFrame:
     measurement only tells them apart, and making a million of them Arrow strings (pandas'
     default) cost more than the rest of the measuring."""
     names = ["contract", "id", *EVENT_COLUMNS]
-    values = dict(zip(names, zip(*rows, strict=True) if rows else [()] * len(names), strict=True))
+    # The rows as one 2-D object array, sliced into columns: numpy's loop in C, a quarter of
+    # the time of zip(*rows), which also woke the garbage collector for every 700 tuples.
+    table = np.array(rows, dtype=object) if len(rows) else np.empty((0, len(names)), object)
+    values = {name: table[:, place] for place, name in enumerate(names)}
     frame = pd.DataFrame(
         {
             "contract": np.array(values["contract"], dtype=np.int64),
@@ -64,10 +67,15 @@ def _events_frame(rows: list, contract_ids: list[int]) -> pd.DataFrame:
                 )
                 for c in ("reported_at", "responded_at", "resolved_at")
             },
-            "satisfaction": np.array(values["satisfaction"], dtype=np.float64),  # None: NaN
+            "satisfaction": _numbers(values["satisfaction"]),
             "complaint": np.array(values["complaint"], dtype=bool),
         }
     )
     if len(contract_ids) > 1:
         frame = frame[frame["contract"].isin(contract_ids)]
     return frame
+
+
+def _numbers(values: np.ndarray) -> np.ndarray:
+    """Floats of an object column of numbers (int, float or Decimal), None as NaN."""
+    return np.where(pd.isna(values), np.nan, values).astype(np.float64)

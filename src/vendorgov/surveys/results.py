@@ -92,14 +92,18 @@ async def result_page(
     location_id: int | None = None,
     *,
     request: PageRequest = PageRequest(),
+    labels: list[dict] | None = None,
 ) -> Page:
     """One row per contract and ward of the month: answers, satisfied share, quota, shortfall.
-    Only the contracts the actor may read (a vendor: its own)."""
+    Only the contracts the actor may read (a vendor: its own): `labels`, when the caller has
+    read them already (contracts.contract_labels)."""
     if actor.role not in READERS:
         raise Forbidden(
             _("The %(role)s role does not see survey results.", role=role_label(actor.role))
         )
-    visible = {c["id"]: c for c in await contracts.list_contracts(actor)}
+    if labels is None:
+        labels = await contracts.contract_labels(actor)
+    visible = {c["id"]: c for c in labels}
     if contract_id is not None:
         visible = {k: v for k, v in visible.items() if k == contract_id}
     quotas = {
@@ -117,9 +121,10 @@ async def result_page(
     if location_id is not None:
         rows = [r for r in rows if r.location_id == location_id]
     names = await locations.names_of([r.location_id for r in rows])
+    month_text = str(month)
     items = [
         {
-            "month": str(month),
+            "month": month_text,
             "contract_id": r.contract_id,
             "contract_number": visible[r.contract_id]["number"],
             "vendor_name": visible[r.contract_id]["vendor_name"],
@@ -127,15 +132,20 @@ async def result_page(
             "ward": names.get(r.location_id, ""),
             "answers": r.answers,
             "satisfied": r.satisfied,
-            "share": exact.text(r.share) if r.share is not None else None,
-            "share_shown": exact.rounded(r.share) if r.share is not None else None,
+            "share": None,  # below, for the page's rows only (exact fractions cost)
+            "share_shown": None,
             "quota": r.quota,
             "shortfall": r.shortfall,
         }
         for r in rows
     ]
     items.sort(key=lambda i: (i["contract_number"], i["ward"]))
-    return paging.page_of(items, request, RESULT_SORTS)
+    page = paging.page_of(items, request, RESULT_SORTS)
+    for item in page.items:
+        share = rules.Tally(item["answers"], item["satisfied"]).share
+        if share is not None:
+            item["share"], item["share_shown"] = exact.text(share), exact.rounded(share)
+    return page
 
 
 def month_or_current(text: str) -> Month:

@@ -246,35 +246,79 @@ def result_rows(
         latest[v.survey] = v
     by_version = {v.id: v for v in versions}
     survey_answers: dict[tuple[int, int], int] = {}
+    version_counts: dict[int, list[tuple[int, Tally]]] = {}
     for (version_id, ward), tally in counts.items():
         key = (by_version[version_id].survey, ward)
         survey_answers[key] = survey_answers.get(key, 0) + tally.answers
+        version_counts.setdefault(version_id, []).append((ward, tally))
+    survey_quotas: dict[int, list[tuple[int, int]]] = {}
+    for (survey, ward), wanted in quotas.items():
+        if survey in latest:
+            survey_quotas.setdefault(survey, []).append((ward, wanted))
+    # Which versions (with answers) and latest versions (with quotas) cover a contract, found
+    # through its id and its category instead of asking every version for every contract.
+    answered = _CoverIndex([by_version[v] for v in version_counts])
+    quoted = _CoverIndex([latest[s] for s in survey_quotas])
     rows = []
+    # Contracts covered by the same versions have the same wards and figures: worked out once.
+    figures: dict[tuple, list[tuple[int, int, int, int, int]]] = {}
     for cid, category in categories.items():
-        tallies: dict[int, Tally] = {}
-        for (version_id, ward), tally in counts.items():
-            if by_version[version_id].covers(cid, category):
-                tallies[ward] = tallies.get(ward, Tally()) + tally
-        quota: dict[int, int] = {}
-        short: dict[int, int] = {}
-        for (survey, ward), wanted in quotas.items():
-            if survey in latest and latest[survey].covers(cid, category):
-                quota[ward] = quota.get(ward, 0) + wanted
-                missing = shortfall(wanted, survey_answers.get((survey, ward), 0))
-                short[ward] = short.get(ward, 0) + missing
-        for ward in sorted(set(tallies) | set(quota)):
-            tally = tallies.get(ward, Tally())
-            rows.append(
-                ResultRow(
-                    cid,
-                    ward,
-                    tally.answers,
-                    tally.satisfied,
-                    quota.get(ward, 0),
-                    short.get(ward, 0),
-                )
+        with_answers = answered.covering(cid, category)
+        with_quotas = quoted.covering(cid, category)
+        key = (tuple(v.id for v in with_answers), tuple(v.id for v in with_quotas))
+        if key not in figures:
+            figures[key] = _ward_figures(
+                with_answers, with_quotas, version_counts, survey_quotas, survey_answers
             )
+        rows += [ResultRow(cid, *ward) for ward in figures[key]]
     return rows
+
+
+def _ward_figures(
+    with_answers: list[VersionCover],
+    with_quotas: list[VersionCover],
+    version_counts: dict[int, list[tuple[int, Tally]]],
+    survey_quotas: dict[int, list[tuple[int, int]]],
+    survey_answers: dict[tuple[int, int], int],
+) -> list[tuple[int, int, int, int, int]]:
+    """(ward, answers, satisfied, quota, shortfall) of a contract covered by these versions."""
+    tallies: dict[int, Tally] = {}
+    for version in with_answers:
+        for ward, tally in version_counts[version.id]:
+            tallies[ward] = tallies.get(ward, Tally()) + tally
+    quota: dict[int, int] = {}
+    short: dict[int, int] = {}
+    for version in with_quotas:
+        for ward, wanted in survey_quotas[version.survey]:
+            quota[ward] = quota.get(ward, 0) + wanted
+            missing = shortfall(wanted, survey_answers.get((version.survey, ward), 0))
+            short[ward] = short.get(ward, 0) + missing
+    figures = []
+    for ward in sorted(set(tallies) | set(quota)):
+        tally = tallies.get(ward, Tally())
+        figures.append(
+            (ward, tally.answers, tally.satisfied, quota.get(ward, 0), short.get(ward, 0))
+        )
+    return figures
+
+
+class _CoverIndex:
+    """Versions by the contracts and categories they cover: covering() gives the versions
+    for which VersionCover.covers() holds, each once, in the order given."""
+
+    def __init__(self, versions: list[VersionCover]) -> None:
+        self.by_contract: dict[int, list[int]] = {}
+        self.by_category: dict[str, list[int]] = {}
+        self.versions = versions
+        for place, v in enumerate(versions):
+            for cid in set(v.contract_ids):
+                self.by_contract.setdefault(cid, []).append(place)
+            for category in set(v.categories):
+                self.by_category.setdefault(category, []).append(place)
+
+    def covering(self, contract_id: int, category: str) -> list[VersionCover]:
+        places = self.by_contract.get(contract_id, []) + self.by_category.get(category, [])
+        return [self.versions[p] for p in sorted(set(places))]
 
 
 def parse_quota_lines(text: str) -> tuple[list[tuple[str, int]], list[FieldError]]:

@@ -39,7 +39,7 @@ async def _choices(request: Request) -> dict:
     return {
         "audiences": rules.AUDIENCE_LABELS,
         "categories": CATEGORY_LABELS,
-        "contracts": await contracts.list_contracts(request.user),
+        "contracts": await contracts.contract_labels(request.user),
     }
 
 
@@ -167,8 +167,9 @@ class SurveyPages(Controller):
         location_id: FromQuery[int | None] = None,
     ) -> Template:
         chosen = results.month_or_current(month)
+        labels = await contracts.contract_labels(request.user)  # the picker's and the rows'
         page = await results.result_page(
-            request.user, chosen, contract_id, location_id, request=paging
+            request.user, chosen, contract_id, location_id, request=paging, labels=labels
         )
         return Template(
             "surveys/results.html",
@@ -177,7 +178,7 @@ class SurveyPages(Controller):
                 "month": str(chosen),
                 "contract_id": contract_id,
                 "location_id": location_id,
-                "contracts": await contracts.list_contracts(request.user),
+                "contracts": labels,
             },
         )
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date
 
-from vendorgov import db
+from vendorgov import db, group_commit
 from vendorgov.accounts.roles import Principal
 from vendorgov.audit import service as audit
 from vendorgov.errors import Conflict, FieldError, InvalidInput, NotFound, member_of
@@ -82,7 +82,8 @@ async def create_vendor(actor: Principal, data: VendorInput) -> int:
     )
     try:
         if db.is_postgres() and not db.engine().transaction_exists():
-            rows = await db.fetch(
+            # Committed with the others arriving meanwhile: one chain lock, one WAL flush.
+            rows = await group_commit.fetch_grouped(
                 _CREATE_VENDOR_PG,
                 *fields.values(),
                 entry.at,
