@@ -9,7 +9,6 @@ from litestar import Litestar, Request, Router, asgi
 from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
 from litestar.di import Provide
-from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.middleware.session.server_side import (
@@ -188,18 +187,6 @@ def _settle_memory() -> None:
     short (they took 50 ms each, a pause every request in flight waited for)."""
     gc.collect()
     gc.freeze()
-
-
-async def _authorize_connection(self: BaseRouteHandler, connection: ASGIConnection) -> None:
-    """Litestar's guard call without its copy of the route handler per guard and request (a
-    copy of some fifty attributes: a fifth of a vendor create's CPU, measured in-process).
-    vendorgov's guards (accounts.auth.allow, web.ops' metrics guard) only read the handler,
-    never change it."""
-    for guard in self.resolve_guards():
-        await guard(connection, self)  # type: ignore[misc]
-
-
-BaseRouteHandler.authorize_connection = _authorize_connection  # type: ignore[method-assign]
 
 
 async def before_request(request: Request) -> None:
