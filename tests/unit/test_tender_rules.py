@@ -13,22 +13,24 @@ from hypothesis import strategies as st
 
 from tests.unit.test_workday_rules import NATIONAL_DAY
 from vendorgov.errors import Collector, Conflict
-from vendorgov.tenders import rules, sealing
+from vendorgov.tenders import panel_rules, ranking_rules, rules, sealing
+from vendorgov.tenders.ranking_rules import (
+    Ranked,
+    candidate_order,
+    candidates,
+    price_scores,
+    rank_comprehensive,
+    rank_lowest_price,
+    totals,
+)
 from vendorgov.tenders.rules import (
     BidFacts,
     Criterion,
     EvaluationMethod,
     Method,
-    Ranked,
     abnormally_low,
-    candidate_order,
-    candidates,
     criteria_errors,
     invalid_reasons,
-    price_scores,
-    rank_comprehensive,
-    rank_lowest_price,
-    totals,
 )
 from vendorgov.workdays.rules import Calendar
 
@@ -116,12 +118,12 @@ def test_price_lines_must_add_up_and_prices_have_cents_at_most():
 
 
 def test_panel_is_odd_and_at_least_the_minimum():
-    assert rules.panel_errors(5, 0, Method.open) == []
-    assert [p.rule for p in rules.panel_errors(3, 0, Method.open)] == ["panel_size"]
-    assert [p.rule for p in rules.panel_errors(6, 0, Method.open)] == ["panel_odd"]
-    assert rules.panel_errors(3, 0, Method.negotiation) == []
-    sizes = rules.PanelSizes(open_minimum=7)
-    assert rules.panel_errors(7, 0, Method.open, sizes=sizes) == []
+    assert panel_rules.panel_errors(5, 0, Method.open) == []
+    assert [p.rule for p in panel_rules.panel_errors(3, 0, Method.open)] == ["panel_size"]
+    assert [p.rule for p in panel_rules.panel_errors(6, 0, Method.open)] == ["panel_odd"]
+    assert panel_rules.panel_errors(3, 0, Method.negotiation) == []
+    sizes = panel_rules.PanelSizes(open_minimum=7)
+    assert panel_rules.panel_errors(7, 0, Method.open, sizes=sizes) == []
     assert rules.min_bidders(Method.open) == 3
     assert rules.min_bidders(Method.single_source) == 1
     # §3a: competitive consultation for services may go on with 2 (财库〔2014〕214号).
@@ -312,7 +314,7 @@ def tenders(draw):
 
 
 def evaluate(items, prices, scores):
-    means = rules.criterion_means(scores)
+    means = ranking_rules.criterion_means(scores)
     totals_ = totals(items, prices, means)
     ranked = rank_comprehensive(totals_, prices)
     return totals_, ranked

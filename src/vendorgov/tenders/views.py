@@ -29,8 +29,8 @@ from vendorgov.tenders import (
     invitations,
     opening,
     publication,
+    ranking_rules,
     reading,
-    rules,
     scoring,
 )
 from vendorgov.tenders.forms import (
@@ -414,7 +414,7 @@ class TenderPages(Controller):
                 "scored": [c for c in data["criteria"] if not c.is_price],
                 "excluded": [b for b in data["bids"] if not b["eligible"]],
                 "award_preview": awarding.preview(data),
-                "pass_grounds": rules.PASS_GROUND_LABELS,
+                "pass_grounds": ranking_rules.PASS_GROUND_LABELS,
                 "is_officer": user.role is Role.procurement,
                 "is_staff": user.role in common.STAFF,
                 "errors": refusal.errors if refusal else {},
