@@ -31,6 +31,7 @@ from vendorgov.tenders import (
     publication,
     ranking_rules,
     reading,
+    reawarding,
     scoring,
 )
 from vendorgov.tenders.forms import (
@@ -414,6 +415,7 @@ class TenderPages(Controller):
                 "scored": [c for c in data["criteria"] if not c.is_price],
                 "excluded": [b for b in data["bids"] if not b["eligible"]],
                 "award_preview": awarding.preview(data),
+                "reaward": reawarding.plan(data, data["tender"]),
                 "pass_grounds": ranking_rules.PASS_GROUND_LABELS,
                 "is_officer": user.role is Role.procurement,
                 "is_staff": user.role in common.STAFF,
