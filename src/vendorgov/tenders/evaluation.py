@@ -248,6 +248,10 @@ async def close_evaluation(actor: Principal, tender_id: int) -> dict:
                     },
                 )
         await Tender.update({**changes, Tender.updated_at: now}).where(Tender.id == tender_id)
+        if changes[Tender.status] == Status.failed.value:
+            from vendorgov.tenders.deposits import tender_closed
+
+            await tender_closed(tender_id, now)  # §3a: the deposits fall due
         after = {
             "status": changes[Tender.status],
             "ranks": [

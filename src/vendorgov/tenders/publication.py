@@ -460,14 +460,25 @@ async def change_deadline(
         )
 
 
+async def _deposits_due(row: dict) -> None:
+    """§3a: a failed or cancelled tender's bid securities fall due 5 working days later."""
+    from vendorgov.tenders.deposits import tender_closed
+
+    await tender_closed(row["id"], row["updated_at"])
+
+
 async def cancel(actor: Principal, tender_id: int, reason: str) -> None:
     reason = common.written_reason(reason)
-    await _transition(actor, tender_id, "cancel", Status.cancelled, {"closed_reason": reason})
+    await _transition(
+        actor, tender_id, "cancel", Status.cancelled, {"closed_reason": reason}, None, _deposits_due
+    )
 
 
 async def fail(actor: Principal, tender_id: int, reason: str) -> None:
     reason = common.written_reason(reason)
-    await _transition(actor, tender_id, "fail", Status.failed, {"closed_reason": reason})
+    await _transition(
+        actor, tender_id, "fail", Status.failed, {"closed_reason": reason}, None, _deposits_due
+    )
 
 
 # --- bidding ---------------------------------------------------------------------------------
