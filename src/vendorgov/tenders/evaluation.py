@@ -152,6 +152,9 @@ async def _own_result(principal: Principal, row: dict) -> dict:
         k: own.get(k)
         for k in (
             "price",
+            # §3a: an SME's price less the deduction, for the price score only (None unranked)
+            "evaluated_price",
+            "sme_size",
             "invalid_reasons",
             "compliance",
             "compliance_reason",
