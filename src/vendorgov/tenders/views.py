@@ -391,6 +391,13 @@ class TenderPages(Controller):
         flash(request, _("The panel's decision on the low price is recorded."), category="ok")
         return Redirect(f"/tenders/{tender_id}/bids#bid-{bid_id}")
 
+    @get("/bids/{ref:str}/receipt/files/{position:int}", guards=[VENDOR])
+    async def own_bid_file(
+        self, request: Request, ref: FromPath[str], position: FromPath[int]
+    ) -> Response[bytes]:
+        name, data = await bidding.own_bid_file(request.user, ref, position)
+        return download(data, name, "application/octet-stream")
+
     @get("/bids/{bid_id:int}/files/{position:int}", guards=[READ])
     async def bid_file(
         self, request: Request, bid_id: FromPath[int], position: FromPath[int]
