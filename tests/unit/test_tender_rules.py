@@ -527,3 +527,22 @@ def test_an_envelope_is_padded_to_its_bucket_and_still_reads_as_the_content():
     long = sealing.padded(sealing.canonical({"price": "1234567.89", "lines": [["a", "1"]]}))
     assert len(short) == len(long) == sealing.PAD_BUCKET
     assert json.loads(short) == {"price": "9.99"}
+
+
+def test_rule_messages_speak_chinese():
+    from vendorgov.i18n import using_locale
+
+    criteria = [
+        Criterion("price", "价格", Decimal(5)),
+        Criterion("technical", "技术", Decimal(90)),
+    ]
+    with using_locale("zh_CN"):
+        errors = Collector()
+        rules.criteria_errors(criteria, rules.EvaluationMethod.comprehensive, errors)
+        rules.price_lines_errors(Decimal("100.00"), [("保洁", Decimal("90.00"))], errors)
+        order = ranking_rules.award_order_error(2, [1, 2, 3], set())
+    messages = [e.message for e in errors.errors]
+    assert "权重合计须为 100（当前合计 95）" in messages
+    assert "服务类项目价格分权重不得低于 10%（当前为 5%）" in messages
+    assert "分项合计须等于投标总价 100.00" in messages
+    assert order.startswith("只有排在前面的中标候选人") and "第2中标候选人" in order

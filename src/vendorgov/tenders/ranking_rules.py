@@ -15,7 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from vendorgov.errors import Collector
-from vendorgov.i18n import N_
+from vendorgov.i18n import N_, _
 from vendorgov.tenders.rules import HUNDRED, Criterion, EvaluationMethod, two_places
 
 # At most this many recommended candidates (§3).
@@ -30,9 +30,13 @@ SME_PERCENT_RANGE = (Decimal(10), Decimal(20))
 def sme_percent_errors(percent: Decimal | None, errors: Collector) -> None:
     low, high = SME_PERCENT_RANGE
     if percent is None or not percent.is_finite() or not low <= percent <= high:
-        errors.add("sme_percent", "range", f"a deduction from {low}% to {high}%")
+        errors.add(
+            "sme_percent",
+            "range",
+            _("a deduction from %(low)s%% to %(high)s%%", low=low, high=high),
+        )
     elif percent != two_places(percent):
-        errors.add("sme_percent", "range", "at most 2 decimals")
+        errors.add("sme_percent", "range", _("at most 2 decimals"))
 
 
 def evaluated_prices(
@@ -162,10 +166,12 @@ TIE_RULE_LABELS: dict[str, tuple[str, str]] = {
 
 def tie_rule_errors(rule: str, evaluation: EvaluationMethod | None, errors: Collector) -> None:
     if rule not in TIE_RULE_LABELS:
-        errors.add("tie_rule", "one_of", f"one of: none, {', '.join(TieRule)}")
+        errors.add("tie_rule", "one_of", _("one of: none, %(rules)s", rules=", ".join(TieRule)))
     elif rule == TieRule.technical and evaluation is EvaluationMethod.lowest_price:
         errors.add(
-            "tie_rule", "technical", "the lowest-price method has no technical score to compare"
+            "tie_rule",
+            "technical",
+            _("the lowest-price method has no technical score to compare"),
         )
 
 
@@ -235,13 +241,14 @@ def award_order_error(
 ) -> str | None:
     """Why `bid` may not be awarded (or passed over) now; None when it is the next candidate."""
     if bid not in candidate_ids:
-        return "only a recommended candidate can be awarded (§3: at most 3, in order)"
+        return _("only a recommended candidate can be awarded (§3: at most 3, in order)")
     if bid in passed_over:
-        return "this candidate was passed over"
+        return _("this candidate was passed over")
     position = candidate_ids.index(bid) + 1
     if next_candidate(candidate_ids, passed_over) != bid:
-        return (
-            f"candidate {position} may be taken only when every candidate before it is "
-            "recorded as passed over, with the ground and its evidence (Order 87 Art. 68)"
+        return _(
+            "candidate %(position)s may be taken only when every candidate before it is "
+            "recorded as passed over, with the ground and its evidence (Order 87 Art. 68)",
+            position=position,
         )
     return None

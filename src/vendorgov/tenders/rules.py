@@ -14,7 +14,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from vendorgov.errors import Collector
-from vendorgov.i18n import N_
+from vendorgov.i18n import N_, _
 from vendorgov.money import cents
 from vendorgov.workdays.rules import Calendar, add_working_days
 
@@ -172,72 +172,96 @@ def criteria_errors(
         errors.add(
             "evaluation_method",
             "negotiation_lowest_price",
-            "competitive negotiation awards the lowest compliant price: "
-            "choose the lowest evaluated price method",
+            _(
+                "competitive negotiation awards the lowest compliant price: "
+                "choose the lowest evaluated price method"
+            ),
         )
     if evaluation is EvaluationMethod.lowest_price:
         # Ranked by price alone; other criteria would be scored for nothing.
         if any(not c.is_price for c in criteria):
             errors.add(
-                "criteria", "lowest_price_only", "the lowest-price method ranks by price alone"
+                "criteria",
+                "lowest_price_only",
+                _("the lowest-price method ranks by price alone"),
             )
         return
     if not criteria:
-        errors.add("criteria", "required", "comprehensive scoring needs criteria with weights")
+        errors.add("criteria", "required", _("comprehensive scoring needs criteria with weights"))
         return
     keys = [c.key for c in criteria]
     for i, c in enumerate(criteria):
         if not c.key or len(c.key) > 40 or not c.key.replace("_", "").isalnum():
-            errors.add(f"criteria[{i}].key", "key", "1–40 letters, digits and _")
+            errors.add(f"criteria[{i}].key", "key", _("1–40 letters, digits and _"))
         if not c.name.strip() or len(c.name.strip()) > 100:
-            errors.add(f"criteria[{i}].name", "required", "give the criterion a name (≤ 100)")
+            errors.add(f"criteria[{i}].name", "required", _("give the criterion a name (≤ 100)"))
         if not c.weight.is_finite() or c.weight <= 0 or c.weight > HUNDRED:
-            errors.add(f"criteria[{i}].weight", "range", "between 0 (excluded) and 100")
+            errors.add(f"criteria[{i}].weight", "range", _("between 0 (excluded) and 100"))
     if len(set(keys)) != len(keys):
-        errors.add("criteria", "duplicate_key", "each criterion needs its own key")
+        errors.add("criteria", "duplicate_key", _("each criterion needs its own key"))
     if not all(c.weight.is_finite() for c in criteria):
         return
     total = sum((c.weight for c in criteria), Decimal(0))
     if total != HUNDRED:
-        errors.add("criteria", "weights_sum", f"weights must sum to 100 (they sum to {total})")
+        errors.add(
+            "criteria",
+            "weights_sum",
+            _("weights must sum to 100 (they sum to %(total)s)", total=total),
+        )
     price = [c for c in criteria if c.is_price]
     if len(price) != 1:
-        errors.add("criteria", "price_criterion", f"exactly one criterion must be {PRICE_KEY!r}")
+        errors.add(
+            "criteria",
+            "price_criterion",
+            _("exactly one criterion must be %(key)s", key=repr(PRICE_KEY)),
+        )
     elif price[0].weight < price_weight_minimum():
         errors.add(
             "criteria",
             "price_weight",
-            f"price must weigh at least {price_weight_minimum()}% for services "
-            f"(it weighs {price[0].weight}%)",
+            _(
+                "price must weigh at least %(minimum)s%% for services (it weighs %(weight)s%%)",
+                minimum=price_weight_minimum(),
+                weight=price[0].weight,
+            ),
         )
     elif price[0].weight > price_weight_maximum(method):
         errors.add(
             "criteria",
             "price_weight",
-            f"competitive consultation weighs price from {price_weight_minimum()}% to "
-            f"{price_weight_maximum(method)}% (it weighs {price[0].weight}%)",
+            _(
+                "competitive consultation weighs price from %(minimum)s%% to %(maximum)s%% "
+                "(it weighs %(weight)s%%)",
+                minimum=price_weight_minimum(),
+                maximum=price_weight_maximum(method),
+                weight=price[0].weight,
+            ),
         )
     if len(criteria) < 2:
-        errors.add("criteria", "non_price", "add at least one non-price criterion")
+        errors.add("criteria", "non_price", _("add at least one non-price criterion"))
     for i, c in enumerate(criteria):
         if c.source not in SOURCE_LABELS:
-            errors.add(f"criteria[{i}].source", "one_of", f"one of {', '.join(SOURCE_LABELS)}")
+            errors.add(
+                f"criteria[{i}].source",
+                "one_of",
+                _("one of %(choices)s", choices=", ".join(SOURCE_LABELS)),
+            )
         elif c.is_past_performance:
             if c.is_price:
-                errors.add(f"criteria[{i}].source", "price", "price is scored by its formula")
+                errors.add(f"criteria[{i}].source", "price", _("price is scored by its formula"))
             if c.no_history_score is None or not is_score(c.no_history_score):
                 errors.add(
                     f"criteria[{i}].no_history_score",
                     "range",
-                    "the score of a bidder without history: 0 to 100, at most 2 decimals",
+                    _("the score of a bidder without history: 0 to 100, at most 2 decimals"),
                 )
 
 
 def deadline_errors(deadline: datetime | None, now: datetime, errors: Collector) -> None:
     if deadline is None:
-        errors.add("bid_deadline", "required", "is required")
+        errors.add("bid_deadline", "required", _("is required"))
     elif deadline <= now:
-        errors.add("bid_deadline", "future", "must be in the future")
+        errors.add("bid_deadline", "future", _("must be in the future"))
 
 
 def min_bid_days(method: Method, open_days: int, consultation_days: int, other_days: int) -> int:
@@ -280,12 +304,15 @@ def bid_period_errors(
     """§3a: from publication to the bid deadline at least the method's minimum period."""
     earliest = earliest_deadline(published_at, days, working, calendar, zone)
     if deadline < earliest:
-        unit = "working days" if working else "days"
+        message = (
+            _("at least %(n)s working days after publication (§3a): not before %(earliest)s")
+            if working
+            else _("at least %(n)s days after publication (§3a): not before %(earliest)s")
+        )
         errors.add(
             "bid_deadline",
             "bid_period",
-            f"at least {days} {unit} after publication (§3a): "
-            f"not before {earliest.astimezone(zone):%Y-%m-%d %H:%M}",
+            message % {"n": days, "earliest": f"{earliest.astimezone(zone):%Y-%m-%d %H:%M}"},
         )
 
 
@@ -293,24 +320,32 @@ def price_lines_errors(
     total: Decimal | None, lines: Sequence[tuple[str, Decimal]], errors: Collector
 ) -> None:
     if total is None:
-        errors.add("price", "required", "give the total price")
+        errors.add("price", "required", _("give the total price"))
         return
     if not is_amount(total):
-        errors.add("price", "cents", f"an amount up to {MAX_AMOUNT} with at most 2 decimals")
+        errors.add(
+            "price",
+            "cents",
+            _("an amount up to %(most)s with at most 2 decimals", most=MAX_AMOUNT),
+        )
         return
     if total <= 0:
-        errors.add("price", "positive", "must be more than 0")
+        errors.add("price", "positive", _("must be more than 0"))
     amounts_ok = True
     for i, (item, amount) in enumerate(lines):
         if not item.strip():
-            errors.add(f"price_lines[{i}].item", "required", "name the item")
+            errors.add(f"price_lines[{i}].item", "required", _("name the item"))
         if not is_amount(amount):
             amounts_ok = False
-            errors.add(f"price_lines[{i}].amount", "cents", "an amount with at most 2 decimals")
+            errors.add(f"price_lines[{i}].amount", "cents", _("an amount with at most 2 decimals"))
         elif amount < 0:
-            errors.add(f"price_lines[{i}].amount", "not_negative", "cannot be negative")
+            errors.add(f"price_lines[{i}].amount", "not_negative", _("cannot be negative"))
     if lines and amounts_ok and sum((a for _, a in lines), Decimal(0)) != total:
-        errors.add("price_lines", "sum", f"the lines must add up to the total price {total}")
+        errors.add(
+            "price_lines",
+            "sum",
+            _("the lines must add up to the total price %(total)s", total=total),
+        )
 
 
 # --- validity at opening --------------------------------------------------------------------
