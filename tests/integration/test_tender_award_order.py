@@ -21,7 +21,7 @@ from tests.integration.test_tenders import (
 )
 from vendorgov.audit import service as audit
 from vendorgov.contracts.tables import Contract
-from vendorgov.tenders import evaluation, opening, rules, scoring
+from vendorgov.tenders import evaluation, opening, ranking_rules, scoring
 from vendorgov.tenders.rules import Criterion
 from vendorgov.tenders.tables import Tender
 
@@ -138,7 +138,7 @@ async def test_a_four_way_tie_for_first_is_drawn_with_a_recorded_seed(world):
     row = await Tender.select().where(Tender.id == tender_id).first()
     seed = row["tie_seed"]
     assert len(seed) == 32
-    expected = sorted(ids, key=lambda b: rules.draw_key(seed, b))
+    expected = sorted(ids, key=lambda b: ranking_rules.draw_key(seed, b))
     assert [r["id"] for r in results["ranked"]] == expected
     assert [r["id"] for r in results["candidates"]] == expected[:3]
     (draw,) = await actions("tender", tender_id, "tie_draw")
@@ -294,6 +294,6 @@ async def test_lowest_price_criteria_keep_working(world):
         await scoring.save_scores(e, tender_id, [], submit=True)
     await evaluation.close_evaluation(officer, tender_id)
     seed = (await Tender.select(Tender.tie_seed).where(Tender.id == tender_id).first())["tie_seed"]
-    first, second = sorted(ids[:2], key=lambda b: rules.draw_key(seed, b))
+    first, second = sorted(ids[:2], key=lambda b: ranking_rules.draw_key(seed, b))
     results = await evaluation.results(officer, tender_id)
     assert [r["id"] for r in results["candidates"]] == [first, second, ids[2]]

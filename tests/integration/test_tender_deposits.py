@@ -74,7 +74,10 @@ async def test_deposits_are_recorded_from_opening_on_once_per_bidder(world):
     await pass_deadline(tender_id)
     await opening.open_tender(officer, tender_id)
     first = await deposits.record(officer, tender_id, a.vendor_id, SECURITY, today(), "BANK-1")
-    assert first["amount"] == SECURITY and first["refund_due"] is None
+    # Two bids of the three needed: the tender failed at opening, so the deposit is due 5
+    # working days after it (§3a).
+    assert first["amount"] == SECURITY
+    assert first["refund_due"] == deadlines.refund_due(today(), await calendar_from(today()))
     assert await deposits.record(officer, tender_id, a.vendor_id, SECURITY, today(), "BANK-1")
     with pytest.raises(Conflict):
         await deposits.record(officer, tender_id, a.vendor_id, SECURITY, today(), "BANK-2")

@@ -29,7 +29,7 @@ from tests.integration.test_tenders import (
 )
 from vendorgov.accounts import service as accounts
 from vendorgov.errors import Conflict, Forbidden, InvalidInput
-from vendorgov.tenders import evaluation, opening, panel, rules, scoring
+from vendorgov.tenders import evaluation, opening, panel, panel_rules, scoring
 from vendorgov.tenders.tables import ExpertPoolEntry, PanelDraw, PanelMember
 
 
@@ -108,7 +108,7 @@ async def test_draw_is_reproduced_from_its_seed_and_leaves_out_the_panel(world):
     assert after["excluded"] == [{"account": representative.user_id, "why": "on_panel"}]
     # Anyone can redo the draw from the audit entry: same pool, same seed, same experts.
     left_out = [e["account"] for e in after["excluded"]]
-    assert rules.draw(after["pool"], after["seed"], 4, left_out) == after["drawn"]
+    assert panel_rules.draw(after["pool"], after["seed"], 4, left_out) == after["drawn"]
     assert after["drawn"] == result["drawn"]
     stored = await PanelDraw.select().where(PanelDraw.tender == tender_id).first()
     assert json.loads(stored["drawn"]) == result["drawn"] and stored["replaces"] is None

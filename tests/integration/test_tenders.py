@@ -26,8 +26,8 @@ from vendorgov.tenders import (
     evaluation,
     opening,
     publication,
+    ranking_rules,
     reading,
-    rules,
     scoring,
 )
 from vendorgov.tenders import panel as panel_service
@@ -388,7 +388,7 @@ async def test_worked_tender_from_publication_to_award(world):
     # made at closing orders them, SHA-256 of "seed:bid id"), then Z.
     row = await Tender.select().where(Tender.id == tender_id).first()
     assert row["tie_rule"] == "" and len(row["tie_seed"]) == 32
-    first, second = sorted([X, Y], key=lambda b: rules.draw_key(row["tie_seed"], b))
+    first, second = sorted([X, Y], key=lambda b: ranking_rules.draw_key(row["tie_seed"], b))
     assert [b["id"] for b in results["candidates"]] == [first, second, Z]
     assert [by_id[b]["candidate"] for b in (first, second, Z)] == [1, 2, 3]
     assert len(results["matrix"]) == 5 * 6
@@ -509,7 +509,7 @@ async def test_lowest_price_tender_shares_ranks_and_awards_the_third_candidate_i
     }
     # b and c tie on price (rank 2): the seeded draw at closing orders them.
     seed = (await Tender.select(Tender.tie_seed).where(Tender.id == tender_id).first())["tie_seed"]
-    second, third = sorted([ids["b"], ids["c"]], key=lambda b: rules.draw_key(seed, b))
+    second, third = sorted([ids["b"], ids["c"]], key=lambda b: ranking_rules.draw_key(seed, b))
     assert [r["id"] for r in results["candidates"]] == [ids["a"], second, third]
 
     # d (rank 4) is not a candidate: never awarded, whatever the reason.

@@ -8,29 +8,30 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vendorgov.tenders import rules
-from vendorgov.tenders.rules import Method, PanelSizes
+from vendorgov.tenders import panel_rules
+from vendorgov.tenders.panel_rules import PanelSizes
+from vendorgov.tenders.rules import Method
 
 TEN_MILLION = D("10000000.00")
 
 
 def broken(experts, reps, method, ceiling=D("2880000.00"), sizes=PanelSizes()):
-    return {p.rule for p in rules.panel_errors(experts, reps, method, ceiling, sizes)}
+    return {p.rule for p in panel_rules.panel_errors(experts, reps, method, ceiling, sizes)}
 
 
 def test_minimum_by_method_and_budget_ceiling():
     # Open and invited: 5, and 7 from ¥10,000,000 (the boundary itself counts as large).
-    assert rules.min_panel(Method.open, D("9999999.99")) == 5
-    assert rules.min_panel(Method.open, TEN_MILLION) == 7
-    assert rules.min_panel(Method.invited, D("2880000.00")) == 5
-    assert rules.min_panel(Method.invited, D("12000000.00")) == 7
+    assert panel_rules.min_panel(Method.open, D("9999999.99")) == 5
+    assert panel_rules.min_panel(Method.open, TEN_MILLION) == 7
+    assert panel_rules.min_panel(Method.invited, D("2880000.00")) == 5
+    assert panel_rules.min_panel(Method.invited, D("12000000.00")) == 7
     # Negotiation and consultation: 3 whatever the budget.
-    assert rules.min_panel(Method.negotiation, D("50000000.00")) == 3
-    assert rules.min_panel(Method.consultation, D("800000.00")) == 3
+    assert panel_rules.min_panel(Method.negotiation, D("50000000.00")) == 3
+    assert panel_rules.min_panel(Method.consultation, D("800000.00")) == 3
     # The settings move the minimums.
     sizes = PanelSizes(open_minimum=7, large_minimum=9, large_budget=D(5_000_000))
-    assert rules.min_panel(Method.open, D("4999999.99"), sizes) == 7
-    assert rules.min_panel(Method.open, D("5000000.00"), sizes) == 9
+    assert panel_rules.min_panel(Method.open, D("4999999.99"), sizes) == 7
+    assert panel_rules.min_panel(Method.open, D("5000000.00"), sizes) == 9
 
 
 def test_panels_hand_checked():
@@ -49,22 +50,22 @@ def test_panels_hand_checked():
 
 
 def test_problems_say_what_is_wrong_in_words():
-    (size,) = rules.panel_errors(3, 0, Method.open)
+    (size,) = panel_rules.panel_errors(3, 0, Method.open)
     assert size.message % size.params == "this tender's panel needs at least 5 members (it has 3)"
-    (experts,) = rules.panel_errors(3, 2, Method.open)
+    (experts,) = panel_rules.panel_errors(3, 2, Method.open)
     assert experts.message % experts.params == (
         "at least two thirds of the panel must be experts (3 of 5 are)"
     )
 
 
 def test_experts_needed_with_representatives():
-    assert rules.experts_needed(0, Method.open) == 5
-    assert rules.experts_needed(1, Method.open) == 4
-    assert rules.experts_needed(2, Method.open) == 5  # 7 members: 5 experts
-    assert rules.experts_needed(2, Method.open, TEN_MILLION) == 5
-    assert rules.experts_needed(3, Method.open, TEN_MILLION) == 6  # 9 members
-    assert rules.experts_needed(0, Method.negotiation) == 3
-    assert rules.experts_needed(1, Method.consultation) == 2
+    assert panel_rules.experts_needed(0, Method.open) == 5
+    assert panel_rules.experts_needed(1, Method.open) == 4
+    assert panel_rules.experts_needed(2, Method.open) == 5  # 7 members: 5 experts
+    assert panel_rules.experts_needed(2, Method.open, TEN_MILLION) == 5
+    assert panel_rules.experts_needed(3, Method.open, TEN_MILLION) == 6  # 9 members
+    assert panel_rules.experts_needed(0, Method.negotiation) == 3
+    assert panel_rules.experts_needed(1, Method.consultation) == 2
 
 
 SEED = "5f0c3a9e2b7d4c1a8e6f0b3d9c2a7e41"
@@ -73,22 +74,22 @@ POOL = [57, 3, 42, 21, 8, 34, 15, 11]
 
 def test_draw_from_a_fixed_seed():
     # By definition: random.Random(seed).sample over the eligible ids in ascending order.
-    drawn = rules.draw(POOL, SEED, 5)
+    drawn = panel_rules.draw(POOL, SEED, 5)
     assert drawn == random.Random(SEED).sample([3, 8, 11, 15, 21, 34, 42, 57], 5)
     assert drawn == [15, 21, 11, 8, 34]
     # The same seed draws the same, whatever order the pool came in.
-    assert rules.draw(sorted(POOL, reverse=True), SEED, 5) == drawn
+    assert panel_rules.draw(sorted(POOL, reverse=True), SEED, 5) == drawn
     # Leaving out the panel (and the conflicted 42), one replacement:
-    assert rules.draw(POOL, SEED, 1, [*drawn, 42]) == [3]
+    assert panel_rules.draw(POOL, SEED, 1, [*drawn, 42]) == [3]
     assert random.Random(SEED).sample([3, 57], 1) == [3]
-    assert rules.draw(POOL, SEED, 0) == []
+    assert panel_rules.draw(POOL, SEED, 0) == []
 
 
 def test_draw_refuses_more_than_the_eligible():
     with pytest.raises(ValueError):
-        rules.draw(POOL, SEED, 8, [3])
+        panel_rules.draw(POOL, SEED, 8, [3])
     with pytest.raises(ValueError):
-        rules.draw(POOL, SEED, -1)
+        panel_rules.draw(POOL, SEED, -1)
 
 
 @given(
@@ -100,10 +101,10 @@ def test_draw_properties(pool, seed, data):
     excluded = data.draw(st.sets(st.sampled_from(sorted(pool))))
     eligible = pool - excluded
     n = data.draw(st.integers(0, len(eligible)))
-    drawn = rules.draw(list(pool), seed, n, excluded)
+    drawn = panel_rules.draw(list(pool), seed, n, excluded)
     assert len(drawn) == n == len(set(drawn))
     assert set(drawn) <= eligible
-    assert rules.draw(sorted(pool, reverse=True), seed, n, list(excluded)) == drawn
+    assert panel_rules.draw(sorted(pool, reverse=True), seed, n, list(excluded)) == drawn
     assert drawn == random.Random(seed).sample(sorted(eligible), n)
 
 
@@ -116,8 +117,10 @@ def test_draw_properties(pool, seed, data):
 def test_panel_rules_properties(experts, reps, method, ceiling):
     found = broken(experts, reps, method, ceiling)
     size = experts + reps
-    valid = size % 2 == 1 and size >= rules.min_panel(method, ceiling) and 3 * experts >= 2 * size
+    valid = (
+        size % 2 == 1 and size >= panel_rules.min_panel(method, ceiling) and 3 * experts >= 2 * size
+    )
     assert (not found) == valid
-    needed = rules.experts_needed(reps, method, ceiling)
+    needed = panel_rules.experts_needed(reps, method, ceiling)
     assert not broken(needed, reps, method, ceiling)
     assert all(broken(e, reps, method, ceiling) for e in range(needed))

@@ -12,11 +12,8 @@ from hypothesis import strategies as st
 
 from vendorgov.errors import Collector
 from vendorgov.payments.performance import mean_of_last_months
-from vendorgov.tenders import rules
-from vendorgov.tenders.rules import (
-    Criterion,
-    EvaluationMethod,
-    Method,
+from vendorgov.tenders import ranking_rules, rules
+from vendorgov.tenders.ranking_rules import (
     Ranked,
     candidate_order,
     candidates,
@@ -29,6 +26,7 @@ from vendorgov.tenders.rules import (
     technical_scores,
     totals,
 )
+from vendorgov.tenders.rules import Criterion, EvaluationMethod, Method
 
 D = Decimal
 CRITERIA = [
@@ -95,14 +93,17 @@ def test_the_draw_is_sha256_of_seed_and_bid_id_and_reproducible():
 
 
 def test_tie_rule_choices_and_the_lowest_price_method():
-    assert errors_of(lambda e: rules.tie_rule_errors("", EvaluationMethod.comprehensive, e)) == []
+    assert (
+        errors_of(lambda e: ranking_rules.tie_rule_errors("", EvaluationMethod.comprehensive, e))
+        == []
+    )
     lowest = EvaluationMethod.lowest_price
-    assert errors_of(lambda e: rules.tie_rule_errors("draw", lowest, e)) == []
+    assert errors_of(lambda e: ranking_rules.tie_rule_errors("draw", lowest, e)) == []
     assert errors_of(
-        lambda e: rules.tie_rule_errors("technical", EvaluationMethod.lowest_price, e)
+        lambda e: ranking_rules.tie_rule_errors("technical", EvaluationMethod.lowest_price, e)
     ) == [("tie_rule", "technical")]
     assert errors_of(
-        lambda e: rules.tie_rule_errors("coin", EvaluationMethod.comprehensive, e)
+        lambda e: ranking_rules.tie_rule_errors("coin", EvaluationMethod.comprehensive, e)
     ) == [("tie_rule", "one_of")]
 
 
@@ -111,15 +112,15 @@ def test_tie_rule_choices_and_the_lowest_price_method():
 
 def test_only_the_next_candidate_is_awarded_or_passed_over():
     cands = [30, 10, 20]
-    assert rules.next_candidate(cands, set()) == 30
-    assert rules.award_order_error(30, cands, set()) is None
-    assert "candidate 2" in rules.award_order_error(10, cands, set())
-    assert "candidate 3" in rules.award_order_error(20, cands, {30})
-    assert rules.award_order_error(10, cands, {30}) is None
-    assert rules.award_order_error(20, cands, {30, 10}) is None
-    assert "passed over" in rules.award_order_error(30, cands, {30})
-    assert "recommended candidate" in rules.award_order_error(99, cands, set())
-    assert rules.next_candidate(cands, {10, 20, 30}) is None
+    assert ranking_rules.next_candidate(cands, set()) == 30
+    assert ranking_rules.award_order_error(30, cands, set()) is None
+    assert "candidate 2" in ranking_rules.award_order_error(10, cands, set())
+    assert "candidate 3" in ranking_rules.award_order_error(20, cands, {30})
+    assert ranking_rules.award_order_error(10, cands, {30}) is None
+    assert ranking_rules.award_order_error(20, cands, {30, 10}) is None
+    assert "passed over" in ranking_rules.award_order_error(30, cands, {30})
+    assert "recommended candidate" in ranking_rules.award_order_error(99, cands, set())
+    assert ranking_rules.next_candidate(cands, {10, 20, 30}) is None
 
 
 # --- SME price deduction (§3a) ----------------------------------------------------------------
@@ -152,12 +153,14 @@ def test_sme_deduction_counts_for_the_price_score_only():
 
 def test_sme_percent_is_10_to_20():
     for ok in ("10", "15.5", "20"):
-        assert errors_of(lambda e, ok=ok: rules.sme_percent_errors(D(ok), e)) == []
+        assert errors_of(lambda e, ok=ok: ranking_rules.sme_percent_errors(D(ok), e)) == []
     for bad in ("9.99", "20.01", "0", "NaN", "15.555"):
-        assert errors_of(lambda e, bad=bad: rules.sme_percent_errors(D(bad), e)) == [
+        assert errors_of(lambda e, bad=bad: ranking_rules.sme_percent_errors(D(bad), e)) == [
             ("sme_percent", "range")
         ]
-    assert errors_of(lambda e: rules.sme_percent_errors(None, e)) == [("sme_percent", "range")]
+    assert errors_of(lambda e: ranking_rules.sme_percent_errors(None, e)) == [
+        ("sme_percent", "range")
+    ]
 
 
 # --- consultation and negotiation -------------------------------------------------------------
@@ -221,8 +224,8 @@ def test_past_performance_criterion_needs_its_no_history_score():
     assert errors_of(
         lambda e: rules.criteria_errors(unknown, EvaluationMethod.comprehensive, e)
     ) == [("criteria[2].source", "one_of")]
-    assert rules.past_performance_score(None, crit[2]) == D(60)
-    assert rules.past_performance_score(D("91.25"), crit[2]) == D("91.25")
+    assert ranking_rules.past_performance_score(None, crit[2]) == D(60)
+    assert ranking_rules.past_performance_score(D("91.25"), crit[2]) == D("91.25")
 
 
 def test_mean_of_the_last_twelve_approved_months():

@@ -13,22 +13,24 @@ from hypothesis import strategies as st
 
 from tests.unit.test_workday_rules import NATIONAL_DAY
 from vendorgov.errors import Collector, Conflict
-from vendorgov.tenders import rules, sealing
+from vendorgov.tenders import panel_rules, ranking_rules, rules, sealing
+from vendorgov.tenders.ranking_rules import (
+    Ranked,
+    candidate_order,
+    candidates,
+    price_scores,
+    rank_comprehensive,
+    rank_lowest_price,
+    totals,
+)
 from vendorgov.tenders.rules import (
     BidFacts,
     Criterion,
     EvaluationMethod,
     Method,
-    Ranked,
     abnormally_low,
-    candidate_order,
-    candidates,
     criteria_errors,
     invalid_reasons,
-    price_scores,
-    rank_comprehensive,
-    rank_lowest_price,
-    totals,
 )
 from vendorgov.workdays.rules import Calendar
 
@@ -116,12 +118,12 @@ def test_price_lines_must_add_up_and_prices_have_cents_at_most():
 
 
 def test_panel_is_odd_and_at_least_the_minimum():
-    assert rules.panel_errors(5, 0, Method.open) == []
-    assert [p.rule for p in rules.panel_errors(3, 0, Method.open)] == ["panel_size"]
-    assert [p.rule for p in rules.panel_errors(6, 0, Method.open)] == ["panel_odd"]
-    assert rules.panel_errors(3, 0, Method.negotiation) == []
-    sizes = rules.PanelSizes(open_minimum=7)
-    assert rules.panel_errors(7, 0, Method.open, sizes=sizes) == []
+    assert panel_rules.panel_errors(5, 0, Method.open) == []
+    assert [p.rule for p in panel_rules.panel_errors(3, 0, Method.open)] == ["panel_size"]
+    assert [p.rule for p in panel_rules.panel_errors(6, 0, Method.open)] == ["panel_odd"]
+    assert panel_rules.panel_errors(3, 0, Method.negotiation) == []
+    sizes = panel_rules.PanelSizes(open_minimum=7)
+    assert panel_rules.panel_errors(7, 0, Method.open, sizes=sizes) == []
     assert rules.min_bidders(Method.open) == 3
     assert rules.min_bidders(Method.single_source) == 1
     # §3a: competitive consultation for services may go on with 2 (财库〔2014〕214号).
@@ -312,7 +314,7 @@ def tenders(draw):
 
 
 def evaluate(items, prices, scores):
-    means = rules.criterion_means(scores)
+    means = ranking_rules.criterion_means(scores)
     totals_ = totals(items, prices, means)
     ranked = rank_comprehensive(totals_, prices)
     return totals_, ranked
@@ -525,3 +527,22 @@ def test_an_envelope_is_padded_to_its_bucket_and_still_reads_as_the_content():
     long = sealing.padded(sealing.canonical({"price": "1234567.89", "lines": [["a", "1"]]}))
     assert len(short) == len(long) == sealing.PAD_BUCKET
     assert json.loads(short) == {"price": "9.99"}
+
+
+def test_rule_messages_speak_chinese():
+    from vendorgov.i18n import using_locale
+
+    criteria = [
+        Criterion("price", "价格", Decimal(5)),
+        Criterion("technical", "技术", Decimal(90)),
+    ]
+    with using_locale("zh_CN"):
+        errors = Collector()
+        rules.criteria_errors(criteria, rules.EvaluationMethod.comprehensive, errors)
+        rules.price_lines_errors(Decimal("100.00"), [("保洁", Decimal("90.00"))], errors)
+        order = ranking_rules.award_order_error(2, [1, 2, 3], set())
+    messages = [e.message for e in errors.errors]
+    assert "权重合计须为 100（当前合计 95）" in messages
+    assert "服务类项目价格分权重不得低于 10%（当前为 5%）" in messages
+    assert "分项合计须等于投标总价 100.00" in messages
+    assert order.startswith("只有排在前面的中标候选人") and "第2中标候选人" in order

@@ -410,3 +410,51 @@ async def discard_draft(actor: Principal, version_id: int) -> None:
             {"version": row["number"], "reason": row["amendment_reason"]},
             None,
         )
+
+
+async def withdraw_award_draft(actor: Principal, contract_id: int, reason: str) -> dict:
+    """Withdraw the draft contract a tender award created, when its winner declined, failed to
+    sign or was found ineligible (Order 87 Art. 68): the contract and its draft version are
+    removed (the audit trail keeps what they were) so the next candidate's award creates its
+    own. Refused with 409 once any version is signed, or when the contract came from no award.
+    Runs inside the caller's transaction when there is one (the re-award's)."""
+    ensure_keeper(actor)
+    async with db.transaction():
+        await lock_contract(contract_id)
+        contract = await contract_row(contract_id)
+        versions = await ContractVersion.select().where(ContractVersion.contract == contract_id)
+        if contract["tender_id"] is None:
+            raise Conflict(_("This contract was not created by a tender award."))
+        if contract["status"] != ContractStatus.draft.value or any(
+            v["status"] == "signed" for v in versions
+        ):
+            raise Conflict(
+                _(
+                    "Contract %(number)s is signed: a signed contract cannot be withdrawn; "
+                    "terminate it instead.",
+                    number=contract["number"],
+                )
+            )
+        try:
+            await ContractVersion.delete().where(ContractVersion.contract == contract_id)
+            await Contract.delete().where(Contract.id == contract_id)
+        except Exception as error:
+            if db.is_foreign_key_violation(error):
+                raise Conflict(
+                    _(
+                        "Contract %(number)s already has records (events, inspections or "
+                        "payments); it cannot be withdrawn.",
+                        number=contract["number"],
+                    )
+                ) from None
+            raise
+        withdrawn = {
+            "number": contract["number"],
+            "vendor_id": contract["vendor"],
+            "tender_id": contract["tender_id"],
+            "monthly_fee": versions[0]["monthly_fee"] if versions else None,
+        }
+        await audit.record(
+            actor, "contract", contract_id, "withdraw_award_draft", withdrawn, {"reason": reason}
+        )
+    return withdrawn

@@ -476,6 +476,17 @@ class TenderApi(Controller):
         return _plain(await bidding.receipt(request.user, ref))
 
     @get(
+        "/bids/{ref:str}/receipt/files/{position:int}",
+        guards=[VENDORS],
+        summary="One of the vendor's own proposal files, by the bid's reference (after opening)",
+    )
+    async def own_bid_file(
+        self, request: Request, ref: FromPath[str], position: FromPath[int]
+    ) -> Response[bytes]:
+        name, data = await bidding.own_bid_file(request.user, ref, position)
+        return download(data, name, "application/octet-stream")
+
+    @get(
         "/bids/{bid_id:int}/files/{position:int}",
         guards=[READERS],
         summary="A proposal file (after opening)",

@@ -11,7 +11,7 @@ from vendorgov.contracts import drafting as contract_drafting
 from vendorgov.contracts import rules as contract_rules
 from vendorgov.contracts.ocds import term_months
 from vendorgov.errors import Conflict, Forbidden, InvalidInput
-from vendorgov.tenders import common, rules
+from vendorgov.tenders import common, ranking_rules
 from vendorgov.tenders.evaluation import evaluate
 from vendorgov.tenders.reading import get_tender
 from vendorgov.tenders.rules import Status
@@ -35,7 +35,7 @@ async def award(actor: Principal, tender_id: int, bid_id: int, reason: str = "")
         candidate_ids = [b["id"] for b in evaluation["candidates"]]
         passed = {p["bid"] for p in evaluation["passed_over"]}
         _ensure_not_passed_over(evaluation, bid_id)
-        problem = rules.award_order_error(bid_id, candidate_ids, passed)
+        problem = ranking_rules.award_order_error(bid_id, candidate_ids, passed)
         if problem:
             raise InvalidInput.single("bid_id", "candidate_order", problem)
         months = term_months(row["service_start"], row["service_end"])
@@ -129,9 +129,9 @@ async def pass_over(
     sign, or was found ineligible, with the evidence. Only the next candidate in order, while
     the tender awaits its award; the same record sent again is answered with the first."""
     common.ensure_officer(actor)
-    if ground not in rules.PASS_GROUND_LABELS:
+    if ground not in ranking_rules.PASS_GROUND_LABELS:
         raise InvalidInput.single(
-            "ground", "one_of", f"one of {', '.join(rules.PASS_GROUND_LABELS)}"
+            "ground", "one_of", f"one of {', '.join(ranking_rules.PASS_GROUND_LABELS)}"
         )
     evidence = common.written_reason(evidence, "evidence")
     async with db.transaction():
@@ -144,7 +144,7 @@ async def pass_over(
         _ensure_not_passed_over(evaluation, bid_id)
         candidate_ids = [b["id"] for b in evaluation["candidates"]]
         passed = {p["bid"] for p in evaluation["passed_over"]}
-        problem = rules.award_order_error(bid_id, candidate_ids, passed)
+        problem = ranking_rules.award_order_error(bid_id, candidate_ids, passed)
         if problem:
             raise InvalidInput.single("bid_id", "candidate_order", problem)
         bid = next(b for b in evaluation["candidates"] if b["id"] == bid_id)

@@ -279,7 +279,23 @@ async def receipt(principal: Principal, ref: str) -> dict:
         raise NotFound(N_("bid"), ref)
     view = vendor_view(row)
     view["tender_reference"] = row["tender_reference"]
+    view["files"] = []
+    if row["price"] is not None and row["state"] == "active":  # opened: its files to download
+        view["files"] = common.file_names(row, await common.tender_row(row["tender"]))
     return view
+
+
+async def own_bid_file(principal: Principal, ref: str, position: int) -> tuple[str, bytes]:
+    """One of the vendor's own proposal files, by the bid's opaque reference (never a database
+    id): from opening on, as for everyone (until then the bid is sealed, its vendor's too).
+    Another vendor's reference, or any reference for anyone but a vendor, is a 404."""
+    row = await Bid.select(Bid.id, Bid.vendor).where(Bid.ref == ref).first() if ref else None
+    if row is None or not principal.is_vendor or row["vendor"] != principal.vendor_id:
+        raise NotFound(N_("bid"), ref)
+    try:
+        return await bid_file(principal, row["id"], position)
+    except NotFound:
+        raise NotFound(N_("bid file"), f"{ref}/{position}") from None
 
 
 async def bid_file(principal: Principal, bid_id: int, position: int) -> tuple[str, bytes]:

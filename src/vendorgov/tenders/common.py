@@ -17,7 +17,7 @@ from vendorgov.errors import Conflict, Forbidden, InvalidInput, NotFound
 from vendorgov.humane import status_label
 from vendorgov.i18n import N_, _
 from vendorgov.settings import get_settings
-from vendorgov.tenders import rules, sealing
+from vendorgov.tenders import ranking_rules, rules, sealing
 from vendorgov.tenders.rules import Criterion, Method, Status
 from vendorgov.tenders.tables import Bid, Invitation, PanelMember, Tender
 from vendorgov.vendors import service as vendors
@@ -134,7 +134,9 @@ def decorate(row: dict, at: datetime | None = None) -> dict:
         "method": rules.METHOD_LABELS[row["method"]],
         "evaluation": rules.EVALUATION_LABELS[row["evaluation_method"]],
         "status": rules.STATUS_LABELS[row["status"]],
-        "tie_rule": rules.TIE_RULE_LABELS.get(row["tie_rule"], rules.TIE_RULE_LABELS[""]),
+        "tie_rule": ranking_rules.TIE_RULE_LABELS.get(
+            row["tie_rule"], ranking_rules.TIE_RULE_LABELS[""]
+        ),
         "qualifications": [
             QUALIFICATION_KINDS.get(q, (q, q)) for q in tender["qualification_types"]
         ],

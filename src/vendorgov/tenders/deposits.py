@@ -20,6 +20,7 @@ from vendorgov.paging import Page, PageRequest
 from vendorgov.tenders import common, rules
 from vendorgov.tenders import result_rules as deadlines
 from vendorgov.tenders.result_dates import calendar_from, local_day, today
+from vendorgov.tenders.rules import Status
 from vendorgov.tenders.tables import Bid, BidSecurity, ResultNotice, Tender
 
 OVERDUE_SORTS = {"refund_due": BidSecurity.refund_due, "amount": BidSecurity.amount}
@@ -32,7 +33,11 @@ def ensure_staff(principal: Principal) -> None:
 
 async def _due_for(row: dict, vendor_id: int) -> date | None:
     """When a deposit must be refunded, once known: the winner's 5 working days after the
-    contract's signing, the others' 5 working days after the award notice."""
+    contract's signing, the others' 5 working days after the award notice; everyone's 5
+    working days after the tender failed or was cancelled."""
+    if row["status"] in (Status.failed.value, Status.cancelled.value):
+        since = local_day(row["updated_at"])  # nothing changes a closed tender afterwards
+        return deadlines.refund_due(since, await calendar_from(since))
     winner = None
     if row["awarded_bid"]:
         bid = await Bid.select(Bid.vendor).where(Bid.id == row["awarded_bid"]).first()
@@ -63,6 +68,16 @@ async def award_notice_issued(tender_id: int, winner: int | None, at: datetime) 
     if winner is not None:
         where &= BidSecurity.vendor != winner
     await BidSecurity.update({BidSecurity.refund_due: due}).where(where)
+
+
+async def tender_closed(tender_id: int, at: datetime) -> None:
+    """The tender failed or was cancelled (in that transaction): every bidder's deposit falls
+    due 5 working days later (§3a)."""
+    day = local_day(at)
+    due = deadlines.refund_due(day, await calendar_from(day))
+    await BidSecurity.update({BidSecurity.refund_due: due}).where(
+        (BidSecurity.tender == tender_id) & BidSecurity.refund_due.is_null()
+    )
 
 
 async def _contract_signed(contract: dict, version: dict, at: datetime) -> None:

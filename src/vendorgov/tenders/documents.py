@@ -10,8 +10,8 @@ from vendorgov.files import exports
 from vendorgov.files.responses import CSV, XLSX
 from vendorgov.i18n import N_, _
 from vendorgov.settings import get_settings
-from vendorgov.tenders import rules
-from vendorgov.tenders.rules import PANEL_ROLE_LABELS
+from vendorgov.tenders import ranking_rules
+from vendorgov.tenders.panel_rules import PANEL_ROLE_LABELS
 
 MATRIX_HEADERS = {"evaluator": N_("Evaluator"), "bid": N_("Bid no."), "vendor": N_("Vendor")}
 RESULT_HEADERS = {
@@ -40,7 +40,7 @@ def report_pdf(report: dict) -> bytes:
         r=report,
         t=report["tender"],
         hospital=settings.hospital_name,
-        pass_grounds=rules.PASS_GROUND_LABELS,
+        pass_grounds=ranking_rules.PASS_GROUND_LABELS,
         zone=settings.timezone,
         role_labels=PANEL_ROLE_LABELS,
     )

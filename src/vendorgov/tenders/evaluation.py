@@ -10,7 +10,7 @@ from vendorgov import db
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
 from vendorgov.errors import Conflict, Forbidden, InvalidInput, NotFound
-from vendorgov.tenders import common, panel, rules
+from vendorgov.tenders import common, panel, ranking_rules, rules
 from vendorgov.tenders.rules import EvaluationMethod, Method, Status
 from vendorgov.tenders.tables import Bid, PanelMember, PassedOver, Score, Tender
 
@@ -58,29 +58,31 @@ async def evaluate(tender: dict) -> dict:
     # §3a: small and micro enterprises' prices reduced for the price score (the lowest-price
     # method ranks by it) only; the offered price stays the bid's and the contract's.
     percent = db.two_places(tender["sme_percent"])
-    evaluated = rules.evaluated_prices(
+    evaluated = ranking_rules.evaluated_prices(
         prices, {b for b, v in eligible.items() if v["sme_size"]}, percent
     )
     # §3a: past-performance criteria are filled from the records kept at opening.
     for c in criteria:
         if c.is_past_performance:
             for b, v in eligible.items():
-                by_bid[b][c.key] = [rules.past_performance_score(v["past_score"], c)]
+                by_bid[b][c.key] = [ranking_rules.past_performance_score(v["past_score"], c)]
     if comprehensive:
-        means = rules.criterion_means(by_bid)
-        price_scores = rules.price_scores(evaluated)
-        totals = rules.totals(criteria, evaluated, means)
+        means = ranking_rules.criterion_means(by_bid)
+        price_scores = ranking_rules.price_scores(evaluated)
+        totals = ranking_rules.totals(criteria, evaluated, means)
         # Equal totals by the offered price (投标报价): the deduction counts for the score only.
-        ranked = rules.rank_comprehensive(totals, prices)
-        technical = rules.technical_scores(criteria, means, eligible)
+        ranked = ranking_rules.rank_comprehensive(totals, prices)
+        technical = ranking_rules.technical_scores(criteria, means, eligible)
     else:
-        means, price_scores, totals = {}, rules.price_scores(evaluated), {}
-        ranked = rules.rank_lowest_price(evaluated)
+        means, price_scores, totals = {}, ranking_rules.price_scores(evaluated), {}
+        ranked = ranking_rules.rank_lowest_price(evaluated)
         technical = {}
-    ordered = rules.candidate_order(ranked, tender["tie_rule"], technical, tender["tie_seed"])
-    candidates = rules.candidates(ordered)
+    ordered = ranking_rules.candidate_order(
+        ranked, tender["tie_rule"], technical, tender["tie_seed"]
+    )
+    candidates = ranking_rules.candidates(ordered)
     candidate_ids = [r.bid for r in candidates]
-    ties = rules.needs_draw(ranked, tender["tie_rule"], technical)
+    ties = ranking_rules.needs_draw(ranked, tender["tie_rule"], technical)
     for r in ordered:
         bid = eligible[r.bid]
         bid.update(
@@ -101,7 +103,7 @@ async def evaluate(tender: dict) -> dict:
     passed_ids = {p["bid"] for p in passed}
     for p in passed:
         p["vendor_name"] = eligible[p["bid"]]["vendor_name"] if p["bid"] in eligible else ""
-    next_id = rules.next_candidate(candidate_ids, passed_ids)
+    next_id = ranking_rules.next_candidate(candidate_ids, passed_ids)
     return {
         "criteria": criteria,
         "bids": all_bids,
@@ -150,6 +152,9 @@ async def _own_result(principal: Principal, row: dict) -> dict:
         k: own.get(k)
         for k in (
             "price",
+            # §3a: an SME's price less the deduction, for the price score only (None unranked)
+            "evaluated_price",
+            "sme_size",
             "invalid_reasons",
             "compliance",
             "compliance_reason",
@@ -246,6 +251,10 @@ async def close_evaluation(actor: Principal, tender_id: int) -> dict:
                     },
                 )
         await Tender.update({**changes, Tender.updated_at: now}).where(Tender.id == tender_id)
+        if changes[Tender.status] == Status.failed.value:
+            from vendorgov.tenders.deposits import tender_closed
+
+            await tender_closed(tender_id, now)  # §3a: the deposits fall due
         after = {
             "status": changes[Tender.status],
             "ranks": [

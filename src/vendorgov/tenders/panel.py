@@ -15,8 +15,9 @@ from vendorgov.audit import service as audit
 from vendorgov.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from vendorgov.i18n import _
 from vendorgov.settings import get_settings
-from vendorgov.tenders import alerts, common, rules
-from vendorgov.tenders.rules import Method, PanelRole, Status
+from vendorgov.tenders import alerts, common, panel_rules, rules
+from vendorgov.tenders.panel_rules import PanelRole
+from vendorgov.tenders.rules import Method, Status
 from vendorgov.tenders.tables import ExpertPoolEntry, PanelDraw, PanelMember
 from vendorgov.vendors.rules import CATEGORY_LABELS
 
@@ -24,9 +25,9 @@ from vendorgov.vendors.rules import CATEGORY_LABELS
 CHANGEABLE = (Status.published, Status.opened)
 
 
-def sizes() -> rules.PanelSizes:
+def sizes() -> panel_rules.PanelSizes:
     settings = get_settings()
-    return rules.PanelSizes(
+    return panel_rules.PanelSizes(
         settings.panel_minimum_open,
         settings.panel_minimum_large,
         db.two_places(settings.panel_large_budget),
@@ -40,13 +41,13 @@ def counts(members: list[dict]) -> tuple[int, int]:
     return experts, len(active) - experts
 
 
-def problems(row: dict, experts: int, representatives: int) -> list[rules.PanelProblem]:
-    return rules.panel_errors(
+def problems(row: dict, experts: int, representatives: int) -> list[panel_rules.PanelProblem]:
+    return panel_rules.panel_errors(
         experts, representatives, Method(row["method"]), row["budget_ceiling"], sizes()
     )
 
 
-def _words(found: list[rules.PanelProblem]) -> str:
+def _words(found: list[panel_rules.PanelProblem]) -> str:
     return "; ".join(_(p.message, **p.params) for p in found)
 
 
@@ -267,8 +268,8 @@ async def plan(actor: Principal, tender_id: int) -> dict:
         "excluded": len([i for i in pool_ids if i in excluded]),
         "experts": experts,
         "representatives": representatives,
-        "minimum": rules.min_panel(Method(row["method"]), row["budget_ceiling"], sizes()),
-        "needed": rules.experts_needed(
+        "minimum": panel_rules.min_panel(Method(row["method"]), row["budget_ceiling"], sizes()),
+        "needed": panel_rules.experts_needed(
             representatives, Method(row["method"]), row["budget_ceiling"], sizes()
         ),
         "drawn": first,
@@ -368,7 +369,7 @@ async def _record_draw(
             ),
         )
     seed = secrets.token_hex(16)
-    drawn = rules.draw(pool_ids, seed, n, [e["account"] for e in excluded])
+    drawn = panel_rules.draw(pool_ids, seed, n, [e["account"] for e in excluded])
     now = common.now()
     await PanelDraw.insert(
         PanelDraw(

@@ -16,7 +16,7 @@ from vendorgov.errors import InvalidInput
 from vendorgov.i18n import _, ngettext
 from vendorgov.tenders import bidding, evaluation, panel, reading, scoring
 from vendorgov.tenders.forms import Refusal, ensure_confirmed, refused_shows
-from vendorgov.tenders.rules import PANEL_ROLE_LABELS
+from vendorgov.tenders.panel_rules import PANEL_ROLE_LABELS
 from vendorgov.vendors.rules import CATEGORY_LABELS
 from vendorgov.web.forms import Form
 

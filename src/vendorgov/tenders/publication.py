@@ -22,7 +22,15 @@ from vendorgov.files.service import Upload
 from vendorgov.humane import joined, pair_label
 from vendorgov.i18n import N_, _
 from vendorgov.settings import get_settings
-from vendorgov.tenders import alerts, common, invitations, result_rules, rules, sealing
+from vendorgov.tenders import (
+    alerts,
+    common,
+    invitations,
+    ranking_rules,
+    result_rules,
+    rules,
+    sealing,
+)
 from vendorgov.tenders.rules import Criterion, EvaluationMethod, Method, Status
 from vendorgov.tenders.tables import Tender
 from vendorgov.vendors.rules import CATEGORY_LABELS, QUALIFICATION_KINDS
@@ -140,8 +148,8 @@ def _tender_errors(data: TenderInput, now: datetime, check_deadline: bool = True
         method = Method(data.method) if data.method in rules.METHOD_LABELS else None
         evaluation = EvaluationMethod(data.evaluation_method)
         rules.criteria_errors(data.criteria, evaluation, errors, method)
-        rules.tie_rule_errors(data.tie_rule, evaluation, errors)
-    rules.sme_percent_errors(data.sme_percent, errors)
+        ranking_rules.tie_rule_errors(data.tie_rule, evaluation, errors)
+    ranking_rules.sme_percent_errors(data.sme_percent, errors)
     if data.budget_ceiling is None:
         errors.add("budget_ceiling", "required", _("Budget ceiling: required, in yuan."))
     elif not rules.is_amount(data.budget_ceiling) or data.budget_ceiling <= 0:
@@ -392,8 +400,8 @@ async def publish(actor: Principal, tender_id: int) -> None:
         rules.criteria_errors(
             common.criteria_of(row["criteria"]), evaluation, errors, Method(row["method"])
         )
-        rules.tie_rule_errors(row["tie_rule"], evaluation, errors)
-        rules.sme_percent_errors(db.two_places(row["sme_percent"]), errors)
+        ranking_rules.tie_rule_errors(row["tie_rule"], evaluation, errors)
+        ranking_rules.sme_percent_errors(db.two_places(row["sme_percent"]), errors)
         await invitations.publish_errors(row, errors)
         result_rules.security_errors(row["bid_security"], row["budget_ceiling"], errors)
         errors.raise_if_any()
@@ -453,14 +461,25 @@ async def change_deadline(
         )
 
 
+async def _deposits_due(row: dict) -> None:
+    """§3a: a failed or cancelled tender's bid securities fall due 5 working days later."""
+    from vendorgov.tenders.deposits import tender_closed
+
+    await tender_closed(row["id"], row["updated_at"])
+
+
 async def cancel(actor: Principal, tender_id: int, reason: str) -> None:
     reason = common.written_reason(reason)
-    await _transition(actor, tender_id, "cancel", Status.cancelled, {"closed_reason": reason})
+    await _transition(
+        actor, tender_id, "cancel", Status.cancelled, {"closed_reason": reason}, None, _deposits_due
+    )
 
 
 async def fail(actor: Principal, tender_id: int, reason: str) -> None:
     reason = common.written_reason(reason)
-    await _transition(actor, tender_id, "fail", Status.failed, {"closed_reason": reason})
+    await _transition(
+        actor, tender_id, "fail", Status.failed, {"closed_reason": reason}, None, _deposits_due
+    )
 
 
 # --- bidding ---------------------------------------------------------------------------------
@@ -473,6 +492,6 @@ def choices() -> dict[str, Any]:
         "evaluations": rules.EVALUATION_LABELS,
         "qualification_kinds": QUALIFICATION_KINDS,
         "statuses": rules.STATUS_LABELS,
-        "tie_rules": rules.TIE_RULE_LABELS,
+        "tie_rules": ranking_rules.TIE_RULE_LABELS,
         "sources": rules.SOURCE_LABELS,
     }

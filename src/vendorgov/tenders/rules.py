@@ -1,16 +1,12 @@
-"""Tender rules (domain rules §3, MoF Order 87): life cycle, criteria, bid validity, abnormally
-low prices, price scores, totals, ranks and candidates. Plain functions, no I/O.
-
-Scores are kept exact (Decimal) until the total, which is rounded to 2 decimals half-up as §3
-says; price scores and criterion means are shown rounded to 2 decimals but computed exactly,
-so that a total never depends on how its parts were displayed.
+"""Tender rules (domain rules §3, §3a, MoF Order 87) up to opening: life cycle, methods,
+criteria, publication and bid periods, price lines, bid validity and abnormally low prices.
+Plain functions, no I/O. Price scores, ranking and the award order are in ranking_rules, the
+panel's sizes and draw in panel_rules.
 """
 
 from __future__ import annotations
 
-import hashlib
-import random
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -18,14 +14,12 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from vendorgov.errors import Collector
-from vendorgov.i18n import N_
+from vendorgov.i18n import N_, _
 from vendorgov.money import cents
 from vendorgov.workdays.rules import Calendar, add_working_days
 
 HUNDRED = Decimal(100)
 PRICE_KEY = "price"
-# At most this many recommended candidates (§3).
-CANDIDATES = 3
 
 
 # Totals, shown scores and money all keep 2 decimals, half up.
@@ -118,111 +112,6 @@ def min_bidders(method: Method) -> int:
     return 2 if method is Method.consultation else 3
 
 
-class PanelRole(StrEnum):
-    expert = "expert"
-    purchaser_rep = "purchaser_rep"
-
-
-PANEL_ROLE_LABELS: dict[str, tuple[str, str]] = {
-    PanelRole.expert: (N_("Expert"), "评审专家"),
-    PanelRole.purchaser_rep: (N_("Purchaser representative"), "采购人代表"),
-}
-
-
-@dataclass(frozen=True)
-class PanelSizes:
-    """§3's panel minimums (settings): open and invited tenders at least `open_minimum`, and
-    `large_minimum` when the budget ceiling is `large_budget` or more; other methods 3."""
-
-    open_minimum: int = 5
-    large_minimum: int = 7
-    large_budget: Decimal = Decimal(10_000_000)
-
-
-def min_panel(
-    method: Method, budget_ceiling: Decimal = Decimal(0), sizes: PanelSizes = PanelSizes()
-) -> int:
-    """The smallest panel §3 allows for a tender of this method and budget ceiling."""
-    if method in (Method.open, Method.invited):
-        if budget_ceiling >= sizes.large_budget:
-            return sizes.large_minimum
-        return sizes.open_minimum
-    return 3
-
-
-@dataclass(frozen=True)
-class PanelProblem:
-    """A rule the panel breaks: `message` is a msgid, formatted with `params`."""
-
-    rule: str
-    message: str
-    params: dict
-
-
-def panel_errors(
-    experts: int,
-    representatives: int,
-    method: Method,
-    budget_ceiling: Decimal = Decimal(0),
-    sizes: PanelSizes = PanelSizes(),
-) -> list[PanelProblem]:
-    """Every §3 rule a panel of `experts` experts and `representatives` purchaser
-    representatives breaks: at least the minimum, an odd number, at least two thirds experts."""
-    size = experts + representatives
-    minimum = min_panel(method, budget_ceiling, sizes)
-    problems = []
-    if size < minimum:
-        problems.append(
-            PanelProblem(
-                "panel_size",
-                N_("this tender's panel needs at least %(minimum)s members (it has %(size)s)"),
-                {"minimum": minimum, "size": size},
-            )
-        )
-    if size % 2 == 0:
-        problems.append(
-            PanelProblem(
-                "panel_odd",
-                N_("the panel must have an odd number of members (it has %(size)s)"),
-                {"size": size},
-            )
-        )
-    if experts * 3 < size * 2:
-        problems.append(
-            PanelProblem(
-                "panel_experts",
-                N_(
-                    "at least two thirds of the panel must be experts (%(experts)s of %(size)s are)"
-                ),
-                {"experts": experts, "size": size},
-            )
-        )
-    return problems
-
-
-def experts_needed(
-    representatives: int,
-    method: Method,
-    budget_ceiling: Decimal = Decimal(0),
-    sizes: PanelSizes = PanelSizes(),
-) -> int:
-    """The fewest experts that make a valid panel with these purchaser representatives."""
-    experts = 0
-    while panel_errors(experts, representatives, method, budget_ceiling, sizes):
-        experts += 1
-    return experts
-
-
-def draw(pool: Iterable[int], seed: str, n: int, excluded: Iterable[int] = ()) -> list[int]:
-    """§3's random draw of `n` experts, reproducible from its seed: the pool's account ids
-    without the excluded ones, in ascending order, sampled by random.Random(seed).sample.
-    The order of the result is the order of the draw."""
-    eligible = sorted(set(pool) - set(excluded))
-    if not 0 <= n <= len(eligible):
-        raise ValueError(f"cannot draw {n} of {len(eligible)}")
-    return random.Random(seed).sample(eligible, n)
-
-
 # --- criteria --------------------------------------------------------------------------------
 
 
@@ -283,72 +172,96 @@ def criteria_errors(
         errors.add(
             "evaluation_method",
             "negotiation_lowest_price",
-            "competitive negotiation awards the lowest compliant price: "
-            "choose the lowest evaluated price method",
+            _(
+                "competitive negotiation awards the lowest compliant price: "
+                "choose the lowest evaluated price method"
+            ),
         )
     if evaluation is EvaluationMethod.lowest_price:
         # Ranked by price alone; other criteria would be scored for nothing.
         if any(not c.is_price for c in criteria):
             errors.add(
-                "criteria", "lowest_price_only", "the lowest-price method ranks by price alone"
+                "criteria",
+                "lowest_price_only",
+                _("the lowest-price method ranks by price alone"),
             )
         return
     if not criteria:
-        errors.add("criteria", "required", "comprehensive scoring needs criteria with weights")
+        errors.add("criteria", "required", _("comprehensive scoring needs criteria with weights"))
         return
     keys = [c.key for c in criteria]
     for i, c in enumerate(criteria):
         if not c.key or len(c.key) > 40 or not c.key.replace("_", "").isalnum():
-            errors.add(f"criteria[{i}].key", "key", "1–40 letters, digits and _")
+            errors.add(f"criteria[{i}].key", "key", _("1–40 letters, digits and _"))
         if not c.name.strip() or len(c.name.strip()) > 100:
-            errors.add(f"criteria[{i}].name", "required", "give the criterion a name (≤ 100)")
+            errors.add(f"criteria[{i}].name", "required", _("give the criterion a name (≤ 100)"))
         if not c.weight.is_finite() or c.weight <= 0 or c.weight > HUNDRED:
-            errors.add(f"criteria[{i}].weight", "range", "between 0 (excluded) and 100")
+            errors.add(f"criteria[{i}].weight", "range", _("between 0 (excluded) and 100"))
     if len(set(keys)) != len(keys):
-        errors.add("criteria", "duplicate_key", "each criterion needs its own key")
+        errors.add("criteria", "duplicate_key", _("each criterion needs its own key"))
     if not all(c.weight.is_finite() for c in criteria):
         return
     total = sum((c.weight for c in criteria), Decimal(0))
     if total != HUNDRED:
-        errors.add("criteria", "weights_sum", f"weights must sum to 100 (they sum to {total})")
+        errors.add(
+            "criteria",
+            "weights_sum",
+            _("weights must sum to 100 (they sum to %(total)s)", total=total),
+        )
     price = [c for c in criteria if c.is_price]
     if len(price) != 1:
-        errors.add("criteria", "price_criterion", f"exactly one criterion must be {PRICE_KEY!r}")
+        errors.add(
+            "criteria",
+            "price_criterion",
+            _("exactly one criterion must be %(key)s", key=repr(PRICE_KEY)),
+        )
     elif price[0].weight < price_weight_minimum():
         errors.add(
             "criteria",
             "price_weight",
-            f"price must weigh at least {price_weight_minimum()}% for services "
-            f"(it weighs {price[0].weight}%)",
+            _(
+                "price must weigh at least %(minimum)s%% for services (it weighs %(weight)s%%)",
+                minimum=price_weight_minimum(),
+                weight=price[0].weight,
+            ),
         )
     elif price[0].weight > price_weight_maximum(method):
         errors.add(
             "criteria",
             "price_weight",
-            f"competitive consultation weighs price from {price_weight_minimum()}% to "
-            f"{price_weight_maximum(method)}% (it weighs {price[0].weight}%)",
+            _(
+                "competitive consultation weighs price from %(minimum)s%% to %(maximum)s%% "
+                "(it weighs %(weight)s%%)",
+                minimum=price_weight_minimum(),
+                maximum=price_weight_maximum(method),
+                weight=price[0].weight,
+            ),
         )
     if len(criteria) < 2:
-        errors.add("criteria", "non_price", "add at least one non-price criterion")
+        errors.add("criteria", "non_price", _("add at least one non-price criterion"))
     for i, c in enumerate(criteria):
         if c.source not in SOURCE_LABELS:
-            errors.add(f"criteria[{i}].source", "one_of", f"one of {', '.join(SOURCE_LABELS)}")
+            errors.add(
+                f"criteria[{i}].source",
+                "one_of",
+                _("one of %(choices)s", choices=", ".join(SOURCE_LABELS)),
+            )
         elif c.is_past_performance:
             if c.is_price:
-                errors.add(f"criteria[{i}].source", "price", "price is scored by its formula")
+                errors.add(f"criteria[{i}].source", "price", _("price is scored by its formula"))
             if c.no_history_score is None or not is_score(c.no_history_score):
                 errors.add(
                     f"criteria[{i}].no_history_score",
                     "range",
-                    "the score of a bidder without history: 0 to 100, at most 2 decimals",
+                    _("the score of a bidder without history: 0 to 100, at most 2 decimals"),
                 )
 
 
 def deadline_errors(deadline: datetime | None, now: datetime, errors: Collector) -> None:
     if deadline is None:
-        errors.add("bid_deadline", "required", "is required")
+        errors.add("bid_deadline", "required", _("is required"))
     elif deadline <= now:
-        errors.add("bid_deadline", "future", "must be in the future")
+        errors.add("bid_deadline", "future", _("must be in the future"))
 
 
 def min_bid_days(method: Method, open_days: int, consultation_days: int, other_days: int) -> int:
@@ -391,12 +304,15 @@ def bid_period_errors(
     """§3a: from publication to the bid deadline at least the method's minimum period."""
     earliest = earliest_deadline(published_at, days, working, calendar, zone)
     if deadline < earliest:
-        unit = "working days" if working else "days"
+        message = (
+            _("at least %(n)s working days after publication (§3a): not before %(earliest)s")
+            if working
+            else _("at least %(n)s days after publication (§3a): not before %(earliest)s")
+        )
         errors.add(
             "bid_deadline",
             "bid_period",
-            f"at least {days} {unit} after publication (§3a): "
-            f"not before {earliest.astimezone(zone):%Y-%m-%d %H:%M}",
+            message % {"n": days, "earliest": f"{earliest.astimezone(zone):%Y-%m-%d %H:%M}"},
         )
 
 
@@ -404,24 +320,32 @@ def price_lines_errors(
     total: Decimal | None, lines: Sequence[tuple[str, Decimal]], errors: Collector
 ) -> None:
     if total is None:
-        errors.add("price", "required", "give the total price")
+        errors.add("price", "required", _("give the total price"))
         return
     if not is_amount(total):
-        errors.add("price", "cents", f"an amount up to {MAX_AMOUNT} with at most 2 decimals")
+        errors.add(
+            "price",
+            "cents",
+            _("an amount up to %(most)s with at most 2 decimals", most=MAX_AMOUNT),
+        )
         return
     if total <= 0:
-        errors.add("price", "positive", "must be more than 0")
+        errors.add("price", "positive", _("must be more than 0"))
     amounts_ok = True
     for i, (item, amount) in enumerate(lines):
         if not item.strip():
-            errors.add(f"price_lines[{i}].item", "required", "name the item")
+            errors.add(f"price_lines[{i}].item", "required", _("name the item"))
         if not is_amount(amount):
             amounts_ok = False
-            errors.add(f"price_lines[{i}].amount", "cents", "an amount with at most 2 decimals")
+            errors.add(f"price_lines[{i}].amount", "cents", _("an amount with at most 2 decimals"))
         elif amount < 0:
-            errors.add(f"price_lines[{i}].amount", "not_negative", "cannot be negative")
+            errors.add(f"price_lines[{i}].amount", "not_negative", _("cannot be negative"))
     if lines and amounts_ok and sum((a for _, a in lines), Decimal(0)) != total:
-        errors.add("price_lines", "sum", f"the lines must add up to the total price {total}")
+        errors.add(
+            "price_lines",
+            "sum",
+            _("the lines must add up to the total price %(total)s", total=total),
+        )
 
 
 # --- validity at opening --------------------------------------------------------------------
@@ -486,228 +410,3 @@ def abnormally_low(prices: Mapping[int, Decimal], percent: Decimal = Decimal(20)
         if price < mean_others * factor:
             flagged.add(bid)
     return flagged
-
-
-# --- small and micro enterprises (§3a) -----------------------------------------------------
-
-SME_PERCENT_RANGE = (Decimal(10), Decimal(20))
-
-
-def sme_percent_errors(percent: Decimal | None, errors: Collector) -> None:
-    low, high = SME_PERCENT_RANGE
-    if percent is None or not percent.is_finite() or not low <= percent <= high:
-        errors.add("sme_percent", "range", f"a deduction from {low}% to {high}%")
-    elif percent != two_places(percent):
-        errors.add("sme_percent", "range", "at most 2 decimals")
-
-
-def evaluated_prices(
-    prices: Mapping[int, Decimal], sme: Collection[int], percent: Decimal
-) -> dict[int, Decimal]:
-    """§3a: for the price score only, a small or micro enterprise's price is reduced by the
-    tender's percent (exact; the bid and contract price stay as offered)."""
-    factor = (HUNDRED - percent) / HUNDRED
-    return {bid: price * factor if bid in sme else price for bid, price in prices.items()}
-
-
-# --- scoring --------------------------------------------------------------------------------
-
-
-def price_scores(prices: Mapping[int, Decimal]) -> dict[int, Decimal]:
-    """(lowest valid price / bid price) × 100, exact. Given evaluated prices (SME deduction
-    applied), it is lowest evaluated price / own evaluated price × 100."""
-    if not prices:
-        return {}
-    lowest = min(prices.values())
-    return {bid: lowest / price * HUNDRED for bid, price in prices.items()}
-
-
-def criterion_means(
-    scores: Mapping[int, Mapping[str, Sequence[Decimal]]],
-) -> dict[int, dict[str, Decimal]]:
-    """A bid's criterion score is the mean of its evaluators' scores."""
-    return {
-        bid: {
-            key: sum(values, Decimal(0)) / len(values) for key, values in by_key.items() if values
-        }
-        for bid, by_key in scores.items()
-    }
-
-
-def past_performance_score(mean: Decimal | None, criterion: Criterion) -> Decimal:
-    """§3a: the bidder's mean monthly score over its last 12 approved months, or the score
-    the tender states for a bidder without history."""
-    if mean is not None:
-        return mean
-    return criterion.no_history_score if criterion.no_history_score is not None else Decimal(0)
-
-
-def totals(
-    criteria: Sequence[Criterion],
-    prices: Mapping[int, Decimal],
-    means: Mapping[int, Mapping[str, Decimal]],
-) -> dict[int, Decimal]:
-    """Σ weight × score / 100, rounded to 2 decimals. A criterion nobody scored counts 0.
-    `prices` are the evaluated prices (see evaluated_prices)."""
-    price_score = price_scores(prices)
-    result = {}
-    for bid in prices:
-        total = Decimal(0)
-        for c in criteria:
-            score = price_score[bid] if c.is_price else means.get(bid, {}).get(c.key, Decimal(0))
-            total += c.weight * score / HUNDRED
-        result[bid] = two_places(total)
-    return result
-
-
-def technical_scores(
-    criteria: Sequence[Criterion], means: Mapping[int, Mapping[str, Decimal]], bids: Iterable[int]
-) -> dict[int, Decimal]:
-    """Σ weight × score / 100 over the non-price criteria, exact: what the "higher technical
-    score first" tie rule compares."""
-    return {
-        bid: sum(
-            (
-                c.weight * means.get(bid, {}).get(c.key, Decimal(0)) / HUNDRED
-                for c in criteria
-                if not c.is_price
-            ),
-            Decimal(0),
-        )
-        for bid in bids
-    }
-
-
-@dataclass(frozen=True)
-class Ranked:
-    bid: int
-    rank: int
-    price: Decimal
-    total: Decimal | None  # None under the lowest-price method
-
-
-def _competition_ranks(ids: Sequence[int], key) -> list[Ranked]:
-    ordered = sorted(ids, key=lambda bid: (key(bid), bid))
-    ranked: list[Ranked] = []
-    for position, bid in enumerate(ordered, start=1):
-        same = ranked and key(ranked[-1].bid) == key(bid)
-        ranked.append(Ranked(bid, ranked[-1].rank if same else position, Decimal(0), None))
-    return ranked
-
-
-def rank_comprehensive(
-    totals_: Mapping[int, Decimal], prices: Mapping[int, Decimal]
-) -> list[Ranked]:
-    """Total descending; equal totals by (evaluated) price ascending; equal total and price
-    share the rank (the next rank skips, 1, 1, 3). Among equals the listing order is by bid
-    id, which the rank numbers never depend on; candidate_order orders them."""
-    ranked = _competition_ranks(list(totals_), lambda b: (-totals_[b], prices[b]))
-    return [Ranked(r.bid, r.rank, prices[r.bid], totals_[r.bid]) for r in ranked]
-
-
-def rank_lowest_price(prices: Mapping[int, Decimal]) -> list[Ranked]:
-    """(Evaluated) price ascending; equal prices share the rank."""
-    ranked = _competition_ranks(list(prices), lambda b: prices[b])
-    return [Ranked(r.bid, r.rank, prices[r.bid], None) for r in ranked]
-
-
-# --- tie rule and candidates (§3, Order 87 Art. 68) ------------------------------------------
-
-
-class TieRule(StrEnum):
-    technical = "technical"  # higher Σ weighted non-price scores first, then a draw
-    draw = "draw"  # a random draw with a recorded seed
-
-
-TIE_RULE_LABELS: dict[str, tuple[str, str]] = {
-    "": (N_("None stated: a random draw, recorded with its seed"), "未规定：随机抽取"),
-    TieRule.technical: (N_("Higher technical score first"), "技术得分高者优先"),
-    TieRule.draw: (N_("Random draw, recorded with its seed"), "随机抽取"),
-}
-
-
-def tie_rule_errors(rule: str, evaluation: EvaluationMethod | None, errors: Collector) -> None:
-    if rule not in TIE_RULE_LABELS:
-        errors.add("tie_rule", "one_of", f"one of: none, {', '.join(TieRule)}")
-    elif rule == TieRule.technical and evaluation is EvaluationMethod.lowest_price:
-        errors.add(
-            "tie_rule", "technical", "the lowest-price method has no technical score to compare"
-        )
-
-
-def draw_key(seed: str, bid: int) -> str:
-    """A bid's place in the draw: SHA-256 of "seed:bid id", smaller first. Anyone holding the
-    seed recomputes the order."""
-    return hashlib.sha256(f"{seed}:{bid}".encode()).hexdigest()
-
-
-def candidate_order(
-    ranked: Sequence[Ranked],
-    rule: str = "",
-    technical: Mapping[int, Decimal] | None = None,
-    seed: str = "",
-) -> list[Ranked]:
-    """Every ranked bid in one total order: by rank; bids sharing a rank (tied on total and
-    price) by the tender's tie rule (higher technical score first), and what is still tied by
-    the draw of `seed`. Without a seed (before the draw is made) the remaining ties are listed
-    by bid id, provisionally."""
-
-    def key(r: Ranked):
-        tech = -(technical or {}).get(r.bid, Decimal(0)) if rule == TieRule.technical else 0
-        return (r.rank, tech, draw_key(seed, r.bid) if seed else "", r.bid)
-
-    return sorted(ranked, key=key)
-
-
-def needs_draw(
-    ranked: Sequence[Ranked], rule: str = "", technical: Mapping[int, Decimal] | None = None
-) -> list[list[int]]:
-    """The groups of bids the tie rule leaves tied (each sorted by bid id): what the draw
-    orders. Empty when no draw is needed."""
-    groups: dict[tuple, list[int]] = {}
-    for r in ranked:
-        tech = (technical or {}).get(r.bid, Decimal(0)) if rule == TieRule.technical else 0
-        groups.setdefault((r.rank, tech), []).append(r.bid)
-    return [sorted(g) for g in groups.values() if len(g) > 1]
-
-
-def candidates(ordered: Sequence[Ranked], limit: int = CANDIDATES) -> list[Ranked]:
-    """The first `limit` of the candidate order (candidate_order): always min(limit, bids),
-    a tie straddling the last place ordered like any other."""
-    return list(ordered[:limit])
-
-
-class PassGround(StrEnum):
-    declined = "declined"
-    failed_to_sign = "failed_to_sign"
-    ineligible = "ineligible"
-
-
-PASS_GROUND_LABELS: dict[str, tuple[str, str]] = {
-    PassGround.declined: (N_("Declined the award"), "放弃中标"),
-    PassGround.failed_to_sign: (N_("Failed to sign the contract"), "拒绝签订合同"),
-    PassGround.ineligible: (N_("Found ineligible"), "经查实不符合中标条件"),
-}
-
-
-def next_candidate(candidate_ids: Sequence[int], passed_over: Collection[int]) -> int | None:
-    """Order 87 Art. 68: the candidate to award now, the first not passed over; None when
-    every candidate was passed over (the tender is then failed or run again)."""
-    return next((b for b in candidate_ids if b not in passed_over), None)
-
-
-def award_order_error(
-    bid: int, candidate_ids: Sequence[int], passed_over: Collection[int]
-) -> str | None:
-    """Why `bid` may not be awarded (or passed over) now; None when it is the next candidate."""
-    if bid not in candidate_ids:
-        return "only a recommended candidate can be awarded (§3: at most 3, in order)"
-    if bid in passed_over:
-        return "this candidate was passed over"
-    position = candidate_ids.index(bid) + 1
-    if next_candidate(candidate_ids, passed_over) != bid:
-        return (
-            f"candidate {position} may be taken only when every candidate before it is "
-            "recorded as passed over, with the ground and its evidence (Order 87 Art. 68)"
-        )
-    return None

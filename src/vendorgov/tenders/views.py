@@ -29,8 +29,9 @@ from vendorgov.tenders import (
     invitations,
     opening,
     publication,
+    ranking_rules,
     reading,
-    rules,
+    reawarding,
     scoring,
 )
 from vendorgov.tenders.forms import (
@@ -390,6 +391,13 @@ class TenderPages(Controller):
         flash(request, _("The panel's decision on the low price is recorded."), category="ok")
         return Redirect(f"/tenders/{tender_id}/bids#bid-{bid_id}")
 
+    @get("/bids/{ref:str}/receipt/files/{position:int}", guards=[VENDOR])
+    async def own_bid_file(
+        self, request: Request, ref: FromPath[str], position: FromPath[int]
+    ) -> Response[bytes]:
+        name, data = await bidding.own_bid_file(request.user, ref, position)
+        return download(data, name, "application/octet-stream")
+
     @get("/bids/{bid_id:int}/files/{position:int}", guards=[READ])
     async def bid_file(
         self, request: Request, bid_id: FromPath[int], position: FromPath[int]
@@ -414,7 +422,8 @@ class TenderPages(Controller):
                 "scored": [c for c in data["criteria"] if not c.is_price],
                 "excluded": [b for b in data["bids"] if not b["eligible"]],
                 "award_preview": awarding.preview(data),
-                "pass_grounds": rules.PASS_GROUND_LABELS,
+                "reaward": reawarding.plan(data, data["tender"]),
+                "pass_grounds": ranking_rules.PASS_GROUND_LABELS,
                 "is_officer": user.role is Role.procurement,
                 "is_staff": user.role in common.STAFF,
                 "errors": refusal.errors if refusal else {},
