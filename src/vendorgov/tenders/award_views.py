@@ -14,8 +14,7 @@ from vendorgov.accounts.roles import Role
 from vendorgov.errors import InvalidInput
 from vendorgov.i18n import _
 from vendorgov.tenders import awarding
-from vendorgov.tenders.forms import Refusal, ensure_confirmed, refused_shows
-from vendorgov.tenders.views import TenderPages
+from vendorgov.tenders.forms import ensure_confirmed, refused_shows
 from vendorgov.web.forms import Form
 
 OFFICER = allow(Role.procurement)
@@ -25,19 +24,14 @@ class AwardPages(Controller):
     path = "/tenders"
     include_in_schema = False
 
-    async def _results_page(
-        self, request: Request, tender_id: int, refusal: Refusal | None = None
-    ) -> Template:
-        return await TenderPages._results_page(self, request, tender_id, refusal)  # type: ignore[arg-type]
-
     @post("/{tender_id:int}/award", guards=[OFFICER])
-    @refused_shows("_results_page", "award")
+    @refused_shows("/tenders/{tender_id}/results", "award")
     async def award(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         form = await Form.read(request)
         bid_id = form.integer("bid_id")
         form.errors.raise_if_any()
         if bid_id is None:
-            raise InvalidInput.single("bid_id", "required", "choose the bid to award")
+            raise InvalidInput.single("bid_id", "required", _("Bid: choose the bid to award."))
         await ensure_confirmed(request)
         contract_id = await awarding.award(request.user, tender_id, bid_id, form.text("reason"))
         flash(
@@ -51,13 +45,15 @@ class AwardPages(Controller):
         return Redirect(f"/contracts/{contract_id}")
 
     @post("/{tender_id:int}/pass-over", guards=[OFFICER])
-    @refused_shows("_results_page", "pass_over")
+    @refused_shows("/tenders/{tender_id}/results", "pass_over")
     async def pass_over(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         form = await Form.read(request)
         bid_id = form.integer("bid_id")
         form.errors.raise_if_any()
         if bid_id is None:
-            raise InvalidInput.single("bid_id", "required", "choose the candidate passed over")
+            raise InvalidInput.single(
+                "bid_id", "required", _("Candidate: choose the candidate passed over.")
+            )
         await ensure_confirmed(request)
         done = await awarding.pass_over(
             request.user, tender_id, bid_id, form.text("ground"), form.text("evidence")
