@@ -99,7 +99,7 @@ async def test_deleting_a_vendor_with_contracts_says_what_refers_to_it(api, worl
     async with api("procurement") as c:
         response = await c.delete(f"/api/vendors/{vendor_id}")
     assert response.status_code == 409, response.text
-    assert "Contracts or tender bids refer to" in response.json()["detail"]
+    assert "contracts or tender bids refer to this vendor" in response.json()["detail"]
     assert await Vendor.exists().where(Vendor.id == vendor_id)
 
 
