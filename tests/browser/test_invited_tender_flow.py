@@ -132,7 +132,7 @@ def test_invited_tender_to_the_result_notice_and_a_challenge(browser, live_serve
     expect(page.locator(".flash.ok")).to_contain_text("Evaluation closed")
     expect(page.locator("#ranking tbody tr").first).to_contain_text(VENDOR_NAMES["jingmei"])
     page.check("#f-confirm-award")
-    page.click("button:has-text('Award and create the contract draft')")
+    page.click("button:has-text('and create the contract draft')")
     expect(page.locator(".flash.ok")).to_contain_text("Awarded")
 
     # --- the result notice ----------------------------------------------------------------
