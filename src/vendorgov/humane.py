@@ -176,6 +176,23 @@ FIELD_LABELS: dict[str, str] = {
     "valid": N_("Valid"),
     "vendor": N_("Vendor"),
     "version_id": N_("Version"),
+    # The tender steps' audit records (§3, §3a).
+    "answer": N_("Answer"),
+    "answer_due": N_("Answer due"),
+    "bid_security": N_("Bid security"),
+    "candidate": N_("Candidate"),
+    "drawn": N_("Drawn"),
+    "drawn_usernames": N_("Experts drawn"),
+    "due": N_("Due"),
+    "expert": N_("Expert"),
+    "ground": N_("Ground"),
+    "late": N_("Late"),
+    "passed_over": N_("Candidates passed over"),
+    "question": N_("Question"),
+    "received_on": N_("Received on"),
+    "refund_due": N_("Refund due"),
+    "refunded_on": N_("Refunded on"),
+    "winner": N_("Winner"),
 }
 # The glossary of statuses (domain rules §0, §3–§7) across vendors, tenders, contracts,
 # findings, notices, plans and payment runs: one word each, wherever a status is shown.

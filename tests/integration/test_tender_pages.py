@@ -226,7 +226,7 @@ async def test_create_edit_and_publish_through_the_pages(login):
             f"/tenders/{tender_id}/open", data={"_csrf_token": token, "confirm": "yes"}
         )
         assert response.status_code == 409
-        assert "opening is possible from" in response.text
+        assert "can be opened from" in response.text
 
         listing = await c.get("/tenders?status=published")
         assert data["reference"] in listing.text
@@ -427,7 +427,7 @@ async def test_a_run_through_the_pages_to_award(app, world, login):
                 )
                 assert response.status_code == 422
                 assert field_error(response.text, f"score-{bid_ids[0]}-plan").startswith(
-                    "from 0 to 100"
+                    "Score: from 0 to 100"
                 )
             response = await c.post(
                 f"/tenders/{tender_id}/scoring",

@@ -291,7 +291,7 @@ async def test_an_evaluator_declaring_twice_declares_once(world, app):
     async with as_user(app, evaluator) as c:
         responses = await twice(c, f"/api/tenders/{tender_id}/declaration", {"conflicts": []})
     assert codes(responses) == [200, 409], [r.text for r in responses]
-    assert "already declared" in loser(responses).json()["detail"]
+    assert "declared already" in loser(responses).json()["detail"]
     member = (
         await PanelMember.select()
         .where((PanelMember.tender == tender_id) & (PanelMember.evaluator == evaluator.user_id))
@@ -320,7 +320,7 @@ async def test_scores_saved_twice_are_stored_once_and_submitted_once(world, app)
         final = {"scores": entries, "submit": True}
         responses = await twice(c, f"/api/tenders/{tender_id}/scores", final)
     assert codes(responses) == [200, 409], [r.text for r in responses]
-    assert "already submitted" in loser(responses).json()["detail"]
+    assert "submitted them already" in loser(responses).json()["detail"]
     assert await Score.count().where(Score.member == member["id"]) == len(entries)
     assert len(await actions("panel_member", member["id"], "submit_scores")) == 1
 

@@ -430,7 +430,7 @@ async def test_a_short_bid_window_is_refused_and_the_deadline_cannot_be_pulled_i
         await publication.change_deadline(
             officer, tender_id, datetime.now(UTC) + timedelta(seconds=3), "提前开标以加快进度"
         )
-    with pytest.raises(Conflict, match="opening is possible from"):
+    with pytest.raises(Conflict, match="can be opened from"):
         await opening.open_tender(officer, tender_id)
     later = (await reading.get_tender(officer, tender_id))["bid_deadline"] + timedelta(days=2)
     await publication.change_deadline(officer, tender_id, later, "答疑后延期两天")

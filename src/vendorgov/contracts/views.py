@@ -23,7 +23,7 @@ from vendorgov.i18n import N_, _
 from vendorgov.paging import PageRequest
 from vendorgov.vendors import service as vendors
 from vendorgov.web import list_exports
-from vendorgov.web.forms import Form, error_map, not_a_number, retried_id
+from vendorgov.web.forms import Form, error_map, not_a_number, retried_action, retried_id
 
 # Vendors read their own contracts and auditors their assigned ones (the service checks which).
 READ = allow(*READERS, Role.vendor, Role.auditor)
@@ -170,6 +170,11 @@ EXPORT = list_exports.register(
 )
 
 
+# The contract page's forms, by the last part of the address they post to: a refused one is
+# shown again (FormRetry) open, with its messages and what was typed.
+_DETAIL_FORMS = {"amend": "amend", "status": "status"}
+
+
 class ContractPages(Controller):
     path = "/contracts"
     include_in_schema = False
@@ -274,24 +279,19 @@ class ContractPages(Controller):
     async def detail(self, request: Request, contract_id: FromPath[int]) -> Template:
         return await self._detail(request, contract_id)
 
-    async def _detail(
-        self,
-        request: Request,
-        contract_id: int,
-        status_code: int = 200,
-        errors: dict | None = None,
-        form_name: str = "",
-    ) -> Template:
+    async def _detail(self, request: Request, contract_id: int) -> Template:
+        """The contract page; after a refused amend or status form (web.errors.FormRetry) with
+        that form open, what was typed kept and each message beside its field."""
         contract = await service.get_contract(request.user, contract_id)
         return Template(
             "contracts/detail.html",
-            status_code=status_code,
             context={
                 "contract": contract,
                 "history": await service.contract_history(contract),
                 "can_edit": request.user.role in KEEPERS,
-                "errors": errors or {},
-                "form_name": form_name,
+                "errors": {},
+                "values": {},
+                "form_name": _DETAIL_FORMS.get(retried_action(request).rpartition("/")[2], ""),
             },
         )
 
@@ -299,15 +299,14 @@ class ContractPages(Controller):
     async def amend(self, request: Request, contract_id: FromPath[int]) -> Template | Redirect:
         form = await Form.read(request)
         try:
+            effective_from = form.date("effective_from")
+            form.errors.raise_if_any()
             version_id = await drafting.amend(
-                request.user, contract_id, form.text("reason"), form.date("effective_from")
+                request.user, contract_id, form.text("reason"), effective_from
             )
         except DomainError as error:
-            if error.status_code == 404:
-                raise
-            return await self._detail(
-                request, contract_id, error.status_code, error_map(error), "amend"
-            )
+            error.retry_page = f"/contracts/{contract_id}"  # FormRetry's page without a Referer
+            raise
         version = await service.get_version(request.user, version_id)
         flash(
             request,
@@ -329,11 +328,8 @@ class ContractPages(Controller):
                 request.user, contract_id, form.text("action"), form.text("reason")
             )
         except DomainError as error:
-            if error.status_code == 404:
-                raise
-            return await self._detail(
-                request, contract_id, error.status_code, error_map(error), "status"
-            )
+            error.retry_page = f"/contracts/{contract_id}"  # FormRetry's page without a Referer
+            raise
         flash(request, _("Contract status: %(status)s.", status=status_label(new)), category="ok")
         return Redirect(f"/contracts/{contract_id}")
 

@@ -15,6 +15,7 @@ from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
 from vendorgov.errors import InvalidInput
 from vendorgov.files.responses import download, inline_file
+from vendorgov.i18n import _
 from vendorgov.inspections.api import parse_instant
 from vendorgov.paging import PageRequest
 from vendorgov.tenders import (
@@ -209,7 +210,12 @@ def _price_lines(raw: str) -> list[tuple[str, Decimal]]:
         ]
     except (ValueError, KeyError, IndexError, TypeError, InvalidOperation):
         raise InvalidInput.single(
-            "price_lines", "format", 'a JSON list like [{"item": "保洁人员", "amount": "100.00"}]'
+            "price_lines",
+            "format",
+            _(
+                "Price lines: write a JSON list like %(example)s.",
+                example='[{"item": "保洁人员", "amount": "100.00"}]',
+            ),
         ) from None
 
 
@@ -258,7 +264,7 @@ class TenderApi(Controller):
     async def add_document(self, request: Request, tender_id: FromPath[int]) -> StatusOut:
         upload = await Form(await request.form()).upload("file")
         if upload is None:
-            raise InvalidInput.single("file", "required", "attach the document")
+            raise InvalidInput.single("file", "required", _("File: attach the document."))
         await publication.add_document(request.user, tender_id, upload)
         return StatusOut("attached")
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 
 from vendorgov import db
+from vendorgov.accounts.people import display_name
 from vendorgov.accounts.roles import Principal
 from vendorgov.audit import service as audit
 from vendorgov.contracts import drafting as contract_drafting
 from vendorgov.contracts import rules as contract_rules
 from vendorgov.contracts.ocds import term_months
 from vendorgov.errors import Conflict, Forbidden, InvalidInput
+from vendorgov.humane import joined
+from vendorgov.i18n import _
 from vendorgov.tenders import common, ranking_rules
 from vendorgov.tenders.evaluation import evaluate
 from vendorgov.tenders.reading import get_tender
@@ -30,12 +33,12 @@ async def award(actor: Principal, tender_id: int, bid_id: int, reason: str = "")
         evaluation = await evaluate(row)
         ranked = {b["id"]: b for b in evaluation["ranked"]}
         if bid_id not in ranked:
-            raise InvalidInput.single("bid_id", "ranked", "award one of the ranked bids")
+            raise InvalidInput.single("bid_id", "ranked", _("Bid: award one of the ranked bids."))
         chosen = ranked[bid_id]
         candidate_ids = [b["id"] for b in evaluation["candidates"]]
         passed = {p["bid"] for p in evaluation["passed_over"]}
         _ensure_not_passed_over(evaluation, bid_id)
-        problem = ranking_rules.award_order_error(bid_id, candidate_ids, passed)
+        problem = _order_problem(bid_id, candidate_ids, passed)
         if problem:
             raise InvalidInput.single("bid_id", "candidate_order", problem)
         months = term_months(row["service_start"], row["service_end"])
@@ -49,7 +52,7 @@ async def award(actor: Principal, tender_id: int, bid_id: int, reason: str = "")
                 "final_month_fee": str(final) if final != fee else None,
             }
         )
-        contract_id, _ = await contract_drafting.create_contract(
+        contract_id, _created = await contract_drafting.create_contract(
             actor,
             contract_drafting.ContractInput(
                 number=f"{row['reference']}-C",
@@ -104,9 +107,32 @@ def _ensure_not_passed_over(evaluation: dict, bid_id: int) -> None:
     done = next((p for p in evaluation["passed_over"] if p["bid"] == bid_id), None)
     if done:
         raise Conflict(
-            f"bid_id: candidate {done['position']} was passed over by {done['recorded_by']} "
-            f"({done['ground']}); it can no longer be awarded or passed over again"
+            _(
+                "Bid: candidate %(position)s was passed over by %(person)s (%(ground)s); it can "
+                "no longer be awarded or passed over again.",
+                position=done["position"],
+                person=display_name(done["recorded_by"]),
+                ground=_(ranking_rules.PASS_GROUND_LABELS[done["ground"]][0])
+                if done["ground"] in ranking_rules.PASS_GROUND_LABELS
+                else done["ground"],
+            )
         )
+
+
+def _order_problem(bid_id: int, candidate_ids: list[int], passed: set[int]) -> str | None:
+    """Why the bid may not be awarded (or passed over) now, worded for the reader
+    (ranking_rules.award_order_error decides); None when it is the next candidate."""
+    if ranking_rules.award_order_error(bid_id, candidate_ids, passed) is None:
+        return None
+    if bid_id not in candidate_ids:
+        return _("Bid: only a recommended candidate can be awarded (at most 3, in order).")
+    if bid_id in passed:
+        return _("Bid: this candidate was passed over.")
+    return _(
+        "Bid: candidate %(position)s may be taken only when every candidate before it is "
+        "recorded as passed over, with the ground and its evidence (Order 87 Art. 68).",
+        position=candidate_ids.index(bid_id) + 1,
+    )
 
 
 def preview(results: dict) -> dict | None:
@@ -131,7 +157,14 @@ async def pass_over(
     common.ensure_officer(actor)
     if ground not in ranking_rules.PASS_GROUND_LABELS:
         raise InvalidInput.single(
-            "ground", "one_of", f"one of {', '.join(ranking_rules.PASS_GROUND_LABELS)}"
+            "ground",
+            "one_of",
+            _(
+                "Ground: choose one of %(grounds)s.",
+                grounds=joined(
+                    _(label) for label, _zh in ranking_rules.PASS_GROUND_LABELS.values()
+                ),
+            ),
         )
     evidence = common.written_reason(evidence, "evidence")
     async with db.transaction():
@@ -144,7 +177,7 @@ async def pass_over(
         _ensure_not_passed_over(evaluation, bid_id)
         candidate_ids = [b["id"] for b in evaluation["candidates"]]
         passed = {p["bid"] for p in evaluation["passed_over"]}
-        problem = ranking_rules.award_order_error(bid_id, candidate_ids, passed)
+        problem = _order_problem(bid_id, candidate_ids, passed)
         if problem:
             raise InvalidInput.single("bid_id", "candidate_order", problem)
         bid = next(b for b in evaluation["candidates"] if b["id"] == bid_id)
@@ -180,7 +213,7 @@ async def ocds_release(principal: Principal, tender_id: int) -> dict:
     from vendorgov.tenders.ocds import tender_release
 
     if principal.role not in common.STAFF:
-        raise Forbidden("the OCDS release is published by procurement")
+        raise Forbidden(_("The OCDS release is published by procurement."))
     tender = await get_tender(principal, tender_id)
     tenderers, award = [], None
     if tender["opened_at"]:

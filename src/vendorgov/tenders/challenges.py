@@ -15,6 +15,8 @@ from vendorgov.accounts.roles import Principal
 from vendorgov.audit import service as audit
 from vendorgov.contracts import hooks
 from vendorgov.errors import Conflict, Forbidden, InvalidInput, NotFound
+from vendorgov.humane import status_label
+from vendorgov.i18n import N_, _
 from vendorgov.paging import Page, PageRequest
 from vendorgov.tenders import alerts, common
 from vendorgov.tenders import result_rules as deadlines
@@ -24,11 +26,23 @@ from vendorgov.tenders.tables import Bid, Challenge, ResultNotice
 MIN_GROUNDS = 10
 MAX_TEXT = 4000
 
+# The fields a challenge is written in, as their messages name them.
+_LABELS = {"grounds": N_("Grounds"), "answer": N_("Answer")}
+
 
 def _text(field: str, text: str, minimum: int) -> str:
     text = (text or "").strip()
     if not minimum <= len(text) <= MAX_TEXT:
-        raise InvalidInput.single(field, "length", f"between {minimum} and {MAX_TEXT} characters")
+        raise InvalidInput.single(
+            field,
+            "length",
+            _(
+                "%(label)s: between %(min)s and %(max)s characters.",
+                label=_(_LABELS.get(field, field)),
+                min=minimum,
+                max=MAX_TEXT,
+            ),
+        )
     return text
 
 
@@ -76,14 +90,14 @@ async def _ensure_bidder(principal: Principal, tender_id: int) -> None:
     if not await Bid.exists().where(
         (Bid.tender == tender_id) & (Bid.vendor == principal.vendor_id) & (Bid.state == "active")
     ):
-        raise NotFound("bid of your company on tender", tender_id)
+        raise NotFound(N_("bid of your company on tender"), tender_id)
 
 
 async def file(actor: Principal, tender_id: int, grounds: str) -> dict:
     """A bidder's challenge, within 7 working days of the result notice (later: 422 naming
     the deadline). The officers are told."""
     if not actor.is_vendor:
-        raise Forbidden("challenges are filed by the bidders")
+        raise Forbidden(_("Challenges are filed by the bidders."))
     row = await common.tender_row(tender_id)
     await common.ensure_reader(actor, row)
     await _ensure_bidder(actor, tender_id)
@@ -104,14 +118,18 @@ async def file(actor: Principal, tender_id: int, grounds: str) -> dict:
             return _view(same, today())
         window = await period(tender_id)
         if window is None:
-            raise Conflict("status: challenges are filed once the result notice is published")
+            raise Conflict(_("Challenges can be filed once the result notice is published."))
         now_day = today()
         if not window["open"]:
             raise InvalidInput.single(
                 "grounds",
                 "challenge_period",
-                f"challenges could be filed until {window['deadline'].isoformat()}, 7 working "
-                f"days after the result notice of {window['notice_on'].isoformat()} (§3a)",
+                _(
+                    "Grounds: challenges could be filed until %(deadline)s, 7 working days "
+                    "after the result notice of %(notice_on)s (§3a); it is too late now.",
+                    deadline=window["deadline"].isoformat(),
+                    notice_on=window["notice_on"].isoformat(),
+                ),
             )
         due = deadlines.answer_due(now_day, await calendar_from(now_day))
         challenge = Challenge(
@@ -144,7 +162,7 @@ async def answer(actor: Principal, challenge_id: int, text: str) -> dict:
     text = _text("answer", text, 5)
     found = await Challenge.select(Challenge.tender).where(Challenge.id == challenge_id).first()
     if found is None:
-        raise NotFound("challenge", challenge_id)
+        raise NotFound(N_("challenge"), challenge_id)
     async with db.transaction():
         row = await common.tender_row(found["tender"], lock=True)
         current = await _one(challenge_id)
@@ -152,8 +170,11 @@ async def answer(actor: Principal, challenge_id: int, text: str) -> dict:
             if current["answer"] == text:
                 return _view(current, today())
             raise Conflict(
-                f"status: challenge {challenge_id} was answered already, "
-                f"{common.local(current['answered_at']):%Y-%m-%d %H:%M}"
+                _(
+                    "Challenge %(id)s was answered already, %(at)s; the answer stands.",
+                    id=challenge_id,
+                    at=common.local(current["answered_at"]).strftime("%Y-%m-%d %H:%M"),
+                )
             )
         now = common.now()
         await Challenge.update(
@@ -185,7 +206,7 @@ async def of_tender(principal: Principal, tender_id: int) -> list[dict]:
     if principal.is_vendor:
         query = query.where(Challenge.vendor == principal.vendor_id)
     elif principal.role not in common.STAFF:
-        raise Forbidden("challenges are read by the procurement staff and their bidder")
+        raise Forbidden(_("Challenges are read by the procurement staff and their bidder."))
     now_day = today()
     return [_view(r, now_day) for r in await query.order_by(Challenge.id)]
 
@@ -193,9 +214,9 @@ async def of_tender(principal: Principal, tender_id: int) -> list[dict]:
 async def get(principal: Principal, challenge_id: int) -> dict:
     row = await _one(challenge_id)
     if row is None or (principal.is_vendor and row["vendor"] != principal.vendor_id):
-        raise NotFound("challenge", challenge_id)
+        raise NotFound(N_("challenge"), challenge_id)
     if not principal.is_vendor and principal.role not in common.STAFF:
-        raise Forbidden("challenges are read by the procurement staff and their bidder")
+        raise Forbidden(_("Challenges are read by the procurement staff and their bidder."))
     return _view(row, today())
 
 
@@ -209,9 +230,17 @@ async def challenge_page(
     """Every tender's challenges for the procurement staff, by answer due day (the open
     ones by default: the overdue come first)."""
     if principal.role not in common.STAFF:
-        raise Forbidden("the list of challenges is for the procurement staff")
+        raise Forbidden(_("The list of challenges is for the procurement staff."))
     if status and status not in STATES:
-        raise InvalidInput.single("status", "one_of", "open, answered, or empty for all")
+        raise InvalidInput.single(
+            "status",
+            "one_of",
+            _(
+                "Status: choose %(open)s or %(answered)s, or leave it empty for all.",
+                open=status_label("open"),
+                answered=status_label("answered"),
+            ),
+        )
     query = Challenge.select(
         Challenge.all_columns(),
         Challenge.vendor.name.as_alias("vendor_name"),

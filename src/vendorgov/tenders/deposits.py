@@ -16,6 +16,8 @@ from vendorgov.audit import service as audit
 from vendorgov.contracts import hooks
 from vendorgov.contracts import service as contracts
 from vendorgov.errors import Collector, Conflict, Forbidden, InvalidInput, NotFound
+from vendorgov.formats import yuan
+from vendorgov.i18n import N_, _
 from vendorgov.paging import Page, PageRequest
 from vendorgov.tenders import common, rules
 from vendorgov.tenders import result_rules as deadlines
@@ -28,7 +30,7 @@ OVERDUE_SORTS = {"refund_due": BidSecurity.refund_due, "amount": BidSecurity.amo
 
 def ensure_staff(principal: Principal) -> None:
     if principal.role not in common.STAFF:
-        raise Forbidden("the bid-security ledger is kept by procurement")
+        raise Forbidden(_("The bid-security ledger is kept by procurement."))
 
 
 async def _due_for(row: dict, vendor_id: int) -> date | None:
@@ -151,9 +153,9 @@ async def ledger(principal: Principal, tender_id: int) -> dict:
 
 def _check_amount(amount: Decimal | None, errors: Collector) -> None:
     if amount is None:
-        errors.add("amount", "required", "give the amount received")
+        errors.add("amount", "required", _("Amount: give the amount received."))
     elif not rules.is_amount(amount) or amount <= 0:
-        errors.add("amount", "positive", "more than 0, with at most 2 decimals")
+        errors.add("amount", "positive", _("Amount: more than 0, with at most 2 decimals."))
 
 
 async def record(
@@ -169,7 +171,7 @@ async def record(
     common.ensure_officer(actor)
     errors = Collector()
     if vendor_id is None:
-        errors.add("vendor_id", "required", "choose the bidder")
+        errors.add("vendor_id", "required", _("Bidder: choose the bidder."))
     _check_amount(amount, errors)
     deadlines.day_errors("received_on", received_on, today(), errors)
     reference = deadlines.reference_errors("reference", reference, errors)
@@ -177,16 +179,20 @@ async def record(
     async with db.transaction():
         row = await common.tender_row(tender_id, lock=True)
         if not row["bid_security"]:
-            raise Conflict("bid_security: this tender asks no bid security")
+            raise Conflict(_("Bid security: this tender asks no bid security."))
         if row["opened_at"] is None:
             raise Conflict(
-                "status: deposits are recorded against the bids from opening on "
-                "(until then who bid is sealed)"
+                _(
+                    "Deposits are recorded against the bids from the opening on (until then "
+                    "who bid is sealed)."
+                )
             )
         if not await Bid.exists().where(
             (Bid.tender == tender_id) & (Bid.vendor == vendor_id) & (Bid.state == "active")
         ):
-            raise InvalidInput.single("vendor_id", "bidder", "not a bidder of this tender")
+            raise InvalidInput.single(
+                "vendor_id", "bidder", _("Bidder: not a bidder of this tender.")
+            )
         existing = (
             await BidSecurity.select()
             .where((BidSecurity.tender == tender_id) & (BidSecurity.vendor == vendor_id))
@@ -200,8 +206,12 @@ async def record(
             ):
                 return _entry(existing, today())
             raise Conflict(
-                f"vendor_id: this bidder's deposit is recorded already "
-                f"(¥{db.two_places(existing['amount'])} received {existing['received_on']})"
+                _(
+                    "Bidder: this bidder's deposit is recorded already (%(amount)s received "
+                    "%(day)s).",
+                    amount=yuan(existing["amount"]),
+                    day=existing["received_on"],
+                )
             )
         due = await _due_for(row, vendor_id)
         try:
@@ -219,7 +229,7 @@ async def record(
             )
         except Exception as error:
             if db.is_unique_violation(error):
-                raise Conflict("vendor_id: this bidder's deposit is recorded already") from None
+                raise Conflict(_("Bidder: this bidder's deposit is recorded already.")) from None
             raise
         await audit.record(
             actor,
@@ -261,17 +271,26 @@ async def refund(
             .first()
         )
         if entry is None:
-            raise NotFound("bid security of vendor", vendor_id)
+            raise NotFound(N_("bid security of vendor"), vendor_id)
         if entry["refunded_on"] is not None:
             if (entry["refunded_on"], entry["refund_ref"]) == (refunded_on, reference):
                 return _entry(entry, today())
             raise Conflict(
-                f"refunded_on: this deposit was refunded already on {entry['refunded_on']} "
-                f"(reference {entry['refund_ref']})"
+                _(
+                    "Refunded on: this deposit was refunded already on %(day)s (reference "
+                    "%(reference)s).",
+                    day=entry["refunded_on"],
+                    reference=entry["refund_ref"],
+                )
             )
         if refunded_on < entry["received_on"]:
             raise InvalidInput.single(
-                "refunded_on", "after", f"cannot be before it was received ({entry['received_on']})"
+                "refunded_on",
+                "after",
+                _(
+                    "Refunded on: cannot be before the deposit was received (%(day)s).",
+                    day=entry["received_on"],
+                ),
             )
         await BidSecurity.update(
             {

@@ -105,7 +105,7 @@ def matrix_file(report: dict, fmt: str) -> tuple[bytes, str, str]:
         return matrix_xlsx(report), name, XLSX
     if fmt == "csv":
         return matrix_csv(report), name, CSV
-    raise InvalidInput.single("format", "one_of", "xlsx or csv")
+    raise InvalidInput.single("format", "one_of", _("Format: choose xlsx or csv."))
 
 
 def matrix_xlsx(report: dict) -> bytes:

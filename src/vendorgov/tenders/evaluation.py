@@ -10,6 +10,8 @@ from vendorgov import db
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
 from vendorgov.errors import Conflict, Forbidden, InvalidInput, NotFound
+from vendorgov.humane import joined
+from vendorgov.i18n import N_, _
 from vendorgov.tenders import common, panel, ranking_rules, rules
 from vendorgov.tenders.rules import EvaluationMethod, Method, Status
 from vendorgov.tenders.tables import Bid, PanelMember, PassedOver, Score, Tender
@@ -130,11 +132,11 @@ async def results(principal: Principal, tender_id: int) -> dict:
     if principal.role is Role.evaluator:
         member = await common.member_of(tender_id, principal.user_id)
         if member["conflict"] or member["declared_at"] is None:
-            raise Forbidden("only panel members who declared no conflict see the results")
+            raise Forbidden(_("Only panel members who declared no conflict see the results."))
         if row["evaluated_at"] is None:
-            raise Forbidden("results are shown to the panel once the evaluation has closed")
+            raise Forbidden(_("The results are shown to the panel once the evaluation has closed."))
     if row["opened_at"] is None:
-        raise Conflict("status: there are no results before opening")
+        raise Conflict(_("There are no results before the bids are opened."))
     return {"tender": common.decorate(row), **await evaluate(row)}
 
 
@@ -143,11 +145,11 @@ async def _own_result(principal: Principal, row: dict) -> dict:
     own bid's total, price score and rank among the ranked bids, or why it was not ranked;
     never another bidder's."""
     if row["evaluated_at"] is None and not (row["opened_at"] and row["status"] == "failed"):
-        raise Conflict("status: results are shown to bidders once the evaluation has closed")
+        raise Conflict(_("The results are shown to the bidders once the evaluation has closed."))
     evaluation = await evaluate(row)
     own = next((b for b in evaluation["bids"] if b["vendor"] == principal.vendor_id), None)
     if own is None:
-        raise NotFound("bid of your company on tender", row["id"])
+        raise NotFound(N_("bid of your company on tender"), row["id"])
     shown = {
         k: own.get(k)
         for k in (
@@ -194,8 +196,11 @@ async def close_evaluation(actor: Principal, tender_id: int) -> dict:
             raise InvalidInput.single(
                 "low_decision",
                 "required",
-                "record the panel's decision on the abnormally low price of "
-                + ", ".join(undecided),
+                _(
+                    "Abnormally low price: record the panel's decision on the price of "
+                    "%(vendors)s first.",
+                    vendors=joined(undecided),
+                ),
             )
         minimum = rules.min_bidders(Method(row["method"]))
         eligible = len(evaluation["ranked"])
@@ -211,7 +216,13 @@ async def close_evaluation(actor: Principal, tender_id: int) -> dict:
             waiting = [m["display_name"] for m in members if not m["submitted_at"]]
             if waiting:
                 raise InvalidInput.single(
-                    "panel", "submitted", "waiting for the scores of " + ", ".join(waiting)
+                    "panel",
+                    "submitted",
+                    _(
+                        "Panel: waiting for the scores of %(names)s; close the evaluation "
+                        "once every member has submitted.",
+                        names=joined(waiting),
+                    ),
                 )
             # A bid ruled compliant again after some evaluators submitted lacks their scores.
             expected = {
@@ -228,7 +239,11 @@ async def close_evaluation(actor: Principal, tender_id: int) -> dict:
                 raise InvalidInput.single(
                     "panel",
                     "complete",
-                    "not every bid in the running is scored by " + ", ".join(short),
+                    _(
+                        "Panel: %(names)s has not scored every bid in the running; ask for "
+                        "the missing scores.",
+                        names=joined(short),
+                    ),
                 )
             changes = {Tender.status: Status.evaluated.value, Tender.evaluated_at: now}
             if evaluation["draw_pending"]:
@@ -274,7 +289,7 @@ async def report(principal: Principal, tender_id: int) -> dict:
     data = await results(principal, tender_id)
     tender = data["tender"]
     if tender["evaluated_at"] is None and tender["status"] != Status.failed:
-        raise Conflict("status: the report is issued once the evaluation has closed")
+        raise Conflict(_("The evaluation report is issued once the evaluation has closed."))
     data["awarded"] = next((b for b in data["ranked"] if b["id"] == tender["awarded_bid"]), None)
     data.update(await panel.on_record(tender_id))
     return data

@@ -1,14 +1,17 @@
-"""The tender pages' forms: parsing typed input, showing a refusal on its page again, and the
-confirmation irreversible steps need."""
+"""The tender pages' forms: parsing typed input, a refusal sent back to its page (FormRetry),
+and the confirmation irreversible steps need."""
 
 from __future__ import annotations
 
 import functools
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from urllib.parse import quote
 
 from litestar import Request
+from litestar.datastructures import MultiDict
 
 from vendorgov.contracts.views import clauses_from_form
 from vendorgov.errors import DomainError, InvalidInput
@@ -17,7 +20,7 @@ from vendorgov.inspections.api import parse_instant
 from vendorgov.settings import get_settings
 from vendorgov.tenders import publication, sealing
 from vendorgov.tenders.rules import PRICE_KEY, Criterion, Source
-from vendorgov.web.forms import Form, error_map
+from vendorgov.web.forms import FORM_RETRY, Form, error_map
 
 BLANK_CRITERIA_ROWS = 2
 BLANK_CLAUSE_ROWS = 2
@@ -117,14 +120,25 @@ def _field_errors(error: DomainError, rows: dict[str, list] | None = None) -> di
 
 @dataclass
 class Refusal:
-    """A refused form: what the page shows again — the input as typed and the messages next
-    to their fields — and the status it answers with (422, 409, 403)."""
+    """A refused form whose page is being rendered again (web.errors.FormRetry): the input as
+    typed, the messages by field and which of the page's forms was sent. The status is the
+    rejection's (FormRetry keeps it), so the page answers 200 here."""
 
     form: Form
     status_code: int
     errors: dict[str, str]
     form_name: str = ""
     values: dict[str, str] = field(default_factory=dict)
+
+
+def retried(request: Request) -> Refusal | None:
+    """The refusal a page shows, when it is being rendered again after a rejected form
+    (FormRetry); None on an ordinary visit."""
+    retry = request.scope.get(FORM_RETRY)
+    if retry is None:
+        return None
+    data = MultiDict([(k, v) for k, vs in retry.get("lists", {}).items() for v in vs])
+    return Refusal(Form(data), 200, retry["errors"], retry.get("form", ""), retry["values"])
 
 
 async def ensure_confirmed(request: Request) -> None:
@@ -141,9 +155,13 @@ async def ensure_confirmed(request: Request) -> None:
 
 
 def refused_shows(page: str, form_name: str = ""):
-    """A form handler whose refusal (any domain error but 404, which stays a 404 page) shows
-    the page named `page` again with a Refusal. The handler may put `rows` (see _field_errors)
-    in request.state to place row errors. `form_name` may name path parameters ("bid-{bid_id}")."""
+    """A form handler whose refusal (any domain error but 404, which stays a 404 page) comes
+    back on its page through the one mechanism every page form uses (web.errors.FormRetry):
+    the page the form was sent from (its Referer; else `page`, an address that may name path
+    parameters and form fields: "/tenders/{tender_id}/bids", "/tenders/experts?category=
+    {category}") is rendered again with what was typed and the messages by field. The handler
+    may put `rows` (see _field_errors) in request.state to place row errors; `form_name` says
+    which of the page's forms was sent ("bid-{bid_id}"), for the page to open that one."""
 
     def wrap(handler):
         @functools.wraps(handler)
@@ -151,17 +169,13 @@ def refused_shows(page: str, form_name: str = ""):
             try:
                 return await handler(self, request, **kwargs)
             except DomainError as error:
-                if error.status_code == 404:
-                    raise
-                form = await Form.read(request)
-                refusal = Refusal(
-                    form,
-                    error.status_code,
-                    _field_errors(error, request.state.get("rows")),
-                    form_name.format(**kwargs),
-                    form.values(),
-                )
-                return await getattr(self, page)(request, kwargs.get("tender_id"), refusal)
+                if error.status_code != 404:
+                    form = await Form.read(request)
+                    fill = {k: quote(str(v)) for k, v in {**form.values(), **kwargs}.items()}
+                    error.retry_errors = _field_errors(error, request.state.get("rows"))
+                    error.retry_form = form_name.format(**kwargs)
+                    error.retry_page = page.format_map(defaultdict(str, fill))
+                raise
 
         return run
 

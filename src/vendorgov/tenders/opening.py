@@ -12,6 +12,7 @@ from vendorgov.accounts.roles import Principal
 from vendorgov.audit import service as audit
 from vendorgov.errors import Conflict, InvalidInput, NotFound
 from vendorgov.files import service as files
+from vendorgov.i18n import N_, _
 from vendorgov.payments import performance
 from vendorgov.settings import get_settings
 from vendorgov.tenders import common, rules, sealing
@@ -31,8 +32,10 @@ async def open_tender(actor: Principal, tender_id: int) -> dict:
         now = common.now()
         if now < row["bid_deadline"]:
             raise Conflict(
-                "bid_deadline: opening is possible from "
-                f"{common.local(row['bid_deadline']):%Y-%m-%d %H:%M:%S %Z}"
+                _(
+                    "Bid deadline: the bids can be opened from %(at)s; wait until then.",
+                    at=common.local(row["bid_deadline"]).strftime("%Y-%m-%d %H:%M:%S %Z"),
+                )
             )
         key = common.tender_key(row)
         active = await Bid.select().where((Bid.tender == tender_id) & (Bid.state == "active"))
@@ -145,12 +148,12 @@ async def _opened_bid(bid_id: int) -> tuple[dict, dict]:
     a decision taken at the same moment is seen, not overwritten unseen."""
     found = await Bid.select(Bid.tender).where(Bid.id == bid_id).first()
     if found is None:
-        raise NotFound("bid", bid_id)
+        raise NotFound(N_("bid"), bid_id)
     tender = await common.tender_row(found["tender"], lock=True)
     bid = await Bid.select().where(Bid.id == bid_id).first()
     common.ensure_action(tender, "review")
     if bid["state"] != "active" or json.loads(bid["invalid_reasons"]):
-        raise Conflict("bid: only valid bids are reviewed")
+        raise Conflict(_("Bid: only valid bids are reviewed."))
     return bid, tender
 
 
@@ -162,7 +165,7 @@ async def _ensure_no_submissions(tender_id: int) -> None:
         & (PanelMember.conflict == False)  # noqa: E712 (Piccolo builds SQL from ==)
         & PanelMember.submitted_at.is_not_null()
     ):
-        raise Conflict("bid: evaluators have submitted scores; reviews are closed")
+        raise Conflict(_("Bid: evaluators have submitted their scores; the reviews are closed."))
 
 
 async def review_bid(actor: Principal, bid_id: int, compliant: bool, reason: str) -> None:
@@ -194,7 +197,7 @@ async def decide_low_price(actor: Principal, bid_id: int, decision: str, reason:
     (the bid becomes invalid). Required before evaluation closes."""
     common.ensure_officer(actor)
     if decision not in ("accepted", "rejected"):
-        raise InvalidInput.single("decision", "choice", "accepted or rejected")
+        raise InvalidInput.single("decision", "choice", _("Decision: choose accepted or rejected."))
     reason = common.written_reason(reason)
     async with db.transaction():
         bid, tender = await _opened_bid(bid_id)
@@ -203,7 +206,7 @@ async def decide_low_price(actor: Principal, bid_id: int, decision: str, reason:
         if decision == "accepted" and bid["low_decision"] == "rejected":
             await _ensure_no_submissions(tender["id"])
         if not bid["abnormally_low"]:
-            raise Conflict("bid: this bid is not flagged as abnormally low")
+            raise Conflict(_("Bid: this bid is not flagged as abnormally low."))
         await Bid.update({Bid.low_decision: decision, Bid.low_reason: reason}).where(
             Bid.id == bid_id
         )

@@ -13,7 +13,7 @@ from vendorgov.accounts import service as accounts
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
 from vendorgov.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
-from vendorgov.i18n import _
+from vendorgov.i18n import N_, _
 from vendorgov.settings import get_settings
 from vendorgov.tenders import alerts, common, panel_rules, rules
 from vendorgov.tenders.panel_rules import PanelRole
@@ -71,8 +71,8 @@ async def ensure_complete(row: dict) -> None:
     if found:
         raise Conflict(
             _(
-                "panel: the panel breaks the rules (%(problems)s); the procurement officer "
-                "must complete it before scoring",
+                "Panel: the panel breaks the rules (%(problems)s); the procurement officer "
+                "must complete it before scoring.",
                 problems=_words(found),
             )
         )
@@ -80,9 +80,7 @@ async def ensure_complete(row: dict) -> None:
 
 def _unchangeable(row: dict) -> Conflict:
     label = _(rules.STATUS_LABELS[row["status"]][0])
-    return Conflict(
-        _("status: the panel of a tender that is %(status)s cannot change", status=label)
-    )
+    return Conflict(_("The panel of a tender that is %(status)s cannot change.", status=label))
 
 
 def _category(category: str) -> str:
@@ -102,7 +100,7 @@ async def pool(actor: Principal, category: str) -> list[dict]:
     """A category's pool: every evaluator account ever added, with its name and whether it is
     in the pool now (staff only)."""
     if actor.role not in common.STAFF:
-        raise Forbidden(_("the experts' pools are procurement's"))
+        raise Forbidden(_("The experts' pools are kept by procurement."))
     rows = (
         await ExpertPoolEntry.select()
         .where(ExpertPoolEntry.category == _category(category))
@@ -133,7 +131,7 @@ async def pool_candidates(actor: Principal, category: str) -> list[dict]:
 async def representative_candidates(actor: Principal, tender_id: int) -> list[dict]:
     """Active evaluator accounts not on the tender's panel (whom the officer may appoint)."""
     if actor.role not in common.STAFF:
-        raise Forbidden(_("the panel's make-up is procurement's"))
+        raise Forbidden(_("The panel's make-up is decided by procurement."))
     seated = {m["evaluator"] for m in await members_of(tender_id)}
     return [a for a in await accounts.active_accounts(Role.evaluator) if a["user_id"] not in seated]
 
@@ -244,7 +242,7 @@ async def plan(actor: Principal, tender_id: int) -> dict:
     """What a draw would do now, for the confirmation: the pool, who it leaves out, how many
     experts the panel still needs, and the members who left and await a replacement."""
     if actor.role not in common.STAFF:
-        raise Forbidden(_("the panel's make-up is procurement's"))
+        raise Forbidden(_("The panel's make-up is decided by procurement."))
     row = await common.tender_row(tender_id)
     members = await members_of(tender_id)
     experts, representatives = counts(members)
@@ -282,7 +280,7 @@ async def plan(actor: Principal, tender_id: int) -> dict:
 async def draws(actor: Principal, tender_id: int) -> list[dict]:
     """The tender's draws, first to last, with names: seed, pool, drawn, whom each replaced."""
     if actor.role not in common.STAFF:
-        raise Forbidden(_("the panel's make-up is procurement's"))
+        raise Forbidden(_("The panel's make-up is decided by procurement."))
     await common.tender_row(tender_id)
     rows = await PanelDraw.select().where(PanelDraw.tender == tender_id).order_by(PanelDraw.id)
     members = {m["id"]: m for m in await members_of(tender_id)}
@@ -416,8 +414,8 @@ async def draw_experts(actor: Principal, tender_id: int, count: int) -> dict:
         ):
             raise Conflict(
                 _(
-                    "draw: the experts of this tender were drawn already; draw replacements "
-                    "for members who left"
+                    "Draw: the experts of this tender were drawn already; draw replacements "
+                    "for members who left."
                 )
             )
         members = await members_of(tender_id)
@@ -437,13 +435,13 @@ async def draw_replacement(actor: Principal, tender_id: int, member_id: int) -> 
         members = await members_of(tender_id)
         member = next((m for m in members if m["id"] == member_id), None)
         if member is None:
-            raise NotFound("panel member", member_id)
+            raise NotFound(N_("panel member"), member_id)
         if not member["conflict"] or member["role"] != PanelRole.expert:
             raise Conflict(
-                _("member: only an expert who declared a conflict of interest is replaced")
+                _("Member: only an expert who declared a conflict of interest is replaced.")
             )
         if await PanelDraw.exists().where(PanelDraw.replaces == member_id):
-            raise Conflict(_("member: this member was replaced already"))
+            raise Conflict(_("Member: this member was replaced already."))
         reason = _(
             "declared a conflict of interest with a bidder: %(note)s", note=member["conflict_note"]
         )
@@ -470,8 +468,7 @@ async def assign_panel(
         raise InvalidInput.single(
             "evaluator_ids",
             "evaluators",
-            _("Representatives: choose active evaluator accounts.")
-            + (f" ({', '.join(map(str, unknown))})" if unknown else ""),
+            _("Representatives: choose active evaluator accounts."),
         )
     async with db.transaction():
         row = await common.tender_row(tender_id, lock=True)

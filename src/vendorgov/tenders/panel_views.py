@@ -15,7 +15,7 @@ from vendorgov.accounts.roles import Role
 from vendorgov.errors import InvalidInput
 from vendorgov.i18n import _, ngettext
 from vendorgov.tenders import bidding, evaluation, panel, reading, scoring
-from vendorgov.tenders.forms import Refusal, ensure_confirmed, refused_shows
+from vendorgov.tenders.forms import Refusal, ensure_confirmed, refused_shows, retried
 from vendorgov.tenders.panel_rules import PANEL_ROLE_LABELS
 from vendorgov.vendors.rules import CATEGORY_LABELS
 from vendorgov.web.forms import Form
@@ -33,6 +33,7 @@ class PanelPages(Controller):
     async def _panel_page(
         self, request: Request, tender_id: int, refusal: Refusal | None = None
     ) -> Template:
+        refusal = refusal or retried(request)
         user = request.user
         tender = await reading.get_tender(user, tender_id)
         members = await scoring.panel(user, tender_id)
@@ -70,7 +71,7 @@ class PanelPages(Controller):
         return await self._panel_page(request, tender_id)
 
     @post("/{tender_id:int}/panel", guards=[OFFICER])
-    @refused_shows("_panel_page", "representatives")
+    @refused_shows("/tenders/{tender_id}/panel", "representatives")
     async def assign(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         form = await Form.read(request)
         ids = [int(v) for v in form.texts("evaluator_ids") if v.isdecimal() and len(v) < 12]
@@ -87,7 +88,7 @@ class PanelPages(Controller):
         return Redirect(f"/tenders/{tender_id}/panel")
 
     @post("/{tender_id:int}/draw", guards=[OFFICER])
-    @refused_shows("_panel_page", "draw")
+    @refused_shows("/tenders/{tender_id}/panel", "draw")
     async def draw(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         form = await Form.read(request)
         count = form.integer("count")
@@ -108,7 +109,7 @@ class PanelPages(Controller):
         return Redirect(f"/tenders/{tender_id}/panel#draws")
 
     @post("/{tender_id:int}/panel/{member_id:int}/replacement", guards=[OFFICER])
-    @refused_shows("_panel_page", "replace-{member_id}")
+    @refused_shows("/tenders/{tender_id}/panel", "replace-{member_id}")
     async def replace(
         self, request: Request, tender_id: FromPath[int], member_id: FromPath[int]
     ) -> Template | Redirect:
@@ -118,7 +119,7 @@ class PanelPages(Controller):
         return Redirect(f"/tenders/{tender_id}/panel#draws")
 
     @post("/{tender_id:int}/close", guards=[OFFICER])
-    @refused_shows("_panel_page")
+    @refused_shows("/tenders/{tender_id}/panel")
     async def close(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         after = await evaluation.close_evaluation(request.user, tender_id)
         if after["status"] == "failed":
@@ -132,6 +133,7 @@ class PanelPages(Controller):
     async def _pool_page(
         self, request: Request, category: str, refusal: Refusal | None = None
     ) -> Template:
+        refusal = refusal or retried(request)
         user = request.user
         if category not in CATEGORY_LABELS:
             category = next(iter(CATEGORY_LABELS))
@@ -155,11 +157,8 @@ class PanelPages(Controller):
     async def pool(self, request: Request, category: FromQuery[str] = "") -> Template:
         return await self._pool_page(request, category)
 
-    async def _pool_refused(self, request: Request, _tender_id, refusal: Refusal) -> Template:
-        return await self._pool_page(request, refusal.form.text("category"), refusal)
-
     @post("/experts", guards=[OFFICER])
-    @refused_shows("_pool_refused")
+    @refused_shows("/tenders/experts?category={category}")
     async def add_expert(self, request: Request) -> Template | Redirect:
         form = await Form.read(request)
         category = form.text("category")
@@ -175,7 +174,7 @@ class PanelPages(Controller):
         return Redirect(f"/tenders/experts?category={category}")
 
     @post("/experts/remove", guards=[OFFICER])
-    @refused_shows("_pool_refused")
+    @refused_shows("/tenders/experts?category={category}")
     async def remove_expert(self, request: Request) -> Template | Redirect:
         form = await Form.read(request)
         category = form.text("category")

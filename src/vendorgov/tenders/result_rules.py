@@ -8,6 +8,7 @@ from datetime import date
 from decimal import ROUND_DOWN, Decimal
 
 from vendorgov.errors import Collector
+from vendorgov.i18n import N_, _
 from vendorgov.tenders.rules import is_amount
 from vendorgov.workdays.rules import Calendar, add_working_days
 
@@ -58,7 +59,7 @@ def security_errors(amount: Decimal | None, ceiling: Decimal | None, errors: Col
     if amount is None:
         return
     if not is_amount(amount) or amount < 0:
-        errors.add("bid_security", "cents", "0 or more, with at most 2 decimals")
+        errors.add("bid_security", "cents", _("Bid security: 0 or more, with at most 2 decimals."))
         return
     if ceiling is not None and is_amount(ceiling) and ceiling > 0:
         most = max_security(ceiling)
@@ -66,21 +67,58 @@ def security_errors(amount: Decimal | None, ceiling: Decimal | None, errors: Col
             errors.add(
                 "bid_security",
                 "max_percent",
-                f"at most {SECURITY_PERCENT}% of the budget ceiling: {most} (§3a)",
+                _(
+                    "Bid security: at most %(percent)s%% of the budget ceiling, that is "
+                    "%(most)s (§3a).",
+                    percent=SECURITY_PERCENT,
+                    most=most,
+                ),
             )
+
+
+# The fields these rules check, as their messages name them.
+_LABELS = {
+    "reference": N_("Payment reference"),
+    "received_on": N_("Received on"),
+    "refunded_on": N_("Refunded on"),
+}
+
+
+def _label(field: str) -> str:
+    return _(_LABELS[field]) if field in _LABELS else field
 
 
 def reference_errors(field: str, text: str, errors: Collector) -> str:
     text = (text or "").strip()
     if not text or len(text) > MAX_REFERENCE:
-        errors.add(field, "required", f"give the bank or receipt reference (1–{MAX_REFERENCE})")
+        errors.add(
+            field,
+            "required",
+            _(
+                "%(label)s: give the bank or receipt reference (1 to %(max)s characters).",
+                label=_label(field),
+                max=MAX_REFERENCE,
+            ),
+        )
     return text
 
 
 def day_errors(field: str, day: date | None, today: date, errors: Collector, earliest=None):
     if day is None:
-        errors.add(field, "required", "give the date (YYYY-MM-DD)")
+        errors.add(
+            field, "required", _("%(label)s: give the date (YYYY-MM-DD).", label=_label(field))
+        )
     elif day > today:
-        errors.add(field, "not_future", "cannot be in the future")
+        errors.add(
+            field, "not_future", _("%(label)s: cannot be in the future.", label=_label(field))
+        )
     elif earliest is not None and day < earliest:
-        errors.add(field, "after", f"cannot be before {earliest.isoformat()}")
+        errors.add(
+            field,
+            "after",
+            _(
+                "%(label)s: cannot be before %(day)s.",
+                label=_label(field),
+                day=earliest.isoformat(),
+            ),
+        )

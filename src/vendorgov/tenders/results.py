@@ -17,7 +17,8 @@ from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
 from vendorgov.documents import rendered_pdf
 from vendorgov.errors import Conflict, Forbidden, NotFound
-from vendorgov.i18n import _
+from vendorgov.humane import status_label
+from vendorgov.i18n import N_, _
 from vendorgov.paging import DASHBOARD_ITEMS
 from vendorgov.settings import get_settings
 from vendorgov.tenders import alerts, common, deposits
@@ -146,9 +147,9 @@ async def notice(principal: Principal, tender_id: int) -> dict:
     published = await notice_row(tender_id)
     if published is None:
         if principal.role is not Role.procurement:
-            raise Conflict("status: the result notice is not published yet")
+            raise Conflict(_("The result notice is not published yet."))
         if row["status"] != Status.awarded:
-            raise Conflict("status: the result notice is published once the tender is awarded")
+            raise Conflict(_("The result notice is published once the tender is awarded."))
     return await _view(row, published)
 
 
@@ -162,8 +163,11 @@ async def publish(actor: Principal, tender_id: int) -> dict:
         if existing is None:
             if row["status"] != Status.awarded:
                 raise Conflict(
-                    f"status: a tender that is {row['status']} has no result to publish; "
-                    "the result notice follows the award"
+                    _(
+                        "A tender that is %(status)s has no result to publish; the result "
+                        "notice follows the award.",
+                        status=status_label(row["status"]),
+                    )
                 )
             content = await notice_content(row)
             now = common.now()
@@ -204,12 +208,12 @@ async def award_notice(principal: Principal, tender_id: int) -> dict:
     row = await common.tender_row(tender_id)
     if principal.is_vendor:
         if principal.vendor_id != await winner_vendor(row):
-            raise NotFound("award notice of tender", tender_id)
+            raise NotFound(N_("award notice of tender"), tender_id)
     elif principal.role is not Role.procurement:
-        raise Forbidden("the award notice is for the winner and the procurement officers")
+        raise Forbidden(_("The award notice is for the winner and the procurement officers."))
     published = await notice_row(tender_id)
     if published is None:
-        raise Conflict("status: the award notice is issued with the result notice")
+        raise Conflict(_("The award notice is issued with the result notice."))
     view = await _view(row, published)
     issued_on = local_day(published["published_at"])
     view["sign_by"] = issued_on + timedelta(days=SIGN_WITHIN_DAYS)

@@ -15,6 +15,7 @@ from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
 from vendorgov.errors import Conflict
 from vendorgov.files.responses import download
+from vendorgov.i18n import _
 from vendorgov.paging import PageRequest
 from vendorgov.tenders import challenges, deposits, results
 from vendorgov.tenders.api import _plain
@@ -81,7 +82,7 @@ class ResultApi(Controller):
     async def notice_pdf(self, request: Request, tender_id: FromPath[int]) -> Response[bytes]:
         view = await results.notice(request.user, tender_id)
         if not view["published"]:
-            raise Conflict("status: the result notice is not published yet")
+            raise Conflict(_("The result notice is not published yet."))
         body, name = await results.notice_pdf(view)
         return download(body, name, "application/pdf", inline=True)
 

@@ -19,7 +19,7 @@ from vendorgov.files.responses import download
 from vendorgov.i18n import _
 from vendorgov.paging import PageRequest
 from vendorgov.tenders import challenges, common, deposits, reading, results
-from vendorgov.tenders.forms import Refusal, ensure_confirmed, refused_shows
+from vendorgov.tenders.forms import Refusal, ensure_confirmed, refused_shows, retried
 from vendorgov.web.forms import Form
 
 READ = allow(Role.admin, Role.procurement, Role.vendor, Role.evaluator)
@@ -46,6 +46,7 @@ class ResultPages(Controller):
     async def _notice_page(
         self, request: Request, tender_id: int, refusal: Refusal | None = None
     ) -> Template:
+        refusal = refusal or retried(request)
         user = request.user
         tender = await reading.get_tender(user, tender_id)
         try:
@@ -80,7 +81,7 @@ class ResultPages(Controller):
         return await self._notice_page(request, tender_id)
 
     @post("/{tender_id:int}/notice", guards=[OFFICER])
-    @refused_shows("_notice_page", "publish")
+    @refused_shows("/tenders/{tender_id}/notice", "publish")
     async def publish(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         await ensure_confirmed(request)
         await results.publish(request.user, tender_id)
@@ -95,7 +96,7 @@ class ResultPages(Controller):
     async def notice_pdf(self, request: Request, tender_id: FromPath[int]) -> Response[bytes]:
         view = await results.notice(request.user, tender_id)
         if not view["published"]:
-            raise Conflict("status: the result notice is not published yet")
+            raise Conflict(_("The result notice is not published yet."))
         body, name = await results.notice_pdf(view)
         return download(body, name, "application/pdf", inline=True)
 
@@ -106,7 +107,7 @@ class ResultPages(Controller):
         return download(body, name, "application/pdf", inline=True)
 
     @post("/{tender_id:int}/challenges", guards=[VENDOR])
-    @refused_shows("_notice_page", "challenge")
+    @refused_shows("/tenders/{tender_id}/notice", "challenge")
     async def file(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         form = await Form.read(request)
         await challenges.file(request.user, tender_id, form.text("grounds"))
@@ -114,7 +115,7 @@ class ResultPages(Controller):
         return Redirect(f"/tenders/{tender_id}/notice#challenges")
 
     @post("/{tender_id:int}/challenges/{challenge_id:int}/answer", guards=[OFFICER])
-    @refused_shows("_notice_page", "answer-{challenge_id}")
+    @refused_shows("/tenders/{tender_id}/notice", "answer-{challenge_id}")
     async def answer(
         self, request: Request, tender_id: FromPath[int], challenge_id: FromPath[int]
     ) -> Template | Redirect:
@@ -129,6 +130,7 @@ class ResultPages(Controller):
     async def _deposits_page(
         self, request: Request, tender_id: int, refusal: Refusal | None = None
     ) -> Template:
+        refusal = refusal or retried(request)
         user = request.user
         tender = await reading.get_tender(user, tender_id)
         return Template(
@@ -148,7 +150,7 @@ class ResultPages(Controller):
         return await self._deposits_page(request, tender_id)
 
     @post("/{tender_id:int}/deposits", guards=[OFFICER])
-    @refused_shows("_deposits_page", "deposit")
+    @refused_shows("/tenders/{tender_id}/deposits", "deposit")
     async def record(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         form = await Form.read(request)
         vendor_id = form.integer("vendor_id")
@@ -162,7 +164,7 @@ class ResultPages(Controller):
         return Redirect(f"/tenders/{tender_id}/deposits")
 
     @post("/{tender_id:int}/deposits/{vendor_id:int}/refund", guards=[OFFICER])
-    @refused_shows("_deposits_page", "refund-{vendor_id}")
+    @refused_shows("/tenders/{tender_id}/deposits", "refund-{vendor_id}")
     async def refund(
         self, request: Request, tender_id: FromPath[int], vendor_id: FromPath[int]
     ) -> Template | Redirect:

@@ -9,7 +9,8 @@ from vendorgov import db
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
 from vendorgov.errors import Collector, Conflict, Forbidden, InvalidInput, NotFound
-from vendorgov.i18n import _
+from vendorgov.humane import joined, status_label
+from vendorgov.i18n import N_, _, ngettext
 from vendorgov.tenders import common, rules
 from vendorgov.tenders import panel as panel_service
 from vendorgov.tenders.bidding import bids
@@ -24,7 +25,7 @@ async def panel(principal: Principal, tender_id: int) -> list[dict]:
     """The panel and its progress (declared, conflicts, scores entered, submitted)."""
     row = await common.tender_row(tender_id)
     if principal.role not in common.STAFF:
-        raise Forbidden("the panel's progress is for procurement officers")
+        raise Forbidden(_("The panel's progress is for procurement officers."))
     members = (
         await PanelMember.select().where(PanelMember.tender == tender_id).order_by(PanelMember.id)
     )
@@ -46,11 +47,11 @@ async def assign_panel(actor: Principal, tender_id: int, evaluator_ids: list[int
 
 async def _my_membership(actor: Principal, tender_id: int) -> tuple[dict, dict]:
     if actor.role is not Role.evaluator:
-        raise Forbidden("only evaluators declare and score")
+        raise Forbidden(_("Only evaluators declare conflicts and score."))
     row = await common.tender_row(tender_id)
     member = await common.member_of(tender_id, actor.user_id)
     if member is None:
-        raise NotFound("tender", tender_id)
+        raise NotFound(N_("tender"), tender_id)
     return row, member
 
 
@@ -58,9 +59,9 @@ async def bidders(actor: Principal, tender_id: int) -> list[dict]:
     """The bidding companies an evaluator declares against (names only, nothing of the bids)."""
     row, member = await _my_membership(actor, tender_id)
     if member["conflict"]:
-        raise Forbidden("you declared a conflict of interest and left this tender")
+        raise Forbidden(_("You declared a conflict of interest and left this tender."))
     if row["opened_at"] is None:
-        raise Conflict("status: bidders are known at opening")
+        raise Conflict(_("The bidders are known once the bids are opened."))
     active = await Bid.select(Bid.vendor, Bid.vendor.name.as_alias("name")).where(
         (Bid.tender == tender_id) & (Bid.state == "active")
     )
@@ -76,16 +77,21 @@ async def declare(actor: Principal, tender_id: int, conflicts: list[int], note: 
         await common.tender_row(tender_id, lock=True)
         row, member = await _my_membership(actor, tender_id)
         if member["declared_at"] is not None:
-            raise Conflict("declaration: already declared")
+            raise Conflict(_("Declaration: you have declared already; it stands."))
         if row["status"] != Status.opened:
             raise Conflict(
-                f"status: declarations are made once bids are opened (tender is {row['status']})"
+                _(
+                    "Declarations are made once the bids are opened; the tender is %(status)s.",
+                    status=status_label(row["status"]),
+                )
             )
         names = {b["vendor_id"]: b["name"] for b in await bidders(actor, tender_id)}
         unknown = [v for v in conflicts if v not in names]
         if unknown:
             raise InvalidInput.single(
-                "conflicts", "bidder", "declare only against this tender's bidders"
+                "conflicts",
+                "bidder",
+                _("Conflicts: choose only among this tender's bidders."),
             )
         if conflicts:
             note = common.written_reason(note, "note")
@@ -112,9 +118,9 @@ async def scoring_sheet(actor: Principal, tender_id: int) -> dict:
     scores; everyone's once the whole panel has submitted."""
     row, member = await _my_membership(actor, tender_id)
     if member["declared_at"] is None:
-        raise Forbidden("declare your conflicts of interest with the bidders first")
+        raise Forbidden(_("Declare your conflicts of interest with the bidders first."))
     if member["conflict"]:
-        raise Forbidden("you declared a conflict of interest and left this tender")
+        raise Forbidden(_("You declared a conflict of interest and left this tender."))
     if row["status"] == Status.opened:
         await panel_service.ensure_complete(row)
     opened = await bids(actor, tender_id)
@@ -176,22 +182,30 @@ async def _save_scores(
     member = sheet["member"]
     tender = sheet["tender"]
     if tender["status"] != Status.opened:
-        raise Conflict("status: scoring is closed")
+        raise Conflict(_("Scoring is closed; the scores can no longer change."))
     if member["submitted_at"] is not None:
-        raise Conflict("scores: already submitted; submitted scores are final")
+        raise Conflict(_("Scores: you have submitted them already; submitted scores are final."))
     bid_ids = {b["id"] for b in sheet["bids"]}
     keys = {c.key for c in sheet["criteria"]}
     errors = Collector()
     for i, e in enumerate(entries):
         where = f"scores[{i}]"
         if e.bid_id not in bid_ids:
-            errors.add(f"{where}.bid_id", "eligible", "not a bid open to scoring")
+            errors.add(f"{where}.bid_id", "eligible", _("Bid: this bid is not open to scoring."))
         if e.criterion not in keys:
-            errors.add(f"{where}.criterion", "criterion", f"one of {', '.join(sorted(keys))}")
+            errors.add(
+                f"{where}.criterion",
+                "criterion",
+                _("Criterion: choose one of %(keys)s.", keys=joined(sorted(keys))),
+            )
         if e.score is None:
-            errors.add(f"{where}.score", "required", "give a score from 0 to 100")
+            errors.add(f"{where}.score", "required", _("Score: give a score from 0 to 100."))
         elif not rules.is_score(e.score):
-            errors.add(f"{where}.score", "range", "from 0 to 100, at most 2 decimals")
+            errors.add(
+                f"{where}.score",
+                "range",
+                _("Score: from 0 to 100, with at most 2 decimals."),
+            )
     dissent = (dissent or "").strip()
     if len(dissent) > MAX_DISSENT:
         errors.add("dissent", "length", _("Dissent: at most %(n)s characters.", n=MAX_DISSENT))
@@ -200,7 +214,13 @@ async def _save_scores(
         missing = [(b, k) for b in sorted(bid_ids) for k in sorted(keys) if (b, k) not in given]
         if missing:
             errors.add(
-                "scores", "complete", f"{len(missing)} score(s) missing: every bid and criterion"
+                "scores",
+                "complete",
+                ngettext(
+                    "Scores: %(num)s score is missing; score every bid on every criterion.",
+                    "Scores: %(num)s scores are missing; score every bid on every criterion.",
+                    len(missing),
+                ),
             )
     errors.raise_if_any()
     for e in entries:

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from vendorgov.errors import Conflict
+from vendorgov.i18n import _
 
 _NONCE = 12
 
@@ -70,9 +71,12 @@ def unwrap_key(secret: str, wrapped: str, tender_reference: str) -> bytes:
     except SealBroken:
         # Typically a restore without the original secret key: nothing a request can fix.
         raise Conflict(
-            f"tender {tender_reference}: the installation's secret key does not match the one "
-            "its bids were sealed under; restore the original key (the data dir's secret_key "
-            "file or VENDORGOV_SECRET_KEY) to open them"
+            _(
+                "Tender %(reference)s: the installation's secret key does not match the one its "
+                "bids were sealed under; restore the original key (the data dir's secret_key "
+                "file or VENDORGOV_SECRET_KEY) to open them.",
+                reference=tender_reference,
+            )
         ) from None
 
 

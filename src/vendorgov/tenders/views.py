@@ -17,6 +17,7 @@ from vendorgov.accounts.roles import Role
 from vendorgov.contracts import service as contracts
 from vendorgov.errors import InvalidInput
 from vendorgov.files.responses import download, inline_file
+from vendorgov.humane import joined
 from vendorgov.i18n import _, ngettext
 from vendorgov.paging import PageRequest
 from vendorgov.tenders import (
@@ -50,6 +51,7 @@ from vendorgov.tenders.forms import (
     _tender_values,
     ensure_confirmed,
     refused_shows,
+    retried,
 )
 from vendorgov.tenders.rules import Method, Status
 from vendorgov.web.forms import Form
@@ -108,7 +110,7 @@ class TenderPages(Controller):
     async def _form_page(
         self, request: Request, tender_id: int | None, refusal: Refusal
     ) -> Template:
-        """The create or edit form again, as sent, with its errors."""
+        """The create or edit form again, as sent, with its errors (FormRetry)."""
         tender = await reading.get_tender(request.user, tender_id) if tender_id else None
         return self._form(
             refusal.values,
@@ -165,11 +167,13 @@ class TenderPages(Controller):
         )
 
     @get("/new", guards=[OFFICER])
-    async def new(self) -> Template:
+    async def new(self, request: Request) -> Template:
+        if refusal := retried(request):
+            return await self._form_page(request, None, refusal)
         return self._form(_new_values(), {}, quals=["business_licence"])
 
     @post("/", guards=[OFFICER])
-    @refused_shows("_form_page")
+    @refused_shows("/tenders/new")
     async def create(self, request: Request) -> Template | Redirect:
         form = await Form.read(request)
         data, request.state.rows = _tender_input(form)
@@ -182,11 +186,13 @@ class TenderPages(Controller):
 
     @get("/{tender_id:int}/edit", guards=[OFFICER])
     async def edit(self, request: Request, tender_id: FromPath[int]) -> Template:
+        if refusal := retried(request):
+            return await self._form_page(request, tender_id, refusal)
         tender = await reading.get_tender(request.user, tender_id)
         return self._form(_tender_values(tender), {}, tender)
 
     @post("/{tender_id:int}/edit", guards=[OFFICER])
-    @refused_shows("_form_page")
+    @refused_shows("/tenders/{tender_id}/edit")
     async def update(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         tender = await reading.get_tender(request.user, tender_id)
         form = await Form.read(request)
@@ -201,6 +207,7 @@ class TenderPages(Controller):
     async def _detail(
         self, request: Request, tender_id: int, refusal: Refusal | None = None
     ) -> Template:
+        refusal = refusal or retried(request)
         user = request.user
         tender = await reading.get_tender(user, tender_id)
         context: dict[str, Any] = {
@@ -236,7 +243,7 @@ class TenderPages(Controller):
         return Template("tenders/_open_button.html", context={"tender": tender})
 
     @post("/{tender_id:int}/questions", guards=[VENDOR])
-    @refused_shows("_detail", "question")
+    @refused_shows("/tenders/{tender_id}", "question")
     async def ask(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         form = await Form.read(request)
         await clarifications.ask(request.user, tender_id, form.text("question"))
@@ -244,7 +251,7 @@ class TenderPages(Controller):
         return Redirect(f"/tenders/{tender_id}#clarifications")
 
     @post("/{tender_id:int}/clarifications", guards=[OFFICER])
-    @refused_shows("_detail", "clarify")
+    @refused_shows("/tenders/{tender_id}", "clarify")
     async def clarify(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         form = await Form.read(request)
         question_id = form.integer("question_id")
@@ -254,24 +261,24 @@ class TenderPages(Controller):
         return Redirect(f"/tenders/{tender_id}#clarifications")
 
     @post("/{tender_id:int}/invitations", guards=[OFFICER])
-    @refused_shows("_detail", "invite")
+    @refused_shows("/tenders/{tender_id}", "invite")
     async def invite(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         form = await Form.read(request)
         vendor_id = form.integer("vendor_id")
         if vendor_id is None:
-            form.errors.add("vendor_id", "required", "choose the vendor to invite")
+            form.errors.add("vendor_id", "required", _("Vendor: choose the vendor to invite."))
         form.errors.raise_if_any()
         await invitations.invite(request.user, tender_id, vendor_id, form.text("reason"))
         flash(request, _("Vendor invited."), category="ok")
         return Redirect(f"/tenders/{tender_id}#invitations")
 
     @post("/{tender_id:int}/documents", guards=[OFFICER], request_max_body_size=BID_BODY_LIMIT)
-    @refused_shows("_detail", "document")
+    @refused_shows("/tenders/{tender_id}", "document")
     async def add_document(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         form = await Form.read(request)
         upload = await form.upload("file")
         if upload is None:
-            raise InvalidInput.single("file", "required", "choose the document to attach")
+            raise InvalidInput.single("file", "required", _("File: choose the document to attach."))
         await publication.add_document(request.user, tender_id, upload)
         flash(request, _("%(file)s attached.", file=upload.filename), category="ok")
         return Redirect(f"/tenders/{tender_id}")
@@ -283,7 +290,7 @@ class TenderPages(Controller):
         return inline_file(await publication.document(request.user, tender_id, file_id))
 
     @post("/{tender_id:int}/publish", guards=[OFFICER])
-    @refused_shows("_detail", "publish")
+    @refused_shows("/tenders/{tender_id}", "publish")
     async def publish(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         await ensure_confirmed(request)
         await publication.publish(request.user, tender_id)
@@ -291,7 +298,7 @@ class TenderPages(Controller):
         return Redirect(f"/tenders/{tender_id}")
 
     @post("/{tender_id:int}/deadline", guards=[OFFICER])
-    @refused_shows("_detail", "deadline")
+    @refused_shows("/tenders/{tender_id}", "deadline")
     async def deadline(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         form = await Form.read(request)
         deadline = _instant(form, "bid_deadline")
@@ -301,7 +308,7 @@ class TenderPages(Controller):
         return Redirect(f"/tenders/{tender_id}")
 
     @post("/{tender_id:int}/close-tender", guards=[OFFICER])
-    @refused_shows("_detail", "end")
+    @refused_shows("/tenders/{tender_id}", "end")
     async def end(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         """Cancel the tender, or declare it failed (废标), with a written reason."""
         form = await Form.read(request)
@@ -317,7 +324,7 @@ class TenderPages(Controller):
         return Redirect(f"/tenders/{tender_id}")
 
     @post("/{tender_id:int}/open", guards=[OFFICER])
-    @refused_shows("_detail", "open")
+    @refused_shows("/tenders/{tender_id}", "open")
     async def open(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         await ensure_confirmed(request)
         summary = await opening.open_tender(request.user, tender_id)
@@ -341,7 +348,7 @@ class TenderPages(Controller):
             if summary["abnormally_low"]:
                 low = len(summary["abnormally_low"])
                 parts.append(_("%(count)s abnormally low", count=low))
-            flash(request, ", ".join(parts) + ".", category="ok")
+            flash(request, _("%(parts)s.", parts=joined(parts)), category="ok")
         return Redirect(f"/tenders/{tender_id}/bids")
 
     # --- bids received, compliance review ----------------------------------------------------
@@ -349,6 +356,7 @@ class TenderPages(Controller):
     async def _bids_page(
         self, request: Request, tender_id: int, refusal: Refusal | None = None
     ) -> Template:
+        refusal = refusal or retried(request)
         user = request.user
         tender = await reading.get_tender(user, tender_id)
         return Template(
@@ -369,7 +377,7 @@ class TenderPages(Controller):
         return await self._bids_page(request, tender_id)
 
     @post("/{tender_id:int}/bids/{bid_id:int}/compliance", guards=[OFFICER])
-    @refused_shows("_bids_page", "bid-{bid_id}")
+    @refused_shows("/tenders/{tender_id}/bids", "bid-{bid_id}")
     async def compliance(
         self, request: Request, tender_id: FromPath[int], bid_id: FromPath[int]
     ) -> Template | Redirect:
@@ -380,7 +388,7 @@ class TenderPages(Controller):
         return Redirect(f"/tenders/{tender_id}/bids#bid-{bid_id}")
 
     @post("/{tender_id:int}/bids/{bid_id:int}/low-price", guards=[OFFICER])
-    @refused_shows("_bids_page", "bid-{bid_id}")
+    @refused_shows("/tenders/{tender_id}/bids", "bid-{bid_id}")
     async def low_price(
         self, request: Request, tender_id: FromPath[int], bid_id: FromPath[int]
     ) -> Template | Redirect:
@@ -410,6 +418,7 @@ class TenderPages(Controller):
     async def _results_page(
         self, request: Request, tender_id: int, refusal: Refusal | None = None
     ) -> Template:
+        refusal = refusal or retried(request)
         user = request.user
         data = await evaluation.results(user, tender_id)
         if user.is_vendor:
@@ -451,7 +460,7 @@ class TenderPages(Controller):
     # --- vendors: bid, withdraw, receipts ----------------------------------------------------
 
     @post("/{tender_id:int}/bid", guards=[VENDOR], request_max_body_size=BID_BODY_LIMIT)
-    @refused_shows("_detail", "bid")
+    @refused_shows("/tenders/{tender_id}", "bid")
     async def submit_bid(self, request: Request, tender_id: FromPath[int]) -> Template:
         form = await Form.read(request)
         price = form.decimal("price", "price")
@@ -474,7 +483,7 @@ class TenderPages(Controller):
         )
 
     @post("/{tender_id:int}/withdraw", guards=[VENDOR])
-    @refused_shows("_detail", "withdraw")
+    @refused_shows("/tenders/{tender_id}", "withdraw")
     async def withdraw(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         await bidding.withdraw_bid(request.user, tender_id)
         flash(request, _("Your bid is withdrawn. You may bid again before the deadline."), "ok")
@@ -501,6 +510,7 @@ class TenderPages(Controller):
     async def _declaration_page(
         self, request: Request, tender_id: int, refusal: Refusal | None = None
     ) -> Template:
+        refusal = refusal or retried(request)
         user = request.user
         tender = await reading.get_tender(user, tender_id)
         member = tender.get("member") or {}
@@ -520,7 +530,7 @@ class TenderPages(Controller):
         )
 
     @post("/{tender_id:int}/declaration", guards=[EVALUATOR])
-    @refused_shows("_declaration_page")
+    @refused_shows("/tenders/{tender_id}/declaration")
     async def declare(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         form = await Form.read(request)
         conflicts = [int(v) for v in form.texts("conflicts") if v.isdecimal()]
@@ -538,6 +548,7 @@ class TenderPages(Controller):
     async def _scoring_page(
         self, request: Request, tender_id: int, refusal: Refusal | None = None
     ) -> Template:
+        refusal = refusal or retried(request)
         sheet = await scoring.scoring_sheet(request.user, tender_id)
         everyone: dict[tuple[int, str], list[dict]] = {}
         for s in sheet["everyone"]:
@@ -560,7 +571,7 @@ class TenderPages(Controller):
         return await self._scoring_page(request, tender_id)
 
     @post("/{tender_id:int}/scoring", guards=[EVALUATOR])
-    @refused_shows("_scoring_page")
+    @refused_shows("/tenders/{tender_id}/scoring")
     async def save_scores(self, request: Request, tender_id: FromPath[int]) -> Template | Redirect:
         form = await Form.read(request)
         submit = form.text("submit") == "final"

@@ -79,11 +79,11 @@ QUALIFICATION_KINDS: dict[str, tuple[str, str]] = {
     "security_service_permit": (N_("Security service permit"), "保安服务许可证"),
     "food_business_licence": (N_("Food business licence"), "食品经营许可证"),
     "special_equipment_licence": (
-        "Special equipment (elevator) maintenance licence",
+        N_("Special equipment (elevator) maintenance licence"),
         "特种设备安装改造修理许可证",
     ),
     "refrigeration_service_cert": (
-        "Refrigeration and HVAC service certificate",
+        N_("Refrigeration and HVAC service certificate"),
         "制冷空调设备维修资质证书",
     ),
     "linen_hygiene_permit": (

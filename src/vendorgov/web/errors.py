@@ -99,7 +99,9 @@ def _retry_target(request: Request, exc: DomainError) -> str | None:
         return None
     referer = urlsplit(request.headers.get("referer", ""))
     if referer.netloc != request.headers.get("host", "") or not referer.path.startswith("/"):
-        return None
+        # No usable Referer (a browser told to send none): the form's own page, when the
+        # handler named it (tenders.forms.refused_shows).
+        return getattr(exc, "retry_page", None)
     return referer.path + (f"?{referer.query}" if referer.query else "")
 
 
@@ -114,9 +116,10 @@ class FormRetry(Response):
     templates see both through `errors` and `values` (templating.FormAwareTemplate), whatever
     the page's own handler passed; the status stays the rejection's (422, 409 …)."""
 
-    def __init__(self, target: str, status: int, errors: dict[str, str]):
+    def __init__(self, target: str, status: int, errors: dict[str, str], form: str = ""):
         super().__init__(None, status_code=status)
-        self.target, self.errors = target, errors
+        # `form`: which of the page's forms was sent, when the handler named it.
+        self.target, self.errors, self.form = target, errors, form
 
     def to_asgi_response(self, app: Any, request: Request, **options: Any) -> Any:  # type: ignore[override]
         async def respond(scope: Scope, receive: Receive, send: Send) -> None:
@@ -163,6 +166,7 @@ class FormRetry(Response):
                     "values": values,
                     "lists": lists,
                     "action": request.url.path,
+                    "form": self.form,
                 },
             }
 
@@ -193,7 +197,9 @@ def handle(request: Request, exc: Exception) -> Response:
             return Response("", status_code=401, headers={"HX-Redirect": "/login"})
         return Redirect(f"/login?next={quote(target)}")
     if isinstance(exc, DomainError) and (target := _retry_target(request, exc)):
-        return FormRetry(target, exc.status_code, error_map(exc))
+        # A handler may have placed the messages on the form's own inputs (rows of a table).
+        errors = getattr(exc, "retry_errors", None) or error_map(exc)
+        return FormRetry(target, exc.status_code, errors, getattr(exc, "retry_form", ""))
     if isinstance(exc, DomainError):
         status, title, detail = exc.status_code, exc.title, exc.message
         errors = [{"field": e.field, "rule": e.rule, "message": e.message} for e in exc.errors]
