@@ -46,7 +46,7 @@ async def test_losing_bidders_read_their_own_rank_or_reason(world, app):
     invalid = (await evaluation.results(over.principal, tender_id))["own"]
     assert invalid["rank"] is None
     assert invalid["invalid_reasons"] == [
-        "the price 1200000.00 exceeds the budget ceiling 1000000.00"
+        "the price ¥1,200,000.00 exceeds the budget ceiling ¥1,000,000.00"
     ]
     assert (await evaluation.results(a.principal, tender_id))["own"]["won"]
     with pytest.raises(NotFound):  # a vendor that did not bid

@@ -20,6 +20,8 @@ from vendorgov.audit.tables import AuditEntry
 from vendorgov.contracts import service as contracts
 from vendorgov.errors import Conflict, Forbidden, InvalidInput, NotFound
 from vendorgov.files.service import Upload
+from vendorgov.i18n import using_locale
+from vendorgov.recorded import read
 from vendorgov.tenders import (
     awarding,
     bidding,
@@ -258,7 +260,7 @@ async def test_worked_tender_from_publication_to_award(world):
     assert listed[first["bid_id"]]["state"] == "replaced"
     assert listed[X]["price"] == D("800000.00")  # the replacing bid, not 900,000.00
     assert listed[OVER]["invalid_reasons"] == [
-        "the price 1050000.00 exceeds the budget ceiling 1000000.00"
+        "the price ¥1,050,000.00 exceeds the budget ceiling ¥1,000,000.00"
     ]
     assert not listed[OVER]["eligible"]
     assert all(listed[b]["eligible"] and listed[b]["digest_ok"] for b in (X, Y, Z))
@@ -641,12 +643,14 @@ async def test_too_few_valid_bids_fail_the_tender_at_opening(world):
     assert (summary["status"], summary["bids"], summary["valid"]) == ("failed", 3, 1)
     row = await Tender.select().where(Tender.id == tender_id).first()
     assert row["status"] == "failed"
-    assert row["closed_reason"] == "1 valid bid(s) at opening; at least 3 needed (§3)"
+    assert read(row["closed_reason"]) == "1 valid bid(s) at opening; at least 3 needed (§3)"
+    with using_locale("zh_CN"):  # recorded as a sentence: each reader reads it in theirs
+        assert read(row["closed_reason"]) == "开标时有效投标 1 家，至少需要 3 家（§3）"
     listed = {b["id"]: b for b in await bidding.bids(officer, tender_id)}
     assert listed[withdrawn["bid_id"]]["state"] == "withdrawn"
     assert listed[withdrawn["bid_id"]]["price"] is None  # never opened
     assert listed[unlicensed_bid["bid_id"]]["invalid_reasons"] == [
-        "no valid business_licence qualification at the bid deadline"
+        "no valid Business licence qualification at the bid deadline"
     ]
     # The failed tender keeps its record and allows nothing more.
     assert (await reading.get_tender(officer, tender_id))["actions"] == []
@@ -671,7 +675,7 @@ async def test_a_suspended_vendor_is_invalid_at_opening(world):
     assert summary["valid"] == 3 and summary["status"] == "opened"
     listed = {b["id"]: b for b in await bidding.bids(officer, tender_id)}
     assert listed[receipts[0]["bid_id"]]["invalid_reasons"] == [
-        "the vendor is suspended at the bid deadline"
+        "the vendor is Suspended at the bid deadline"
     ]
 
 
@@ -720,7 +724,7 @@ async def test_compliance_review_can_fail_the_tender_at_closing(world):
     closed = await evaluation.close_evaluation(officer, tender_id)
     assert closed["status"] == "failed"
     row = await Tender.select().where(Tender.id == tender_id).first()
-    assert row["closed_reason"].startswith("2 bid(s) left after compliance review")
+    assert read(row["closed_reason"]).startswith("2 bid(s) left after compliance review")
 
 
 # --- vendor isolation ------------------------------------------------------------------------

@@ -34,6 +34,16 @@ from vendorgov.tenders.rules import (
 )
 from vendorgov.workdays.rules import Calendar
 
+
+def said(reasons: list[str], language: str = "en") -> list[str]:
+    """Recorded reasons as a reader of that language reads them."""
+    from vendorgov.i18n import using_locale
+    from vendorgov.recorded import read
+
+    with using_locale(language):
+        return [read(r) for r in reasons]
+
+
 D = Decimal
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -149,20 +159,22 @@ def test_a_bid_within_everything_is_valid_and_the_ceiling_itself_is_allowed():
 
 def test_over_the_ceiling_is_invalid_with_the_amounts_in_the_reason():
     reasons = invalid_reasons(facts("1000000.01"), CEILING, [], DEADLINE_DAY)
-    assert reasons == ["the price 1000000.01 exceeds the budget ceiling 1000000.00"]
+    assert said(reasons) == ["the price ¥1,000,000.01 exceeds the budget ceiling ¥1,000,000.00"]
+    # Recorded as a sentence, so each reader reads it in their own language.
+    assert said(reasons, "zh_CN") == ["报价 ¥1,000,000.01 超过最高限价 ¥1,000,000.00"]
 
 
 @pytest.mark.parametrize("status", ["suspended", "blacklisted"])
 def test_suspended_or_blacklisted_vendor_is_invalid(status):
     reasons = invalid_reasons(facts(status=status), CEILING, [], DEADLINE_DAY)
-    assert reasons == [f"the vendor is {status} at the bid deadline"]
+    assert said(reasons) == [f"the vendor is {status.capitalize()} at the bid deadline"]
 
 
 def test_qualification_is_judged_on_the_deadline_day():
     # Expired the day before the deadline: invalid. Expiring on the deadline day: still valid.
     expired = facts(business_licence=[(date(2020, 1, 1), date(2026, 12, 14))])
-    assert invalid_reasons(expired, CEILING, ["business_licence"], DEADLINE_DAY) == [
-        "no valid business_licence qualification at the bid deadline"
+    assert said(invalid_reasons(expired, CEILING, ["business_licence"], DEADLINE_DAY)) == [
+        "no valid Business licence qualification at the bid deadline"
     ]
     last_day = facts(business_licence=[(date(2020, 1, 1), DEADLINE_DAY)])
     assert invalid_reasons(last_day, CEILING, ["business_licence"], DEADLINE_DAY) == []
@@ -187,7 +199,7 @@ def test_every_reason_is_listed_at_once():
         DEADLINE_DAY,
     )
     assert len(reasons) == 3
-    assert any("security_service_permit" in r for r in reasons)
+    assert any("投标截止时无有效的保安服务许可证" == r for r in said(reasons, "zh_CN"))
 
 
 # --- abnormally low --------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from vendorgov.accounts.auth import allow
 from vendorgov.accounts.roles import Role
 from vendorgov.errors import InvalidInput
 from vendorgov.files.responses import download, inline_file
-from vendorgov.i18n import _
+from vendorgov.i18n import DEFAULT_LOCALE, _, using_locale
 from vendorgov.inspections.api import parse_instant
 from vendorgov.paging import PageRequest
 from vendorgov.tenders import (
@@ -418,7 +418,9 @@ class TenderApi(Controller):
         summary="The evaluation report (评标报告)",
     )
     async def report(self, request: Request, tender_id: FromPath[int]) -> Response[bytes]:
-        body, name = documents.report_file(await evaluation.report(request.user, tender_id))
+        with using_locale(DEFAULT_LOCALE):  # a document reads in Chinese, its reasons too
+            report = await evaluation.report(request.user, tender_id)
+        body, name = documents.report_file(report)
         return download(body, name, "application/pdf", inline=True)
 
     @get(

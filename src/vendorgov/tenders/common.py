@@ -9,7 +9,7 @@ import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from vendorgov import db
+from vendorgov import db, recorded
 from vendorgov.accounts.roles import Principal, Role, role_label
 from vendorgov.audit import service as audit
 from vendorgov.contracts.ocds import term_months
@@ -125,6 +125,7 @@ def decorate(row: dict, at: datetime | None = None) -> dict:
     tender["criteria"] = criteria_of(row["criteria"])
     tender["documents"] = json.loads(row["documents"])
     tender["sla_template"] = json.loads(row["sla_template"])
+    tender["closed_reason"] = recorded.read(row["closed_reason"])
     tender["deadline_passed"] = at >= row["bid_deadline"]
     tender["closes_in"] = (row["bid_deadline"] - at).total_seconds()
     tender["bid_deadline_local"] = local(row["bid_deadline"])
@@ -221,7 +222,7 @@ def bid_view(row: dict, opened: bool) -> dict:
         view.update(
             price=db.two_places(row["price"]),
             digest_ok=row["digest_ok"],
-            invalid_reasons=json.loads(row["invalid_reasons"]),
+            invalid_reasons=[recorded.read(r) for r in json.loads(row["invalid_reasons"])],
             compliance=row["compliance"],
             compliance_reason=row["compliance_reason"],
             abnormally_low=bool(row["abnormally_low"]),

@@ -12,6 +12,7 @@ from vendorgov.audit import service as audit
 from vendorgov.errors import Conflict, Forbidden, InvalidInput, NotFound
 from vendorgov.humane import joined
 from vendorgov.i18n import N_, _
+from vendorgov.recorded import sentence
 from vendorgov.tenders import common, panel, ranking_rules, rules
 from vendorgov.tenders.rules import EvaluationMethod, Method, Status
 from vendorgov.tenders.tables import Bid, PanelMember, PassedOver, Score, Tender
@@ -206,8 +207,12 @@ async def close_evaluation(actor: Principal, tender_id: int) -> dict:
         eligible = len(evaluation["ranked"])
         now = common.now()
         if eligible < minimum:
-            reason = (
-                f"{eligible} bid(s) left after compliance review; at least {minimum} needed (§3)"
+            reason = sentence(
+                N_(
+                    "%(left)s bid(s) left after compliance review; at least %(minimum)s needed (§3)"
+                ),
+                left=eligible,
+                minimum=minimum,
             )
             changes = {Tender.status: Status.failed.value, Tender.closed_reason: reason}
         else:

@@ -14,6 +14,7 @@ from vendorgov.errors import Conflict, InvalidInput, NotFound
 from vendorgov.files import service as files
 from vendorgov.i18n import N_, _
 from vendorgov.payments import performance
+from vendorgov.recorded import read, sentence
 from vendorgov.settings import get_settings
 from vendorgov.tenders import common, rules, sealing
 from vendorgov.tenders.rules import Method, Status
@@ -65,7 +66,7 @@ async def open_tender(actor: Principal, tender_id: int) -> dict:
             except (sealing.SealBroken, KeyError, NotFound, ValueError, InvalidOperation):
                 digest_ok = False
             if not digest_ok:
-                reasons.append("the content does not match the digest on its receipt")
+                reasons.append(sentence(N_("the content does not match the digest on its receipt")))
             if price is not None:
                 vendor = standing[bid["vendor"]]
                 facts = rules.BidFacts(price, vendor["status"], vendor["qualifications"])
@@ -99,7 +100,11 @@ async def open_tender(actor: Principal, tender_id: int) -> dict:
         status, reason = Status.opened, ""
         if len(valid) < minimum:
             status = Status.failed
-            reason = f"{len(valid)} valid bid(s) at opening; at least {minimum} needed (§3)"
+            reason = sentence(
+                N_("%(valid)s valid bid(s) at opening; at least %(minimum)s needed (§3)"),
+                valid=len(valid),
+                minimum=minimum,
+            )
         await Tender.update(
             {
                 Tender.status: status.value,
@@ -117,7 +122,7 @@ async def open_tender(actor: Principal, tender_id: int) -> dict:
             "digest_mismatches": [b for b, o in outcome.items() if not o["digest_ok"]],
             "abnormally_low": sorted(low),
             "sme": sorted(b for b in outcome if standing[vendor_of[b]]["sme_size"]),
-            "closed_reason": reason,
+            "closed_reason": read(reason),
         }
         await audit.record(actor, "tender", tender_id, "open", {"status": row["status"]}, summary)
         # The sealed bidder references of the submissions' audit entries, revealed.

@@ -14,8 +14,11 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from vendorgov.errors import Collector
+from vendorgov.humane import STATUS_LABELS as GLOSSARY_STATUSES
 from vendorgov.i18n import N_, _
 from vendorgov.money import cents
+from vendorgov.recorded import sentence
+from vendorgov.vendors.rules import QUALIFICATION_KINDS
 from vendorgov.workdays.rules import Calendar, add_working_days
 
 HUNDRED = Decimal(100)
@@ -363,16 +366,31 @@ class BidFacts:
 def invalid_reasons(
     facts: BidFacts, ceiling: Decimal, required: Iterable[str], deadline_day: date
 ) -> list[str]:
-    """Why a bid is invalid at opening (§3); empty when valid."""
+    """Why a bid is invalid at opening (§3), as recorded sentences (vendorgov.recorded);
+    empty when valid."""
     reasons = []
     if facts.vendor_status != "active":
-        reasons.append(f"the vendor is {facts.vendor_status} at the bid deadline")
+        reasons.append(
+            sentence(
+                N_("the vendor is %(status_label)s at the bid deadline"),
+                status_label=GLOSSARY_STATUSES.get(facts.vendor_status, facts.vendor_status),
+            )
+        )
     reasons += [
-        f"no valid {kind} qualification at the bid deadline"
+        sentence(
+            N_("no valid %(kind_label)s qualification at the bid deadline"),
+            kind_label=QUALIFICATION_KINDS.get(kind, (kind,))[0],
+        )
         for kind in missing_qualifications(facts.qualifications, required, deadline_day)
     ]
     if facts.price > ceiling:
-        reasons.append(f"the price {facts.price} exceeds the budget ceiling {ceiling}")
+        reasons.append(
+            sentence(
+                N_("the price %(price)s exceeds the budget ceiling %(ceiling)s"),
+                price=f"¥{facts.price:,.2f}",
+                ceiling=f"¥{ceiling:,.2f}",
+            )
+        )
     return reasons
 
 

@@ -18,7 +18,7 @@ from vendorgov.contracts import service as contracts
 from vendorgov.errors import InvalidInput
 from vendorgov.files.responses import download, inline_file
 from vendorgov.humane import joined
-from vendorgov.i18n import _, ngettext
+from vendorgov.i18n import DEFAULT_LOCALE, _, ngettext, using_locale
 from vendorgov.paging import PageRequest
 from vendorgov.tenders import (
     awarding,
@@ -447,7 +447,9 @@ class TenderPages(Controller):
 
     @get("/{tender_id:int}/report.pdf", guards=[READ])
     async def report(self, request: Request, tender_id: FromPath[int]) -> Response[bytes]:
-        body, name = documents.report_file(await evaluation.report(request.user, tender_id))
+        with using_locale(DEFAULT_LOCALE):  # a document reads in Chinese, its reasons too
+            report = await evaluation.report(request.user, tender_id)
+        body, name = documents.report_file(report)
         return download(body, name, "application/pdf", inline=True)
 
     @get("/{tender_id:int}/matrix/{fmt:str}", guards=[READ])
