@@ -16,6 +16,7 @@ from tests.integration.servicedesk_support import PHOTO, make_desk, new_request
 from vendorgov.accounts import service as accounts
 from vendorgov.accounts.roles import Role
 from vendorgov.audits.tables import Finding
+from vendorgov.locations.tables import Location
 from vendorgov.servicedesk.tables import ServiceRequest
 from vendorgov.sla import service as sla
 from vendorgov.sla.measure import Month
@@ -353,10 +354,17 @@ async def test_hotline_console_caller_lookup_and_place_search(as_, desk, world):
         )
         assert filed.status_code == 201 and filed.json()["channel"] == "hotline"
         recent = (await c.get("/api/service/callers", params={"phone": "13800765432"})).json()
-        places = (await c.get("/api/service/places", params={"q": "dqhsz"})).json()
+        # By pinyin initials: every test's desk has a 东区护士站, and the search answers the
+        # first 20; by code: this desk's own.
+        by_initials = (await c.get("/api/service/places", params={"q": "dqhsz"})).json()
+        code = (await Location.select(Location.code).where(Location.id == desk.ward).first())[
+            "code"
+        ]
+        by_code = (await c.get("/api/service/places", params={"q": code})).json()
         figures = await c.get("/api/service/figures", params={"month": "2026-13"})
     assert recent[0]["id"] == filed.json()["id"]
-    assert desk.ward in [p["id"] for p in places]
+    assert by_initials and all(p["full_name"].endswith("东区护士站") for p in by_initials)
+    assert [p["id"] for p in by_code] == [desk.ward]
     assert figures.status_code == 422
     async with as_(desk.tokens["nurse"]) as c:
         assert (await c.get("/api/service/board")).status_code == 403
