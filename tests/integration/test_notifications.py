@@ -161,6 +161,26 @@ async def test_many_events_at_once_reach_only_their_own_audiences(world):
         await GroupRobot.update({GroupRobot.active: False}).where(GroupRobot.id == robot.id)
 
 
+async def test_many_notifications_go_in_batches_within_the_driver_limit(world, monkeypatch):
+    """A day's expiry warnings reach every contract's vendor: the inserts go INSERT_ROWS rows
+    at a time (PostgreSQL takes at most 32,767 arguments a statement), all of them written."""
+    people = [await new_person(world, "evaluator") for _ in range(3)]
+    monkeypatch.setattr(service, "INSERT_ROWS", 2)
+    subject = unique("batch")
+    params = {"number": "HT-1", "ends": "2027-01-01", "vendor": "某公司"}
+    written = await service.notify_many(
+        [
+            (
+                Event("contract.expiring", f"{subject}:{n}", params),
+                Audience(users=tuple(p.user_id for p in people)),
+            )
+            for n in range(3)
+        ]
+    )
+    assert written == 9
+    assert await Notification.count().where(Notification.key.like(f"{subject}:%")) == 9
+
+
 async def test_two_reads_at_once_keep_one_time(world, api):
     me = world.principals["auditor"]
     await service.notify(

@@ -49,6 +49,10 @@ class Event:
     link: str = ""
 
 
+# Rows per INSERT: a delivery has 17 columns, so 1,000 rows stay within 32,767 arguments.
+INSERT_ROWS = 1000
+
+
 @dataclass(frozen=True)
 class Reach:
     """Who an audience is at the moment (reach()): its active people with their channel
@@ -153,13 +157,14 @@ async def _write(heard: list[tuple[Event, list[dict], list[dict]]], settings: di
     ]
     if not items and not deliveries:
         return 0
-    # One statement per table however many people hear of it (a tender reaches every vendor
-    # of its category); keys already there (a trigger run again) are skipped.
+    # A statement per table and INSERT_ROWS rows however many people hear of it (a tender
+    # reaches every vendor of its category; a day's expiry warnings, every contract's): within
+    # asyncpg's 32,767 arguments. Keys already there (a trigger run again) are skipped.
     async with db.transaction():
-        if items:
-            await Notification.insert(*items).on_conflict(action="DO NOTHING")
-        if deliveries:
-            await Delivery.insert(*deliveries).on_conflict(action="DO NOTHING")
+        for table, rows in ((Notification, items), (Delivery, deliveries)):
+            for start in range(0, len(rows), INSERT_ROWS):
+                chunk = rows[start : start + INSERT_ROWS]
+                await table.insert(*chunk).on_conflict(action="DO NOTHING")
     return len(items)
 
 
