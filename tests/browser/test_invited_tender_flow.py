@@ -66,7 +66,7 @@ def test_invited_tender_to_the_result_notice_and_a_challenge(browser, live_serve
     page.click("nav.mainnav >> text=Tenders")
     page.click("text=New tender")
     page.fill("#f-reference", reference)
-    page.fill("#f-title", "门诊楼保洁服务采购（邀请招标）")
+    page.fill("#f-title", "门诊楼保洁服务采购项目")
     page.select_option("#f-category", "cleaning")
     page.select_option("#f-method", "invited")
     page.select_option("#f-evaluation_method", "comprehensive")
