@@ -8,7 +8,7 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.conftest import csrf_token, unique
+from tests.conftest import csrf_token, new_vendor, unique
 from tests.integration.test_inspections_notices import checklist, cleaning_contract, inspection
 from tests.integration.test_locations import by_code, import_file, tree_csv
 from tests.integration.test_sla_events import RESPOND, event, signed_contract, stored
@@ -101,10 +101,14 @@ async def test_a_qr_code_opens_the_form_for_its_place(api, login, world):
         places = await place_tree(c)
         await checklist(c)
     toilet = places["MZ3-WC"]
-    contract_id = await cleaning_contract(world, world.vendor_a)
-    await cleaning_contract(world, world.vendor_a)
+    # A fresh vendor's two contracts, found by its name: other tests' running contracts would
+    # fill the first page of the choice.
+    name = unique("二维码保洁公司")
+    vendor_id = await new_vendor(world, name=name)
+    contract_id = await cleaning_contract(world, vendor_id)
+    await cleaning_contract(world, vendor_id)
     async with login("supervisor") as c:
-        page = await c.get("/inspections/new", params={"location_id": toilet["id"]})
+        page = await c.get("/inspections/new", params={"location_id": toilet["id"], "q": name})
         assert page.status_code == 200
         assert toilet["full_name"] in page.text
         # Several contracts are running: the supervisor chooses one, the place kept.
