@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from loadgen import HERE, free_port, parse_wrk, postgres_available  # noqa: E402
 
 OPEN_REQUESTS = 5_000
-# An existing PostgreSQL database of the benchmark's own, emptied first (DROP SCHEMA public).
+# The benchmark's own PostgreSQL database, dropped and created again each run.
 PG_URL = os.environ.get(
     "VENDORGOV_BENCH_SERVICEDESK_PG", "postgresql://postgres@127.0.0.1:5432/vendorgov_bench_sd"
 )
@@ -40,9 +40,11 @@ PG_URL = os.environ.get(
 async def _reset_postgres() -> str:
     import asyncpg
 
-    connection = await asyncpg.connect(PG_URL)
+    base, name = PG_URL.rsplit("/", 1)
+    connection = await asyncpg.connect(f"{base}/postgres")
     try:
-        await connection.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public")
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await connection.execute(f'CREATE DATABASE "{name}"')
     finally:
         await connection.close()
     return PG_URL

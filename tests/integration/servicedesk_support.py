@@ -51,7 +51,7 @@ class Desk:
     tokens: dict[str, str] = field(default_factory=dict)
 
 
-async def _contract(world, vendor_id: int, category: str = "cleaning") -> int:
+async def signed_contract(world, vendor_id: int, category: str = "cleaning") -> int:
     officer = world.principals["procurement"]
     contract_id, version_id = await contract_drafting.create_contract(
         officer,
@@ -96,8 +96,8 @@ async def make_desk(world) -> Desk:
     other = await locations.create(supervisor, "building", "门诊楼", f"{p}-MZ", campus, "mzl")
     vendor_a = await new_vendor(world)
     vendor_b = await new_vendor(world)
-    contract_a = await _contract(world, vendor_a)
-    contract_b = await _contract(world, vendor_b)
+    contract_a = await signed_contract(world, vendor_a)
+    contract_b = await signed_contract(world, vendor_b)
     await routing.add_route(supervisor, "cleaning", campus, contract_a)
     await routing.add_route(supervisor, "cleaning", other, contract_b)
     desk = Desk(campus, ward, other, contract_a, contract_b, vendor_a, vendor_b)

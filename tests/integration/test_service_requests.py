@@ -11,12 +11,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.conftest import PNG, http_client
-from tests.integration.servicedesk_support import PHOTO, make_desk, new_request
+from tests.conftest import PNG, http_client, new_vendor, unique
+from tests.integration.servicedesk_support import PHOTO, make_desk, new_request, signed_contract
 from vendorgov.accounts import service as accounts
 from vendorgov.accounts.roles import Role
+from vendorgov.audit import service as audit
 from vendorgov.audits.tables import Finding
+from vendorgov.locations import service as locations
 from vendorgov.locations.tables import Location
+from vendorgov.servicedesk import routing
 from vendorgov.servicedesk.tables import ServiceRequest
 from vendorgov.sla import service as sla
 from vendorgov.sla.measure import Month
@@ -414,3 +417,37 @@ async def test_the_month_end_counts_requests_with_imported_events(as_, api, desk
     (statement,) = [s for s in run["statements"] if s["contract"] == desk.contract_a]
     # both clauses: 2 of 3 in time → (200/3 − 50) / (90 − 50) × 100 = 125/3 each
     assert statement["components_exact"]["sla"] == "125/3"
+
+
+async def test_requests_filed_together_for_a_vendor_with_nobody_to_notify(as_, desk, world):
+    """With nobody to tell (a vendor without accounts, not a complaint) a request is one
+    statement, which PostgreSQL commits together with the others waiting (group_commit): each
+    still gets its own number and event, a repeated client_token still files once, and the
+    audit chain stays intact."""
+    supervisor = world.principals["supervisor"]
+    silent = await new_vendor(world)  # no accounts: nobody to notify
+    contract = await signed_contract(world, silent)
+    annex = await locations.create(
+        supervisor, "building", "后勤楼", unique("SD-HQ"), desk.campus, "hql"
+    )
+    await routing.add_route(supervisor, "cleaning", annex, contract)
+    token = unique("tap")
+    bodies = [new_request(desk, location_id=annex, description=f"楼道清扫 {n}") for n in range(8)]
+    bodies += [new_request(desk, location_id=annex, client_token=token)] * 3
+    async with as_(desk.tokens["nurse"]) as c:
+        responses = await asyncio.gather(*(c.post("/api/service/requests", json=b) for b in bodies))
+    assert [r.status_code for r in responses[:8]] == [201] * 8
+    assert sorted(r.status_code for r in responses[8:]) in (
+        [201, 201, 201],
+        [201, 201, 409],
+        [201, 409, 409],
+    )
+    filed = [r.json() for r in responses if r.status_code == 201]
+    assert len({f["id"] for f in filed}) == 9  # the repeats answer with the first request
+    assert all(f["contract"] == contract for f in filed)
+    rows = await ServiceRequest.select(ServiceRequest.number).where(
+        ServiceRequest.contract == contract
+    )
+    assert len({r["number"] for r in rows}) == len(rows) == 9
+    assert await ServiceEvent.count().where(ServiceEvent.contract == contract) == 9
+    assert (await audit.verify()).intact
