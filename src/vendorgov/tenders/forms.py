@@ -8,6 +8,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 from urllib.parse import quote
 
 from litestar import Request
@@ -121,11 +122,10 @@ def _field_errors(error: DomainError, rows: dict[str, list] | None = None) -> di
 @dataclass
 class Refusal:
     """A refused form whose page is being rendered again (web.errors.FormRetry): the input as
-    typed, the messages by field and which of the page's forms was sent. The status is the
-    rejection's (FormRetry keeps it), so the page answers 200 here."""
+    typed, the messages by field and which of the page's forms was sent. The response keeps
+    the rejection's status (FormRetry sets it), whatever the page answers."""
 
     form: Form
-    status_code: int
     errors: dict[str, str]
     form_name: str = ""
     values: dict[str, str] = field(default_factory=dict)
@@ -138,7 +138,16 @@ def retried(request: Request) -> Refusal | None:
     if retry is None:
         return None
     data = MultiDict([(k, v) for k, vs in retry.get("lists", {}).items() for v in vs])
-    return Refusal(Form(data), 200, retry["errors"], retry.get("form", ""), retry["values"])
+    return Refusal(Form(data), retry["errors"], retry.get("form", ""), retry["values"])
+
+
+def form_state(request: Request) -> dict[str, Any]:
+    """What a page's forms show (the form macros read it): after a refused form its messages
+    by field, the input as typed and which of the page's forms was sent; nothing otherwise."""
+    refusal = retried(request)
+    if refusal is None:
+        return {"errors": {}, "values": {}, "form_name": ""}
+    return {"errors": refusal.errors, "values": refusal.values, "form_name": refusal.form_name}
 
 
 async def ensure_confirmed(request: Request) -> None:

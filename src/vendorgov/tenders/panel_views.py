@@ -15,7 +15,7 @@ from vendorgov.accounts.roles import Role
 from vendorgov.errors import InvalidInput
 from vendorgov.i18n import _, ngettext
 from vendorgov.tenders import bidding, evaluation, panel, reading, scoring
-from vendorgov.tenders.forms import Refusal, ensure_confirmed, refused_shows, retried
+from vendorgov.tenders.forms import ensure_confirmed, form_state, refused_shows
 from vendorgov.tenders.panel_rules import PANEL_ROLE_LABELS
 from vendorgov.vendors.rules import CATEGORY_LABELS
 from vendorgov.web.forms import Form
@@ -30,10 +30,9 @@ class PanelPages(Controller):
 
     # --- a tender's panel ------------------------------------------------------------------
 
-    async def _panel_page(
-        self, request: Request, tender_id: int, refusal: Refusal | None = None
-    ) -> Template:
-        refusal = refusal or retried(request)
+    @get("/{tender_id:int}/panel", guards=[STAFF])
+    async def panel(self, request: Request, tender_id: FromPath[int]) -> Template:
+        state = form_state(request)
         user = request.user
         tender = await reading.get_tender(user, tender_id)
         members = await scoring.panel(user, tender_id)
@@ -43,10 +42,8 @@ class PanelPages(Controller):
             expected = len(eligible) * len([c for c in tender["criteria"] if not c.is_price])
         plan = await panel.plan(user, tender_id)
         pool = [e for e in await panel.pool(user, tender["category"]) if e["active"]]
-        values = refusal.values if refusal else {}
         return Template(
             "tenders/panel.html",
-            status_code=refusal.status_code if refusal else 200,
             context={
                 "tender": tender,
                 "members": members,
@@ -55,20 +52,14 @@ class PanelPages(Controller):
                 "plan": plan,
                 "pool": pool,
                 "draws": await panel.draws(user, tender_id),
-                "count": values.get("count") or max(plan["needed"], 1),
+                "count": state["values"].get("count") or max(plan["needed"], 1),
                 "evaluators": await panel.representative_candidates(user, tender_id),
                 "can_assign": user.role is Role.procurement and plan["can_change"],
                 "is_officer": user.role is Role.procurement,
                 "is_staff": True,
-                "errors": refusal.errors if refusal else {},
-                "form_name": refusal.form_name if refusal else "",
-                "values": values,
+                **state,
             },
         )
-
-    @get("/{tender_id:int}/panel", guards=[STAFF])
-    async def panel(self, request: Request, tender_id: FromPath[int]) -> Template:
-        return await self._panel_page(request, tender_id)
 
     @post("/{tender_id:int}/panel", guards=[OFFICER])
     @refused_shows("/tenders/{tender_id}/panel", "representatives")
@@ -130,16 +121,14 @@ class PanelPages(Controller):
 
     # --- the experts' pools --------------------------------------------------------------------
 
-    async def _pool_page(
-        self, request: Request, category: str, refusal: Refusal | None = None
-    ) -> Template:
-        refusal = refusal or retried(request)
+    @get("/experts", guards=[STAFF])
+    async def pool(self, request: Request, category: FromQuery[str] = "") -> Template:
+        state = form_state(request)
         user = request.user
         if category not in CATEGORY_LABELS:
             category = next(iter(CATEGORY_LABELS))
         return Template(
             "tenders/expert_pool.html",
-            status_code=refusal.status_code if refusal else 200,
             context={
                 "category": category,
                 "categories": CATEGORY_LABELS,
@@ -148,14 +137,9 @@ class PanelPages(Controller):
                 if user.role is Role.procurement
                 else [],
                 "is_officer": user.role is Role.procurement,
-                "errors": refusal.errors if refusal else {},
-                "values": refusal.values if refusal else {},
+                **state,
             },
         )
-
-    @get("/experts", guards=[STAFF])
-    async def pool(self, request: Request, category: FromQuery[str] = "") -> Template:
-        return await self._pool_page(request, category)
 
     @post("/experts", guards=[OFFICER])
     @refused_shows("/tenders/experts?category={category}")

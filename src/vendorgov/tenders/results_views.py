@@ -19,7 +19,7 @@ from vendorgov.files.responses import download
 from vendorgov.i18n import _
 from vendorgov.paging import PageRequest
 from vendorgov.tenders import challenges, common, deposits, reading, results
-from vendorgov.tenders.forms import Refusal, ensure_confirmed, refused_shows, retried
+from vendorgov.tenders.forms import ensure_confirmed, form_state, refused_shows
 from vendorgov.web.forms import Form
 
 READ = allow(Role.admin, Role.procurement, Role.vendor, Role.evaluator)
@@ -29,24 +29,15 @@ VENDOR = allow(Role.vendor)
 WINNER_OR_OFFICER = allow(Role.procurement, Role.vendor)
 
 
-def _refused(refusal: Refusal | None) -> dict[str, Any]:
-    return {
-        "errors": refusal.errors if refusal else {},
-        "form_name": refusal.form_name if refusal else "",
-        "values": refusal.values if refusal else {},
-    }
-
-
 class ResultPages(Controller):
     path = "/tenders"
     include_in_schema = False
 
     # --- the result notice and its challenges ----------------------------------------------
 
-    async def _notice_page(
-        self, request: Request, tender_id: int, refusal: Refusal | None = None
-    ) -> Template:
-        refusal = refusal or retried(request)
+    @get("/{tender_id:int}/notice", guards=[READ])
+    async def notice(self, request: Request, tender_id: FromPath[int]) -> Template:
+        state = form_state(request)
         user = request.user
         tender = await reading.get_tender(user, tender_id)
         try:
@@ -60,7 +51,7 @@ class ResultPages(Controller):
             "challenges": [],
             "period": None,
             "can_file": False,
-            **_refused(refusal),
+            **state,
         }
         if notice and notice["published"] and (user.is_vendor or user.role in common.STAFF):
             context["challenges"] = await challenges.of_tender(user, tender_id)
@@ -72,13 +63,8 @@ class ResultPages(Controller):
             context["is_winner"] = bool(tender.get("you_won"))
         return Template(
             "tenders/notice.html",
-            status_code=refusal.status_code if refusal else 200,
             context=context,
         )
-
-    @get("/{tender_id:int}/notice", guards=[READ])
-    async def notice(self, request: Request, tender_id: FromPath[int]) -> Template:
-        return await self._notice_page(request, tender_id)
 
     @post("/{tender_id:int}/notice", guards=[OFFICER])
     @refused_shows("/tenders/{tender_id}/notice", "publish")
@@ -127,27 +113,21 @@ class ResultPages(Controller):
 
     # --- bid security ----------------------------------------------------------------------
 
-    async def _deposits_page(
-        self, request: Request, tender_id: int, refusal: Refusal | None = None
-    ) -> Template:
-        refusal = refusal or retried(request)
+    @get("/{tender_id:int}/deposits", guards=[STAFF])
+    async def deposits(self, request: Request, tender_id: FromPath[int]) -> Template:
+        state = form_state(request)
         user = request.user
         tender = await reading.get_tender(user, tender_id)
         return Template(
             "tenders/deposits.html",
-            status_code=refusal.status_code if refusal else 200,
             context={
                 "tender": tender,
                 "ledger": await deposits.ledger(user, tender_id),
                 "is_officer": user.role is Role.procurement,
                 "today": results.today(),
-                **_refused(refusal),
+                **state,
             },
         )
-
-    @get("/{tender_id:int}/deposits", guards=[STAFF])
-    async def deposits(self, request: Request, tender_id: FromPath[int]) -> Template:
-        return await self._deposits_page(request, tender_id)
 
     @post("/{tender_id:int}/deposits", guards=[OFFICER])
     @refused_shows("/tenders/{tender_id}/deposits", "deposit")

@@ -50,6 +50,7 @@ from vendorgov.tenders.forms import (
     _tender_input,
     _tender_values,
     ensure_confirmed,
+    form_state,
     refused_shows,
     retried,
 )
@@ -116,7 +117,6 @@ class TenderPages(Controller):
             refusal.values,
             refusal.errors,
             tender,
-            refusal.status_code,
             refusal.form.texts("qualification_types"),
             refusal.form,
         )
@@ -126,7 +126,6 @@ class TenderPages(Controller):
         values: dict,
         errors: dict,
         tender: dict | None = None,
-        status_code: int = 200,
         quals: list[str] | None = None,
         form: Form | None = None,
     ) -> Template:
@@ -148,7 +147,6 @@ class TenderPages(Controller):
             clause_rows = len(clauses) + BLANK_CLAUSE_ROWS
         return Template(
             "tenders/form.html",
-            status_code=status_code,
             context={
                 "tender": tender,
                 "values": values,
@@ -204,17 +202,14 @@ class TenderPages(Controller):
 
     # --- a tender --------------------------------------------------------------------------
 
-    async def _detail(
-        self, request: Request, tender_id: int, refusal: Refusal | None = None
-    ) -> Template:
-        refusal = refusal or retried(request)
+    @get("/{tender_id:int}", guards=[READ])
+    async def detail(self, request: Request, tender_id: FromPath[int]) -> Template:
+        state = form_state(request)
         user = request.user
         tender = await reading.get_tender(user, tender_id)
         context: dict[str, Any] = {
             "tender": tender,
-            "errors": refusal.errors if refusal else {},
-            "form_name": refusal.form_name if refusal else "",
-            "values": refusal.values if refusal else {},
+            **state,
             "is_officer": user.role is Role.procurement,
             "is_staff": user.role in common.STAFF,
             "line_rows": PRICE_LINE_ROWS,
@@ -228,13 +223,8 @@ class TenderPages(Controller):
                 context["candidates"] = await invitations.candidates(user, tender_id)
         return Template(
             "tenders/detail.html",
-            status_code=refusal.status_code if refusal else 200,
             context=context,
         )
-
-    @get("/{tender_id:int}", guards=[READ])
-    async def detail(self, request: Request, tender_id: FromPath[int]) -> Template:
-        return await self._detail(request, tender_id)
 
     @get("/{tender_id:int}/open-button", guards=[OFFICER])
     async def open_button(self, request: Request, tender_id: FromPath[int]) -> Template:
@@ -353,28 +343,21 @@ class TenderPages(Controller):
 
     # --- bids received, compliance review ----------------------------------------------------
 
-    async def _bids_page(
-        self, request: Request, tender_id: int, refusal: Refusal | None = None
-    ) -> Template:
-        refusal = refusal or retried(request)
+    @get("/{tender_id:int}/bids", guards=[STAFF])
+    async def bids(self, request: Request, tender_id: FromPath[int]) -> Template:
+        state = form_state(request)
         user = request.user
         tender = await reading.get_tender(user, tender_id)
         return Template(
             "tenders/bids.html",
-            status_code=refusal.status_code if refusal else 200,
             context={
                 "tender": tender,
                 "bids": await bidding.bids(user, tender_id),
                 "is_officer": user.role is Role.procurement,
                 "is_staff": True,
-                "errors": refusal.errors if refusal else {},
-                "form_name": refusal.form_name if refusal else "",
+                **state,
             },
         )
-
-    @get("/{tender_id:int}/bids", guards=[STAFF])
-    async def bids(self, request: Request, tender_id: FromPath[int]) -> Template:
-        return await self._bids_page(request, tender_id)
 
     @post("/{tender_id:int}/bids/{bid_id:int}/compliance", guards=[OFFICER])
     @refused_shows("/tenders/{tender_id}/bids", "bid-{bid_id}")
@@ -415,17 +398,15 @@ class TenderPages(Controller):
 
     # --- results and award -------------------------------------------------------------------
 
-    async def _results_page(
-        self, request: Request, tender_id: int, refusal: Refusal | None = None
-    ) -> Template:
-        refusal = refusal or retried(request)
+    @get("/{tender_id:int}/results", guards=[READ])
+    async def results(self, request: Request, tender_id: FromPath[int]) -> Template:
+        state = form_state(request)
         user = request.user
         data = await evaluation.results(user, tender_id)
         if user.is_vendor:
             return Template("tenders/own_result.html", context=data)
         return Template(
             "tenders/results.html",
-            status_code=refusal.status_code if refusal else 200,
             context={
                 **data,
                 "scored": [c for c in data["criteria"] if not c.is_price],
@@ -435,15 +416,9 @@ class TenderPages(Controller):
                 "pass_grounds": ranking_rules.PASS_GROUND_LABELS,
                 "is_officer": user.role is Role.procurement,
                 "is_staff": user.role in common.STAFF,
-                "errors": refusal.errors if refusal else {},
-                "values": refusal.values if refusal else {},
-                "form_name": refusal.form_name if refusal else "",
+                **state,
             },
         )
-
-    @get("/{tender_id:int}/results", guards=[READ])
-    async def results(self, request: Request, tender_id: FromPath[int]) -> Template:
-        return await self._results_page(request, tender_id)
 
     @get("/{tender_id:int}/report.pdf", guards=[READ])
     async def report(self, request: Request, tender_id: FromPath[int]) -> Response[bytes]:
@@ -507,12 +482,7 @@ class TenderPages(Controller):
 
     @get("/{tender_id:int}/declaration", guards=[EVALUATOR])
     async def declaration(self, request: Request, tender_id: FromPath[int]) -> Template:
-        return await self._declaration_page(request, tender_id)
-
-    async def _declaration_page(
-        self, request: Request, tender_id: int, refusal: Refusal | None = None
-    ) -> Template:
-        refusal = refusal or retried(request)
+        state = form_state(request)
         user = request.user
         tender = await reading.get_tender(user, tender_id)
         member = tender.get("member") or {}
@@ -521,13 +491,11 @@ class TenderPages(Controller):
         bidders = await scoring.bidders(user, tender_id) if listed else []
         return Template(
             "tenders/declaration.html",
-            status_code=refusal.status_code if refusal else 200,
             context={
                 "tender": tender,
                 "member": tender.get("member"),
                 "bidders": bidders,
-                "errors": refusal.errors if refusal else {},
-                "values": refusal.values if refusal else {},
+                **state,
             },
         )
 
@@ -547,30 +515,23 @@ class TenderPages(Controller):
         flash(request, _("Declaration recorded: you may now score the bids."), category="ok")
         return Redirect(f"/tenders/{tender_id}/scoring")
 
-    async def _scoring_page(
-        self, request: Request, tender_id: int, refusal: Refusal | None = None
-    ) -> Template:
-        refusal = refusal or retried(request)
+    @get("/{tender_id:int}/scoring", guards=[EVALUATOR])
+    async def scoring(self, request: Request, tender_id: FromPath[int]) -> Template:
+        state = form_state(request)
         sheet = await scoring.scoring_sheet(request.user, tender_id)
         everyone: dict[tuple[int, str], list[dict]] = {}
         for s in sheet["everyone"]:
             everyone.setdefault((s["bid"], s["criterion"]), []).append(s)
         return Template(
             "tenders/scoring.html",
-            status_code=refusal.status_code if refusal else 200,
             context={
                 **sheet,
                 "everyone_by": everyone,
-                "errors": refusal.errors if refusal else {},
-                "typed": refusal.values if refusal else {},
+                **state,
                 "final": sheet["member"]["submitted_at"] is not None
                 or sheet["tender"]["status"] != "opened",
             },
         )
-
-    @get("/{tender_id:int}/scoring", guards=[EVALUATOR])
-    async def scoring(self, request: Request, tender_id: FromPath[int]) -> Template:
-        return await self._scoring_page(request, tender_id)
 
     @post("/{tender_id:int}/scoring", guards=[EVALUATOR])
     @refused_shows("/tenders/{tender_id}/scoring")
