@@ -146,6 +146,7 @@ bench: venv
 	@command -v wrk >/dev/null || { $(call apt_ensure,wrk); }
 	@command -v wrk >/dev/null || { echo "bench: ERROR: wrk not installed" >&2; exit 1; }
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/servicedesk.py
 	$(BIN)/python bench/surveys.py
 	$(BIN)/python bench/reads.py --backend all
 	$(BIN)/python bench/sla_import.py

@@ -62,7 +62,11 @@ async def setup() -> int:
 
     async with db.lifespan_connections():
         admin_id = await accounts.create_account(
-            SYSTEM, username="bench", display_name="B", password="bench-password", role="admin"
+            SYSTEM,
+            username="bench.admin",
+            display_name="B",
+            password="harbour-lamp-2026",
+            role="admin",
         )
         admin = await accounts.principal_for_user(admin_id)
         vendor_id = await vendor_registry.create_vendor(
@@ -89,7 +93,7 @@ async def vendorgov_import(path: Path, contract_id: int) -> tuple[float, int]:
     from vendorgov.sla import event_import
 
     async with db.lifespan_connections():
-        admin = await accounts.principal_for_user(await accounts.user_id_for("bench"))
+        admin = await accounts.principal_for_user(await accounts.user_id_for("bench.admin"))
         began = time.perf_counter()
         table = event_import.read_table(path.name, path.read_bytes())
         report = await event_import.import_events(admin, contract_id, table)

@@ -55,7 +55,11 @@ async def make_contracts(count: int) -> list[tuple[int, list[str]]]:
     made = []
     async with db.lifespan_connections():
         admin_id = await accounts.create_account(
-            SYSTEM, username="bench", display_name="B", password="bench-password", role="admin"
+            SYSTEM,
+            username="bench.admin",
+            display_name="B",
+            password="harbour-lamp-2026",
+            role="admin",
         )
         admin = await accounts.principal_for_user(admin_id)
         for i in range(count):
@@ -168,7 +172,7 @@ async def vendorgov_month(contract_ids: list[int]) -> tuple[float, int]:
     from vendorgov.sla.measure import Month
 
     async with db.lifespan_connections():
-        admin = await accounts.principal_for_user(await accounts.user_id_for("bench"))
+        admin = await accounts.principal_for_user(await accounts.user_id_for("bench.admin"))
         began = time.perf_counter()
         outcomes = await sla.compute_months(admin, Month.parse(MONTH), contract_ids)
         elapsed = time.perf_counter() - began

@@ -18,6 +18,7 @@ import msgspec
 from litestar.params import FromQuery
 
 from vendorgov.errors import FieldError, InvalidInput
+from vendorgov.i18n import _
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -143,7 +144,11 @@ async def export_rows(fetch, *args, **kwargs) -> list[dict]:
         raise InvalidInput.single(
             "filters",
             "export_limit",
-            f"{first.total} rows match; an export holds at most {EXPORT_LIMIT}: narrow the filters",
+            _(
+                "%(count)s rows match; an export holds at most %(limit)s: narrow the filters.",
+                count=first.total,
+                limit=EXPORT_LIMIT,
+            ),
         )
     rows = list(first.items)
     for number in range(2, first.pages + 1):

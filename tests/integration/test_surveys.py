@@ -283,7 +283,7 @@ async def test_page_is_phone_sized_without_inline_script_or_style(app, world):
 
 
 async def test_results_per_contract_and_ward_with_shortfall_and_export(
-    api, app, world, monkeypatch
+    api, login, app, world, monkeypatch
 ):
     # Category coverage: every elevator contract (none else in the tests), October 2030.
     ours, theirs_category = await a_contract(world, "elevator"), await a_contract(world, "elevator")
@@ -321,6 +321,20 @@ async def test_results_per_contract_and_ward_with_shortfall_and_export(
         sheet = load_workbook(io.BytesIO(xlsx.content)).active
         assert [cell.value for cell in sheet[2]][-5:] == [2, 1, 50, 3, 1]
         assert (await c.get("/api/survey-results?month=2030-13")).status_code == 422
+        # searched by the contract's number (any case), instead of picked from every contract
+        number = got.json()["items"][0]["contract_number"]
+        found = (await c.get(f"/api/survey-results?month=2030-10&q={number.lower()}")).json()
+        assert [r["contract_id"] for r in found["items"]] == [ours, ours]
+        searched = await c.get(f"/api/survey-results/export?month=2030-10&q={number}")
+        assert len(searched.content.decode("utf-8-sig").splitlines()) == 3
+    async with login("supervisor") as c:
+        page = await c.get(f"/surveys/results?month=2030-10&q={number}")
+        assert page.status_code == 200
+        assert page.text.count(f"<td>{number}</td>") == 2  # A区 and B区
+        assert "<select" not in page.text
+        assert f"/surveys/results/export?month=2030-10&amp;q={number}" in page.text
+        nothing = await c.get("/surveys/results?month=2030-10&q=no-such-contract")
+        assert "A区" not in nothing.text
     assert (await results.satisfaction_shares([ours, theirs_category], Month(2030, 10))) == {
         ours: Fraction(200, 3),
         theirs_category: Fraction(200, 3),

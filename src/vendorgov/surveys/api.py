@@ -124,10 +124,11 @@ class SurveyResultApi(Controller):
         month: FromQuery[str] = "",
         contract_id: FromQuery[int | None] = None,
         location_id: FromQuery[int | None] = None,
+        q: FromQuery[str] = "",
     ) -> dict:
         chosen = results.month_or_current(month)
         page = await results.result_page(
-            request.user, chosen, contract_id, location_id, request=paging
+            request.user, chosen, contract_id, location_id, request=paging, search=q
         )
         return _plain(page.as_json())
 
@@ -138,8 +139,9 @@ class SurveyResultApi(Controller):
         month: FromQuery[str] = "",
         contract_id: FromQuery[int | None] = None,
         fmt: FromQuery[str] = "csv",
+        q: FromQuery[str] = "",
     ) -> Response[bytes]:
         body, name, media_type = await results.export_file(
-            request.user, results.month_or_current(month), contract_id, fmt
+            request.user, results.month_or_current(month), contract_id, fmt, q
         )
         return download(body, name, media_type)

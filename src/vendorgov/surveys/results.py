@@ -92,20 +92,24 @@ async def result_page(
     location_id: int | None = None,
     *,
     request: PageRequest = PageRequest(),
-    labels: list[dict] | None = None,
+    search: str = "",
 ) -> Page:
     """One row per contract and ward of the month: answers, satisfied share, quota, shortfall.
-    Only the contracts the actor may read (a vendor: its own): `labels`, when the caller has
-    read them already (contracts.contract_labels)."""
+    Only the contracts the actor may read (a vendor: its own); `search` keeps those whose
+    number or vendor name contains it."""
     if actor.role not in READERS:
         raise Forbidden(
             _("The %(role)s role does not see survey results.", role=role_label(actor.role))
         )
-    if labels is None:
-        labels = await contracts.contract_labels(actor)
-    visible = {c["id"]: c for c in labels}
+    visible = {c["id"]: c for c in await contracts.contract_labels(actor)}
     if contract_id is not None:
         visible = {k: v for k, v in visible.items() if k == contract_id}
+    if needle := search.strip().casefold():
+        visible = {
+            k: v
+            for k, v in visible.items()
+            if needle in v["number"].casefold() or needle in (v["vendor_name"] or "").casefold()
+        }
     quotas = {
         (r["survey"], r["location_id"]): r["monthly_quota"]
         for r in await SurveyQuota.select(
@@ -157,18 +161,20 @@ def month_or_current(text: str) -> Month:
 
 
 async def export_file(
-    actor: Principal, month: Month, contract_id: int | None, fmt: str
+    actor: Principal, month: Month, contract_id: int | None, fmt: str, search: str = ""
 ) -> tuple[bytes, str, str]:
     """The results as CSV, or XLSX when `fmt` says so: body, file name, media type."""
-    if fmt == "xlsx":
-        return await export(actor, month, contract_id, "xlsx"), f"survey-results-{month}.xlsx", XLSX
-    return await export(actor, month, contract_id, "csv"), f"survey-results-{month}.csv", CSV
+    kind = "xlsx" if fmt == "xlsx" else "csv"
+    body = await export(actor, month, contract_id, kind, search)
+    return body, f"survey-results-{month}.{kind}", XLSX if kind == "xlsx" else CSV
 
 
-async def export(actor: Principal, month: Month, contract_id: int | None, fmt: str) -> bytes:
+async def export(
+    actor: Principal, month: Month, contract_id: int | None, fmt: str, search: str = ""
+) -> bytes:
     """The results as CSV or XLSX (files.exports: formula-like cells neutralised), the share
     rounded to 2 decimals."""
-    rows = await paging.export_rows(result_page, actor, month, contract_id)
+    rows = await paging.export_rows(result_page, actor, month, contract_id, search=search)
     frame = pd.DataFrame(
         [[r["share_shown"] if k == "share" else r[k] for k in EXPORT_COLUMNS] for r in rows],
         columns=list(EXPORT_COLUMNS.values()),

@@ -165,11 +165,11 @@ class SurveyPages(Controller):
         month: FromQuery[str] = "",
         contract_id: FromQuery[int | None] = None,
         location_id: FromQuery[int | None] = None,
+        q: FromQuery[str] = "",
     ) -> Template:
         chosen = results.month_or_current(month)
-        labels = await contracts.contract_labels(request.user)  # the picker's and the rows'
         page = await results.result_page(
-            request.user, chosen, contract_id, location_id, request=paging, labels=labels
+            request.user, chosen, contract_id, location_id, request=paging, search=q
         )
         return Template(
             "surveys/results.html",
@@ -178,7 +178,7 @@ class SurveyPages(Controller):
                 "month": str(chosen),
                 "contract_id": contract_id,
                 "location_id": location_id,
-                "contracts": labels,
+                "q": q,
             },
         )
 
@@ -189,8 +189,9 @@ class SurveyPages(Controller):
         fmt: FromQuery[str] = "csv",
         month: FromQuery[str] = "",
         contract_id: FromQuery[int | None] = None,
+        q: FromQuery[str] = "",
     ) -> Response:
         body, name, media_type = await results.export_file(
-            request.user, results.month_or_current(month), contract_id, fmt
+            request.user, results.month_or_current(month), contract_id, fmt, q
         )
         return download(body, name, media_type)
