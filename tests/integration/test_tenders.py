@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.conftest import PASSWORD, PDF, World, new_vendor, unique
+from tests.conftest import PASSWORD, PDF, World, http_client, log_in, new_vendor, unique
 from vendorgov.accounts import service as accounts
 from vendorgov.accounts.roles import Principal
 from vendorgov.audit.tables import AuditEntry
@@ -456,7 +456,7 @@ async def test_worked_tender_from_publication_to_award(world):
         assert action in actions
     with pytest.raises(Conflict):  # awarded is final
         await awarding.award(officer, tender_id, second)
-    my = {b["ref"]: b for b in await bidding.my_bids(x.principal)}
+    my = {b["ref"]: b for b in (await bidding.my_bid_page(x.principal)).items}
     assert my[x_receipt["ref"]]["won"] == (first == X)
     assert my[x_receipt["ref"]]["tender_status"] == "awarded"
 
@@ -750,7 +750,7 @@ async def test_a_vendor_never_sees_another_vendors_bid(world):
         own = await bidding.receipt(mine.principal, my_receipt["ref"])
         assert own["digest"] == my_receipt["digest"]
         assert ("price" in own) is opened
-        my_bids = await bidding.my_bids(mine.principal)
+        my_bids = (await bidding.my_bid_page(mine.principal)).items
         assert {b["ref"] for b in my_bids} == {my_receipt["ref"]}
         tender = await reading.get_tender(mine.principal, tender_id)
         assert tender["my_bid"]["ref"] == my_receipt["ref"] and "id" not in tender["my_bid"]
@@ -905,7 +905,7 @@ async def test_api_bid_life_cycle_and_bad_scores(world, api):
         assert replaced.json()["replaces"] == [ref]
         ref = replaced.json()["ref"]
         mine = (await Bid.select(Bid.id).where(Bid.ref == ref).first())["id"]
-        listed = (await c.get("/api/bids")).json()
+        listed = (await c.get("/api/bids")).json()["items"]
         assert {b["ref"] for b in listed} >= {ref, receipt["ref"]}
         assert all("id" not in b for b in listed)
     for i, other in enumerate(others):
@@ -1035,3 +1035,24 @@ async def test_an_unknown_status_filter_is_refused_naming_the_field(world, api, 
     async with login("procurement") as c:  # otherwise the page shows every tender instead
         page = await c.get("/tenders/", params={"status": status})
         assert page.status_code == (422 if "\x00" in status else 200)
+
+
+async def test_a_vendors_bids_come_in_pages_newest_first(world, app):
+    b = await bidder(world)
+    tenders = [await published(world, reference=unique("ZB-PAGE")) for _ in range(3)]
+    refs = [(await bid(b, tender_id, "800000.00"))["ref"] for tender_id in tenders]
+    token = (await accounts.create_token(b.principal, "tests"))[1]
+    async with http_client(app) as c:
+        c.headers["Authorization"] = f"Bearer {token}"
+        first = (await c.get("/api/bids?page_size=2")).json()
+        assert first["total"] == 3 and [x["ref"] for x in first["items"]] == refs[:0:-1]
+        second = (await c.get("/api/bids?page_size=2&page=2")).json()
+        assert [x["ref"] for x in second["items"]] == refs[:1]
+        oldest = (await c.get("/api/bids?sort=received_at")).json()
+        assert [x["ref"] for x in oldest["items"]] == refs
+        assert (await c.get("/api/bids?sort=price")).status_code == 422  # not a sort of this list
+    async with http_client(app) as c:
+        assert (await log_in(c, b.principal.username)).status_code in (302, 303)
+        page = await c.get("/tenders/bids?page_size=2")
+        assert page.status_code == 200
+        assert page.text.count("/receipt") == 2 and 'rel="next"' in page.text

@@ -475,9 +475,9 @@ class TenderApi(Controller):
         await bidding.withdraw_bid(request.user, tender_id)
         return StatusOut("withdrawn")
 
-    @get("/bids", guards=[VENDORS], summary="The vendor's own bids")
-    async def my_bids(self, request: Request) -> list[dict]:
-        return _plain(await bidding.my_bids(request.user))
+    @get("/bids", guards=[VENDORS], summary="The vendor's own bids, newest first")
+    async def my_bids(self, request: Request, paging: PageRequest) -> dict:
+        return _plain((await bidding.my_bid_page(request.user, request=paging)).as_json())
 
     @get("/bids/{ref:str}/receipt", guards=[VENDORS], summary="A bid's receipt, by its reference")
     async def receipt(self, request: Request, ref: FromPath[str]) -> dict:

@@ -7,7 +7,7 @@ import base64
 import secrets
 from decimal import Decimal
 
-from vendorgov import db
+from vendorgov import db, paging
 from vendorgov.accounts.roles import Principal, Role, role_label
 from vendorgov.audit import service as audit
 from vendorgov.errors import Collector, Conflict, Forbidden, InvalidInput, NotFound
@@ -15,6 +15,7 @@ from vendorgov.files import service as files
 from vendorgov.files.service import Upload
 from vendorgov.humane import status_label
 from vendorgov.i18n import N_, _
+from vendorgov.paging import Page, PageRequest
 from vendorgov.tenders import common, rules, sealing
 from vendorgov.tenders.rules import Status
 from vendorgov.tenders.tables import Bid, BidFile
@@ -240,23 +241,29 @@ async def withdraw_bid(actor: Principal, tender_id: int) -> None:
         )
 
 
-async def my_bids(actor: Principal) -> list[dict]:
-    """A vendor's submissions, newest first, with their tenders."""
+MY_BID_SORTS = {"received_at": Bid.received_at}
+
+
+async def my_bid_page(actor: Principal, *, request: PageRequest = PageRequest()) -> Page:
+    """A page of the vendor's submissions, newest first, with their tenders."""
     if not actor.is_vendor:
         raise Forbidden(_("Only vendor users have bids."))
-    rows = (
-        await Bid.select(
+    page = await paging.fetch_page(
+        Bid,
+        Bid.select(
             Bid.all_columns(),
             Bid.tender.reference.as_alias("tender_reference"),
             Bid.tender.title.as_alias("tender_title"),
             Bid.tender.status.as_alias("tender_status"),
             Bid.tender.awarded_bid.as_alias("awarded_bid"),
-        )
-        .where(Bid.vendor == actor.vendor_id)
-        .order_by(Bid.received_at, ascending=False)
+        ),
+        [Bid.vendor == actor.vendor_id],
+        request,
+        MY_BID_SORTS,
+        [(Bid.received_at, False)],
     )
     result = []
-    for row in rows:
+    for row in page.items:
         view = vendor_view(row)
         view.update(
             tender_reference=row["tender_reference"],
@@ -265,7 +272,8 @@ async def my_bids(actor: Principal) -> list[dict]:
             won=row["awarded_bid"] == row["id"],
         )
         result.append(view)
-    return result
+    page.items = result
+    return page
 
 
 async def receipt(principal: Principal, ref: str) -> dict:

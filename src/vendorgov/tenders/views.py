@@ -101,10 +101,9 @@ class TenderPages(Controller):
         )
 
     @get("/bids", guards=[VENDOR])
-    async def my_bids(self, request: Request) -> Template:
-        return Template(
-            "tenders/my_bids.html", context={"bids": await bidding.my_bids(request.user)}
-        )
+    async def my_bids(self, request: Request, paging: PageRequest) -> Template:
+        page = await bidding.my_bid_page(request.user, request=paging)
+        return Template("tenders/my_bids.html", context={"page": page})
 
     # --- create and edit -------------------------------------------------------------------
 
