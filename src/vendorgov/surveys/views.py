@@ -35,11 +35,34 @@ async def _read_definition(form: Form) -> rules.Definition:
     )
 
 
-async def _choices(request: Request) -> dict:
+# Contracts a search offers in the builder; the chosen ones are always shown besides. (A
+# picker of every contract made the survey page 140 KiB at 2,000 contracts.)
+CONTRACT_CHOICES = 20
+
+
+async def _contract_choices(request: Request, chosen_ids: list[str], search: str = "") -> dict:
+    """The builder's contract boxes: the chosen contracts (ticked), then up to
+    CONTRACT_CHOICES others whose number or vendor name contains `search`."""
+    wanted = {int(v) for v in chosen_ids if str(v).isdigit()}
+    needle = search.strip().casefold()
+    chosen, found = [], []
+    for label in await contracts.contract_labels(request.user):
+        if label["id"] in wanted:
+            chosen.append(label)
+        elif needle in label["number"].casefold() or needle in label["vendor_name"].casefold():
+            found.append(label)
+    return {
+        "chosen_contracts": chosen,
+        "found_contracts": found[:CONTRACT_CHOICES],
+        "more_contracts": len(found) > CONTRACT_CHOICES,
+    }
+
+
+async def _choices(request: Request, values: dict) -> dict:
     return {
         "audiences": rules.AUDIENCE_LABELS,
         "categories": CATEGORY_LABELS,
-        "contracts": await contracts.contract_labels(request.user),
+        **await _contract_choices(request, values.get("contract_ids", [])),
     }
 
 
@@ -49,14 +72,28 @@ class SurveyPages(Controller):
 
     @get("/", guards=[KEEPERS])
     async def index(self, request: Request, paging: PageRequest) -> Template:
+        values = {"audience": "patient"}
         return Template(
             "surveys/index.html",
             context={
                 "page": await service.survey_page(request.user, paging),
-                "values": {"audience": "patient"},
+                "values": values,
                 "errors": {},
-                **await _choices(request),
+                **await _choices(request, values),
             },
+        )
+
+    @get("/contract-choices", guards=[KEEPERS])
+    async def contract_choices(
+        self,
+        request: Request,
+        contract_q: FromQuery[str] = "",
+        contract_ids: FromQuery[list[str] | None] = None,
+    ) -> Template:
+        """The builder's contract boxes for what was typed (HTMX), the ticked ones kept."""
+        return Template(
+            "surveys/_contract_choices.html",
+            context=await _contract_choices(request, contract_ids or [], contract_q),
         )
 
     @post("/", guards=[KEEPERS])
@@ -65,18 +102,19 @@ class SurveyPages(Controller):
         try:
             survey_id = await service.create(request.user, await _read_definition(form))
         except DomainError as error:
+            values = {
+                **form.values(),
+                "contract_ids": form.texts("contract_ids"),
+                "categories": form.texts("categories"),
+            }
             return Template(
                 "surveys/index.html",
                 status_code=error.status_code,
                 context={
                     "page": await service.survey_page(request.user),
-                    "values": {
-                        **form.values(),
-                        "contract_ids": form.texts("contract_ids"),
-                        "categories": form.texts("categories"),
-                    },
+                    "values": values,
                     "errors": error_map(error),
-                    **await _choices(request),
+                    **await _choices(request, values),
                 },
             )
         flash(request, _("Survey created. Open it when its questions and wards are right."), "ok")
@@ -113,7 +151,7 @@ class SurveyPages(Controller):
                 "values": values,
                 "errors": errors or {},
                 "answers": answers,
-                **await _choices(request),
+                **await _choices(request, values),
             },
         )
 
