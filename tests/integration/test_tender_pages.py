@@ -265,7 +265,7 @@ async def test_the_receipt_shows_the_digest_of_the_content_shown(app, world, log
         received = re.search(r'id="received-at">([^<]+)<', page)[1]
         assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", received)
 
-        ref = (await bidding.my_bids(world.principals["vendor"]))[0]["ref"]
+        ref = (await bidding.my_bid_page(world.principals["vendor"])).items[0]["ref"]
         assert f'id="bid-ref">{ref}<' in page
         receipt = await c.get(f"/tenders/bids/{ref}/receipt")
         assert digest in receipt.text and received in receipt.text
@@ -328,7 +328,10 @@ async def test_a_bid_after_the_deadline_is_refused_on_the_page(world, login):
     assert response.status_code == 409
     assert "bids closed at" in html.unescape(response.text)
     assert "Submit the bid" not in response.text
-    assert all(b["tender"] != tender_id for b in await bidding.my_bids(world.principals["vendor"]))
+    assert all(
+        b["tender"] != tender_id
+        for b in (await bidding.my_bid_page(world.principals["vendor"])).items
+    )
 
 
 async def test_a_run_through_the_pages_to_award(app, world, login):

@@ -1,20 +1,27 @@
 """Re-award after the award (Order 87 Art. 68): the winner declined, failed to sign or was found
 ineligible; the officer records the ground and evidence, the award's contract draft is
 withdrawn through the contracts domain, the winner is passed over and the next candidate is
-awarded in the normal way. A signed contract or a published result notice refuses it (409);
-two steps at once: one succeeds, the other 409 (PostgreSQL: truly concurrent)."""
+awarded in the normal way. A signed contract refuses it (409); a published result notice is
+withdrawn with it, and the next award publishes a corrected notice (更正公告); two steps at
+once: one succeeds, the other 409 (PostgreSQL: truly concurrent)."""
 
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal as D
+
+import pytest
 
 from tests.integration.test_tender_award_order import scored_tender
 from tests.integration.test_tender_races import actions, codes
+from tests.integration.test_tender_result_notice import awarded_tender, pdf_text
 from vendorgov.contracts import drafting
 from vendorgov.contracts.tables import Contract, ContractVersion
-from vendorgov.errors import Conflict
-from vendorgov.tenders import awarding, evaluation
-from vendorgov.tenders.tables import PassedOver, Tender
+from vendorgov.errors import Conflict, NotFound
+from vendorgov.i18n import using_locale
+from vendorgov.tenders import awarding, challenges, deposits, evaluation, results
+from vendorgov.tenders.result_dates import local_day, today
+from vendorgov.tenders.tables import BidSecurity, PassedOver, ResultNotice, Tender
 
 SCORES = [("90", "80"), ("85", "80"), ("80", "80")]
 EVIDENCE = "中标通知书发出后30日内未签订合同（催告函2026-01-20）"
@@ -153,3 +160,65 @@ async def test_two_withdrawals_at_once_one_succeeds(world, api):
     entries = await actions("contract", contract_id, "withdraw_award_draft")
     assert [e["before"]["tender_id"] for e in entries].count(tender_id) == 1
     assert await PassedOver.count().where(PassedOver.tender == tender_id) == 1
+
+
+async def test_after_the_notice_the_award_moves_on_with_a_corrected_notice(world, api, login):
+    """The common case: the winner is told by the award notice and then will not sign. The
+    published notice is withdrawn (kept, with why), the next candidate is awarded, and its
+    notice says which one it corrects; the challenge period and the award notice follow the
+    notice in force; the new winner's deposit is due at signing, the old winner's with the
+    corrected notice."""
+    officer = world.principals["procurement"]
+    t = await awarded_tender(world, bid_security=D("20000.00"))
+    first, second, third = t.bidders
+    for n, b in enumerate(t.bidders):
+        await deposits.record(officer, t.tender_id, b.vendor_id, D("20000.00"), today(), f"RA-{n}")
+    await results.publish(officer, t.tender_id)
+    refund_due = {e["vendor"]: e["refund_due"] for e in await _deposits(t.tender_id)}
+    assert refund_due[first.vendor_id] is None and refund_due[second.vendor_id] is not None
+    async with api("procurement") as client:
+        response = await client.post(
+            f"/api/tenders/{t.tender_id}/withdraw-award",
+            json={"bid_id": t.bid_ids[0], "ground": "failed_to_sign", "evidence": EVIDENCE},
+        )
+        assert response.status_code == 200, response.text
+        # no notice in force until the next award's is published
+        assert (await client.get(f"/api/tenders/{t.tender_id}/result-notice")).status_code == 409
+        awarded_next = await client.post(
+            f"/api/tenders/{t.tender_id}/award", json={"bid_id": t.bid_ids[1]}
+        )
+        assert awarded_next.status_code == 201, awarded_next.text
+    (withdrawn,) = await results.withdrawn_notices(t.tender_id)
+    assert withdrawn["winner"] == first.name
+    assert withdrawn["reason"] == f"Failed to sign the contract: {EVIDENCE}"
+    corrected = await results.publish(officer, t.tender_id)
+    assert corrected["content"]["winner"]["vendor_name"] == second.name
+    assert corrected["content"]["corrects"]["winner"] == first.name
+    assert await ResultNotice.count().where(ResultNotice.tender == t.tender_id) == 2
+    # the challenge period runs from the corrected notice
+    period = await challenges.period(t.tender_id)
+    assert period["notice_on"] == local_day(corrected["published_at"])
+    # the award notice is the new winner's; the old winner learns nothing of it
+    assert (await results.award_notice(second.principal, t.tender_id))["content"]["winner"][
+        "vendor_name"
+    ] == second.name
+    with pytest.raises(NotFound):
+        await results.award_notice(first.principal, t.tender_id)
+    refund_due = {e["vendor"]: e["refund_due"] for e in await _deposits(t.tender_id)}
+    assert refund_due[second.vendor_id] is None  # due at signing now
+    assert refund_due[first.vendor_id] is not None and refund_due[third.vendor_id] is not None
+    # the PDF, in Chinese, and the page say which notice this corrects
+    with using_locale("zh_CN"):
+        body, _name = await results.notice_pdf(await results.notice(officer, t.tender_id))
+    text = "".join(pdf_text(body).split())
+    assert first.name in text and "拒绝签订合同" in text and "更正" in text
+    async with login("procurement") as client:
+        page = (await client.get(f"/tenders/{t.tender_id}/notice")).text
+        assert 'id="corrects"' in page and 'id="notices-withdrawn"' in page
+        assert EVIDENCE in page
+    (entry,) = await actions("tender", t.tender_id, "withdraw_award")
+    assert entry["after"]["notice_withdrawn"] is not None
+
+
+async def _deposits(tender_id: int) -> list[dict]:
+    return await BidSecurity.select().where(BidSecurity.tender == tender_id)

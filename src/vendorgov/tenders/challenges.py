@@ -76,7 +76,7 @@ async def period(tender_id: int) -> dict | None:
     notice)."""
     notice = (
         await ResultNotice.select(ResultNotice.published_at)
-        .where(ResultNotice.tender == tender_id)
+        .where((ResultNotice.tender == tender_id) & ResultNotice.withdrawn_at.is_null())
         .first()
     )
     if notice is None:

@@ -52,7 +52,7 @@ async def _due_for(row: dict, vendor_id: int) -> date | None:
     else:
         notice = (
             await ResultNotice.select(ResultNotice.published_at)
-            .where(ResultNotice.tender == row["id"])
+            .where((ResultNotice.tender == row["id"]) & ResultNotice.withdrawn_at.is_null())
             .first()
         )
         since = local_day(notice["published_at"]) if notice else None
@@ -63,12 +63,18 @@ async def _due_for(row: dict, vendor_id: int) -> date | None:
 
 async def award_notice_issued(tender_id: int, winner: int | None, at: datetime) -> None:
     """The award notice went out (results.publish, in its transaction): the losing bidders'
-    deposits fall due."""
+    deposits fall due. The winner's falls due at signing: after a re-award the new winner's,
+    due since the first notice and not refunded yet, is due at signing again."""
     day = local_day(at)
     due = deadlines.refund_due(day, await calendar_from(day))
     where = (BidSecurity.tender == tender_id) & BidSecurity.refund_due.is_null()
     if winner is not None:
         where &= BidSecurity.vendor != winner
+        await BidSecurity.update({BidSecurity.refund_due: None}).where(
+            (BidSecurity.tender == tender_id)
+            & (BidSecurity.vendor == winner)
+            & BidSecurity.refunded_on.is_null()
+        )
     await BidSecurity.update({BidSecurity.refund_due: due}).where(where)
 
 

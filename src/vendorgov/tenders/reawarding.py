@@ -1,21 +1,23 @@
 """Re-award (Order 87 Art. 68): once the award is made, the winner declines, fails to sign the
 contract or is found ineligible. The officer records the ground and its evidence; the draft
-contract the award created is withdrawn through the contracts domain; the winner is recorded as
-passed over (PassedOver) and the tender returns to awaiting its award, so the next candidate is
-awarded in the normal way (awarding.award). One transaction under the tender's row lock."""
+contract the award created is withdrawn through the contracts domain; a result notice already
+published is withdrawn (kept, with the reason), so that the next award publishes a corrected
+one (更正公告); the winner is recorded as passed over (PassedOver) and the tender returns to
+awaiting its award, so the next candidate is awarded in the normal way (awarding.award). One
+transaction under the tender's row lock."""
 
 from __future__ import annotations
 
-from vendorgov import db
+from vendorgov import db, recorded
 from vendorgov.accounts.roles import Principal
 from vendorgov.audit import service as audit
 from vendorgov.contracts import drafting as contract_drafting
 from vendorgov.errors import Conflict, InvalidInput
-from vendorgov.i18n import _
-from vendorgov.tenders import common, ranking_rules
+from vendorgov.i18n import N_, _
+from vendorgov.tenders import common, ranking_rules, results
 from vendorgov.tenders.evaluation import evaluate
 from vendorgov.tenders.rules import Status
-from vendorgov.tenders.tables import PassedOver, ResultNotice, Tender
+from vendorgov.tenders.tables import PassedOver, Tender
 
 
 def _ground(ground: str) -> str:
@@ -58,8 +60,7 @@ async def withdraw_award(
     """The awarded winner `bid_id` declined, failed to sign or was found ineligible: withdraw
     its draft contract, record it as passed over, and return the tender to awaiting the award
     of the next candidate. The same record sent again returns the first; a different one after
-    it (or for a bid no longer awarded) is a 409; a signed contract or a published result notice
-    is a 409 too."""
+    it (or for a bid no longer awarded) is a 409; so is a signed contract."""
     common.ensure_officer(actor)
     ground = _ground(ground)
     evidence = common.written_reason(evidence, "evidence")
@@ -88,18 +89,19 @@ async def withdraw_award(
                     "results page."
                 )
             )
-        if await ResultNotice.exists().where(ResultNotice.tender == tender_id):
-            raise Conflict(
-                _(
-                    "The result notice is published: withdrawing the award needs a corrected "
-                    "notice, which this system does not issue yet."
-                )
-            )
         evaluation = await evaluate(row)
         steps = plan(evaluation, row)
         if steps is None:
             raise Conflict(_("Bid: it is not the awarded bid of this tender (any more)."))
         winner = steps["winner"]
+        # A published notice named this winner: withdrawn with the reason, the next award
+        # publishes a corrected one (更正公告).
+        reason = recorded.sentence(
+            N_("%(ground_label)s: %(evidence)s"),
+            ground_label=ranking_rules.PASS_GROUND_LABELS[ground][0],
+            evidence=evidence,
+        )
+        notice = await results.withdraw_notice(tender_id, reason)
         withdrawn = None
         if row["contract_id"]:
             withdrawn = await contract_drafting.withdraw_award_draft(
@@ -157,6 +159,7 @@ async def withdraw_award(
                 "ground": ground,
                 "evidence": evidence,
                 "contract_withdrawn": withdrawn["number"] if withdrawn else None,
+                "notice_withdrawn": notice["published_at"] if notice else None,
                 "next_candidate": following["candidate"] if following else None,
             },
         )

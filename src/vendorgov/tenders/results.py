@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from piccolo.columns.combination import WhereRaw
 
-from vendorgov import db
+from vendorgov import db, recorded
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audit import service as audit
 from vendorgov.documents import rendered_pdf
@@ -35,7 +35,64 @@ SIGN_WITHIN_DAYS = 30
 
 
 async def notice_row(tender_id: int) -> dict | None:
-    return await ResultNotice.select().where(ResultNotice.tender == tender_id).first()
+    """The notice in force: published and not withdrawn."""
+    return (
+        await ResultNotice.select()
+        .where((ResultNotice.tender == tender_id) & ResultNotice.withdrawn_at.is_null())
+        .first()
+    )
+
+
+async def withdrawn_notices(tender_id: int) -> list[dict]:
+    """The tender's withdrawn notices, oldest first: when each was published and withdrawn,
+    why, and whom it named the winner."""
+    rows = (
+        await ResultNotice.select()
+        .where((ResultNotice.tender == tender_id) & ResultNotice.withdrawn_at.is_not_null())
+        .order_by(ResultNotice.id)
+    )
+    return [
+        {
+            "published_at": r["published_at"],
+            "withdrawn_at": r["withdrawn_at"],
+            "reason": recorded.read(r["withdrawn_reason"]),
+            "winner": json.loads(r["content"])["winner"]["vendor_name"],
+        }
+        for r in rows
+    ]
+
+
+async def withdraw_notice(tender_id: int, reason: str) -> dict | None:
+    """Inside the re-award's transaction (reawarding.withdraw_award): the notice in force is
+    withdrawn, kept with the reason, so that the next award publishes a corrected one. The
+    withdrawn notice, or None when none was published."""
+    rows = (
+        await ResultNotice.update(
+            {ResultNotice.withdrawn_at: common.now(), ResultNotice.withdrawn_reason: reason}
+        )
+        .where((ResultNotice.tender == tender_id) & ResultNotice.withdrawn_at.is_null())
+        .returning(ResultNotice.id, ResultNotice.published_at)
+    )
+    return rows[0] if rows else None
+
+
+async def _content(row: dict) -> dict:
+    """What a notice to publish now says: notice_content, and which withdrawn notice it
+    corrects (更正), if any."""
+    content = await notice_content(row)
+    last = (
+        await ResultNotice.select()
+        .where((ResultNotice.tender == row["id"]) & ResultNotice.withdrawn_at.is_not_null())
+        .order_by(ResultNotice.id, ascending=False)
+        .first()
+    )
+    if last is not None:
+        content["corrects"] = {
+            "published_at": common.local(last["published_at"]).isoformat(),
+            "winner": json.loads(last["content"])["winner"]["vendor_name"],
+            "reason": last["withdrawn_reason"],  # a recorded sentence, read when shown
+        }
+    return content
 
 
 async def notice_due(row: dict) -> date | None:
@@ -101,6 +158,10 @@ async def notice_content(row: dict) -> dict:
 def _loaded(content: dict) -> dict:
     """The stored content with its amounts as Decimals again, its dates as dates."""
     content = json.loads(json.dumps(content))
+    if content.get("corrects"):
+        corrected = content["corrects"]
+        corrected["published_at"] = datetime.fromisoformat(corrected["published_at"])
+        corrected["reason"] = recorded.read(corrected["reason"])
     for part in (content["winner"], *content["candidates"]):
         for key in ("price", "total"):
             if part.get(key) is not None:
@@ -122,9 +183,10 @@ async def _view(row: dict, notice: dict | None) -> dict:
         "due": due,
         "overdue": notice is None and deadlines.is_overdue(due, today()),
         "hospital": get_settings().hospital_name,
+        "withdrawn": await withdrawn_notices(row["id"]),
     }
     if notice is None:
-        view["content"] = _loaded(await notice_content(row))
+        view["content"] = _loaded(await _content(row))
         return view
     published_on = local_day(notice["published_at"])
     view.update(
@@ -169,7 +231,7 @@ async def publish(actor: Principal, tender_id: int) -> dict:
                         status=status_label(row["status"]),
                     )
                 )
-            content = await notice_content(row)
+            content = await _content(row)
             now = common.now()
             await ResultNotice.insert(
                 ResultNotice(
@@ -252,7 +314,10 @@ async def reminders(principal: Principal) -> list[dict]:
         await Tender.select()
         .where(
             (Tender.status == Status.awarded.value)
-            & WhereRaw("tender.id NOT IN (SELECT result_notice.tender FROM result_notice)")
+            & WhereRaw(
+                "tender.id NOT IN (SELECT result_notice.tender FROM result_notice "
+                "WHERE result_notice.withdrawn_at IS NULL)"
+            )
         )
         .order_by(Tender.awarded_at)
         .limit(DASHBOARD_ITEMS)

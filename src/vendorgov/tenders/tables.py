@@ -179,14 +179,18 @@ class Clarification(Table):
 
 
 class ResultNotice(Table, tablename="result_notice"):
-    """The result notice (中标结果公告, §3a) as published, one per tender (index
-    result_notice_one_per_tender): what it said is kept as published. Its publication is also the
-    award notice's (中标通知书) issue to the winner."""
+    """The result notice (中标结果公告, §3a) as published: what it said is kept as published.
+    Its publication is also the award notice's (中标通知书) issue to the winner. When the
+    winner will not sign, the notice is withdrawn (kept, with why) and the next award publishes
+    a corrected one: at most one in force per tender (partial index
+    result_notice_one_per_tender)."""
 
     tender = ForeignKey(Tender, on_delete=OnDelete.restrict, index=True)
     published_at = Timestamptz()
     published_by = Varchar(length=150)
     content = Text()  # JSON: winner, price, candidates, panel, dates (results.notice_content)
+    withdrawn_at = Timestamptz(null=True, default=None)
+    withdrawn_reason = Text(default="")
 
 
 class Challenge(Table):
