@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from fractions import Fraction
+from operator import itemgetter
 
 import pandas as pd
 
@@ -143,7 +144,7 @@ async def result_page(
         }
         for r in rows
     ]
-    items.sort(key=lambda i: (i["contract_number"], i["ward"]))
+    items.sort(key=itemgetter("contract_number", "ward"))
     page = paging.page_of(items, request, RESULT_SORTS)
     for item in page.items:
         share = rules.Tally(item["answers"], item["satisfied"]).share
