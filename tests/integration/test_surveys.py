@@ -554,7 +554,8 @@ async def test_answers_to_an_answered_version_race_as_the_first_ones_do(app, wor
 async def test_the_builder_finds_contracts_by_number_or_vendor(login, world):
     """The builder offers contracts by search (a picker of every contract was 140 KiB at
     2,000 contracts): up to 20 matches, the ticked ones kept whatever is typed."""
-    chosen, other = await a_contract(world), await a_contract(world)
+    # the other contract's vendor is a fresh one: searched by its name, it is the only match
+    chosen, other = await a_contract(world), await a_contract(world, "laundry")
     contracts_by_id = {
         c["id"]: c for c in await contract_service.contract_labels(world.principals["supervisor"])
     }

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from piccolo.columns.combination import WhereRaw
+
 from vendorgov.accounts.roles import Principal, Role
 from vendorgov.audits.tables import AuditAssignment, Finding
 
@@ -24,9 +26,17 @@ async def periods(auditor: Principal, contract_id: int) -> list[tuple[date, date
     return [(r["period_from"], r["period_to"]) for r in rows]
 
 
-def own_findings(auditor: Principal):
-    """The condition on Finding an auditor reads through: the findings it recorded."""
-    return (Finding.created_by == auditor.username) & (Finding.source == "audit")
+def own_findings(auditor: Principal) -> WhereRaw:
+    """The condition on Finding an auditor reads through: the findings it recorded. Written
+    as the ids of its findings (index finding_created_by_source_found_at), which the
+    database looks up first: as plain conditions beside a status or a date, SQLite's
+    statistics (an average per author, while one supervisor writes most findings) had it
+    scan every open finding for an auditor who wrote none."""
+    return WhereRaw(
+        "finding.id IN (SELECT f.id FROM finding f WHERE f.created_by = {} AND f.source = {})",
+        auditor.username,
+        "audit",
+    )
 
 
 async def notices_of_own_findings(auditor: Principal) -> list[int]:
