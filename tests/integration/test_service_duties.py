@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 import pytest
 
 from tests.conftest import PASSWORD, csrf_token, http_client, log_in, unique
-from tests.integration.servicedesk_support import _contract, make_desk
+from tests.integration.servicedesk_support import make_desk, signed_contract
 from vendorgov.accounts import service as accounts
 from vendorgov.locations import service as locations
 from vendorgov.servicedesk.tables import DeskMember, ServiceRoute
@@ -166,7 +166,7 @@ async def test_the_routes_page_picks_place_and_contract_by_name(page_as, world, 
     supervisor = world.principals["supervisor"]
     p = unique("RT")
     campus = await locations.create(supervisor, "campus", f"{p}分院", p, pinyin="fy")
-    extra = await _contract(world, desk.vendor_a)  # a cleaning contract
+    extra = await signed_contract(world, desk.vendor_a)  # a cleaning contract
     number = await accounts_contract_number(extra)
     async with page_as(supervisor.username) as c:
         page = await c.get("/service/routes", params={"contract_q": number})
