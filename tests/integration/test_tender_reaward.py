@@ -222,3 +222,33 @@ async def test_after_the_notice_the_award_moves_on_with_a_corrected_notice(world
 
 async def _deposits(tender_id: int) -> list[dict]:
     return await BidSecurity.select().where(BidSecurity.tender == tender_id)
+
+
+async def test_after_the_notice_racing_withdrawals_and_publications_keep_one_notice(world, api):
+    """Two withdrawals at once after the notice: one withdraws it, the other is a 409; then
+    the corrected notice published twice at once is published once (PostgreSQL: truly
+    concurrent requests)."""
+    t = await awarded_tender(world)
+    path = f"/api/tenders/{t.tender_id}/withdraw-award"
+    async with api("procurement") as client:
+        assert (await client.post(f"/api/tenders/{t.tender_id}/result-notice")).status_code == 200
+        responses = await asyncio.gather(
+            *[
+                client.post(path, json={"bid_id": t.bid_ids[0], "ground": g, "evidence": e})
+                for g, e in (("declined", "书面放弃函"), ("failed_to_sign", EVIDENCE))
+            ]
+        )
+        assert codes(responses) == [200, 409], [r.text for r in responses]
+        assert len(await results.withdrawn_notices(t.tender_id)) == 1
+        awarded_next = await client.post(
+            f"/api/tenders/{t.tender_id}/award", json={"bid_id": t.bid_ids[1]}
+        )
+        assert awarded_next.status_code == 201, awarded_next.text
+        published = await asyncio.gather(
+            *[client.post(f"/api/tenders/{t.tender_id}/result-notice") for _ in range(2)]
+        )
+    assert codes(published) == [200, 200], [r.text for r in published]
+    assert published[0].json()["published_at"] == published[1].json()["published_at"]
+    notices = await ResultNotice.select().where(ResultNotice.tender == t.tender_id)
+    assert sorted(n["withdrawn_at"] is None for n in notices) == [False, True]
+    assert len(await actions("tender", t.tender_id, "publish_result_notice")) == 2

@@ -250,6 +250,17 @@ async def contract_labels(principal: Principal) -> list[dict]:
     return await (query.where(*where) if where else query)
 
 
+def labels_matching(labels: list[dict], search: str) -> list[dict]:
+    """The contract_labels whose number or vendor name contains `search`, in any case (all
+    when it is blank): the pickers' search over labels already read."""
+    needle = search.strip().casefold()
+    return [
+        c
+        for c in labels
+        if needle in c["number"].casefold() or needle in c["vendor_name"].casefold()
+    ]
+
+
 async def contract_page(
     principal: Principal, *, request: PageRequest = PageRequest(), **filters
 ) -> Page:

@@ -102,15 +102,8 @@ async def result_page(
         raise Forbidden(
             _("The %(role)s role does not see survey results.", role=role_label(actor.role))
         )
-    visible = {c["id"]: c for c in await contracts.contract_labels(actor)}
-    if contract_id is not None:
-        visible = {k: v for k, v in visible.items() if k == contract_id}
-    if needle := search.strip().casefold():
-        visible = {
-            k: v
-            for k, v in visible.items()
-            if needle in v["number"].casefold() or needle in (v["vendor_name"] or "").casefold()
-        }
+    labels = contracts.labels_matching(await contracts.contract_labels(actor), search)
+    visible = {c["id"]: c for c in labels if contract_id is None or c["id"] == contract_id}
     quotas = {
         (r["survey"], r["location_id"]): r["monthly_quota"]
         for r in await SurveyQuota.select(

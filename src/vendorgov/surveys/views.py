@@ -44,13 +44,9 @@ async def _contract_choices(request: Request, chosen_ids: list[str], search: str
     """The builder's contract boxes: the chosen contracts (ticked), then up to
     CONTRACT_CHOICES others whose number or vendor name contains `search`."""
     wanted = {int(v) for v in chosen_ids if str(v).isdigit()}
-    needle = search.strip().casefold()
-    chosen, found = [], []
-    for label in await contracts.contract_labels(request.user):
-        if label["id"] in wanted:
-            chosen.append(label)
-        elif needle in label["number"].casefold() or needle in label["vendor_name"].casefold():
-            found.append(label)
+    labels = await contracts.contract_labels(request.user)
+    chosen = [c for c in labels if c["id"] in wanted]
+    found = [c for c in contracts.labels_matching(labels, search) if c["id"] not in wanted]
     return {
         "chosen_contracts": chosen,
         "found_contracts": found[:CONTRACT_CHOICES],
